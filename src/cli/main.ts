@@ -1,0 +1,81 @@
+import { Command, CommanderError } from "commander";
+import { formatProblem, ManifestError, SyncError } from "../core/errors.js";
+import { VERSION } from "../version.js";
+import { registerApply } from "./commands/apply.js";
+import { registerEmulator } from "./commands/emulator.js";
+import { registerPlan } from "./commands/plan.js";
+import { registerValidate } from "./commands/validate.js";
+import { type CliIo, processIo } from "./io.js";
+
+/** How many manifest problems are listed before the rest are only counted. */
+const MAX_LISTED_PROBLEMS = 50;
+
+export interface CommandContext {
+  io: CliIo;
+  setExitCode(code: number): void;
+}
+
+/**
+ * Runs the CLI with `argv` (without `node` and the script) and returns the exit code.
+ * Never throws: every error ends as a message on stderr and exit code 1.
+ */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let exitCode = 0;
+  const ctx: CommandContext = {
+    io,
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+  };
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, io, argv.includes("debug") || argv.includes("--log-level=debug"));
+  }
+}
+
+export function buildProgram(ctx: CommandContext): Command {
+  const program = new Command("sift-run-sync")
+    .description("Keep Sift runs equal to CSV/YAML manifests: validate, plan, apply.")
+    .version(VERSION, "-V, --version")
+    .showHelpAfterError("(add --help for usage)")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.io.stdout.write(s),
+      writeErr: (s) => ctx.io.stderr.write(s),
+    });
+  registerValidate(program, ctx);
+  registerPlan(program, ctx);
+  registerApply(program, ctx);
+  registerEmulator(program, ctx);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+function reportError(error: unknown, io: CliIo, debug: boolean): number {
+  if (error instanceof CommanderError) {
+    // Help and version exit 0; commander already printed its usage message.
+    return error.exitCode === 0 ? 0 : 1;
+  }
+  if (error instanceof ManifestError) {
+    for (const p of error.problems.slice(0, MAX_LISTED_PROBLEMS)) {
+      io.stderr.write(formatProblem(p) + "\n");
+    }
+    const unlisted = error.total - Math.min(error.problems.length, MAX_LISTED_PROBLEMS);
+    if (unlisted > 0) io.stderr.write(`... and ${unlisted} more\n`);
+    io.stderr.write(`error: ${error.message}; nothing was written\n`);
+    return 1;
+  }
+  if (error instanceof SyncError) {
+    io.stderr.write(`error: ${error.message}\n`);
+    if (debug && error.stack) io.stderr.write(error.stack + "\n");
+    return 1;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`internal error: ${message}\n`);
+  if (debug && error instanceof Error && error.stack) io.stderr.write(error.stack + "\n");
+  else io.stderr.write("(run with --log-level debug for a stack trace)\n");
+  return 1;
+}

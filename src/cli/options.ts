@@ -1,0 +1,83 @@
+import { type Command, InvalidArgumentError, Option } from "commander";
+
+/** Flags shared by every command. */
+export function addCommonOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option("--log-level <level>", "log level")
+        .choices(["trace", "debug", "info", "warn", "error", "silent"])
+        .default("warn"),
+    )
+    .addOption(
+      new Option("--log-format <format>", "log format (json when stderr is not a TTY)").choices([
+        "pretty",
+        "json",
+      ]),
+    )
+    .option("--no-progress", "never show the progress bar");
+}
+
+/** How to reach Sift: flags beat environment (SIFT_REST_URI, SIFT_API_KEY), which beats --profile. */
+export function addConnectionOptions(cmd: Command): Command {
+  return cmd
+    .option("--api-url <url>", "Sift REST API base URL (else $SIFT_REST_URI)")
+    .option("--api-key <key>", "Sift API key (else $SIFT_API_KEY; prefer the environment)")
+    .option("--profile <name>", "read rest_uri and apikey from sift-cli's sift.toml profile")
+    .option("--local", "use the embedded emulator, state kept in .sift-local/");
+}
+
+/** Options of the sync itself, shared by plan and apply. */
+export function addSyncOptions(cmd: Command): Command {
+  return cmd
+    .option("--concurrency <n>", "max HTTP requests in flight", parsePositiveInt, 8)
+    .option("--max-rps <n>", "max requests per second", parsePositiveNumber)
+    .addOption(
+      new Option("--metadata <mode>", "merge: keep other keys; replace: exactly the manifest's")
+        .choices(["merge", "replace"])
+        .default("merge"),
+    )
+    .option(
+      "--ignore <fields>",
+      "fields never compared nor written, e.g. startTime,stopTime",
+      parseList,
+    )
+    .option(
+      "--shard <k/n>",
+      "only runs whose clientKey hashes to shard K of N (1-based)",
+      parseShard,
+    );
+}
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number ≥ 1");
+  return n;
+}
+
+export function parsePositiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number > 0");
+  return n;
+}
+
+export function parseList(value: string): string[] {
+  return value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+export function parseShard(value: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(value.trim());
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new InvalidArgumentError("expected K/N with 1 ≤ K ≤ N, e.g. 2/8");
+  }
+  return { index, count };
+}

@@ -1,0 +1,82 @@
+/**
+ * The small vocabulary of errors. Each has a `code`; the CLI's single catch maps
+ * them to a message and an exit code. Anything else is a bug (shown with a stack
+ * trace only at `--log-level debug`).
+ */
+
+export type ErrorCode = "MANIFEST" | "USAGE" | "API" | "CONNECTION" | "PLAN" | "INTERNAL";
+
+export class SyncError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Bad flags, missing connection settings, an unusable path. */
+export class UsageError extends SyncError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("USAGE", message, options);
+  }
+}
+
+/** A saved plan that cannot be applied (other API URL, other version, broken file). */
+export class PlanFileError extends SyncError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("PLAN", message, options);
+  }
+}
+
+/** One located problem in a manifest: `runs.csv:14:3 startTime: ...`. */
+export interface Problem {
+  file: string;
+  line: number;
+  column?: number;
+  field?: string;
+  message: string;
+}
+
+export function formatProblem(p: Problem): string {
+  const where = p.column === undefined ? `${p.file}:${p.line}` : `${p.file}:${p.line}:${p.column}`;
+  return p.field ? `${where} ${p.field}: ${p.message}` : `${where} ${p.message}`;
+}
+
+/** Every problem of every manifest, reported together. */
+export class ManifestError extends SyncError {
+  readonly problems: Problem[];
+  /** How many problems there were in all (the list may be capped). */
+  readonly total: number;
+  constructor(problems: Problem[], total = problems.length) {
+    super("MANIFEST", `${total} problem${total === 1 ? "" : "s"} in the manifests`);
+    this.problems = problems;
+    this.total = total;
+  }
+}
+
+/** A request the API answered with an error (after retries), or could not be reached. */
+export class ApiError extends SyncError {
+  /** `GET /api/v2/runs` — never the query string's secrets, never the key. */
+  readonly request: string;
+  /** HTTP status; 0 when no answer came (network error, timeout). */
+  readonly status: number;
+  /** gRPC code from the body, when the body was the API's JSON error. */
+  readonly grpcCode: number | undefined;
+  readonly apiMessage: string;
+  constructor(
+    init: { request: string; status: number; grpcCode?: number; apiMessage: string },
+    options?: { cause?: unknown },
+  ) {
+    const status = init.status === 0 ? "no answer" : String(init.status);
+    super(
+      init.status === 0 ? "CONNECTION" : "API",
+      `[${init.request}] ${status}: ${init.apiMessage}`,
+      options,
+    );
+    this.request = init.request;
+    this.status = init.status;
+    this.grpcCode = init.grpcCode;
+    this.apiMessage = init.apiMessage;
+  }
+}

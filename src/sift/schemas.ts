@@ -1,0 +1,166 @@
+import { z } from "zod";
+import type { Timestamp } from "../core/timestamp.js";
+
+/**
+ * The Sift REST API's JSON, as protojson emits it: camelCase names, default values omitted.
+ * These schemas fill the omitted defaults, so the rest of the program never checks for a
+ * missing `tags` or `isPinned`. Shared by the client (parsing answers) and the emulator
+ * (its output must parse here).
+ */
+
+const timestamp = z.string().transform((s) => s as Timestamp);
+
+export const METADATA_KEY_TYPES = {
+  string: "METADATA_KEY_TYPE_STRING",
+  number: "METADATA_KEY_TYPE_NUMBER",
+  boolean: "METADATA_KEY_TYPE_BOOLEAN",
+} as const;
+export type MetadataKeyTypeWire = (typeof METADATA_KEY_TYPES)[keyof typeof METADATA_KEY_TYPES];
+
+export const metadataKeySchema = z.object({
+  name: z.string(),
+  type: z.string().default("METADATA_KEY_TYPE_UNSPECIFIED"),
+});
+export type MetadataKey = z.infer<typeof metadataKeySchema>;
+
+export const metadataValueSchema = z.object({
+  key: metadataKeySchema,
+  stringValue: z.string().optional(),
+  numberValue: z.number().optional(),
+  booleanValue: z.boolean().optional(),
+});
+export type MetadataValue = z.infer<typeof metadataValueSchema>;
+
+export const runSchema = z.object({
+  runId: z.string(),
+  createdDate: timestamp.optional(),
+  modifiedDate: timestamp.optional(),
+  createdByUserId: z.string().default(""),
+  modifiedByUserId: z.string().default(""),
+  organizationId: z.string().default(""),
+  startTime: timestamp.optional(),
+  stopTime: timestamp.optional(),
+  isPinned: z.boolean().default(false),
+  name: z.string().default(""),
+  description: z.string().default(""),
+  tags: z.array(z.string()).default([]),
+  defaultReportId: z.string().default(""),
+  clientKey: z.string().optional(),
+  metadata: z.array(metadataValueSchema).default([]),
+  assetIds: z.array(z.string()).default([]),
+  archivedDate: timestamp.optional(),
+  isArchived: z.boolean().default(false),
+  isAdhoc: z.boolean().default(false),
+  duration: z.string().optional(),
+});
+export type Run = z.infer<typeof runSchema>;
+
+export const assetSchema = z.object({
+  assetId: z.string(),
+  name: z.string().default(""),
+});
+export type Asset = z.infer<typeof assetSchema>;
+
+export const runResponseSchema = z.object({ run: runSchema });
+export const listRunsResponseSchema = z.object({
+  runs: z.array(runSchema).default([]),
+  nextPageToken: z.string().default(""),
+});
+export const listAssetsResponseSchema = z.object({
+  assets: z.array(assetSchema).default([]),
+  nextPageToken: z.string().default(""),
+});
+export const listMetadataKeysResponseSchema = z.object({
+  metadataKeys: z.array(metadataKeySchema).default([]),
+  nextPageToken: z.string().default(""),
+});
+
+/** The API's error body: `{"code": 3, "message": "...", "details": []}`. */
+export const errorBodySchema = z.object({
+  code: z.number().int(),
+  message: z.string().default(""),
+  details: z.array(z.unknown()).default([]),
+});
+
+/** gRPC status codes the API uses, with their HTTP statuses (grpc-gateway mapping). */
+export const GRPC = {
+  INVALID_ARGUMENT: 3,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const;
+
+export const HTTP_STATUS_OF_GRPC: Record<number, number> = {
+  3: 400,
+  5: 404,
+  6: 409,
+  7: 403,
+  8: 429,
+  9: 400,
+  13: 500,
+  14: 503,
+  16: 401,
+};
+
+/** Paths UpdateRun accepts in its updateMask (lowerCamelCase on the wire). */
+export const UPDATABLE_PATHS = [
+  "name",
+  "description",
+  "startTime",
+  "stopTime",
+  "isPinned",
+  "clientKey",
+  "tags",
+  "isArchived",
+  "metadata",
+] as const;
+export type UpdatePath = (typeof UPDATABLE_PATHS)[number];
+
+/** Request bodies. */
+export interface CreateRunBody {
+  name: string;
+  description?: string;
+  tags?: string[];
+  startTime?: string;
+  stopTime?: string;
+  clientKey?: string;
+  metadata?: MetadataValue[];
+  organizationId?: string;
+}
+export interface CreateAdhocRunBody {
+  name: string;
+  description?: string;
+  startTime: string;
+  stopTime: string;
+  assetIds: string[];
+  tags?: string[];
+  metadata?: MetadataValue[];
+  clientKey?: string;
+}
+export interface UpdateRunBody {
+  run: { runId: string } & Partial<{
+    name: string;
+    description: string;
+    startTime: string;
+    stopTime: string;
+    isPinned: boolean;
+    clientKey: string;
+    tags: string[];
+    isArchived: boolean;
+    metadata: MetadataValue[];
+  }>;
+  /** One comma-separated string of camelCase paths (google.protobuf.FieldMask JSON form). */
+  updateMask: string;
+}
+
+export const API_PATHS = {
+  runs: "/api/v2/runs",
+  adhocRuns: "/api/v2/runs:adhoc",
+  assets: "/api/v1/assets",
+  metadataKeys: "/api/v1/metadata-keys",
+} as const;
