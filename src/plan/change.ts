@@ -1,0 +1,77 @@
+import type { Problem } from "../core/errors.js";
+import type { RunSpec } from "../manifest/spec.js";
+import type {
+  CreateAdhocRunBody,
+  CreateRunBody,
+  MetadataKeyTypeWire,
+  UpdatePath,
+  UpdateRunBody,
+} from "../sift/schemas.js";
+
+/** A value as the report shows it; undefined means "absent" (no such metadata key, unset time). */
+export type FieldValue = string | number | boolean | string[] | undefined;
+
+/** One field (or one metadata key) that differs: `metadata.altitude: 1200 → 1300`. */
+export interface FieldChange {
+  /** The updateMask path that carries the change. */
+  path: UpdatePath;
+  /** What the report prints: `name`, `tags`, `metadata.altitude`. */
+  label: string;
+  before: FieldValue;
+  after: FieldValue;
+}
+
+export interface Warning {
+  code: "assets-differ" | "time-order";
+  message: string;
+}
+
+/** Update fields that a create call cannot take, set by one UpdateRun right after it. */
+export type FollowUp = Pick<UpdateRunBody, "updateMask"> & {
+  run: Omit<UpdateRunBody["run"], "runId">;
+};
+
+/**
+ * What the plan decided for one manifest run. Data, not behaviour: the apply step executes it,
+ * the report renders it, the plan file stores it.
+ */
+export type Change =
+  | {
+      action: "create";
+      spec: RunSpec;
+      call: "CreateAdhocRun" | "CreateRun";
+      body: CreateRunBody | CreateAdhocRunBody;
+      /** isPinned / isArchived, which CreateRun and CreateAdhocRun cannot take. */
+      followUp: FollowUp | undefined;
+      fields: FieldChange[];
+      warnings: Warning[];
+      /** Metadata keys this create introduces to the organization, with their types. */
+      newKeyTypes: Record<string, MetadataKeyTypeWire>;
+    }
+  | {
+      action: "update";
+      spec: RunSpec;
+      runId: string;
+      /** The run's modifiedDate when planned: a saved plan skips the run if it has changed since. */
+      modifiedDate: string | undefined;
+      mask: UpdatePath[];
+      body: UpdateRunBody;
+      fields: FieldChange[];
+      warnings: Warning[];
+      newKeyTypes: Record<string, MetadataKeyTypeWire>;
+    }
+  | {
+      action: "unchanged";
+      spec: RunSpec;
+      runId: string;
+      modifiedDate: string | undefined;
+      warnings: Warning[];
+    }
+  | {
+      /** The run cannot be planned (unknown asset, metadata of the wrong type, no name to create). */
+      action: "invalid";
+      spec: RunSpec;
+      problems: Problem[];
+    };
+
+export type Action = Change["action"];

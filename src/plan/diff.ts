@@ -1,0 +1,332 @@
+import type { Problem } from "../core/errors.js";
+import { compareTimestamps, parseTimestamp, type Timestamp } from "../core/timestamp.js";
+import type { RunSpec } from "../manifest/spec.js";
+import type {
+  CreateAdhocRunBody,
+  CreateRunBody,
+  MetadataKeyTypeWire,
+  MetadataValue,
+  Run,
+  UpdatePath,
+  UpdateRunBody,
+} from "../sift/schemas.js";
+import type { Change, FieldChange, FollowUp, Warning } from "./change.js";
+import {
+  readMetadataValue,
+  resolveMetadata,
+  sameTypedValue,
+  type TypedValue,
+  toMetadataValue,
+} from "./metadata.js";
+
+/** Fields `--ignore` can name. */
+export const IGNORABLE_FIELDS = [
+  "name",
+  "description",
+  "startTime",
+  "stopTime",
+  "assets",
+  "tags",
+  "isPinned",
+  "isArchived",
+  "metadata",
+] as const;
+export type IgnorableField = (typeof IGNORABLE_FIELDS)[number];
+
+export interface DiffOptions {
+  /** merge: the manifest's keys are set, others kept; replace: exactly the manifest's keys. */
+  metadata: "merge" | "replace";
+  /** Fields never compared nor written on existing runs. */
+  ignore: ReadonlySet<IgnorableField>;
+}
+
+export interface DiffContext {
+  /** Asset name → id, for the asset names that exist. */
+  assetIds: ReadonlyMap<string, string>;
+  /** Metadata key → type, as the organization has them (plus keys earlier changes introduce). */
+  keyTypes: ReadonlyMap<string, MetadataKeyTypeWire>;
+}
+
+/**
+ * Decides what one manifest run needs: create, update (with the minimal mask) or nothing.
+ * Pure: no client, clock or logger.
+ */
+export function diffRun(
+  spec: RunSpec,
+  existing: Run | undefined,
+  context: DiffContext,
+  options: DiffOptions,
+): Change {
+  const problems: Problem[] = [];
+  const metadata = resolveMetadata(spec, context.keyTypes, problems);
+  const assetIds = resolveAssets(spec, context.assetIds, problems);
+  if (problems.length > 0) return { action: "invalid", spec, problems };
+  return existing === undefined
+    ? planCreate(spec, metadata, assetIds, context.keyTypes, problems)
+    : planUpdate(spec, existing, metadata, assetIds, context.keyTypes, options);
+}
+
+function resolveAssets(
+  spec: RunSpec,
+  known: ReadonlyMap<string, string>,
+  problems: Problem[],
+): string[] | undefined {
+  if (spec.assets === undefined) return undefined;
+  const ids: string[] = [];
+  for (const name of spec.assets) {
+    const id = known.get(name);
+    if (id === undefined) {
+      problems.push({
+        file: spec.source.file,
+        line: spec.source.line,
+        field: "assets",
+        message: `no asset named ${JSON.stringify(name)} exists in Sift`,
+      });
+    } else ids.push(id);
+  }
+  return ids;
+}
+
+function planCreate(
+  spec: RunSpec,
+  metadata: Map<string, TypedValue> | undefined,
+  assetIds: string[] | undefined,
+  keyTypes: ReadonlyMap<string, MetadataKeyTypeWire>,
+  problems: Problem[],
+): Change {
+  if (spec.name === undefined) {
+    problems.push({
+      file: spec.source.file,
+      line: spec.source.line,
+      field: "name",
+      message: "is required to create a run (no run with this clientKey exists)",
+    });
+    return { action: "invalid", spec, problems };
+  }
+  const metadataList = metadata && [...metadata].map(([k, v]) => toMetadataValue(k, v));
+  const common = {
+    name: spec.name,
+    ...(spec.description !== undefined && { description: spec.description }),
+    ...(spec.tags !== undefined && { tags: spec.tags }),
+    ...(metadataList !== undefined && { metadata: metadataList }),
+    clientKey: spec.clientKey,
+  };
+  const adhoc = assetIds !== undefined && assetIds.length > 0;
+  // NOTE: manifest validation guarantees both times on a run with assets.
+  const body: CreateRunBody | CreateAdhocRunBody = adhoc
+    ? { ...common, startTime: spec.startTime!, stopTime: spec.stopTime!, assetIds }
+    : {
+        ...common,
+        ...(spec.startTime !== undefined && { startTime: spec.startTime }),
+        ...(spec.stopTime !== undefined && { stopTime: spec.stopTime }),
+      };
+  const followUp = planFollowUp(spec);
+  return {
+    action: "create",
+    spec,
+    call: adhoc ? "CreateAdhocRun" : "CreateRun",
+    body,
+    followUp,
+    fields: describeCreate(spec, metadata),
+    warnings: [],
+    newKeyTypes: newKeyTypes(metadata, keyTypes),
+  };
+}
+
+/** isPinned and isArchived default to false; only `true` needs the follow-up UpdateRun. */
+function planFollowUp(spec: RunSpec): FollowUp | undefined {
+  const run: FollowUp["run"] = {};
+  const mask: UpdatePath[] = [];
+  if (spec.isPinned === true) {
+    run.isPinned = true;
+    mask.push("isPinned");
+  }
+  if (spec.isArchived === true) {
+    run.isArchived = true;
+    mask.push("isArchived");
+  }
+  return mask.length === 0 ? undefined : { run, updateMask: mask.join(",") };
+}
+
+function describeCreate(
+  spec: RunSpec,
+  metadata: Map<string, TypedValue> | undefined,
+): FieldChange[] {
+  const fields: FieldChange[] = [];
+  const add = (path: UpdatePath, label: string, after: FieldChange["after"]) => {
+    if (after !== undefined) fields.push({ path, label, before: undefined, after });
+  };
+  add("name", "name", spec.name);
+  add("description", "description", spec.description);
+  add("startTime", "startTime", spec.startTime);
+  add("stopTime", "stopTime", spec.stopTime);
+  add("tags", "tags", spec.tags);
+  add("isPinned", "isPinned", spec.isPinned);
+  add("isArchived", "isArchived", spec.isArchived);
+  for (const [k, v] of metadata ?? []) add("metadata", `metadata.${k}`, v.value);
+  return fields;
+}
+
+function planUpdate(
+  spec: RunSpec,
+  run: Run,
+  metadata: Map<string, TypedValue> | undefined,
+  assetIds: string[] | undefined,
+  keyTypes: ReadonlyMap<string, MetadataKeyTypeWire>,
+  options: DiffOptions,
+): Change {
+  const managed = (field: keyof RunSpec & string) =>
+    spec[field] !== undefined && !options.ignore.has(field as IgnorableField);
+  const fields: FieldChange[] = [];
+  const body: UpdateRunBody["run"] = { runId: run.runId };
+  const warnings: Warning[] = [];
+
+  if (managed("name") && spec.name !== run.name) {
+    fields.push({ path: "name", label: "name", before: run.name, after: spec.name });
+    body.name = spec.name;
+  }
+  if (managed("description") && spec.description !== run.description) {
+    const change = { before: run.description, after: spec.description };
+    fields.push({ path: "description", label: "description", ...change });
+    body.description = spec.description;
+  }
+  for (const path of ["startTime", "stopTime"] as const) {
+    const wanted = spec[path];
+    const current = canonical(run[path]);
+    if (managed(path) && wanted !== current) {
+      fields.push({ path, label: path, before: current, after: wanted });
+      body[path] = wanted;
+    }
+  }
+  if (managed("isPinned") && spec.isPinned !== run.isPinned) {
+    fields.push({
+      path: "isPinned",
+      label: "isPinned",
+      before: run.isPinned,
+      after: spec.isPinned,
+    });
+    body.isPinned = spec.isPinned;
+  }
+  if (managed("tags") && !sameSet(spec.tags!, run.tags)) {
+    fields.push({ path: "tags", label: "tags", before: [...run.tags].sort(), after: spec.tags });
+    body.tags = spec.tags;
+  }
+  if (managed("isArchived") && spec.isArchived !== run.isArchived) {
+    const change = { before: run.isArchived, after: spec.isArchived };
+    fields.push({ path: "isArchived", label: "isArchived", ...change });
+    body.isArchived = spec.isArchived;
+  }
+  if (metadata !== undefined && !options.ignore.has("metadata")) {
+    const result = diffMetadata(metadata, run.metadata, options.metadata);
+    if (result.changes.length > 0) {
+      fields.push(...result.changes);
+      body.metadata = result.list;
+    }
+  }
+  if (assetIds !== undefined && !options.ignore.has("assets") && !sameSet(assetIds, run.assetIds)) {
+    warnings.push({
+      code: "assets-differ",
+      message: `assets differ (Sift has ${formatList(run.assetIds)}, the manifest ${formatList(spec.assets!)}); assets cannot be updated, left as they are`,
+    });
+  }
+  const timeWarning = checkTimeOrder(run, body);
+  if (timeWarning) warnings.push(timeWarning);
+
+  const mask = [...new Set(fields.map((f) => f.path))];
+  if (mask.length === 0) {
+    return {
+      action: "unchanged",
+      spec,
+      runId: run.runId,
+      modifiedDate: run.modifiedDate,
+      warnings,
+    };
+  }
+  return {
+    action: "update",
+    spec,
+    runId: run.runId,
+    modifiedDate: run.modifiedDate,
+    mask,
+    body: { run: body, updateMask: mask.join(",") },
+    fields,
+    warnings,
+    newKeyTypes: newKeyTypes(metadata, keyTypes),
+  };
+}
+
+/** Metadata per key, by type and value. The request carries the whole resulting list. */
+function diffMetadata(
+  wanted: Map<string, TypedValue>,
+  current: MetadataValue[],
+  mode: DiffOptions["metadata"],
+): { changes: FieldChange[]; list: MetadataValue[] } {
+  const existing = new Map(current.map((m) => [m.key.name, readMetadataValue(m)]));
+  const changes: FieldChange[] = [];
+  for (const [k, v] of wanted) {
+    const before = existing.get(k);
+    if (!sameTypedValue(before, v)) {
+      changes.push({
+        path: "metadata",
+        label: `metadata.${k}`,
+        before: before?.value,
+        after: v.value,
+      });
+    }
+  }
+  const result = new Map<string, TypedValue>();
+  if (mode === "merge") {
+    for (const [k, v] of existing) result.set(k, v);
+  } else {
+    for (const [k, v] of existing) {
+      if (!wanted.has(k)) {
+        changes.push({
+          path: "metadata",
+          label: `metadata.${k}`,
+          before: v.value,
+          after: undefined,
+        });
+      }
+    }
+  }
+  for (const [k, v] of wanted) result.set(k, v);
+  return { changes, list: [...result].map(([k, v]) => toMetadataValue(k, v)) };
+}
+
+function newKeyTypes(
+  metadata: Map<string, TypedValue> | undefined,
+  keyTypes: ReadonlyMap<string, MetadataKeyTypeWire>,
+): Record<string, MetadataKeyTypeWire> {
+  const added: Record<string, MetadataKeyTypeWire> = {};
+  for (const [k, v] of metadata ?? []) if (!keyTypes.has(k)) added[k] = v.type;
+  return added;
+}
+
+/** An update that would leave startTime at or after stopTime is refused by the API. */
+function checkTimeOrder(run: Run, body: UpdateRunBody["run"]): Warning | undefined {
+  const start = (body.startTime ?? canonical(run.startTime)) as Timestamp | undefined;
+  const stop = (body.stopTime ?? canonical(run.stopTime)) as Timestamp | undefined;
+  if (start === undefined || stop === undefined || compareTimestamps(start, stop) < 0)
+    return undefined;
+  return {
+    code: "time-order",
+    message: `startTime ${start} would not be before stopTime ${stop}; Sift will refuse this update`,
+  };
+}
+
+/** The API emits canonical timestamps, but compare on our own canonical form to be sure. */
+function canonical(ts: string | undefined): Timestamp | undefined {
+  if (ts === undefined) return undefined;
+  const parsed = parseTimestamp(ts);
+  return parsed.ok ? parsed.value : (ts as Timestamp);
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  return sa.size === sb.size && [...sa].every((x) => sb.has(x));
+}
+
+function formatList(items: readonly string[]): string {
+  return items.length === 0 ? "none" : items.join(", ");
+}

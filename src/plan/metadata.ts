@@ -1,0 +1,116 @@
+import type { Problem } from "../core/errors.js";
+import type { MetadataSpec, MetadataType, RunSpec } from "../manifest/spec.js";
+import {
+  METADATA_KEY_TYPES,
+  type MetadataKeyTypeWire,
+  type MetadataValue,
+} from "../sift/schemas.js";
+
+/** A metadata value with its resolved type, ready to compare and to send. */
+export interface TypedValue {
+  type: MetadataKeyTypeWire;
+  value: string | number | boolean;
+}
+
+const TYPE_OF_WIRE: Record<string, MetadataType> = {
+  METADATA_KEY_TYPE_STRING: "string",
+  METADATA_KEY_TYPE_NUMBER: "number",
+  METADATA_KEY_TYPE_BOOLEAN: "boolean",
+};
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const TRUE = new Set(["true", "yes", "1"]);
+const FALSE = new Set(["false", "no", "0"]);
+
+/**
+ * Types each metadata value of a spec: the manifest's declared type, else the key's type in
+ * the organization, else the value's own type (YAML scalars; CSV cells are strings). Values are
+ * coerced losslessly (YAML `123` for a string key becomes "123"); anything else is a problem.
+ */
+export function resolveMetadata(
+  spec: RunSpec,
+  keyTypes: ReadonlyMap<string, MetadataKeyTypeWire>,
+  problems: Problem[],
+): Map<string, TypedValue> | undefined {
+  if (spec.metadata === undefined) return undefined;
+  const resolved = new Map<string, TypedValue>();
+  for (const [name, entry] of Object.entries(spec.metadata)) {
+    const orgType = keyTypes.get(name);
+    const orgPlain = orgType === undefined ? undefined : TYPE_OF_WIRE[orgType];
+    const where = { file: spec.source.file, line: spec.source.line, field: `metadata.${name}` };
+    if (entry.type !== undefined && orgPlain !== undefined && entry.type !== orgPlain) {
+      problems.push({
+        ...where,
+        message: `declared ${entry.type}, but the key is a ${orgPlain} in the organization (a key has one type)`,
+      });
+      continue;
+    }
+    const type: MetadataType = entry.type ?? orgPlain ?? (typeof entry.value as MetadataType);
+    const value = coerce(entry, type);
+    if (value === undefined) {
+      problems.push({
+        ...where,
+        message: `${JSON.stringify(entry.value)} is not a ${type} (expected ${EXPECTED[type]})`,
+      });
+      continue;
+    }
+    resolved.set(name, { type: METADATA_KEY_TYPES[type], value });
+  }
+  return resolved;
+}
+
+const EXPECTED: Record<MetadataType, string> = {
+  string: "text",
+  number: "a number such as 1200 or 0.5",
+  boolean: "true, false, yes, no, 1 or 0",
+};
+
+function coerce(entry: MetadataSpec, type: MetadataType): string | number | boolean | undefined {
+  const v = entry.value;
+  switch (type) {
+    case "string":
+      return typeof v === "string" ? v : String(v);
+    case "number":
+      if (typeof v === "number") return Number.isFinite(v) ? v : undefined;
+      if (typeof v === "string" && NUMBER.test(v.trim())) return Number(v.trim());
+      return undefined;
+    case "boolean":
+      if (typeof v === "boolean") return v;
+      if (typeof v === "string") {
+        const s = v.trim().toLowerCase();
+        if (TRUE.has(s)) return true;
+        if (FALSE.has(s)) return false;
+      }
+      return undefined;
+    default:
+      return type satisfies never;
+  }
+}
+
+/** The typed value a run holds for a key. protojson may omit a default (0, "", false). */
+export function readMetadataValue(m: MetadataValue): TypedValue {
+  switch (m.key.type) {
+    case METADATA_KEY_TYPES.number:
+      return { type: METADATA_KEY_TYPES.number, value: m.numberValue ?? 0 };
+    case METADATA_KEY_TYPES.boolean:
+      return { type: METADATA_KEY_TYPES.boolean, value: m.booleanValue ?? false };
+    default:
+      return { type: METADATA_KEY_TYPES.string, value: m.stringValue ?? "" };
+  }
+}
+
+export function toMetadataValue(name: string, typed: TypedValue): MetadataValue {
+  const key = { name, type: typed.type };
+  switch (typed.type) {
+    case METADATA_KEY_TYPES.number:
+      return { key, numberValue: typed.value as number };
+    case METADATA_KEY_TYPES.boolean:
+      return { key, booleanValue: typed.value as boolean };
+    default:
+      return { key, stringValue: String(typed.value) };
+  }
+}
+
+export function sameTypedValue(a: TypedValue | undefined, b: TypedValue | undefined): boolean {
+  return a !== undefined && b !== undefined && a.type === b.type && a.value === b.value;
+}

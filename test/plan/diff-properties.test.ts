@@ -1,0 +1,118 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { fromEpochNanos } from "../../src/core/timestamp.js";
+import type { RunSpec } from "../../src/manifest/spec.js";
+import { type DiffOptions, diffRun } from "../../src/plan/diff.js";
+import type { Run } from "../../src/sift/schemas.js";
+import { ASSETS, context, run, simulateApply, spec } from "./builders.js";
+
+const KEY_TYPES = {
+  alt: "METADATA_KEY_TYPE_NUMBER",
+  site: "METADATA_KEY_TYPE_STRING",
+  ok: "METADATA_KEY_TYPE_BOOLEAN",
+} as const;
+
+const instant = fc.bigInt({ min: 0n, max: 4_000_000_000_000_000_000n }).map(fromEpochNanos);
+const tagSet = fc
+  .uniqueArray(fc.constantFrom("a", "b", "c", "d", "hot"), { maxLength: 4 })
+  .map((t) => t.sort());
+const metaValues = fc.record(
+  {
+    alt: fc
+      .oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }))
+      .map((value) => ({ value })),
+    site: fc.string().map((value) => ({ value })),
+    ok: fc.boolean().map((value) => ({ value })),
+  },
+  { requiredKeys: [] },
+);
+const times = fc
+  .tuple(instant, instant)
+  .filter(([a, b]) => a !== b)
+  .map(([a, b]) => (a < b ? [a, b] : [b, a]));
+
+const specArb: fc.Arbitrary<RunSpec> = fc
+  .record(
+    {
+      name: fc.string({ minLength: 1 }),
+      description: fc.string(),
+      times,
+      tags: tagSet,
+      isPinned: fc.boolean(),
+      isArchived: fc.boolean(),
+      metadata: metaValues,
+    },
+    { requiredKeys: ["name"] },
+  )
+  .map(({ times: t, ...rest }) => spec({ ...rest, ...(t && { startTime: t[0], stopTime: t[1] }) }));
+
+const existingArb: fc.Arbitrary<Run | undefined> = fc.option(
+  fc
+    .record({
+      name: fc.string(),
+      description: fc.string(),
+      times: fc.option(times, { nil: undefined }),
+      tags: tagSet,
+      isPinned: fc.boolean(),
+      isArchived: fc.boolean(),
+      alt: fc.option(fc.integer(), { nil: undefined }),
+      site: fc.option(fc.string(), { nil: undefined }),
+      assetIds: fc.subarray([...ASSETS.values()]),
+    })
+    .map(({ times: t, alt, site, ...rest }) =>
+      run({
+        ...rest,
+        ...(t && { startTime: t[0], stopTime: t[1] }),
+        metadata: [
+          ...(alt === undefined
+            ? []
+            : [{ key: { name: "alt", type: KEY_TYPES.alt }, numberValue: alt }]),
+          ...(site === undefined
+            ? []
+            : [{ key: { name: "site", type: KEY_TYPES.site }, stringValue: site }]),
+        ],
+      }),
+    ),
+  { nil: undefined },
+);
+
+const optionsArb: fc.Arbitrary<DiffOptions> = fc.record({
+  metadata: fc.constantFrom("merge" as const, "replace" as const),
+  ignore: fc.subarray(["name", "tags", "startTime", "metadata"] as const).map((a) => new Set(a)),
+});
+
+describe("diffRun properties", () => {
+  it("diff, then apply, then diff again is unchanged", () => {
+    fc.assert(
+      fc.property(specArb, existingArb, optionsArb, (s, existing, options) => {
+        const ctx = context(KEY_TYPES);
+        const change = diffRun(s, existing, ctx, options);
+        expect(change.action).not.toBe("invalid");
+        if (change.action === "invalid") return;
+        const after = simulateApply(change, existing);
+        const again = diffRun(s, after, ctx, options);
+        expect(again.action).toBe("unchanged");
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("never names a field in the mask whose value is equal, nor an unmanaged or ignored one", () => {
+    fc.assert(
+      fc.property(specArb, existingArb, optionsArb, (s, existing, options) => {
+        const change = diffRun(s, existing, context(KEY_TYPES), options);
+        if (change.action !== "update") return;
+        for (const path of change.mask) {
+          expect(path).not.toBe("clientKey");
+          expect(options.ignore.has(path as never)).toBe(false);
+          const managedAs = path === "metadata" ? s.metadata : s[path as keyof RunSpec];
+          expect(managedAs).not.toBeUndefined();
+          const fields = change.fields.filter((f) => f.path === path);
+          expect(fields.length).toBeGreaterThan(0);
+          for (const f of fields) expect(f.before).not.toEqual(f.after);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
