@@ -1,0 +1,257 @@
+import type { z } from "zod";
+import { ApiError, SyncError } from "../core/errors.js";
+import { type Logger, redactSecrets } from "../core/logger.js";
+import { VERSION } from "../version.js";
+import {
+  describeErrorAnswer,
+  describeNetworkError,
+  parseJson,
+  parseRetryAfter,
+  redactError,
+  summarizeZodIssues,
+} from "./http-errors.js";
+import { type RequestPool, sleepMs } from "./pool.js";
+
+/**
+ * One JSON request to the API, with timeout, retries and the error it ends in.
+ * Each attempt takes a slot of the run's request pool; the wait between attempts does not.
+ */
+
+/** Answers worth another try: rate limited, or a proxy/gateway that could not reach the API. */
+export const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Gateways and load balancers in front of the API reject longer URLs (sift-api.md). */
+export const MAX_URL_BYTES = 8192;
+
+export interface RetryOptions {
+  /** First backoff ceiling; doubles each attempt. Default 200 ms. */
+  baseDelayMs?: number;
+  /** Ceiling of any one backoff. Default 10 s. */
+  maxDelayMs?: number;
+  /** Attempts in all, the first included. Default 8. */
+  maxAttempts?: number;
+  /** A longer Retry-After than this is cut to it. Default 60 s. */
+  maxRetryAfterMs?: number;
+}
+export const DEFAULT_RETRY: Required<RetryOptions> = {
+  baseDelayMs: 200,
+  maxDelayMs: 10_000,
+  maxAttempts: 8,
+  maxRetryAfterMs: 60_000,
+};
+
+export interface HttpOptions {
+  /** e.g. `https://api.siftstack.com`, without a trailing slash. */
+  baseUrl: string;
+  apiKey: string;
+  pool: RequestPool;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+  retry?: RetryOptions;
+  logger?: Logger;
+  /** For tests: the jitter source (default Math.random). */
+  random?: () => number;
+}
+
+export type Query = Record<string, string | number | undefined>;
+
+export interface HttpRequest<T> {
+  /** The RPC's name, for stats and logs: `ListRuns`, `CreateAdhocRun`. */
+  operation: string;
+  method: "GET" | "POST" | "PATCH";
+  path: string;
+  query?: Query;
+  body?: unknown;
+  /** Parses the answer; a mismatch is an ApiError "unexpected response". */
+  schema: z.ZodType<T>;
+  /** Aborts the request and its retries (not retried itself). */
+  signal?: AbortSignal;
+}
+
+export interface HttpStats {
+  /** HTTP requests sent, retries included. */
+  requests: number;
+  /** How many of those were retries. */
+  retries: number;
+  /** Requests sent per operation. */
+  byOperation: Record<string, number>;
+}
+
+export interface Http {
+  send<T>(request: HttpRequest<T>): Promise<T>;
+  /** The full URL a request would use. */
+  buildUrl(path: string, query?: Query): string;
+  stats(): HttpStats;
+}
+
+/** What one attempt came to: a value, a reason to try again, or a final error. */
+type Attempt<T> =
+  | { kind: "ok"; value: T }
+  | { kind: "retry"; error: ApiError; retryAfterMs?: number }
+  | { kind: "fail"; error: ApiError };
+
+export function createHttp(options: HttpOptions): Http {
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const random = options.random ?? Math.random;
+  const { pool, logger, apiKey } = options;
+  const host = safeHost(options.baseUrl);
+  const redact = (text: string) => redactSecrets(text, [apiKey]);
+  const stats: HttpStats = { requests: 0, retries: 0, byOperation: {} };
+
+  function buildUrl(path: string, query: Query = {}): string {
+    const params = Object.entries(query)
+      .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
+      .map(([k, v]) => `${encodeQueryComponent(k)}=${encodeQueryComponent(String(v))}`);
+    return options.baseUrl + path + (params.length > 0 ? "?" + params.join("&") : "");
+  }
+
+  async function attempt<T>(req: HttpRequest<T>, url: string, name: string): Promise<Attempt<T>> {
+    stats.requests++;
+    stats.byOperation[req.operation] = (stats.byOperation[req.operation] ?? 0) + 1;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetchImpl(url, {
+        method: req.method,
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          accept: "application/json",
+          "user-agent": `sift-run-sync/${VERSION}`,
+          ...(req.body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: req.body === undefined ? undefined : JSON.stringify(req.body),
+        signal,
+      });
+      text = await response.text();
+    } catch (error) {
+      const cause = redactError(error, redact);
+      if (req.signal?.aborted) {
+        return { kind: "fail", error: connectionError(name, "request aborted", cause) };
+      }
+      const why = timeout.aborted
+        ? `no answer from ${host} within ${timeoutMs / 1000} s`
+        : `cannot reach ${host}: ${redact(describeNetworkError(error))}`;
+      logger?.debug({ request: name, error: why }, "no answer");
+      return { kind: "retry", error: connectionError(name, why, cause) };
+    }
+    logger?.debug({ request: name, status: response.status }, "answer");
+    if (response.ok) return readAnswer(req.schema, text, name, response.status);
+    const { grpcCode, apiMessage } = describeErrorAnswer(
+      response.status,
+      response.statusText,
+      text,
+    );
+    const error = new ApiError({
+      request: name,
+      status: response.status,
+      grpcCode,
+      apiMessage: redact(apiMessage),
+    });
+    if (!RETRYABLE_STATUS.has(response.status)) return { kind: "fail", error };
+    const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), Date.now());
+    if (response.status === 429) pool.noteThrottled(capRetryAfter(retryAfterMs));
+    return { kind: "retry", error, retryAfterMs };
+  }
+
+  function readAnswer<T>(
+    schema: z.ZodType<T>,
+    text: string,
+    name: string,
+    status: number,
+  ): Attempt<T> {
+    pool.noteSuccess();
+    const json = text.trim() === "" ? {} : parseJson(text);
+    const parsed = json === undefined ? undefined : schema.safeParse(json);
+    if (parsed?.success) return { kind: "ok", value: parsed.data };
+    const why = parsed ? summarizeZodIssues(parsed.error) : "body is not JSON";
+    const apiMessage = redact(`unexpected response from ${name}: ${why}`);
+    return { kind: "fail", error: new ApiError({ request: name, status, apiMessage }) };
+  }
+
+  function capRetryAfter(ms: number | undefined): number | undefined {
+    return ms === undefined ? undefined : Math.min(ms, retry.maxRetryAfterMs);
+  }
+
+  /** Full jitter: a uniform wait up to the exponential ceiling, but never before Retry-After. */
+  function backoffMs(attemptNumber: number, retryAfterMs: number | undefined): number {
+    const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attemptNumber - 1));
+    return Math.max(random() * ceiling, capRetryAfter(retryAfterMs) ?? 0);
+  }
+
+  async function send<T>(req: HttpRequest<T>): Promise<T> {
+    const url = buildUrl(req.path, req.query);
+    const name = `${req.method} ${req.path}`;
+    const bytes = measureUrlBytes(url);
+    if (bytes > MAX_URL_BYTES) {
+      throw new SyncError(
+        "INTERNAL",
+        `${name}: URL of ${bytes} bytes is over the ${MAX_URL_BYTES}-byte limit (batch smaller)`,
+      );
+    }
+    for (let n = 1; ; n++) {
+      if (n > 1) stats.retries++;
+      const result = await pool.run(() => attempt(req, url, name));
+      if (result.kind === "ok") return result.value;
+      const aborted = req.signal?.aborted === true;
+      if (result.kind === "fail" || n >= retry.maxAttempts || aborted) {
+        throw finalError(result.error, n, aborted);
+      }
+      const delayMs = Math.round(backoffMs(n, result.retryAfterMs));
+      logger?.info(
+        { request: name, status: result.error.status, attempt: n, delayMs },
+        `retrying: ${result.error.apiMessage}`,
+      );
+      await sleepMs(delayMs, req.signal);
+      if (req.signal?.aborted) throw connectionError(name, "request aborted", undefined);
+    }
+  }
+
+  return { send, buildUrl, stats: () => ({ ...stats, byOperation: { ...stats.byOperation } }) };
+}
+
+/**
+ * encodeURIComponent, plus `'` as `%27`: fetch's URL parser escapes `'` in a query anyway
+ * (WHATWG special-query set), so the URL measured is the URL sent. CEL literals are full of `'`.
+ */
+export function encodeQueryComponent(value: string): string {
+  return encodeURIComponent(value).replace(/'/g, "%27");
+}
+
+/** Bytes of `url` as fetch will send it. */
+export function measureUrlBytes(url: string): number {
+  return Buffer.byteLength(new URL(url).href);
+}
+
+const CHECK_URL_HINT = "; check --api-url or SIFT_REST_URI";
+
+function connectionError(request: string, apiMessage: string, cause: Error | undefined): ApiError {
+  return new ApiError({ request, status: 0, apiMessage }, cause ? { cause } : undefined);
+}
+
+/** The error to throw: it says how many attempts were made, and where to look if none got an answer. */
+function finalError(error: ApiError, attempts: number, aborted: boolean): ApiError {
+  const tried = attempts === 1 ? "" : ` (after ${attempts} attempts)`;
+  const hint = error.status === 0 && !aborted ? CHECK_URL_HINT : "";
+  if (tried === "" && hint === "") return error;
+  return new ApiError(
+    {
+      request: error.request,
+      status: error.status,
+      grpcCode: error.grpcCode,
+      apiMessage: error.apiMessage + tried + hint,
+    },
+    { cause: error.cause },
+  );
+}
+
+function safeHost(baseUrl: string): string {
+  try {
+    return new URL(baseUrl).host;
+  } catch {
+    return baseUrl;
+  }
+}
