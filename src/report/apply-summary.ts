@@ -1,0 +1,82 @@
+import { createPaint } from "./ansi.js";
+import type { ResultRow } from "./results-file.js";
+import { escapeControl, showName } from "./safe-text.js";
+
+/** What an apply did, counted per manifest run. */
+export interface ApplySummary {
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  skipped: number;
+  elapsedMs: number;
+  /** HTTP requests sent, retries included. */
+  requests?: number;
+  retries?: number;
+  /** Stopped early (Ctrl-C): the counts cover the runs handled before that. */
+  interrupted?: boolean;
+}
+
+/**
+ * `Applied: 3 created, 2 updated, 10 unchanged, 0 failed, 0 skipped in 1.4 s.`
+ * (`Interrupted after: ...` when stopped early; `(120 requests, 3 retries)` when counted.)
+ */
+export function formatApplySummary(summary: ApplySummary): string {
+  const counts = [
+    `${summary.created} created`,
+    `${summary.updated} updated`,
+    `${summary.unchanged} unchanged`,
+    `${summary.failed} failed`,
+    `${summary.skipped} skipped`,
+  ].join(", ");
+  const traffic = [
+    summary.requests === undefined ? undefined : plural(summary.requests, "request"),
+    summary.retries === undefined ? undefined : plural(summary.retries, "retry", "retries"),
+  ].filter((part) => part !== undefined);
+  const extra = traffic.length > 0 ? ` (${traffic.join(", ")})` : "";
+  const lead = summary.interrupted ? "Interrupted after" : "Applied";
+  return `${lead}: ${counts} in ${formatDuration(summary.elapsedMs)}${extra}.`;
+}
+
+/** The summary for `--format json`: one JSON object. */
+export function formatApplySummaryJson(summary: ApplySummary): string {
+  return JSON.stringify({
+    created: summary.created,
+    updated: summary.updated,
+    unchanged: summary.unchanged,
+    failed: summary.failed,
+    skipped: summary.skipped,
+    elapsedMs: Math.round(summary.elapsedMs),
+    ...(summary.requests !== undefined && { requests: summary.requests }),
+    ...(summary.retries !== undefined && { retries: summary.retries }),
+    interrupted: summary.interrupted ?? false,
+  });
+}
+
+/** `1.4 s`, `2 min 05 s`, `1 h 02 min`. */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, ms) / 1000;
+  if (seconds < 59.95) return `${seconds.toFixed(1)} s`;
+  const whole = Math.round(seconds);
+  const h = Math.floor(whole / 3600);
+  const min = Math.floor((whole % 3600) / 60);
+  const s = whole % 60;
+  if (h > 0) return `${h} h ${String(min).padStart(2, "0")} min`;
+  return `${min} min ${String(s).padStart(2, "0")} s`;
+}
+
+/**
+ * A run that failed or was skipped, for stderr:
+ * `✗ tv-009 (runs.csv:10) update: [PATCH /api/v2/runs] 400: ...` (`- ... skipped: ...` for a skip).
+ */
+export function formatRowOutcome(row: ResultRow, options: { color: boolean }): string {
+  const paint = createPaint(options.color);
+  const mark = row.status === "failed" ? paint("red", "✗") : paint("yellow", "-");
+  const what = row.status === "skipped" ? `${row.action} skipped` : row.action;
+  const reason = row.error === undefined ? "" : `: ${escapeControl(row.error)}`;
+  return `${mark} ${showName(row.clientKey)} (${escapeControl(row.source)}) ${what}${reason}`;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

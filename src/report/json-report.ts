@@ -1,0 +1,45 @@
+import type { Change } from "../plan/change.js";
+import { type PlanEntry, toPlanEntry } from "./plan-entry.js";
+import type { PlanReport, TextSink } from "./plan-report.js";
+import type { PlanSummary } from "./summary.js";
+
+/** The plan JSON's format version; a saved plan of another version is refused. */
+export const PLAN_FORMAT_VERSION = 1;
+
+export interface JsonReportMeta {
+  /** The API base URL the plan was made against. */
+  target: string;
+}
+
+/**
+ * The plan as JSON (contract §4), streamed: the head, then one change per line as it comes,
+ * then the summary. The whole output is one JSON document:
+ * `{"version":1,"target":"...","changes":[\n{...},\n{...}\n],"summary":{...}}`.
+ */
+export function createJsonReport(out: TextSink, meta: JsonReportMeta): PlanReport {
+  return createJsonStream(out, { version: PLAN_FORMAT_VERSION, target: meta.target }, toPlanEntry);
+}
+
+/**
+ * The streaming JSON layout shared by `--format json` and the saved plan file: the head's keys,
+ * `"changes":[`, one entry per line, `],"summary":{...}}`. One entry per line keeps the file
+ * greppable and lets a reader stream it line by line.
+ */
+export function createJsonStream<E extends PlanEntry>(
+  out: TextSink,
+  head: Record<string, unknown>,
+  toEntry: (change: Change) => E,
+): PlanReport {
+  const opening = JSON.stringify(head).slice(0, -1);
+  out.write(`${opening}${opening === "{" ? "" : ","}"changes":[`);
+  let first = true;
+  return {
+    add(change) {
+      out.write(`${first ? "\n" : ",\n"}${JSON.stringify(toEntry(change))}`);
+      first = false;
+    },
+    end(summary: PlanSummary) {
+      out.write(`\n],"summary":${JSON.stringify(summary)}}\n`);
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { formatSource } from "../manifest/spec.js";
+import type { Change, FieldChange } from "../plan/change.js";
+import { markdownCode, markdownCodeCell, markdownText } from "./markdown-text.js";
+import type { PlanReport, TextSink } from "./plan-report.js";
+import { formatProblemAt } from "./problem-text.js";
+import { showValue } from "./safe-text.js";
+import { formatPlanLine, hasChanges } from "./summary.js";
+
+/**
+ * How much Markdown the rows may take: a GitHub comment holds at most 65,536 characters, so a
+ * large plan shows its first rows and says how many more there are.
+ */
+export const MAX_MARKDOWN_CHARS = 60_000;
+
+export interface MarkdownReportOptions {
+  /** Heading text; default `sift-run-sync plan`. */
+  title?: string;
+  /** Budget for the table's rows (characters); later rows are counted, not shown. */
+  maxChars?: number;
+}
+
+const HEADER = "| Action | Run | Source | Changes |\n| --- | --- | --- | --- |\n";
+
+/**
+ * The plan as GitHub-flavoured Markdown, for a pull request comment or a CI job summary:
+ * a heading, a table of creates, updates and invalid runs (field old → new), then the counts.
+ * Values from manifests are shown in code spans or escaped, so they cannot break the table.
+ */
+export function createMarkdownReport(
+  out: TextSink,
+  options: MarkdownReportOptions = {},
+): PlanReport {
+  const budget = options.maxChars ?? MAX_MARKDOWN_CHARS;
+  let used = 0;
+  let shown = 0;
+  let omitted = 0;
+  out.write(`## ${markdownText(options.title ?? "sift-run-sync plan")}\n\n`);
+  return {
+    add(change) {
+      const row = renderRow(change);
+      if (row === undefined) return;
+      if (omitted > 0 || used + row.length > budget) {
+        omitted += 1;
+        return;
+      }
+      if (shown === 0) out.write(HEADER);
+      out.write(row);
+      used += row.length;
+      shown += 1;
+    },
+    end(summary) {
+      if (shown > 0) out.write("\n");
+      if (omitted > 0) {
+        out.write(
+          `_${omitted} more ${omitted === 1 ? "run is" : "runs are"} not shown here; \`plan --format json\` lists every run._\n\n`,
+        );
+      }
+      const line = formatPlanLine(summary);
+      out.write(hasChanges(summary) || summary.invalid > 0 ? `**${line}**\n` : `${line}\n`);
+    },
+  };
+}
+
+/** One table row; undefined for an unchanged run without warnings (counted, not listed). */
+export function renderRow(change: Change): string | undefined {
+  const run = markdownCodeCell(change.spec.clientKey);
+  const source = markdownCodeCell(formatSource(change.spec.source));
+  let notes: string[];
+  switch (change.action) {
+    case "create":
+      notes = [
+        `via ${change.call}`,
+        ...change.fields.map(renderCreated),
+        ...change.warnings.map((w) => `⚠️ ${markdownText(w.message)}`),
+      ];
+      break;
+    case "update":
+      notes = [
+        ...change.fields.map(renderField),
+        ...change.warnings.map((w) => `⚠️ ${markdownText(w.message)}`),
+      ];
+      break;
+    case "unchanged":
+      if (change.warnings.length === 0) return undefined;
+      notes = change.warnings.map((w) => `⚠️ ${markdownText(w.message)}`);
+      break;
+    case "invalid":
+      notes = change.problems.map(
+        (p) => `❌ ${markdownText(formatProblemAt(p, change.spec.source))}`,
+      );
+      break;
+    default:
+      return change satisfies never;
+  }
+  return `| ${change.action} | ${run} | ${source} | ${notes.join("<br>")} |\n`;
+}
+
+/** `name: "Old" → "New"`, values as code; `*(removed)*`, `*(none)*` for an absent value. */
+function renderField(f: FieldChange): string {
+  const before = showCode(f.before) ?? "_(none)_";
+  const after = showCode(f.after) ?? (f.before === undefined ? "_(none)_" : "_(removed)_");
+  return `${markdownText(f.label)}: ${before} → ${after}`;
+}
+
+function renderCreated(f: FieldChange): string {
+  return `${markdownText(f.label)}: ${showCode(f.after) ?? "_(none)_"}`;
+}
+
+function showCode(value: FieldChange["before"]): string | undefined {
+  const shown = showValue(value);
+  return shown === undefined ? undefined : markdownCode(shown);
+}

@@ -1,0 +1,143 @@
+import { z } from "zod";
+import { metadataValueSchema, UPDATABLE_PATHS } from "../sift/schemas.js";
+
+/**
+ * The saved plan (`plan --out FILE`, `apply --plan FILE`): the `--format json` plan plus what
+ * apply needs to execute exactly the reviewed change — each request body, the follow-up of a
+ * create, and each existing run's modifiedDate (a run changed since is skipped). Never the key.
+ * Unknown keys are dropped, so later versions may add keys without breaking this reader.
+ */
+
+const fieldValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]).nullable();
+
+export const fieldEntrySchema = z.object({
+  field: z.string(),
+  before: fieldValue,
+  after: fieldValue,
+});
+
+const runFields = {
+  name: z.string().optional(),
+  description: z.string().optional(),
+  startTime: z.string().optional(),
+  stopTime: z.string().optional(),
+  isPinned: z.boolean().optional(),
+  clientKey: z.string().optional(),
+  tags: z.array(z.string()).optional(),
+  isArchived: z.boolean().optional(),
+  metadata: z.array(metadataValueSchema).optional(),
+};
+
+const createRunBodySchema = z.object({
+  name: z.string(),
+  description: z.string().optional(),
+  tags: z.array(z.string()).optional(),
+  startTime: z.string().optional(),
+  stopTime: z.string().optional(),
+  clientKey: z.string().optional(),
+  metadata: z.array(metadataValueSchema).optional(),
+  organizationId: z.string().optional(),
+});
+
+const createAdhocRunBodySchema = z.object({
+  name: z.string(),
+  description: z.string().optional(),
+  startTime: z.string(),
+  stopTime: z.string(),
+  assetIds: z.array(z.string()),
+  tags: z.array(z.string()).optional(),
+  metadata: z.array(metadataValueSchema).optional(),
+  clientKey: z.string().optional(),
+});
+
+const updateMaskString = z.string().min(1);
+
+const base = {
+  clientKey: z.string().min(1),
+  source: z.string(),
+  warnings: z.array(z.string()),
+  fields: z.array(fieldEntrySchema),
+};
+
+const createEntrySchema = z
+  .object({
+    ...base,
+    action: z.literal("create"),
+    call: z.enum(["CreateRun", "CreateAdhocRun"]),
+    // CreateAdhocRun's body first: CreateRun's would accept it and drop its assetIds.
+    request: z.union([createAdhocRunBodySchema, createRunBodySchema]),
+    followUp: z.object({ run: z.object(runFields), updateMask: updateMaskString }).optional(),
+  })
+  .refine((e) => (e.call === "CreateAdhocRun") === "assetIds" in e.request, {
+    message: "call does not match the request (CreateAdhocRun needs assetIds, CreateRun has none)",
+    path: ["call"],
+  });
+
+const updateEntrySchema = z.object({
+  ...base,
+  action: z.literal("update"),
+  runId: z.string().min(1),
+  updateMask: z.array(z.enum(UPDATABLE_PATHS)).min(1),
+  modifiedDate: z.string().optional(),
+  request: z.object({
+    run: z.object({ runId: z.string().min(1), ...runFields }),
+    updateMask: updateMaskString,
+  }),
+});
+
+const unchangedEntrySchema = z.object({
+  ...base,
+  action: z.literal("unchanged"),
+  runId: z.string().min(1),
+  modifiedDate: z.string().optional(),
+});
+
+const invalidEntrySchema = z.object({
+  ...base,
+  action: z.literal("invalid"),
+  problems: z.array(z.string()),
+});
+
+export const savedChangeSchema = z.discriminatedUnion("action", [
+  createEntrySchema,
+  updateEntrySchema,
+  unchangedEntrySchema,
+  invalidEntrySchema,
+]);
+/** One run of a saved plan: what was reviewed and exactly what apply will send. */
+export type SavedChange = z.infer<typeof savedChangeSchema>;
+
+const count = z.number().int().nonnegative();
+export const planSummarySchema = z.object({
+  create: count,
+  update: count,
+  unchanged: count,
+  invalid: count.default(0),
+  warnings: count,
+});
+
+export const planOptionsSchema = z.object({
+  metadata: z.enum(["merge", "replace"]),
+  ignore: z.array(z.string()),
+  /** `K/N` */
+  shard: z.string().optional(),
+});
+export type PlanOptionsRecord = z.infer<typeof planOptionsSchema>;
+
+/** Everything of a saved plan before its changes. */
+export const planHeadSchema = z.object({
+  version: z.literal(1),
+  /** The API base URL the plan was made against; apply refuses another. */
+  target: z.string(),
+  /** ISO 8601, when the plan was made. */
+  createdAt: z.string(),
+  options: planOptionsSchema,
+  /** The manifest paths as given on the command line. */
+  manifests: z.array(z.string()),
+});
+export type PlanHead = z.infer<typeof planHeadSchema>;
+
+export interface SavedPlan extends PlanHead {
+  changes: SavedChange[];
+  summary: z.infer<typeof planSummarySchema>;
+}

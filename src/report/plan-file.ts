@@ -1,0 +1,143 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { UsageError } from "../core/errors.js";
+import type { Change } from "../plan/change.js";
+import { createJsonStream, PLAN_FORMAT_VERSION } from "./json-report.js";
+import { toPlanEntry } from "./plan-entry.js";
+import type { PlanHead, SavedChange } from "./plan-file-schema.js";
+import type { PlanReport, TextSink } from "./plan-report.js";
+
+export { openPlanFile, type PlanFileStream, readPlanFile } from "./plan-file-read.js";
+export type { PlanHead, SavedChange, SavedPlan } from "./plan-file-schema.js";
+
+/** Writes go to disk in chunks of this size: few system calls, bounded memory. */
+const WRITE_CHUNK_CHARS = 64 * 1024;
+
+export type PlanFileMeta = Omit<PlanHead, "version">;
+
+export interface PlanFileWriter extends PlanReport {
+  /** Stops writing and removes the unfinished file (the target path is left untouched). */
+  abort(): void;
+}
+
+/**
+ * Saves a plan (`plan --out FILE`) as it streams: the `--format json` document plus, per run,
+ * what apply needs to send exactly the reviewed change. The file appears only when `end` is
+ * called, atomically (a temporary file renamed over FILE), so an interrupted plan never leaves
+ * a truncated plan behind. Nothing of the connection but the target URL is written.
+ *
+ * @example
+ * const file = createPlanFileWriter("plan.json", { target, createdAt: new Date().toISOString(), options, manifests });
+ * for (const change of changes) file.add(change);
+ * file.end(summary);
+ */
+export function createPlanFileWriter(path: string, meta: PlanFileMeta): PlanFileWriter {
+  const temp = `${path}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
+  const fd = attempt(path, () => openSync(temp, "wx"));
+  let open = true;
+  let buffer = "";
+
+  const flush = () => {
+    if (buffer === "") return;
+    const chunk = buffer;
+    buffer = "";
+    attempt(path, () => writeSync(fd, chunk));
+  };
+  const sink: TextSink = {
+    write(text: string) {
+      buffer += text;
+      if (buffer.length >= WRITE_CHUNK_CHARS) flush();
+    },
+  };
+  const head = {
+    version: PLAN_FORMAT_VERSION,
+    target: meta.target,
+    createdAt: meta.createdAt,
+    options: meta.options,
+    manifests: meta.manifests,
+  };
+  const json = createJsonStream(sink, head, toSavedChange);
+
+  const abort = () => {
+    if (!open) return;
+    open = false;
+    closeSync(fd);
+    rmSync(temp, { force: true });
+  };
+  return {
+    add(change) {
+      if (!open) return;
+      guard(abort, () => json.add(change));
+    },
+    end(summary) {
+      if (!open) return;
+      guard(abort, () => {
+        json.end(summary);
+        flush();
+        attempt(path, () => fsyncSync(fd));
+      });
+      open = false;
+      closeSync(fd);
+      guard(
+        () => rmSync(temp, { force: true }),
+        () => attempt(path, () => renameSync(temp, path)),
+      );
+    },
+    abort,
+  };
+}
+
+/** A change with the extras apply executes: the request body, follow-up and modifiedDate. */
+export function toSavedChange(change: Change): SavedChange {
+  const entry = toPlanEntry(change);
+  switch (change.action) {
+    case "create":
+      return {
+        ...entry,
+        action: "create",
+        call: change.call,
+        request: change.body,
+        ...(change.followUp !== undefined && { followUp: change.followUp }),
+      };
+    case "update":
+      return {
+        ...entry,
+        action: "update",
+        runId: change.runId,
+        updateMask: change.mask,
+        ...(change.modifiedDate !== undefined && { modifiedDate: change.modifiedDate }),
+        request: change.body,
+      };
+    case "unchanged":
+      return {
+        ...entry,
+        action: "unchanged",
+        runId: change.runId,
+        ...(change.modifiedDate !== undefined && { modifiedDate: change.modifiedDate }),
+      };
+    case "invalid":
+      return { ...entry, action: "invalid", problems: entry.problems ?? [] };
+    default:
+      return change satisfies never;
+  }
+}
+
+/** Runs `fn`; on an exception, cleans up with `onError` and rethrows. */
+function guard(onError: () => void, fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    onError();
+    throw error;
+  }
+}
+
+/** File system errors become a located UsageError (`cannot write the plan file x: ENOSPC ...`). */
+function attempt<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`cannot write the plan file ${path}: ${reason}`, { cause: error });
+  }
+}

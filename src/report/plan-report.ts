@@ -1,0 +1,28 @@
+import type { Change } from "../plan/change.js";
+import type { PlanSummary } from "./summary.js";
+
+/** Where a report writes: process.stdout, a test's string sink. */
+export interface TextSink {
+  write(text: string): unknown;
+}
+
+/**
+ * A plan report fed one change at a time, so a plan of any size streams through it:
+ * `add` each change as the plan produces it, then `end` with the counts.
+ */
+export interface PlanReport {
+  add(change: Change): void;
+  end(summary: PlanSummary): void;
+}
+
+/** One report feeding several (e.g. the table on stdout and the plan file of `--out`). */
+export function combineReports(...reports: PlanReport[]): PlanReport {
+  return {
+    add(change) {
+      for (const r of reports) r.add(change);
+    },
+    end(summary) {
+      for (const r of reports) r.end(summary);
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { closeSync, openSync, writeSync } from "node:fs";
+import { extname } from "node:path";
+import { UsageError } from "../core/errors.js";
+import type { UpdatePath } from "../sift/schemas.js";
+import { neutraliseCell } from "./cells.js";
+
+/** One manifest run's outcome, as `apply --results FILE` records it (contract §5). */
+export interface ResultRow {
+  clientKey: string;
+  action: "create" | "update" | "unchanged" | "invalid";
+  status: "ok" | "failed" | "skipped";
+  runId?: string;
+  updateMask?: UpdatePath[] | string[];
+  /** The API's message, or why the run was skipped. */
+  error?: string;
+  /** `runs.csv:10` */
+  source: string;
+}
+
+export interface ResultsWriter {
+  /** Appends one row; it reaches the file before `write` returns (it survives a crash). */
+  write(row: ResultRow): void;
+  close(): Promise<void>;
+}
+
+export type ResultsFormat = "csv" | "jsonl";
+
+const COLUMNS = [
+  "clientKey",
+  "action",
+  "status",
+  "runId",
+  "updateMask",
+  "error",
+  "source",
+] as const;
+
+/** `.csv` or `.jsonl` (any case); anything else is a UsageError, raised before any work starts. */
+export function resultsFormatOf(path: string): ResultsFormat {
+  const ext = extname(path).toLowerCase();
+  if (ext === ".csv") return "csv";
+  if (ext === ".jsonl") return "jsonl";
+  throw new UsageError(
+    `--results ${path}: the file name must end in .csv or .jsonl (the extension picks the format)`,
+  );
+}
+
+/**
+ * Opens (truncates) the results file and writes each row as it comes, so a run that is
+ * interrupted leaves the rows done so far. CSV cells are RFC 4180 quoted and safe to open in
+ * a spreadsheet; JSONL has one JSON object per line.
+ *
+ * @example
+ * const results = createResultsWriter("results.csv");
+ * results.write({ clientKey: "tv-001", action: "create", status: "ok", runId, source: "runs.csv:2" });
+ * await results.close();
+ */
+export function createResultsWriter(path: string): ResultsWriter {
+  const format = resultsFormatOf(path);
+  const fd = attempt(path, () => openSync(path, "w"));
+  const encode = format === "csv" ? formatCsvRow : formatJsonRow;
+  let open = true;
+  // NOTE: one synchronous write per row: rows are small, and a row written is on disk even if
+  // the process is killed right after (the point of a results file for an interrupted apply).
+  if (format === "csv") attempt(path, () => writeSync(fd, `${COLUMNS.join(",")}\r\n`));
+  return {
+    write(row) {
+      if (!open) throw new Error(`results file ${path} is closed`);
+      attempt(path, () => writeSync(fd, encode(row)));
+    },
+    async close() {
+      if (!open) return;
+      open = false;
+      attempt(path, () => closeSync(fd));
+    },
+  };
+}
+
+/** One CSV record (CRLF-terminated, as RFC 4180 has it). */
+export function formatCsvRow(row: ResultRow): string {
+  const cells = [
+    row.clientKey,
+    row.action,
+    row.status,
+    row.runId ?? "",
+    row.updateMask?.join(",") ?? "",
+    row.error ?? "",
+    row.source,
+  ];
+  return `${cells.map((c) => quoteCsv(neutraliseCell(c))).join(",")}\r\n`;
+}
+
+/** One JSON line; absent values are left out. */
+export function formatJsonRow(row: ResultRow): string {
+  const ordered = Object.fromEntries(COLUMNS.map((k) => [k, row[k]]));
+  return `${JSON.stringify(ordered)}\n`;
+}
+
+const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+
+function quoteCsv(cell: string): string {
+  return NEEDS_QUOTES.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
+}
+
+function attempt<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`cannot write the results file ${path}: ${reason}`, { cause: error });
+  }
+}

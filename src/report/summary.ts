@@ -1,0 +1,47 @@
+import type { Change } from "../plan/change.js";
+
+/** Counts of a plan, built one change at a time so a plan never needs to be held in memory. */
+export interface PlanSummary {
+  create: number;
+  update: number;
+  unchanged: number;
+  invalid: number;
+  /** Warnings over all changes (a change may carry several). */
+  warnings: number;
+}
+
+export function createPlanSummary(): PlanSummary {
+  return { create: 0, update: 0, unchanged: 0, invalid: 0, warnings: 0 };
+}
+
+/** Adds one change to the counts (in place) and returns the summary. */
+export function countChange(summary: PlanSummary, change: Change): PlanSummary {
+  summary[change.action] += 1;
+  if (change.action !== "invalid") summary.warnings += change.warnings.length;
+  return summary;
+}
+
+/** Whether applying the plan would write anything (`--detailed-exitcode` answers 2 then). */
+export function hasChanges(summary: PlanSummary): boolean {
+  return summary.create + summary.update > 0;
+}
+
+/** `1 to create, 1 to update, 5 unchanged, 0 warnings` (and `, 2 invalid` when there are any). */
+export function formatPlanCounts(summary: PlanSummary): string {
+  const parts = [
+    `${summary.create} to create`,
+    `${summary.update} to update`,
+    `${summary.unchanged} unchanged`,
+    `${summary.warnings} ${summary.warnings === 1 ? "warning" : "warnings"}`,
+  ];
+  if (summary.invalid > 0) parts.push(`${summary.invalid} invalid`);
+  return parts.join(", ");
+}
+
+/** The closing line of a plan report. */
+export function formatPlanLine(summary: PlanSummary): string {
+  if (!hasChanges(summary) && summary.invalid === 0 && summary.warnings === 0) {
+    return "No changes. Sift matches the manifests.";
+  }
+  return `Plan: ${formatPlanCounts(summary)}.`;
+}
