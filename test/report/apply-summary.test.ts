@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import {
+  formatApplySummary,
+  formatApplySummaryJson,
+  formatDuration,
+  formatRowOutcome,
+} from "../../src/report/apply-summary.js";
+
+const SUMMARY = { created: 3, updated: 2, unchanged: 10, failed: 0, skipped: 0, elapsedMs: 1400 };
+
+describe("apply summary", () => {
+  it("says what was done and how long it took", () => {
+    expect(formatApplySummary(SUMMARY)).toBe(
+      "Applied: 3 created, 2 updated, 10 unchanged, 0 failed, 0 skipped in 1.4 s.",
+    );
+    expect(
+      formatApplySummary({ ...SUMMARY, failed: 1, requests: 21, retries: 1, interrupted: true }),
+    ).toBe(
+      "Interrupted after: 3 created, 2 updated, 10 unchanged, 1 failed, 0 skipped in 1.4 s (21 requests, 1 retry).",
+    );
+  });
+
+  it("has a JSON form", () => {
+    expect(JSON.parse(formatApplySummaryJson({ ...SUMMARY, requests: 20, retries: 0 }))).toEqual({
+      ...SUMMARY,
+      requests: 20,
+      retries: 0,
+      interrupted: false,
+    });
+  });
+
+  it("formats durations for people", () => {
+    expect([0, 950, 59_940, 59_960, 125_000, 3_725_000].map(formatDuration)).toEqual([
+      "0.0 s",
+      "0.9 s",
+      "59.9 s",
+      "1 min 00 s",
+      "2 min 05 s",
+      "1 h 02 min",
+    ]);
+  });
+
+  it("describes a failed or skipped run with its place and the API's message, escaped", () => {
+    const failed = formatRowOutcome(
+      {
+        clientKey: "tv-009",
+        action: "update",
+        status: "failed",
+        runId: "run-9",
+        error: "[PATCH /api/v2/runs] 400: name too long\u001b[2J",
+        source: "runs.csv:10",
+      },
+      { color: false },
+    );
+    expect(failed).toBe(
+      "✗ tv-009 (runs.csv:10) update: [PATCH /api/v2/runs] 400: name too long\\u001b[2J",
+    );
+    const skipped = formatRowOutcome(
+      {
+        clientKey: "tv 010",
+        action: "create",
+        status: "skipped",
+        error: "a run with this clientKey exists since the plan was made",
+        source: "runs.csv:11",
+      },
+      { color: true },
+    );
+    expect(skipped).toBe(
+      '\u001b[33m-\u001b[39m "tv 010" (runs.csv:11) create skipped: a run with this clientKey exists since the plan was made',
+    );
+  });
+});
