@@ -1,13 +1,6 @@
 import { SyncError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import {
-  createHttp,
-  type HttpStats,
-  MAX_URL_BYTES,
-  measureUrlBytes,
-  type Query,
-  type RetryOptions,
-} from "./http.js";
+import { createHttp, type HttpStats, type RetryOptions } from "./http.js";
 import { createRequestPool, type PoolStats, type RequestPool } from "./pool.js";
 import {
   API_PATHS,
@@ -22,6 +15,7 @@ import {
   runResponseSchema,
   type UpdateRunBody,
 } from "./schemas.js";
+import { MAX_URL_BYTES, measureUrlBytes, type Query } from "./url.js";
 
 export { MAX_URL_BYTES };
 

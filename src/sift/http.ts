@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { ApiError, SyncError } from "../core/errors.js";
+import { ApiError } from "../core/errors.js";
 import { type Logger, redactSecrets } from "../core/logger.js";
 import { VERSION } from "../version.js";
 import {
@@ -11,6 +11,9 @@ import {
   summarizeZodIssues,
 } from "./http-errors.js";
 import { type RequestPool, sleepMs } from "./pool.js";
+import { buildRequestUrl, checkUrlLength, type Query } from "./url.js";
+
+export { MAX_URL_BYTES, type Query } from "./url.js";
 
 /**
  * One JSON request to the API, with timeout, retries and the error it ends in.
@@ -20,8 +23,6 @@ import { type RequestPool, sleepMs } from "./pool.js";
 /** Answers worth another try: rate limited, or a proxy/gateway that could not reach the API. */
 export const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 export const DEFAULT_TIMEOUT_MS = 30_000;
-/** Gateways and load balancers in front of the API reject longer URLs (sift-api.md). */
-export const MAX_URL_BYTES = 8192;
 
 export interface RetryOptions {
   /** First backoff ceiling; doubles each attempt. Default 200 ms. */
@@ -52,8 +53,6 @@ export interface HttpOptions {
   /** For tests: the jitter source (default Math.random). */
   random?: () => number;
 }
-
-export type Query = Record<string, string | number | undefined>;
 
 export interface HttpRequest<T> {
   /** The RPC's name, for stats and logs: `ListRuns`, `CreateAdhocRun`. */
@@ -100,12 +99,7 @@ export function createHttp(options: HttpOptions): Http {
   const redact = (text: string) => redactSecrets(text, [apiKey]);
   const stats: HttpStats = { requests: 0, retries: 0, byOperation: {} };
 
-  function buildUrl(path: string, query: Query = {}): string {
-    const params = Object.entries(query)
-      .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
-      .map(([k, v]) => `${encodeQueryComponent(k)}=${encodeQueryComponent(String(v))}`);
-    return options.baseUrl + path + (params.length > 0 ? "?" + params.join("&") : "");
-  }
+  const buildUrl = (path: string, query?: Query) => buildRequestUrl(options.baseUrl, path, query);
 
   async function attempt<T>(req: HttpRequest<T>, url: string, name: string): Promise<Attempt<T>> {
     stats.requests++;
@@ -185,13 +179,7 @@ export function createHttp(options: HttpOptions): Http {
   async function send<T>(req: HttpRequest<T>): Promise<T> {
     const url = buildUrl(req.path, req.query);
     const name = `${req.method} ${req.path}`;
-    const bytes = measureUrlBytes(url);
-    if (bytes > MAX_URL_BYTES) {
-      throw new SyncError(
-        "INTERNAL",
-        `${name}: URL of ${bytes} bytes is over the ${MAX_URL_BYTES}-byte limit (batch smaller)`,
-      );
-    }
+    checkUrlLength(url, name);
     for (let n = 1; ; n++) {
       if (n > 1) stats.retries++;
       const result = await pool.run(() => attempt(req, url, name));
@@ -211,19 +199,6 @@ export function createHttp(options: HttpOptions): Http {
   }
 
   return { send, buildUrl, stats: () => ({ ...stats, byOperation: { ...stats.byOperation } }) };
-}
-
-/**
- * encodeURIComponent, plus `'` as `%27`: fetch's URL parser escapes `'` in a query anyway
- * (WHATWG special-query set), so the URL measured is the URL sent. CEL literals are full of `'`.
- */
-export function encodeQueryComponent(value: string): string {
-  return encodeURIComponent(value).replace(/'/g, "%27");
-}
-
-/** Bytes of `url` as fetch will send it. */
-export function measureUrlBytes(url: string): number {
-  return Buffer.byteLength(new URL(url).href);
 }
 
 const CHECK_URL_HINT = "; check --api-url or SIFT_REST_URI";
