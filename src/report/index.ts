@@ -15,6 +15,7 @@ export {
 } from "./markdown-report.js";
 export type { FieldEntry, PlanEntry } from "./plan-entry.js";
 export {
+  checkPlanTarget,
   createPlanFileWriter,
   openPlanFile,
   type PlanFileMeta,

@@ -28,6 +28,8 @@ export interface PlanFileStream {
    * before acting on it if a broken file must not leave half the work done.
    */
   changes: AsyncIterable<SavedChange>;
+  /** Releases the file when the changes will not be read to the end. */
+  close(): void;
 }
 
 /**
@@ -43,8 +45,8 @@ export async function readPlanFile(path: string): Promise<SavedPlan> {
 
 /** Opens a saved plan for streaming (a million-run plan need not fit in memory). */
 export async function openPlanFile(path: string): Promise<PlanFileStream> {
-  const { head, changes } = await open(path);
-  return { head, changes };
+  const { head, changes, close } = await open(path);
+  return { head, changes, close };
 }
 
 interface Opened extends PlanFileStream {
@@ -104,7 +106,12 @@ async function open(path: string): Promise<Opened> {
       throw new PlanFileError(`${path} ends before the plan's summary (is it truncated?)`);
     }
   }
-  return { head, changes: changes(), summary: () => summary! };
+  return {
+    head,
+    changes: changes(),
+    summary: () => summary!,
+    close: () => input.destroy(),
+  };
 }
 
 /** The fallback for a plan file reformatted by another tool: one JSON document, read whole. */
@@ -125,7 +132,7 @@ async function openWhole(path: string): Promise<Opened> {
       yield check(savedChangeSchema, entry, `${path} changes[${i}]`);
     }
   }
-  return { head, changes: changes(), summary: () => summary };
+  return { head, changes: changes(), summary: () => summary, close: () => {} };
 }
 
 /** The version first: a newer file should say so, not list schema differences. */
@@ -169,4 +176,23 @@ function unreadable(path: string, error: unknown): PlanFileError {
 
 function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * `apply --plan` applies a plan only to the API it was made against (contract §5). URLs are
+ * compared in normal form: `https://API.example.com/` equals `https://api.example.com`.
+ */
+export function checkPlanTarget(head: PlanHead, apiUrl: string, path: string): void {
+  if (normaliseUrl(head.target) === normaliseUrl(apiUrl)) return;
+  throw new PlanFileError(
+    `${path} was made for ${head.target}, not ${apiUrl}; make a new plan against this API`,
+  );
+}
+
+function normaliseUrl(url: string): string {
+  try {
+    return new URL(url).href.replace(/\/+$/, "");
+  } catch {
+    return url.replace(/\/+$/, "");
+  }
 }

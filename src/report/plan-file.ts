@@ -7,7 +7,12 @@ import { toPlanEntry } from "./plan-entry.js";
 import type { PlanHead, SavedChange } from "./plan-file-schema.js";
 import type { PlanReport, TextSink } from "./plan-report.js";
 
-export { openPlanFile, type PlanFileStream, readPlanFile } from "./plan-file-read.js";
+export {
+  checkPlanTarget,
+  openPlanFile,
+  type PlanFileStream,
+  readPlanFile,
+} from "./plan-file-read.js";
 export type { PlanHead, SavedChange, SavedPlan } from "./plan-file-schema.js";
 
 /** Writes go to disk in chunks of this size: few system calls, bounded memory. */

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PlanFileError, UsageError } from "../../src/core/errors.js";
 import {
+  checkPlanTarget,
   createPlanFileWriter,
   openPlanFile,
   type PlanFileMeta,
@@ -70,8 +71,12 @@ describe("saved plan file", () => {
   it("streams changes one at a time from an opened plan", async () => {
     const path = join(dir, "plan.json");
     savePlan(path);
-    const { head, changes } = await openPlanFile(path);
-    expect(head).toEqual({ version: 1, ...META });
+    const opened = await openPlanFile(path);
+    expect(opened.head).toEqual({ version: 1, ...META });
+    const first = await opened.changes[Symbol.asyncIterator]().next();
+    expect(first.value).toMatchObject({ clientKey: "tv-001" });
+    opened.close();
+    const { changes } = await openPlanFile(path);
     const keys: string[] = [];
     for await (const change of changes) keys.push(change.clientKey);
     expect(keys).toEqual(["tv-001", "tv-002", "tv-003", "tv-004", "tv-009"]);
@@ -162,6 +167,18 @@ describe("saved plan file", () => {
     await expect(readPlanFile(dir)).rejects.toThrow(PlanFileError);
     expect(() => createPlanFileWriter(join(dir, "no", "such", "dir.json"), META)).toThrow(
       UsageError,
+    );
+  });
+
+  it("is applied only to the API it was made for", async () => {
+    const path = join(dir, "plan.json");
+    savePlan(path);
+    const head = await readPlanFile(path);
+    expect(() => checkPlanTarget(head, "https://API.example.test/", path)).not.toThrow();
+    expect(() => checkPlanTarget(head, "https://other.example.test", path)).toThrow(
+      new PlanFileError(
+        `${path} was made for https://api.example.test, not https://other.example.test; make a new plan against this API`,
+      ),
     );
   });
 });
