@@ -64,6 +64,12 @@ export class ApiError extends SyncError {
   /** gRPC code from the body, when the body was the API's JSON error. */
   readonly grpcCode: number | undefined;
   readonly apiMessage: string;
+  /**
+   * How many attempts were sent before this answer. More than one means an earlier attempt may
+   * have reached the server (a write committed, its answer lost): a create that then answers
+   * 409 ALREADY_EXISTS may have been our own.
+   */
+  attempts = 1;
   constructor(
     init: { request: string; status: number; grpcCode?: number; apiMessage: string },
     options?: { cause?: unknown },

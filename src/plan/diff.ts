@@ -66,6 +66,20 @@ export function diffRun(
     : planUpdate(spec, existing, metadata, assetIds, context.keyTypes, options);
 }
 
+/**
+ * The problems a spec has against what Sift holds (unknown asset names, metadata values that
+ * do not fit their key's type), found before anything is written.
+ */
+export function checkSpec(
+  spec: RunSpec,
+  context: DiffContext,
+): { problems: Problem[]; newKeyTypes: Record<string, MetadataKeyTypeWire> } {
+  const problems: Problem[] = [];
+  const metadata = resolveMetadata(spec, context.keyTypes, problems);
+  resolveAssets(spec, context.assetIds, problems);
+  return { problems, newKeyTypes: newKeyTypes(metadata, context.keyTypes) };
+}
+
 function resolveAssets(
   spec: RunSpec,
   known: ReadonlyMap<string, string>,

@@ -1,10 +1,40 @@
 import type { Command } from "commander";
-import { UsageError } from "../../core/errors.js";
+import { ManifestError } from "../../core/errors.js";
+import { type ValidationResult, validateManifests } from "../../manifest/index.js";
 import type { CommandContext } from "../main.js";
 import { addCommonOptions } from "../options.js";
 
-export function registerValidate(program: Command, _ctx: CommandContext): void {
-  addCommonOptions(program.command("validate").description("(not implemented yet)")).action(() => {
-    throw new UsageError("'validate' is not implemented yet");
+/**
+ * `validate <paths...>`: offline; parses and checks manifests. Prints a summary on stdout;
+ * when anything is wrong, the problems go to stderr (via main's ManifestError handler) and
+ * the exit code is 1.
+ */
+export function registerValidate(program: Command, ctx: CommandContext): void {
+  addCommonOptions(
+    program
+      .command("validate")
+      .description(
+        "parse and check manifests (offline): files, or directories of *.csv, *.yaml, *.yml, *.json",
+      )
+      .argument("<paths...>", "manifest files or directories"),
+  ).action(async (paths: string[]) => {
+    const result = await validateManifests(paths, { cwd: ctx.io.cwd });
+    ctx.io.stdout.write(renderSummary(result));
+    if (result.totalProblems > 0) throw new ManifestError(result.problems, result.totalProblems);
   });
+}
+
+export function renderSummary(result: ValidationResult): string {
+  const lines = result.files.map(
+    (file, i) => `${file}: ${plural(result.runsPerFile[i] ?? 0, "run")}`,
+  );
+  const verdict = result.totalProblems === 0 ? "valid" : "invalid";
+  lines.push(
+    `${verdict}: ${plural(result.files.length, "file")}, ${plural(result.runs, "run")}, ${plural(result.totalProblems, "error")}`,
+  );
+  return lines.join("\n") + "\n";
+}
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
 }

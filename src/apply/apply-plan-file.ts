@@ -1,0 +1,159 @@
+import { PlanFileError } from "../core/errors.js";
+import { lookupRuns } from "../plan/lookup.js";
+import { openPlanFile, type SavedChange } from "../report/plan-file.js";
+import { createPlanSummary } from "../report/summary.js";
+import type { SiftClient } from "../sift/client.js";
+import type { Run } from "../sift/schemas.js";
+import type { ApplyResult } from "./apply.js";
+import { applyWork } from "./apply-work.js";
+import type { ConflictPolicy, RowResult, Work } from "./work.js";
+
+/** Saved changes checked against Sift per lookup batch. */
+const CHECK_BATCH = 1000;
+
+export interface ApplyPlanFileOptions {
+  path: string;
+  client: SiftClient;
+  /** Where this apply writes (API base URL or `local`): must be the plan's target. */
+  target: string;
+  concurrency?: number;
+  failFast?: boolean;
+  signal?: AbortSignal;
+  onResult?: (row: RowResult) => void;
+  onProgress?: (progress: { done: number; total: number }) => void;
+}
+
+/**
+ * Applies exactly a saved plan: the reviewed requests, nothing re-planned. A run whose
+ * modifiedDate changed since the plan, or a create whose clientKey now exists, is skipped
+ * and reported: the plan is stale for it, and a new plan will show why.
+ */
+export async function applyPlanFile(options: ApplyPlanFileOptions): Promise<ApplyResult> {
+  const started = performance.now();
+  const opened = await openPlanFile(options.path);
+  if (opened.head.target !== options.target) {
+    throw new PlanFileError(
+      `${options.path} was planned for ${opened.head.target}, not ${options.target}; make a new plan against this target`,
+    );
+  }
+  // Read the whole file once before acting, so a broken plan leaves nothing half done.
+  const plan = createPlanSummary();
+  let total = 0;
+  for await (const change of opened.changes) {
+    total++;
+    plan[change.action]++;
+    plan.warnings += change.warnings.length;
+  }
+  const { changes } = await openPlanFile(options.path);
+  let done = 0;
+  const counts = await applyWork(checkedWork(changes, options.client), {
+    client: options.client,
+    concurrency: options.concurrency ?? 8,
+    onConflict: keepPlannedCreate,
+    signal: options.signal,
+    failFast: options.failFast,
+    onResult(row) {
+      options.onResult?.(row);
+      options.onProgress?.({ done: ++done, total });
+    },
+  });
+  const interrupted = options.signal?.aborted === true && done < total;
+  return { ...counts, plan, elapsedMs: performance.now() - started, interrupted };
+}
+
+async function* checkedWork(
+  changes: AsyncIterable<SavedChange>,
+  client: SiftClient,
+): AsyncGenerator<Work> {
+  let batch: SavedChange[] = [];
+  for await (const change of changes) {
+    batch.push(change);
+    if (batch.length >= CHECK_BATCH) {
+      yield* await checkBatch(batch, client);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield* await checkBatch(batch, client);
+}
+
+async function checkBatch(batch: SavedChange[], client: SiftClient): Promise<Work[]> {
+  const current = await lookupRuns(
+    client,
+    batch.map((c) => c.clientKey),
+  );
+  return batch.map((change) => checkChange(change, current.get(change.clientKey)));
+}
+
+function checkChange(change: SavedChange, now: Run | undefined): Work {
+  const row = { clientKey: change.clientKey, source: change.source };
+  switch (change.action) {
+    case "invalid":
+      return { kind: "skip", ...row, failed: true, reason: change.problems.join("; ") };
+    case "create":
+      if (now !== undefined) {
+        return {
+          kind: "skip",
+          ...row,
+          runId: now.runId,
+          failed: false,
+          reason: "a run with this clientKey was created after the plan was made",
+        };
+      }
+      return {
+        kind: "create",
+        ...row,
+        call: change.call,
+        body: change.request,
+        followUp: change.followUp,
+      };
+    case "update":
+    case "unchanged": {
+      const stale = staleness(change, now);
+      if (stale) return { kind: "skip", ...row, runId: change.runId, failed: false, reason: stale };
+      return change.action === "update"
+        ? { kind: "update", ...row, runId: change.runId, body: change.request }
+        : { kind: "unchanged", ...row, runId: change.runId };
+    }
+    default:
+      return change satisfies never;
+  }
+}
+
+function staleness(
+  change: { runId: string; modifiedDate?: string },
+  now: Run | undefined,
+): string | undefined {
+  if (now === undefined || now.runId !== change.runId) return "the run no longer exists as planned";
+  if (now.modifiedDate !== change.modifiedDate) {
+    return `the run changed in Sift after the plan was made (modifiedDate ${change.modifiedDate ?? "none"} → ${now.modifiedDate ?? "none"})`;
+  }
+  return undefined;
+}
+
+/**
+ * A planned create that meets its clientKey: if an earlier attempt of this very create may have
+ * committed (its answer lost), the run is ours — finish its follow-up. Otherwise someone else
+ * made it after the plan: skip.
+ */
+const keepPlannedCreate: ConflictPolicy = (work, existing, ours) => {
+  const row = { clientKey: work.clientKey, source: work.source };
+  if (!ours) {
+    return {
+      kind: "skip",
+      ...row,
+      runId: existing.runId,
+      failed: false,
+      reason: "a run with this clientKey was created after the plan was made",
+    };
+  }
+  if (work.followUp === undefined) return { kind: "unchanged", ...row, runId: existing.runId };
+  return {
+    kind: "update",
+    ...row,
+    runId: existing.runId,
+    body: {
+      run: { ...work.followUp.run, runId: existing.runId },
+      updateMask: work.followUp.updateMask,
+    },
+  };
+};

@@ -1,0 +1,120 @@
+import { ApiError } from "../core/errors.js";
+import { celEquals } from "../sift/cel.js";
+import type { SiftClient } from "../sift/client.js";
+import { GRPC, type Run } from "../sift/schemas.js";
+import type { ConflictPolicy, Outcome, Work } from "./work.js";
+
+export interface ExecuteDeps {
+  client: Pick<SiftClient, "createRun" | "createAdhocRun" | "updateRun" | "listAllRuns">;
+  onConflict: ConflictPolicy;
+  signal?: AbortSignal;
+}
+
+/** Runs one row's requests. Never throws for an API answer: a failure is an Outcome. */
+export async function executeWork(work: Work, deps: ExecuteDeps): Promise<Outcome> {
+  try {
+    return await execute(work, deps);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    const action = work.kind === "skip" ? "invalid" : work.kind;
+    const runId = "runId" in work ? work.runId : undefined;
+    return { status: "failed", action, ...(runId && { runId }), error: error.message };
+  }
+}
+
+async function execute(work: Work, deps: ExecuteDeps): Promise<Outcome> {
+  const { client, signal } = deps;
+  switch (work.kind) {
+    case "unchanged":
+      return { status: "ok", action: "unchanged", runId: work.runId };
+    case "skip":
+      return {
+        status: work.failed ? "failed" : "skipped",
+        action: "invalid",
+        ...(work.runId && { runId: work.runId }),
+        error: work.reason,
+      };
+    case "update": {
+      const run = await client.updateRun(work.body, { signal });
+      return {
+        status: "ok",
+        action: "update",
+        runId: run.runId,
+        mask: work.body.updateMask.split(","),
+      };
+    }
+    case "create": {
+      let run: Run;
+      try {
+        run =
+          work.call === "CreateAdhocRun"
+            ? await client.createAdhocRun(work.body as never, { signal })
+            : await client.createRun(work.body, { signal });
+      } catch (error) {
+        if (error instanceof ApiError && error.grpcCode === GRPC.ALREADY_EXISTS) {
+          return reconcile(work, error.attempts > 1, deps);
+        }
+        throw error;
+      }
+      if (work.followUp === undefined)
+        return { status: "ok", action: "create", runId: run.runId, mask: [] };
+      try {
+        await client.updateRun(
+          { run: { ...work.followUp.run, runId: run.runId }, updateMask: work.followUp.updateMask },
+          { signal },
+        );
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        return {
+          status: "failed",
+          action: "create",
+          runId: run.runId,
+          error: `created, but setting ${work.followUp.updateMask} failed (run again to finish): ${error.message}`,
+        };
+      }
+      return {
+        status: "ok",
+        action: "create",
+        runId: run.runId,
+        mask: work.followUp.updateMask.split(","),
+      };
+    }
+    default:
+      return work satisfies never;
+  }
+}
+
+/**
+ * NOTE: creates are safe to retry because of the clientKey: a second run is impossible, the
+ * API answers 409 instead. Then the run that exists is looked up and made right.
+ */
+async function reconcile(
+  work: Extract<Work, { kind: "create" }>,
+  ours: boolean,
+  deps: ExecuteDeps,
+): Promise<Outcome> {
+  const existing = await findByClientKey(work.clientKey, deps);
+  if (existing === undefined) {
+    return {
+      status: "failed",
+      action: "create",
+      error: `the API answered 409 ALREADY_EXISTS for clientKey ${JSON.stringify(work.clientKey)}, but no such run can be found`,
+    };
+  }
+  const next = deps.onConflict(work, existing, ours);
+  if (next.kind === "create") throw new Error("a conflict policy must not create again");
+  const outcome = await execute(next, deps);
+  // A create whose first attempt committed: the run is ours, count it as created.
+  if (ours && outcome.status === "ok")
+    return { ...outcome, action: "create", mask: "mask" in outcome ? outcome.mask : [] };
+  return outcome;
+}
+
+async function findByClientKey(clientKey: string, deps: ExecuteDeps): Promise<Run | undefined> {
+  for await (const run of deps.client.listAllRuns(celEquals("client_key", clientKey), {
+    pageSize: 1,
+  })) {
+    if (run.clientKey === clientKey) return run;
+  }
+  return undefined;
+}

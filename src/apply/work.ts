@@ -1,0 +1,76 @@
+import type { RunSpec } from "../manifest/spec.js";
+import type { FollowUp } from "../plan/change.js";
+import type { ResultRow } from "../report/results-file.js";
+import type { CreateAdhocRunBody, CreateRunBody, Run, UpdateRunBody } from "../sift/schemas.js";
+
+/**
+ * One row's work, as apply executes it: from a live plan or a saved plan file alike.
+ */
+export type Work =
+  | {
+      kind: "create";
+      clientKey: string;
+      source: string;
+      call: "CreateAdhocRun" | "CreateRun";
+      body: CreateRunBody | CreateAdhocRunBody;
+      followUp: FollowUp | undefined;
+      /** The manifest run, when planned live: a 409 is reconciled by diffing against it. */
+      spec?: RunSpec;
+    }
+  | { kind: "update"; clientKey: string; source: string; runId: string; body: UpdateRunBody }
+  | { kind: "unchanged"; clientKey: string; source: string; runId: string }
+  /** Decided before any request: an invalid row, or a saved change that went stale. */
+  | {
+      kind: "skip";
+      clientKey: string;
+      source: string;
+      runId?: string;
+      reason: string;
+      failed: boolean;
+    };
+
+/** What became of one row. `action` is what was done, which a 409 can turn from create to update. */
+export type Outcome =
+  | { status: "ok"; action: "create"; runId: string; mask: string[] }
+  | { status: "ok"; action: "update"; runId: string; mask: string[] }
+  | { status: "ok"; action: "unchanged"; runId: string }
+  | {
+      status: "failed" | "skipped";
+      action: "create" | "update" | "unchanged" | "invalid";
+      runId?: string;
+      mask?: string[];
+      error: string;
+    };
+
+export interface RowResult {
+  clientKey: string;
+  source: string;
+  outcome: Outcome;
+}
+
+/**
+ * What to do when a create answers 409 ALREADY_EXISTS: the run with this clientKey exists.
+ * `ours` is true when an earlier attempt of this very create may have committed.
+ * Returns the work that makes the existing run right (an update, or nothing), or a reason to skip.
+ */
+export type ConflictPolicy = (
+  work: Extract<Work, { kind: "create" }>,
+  existing: Run,
+  ours: boolean,
+) => Work;
+
+/** The row as the results file and the failure lines show it. */
+export function toResultRow(row: RowResult): ResultRow {
+  const { outcome } = row;
+  return {
+    clientKey: row.clientKey,
+    action: outcome.action,
+    status: outcome.status,
+    ...(outcome.runId !== undefined && { runId: outcome.runId }),
+    ...("mask" in outcome &&
+      outcome.mask !== undefined &&
+      outcome.mask.length > 0 && { updateMask: outcome.mask }),
+    ...("error" in outcome && { error: outcome.error }),
+    source: row.source,
+  };
+}

@@ -1,0 +1,75 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { LevelWithSilent } from "pino";
+import { createLogger, type LogFormat, type Logger } from "../core/logger.js";
+import { startEmulator } from "../emulator/index.js";
+import { createSiftClient, type SiftClient } from "../sift/client.js";
+import { type ConnectionFlags, describeConnection, resolveConnection } from "../sift/connection.js";
+import type { CliIo } from "./io.js";
+
+/** Where `--local` keeps the embedded emulator's state, under the working directory. */
+export const LOCAL_STATE_DIR = ".sift-local";
+/** Assets and metadata keys the example manifests use, seeded on first `--local` use. */
+const LOCAL_SEED = new URL("../../fixtures/local-seed.yaml", import.meta.url).pathname;
+const LOCAL_API_KEY = "local";
+
+export interface SessionFlags extends ConnectionFlags {
+  concurrency: number;
+  maxRps?: number;
+  logLevel: LevelWithSilent;
+  logFormat?: LogFormat;
+}
+
+export interface Session {
+  client: SiftClient;
+  /** What a saved plan records as its target: the API base URL, or `local`. */
+  target: string;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+/** The logger of a command: pino JSON on a non-TTY stderr, never the key. */
+export function openLogger(
+  flags: Pick<SessionFlags, "logLevel" | "logFormat">,
+  io: CliIo,
+  secrets: string[],
+): Logger {
+  return createLogger({
+    level: flags.logLevel,
+    format: flags.logFormat,
+    stream: io.stderr,
+    isTTY: io.stderr.isTTY === true,
+    secrets,
+    color: io.stderr.isTTY === true && !io.env.NO_COLOR,
+  });
+}
+
+/** Resolves where Sift is (flags > env > profile, or --local) and opens one client for the run. */
+export async function openSession(flags: SessionFlags, io: CliIo): Promise<Session> {
+  const secrets: string[] = [];
+  const logger = openLogger(flags, io, secrets);
+  const connection = resolveConnection({ flags, env: io.env });
+  for (const warning of connection.warnings) logger.warn(warning);
+  const pool = { concurrency: flags.concurrency, maxRps: flags.maxRps, logger };
+  if (connection.kind === "local") {
+    const dir = join(io.cwd, LOCAL_STATE_DIR);
+    mkdirSync(dir, { recursive: true });
+    const emulator = await startEmulator({
+      port: 0,
+      apiKey: LOCAL_API_KEY,
+      statePath: join(dir, "state.json"),
+      seed: LOCAL_SEED,
+    });
+    logger.info({ url: emulator.url, state: dir }, "embedded emulator started");
+    const client = createSiftClient({ baseUrl: emulator.url, apiKey: LOCAL_API_KEY, ...pool });
+    return { client, target: "local", logger, close: () => emulator.close() };
+  }
+  secrets.push(connection.apiKey);
+  logger.debug({ connection: describeConnection(connection) }, "connecting");
+  const client = createSiftClient({
+    baseUrl: connection.baseUrl,
+    apiKey: connection.apiKey,
+    ...pool,
+  });
+  return { client, target: connection.baseUrl, logger, close: async () => {} };
+}

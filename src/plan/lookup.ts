@@ -1,0 +1,91 @@
+import type { RunSpec } from "../manifest/spec.js";
+import { MAX_URL_BYTES } from "../sift/http.js";
+import type { MetadataKeyTypeWire, Run } from "../sift/schemas.js";
+import { batchInFilters } from "./batch-filter.js";
+
+/** What the lookups need of the Sift client. */
+export interface LookupClient {
+  readonly baseUrl: string;
+  listAllRuns(filter: string, options?: { pageSize?: number }): AsyncIterable<Run>;
+  listAllAssets(
+    filter: string,
+    options?: { pageSize?: number },
+  ): AsyncIterable<{ assetId: string; name: string }>;
+  listAllMetadataKeys(filter?: string): AsyncIterable<{ name: string; type: string }>;
+}
+
+export const LOOKUP_PAGE_SIZE = 1000;
+/** Room left in the URL for `?pageSize=1000&filter=` and a pageToken on later pages. */
+const URL_RESERVE_BYTES = 512;
+
+/** How many URL bytes a `... in [...]` filter may take against this client's base URL. */
+export function filterBudget(client: Pick<LookupClient, "baseUrl">, path: string): number {
+  return MAX_URL_BYTES - client.baseUrl.length - path.length - URL_RESERVE_BYTES;
+}
+
+/**
+ * Existing runs by clientKey, archived ones included: one ListRuns request per batch of keys
+ * (pageSize 1000), never one per run.
+ */
+export async function lookupRuns(
+  client: LookupClient,
+  keys: readonly string[],
+): Promise<Map<string, Run>> {
+  const found = new Map<string, Run>();
+  const wanted = new Set(keys);
+  await Promise.all(
+    batchInFilters("client_key", keys, filterBudget(client, "/api/v2/runs")).map(async (filter) => {
+      for await (const run of client.listAllRuns(filter, { pageSize: LOOKUP_PAGE_SIZE })) {
+        // NOTE: the filter is exact, but check anyway: a lookup must never pair a spec with
+        // another run.
+        if (run.clientKey !== undefined && wanted.has(run.clientKey)) found.set(run.clientKey, run);
+      }
+    }),
+  );
+  return found;
+}
+
+/** Asset name → id for the names that exist, with `name in [...]` batches. */
+export async function resolveAssetNames(
+  client: LookupClient,
+  names: Iterable<string>,
+): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  const filters = batchInFilters("name", names, filterBudget(client, "/api/v1/assets"));
+  await Promise.all(
+    filters.map(async (filter) => {
+      for await (const asset of client.listAllAssets(filter, { pageSize: LOOKUP_PAGE_SIZE })) {
+        if (!ids.has(asset.name)) ids.set(asset.name, asset.assetId);
+      }
+    }),
+  );
+  return ids;
+}
+
+/** The organization's metadata key types, for the keys the manifests use. */
+export async function fetchKeyTypes(
+  client: LookupClient,
+  names: Iterable<string>,
+): Promise<Map<string, MetadataKeyTypeWire>> {
+  const types = new Map<string, MetadataKeyTypeWire>();
+  const filters = batchInFilters("name", names, filterBudget(client, "/api/v1/metadata-keys"));
+  await Promise.all(
+    filters.map(async (filter) => {
+      for await (const key of client.listAllMetadataKeys(filter)) {
+        types.set(key.name, key.type as MetadataKeyTypeWire);
+      }
+    }),
+  );
+  return types;
+}
+
+/** Distinct asset names and metadata keys of the specs: what must be resolved before diffing. */
+export interface NamesInUse {
+  assets: Set<string>;
+  metadataKeys: Set<string>;
+}
+
+export function addNamesInUse(names: NamesInUse, spec: RunSpec): void {
+  for (const asset of spec.assets ?? []) names.assets.add(asset);
+  for (const key of Object.keys(spec.metadata ?? {})) names.metadataKeys.add(key);
+}

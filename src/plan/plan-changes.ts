@@ -1,0 +1,93 @@
+import type { RunSpec } from "../manifest/spec.js";
+import type { MetadataKeyTypeWire, Run } from "../sift/schemas.js";
+import { InFilterBatch } from "./batch-filter.js";
+import type { Change } from "./change.js";
+import { type DiffOptions, diffRun } from "./diff.js";
+import { filterBudget, LOOKUP_PAGE_SIZE, type LookupClient } from "./lookup.js";
+
+/**
+ * How many lookup batches may run ahead of the diff. Enough to keep the request pool busy
+ * while earlier changes are applied; few enough that memory stays bounded (each batch holds
+ * at most 1000 specs and runs).
+ */
+export const LOOKAHEAD_BATCHES = 8;
+
+export interface PlanContext {
+  assetIds: ReadonlyMap<string, string>;
+  /** Grows as the plan goes: a key a change introduces has that type for the changes after it. */
+  keyTypes: Map<string, MetadataKeyTypeWire>;
+}
+
+interface LookedUp {
+  specs: RunSpec[];
+  runs: Promise<Map<string, Run>>;
+}
+
+/**
+ * Streams one change per spec, in manifest order. Specs are grouped into lookup batches that
+ * fit one `client_key in [...]` request; up to LOOKAHEAD_BATCHES lookups run ahead.
+ */
+export async function* planChanges(
+  specs: AsyncIterable<RunSpec>,
+  client: LookupClient,
+  context: PlanContext,
+  options: DiffOptions,
+  onLookup?: (batchSize: number) => void,
+): AsyncGenerator<Change> {
+  const budget = filterBudget(client, "/api/v2/runs");
+  const ahead: LookedUp[] = [];
+  let filter = new InFilterBatch("client_key", budget);
+  let batch: RunSpec[] = [];
+
+  const launch = () => {
+    const launched = { specs: batch, runs: fetchBatch(client, filter.filter(), batch) };
+    launched.runs.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
+    ahead.push(launched);
+    onLookup?.(batch.length);
+    batch = [];
+    filter = new InFilterBatch("client_key", budget);
+  };
+
+  for await (const spec of specs) {
+    if (!filter.tryAdd(spec.clientKey)) {
+      launch();
+      filter.tryAdd(spec.clientKey);
+    }
+    batch.push(spec);
+    if (ahead.length >= LOOKAHEAD_BATCHES) yield* diffBatch(ahead.shift()!, context, options);
+  }
+  if (batch.length > 0) launch();
+  while (ahead.length > 0) yield* diffBatch(ahead.shift()!, context, options);
+}
+
+async function fetchBatch(
+  client: LookupClient,
+  filter: string,
+  specs: RunSpec[],
+): Promise<Map<string, Run>> {
+  const wanted = new Set(specs.map((s) => s.clientKey));
+  const found = new Map<string, Run>();
+  for await (const run of client.listAllRuns(filter, { pageSize: LOOKUP_PAGE_SIZE })) {
+    // NOTE: the filter is exact; checking again means a lookup can never pair a spec with
+    // another run, whatever the server does.
+    if (run.clientKey !== undefined && wanted.has(run.clientKey)) found.set(run.clientKey, run);
+  }
+  return found;
+}
+
+async function* diffBatch(
+  looked: LookedUp,
+  context: PlanContext,
+  options: DiffOptions,
+): AsyncGenerator<Change> {
+  const runs = await looked.runs;
+  for (const spec of looked.specs) {
+    const change = diffRun(spec, runs.get(spec.clientKey), context, options);
+    if (change.action === "create" || change.action === "update") {
+      for (const [key, type] of Object.entries(change.newKeyTypes)) {
+        if (!context.keyTypes.has(key)) context.keyTypes.set(key, type);
+      }
+    }
+    yield change;
+  }
+}

@@ -1,0 +1,77 @@
+import { ManifestError, type Problem } from "../core/errors.js";
+import { readRunSpecs, validateManifests } from "../manifest/index.js";
+import type { RunSpec } from "../manifest/spec.js";
+import { checkSpec } from "./diff.js";
+import {
+  addNamesInUse,
+  fetchKeyTypes,
+  type LookupClient,
+  type NamesInUse,
+  resolveAssetNames,
+} from "./lookup.js";
+import type { PlanContext } from "./plan-changes.js";
+import { filterShard, type Shard } from "./shard.js";
+
+/** How many problems are kept in detail; the rest are counted. */
+const MAX_KEPT_PROBLEMS = 50;
+
+export interface ManifestInput {
+  paths: string[];
+  cwd?: string;
+  shard?: Shard;
+}
+
+export interface Prepared {
+  files: string[];
+  /** Runs in the manifests (in this shard). */
+  runs: number;
+  context: PlanContext;
+  /** The specs again, streamed from the files (in this shard). */
+  specs(): AsyncGenerator<RunSpec>;
+}
+
+/**
+ * Everything before the per-run lookups: validate the manifests (offline, all files), then
+ * resolve the asset names and metadata key types they use in a few batched requests.
+ * With `checkRows`, every row is checked against those (unknown asset, wrong metadata type)
+ * and any problem stops here, before anything could be written.
+ */
+export async function prepare(
+  input: ManifestInput,
+  client: LookupClient,
+  options: { checkRows: boolean },
+): Promise<Prepared> {
+  const validation = await validateManifests(input.paths, { cwd: input.cwd });
+  if (validation.problems.length > 0) {
+    throw new ManifestError(validation.problems, validation.totalProblems);
+  }
+  const specs = () => filterShard(readRunSpecs(input.paths, { cwd: input.cwd }), input.shard);
+
+  const names: NamesInUse = { assets: new Set(), metadataKeys: new Set() };
+  let runs = 0;
+  for await (const spec of specs()) {
+    addNamesInUse(names, spec);
+    runs++;
+  }
+  const [assetIds, keyTypes] = await Promise.all([
+    resolveAssetNames(client, names.assets),
+    fetchKeyTypes(client, names.metadataKeys),
+  ]);
+  const context: PlanContext = { assetIds, keyTypes };
+  if (options.checkRows) await checkRows(specs(), context);
+  return { files: validation.files, runs, context, specs };
+}
+
+async function checkRows(specs: AsyncIterable<RunSpec>, context: PlanContext): Promise<void> {
+  // Keys new to the organization take the type of their first use, as they will in Sift.
+  const keyTypes = new Map(context.keyTypes);
+  const problems: Problem[] = [];
+  let total = 0;
+  for await (const spec of specs) {
+    const found = checkSpec(spec, { assetIds: context.assetIds, keyTypes });
+    total += found.problems.length;
+    problems.push(...found.problems.slice(0, MAX_KEPT_PROBLEMS - problems.length));
+    for (const [key, type] of Object.entries(found.newKeyTypes)) keyTypes.set(key, type);
+  }
+  if (total > 0) throw new ManifestError(problems, total);
+}

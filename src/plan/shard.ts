@@ -1,0 +1,30 @@
+import type { RunSpec } from "../manifest/spec.js";
+
+export interface Shard {
+  /** 1-based: shard K of N. */
+  index: number;
+  count: number;
+}
+
+/**
+ * The shard (1..count) a clientKey belongs to: FNV-1a (32-bit) over its UTF-8 bytes, modulo
+ * count, plus one. Stable across machines, runs and versions, so N jobs given `--shard K/N`
+ * split one manifest with no overlap and no gap.
+ */
+export function shardOf(clientKey: string, count: number): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(clientKey, "utf8")) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return (hash % count) + 1;
+}
+
+export async function* filterShard(
+  specs: AsyncIterable<RunSpec>,
+  shard: Shard | undefined,
+): AsyncGenerator<RunSpec> {
+  for await (const spec of specs) {
+    if (shard === undefined || shardOf(spec.clientKey, shard.count) === shard.index) yield spec;
+  }
+}
