@@ -1,7 +1,6 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { extname } from "node:path";
 import { UsageError } from "../core/errors.js";
-import type { UpdatePath } from "../sift/schemas.js";
 import { neutraliseCell } from "./cells.js";
 
 /** One manifest run's outcome, as `apply --results FILE` records it (contract §5). */
@@ -10,7 +9,7 @@ export interface ResultRow {
   action: "create" | "update" | "unchanged" | "invalid";
   status: "ok" | "failed" | "skipped";
   runId?: string;
-  updateMask?: UpdatePath[] | string[];
+  updateMask?: string[];
   /** The API's message, or why the run was skipped. */
   error?: string;
   /** `runs.csv:10` */
