@@ -1,6 +1,5 @@
-import { PlanFileError } from "../core/errors.js";
 import { lookupRuns } from "../plan/lookup.js";
-import { openPlanFile, type SavedChange } from "../report/plan-file.js";
+import { checkPlanTarget, openPlanFile, type SavedChange } from "../report/plan-file.js";
 import { createPlanSummary } from "../report/summary.js";
 import type { SiftClient } from "../sift/client.js";
 import type { Run } from "../sift/schemas.js";
@@ -31,11 +30,7 @@ export interface ApplyPlanFileOptions {
 export async function applyPlanFile(options: ApplyPlanFileOptions): Promise<ApplyResult> {
   const started = performance.now();
   const opened = await openPlanFile(options.path);
-  if (opened.head.target !== options.target) {
-    throw new PlanFileError(
-      `${options.path} was planned for ${opened.head.target}, not ${options.target}; make a new plan against this target`,
-    );
-  }
+  checkPlanTarget(opened.head, options.target, options.path);
   // Read the whole file once before acting, so a broken plan leaves nothing half done.
   const plan = createPlanSummary();
   let total = 0;

@@ -63,7 +63,7 @@ export function diffRun(
   if (problems.length > 0) return { action: "invalid", spec, problems };
   return existing === undefined
     ? planCreate(spec, metadata, assetIds, context.keyTypes, problems)
-    : planUpdate(spec, existing, metadata, assetIds, context.keyTypes, options);
+    : planUpdate(spec, existing, metadata, assetIds, context, options);
 }
 
 /**
@@ -186,7 +186,7 @@ function planUpdate(
   run: Run,
   metadata: Map<string, TypedValue> | undefined,
   assetIds: string[] | undefined,
-  keyTypes: ReadonlyMap<string, MetadataKeyTypeWire>,
+  context: DiffContext,
   options: DiffOptions,
 ): Change {
   const managed = (field: keyof RunSpec & string) =>
@@ -238,9 +238,11 @@ function planUpdate(
     }
   }
   if (assetIds !== undefined && !options.ignore.has("assets") && !sameSet(assetIds, run.assetIds)) {
+    const names = assetNamesById(context.assetIds);
+    const current = run.assetIds.map((id) => names.get(id) ?? id);
     warnings.push({
       code: "assets-differ",
-      message: `assets differ (Sift has ${formatList(run.assetIds)}, the manifest ${formatList(spec.assets!)}); assets cannot be updated, left as they are`,
+      message: `assets differ (Sift has ${formatList(current)}, the manifest ${formatList(spec.assets!)}); assets cannot be updated, left as they are`,
     });
   }
   const timeWarning = checkTimeOrder(run, body);
@@ -265,7 +267,7 @@ function planUpdate(
     body: { run: body, updateMask: mask.join(",") },
     fields,
     warnings,
-    newKeyTypes: newKeyTypes(metadata, keyTypes),
+    newKeyTypes: newKeyTypes(metadata, context.keyTypes),
   };
 }
 
@@ -333,6 +335,11 @@ function canonical(ts: string | undefined): Timestamp | undefined {
   if (ts === undefined) return undefined;
   const parsed = parseTimestamp(ts);
   return parsed.ok ? parsed.value : (ts as Timestamp);
+}
+
+/** For messages: the names of the asset ids the manifests resolved (others show as ids). */
+function assetNamesById(assetIds: ReadonlyMap<string, string>): Map<string, string> {
+  return new Map([...assetIds].map(([name, id]) => [id, name]));
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

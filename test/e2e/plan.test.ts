@@ -32,7 +32,7 @@ describe("plan against the emulator", () => {
     expect(byKey["mix-1"]).toMatchObject({
       action: "update",
       updateMask: ["name"],
-      source: "runs.yaml:2",
+      source: `${dir}/runs.yaml:2`,
     });
     expect(byKey["mix-2"]?.action).toBe("unchanged");
     expect(byKey["mix-3"]?.action).toBe("create");
@@ -110,7 +110,9 @@ describe("plan against the emulator", () => {
     });
     const { plan } = await planJson(emulator(), [dir]);
     expect(plan.changes[0]?.action).toBe("unchanged");
-    expect(plan.changes[0]?.warnings[0]).toContain("assets cannot be updated");
+    expect(plan.changes[0]?.warnings[0]).toBe(
+      "assets differ (Sift has asset-a, the manifest rig-7); assets cannot be updated, left as they are",
+    );
     expect(plan.summary.warnings).toBe(1);
   });
 
@@ -156,6 +158,6 @@ describe("plan against the emulator", () => {
     });
     const result = await runCli(emulator(), ["plan", dir]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('no asset named \\"ghost\\"');
+    expect(result.stdout).toContain(`r.yaml:1)\n    assets: no asset named "ghost" exists in Sift`);
   });
 });

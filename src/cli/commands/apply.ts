@@ -14,7 +14,7 @@ import type { CommandContext } from "../main.js";
 import { addCommonOptions, addConnectionOptions, addSyncOptions } from "../options.js";
 import { openSession } from "../session.js";
 import { addPlanOptions, type PlanFlags, runPlan } from "./plan.js";
-import { parseIgnore, startProgress } from "./shared.js";
+import { parseIgnore, progressCallback, startProgress } from "./shared.js";
 
 /** Exit code after Ctrl-C, as shells report a process ended by SIGINT. */
 const EXIT_INTERRUPTED = 130;
@@ -78,8 +78,7 @@ async function runApply(paths: string[], flags: ApplyFlags, io: CliIo): Promise<
       failFast: flags.failFast,
       signal: abort.signal,
       onResult,
-      onProgress: ({ done, total }: { done: number; total: number }) =>
-        progress.update(done, total),
+      onProgress: progressCallback(progress),
     };
     const result =
       flags.plan !== undefined

@@ -12,7 +12,7 @@ import type { CliIo } from "../io.js";
 import type { CommandContext } from "../main.js";
 import { addCommonOptions, addConnectionOptions, addSyncOptions } from "../options.js";
 import { openSession, type SessionFlags } from "../session.js";
-import { parseIgnore, startProgress } from "./shared.js";
+import { parseIgnore, progressCallback, startProgress } from "./shared.js";
 
 export interface PlanFlags extends SessionFlags {
   out?: string;
@@ -80,7 +80,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
         metadata: flags.metadata,
         ignore,
         onChange: (change) => report.add(change),
-        onProgress: ({ done, total }) => progress.update(done, total),
+        onProgress: progressCallback(progress),
       });
       progress.done();
       report.end(result.summary);
