@@ -1,0 +1,54 @@
+import { readdir, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { UsageError } from "../core/errors.js";
+import { formatOf } from "./read-manifest.js";
+
+/**
+ * Expands the paths of one invocation into manifest files: a file as given, a directory
+ * as its `*.csv`, `*.yaml`, `*.yml` and `*.json` files sorted by name (not recursing, and
+ * skipping hidden files such as editor backups). A file named twice is read once.
+ *
+ * @example
+ * await expandPaths(["manifests"]) // ["manifests/backfill.csv", "manifests/nightly.yaml"]
+ */
+export async function expandPaths(
+  paths: string[],
+  options: { cwd?: string } = {},
+): Promise<string[]> {
+  const cwd = options.cwd ?? process.cwd();
+  const files: string[] = [];
+  const seen = new Set<string>();
+  const add = (file: string) => {
+    const key = resolve(cwd, file);
+    if (!seen.has(key)) {
+      seen.add(key);
+      files.push(file);
+    }
+  };
+  for (const given of paths) {
+    const info = await stat(resolve(cwd, given)).catch(() => undefined);
+    if (info === undefined) throw new UsageError(`${given}: no such file or directory`);
+    if (info.isDirectory()) {
+      const names = (await readdir(resolve(cwd, given), { withFileTypes: true }))
+        .filter(
+          (e) => !e.name.startsWith(".") && formatOf(e.name) !== undefined && !e.isDirectory(),
+        )
+        .map((e) => e.name)
+        .sort();
+      if (names.length === 0) {
+        throw new UsageError(
+          `${given}: no manifest files in this directory (expected *.csv, *.yaml, *.yml or *.json)`,
+        );
+      }
+      for (const name of names) add(join(given, name));
+    } else {
+      if (formatOf(given) === undefined) {
+        throw new UsageError(
+          `${given}: unknown manifest format (expected .csv, .yaml, .yml or .json)`,
+        );
+      }
+      add(given);
+    }
+  }
+  return files;
+}

@@ -1,0 +1,35 @@
+/**
+ * The names a manifest may use for a run's fields: camelCase as in the contract, and the
+ * snake_case spellings other systems export (`client_key`, `start_time`, ...).
+ */
+
+export const RUN_FIELDS = [
+  "clientKey",
+  "name",
+  "description",
+  "startTime",
+  "stopTime",
+  "assets",
+  "tags",
+  "isPinned",
+  "isArchived",
+  "metadata",
+] as const;
+export type RunField = (typeof RUN_FIELDS)[number];
+
+const SNAKE_CASE: Record<string, RunField> = {
+  client_key: "clientKey",
+  start_time: "startTime",
+  stop_time: "stopTime",
+  is_pinned: "isPinned",
+  is_archived: "isArchived",
+};
+
+/** The field a key or column names, or undefined when it names none. */
+export function toRunField(name: string): RunField | undefined {
+  if ((RUN_FIELDS as readonly string[]).includes(name)) return name as RunField;
+  return Object.hasOwn(SNAKE_CASE, name) ? SNAKE_CASE[name] : undefined;
+}
+
+/** The names a "did you mean" may suggest. */
+export const SUGGESTED_FIELDS: readonly string[] = RUN_FIELDS;

@@ -1,0 +1,14 @@
+/**
+ * The manifest stage: files → validated run specs.
+ *
+ * Pass 1, `validateManifests`, checks everything and collects located problems; pass 2,
+ * `readRunSpecs`, streams the specs. Both stream: memory grows with the number of distinct
+ * clientKeys, not with the size of the files.
+ */
+export { expandPaths } from "./expand-paths.js";
+export { MAX_KEPT_PROBLEMS } from "./problem-list.js";
+export { readRunSpecs } from "./read-run-specs.js";
+export { renderCsv, renderYaml } from "./render.js";
+export type { MetadataSpec, MetadataType, RunSpec, Source, SpecField } from "./spec.js";
+export { formatSource, METADATA_TYPES, runSpecSchema, SPEC_FIELDS } from "./spec.js";
+export { type ValidationResult, validateManifests } from "./validate-manifests.js";

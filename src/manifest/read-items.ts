@@ -1,0 +1,46 @@
+import { ClientKeyRegistry } from "./client-keys.js";
+import type { ManifestItem } from "./manifest-item.js";
+import { readManifest } from "./read-manifest.js";
+
+/**
+ * Every item of every file, in order, with duplicate clientKeys across all of them turned
+ * into problems at the later place (naming the earlier one). Yields one batch per chunk
+ * and the file it came from.
+ */
+export async function* readAllItems(
+  files: string[],
+  cwd: string,
+): AsyncGenerator<{ file: string; items: ManifestItem[] }> {
+  const keys = new ClientKeyRegistry();
+  for (const file of files) {
+    for await (const items of readManifest(file, cwd)) {
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!;
+        if (item.kind === "run") {
+          const duplicate = keys.add(item.spec.clientKey, item.spec.source);
+          if (duplicate === undefined) continue;
+          const { source } = item.spec;
+          items[i] = {
+            kind: "invalid-run",
+            clientKey: item.spec.clientKey,
+            source,
+            problems: [
+              { file: source.file, line: source.line, field: "clientKey", message: duplicate },
+            ],
+          };
+        } else if (item.kind === "invalid-run" && item.clientKey !== undefined) {
+          const duplicate = keys.add(item.clientKey, item.source);
+          if (duplicate === undefined) continue;
+          const { source } = item;
+          item.problems.push({
+            file: source.file,
+            line: source.line,
+            field: "clientKey",
+            message: duplicate,
+          });
+        }
+      }
+      yield { file, items };
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import { ManifestError } from "../core/errors.js";
+import { expandPaths } from "./expand-paths.js";
+import { readAllItems } from "./read-items.js";
+import type { RunSpec } from "./spec.js";
+
+/**
+ * Pass 2: yields each run spec in file order, streaming. Callers validate first
+ * (validateManifests); meeting a problem here throws a ManifestError naming it.
+ *
+ * @example
+ * for await (const spec of readRunSpecs(["runs.csv"])) console.log(spec.clientKey);
+ */
+export async function* readRunSpecs(
+  paths: string[],
+  options: { cwd?: string } = {},
+): AsyncGenerator<RunSpec> {
+  const cwd = options.cwd ?? process.cwd();
+  const files = await expandPaths(paths, { cwd });
+  for await (const { items } of readAllItems(files, cwd)) {
+    for (const item of items) {
+      if (item.kind === "run") yield item.spec;
+      else if (item.kind === "problem") throw new ManifestError([item.problem]);
+      else if (item.problems.length > 0) throw new ManifestError(item.problems);
+      else {
+        const { file, line } = item.source;
+        throw new ManifestError([
+          { file, line, message: "is not valid (see the problems above it)" },
+        ]);
+      }
+    }
+  }
+}

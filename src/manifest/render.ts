@@ -1,0 +1,82 @@
+import { stringify } from "yaml";
+import type { MetadataSpec, RunSpec } from "./spec.js";
+
+/**
+ * Writes run specs back as manifests: for tests (round trips, fixtures built from specs)
+ * and for tools that export runs. `source` is not written.
+ */
+
+const CSV_FIELDS = [
+  "clientKey",
+  "name",
+  "description",
+  "startTime",
+  "stopTime",
+  "assets",
+  "tags",
+  "isPinned",
+  "isArchived",
+] as const;
+
+/**
+ * A CSV manifest for `specs`. Absent fields are blank cells. Lists are `;`-joined (an
+ * empty list is `;`). Metadata gets one column per key, suffixed with the declared type
+ * when there is one. CSV cannot hold everything YAML can: empty strings (a blank cell means
+ * "not managed"), surrounding spaces (cells are trimmed), `;` inside a tag or asset, or an
+ * untyped number/boolean (it comes back as a string): those are written as best they can be.
+ */
+export function renderCsv(specs: RunSpec[]): string {
+  const fields = CSV_FIELDS.filter((f) => specs.some((s) => s[f] !== undefined));
+  const metadataColumns = new Map<string, string>(); // header → key
+  for (const spec of specs) {
+    for (const [key, entry] of Object.entries(spec.metadata ?? {})) {
+      metadataColumns.set(metadataHeader(key, entry), key);
+    }
+  }
+  const headers = [...fields, ...metadataColumns.keys()];
+  const rows = specs.map((spec) => [
+    ...fields.map((f) => renderCsvValue(spec[f])),
+    ...[...metadataColumns].map(([header, key]) => {
+      const entry =
+        spec.metadata && Object.hasOwn(spec.metadata, key) ? spec.metadata[key] : undefined;
+      return entry && metadataHeader(key, entry) === header ? String(entry.value) : "";
+    }),
+  ]);
+  return [headers, ...rows].map((cells) => cells.map(escapeCsvCell).join(",")).join("\n") + "\n";
+}
+
+function metadataHeader(key: string, entry: MetadataSpec): string {
+  return entry.type === undefined ? `metadata.${key}` : `metadata.${key}:${entry.type}`;
+}
+
+function renderCsvValue(value: RunSpec[(typeof CSV_FIELDS)[number]]): string {
+  if (value === undefined) return "";
+  if (Array.isArray(value)) return value.length === 0 ? ";" : value.join(";");
+  return String(value);
+}
+
+function escapeCsvCell(cell: string): string {
+  return /[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
+}
+
+/**
+ * A YAML manifest (a list of runs) for `specs`. Metadata is written with each value's own
+ * YAML type; a declared type is not written (YAML has no place for it).
+ */
+export function renderYaml(specs: RunSpec[]): string {
+  const runs = specs.map((spec) => {
+    const run: Record<string, unknown> = {};
+    for (const field of CSV_FIELDS) {
+      if (spec[field] !== undefined) run[field] = spec[field];
+    }
+    if (spec.metadata !== undefined) {
+      const metadata: Record<string, unknown> = {};
+      for (const [key, entry] of Object.entries(spec.metadata)) {
+        Object.defineProperty(metadata, key, { value: entry.value, enumerable: true });
+      }
+      run.metadata = metadata;
+    }
+    return run;
+  });
+  return stringify(runs, { lineWidth: 0 });
+}

@@ -1,0 +1,46 @@
+import { compareCanonical } from "./fast-timestamp.js";
+import type { RunSpec } from "./spec.js";
+
+/** A problem with one field of a run; the reader adds the file and line. */
+export interface FieldProblem {
+  field?: string;
+  message: string;
+  /** The line of the field when the format knows it (YAML keys); else the run's line. */
+  line?: number;
+}
+
+/**
+ * Checks that relate fields of one run to each other, once every field has been read
+ * (and, in YAML, once defaults have been filled in).
+ */
+export function checkRunFields(spec: Omit<RunSpec, "source">): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const { startTime, stopTime } = spec;
+  if (stopTime !== undefined && startTime === undefined) {
+    problems.push({
+      field: "stopTime",
+      message: "is set but startTime is not (expected both, or startTime alone)",
+    });
+  }
+  if (
+    startTime !== undefined &&
+    stopTime !== undefined &&
+    compareCanonical(startTime, stopTime) >= 0
+  ) {
+    problems.push({
+      field: "stopTime",
+      message: `${stopTime} is not after startTime ${startTime} (expected startTime < stopTime)`,
+    });
+  }
+  // NOTE: a run with assets is created with CreateAdhocRun, which requires both times.
+  if (spec.assets !== undefined && spec.assets.length > 0) {
+    if (startTime === undefined || stopTime === undefined) {
+      problems.push({
+        field: "assets",
+        message:
+          "a run with assets needs startTime and stopTime (it is created with CreateAdhocRun)",
+      });
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,50 @@
+import type { Problem } from "../core/errors.js";
+import { expandPaths } from "./expand-paths.js";
+import { ProblemList } from "./problem-list.js";
+import { readAllItems } from "./read-items.js";
+
+export interface ValidationResult {
+  /** The manifest files read, in order (directories expanded). */
+  files: string[];
+  /** Runs found in all files, valid or not. */
+  runs: number;
+  /** Runs per file, in the order of `files`. */
+  runsPerFile: number[];
+  /** The first problems in detail (at most MAX_KEPT_PROBLEMS). */
+  problems: Problem[];
+  /** How many problems there were in all. */
+  totalProblems: number;
+}
+
+/**
+ * Pass 1: parses and checks every manifest, streaming, keeping only the clientKeys (for
+ * duplicates) and the first problems. Never throws for a problem in a manifest; a missing
+ * path or an unreadable file is a UsageError.
+ *
+ * @example
+ * const result = await validateManifests(["manifests/"]);
+ * if (result.totalProblems > 0) throw new ManifestError(result.problems, result.totalProblems);
+ */
+export async function validateManifests(
+  paths: string[],
+  options: { cwd?: string } = {},
+): Promise<ValidationResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const files = await expandPaths(paths, { cwd });
+  const problems = new ProblemList();
+  const runsPerFile = files.map(() => 0);
+  let runs = 0;
+  for await (const { file, items } of readAllItems(files, cwd)) {
+    const fileIndex = files.indexOf(file);
+    for (const item of items) {
+      if (item.kind === "problem") {
+        problems.add(item.problem);
+        continue;
+      }
+      runs++;
+      runsPerFile[fileIndex]!++;
+      if (item.kind === "invalid-run") for (const p of item.problems) problems.add(p);
+    }
+  }
+  return { files, runs, runsPerFile, problems: problems.kept, totalProblems: problems.total };
+}

@@ -1,0 +1,168 @@
+import { parseTimestamp, TIMESTAMP_EXAMPLE, type Timestamp } from "../core/timestamp.js";
+import { readUtcTimestamp } from "./fast-timestamp.js";
+
+/**
+ * Readers for single values, shared by the CSV and YAML readers so both formats accept the
+ * same things and say the same words when they do not. Each returns the value or an
+ * `Invalid` saying why; they never throw. (Not `{ok, value}` objects: these run for every
+ * cell of million-row files, and a good value then costs no allocation.)
+ */
+export class Invalid {
+  constructor(readonly message: string) {}
+}
+export type Read<T> = T | Invalid;
+
+/** A clientKey is looked up in URLs that must stay under 8 KiB, many keys per request. */
+export const MAX_CLIENT_KEY_LENGTH = 512;
+/** Guards against a runaway value (a missing quote, a pasted file) in any text field. */
+export const MAX_TEXT_LENGTH = 65_536;
+/** How much of a bad value an error message quotes. */
+const MAX_QUOTED_LENGTH = 60;
+
+/** A value for a message: JSON-quoted, shortened when long. */
+export function quote(text: string): string {
+  const short = text.length > MAX_QUOTED_LENGTH ? text.slice(0, MAX_QUOTED_LENGTH - 1) + "…" : text;
+  return JSON.stringify(short);
+}
+
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+export function readClientKey(text: string): Read<string> {
+  if (text.trim() === "") return new Invalid("is empty (every run needs a clientKey)");
+  if (text.length > MAX_CLIENT_KEY_LENGTH) {
+    return new Invalid(
+      `is ${text.length} characters long (expected at most ${MAX_CLIENT_KEY_LENGTH})`,
+    );
+  }
+  if (CONTROL_CHARS.test(text)) {
+    return new Invalid(`${quote(text)} contains a control character (expected printable text)`);
+  }
+  return text;
+}
+
+/** `name`, `description`, a metadata string: any text within the size guard. */
+export function readText(text: string): Read<string> {
+  if (text.length > MAX_TEXT_LENGTH) {
+    return new Invalid(`is ${text.length} characters long (expected at most ${MAX_TEXT_LENGTH})`);
+  }
+  return text;
+}
+
+/** A run's name: like any text, but an empty name is refused (Sift requires one). */
+export function readName(text: string): Read<string> {
+  if (text.trim() === "") return new Invalid("is empty (expected a name, or leave the key out)");
+  return readText(text);
+}
+
+export function readTimestamp(text: string): Read<Timestamp> {
+  const utc = readUtcTimestamp(text);
+  if (utc !== undefined) return utc;
+  const result = parseTimestamp(text);
+  if (result.ok) return result.value;
+  // Reasons that already say how to fix them carry their own parenthesis.
+  const hint = result.reason.includes("(") ? "" : ` (expected e.g. ${TIMESTAMP_EXAMPLE})`;
+  return new Invalid(`${quote(text)} ${result.reason}${hint}`);
+}
+
+/** CSV booleans: true/false/yes/no/1/0 in any case. */
+export function readBooleanText(text: string): Read<boolean> {
+  switch (text.trim().toLowerCase()) {
+    case "true":
+    case "yes":
+    case "1":
+      return true;
+    case "false":
+    case "no":
+    case "0":
+      return false;
+    default:
+      return new Invalid(`${quote(text)} is not a boolean (expected true, false, yes, no, 1 or 0)`);
+  }
+}
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** CSV numbers: decimal notation only (`1.0` is 1); no hex, no `NaN`, no `Infinity`. */
+export function readNumberText(text: string): Read<number> {
+  const trimmed = text.trim();
+  const n = DECIMAL.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isFinite(n)) {
+    return new Invalid(`${quote(text)} is not a number (expected e.g. 1200 or -3.5)`);
+  }
+  return n;
+}
+
+/** A number from YAML/JSON: any finite number. */
+export function readNumber(value: number): Read<number> {
+  return Number.isFinite(value) ? value : new Invalid(`${value} is not a finite number`);
+}
+
+/** `a; b;;c` → `["a", "b", "c"]`: `;`-separated, items trimmed, empty items dropped. */
+export function splitList(text: string): string[] {
+  const items: string[] = [];
+  let start = 0;
+  for (;;) {
+    const end = text.indexOf(";", start);
+    const item = (end === -1 ? text.slice(start) : text.slice(start, end)).trim();
+    if (item !== "") items.push(item);
+    if (end === -1) return items;
+    start = end + 1;
+  }
+}
+
+/** Asset names: without duplicates, in manifest order. */
+export function readAssets(names: string[]): Read<string[]> {
+  for (const name of names) {
+    if (CONTROL_CHARS.test(name)) {
+      return new Invalid(`${quote(name)} contains a control character (expected printable text)`);
+    }
+  }
+  return dedupe(names);
+}
+
+/** Tags are a set: without duplicates, sorted, so equal sets are equal arrays. */
+export function readTags(names: string[]): Read<string[]> {
+  if (names.length < 2) return names;
+  if (names.length === 2) {
+    const [a, b] = names as [string, string];
+    return a === b ? [a] : a < b ? names : [b, a];
+  }
+  return dedupe([...names].sort());
+}
+
+/** Lists longer than this are deduplicated with a Set; shorter ones without allocating. */
+const SMALL_LIST = 16;
+
+/** Drops repeated names, keeping the first of each. */
+function dedupe(names: string[]): string[] {
+  if (names.length > SMALL_LIST) return [...new Set(names)];
+  for (let i = 1; i < names.length; i++) {
+    if (names.lastIndexOf(names[i]!, i - 1) !== -1) {
+      return names.filter((name, j) => names.indexOf(name) === j);
+    }
+  }
+  return names;
+}
+
+/** A metadata key name, from a CSV column or a YAML key. */
+export function readMetadataKey(key: string): Read<string> {
+  if (key.trim() === "") return new Invalid("a metadata key name is empty");
+  if (CONTROL_CHARS.test(key)) {
+    return new Invalid(`metadata key ${quote(key)} contains a control character`);
+  }
+  return key;
+}
+
+/** Sets an own property even for `__proto__`, which plain assignment would not. */
+export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  if (key === "__proto__") {
+    Object.defineProperty(record, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    record[key] = value;
+  }
+}

@@ -1,0 +1,112 @@
+import { readFile, stat } from "node:fs/promises";
+import { LineCounter, parseAllDocuments } from "yaml";
+import type { Problem } from "../core/errors.js";
+import type { ManifestItem } from "./manifest-item.js";
+import { describeUtf8Fault, findUtf8FaultIn } from "./utf8.js";
+import { readYamlDocument } from "./yaml-document.js";
+
+/**
+ * YAML and JSON manifests are read whole (the yaml package builds a node tree about 20
+ * times the size of the text); larger inputs belong in CSV, which streams.
+ */
+export const MAX_YAML_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Reads a YAML or JSON manifest (JSON is read by the same YAML parser, after JSON.parse has
+ * had the first word on syntax so a JSON file gets JSON's error messages). A YAML file may
+ * hold several documents, each a list of runs or `{defaults, runs}`.
+ */
+export async function readYamlManifest(
+  path: string,
+  file: string,
+  format: "yaml" | "json",
+): Promise<ManifestItem[]> {
+  const problem = (line: number, message: string, column?: number): ManifestItem[] => {
+    const p: Problem = { file, line, message };
+    if (column !== undefined) p.column = column;
+    return [{ kind: "problem", problem: p }];
+  };
+  const { size } = await stat(path);
+  if (size > MAX_YAML_BYTES) {
+    return problem(
+      1,
+      `is ${formatMiB(size)}, more than the ${formatMiB(MAX_YAML_BYTES)} a ${format.toUpperCase()} manifest may hold (use CSV for large manifests: it streams)`,
+    );
+  }
+  const bytes = await readFile(path);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes); // also drops a BOM
+  } catch {
+    const fault = findUtf8FaultIn(bytes);
+    return fault
+      ? problem(fault.line, describeUtf8Fault(fault), fault.column)
+      : problem(1, "is not UTF-8");
+  }
+  if (format === "json") {
+    const jsonProblem = checkJsonSyntax(text);
+    if (jsonProblem) return problem(jsonProblem.line, jsonProblem.message, jsonProblem.column);
+  }
+
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true });
+  const items: ManifestItem[] = [];
+  let contentful = 0;
+  for (const doc of docs) {
+    if (doc.errors.length > 0) {
+      for (const error of doc.errors) {
+        const pos = error.linePos?.[0];
+        const message = `invalid ${format === "json" ? "JSON" : "YAML"}: ${firstSentence(error.message)}`;
+        items.push(...problem(pos?.line ?? 1, message, pos?.col));
+      }
+      contentful++;
+      continue;
+    }
+    if (doc.contents === null || isEmptyScalar(doc.contents)) continue;
+    contentful++;
+    items.push(...readYamlDocument(doc, lines, file));
+  }
+  if (contentful === 0) {
+    return problem(1, "is empty (expected a list of runs, or a mapping with defaults and runs)");
+  }
+  return items;
+}
+
+function isEmptyScalar(node: unknown): boolean {
+  return (
+    typeof node === "object" &&
+    node !== null &&
+    "value" in node &&
+    (node as { value: unknown }).value === null &&
+    !("items" in node)
+  );
+}
+
+/** The yaml package's message without its " at line L, column C:" and source excerpt. */
+function firstSentence(message: string): string {
+  return message.split(/ at line \d+, column \d+/)[0]!.trim();
+}
+
+/** JSON.parse's verdict, located: `Expected ',' or '}' after property value` at 3:5. */
+function checkJsonSyntax(
+  text: string,
+): { line: number; column: number; message: string } | undefined {
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (error) {
+    const raw = error instanceof Error ? error.message : String(error);
+    const match = / in JSON at position (\d+)/.exec(raw);
+    const offset = match ? Number(match[1]) : text.length;
+    const before = text.slice(0, offset);
+    const line = before.split("\n").length;
+    const column = offset - before.lastIndexOf("\n");
+    const message = raw.replace(/ in JSON at position \d+.*$/s, "").replace(/^JSON\.parse: /, "");
+    return { line, column, message: `invalid JSON: ${message}` };
+  }
+}
+
+function formatMiB(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  return `${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB`;
+}
