@@ -115,5 +115,5 @@ function resized<T extends Uint32Array | Int32Array>(array: T, length: number): 
 function hashBytes(bytes: Uint8Array, from: number, to: number): number {
   let h = 0x811c9dc5;
   for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  return h;
+  return h | 0; // an int32 like the Int32Array it is stored in, also for an empty key
 }

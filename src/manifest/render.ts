@@ -78,5 +78,6 @@ export function renderYaml(specs: RunSpec[]): string {
     }
     return run;
   });
-  return stringify(runs, { lineWidth: 0 });
+  // NOTE: no block scalars: yaml 2.9 writes " \n" as a `|+` block that reads back as "\n".
+  return stringify(runs, { lineWidth: 0, blockQuote: false });
 }

@@ -1,0 +1,50 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ClientKeyRegistry } from "../../src/manifest/client-keys.js";
+
+describe("the clientKey registry", () => {
+  it("names the first place of a duplicate, across files", () => {
+    const keys = new ClientKeyRegistry();
+    expect(keys.add("tv-001", { file: "a.csv", line: 3 })).toBeUndefined();
+    expect(keys.add("tv-002", { file: "b.yaml", line: 2 })).toBeUndefined();
+    expect(keys.add("tv-001", { file: "b.yaml", line: 7 })).toBe(
+      '"tv-001" is also defined at a.csv:3',
+    );
+    expect(keys.add("tv-002", { file: "c.json", line: 9 })).toBe(
+      '"tv-002" is also defined at b.yaml:2',
+    );
+    expect(keys.size).toBe(2);
+  });
+
+  it("finds exactly the duplicates a Map finds, through growth, for any text", () => {
+    const key = fc.oneof(
+      fc.string({ unit: "grapheme", maxLength: 6 }),
+      fc.integer({ min: 0, max: 3000 }).map((n) => `tv-${n}`),
+    );
+    fc.assert(
+      fc.property(fc.array(key, { maxLength: 5000 }), (list) => {
+        const keys = new ClientKeyRegistry();
+        const seen = new Map<string, number>();
+        list.forEach((k, i) => {
+          const message = keys.add(k, { file: "f.csv", line: i + 1 });
+          const first = seen.get(k);
+          if (first === undefined) {
+            expect(message).toBeUndefined();
+            seen.set(k, i + 1);
+          } else {
+            expect(message).toMatch(new RegExp(`is also defined at f\\.csv:${first}$`));
+          }
+        });
+        expect(keys.size).toBe(seen.size);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("tells apart keys whose bytes differ only slightly", () => {
+    const keys = new ClientKeyRegistry();
+    for (const k of ["é", "e\u0301", "E", "e", "", " e", "e ", "😀", "\u{1F600}x"]) {
+      expect(keys.add(k, { file: "f.csv", line: 1 })).toBeUndefined();
+    }
+  });
+});

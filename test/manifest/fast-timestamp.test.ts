@@ -1,0 +1,77 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  compareTimestamps,
+  fromEpochNanos,
+  parseTimestamp,
+  type Timestamp,
+} from "../../src/core/timestamp.js";
+import { compareCanonical, readUtcTimestamp } from "../../src/manifest/fast-timestamp.js";
+
+const MIN_NANOS = -62_135_596_800_000_000_000n;
+const MAX_NANOS = 253_402_300_799_999_999_999n;
+const canonical = fc.bigInt({ min: MIN_NANOS, max: MAX_NANOS }).map(fromEpochNanos);
+
+/** UTC timestamps written the many ways an export might: 0 to 10 fraction digits, bad days. */
+const utcText = fc
+  .record({
+    year: fc.integer({ min: 0, max: 9999 }),
+    month: fc.integer({ min: 0, max: 13 }),
+    day: fc.integer({ min: 0, max: 32 }),
+    hour: fc.integer({ min: 0, max: 24 }),
+    minute: fc.integer({ min: 0, max: 60 }),
+    second: fc.integer({ min: 0, max: 60 }),
+    fraction: fc.option(fc.stringMatching(/^\d{1,10}$/), { nil: undefined }),
+  })
+  .map(({ year, month, day, hour, minute, second, fraction }) => {
+    const p = (n: number, w = 2) => String(n).padStart(w, "0");
+    const frac = fraction === undefined ? "" : `.${fraction}`;
+    return `${p(year, 4)}-${p(month)}-${p(day)}T${p(hour)}:${p(minute)}:${p(second)}${frac}Z`;
+  });
+
+describe("the UTC timestamp shortcut", () => {
+  it("agrees with parseTimestamp whenever it answers", () => {
+    fc.assert(
+      fc.property(utcText, (text) => {
+        const fast = readUtcTimestamp(text);
+        const slow = parseTimestamp(text);
+        if (fast !== undefined) expect(slow).toEqual({ ok: true, value: fast });
+        else expect(slow.ok).toBe(false);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("answers for canonical timestamps, returning them unchanged", () => {
+    fc.assert(
+      fc.property(canonical, (ts) => {
+        expect(readUtcTimestamp(ts)).toBe(ts);
+      }),
+    );
+  });
+
+  it("normalises fractions and leaves offsets to parseTimestamp", () => {
+    expect(readUtcTimestamp("2024-01-31T12:00:00.5Z")).toBe("2024-01-31T12:00:00.500Z");
+    expect(readUtcTimestamp("2024-01-31T12:00:00.000Z")).toBe("2024-01-31T12:00:00Z");
+    expect(readUtcTimestamp("2024-01-31T12:00:00.1234Z")).toBe("2024-01-31T12:00:00.123400Z");
+    expect(readUtcTimestamp("2024-02-29T12:00:00Z")).toBe("2024-02-29T12:00:00Z");
+    expect(readUtcTimestamp("2023-02-29T12:00:00Z")).toBeUndefined();
+    expect(readUtcTimestamp("2024-01-31T12:00:00+00:00")).toBeUndefined();
+    expect(readUtcTimestamp("2024-01-31t12:00:00z")).toBeUndefined();
+  });
+
+  it("compares canonical timestamps as compareTimestamps does", () => {
+    const sign = (n: number) => Math.sign(n);
+    fc.assert(
+      fc.property(canonical, canonical, (a, b) => {
+        expect(sign(compareCanonical(a, b))).toBe(sign(compareTimestamps(a, b)));
+      }),
+      { numRuns: 2000 },
+    );
+    const a = "2024-01-31T12:00:00Z" as Timestamp;
+    const b = "2024-01-31T12:00:00.500Z" as Timestamp;
+    expect(compareCanonical(a, b)).toBe(-1);
+    expect(compareCanonical(b, a)).toBe(1);
+    expect(compareCanonical(b, b)).toBe(0);
+  });
+});
