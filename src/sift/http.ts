@@ -211,16 +211,21 @@ function connectionError(request: string, apiMessage: string, cause: Error | und
 function finalError(error: ApiError, attempts: number, aborted: boolean): ApiError {
   const tried = attempts === 1 ? "" : ` (after ${attempts} attempts)`;
   const hint = error.status === 0 && !aborted ? CHECK_URL_HINT : "";
-  if (tried === "" && hint === "") return error;
-  return new ApiError(
-    {
-      request: error.request,
-      status: error.status,
-      grpcCode: error.grpcCode,
-      apiMessage: error.apiMessage + tried + hint,
-    },
-    { cause: error.cause },
-  );
+  const final =
+    tried === "" && hint === ""
+      ? error
+      : new ApiError(
+          {
+            request: error.request,
+            status: error.status,
+            grpcCode: error.grpcCode,
+            apiMessage: error.apiMessage + tried + hint,
+          },
+          { cause: error.cause },
+        );
+  // The caller needs to know an earlier attempt may have committed (a create's 409 is then ours).
+  final.attempts = attempts;
+  return final;
 }
 
 function safeHost(baseUrl: string): string {
