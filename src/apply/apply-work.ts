@@ -17,6 +17,8 @@ export interface ApplyCounts {
 }
 
 export interface ApplyWorkOptions extends ExecuteDeps {
+  /** Aborted (Ctrl-C): no new row starts; rows under way finish and are reported. */
+  signal?: AbortSignal;
   /** Stop starting rows after the first failure; the rest are reported as skipped. */
   failFast?: boolean;
   /** Requests in flight at most (the pool's limit), to size how many rows are started ahead. */

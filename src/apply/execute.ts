@@ -7,7 +7,6 @@ import type { ConflictPolicy, Outcome, Work } from "./work.js";
 export interface ExecuteDeps {
   client: Pick<SiftClient, "createRun" | "createAdhocRun" | "updateRun" | "listAllRuns">;
   onConflict: ConflictPolicy;
-  signal?: AbortSignal;
 }
 
 /** Runs one row's requests. Never throws for an API answer: a failure is an Outcome. */
@@ -23,7 +22,9 @@ export async function executeWork(work: Work, deps: ExecuteDeps): Promise<Outcom
 }
 
 async function execute(work: Work, deps: ExecuteDeps): Promise<Outcome> {
-  const { client, signal } = deps;
+  // NOTE: no abort signal reaches the requests: after Ctrl-C, a row under way finishes, so a
+  // write is never cut off between committing and being reported.
+  const { client } = deps;
   switch (work.kind) {
     case "unchanged":
       return { status: "ok", action: "unchanged", runId: work.runId };
@@ -35,7 +36,7 @@ async function execute(work: Work, deps: ExecuteDeps): Promise<Outcome> {
         error: work.reason,
       };
     case "update": {
-      const run = await client.updateRun(work.body, { signal });
+      const run = await client.updateRun(work.body);
       return {
         status: "ok",
         action: "update",
@@ -48,8 +49,8 @@ async function execute(work: Work, deps: ExecuteDeps): Promise<Outcome> {
       try {
         run =
           work.call === "CreateAdhocRun"
-            ? await client.createAdhocRun(work.body as never, { signal })
-            : await client.createRun(work.body, { signal });
+            ? await client.createAdhocRun(work.body as never)
+            : await client.createRun(work.body);
       } catch (error) {
         if (error instanceof ApiError && error.grpcCode === GRPC.ALREADY_EXISTS) {
           return reconcile(work, error.attempts > 1, deps);
@@ -59,10 +60,10 @@ async function execute(work: Work, deps: ExecuteDeps): Promise<Outcome> {
       if (work.followUp === undefined)
         return { status: "ok", action: "create", runId: run.runId, mask: [] };
       try {
-        await client.updateRun(
-          { run: { ...work.followUp.run, runId: run.runId }, updateMask: work.followUp.updateMask },
-          { signal },
-        );
+        await client.updateRun({
+          run: { ...work.followUp.run, runId: run.runId },
+          updateMask: work.followUp.updateMask,
+        });
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
         return {
