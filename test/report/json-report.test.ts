@@ -15,9 +15,9 @@ describe("json report", () => {
     expect(text).toMatchInlineSnapshot(`
       "{"version":1,"target":"https://api.example.test","changes":[
       {"clientKey":"tv-001","action":"create","source":"runs.csv:2","warnings":[],"call":"CreateAdhocRun","fields":[{"field":"name","before":null,"after":"Thermal vacuum 1"},{"field":"startTime","before":null,"after":"2024-03-01T08:00:00Z"},{"field":"stopTime","before":null,"after":"2024-03-01T09:30:00.500Z"},{"field":"tags","before":null,"after":["tvac"]},{"field":"isPinned","before":null,"after":true},{"field":"metadata.alt","before":null,"after":1200}]},
-      {"clientKey":"tv-002","action":"update","source":"runs.csv:3","warnings":["assets differ (Sift has asset-a, the manifest stand-b); assets cannot be updated, left as they are"],"runId":"run-2","updateMask":["name","tags","metadata"],"fields":[{"field":"name","before":"Old","after":"New"},{"field":"tags","before":["a","b"],"after":["a","c"]},{"field":"metadata.alt","before":1200,"after":1300},{"field":"metadata.site","before":"north","after":null}]},
+      {"clientKey":"tv-002","action":"update","source":"runs.csv:3","warnings":["assets differ (Sift has stand-a, the manifest stand-b); assets cannot be updated, left as they are"],"runId":"run-2","updateMask":["name","tags","metadata"],"fields":[{"field":"name","before":"Old","after":"New"},{"field":"tags","before":["a","b"],"after":["a","c"]},{"field":"metadata.alt","before":1200,"after":1300},{"field":"metadata.site","before":"north","after":null}]},
       {"clientKey":"tv-003","action":"unchanged","source":"runs.csv:4","warnings":[],"runId":"run-3","fields":[]},
-      {"clientKey":"tv-004","action":"unchanged","source":"runs.yaml:12","warnings":["assets differ (Sift has asset-a, the manifest rig-7); assets cannot be updated, left as they are"],"runId":"run-4","fields":[]},
+      {"clientKey":"tv-004","action":"unchanged","source":"runs.yaml:12","warnings":["assets differ (Sift has stand-a, the manifest rig-7); assets cannot be updated, left as they are"],"runId":"run-4","fields":[]},
       {"clientKey":"tv-009","action":"invalid","source":"runs.csv:10","warnings":[],"fields":[],"problems":["runs.csv:10 assets: no asset named \\"nope\\" exists in Sift"]}
       ],"summary":{"create":1,"update":1,"unchanged":2,"invalid":1,"warnings":2}}
       "

@@ -33,9 +33,9 @@ describe("table report", () => {
           tags: [a, b] → [a, c]
           metadata.alt: 1200 → 1300
           metadata.site: "north" → (removed)
-          ! assets differ (Sift has asset-a, the manifest stand-b); assets cannot be updated, left as they are
+          ! assets differ (Sift has stand-a, the manifest stand-b); assets cannot be updated, left as they are
       = unchanged tv-004 (runs.yaml:12)
-          ! assets differ (Sift has asset-a, the manifest rig-7); assets cannot be updated, left as they are
+          ! assets differ (Sift has stand-a, the manifest rig-7); assets cannot be updated, left as they are
       ✗ tv-009 (runs.csv:10)
           assets: no asset named "nope" exists in Sift
 
