@@ -39,8 +39,13 @@ export function manifestDir(files: Record<string, string>): string {
 }
 
 /** Runs the CLI in-process against the emulator; returns exit code and output. */
-export async function runCli(emulator: Emulator, args: string[], cwd = process.cwd()) {
-  const io = captureIo({ SIFT_REST_URI: emulator.url, SIFT_API_KEY: "local" }, cwd);
+export async function runCli(
+  emulator: Emulator,
+  args: string[],
+  cwd = process.cwd(),
+  apiKey = "local",
+) {
+  const io = captureIo({ SIFT_REST_URI: emulator.url, SIFT_API_KEY: apiKey }, cwd);
   const code = await main(args, io);
   return { code, stdout: io.out(), stderr: io.err() };
 }

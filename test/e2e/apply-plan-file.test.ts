@@ -1,0 +1,95 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { createSiftClient } from "../../src/sift/client.js";
+import { manifestDir, runCli, useEmulator } from "./harness.js";
+
+const emulator = useEmulator();
+
+describe("apply --plan FILE", () => {
+  it("applies exactly the saved plan, skipping runs changed since it was made", async () => {
+    await runCli(emulator(), [
+      "apply",
+      manifestDir({ "a.yaml": "- {clientKey: sp-1, name: One}\n- {clientKey: sp-2, name: Two}" }),
+    ]);
+    const dir = manifestDir({
+      "b.yaml":
+        "- {clientKey: sp-1, name: One v2}\n- {clientKey: sp-2, name: Two v2}\n- {clientKey: sp-3, name: Three}\n- {clientKey: sp-4, name: Four}",
+    });
+    const planFile = join(manifestDir({}), "plan.json");
+    const planned = await runCli(emulator(), ["plan", dir, "--out", planFile]);
+    expect(planned.code).toBe(0);
+
+    // Someone edits sp-2 and creates sp-4 after the review.
+    const client = createSiftClient({ baseUrl: emulator().url, apiKey: "local" });
+    const sp2 = emulator()
+      .runs()
+      .find((r) => r.clientKey === "sp-2")!;
+    await client.updateRun({
+      run: { runId: sp2.runId, description: "edited by hand" },
+      updateMask: "description",
+    });
+    await client.createRun({ name: "Four by hand", clientKey: "sp-4" });
+
+    const results = join(manifestDir({}), "results.jsonl");
+    const applied = await runCli(emulator(), ["apply", "--plan", planFile, "--results", results]);
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toMatch(
+      /^Applied: 1 created, 1 updated, 0 unchanged, 0 failed, 2 skipped/,
+    );
+    const names = Object.fromEntries(
+      emulator()
+        .runs()
+        .map((r) => [r.clientKey, r.name]),
+    );
+    expect(names).toMatchObject({
+      "sp-1": "One v2",
+      "sp-2": "Two",
+      "sp-3": "Three",
+      "sp-4": "Four by hand",
+    });
+  });
+
+  it("refuses a plan made for another API URL", async () => {
+    const dir = manifestDir({ "a.yaml": "- {clientKey: other-1, name: O}" });
+    const planFile = join(manifestDir({}), "plan.json");
+    await runCli(emulator(), ["plan", dir, "--out", planFile]);
+    const { code, stderr } = await runCli(emulator(), [
+      "apply",
+      "--plan",
+      planFile,
+      "--api-url",
+      "http://127.0.0.2:9",
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toContain("was made for");
+    expect(
+      emulator()
+        .runs()
+        .some((r) => r.clientKey === "other-1"),
+    ).toBe(false);
+  });
+});
+
+describe("a saved plan", () => {
+  const CANARY = "sift_canary_4f9a1c2e7b";
+  const keyed = useEmulator({ apiKey: CANARY });
+
+  it("never holds the API key", async () => {
+    const dir = manifestDir({
+      "a.yaml": "- {clientKey: key-1, name: K}\n- {clientKey: key-2, name: L}",
+    });
+    const planFile = join(manifestDir({}), "plan.json");
+    const planned = await runCli(
+      keyed(),
+      ["plan", dir, "--out", planFile, "--log-level", "debug"],
+      process.cwd(),
+      CANARY,
+    );
+    expect(planned.code).toBe(0);
+    const text = readFileSync(planFile, "utf8");
+    expect(text).toContain(`"target":"${keyed().url}"`);
+    expect(text).not.toContain(CANARY);
+    expect(planned.stdout + planned.stderr).not.toContain(CANARY);
+  });
+});
