@@ -1,8 +1,52 @@
 /**
- * sift-run-sync as a library. The CLI is a thin layer over these exports.
+ * sift-run-sync as a library: the same pipeline as the CLI, which is a thin layer over these
+ * exports. Start with `createSiftClient`, then `plan` (read-only) or `apply`.
+ *
+ * @example
+ * import { apply, createSiftClient, plan } from "sift-run-sync";
+ * const client = createSiftClient({ baseUrl: process.env.SIFT_REST_URI!, apiKey: process.env.SIFT_API_KEY!, concurrency: 8 });
+ * const preview = await plan({ paths: ["runs.csv"], client });
+ * if (preview.summary.create + preview.summary.update > 0) {
+ *   const result = await apply({ paths: ["runs.csv"], client, concurrency: 8, onResult: (row) => console.log(row) });
+ *   if (result.failed > 0) process.exitCode = 1;
+ * }
  */
+
+// The pipeline.
+export { type ApplyOptions, type ApplyResult, apply } from "./apply/apply.js";
+export { type ApplyPlanFileOptions, applyPlanFile } from "./apply/apply-plan-file.js";
+export type { ApplyCounts } from "./apply/apply-work.js";
+export type { Outcome, RowResult } from "./apply/work.js";
+export { toResultRow } from "./apply/work.js";
+// Errors and values.
 export { main } from "./cli/main.js";
 export type { Problem } from "./core/errors.js";
 export { ApiError, ManifestError, PlanFileError, SyncError, UsageError } from "./core/errors.js";
 export type { Timestamp } from "./core/timestamp.js";
-export type { MetadataSpec, RunSpec, Source } from "./manifest/spec.js";
+// The local emulator, for tests of programs that embed the sync.
+export { type Emulator, type EmulatorOptions, startEmulator } from "./emulator/index.js";
+// Manifests.
+export { expandPaths, readRunSpecs, validateManifests } from "./manifest/index.js";
+export type { MetadataSpec, MetadataType, RunSpec, Source } from "./manifest/spec.js";
+export type { Change, FieldChange, FieldValue, Warning } from "./plan/change.js";
+export {
+  type DiffContext,
+  type DiffOptions,
+  diffRun,
+  IGNORABLE_FIELDS,
+  type IgnorableField,
+} from "./plan/diff.js";
+export { type PlanOptions, type PlanResult, plan, type SyncOptions } from "./plan/plan.js";
+export { type Shard, shardOf } from "./plan/shard.js";
+// Reports.
+export { createJsonReport } from "./report/json-report.js";
+export { createMarkdownReport } from "./report/markdown-report.js";
+export { createPlanFileWriter, readPlanFile } from "./report/plan-file.js";
+export type { PlanReport, TextSink } from "./report/plan-report.js";
+export { createResultsWriter, type ResultRow } from "./report/results-file.js";
+export { formatPlanLine, type PlanSummary } from "./report/summary.js";
+export { createTableReport } from "./report/table-report.js";
+// The Sift client.
+export { createSiftClient, type SiftClient, type SiftClientOptions } from "./sift/client.js";
+export { type Connection, type ConnectionInput, resolveConnection } from "./sift/connection.js";
+export type { Asset, MetadataKey, MetadataValue, Run } from "./sift/schemas.js";
