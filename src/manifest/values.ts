@@ -1,5 +1,5 @@
 import { parseTimestamp, TIMESTAMP_EXAMPLE, type Timestamp } from "../core/timestamp.js";
-import { readUtcTimestamp } from "./fast-timestamp.js";
+import { readTimestampFast } from "./fast-timestamp.js";
 
 /**
  * Readers for single values, shared by the CSV and YAML readers so both formats accept the
@@ -55,8 +55,8 @@ export function readName(text: string): Read<string> {
 }
 
 export function readTimestamp(text: string): Read<Timestamp> {
-  const utc = readUtcTimestamp(text);
-  if (utc !== undefined) return utc;
+  const fast = readTimestampFast(text);
+  if (fast !== undefined) return fast;
   const result = parseTimestamp(text);
   if (result.ok) return result.value;
   // Reasons that already say how to fix them carry their own parenthesis.
