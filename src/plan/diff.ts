@@ -1,6 +1,6 @@
 import type { Problem } from "../core/errors.js";
 import { compareTimestamps, parseTimestamp, type Timestamp } from "../core/timestamp.js";
-import type { RunSpec } from "../manifest/spec.js";
+import { type RunSpec, SPEC_FIELDS, type SpecField } from "../manifest/spec.js";
 import type {
   CreateAdhocRunBody,
   CreateRunBody,
@@ -19,19 +19,9 @@ import {
   toMetadataValue,
 } from "./metadata.js";
 
-/** Fields `--ignore` can name. */
-export const IGNORABLE_FIELDS = [
-  "name",
-  "description",
-  "startTime",
-  "stopTime",
-  "assets",
-  "tags",
-  "isPinned",
-  "isArchived",
-  "metadata",
-] as const;
-export type IgnorableField = (typeof IGNORABLE_FIELDS)[number];
+/** Fields `--ignore` can name: every field a manifest can manage. */
+export const IGNORABLE_FIELDS = SPEC_FIELDS;
+export type IgnorableField = SpecField;
 
 export interface DiffOptions {
   /** merge: the manifest's keys are set, others kept; replace: exactly the manifest's keys. */

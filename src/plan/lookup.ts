@@ -31,17 +31,25 @@ export async function lookupRuns(
   client: LookupClient,
   keys: readonly string[],
 ): Promise<Map<string, Run>> {
+  const filters = batchInFilters("client_key", keys, filterBudget(client, "/api/v2/runs"));
   const found = new Map<string, Run>();
   const wanted = new Set(keys);
-  await Promise.all(
-    batchInFilters("client_key", keys, filterBudget(client, "/api/v2/runs")).map(async (filter) => {
-      for await (const run of client.listAllRuns(filter, { pageSize: LOOKUP_PAGE_SIZE })) {
-        // NOTE: the filter is exact, but check anyway: a lookup must never pair a spec with
-        // another run.
-        if (run.clientKey !== undefined && wanted.has(run.clientKey)) found.set(run.clientKey, run);
-      }
-    }),
-  );
+  await Promise.all(filters.map((filter) => fetchRuns(client, filter, wanted, found)));
+  return found;
+}
+
+/** The runs one `client_key in [...]` filter finds, added to `found` by clientKey. */
+export async function fetchRuns(
+  client: LookupClient,
+  filter: string,
+  wanted: ReadonlySet<string>,
+  found: Map<string, Run> = new Map(),
+): Promise<Map<string, Run>> {
+  for await (const run of client.listAllRuns(filter, { pageSize: LOOKUP_PAGE_SIZE })) {
+    // NOTE: the filter is exact; checking again means a lookup can never pair a spec with
+    // another run, whatever the server does.
+    if (run.clientKey !== undefined && wanted.has(run.clientKey)) found.set(run.clientKey, run);
+  }
   return found;
 }
 
@@ -51,13 +59,14 @@ export async function resolveAssetNames(
   names: Iterable<string>,
 ): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
-  const filters = batchInFilters("name", names, filterBudget(client, "/api/v1/assets"));
-  await Promise.all(
-    filters.map(async (filter) => {
-      for await (const asset of client.listAllAssets(filter, { pageSize: LOOKUP_PAGE_SIZE })) {
-        if (!ids.has(asset.name)) ids.set(asset.name, asset.assetId);
-      }
-    }),
+  await forEachMatch(
+    client,
+    "/api/v1/assets",
+    names,
+    (f) => client.listAllAssets(f, { pageSize: LOOKUP_PAGE_SIZE }),
+    (asset) => {
+      if (!ids.has(asset.name)) ids.set(asset.name, asset.assetId);
+    },
   );
   return ids;
 }
@@ -68,15 +77,32 @@ export async function fetchKeyTypes(
   names: Iterable<string>,
 ): Promise<Map<string, MetadataKeyTypeWire>> {
   const types = new Map<string, MetadataKeyTypeWire>();
-  const filters = batchInFilters("name", names, filterBudget(client, "/api/v1/metadata-keys"));
-  await Promise.all(
-    filters.map(async (filter) => {
-      for await (const key of client.listAllMetadataKeys(filter)) {
-        types.set(key.name, key.type as MetadataKeyTypeWire);
-      }
-    }),
+  await forEachMatch(
+    client,
+    "/api/v1/metadata-keys",
+    names,
+    (f) => client.listAllMetadataKeys(f),
+    (key) => {
+      types.set(key.name, key.type as MetadataKeyTypeWire);
+    },
   );
   return types;
+}
+
+/** Lists `name in [...]` batches of `names` and hands every item found to `visit`. */
+async function forEachMatch<T>(
+  client: LookupClient,
+  path: string,
+  names: Iterable<string>,
+  list: (filter: string) => AsyncIterable<T>,
+  visit: (item: T) => void,
+): Promise<void> {
+  const filters = batchInFilters("name", names, filterBudget(client, path));
+  await Promise.all(
+    filters.map(async (filter) => {
+      for await (const item of list(filter)) visit(item);
+    }),
+  );
 }
 
 /** Distinct asset names and metadata keys of the specs: what must be resolved before diffing. */

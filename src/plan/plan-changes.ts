@@ -3,7 +3,7 @@ import type { MetadataKeyTypeWire, Run } from "../sift/schemas.js";
 import { InFilterBatch } from "./batch-filter.js";
 import type { Change } from "./change.js";
 import { type DiffOptions, diffRun } from "./diff.js";
-import { filterBudget, LOOKUP_PAGE_SIZE, type LookupClient } from "./lookup.js";
+import { fetchRuns, filterBudget, type LookupClient } from "./lookup.js";
 
 /**
  * How many lookup batches may run ahead of the diff. Enough to keep the request pool busy
@@ -40,7 +40,10 @@ export async function* planChanges(
   let batch: RunSpec[] = [];
 
   const launch = () => {
-    const launched = { specs: batch, runs: fetchBatch(client, filter.filter(), batch) };
+    const launched = {
+      specs: batch,
+      runs: fetchRuns(client, filter.filter(), new Set(batch.map((s) => s.clientKey))),
+    };
     launched.runs.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
     ahead.push(launched);
     onLookup?.(batch.length);
@@ -58,21 +61,6 @@ export async function* planChanges(
   }
   if (batch.length > 0) launch();
   while (ahead.length > 0) yield* diffBatch(ahead.shift()!, context, options);
-}
-
-async function fetchBatch(
-  client: LookupClient,
-  filter: string,
-  specs: RunSpec[],
-): Promise<Map<string, Run>> {
-  const wanted = new Set(specs.map((s) => s.clientKey));
-  const found = new Map<string, Run>();
-  for await (const run of client.listAllRuns(filter, { pageSize: LOOKUP_PAGE_SIZE })) {
-    // NOTE: the filter is exact; checking again means a lookup can never pair a spec with
-    // another run, whatever the server does.
-    if (run.clientKey !== undefined && wanted.has(run.clientKey)) found.set(run.clientKey, run);
-  }
-  return found;
 }
 
 async function* diffBatch(
