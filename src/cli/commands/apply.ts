@@ -65,11 +65,22 @@ async function runApply(paths: string[], flags: ApplyFlags, io: CliIo): Promise<
   });
   const progress = startProgress(flags, io, "applying");
   const results = flags.results === undefined ? undefined : createResultsWriter(flags.results);
-  const color = io.stderr.isTTY === true && !io.env.NO_COLOR;
   const onResult = (row: RowResult) => {
     const line = toResultRow(row);
     results?.write(line);
-    if (row.outcome.status === "failed") io.stderr.write(formatRowOutcome(line, { color }) + "\n");
+    const fields = {
+      clientKey: line.clientKey,
+      source: line.source,
+      action: line.action,
+      runId: line.runId,
+      updateMask: line.updateMask,
+    };
+    if (row.outcome.status === "failed")
+      session.logger.error(fields, formatRowOutcome(line, { color: false }));
+    else if (row.outcome.status === "skipped")
+      session.logger.warn(fields, formatRowOutcome(line, { color: false }));
+    else if (row.outcome.action !== "unchanged")
+      session.logger.info(fields, row.outcome.action === "create" ? "created" : "updated");
   };
   try {
     const common = {
