@@ -26,7 +26,7 @@ export interface SiftClientOptions {
   /** e.g. `https://api.siftstack.com` (a trailing slash is dropped). */
   baseUrl: string;
   apiKey: string;
-  /** Transport, for embedding; Node's global fetch by default. */
+  /** Transport, for embedding; by default node:http with keep-alive (see node-fetch.ts). */
   fetch?: typeof fetch;
   /** Max requests in flight (ignored when `pool` is given). Default 8. */
   concurrency?: number;

@@ -10,6 +10,7 @@ import {
   redactError,
   summarizeZodIssues,
 } from "./http-errors.js";
+import { fetchWithNodeHttp } from "./node-fetch.js";
 import { type RequestPool, sleepMs } from "./pool.js";
 import { buildRequestUrl, checkUrlLength, type Query } from "./url.js";
 
@@ -90,7 +91,7 @@ type Attempt<T> =
   | { kind: "fail"; error: ApiError };
 
 export function createHttp(options: HttpOptions): Http {
-  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const fetchImpl = options.fetch ?? fetchWithNodeHttp;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   const random = options.random ?? Math.random;
