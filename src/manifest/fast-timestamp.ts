@@ -38,17 +38,12 @@ export function readTimestampFast(text: string): Timestamp | undefined {
     return undefined;
   }
   if (hour > 23 || minute > 59 || second > 59) return undefined;
-  let fraction = "";
-  if (end > 19) {
-    if (text.charCodeAt(19) !== 46 || digits(text, 20, end) < 0) return undefined; // .
-    fraction = canonicalFraction(text.slice(20, end));
-  }
+  if (end > 19 && (text.charCodeAt(19) !== 46 || digits(text, 20, end) < 0)) return undefined; // .
+  // Most timestamps are canonical already: return them as they are, building nothing.
+  if (utc && isCanonicalFraction(text, end)) return text as Timestamp;
+  const fraction = end > 19 ? canonicalFraction(text.slice(20, end)) : "";
   const suffix = fraction === "" ? "Z" : "." + fraction + "Z";
-  if (utc) {
-    // Most timestamps are canonical already: return them without building a new string.
-    if (suffix.length === text.length - 19) return text as Timestamp;
-    return (text.slice(0, 19) + suffix) as Timestamp;
-  }
+  if (utc) return (text.slice(0, 19) + suffix) as Timestamp;
   const offset = readOffsetSeconds(text, end);
   if (offset === undefined) return undefined;
   const local =
@@ -106,6 +101,13 @@ function civilFromDays(days: number): [number, number, number] {
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const m = mp < 10 ? mp + 3 : mp - 9;
   return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
+}
+
+/** Whether the fraction in [20, end) is none, or 3, 6 or 9 digits not ending in `000`. */
+function isCanonicalFraction(text: string, end: number): boolean {
+  const length = end - 20;
+  if (length < 0) return true;
+  return (length === 3 || length === 6 || length === 9) && digits(text, end - 3, end) !== 0;
 }
 
 /** `5` → `500`, `000` → ``, `1234` → `123400`: the shortest of 0, 3, 6 or 9 digits. */

@@ -25,7 +25,14 @@ export function quote(text: string): string {
   return JSON.stringify(short);
 }
 
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+/** Whether `text` holds a control character (U+0000..U+001F, U+007F); a loop, not a regex: hot. */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 32 || c === 127) return true;
+  }
+  return false;
+}
 
 export function readClientKey(text: string): Read<string> {
   if (text.trim() === "") return new Invalid("is empty (every run needs a clientKey)");
@@ -34,7 +41,7 @@ export function readClientKey(text: string): Read<string> {
       `is ${text.length} characters long (expected at most ${MAX_CLIENT_KEY_LENGTH})`,
     );
   }
-  if (CONTROL_CHARS.test(text)) {
+  if (hasControlCharacter(text)) {
     return new Invalid(`${quote(text)} contains a control character (expected printable text)`);
   }
   return text;
@@ -80,16 +87,29 @@ export function readBooleanText(text: string): Read<boolean> {
   }
 }
 
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
 /** CSV numbers: decimal notation only (`1.0` is 1); no hex, no `NaN`, no `Infinity`. */
 export function readNumberText(text: string): Read<number> {
   const trimmed = text.trim();
-  const n = DECIMAL.test(trimmed) ? Number(trimmed) : Number.NaN;
+  const n = isDecimal(trimmed) ? Number(trimmed) : Number.NaN;
   if (!Number.isFinite(n)) {
     return new Invalid(`${quote(text)} is not a number (expected e.g. 1200 or -3.5)`);
   }
   return n;
+}
+
+/**
+ * Whether `text` is written in decimal notation, `[+-]digits[.digits][e[+-]digits]`: the
+ * characters Number() needs for it, and none of the hex/octal/binary prefixes or words it
+ * also accepts. Number() itself then rejects misplaced signs, dots and exponents.
+ */
+function isDecimal(text: string): boolean {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c !== 43 && c !== 45 && c !== 46 && c !== 101 && c !== 69) return false; // + - . e E
+  }
+  return digits > 0;
 }
 
 /** A number from YAML/JSON: any finite number. */
@@ -113,7 +133,7 @@ export function splitList(text: string): string[] {
 /** Asset names: without duplicates, in manifest order. */
 export function readAssets(names: string[]): Read<string[]> {
   for (const name of names) {
-    if (CONTROL_CHARS.test(name)) {
+    if (hasControlCharacter(name)) {
       return new Invalid(`${quote(name)} contains a control character (expected printable text)`);
     }
   }
@@ -147,7 +167,7 @@ function dedupe(names: string[]): string[] {
 /** A metadata key name, from a CSV column or a YAML key. */
 export function readMetadataKey(key: string): Read<string> {
   if (key.trim() === "") return new Invalid("a metadata key name is empty");
-  if (CONTROL_CHARS.test(key)) {
+  if (hasControlCharacter(key)) {
     return new Invalid(`metadata key ${quote(key)} contains a control character`);
   }
   return key;

@@ -122,6 +122,18 @@ describe("validateManifests", () => {
   });
 });
 
+describe("YAML and JSON size", () => {
+  it("refuses a YAML or JSON manifest over 8 MiB without reading it", async () => {
+    const { truncate } = await import("node:fs/promises");
+    await write({ "huge.json": "" });
+    await truncate(join(dir, "huge.json"), 9 * 1024 * 1024);
+    const result = await validateManifests(["huge.json"], { cwd: dir });
+    expect(result.problems.map(formatProblem)).toEqual([
+      "huge.json:1 is 9 MiB, more than the 8 MiB a JSON manifest may hold (use CSV for large manifests: it streams)",
+    ]);
+  });
+});
+
 describe("readRunSpecs", () => {
   it("streams specs in file order", async () => {
     await write({ "a.csv": "clientKey\na-1\na-2\n", "b.yaml": "- clientKey: b-1\n" });
