@@ -19,96 +19,113 @@ const EXPECTED_SHAPE = "expected a list of runs, or a mapping with defaults and 
  * tree is walked alongside only to find the line of each run and key.
  */
 export function readYamlDocument(doc: Document, lines: LineCounter, file: string): ManifestItem[] {
-  const lineOf = (
-    node: { range?: [number, number, number] | null } | null | undefined,
-    fallback = 1,
-  ) => (node?.range ? lines.linePos(node.range[0]).line : fallback);
-  const problem = (line: number, message: string, field?: string): ManifestItem => {
-    const p: Problem = { file, line, message };
-    if (field !== undefined) p.field = field;
-    return { kind: "problem", problem: p };
-  };
-
+  const where = new Where(lines, file);
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const line = lineOf(findFirstAlias(doc), lineOf(doc.contents as Node | null));
-    return /Excessive alias count/.test(message)
-      ? [
-          problem(
-            line,
-            `uses aliases that expand too much (more than ${MAX_ALIAS_COUNT} alias expansions; an alias bomb?)`,
-          ),
-        ]
-      : [problem(line, `invalid YAML: ${message}`)];
+    return [describeConversionError(error, doc, where)];
   }
-
-  const root = doc.contents as Node | null;
-  const rootLine = lineOf(root);
-  let runsValue: unknown = value;
-  let runsNode: Node | null | undefined = root;
-  let defaults: RunParts = {};
-  let defaultsBroken = false;
   const items: ManifestItem[] = [];
-
-  if (isPlainObject(value) && isMap(root)) {
-    for (const key of Object.keys(value)) {
-      if (TOP_LEVEL_KEYS.includes(key)) continue;
-      const suggestion = suggestName(key, TOP_LEVEL_KEYS);
-      const hint = suggestion ? `did you mean ${quote(suggestion)}?` : "expected defaults and runs";
-      items.push(
-        problem(
-          lineOf(root.items.find((p) => keyText(p.key) === key)?.key as Node),
-          `unknown key (${hint})`,
-          key,
-        ),
-      );
-    }
-    const defaultsNode = root.get("defaults", true) as Node | undefined;
-    if (value.defaults !== undefined && value.defaults !== null) {
-      const read = readYamlRun(
-        value.defaults,
-        keyLinesOf(defaultsNode, lineOf(defaultsNode, rootLine), lineOf),
-        "defaults",
-      );
-      defaults = read.parts;
-      defaultsBroken = read.problems.length > 0;
-      items.push(
-        ...locateProblems({ file, line: lineOf(defaultsNode, rootLine) }, read.problems).map(
-          toItem,
-        ),
-      );
-    }
-    if (!("runs" in value)) {
-      items.push(problem(rootLine, `is missing (${EXPECTED_SHAPE})`, "runs"));
-      return items;
-    }
-    runsValue = value.runs;
-    runsNode = root.get("runs", true) as Node | undefined;
-    if (!Array.isArray(runsValue)) {
-      items.push(
-        problem(
-          lineOf(runsNode, rootLine),
-          `expected a list of runs, got ${describe(runsValue)}`,
-          "runs",
-        ),
-      );
-      return items;
-    }
-  } else if (!Array.isArray(value)) {
-    return [problem(rootLine, `${EXPECTED_SHAPE} (got ${describe(value)})`)];
-  }
-
-  const runNodes = isSeq(runsNode) ? runsNode.items : [];
-  (runsValue as unknown[]).forEach((runValue, i) => {
-    const node = runNodes[i] as Node | undefined;
-    const line = lineOf(node, lineOf(runsNode, rootLine));
-    const at = keyLinesOf(node, line, lineOf);
-    items.push(readRun(runValue, at, { defaults, defaultsBroken }, file));
+  const shape = readShape(value, doc.contents as Node | null, where, items);
+  if (shape === undefined) return items;
+  const { runs, runNodes, runsLine, defaults, defaultsBroken } = shape;
+  runs.forEach((run, i) => {
+    const node = runNodes[i];
+    const at = keyLinesOf(node, where.lineOf(node, runsLine), where);
+    items.push(readRun(run, at, { defaults, defaultsBroken }, file));
   });
   return items;
+}
+
+/** Turns node offsets into lines, and messages into located problems, for one file. */
+class Where {
+  constructor(
+    private readonly lines: LineCounter,
+    readonly file: string,
+  ) {}
+
+  lineOf(node: unknown, fallback = 1): number {
+    const range = (node as { range?: [number, number, number] | null } | null | undefined)?.range;
+    return range ? this.lines.linePos(range[0]).line : fallback;
+  }
+
+  problem(line: number, message: string, field?: string): ManifestItem {
+    const problem: Problem = { file: this.file, line, message };
+    if (field !== undefined) problem.field = field;
+    return { kind: "problem", problem };
+  }
+}
+
+function describeConversionError(error: unknown, doc: Document, where: Where): ManifestItem {
+  const message = error instanceof Error ? error.message : String(error);
+  const line = where.lineOf(findFirstAlias(doc), where.lineOf(doc.contents));
+  return /Excessive alias count/.test(message)
+    ? where.problem(
+        line,
+        `uses aliases that expand too much (more than ${MAX_ALIAS_COUNT} alias expansions; an alias bomb?)`,
+      )
+    : where.problem(line, `invalid YAML: ${message}`);
+}
+
+interface Shape {
+  runs: unknown[];
+  runNodes: unknown[];
+  runsLine: number;
+  defaults: RunParts;
+  /** The defaults had problems (reported once, in `items`). */
+  defaultsBroken: boolean;
+}
+
+/** The list of runs and the defaults of a document; undefined when there is no list. */
+function readShape(
+  value: unknown,
+  root: Node | null,
+  where: Where,
+  items: ManifestItem[],
+): Shape | undefined {
+  const rootLine = where.lineOf(root);
+  if (Array.isArray(value)) {
+    const runNodes = isSeq(root) ? root.items : [];
+    return { runs: value, runNodes, runsLine: rootLine, defaults: {}, defaultsBroken: false };
+  }
+  if (!isPlainObject(value) || !isMap(root)) {
+    items.push(where.problem(rootLine, `${EXPECTED_SHAPE} (got ${describe(value)})`));
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    if (TOP_LEVEL_KEYS.includes(key)) continue;
+    const suggestion = suggestName(key, TOP_LEVEL_KEYS);
+    const hint = suggestion ? `did you mean ${quote(suggestion)}?` : "expected defaults and runs";
+    const keyNode = root.items.find((pair) => keyText(pair.key) === key)?.key;
+    items.push(where.problem(where.lineOf(keyNode, rootLine), `unknown key (${hint})`, key));
+  }
+  let defaults: RunParts = {};
+  let defaultsBroken = false;
+  if (value.defaults !== undefined && value.defaults !== null) {
+    const node = root.get("defaults", true);
+    const line = where.lineOf(node, rootLine);
+    const read = readYamlRun(value.defaults, keyLinesOf(node, line, where), "defaults");
+    defaults = read.parts;
+    defaultsBroken = read.problems.length > 0;
+    for (const problem of locateProblems({ file: where.file, line }, read.problems)) {
+      items.push({ kind: "problem", problem });
+    }
+  }
+  if (!("runs" in value)) {
+    items.push(where.problem(rootLine, `is missing (${EXPECTED_SHAPE})`, "runs"));
+    return undefined;
+  }
+  const runsNode = root.get("runs", true);
+  const runsLine = where.lineOf(runsNode, rootLine);
+  if (!Array.isArray(value.runs)) {
+    items.push(
+      where.problem(runsLine, `expected a list of runs, got ${describe(value.runs)}`, "runs"),
+    );
+    return undefined;
+  }
+  const runNodes = isSeq(runsNode) ? runsNode.items : [];
+  return { runs: value.runs, runNodes, runsLine, defaults, defaultsBroken };
 }
 
 /**
@@ -129,11 +146,9 @@ function readRun(
   if (parts.clientKey === undefined && !clientKeyReported) {
     problems.unshift({ field: "clientKey", message: "is missing (every run needs a clientKey)" });
   }
-  if (problems.length === 0 && !context.defaultsBroken) {
-    problems.push(...checkRunFields({ clientKey: "", ...parts }));
-  }
-  // With broken defaults the run is not usable, but its own problems were still reported.
-  if (problems.length === 0 && !context.defaultsBroken) {
+  const usable = problems.length === 0 && !context.defaultsBroken;
+  if (usable) problems.push(...checkRunFields({ clientKey: "", ...parts }));
+  if (usable && problems.length === 0) {
     return { kind: "run", spec: { ...parts, clientKey: parts.clientKey!, source } as RunSpec };
   }
   const item: ManifestItem = {
@@ -146,22 +161,18 @@ function readRun(
 }
 
 /** Lines of a run mapping's keys, and of its metadata mapping's keys. */
-function keyLinesOf(
-  node: Node | null | undefined,
-  line: number,
-  lineOf: (node: Node | null | undefined, fallback?: number) => number,
-): KeyLines {
+function keyLinesOf(node: unknown, line: number, where: Where): KeyLines {
   const keys = new Map<string, number>();
   const metadataKeys = new Map<string, number>();
   if (isMap(node)) {
     for (const pair of node.items) {
       const key = keyText(pair.key);
       if (key === undefined) continue;
-      keys.set(key, lineOf(pair.key as Node, line));
+      keys.set(key, where.lineOf(pair.key, line));
       if (key === "metadata" && isMap(pair.value)) {
         for (const inner of pair.value.items) {
           const name = keyText(inner.key);
-          if (name !== undefined) metadataKeys.set(name, lineOf(inner.key as Node, line));
+          if (name !== undefined) metadataKeys.set(name, where.lineOf(inner.key, line));
         }
       }
     }
@@ -186,8 +197,4 @@ function findFirstAlias(doc: Document): Node | undefined {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function toItem(problem: Problem): ManifestItem {
-  return { kind: "problem", problem };
 }
