@@ -13,8 +13,8 @@ export type FieldValue = string | number | boolean | string[] | undefined;
 
 /** One field (or one metadata key) that differs: `metadata.altitude: 1200 → 1300`. */
 export interface FieldChange {
-  /** The updateMask path that carries the change. */
-  path: UpdatePath;
+  /** The request field that carries the value: an updateMask path, or `assetIds` (creates only). */
+  path: UpdatePath | "assetIds";
   /** What the report prints: `name`, `tags`, `metadata.altitude`. */
   label: string;
   before: FieldValue;

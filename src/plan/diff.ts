@@ -157,13 +157,14 @@ function describeCreate(
   metadata: Map<string, TypedValue> | undefined,
 ): FieldChange[] {
   const fields: FieldChange[] = [];
-  const add = (path: UpdatePath, label: string, after: FieldChange["after"]) => {
+  const add = (path: FieldChange["path"], label: string, after: FieldChange["after"]) => {
     if (after !== undefined) fields.push({ path, label, before: undefined, after });
   };
   add("name", "name", spec.name);
   add("description", "description", spec.description);
   add("startTime", "startTime", spec.startTime);
   add("stopTime", "stopTime", spec.stopTime);
+  add("assetIds", "assets", spec.assets);
   add("tags", "tags", spec.tags);
   add("isPinned", "isPinned", spec.isPinned);
   add("isArchived", "isArchived", spec.isArchived);
@@ -238,7 +239,8 @@ function planUpdate(
   const timeWarning = checkTimeOrder(run, body);
   if (timeWarning) warnings.push(timeWarning);
 
-  const mask = [...new Set(fields.map((f) => f.path))];
+  // Updates never carry assets (they cannot be updated), so every path here is a mask path.
+  const mask = [...new Set(fields.map((f) => f.path as UpdatePath))];
   if (mask.length === 0) {
     return {
       action: "unchanged",

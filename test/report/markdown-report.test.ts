@@ -29,7 +29,7 @@ describe("markdown report", () => {
 
       | Action | Run | Source | Changes |
       | --- | --- | --- | --- |
-      | create | <code>tv-001</code> | <code>runs.csv:2</code> | via CreateAdhocRun<br>name: <code>"Thermal vacuum 1"</code><br>startTime: <code>"2024-03-01T08:00:00Z"</code><br>stopTime: <code>"2024-03-01T09:30:00.500Z"</code><br>tags: <code>\\[tvac\\]</code><br>isPinned: <code>true</code><br>metadata.alt: <code>1200</code> |
+      | create | <code>tv-001</code> | <code>runs.csv:2</code> | via CreateAdhocRun<br>name: <code>"Thermal vacuum 1"</code><br>startTime: <code>"2024-03-01T08:00:00Z"</code><br>stopTime: <code>"2024-03-01T09:30:00.500Z"</code><br>assets: <code>\\[stand-a\\]</code><br>tags: <code>\\[tvac\\]</code><br>isPinned: <code>true</code><br>metadata.alt: <code>1200</code> |
       | update | <code>tv-002</code> | <code>runs.csv:3</code> | name: <code>"Old"</code> → <code>"New"</code><br>tags: <code>\\[a, b\\]</code> → <code>\\[a, c\\]</code><br>metadata.alt: <code>1200</code> → <code>1300</code><br>metadata.site: <code>"north"</code> → _(removed)_<br>⚠️ assets differ (Sift has stand-a, the manifest stand-b); assets cannot be updated, left as they are |
       | unchanged | <code>tv-004</code> | <code>runs.yaml:12</code> | ⚠️ assets differ (Sift has stand-a, the manifest rig-7); assets cannot be updated, left as they are |
       | invalid | <code>tv-009</code> | <code>runs.csv:10</code> | ❌ assets: no asset named "nope" exists in Sift |

@@ -25,6 +25,7 @@ describe("table report", () => {
           name: "Thermal vacuum 1"
           startTime: "2024-03-01T08:00:00Z"
           stopTime: "2024-03-01T09:30:00.500Z"
+          assets: [stand-a]
           tags: [tvac]
           isPinned: true
           metadata.alt: 1200
