@@ -13,10 +13,8 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
   addCommonOptions(
     program
       .command("validate")
-      .description(
-        "parse and check manifests (offline): files, or directories of *.csv, *.yaml, *.yml, *.json",
-      )
-      .argument("<paths...>", "manifest files or directories"),
+      .description("parse and check manifests offline, reporting every problem")
+      .argument("<paths...>", "manifest files, or directories of *.csv, *.yaml, *.yml, *.json"),
   ).action(async (paths: string[]) => {
     const result = await validateManifests(paths, { cwd: ctx.io.cwd });
     ctx.io.stdout.write(renderSummary(result));
