@@ -1,0 +1,326 @@
+// The performance benchmark of issue 6: `npm run bench` (builds, then runs this).
+//
+//   node bench/run.mjs [--runs 5000] [--reference 500] [--large 200000] [--concurrency 16]
+//                      [--latency 20] [--only 1,2,3,4,5] [--out bench/results.json] [--cpu-prof DIR]
+//
+// Each scenario runs the real CLI in a child process against the emulator in another process
+// (`--latency` ms per request), counts the requests the emulator received by kind, and compares
+// the wall time with the bound T_min = ceil(requests / concurrency) × latency. Scenarios 1–3 also
+// time the run-by-run reference strategy (bench/run-by-run.mjs) on a subset of runs in the same
+// emulator, extrapolated per run to the full count.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { InFilterBatch } from "../dist/plan/batch-filter.js";
+import { filterBudget } from "../dist/plan/lookup.js";
+import { runCli, startEmulatorProcess } from "./processes.mjs";
+import { syncRunByRun } from "./run-by-run.mjs";
+import { benchRun, writeManifest } from "./runs.mjs";
+import { printTable } from "./table.mjs";
+
+const options = readOptions(process.argv.slice(2));
+const dir = await mkdtemp(join(tmpdir(), "sift-run-sync-bench-"));
+const results = [];
+const loadBefore = loadavg()[0];
+try {
+  const only = (n) => options.only.includes(n);
+  if (only(1) || only(2) || only(3)) results.push(...(await runNightly()));
+  if (only(4)) results.push(await runThrottled());
+  if (only(5)) results.push(await runLarge());
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
+printTable(results, { ...options, loadBefore, loadAfter: loadavg()[0] });
+const out = options.out;
+await writeFile(
+  out,
+  `${JSON.stringify({ date: new Date().toISOString(), ...machine(), options, results }, null, 2)}\n`,
+);
+console.log(`\nwritten: ${out}`);
+if (results.some((r) => r.pass === false)) process.exitCode = 1;
+
+/** Scenarios 1–3 share one emulator: cold backfill, then the same again, then 10% changed. */
+async function runNightly() {
+  const emulator = await startEmulatorProcess({ latencyMs: options.latency });
+  const found = [];
+  try {
+    const n = options.runs;
+    const cold = join(dir, "cold.csv");
+    const revised = join(dir, "revised.csv");
+    await writeManifest(cold, "bench", n);
+    await writeManifest(revised, "bench", n, 1);
+    const refCount = Math.min(options.reference, n);
+    const refRuns = (revision) =>
+      Array.from({ length: refCount }, (_, i) => benchRun("ref", i, revision));
+    const assetIds = await listAssetIds(emulator.url);
+
+    const steps = [
+      { id: 1, name: "cold backfill", manifest: cold, ref: () => refRuns(0), expectWrites: n },
+      { id: 2, name: "nightly no-op", manifest: cold, ref: () => refRuns(0), expectWrites: 0 },
+      {
+        id: 3,
+        name: "nightly 10%",
+        manifest: revised,
+        ref: () => refRuns(1),
+        expectWrites: n / 10,
+      },
+    ];
+    for (const step of steps) {
+      // Each step's state depends on the steps before it: run them all, report the chosen.
+      const measured = await measureApply(emulator, step.manifest);
+      await emulator.ask("reset");
+      const reference = await syncRunByRun(emulator.url, step.ref(), assetIds);
+      const perRun = reference.seconds / refCount;
+      const result = {
+        ...measured,
+        id: step.id,
+        scenario: step.name,
+        runs: n,
+        reference: {
+          runs: refCount,
+          seconds: reference.seconds,
+          requests: reference.requests,
+          extrapolatedSeconds: perRun * n,
+          note: `run-by-run timed on ${refCount} runs, extrapolated per run to ${n}`,
+        },
+        speedUp: (perRun * n) / measured.wallSeconds,
+      };
+      judgeNightly(result, step, emulator.url);
+      if (options.only.includes(step.id)) found.push(result);
+    }
+  } finally {
+    await emulator.close();
+  }
+  return found;
+}
+
+/** Scenario 4: creates against an API that answers 429 above `--rps 100`. */
+async function runThrottled() {
+  const rps = 100;
+  const n = 2000;
+  const emulator = await startEmulatorProcess({ latencyMs: options.latency, rps });
+  try {
+    const manifest = join(dir, "throttled.csv");
+    await writeManifest(manifest, "throttled", n);
+    const measured = await measureApply(emulator, manifest);
+    const limitSeconds = 1.25 * (n / rps);
+    const result = {
+      ...measured,
+      id: 4,
+      scenario: `throttled (--rps ${rps})`,
+      runs: n,
+      rps,
+      rateBoundSeconds: (measured.requests.total - measured.requests.throttled) / rps,
+    };
+    // Here the API's rate, not its latency, is the bound: compare with it.
+    result.tMinSeconds = Math.max(result.tMinSeconds, result.rateBoundSeconds);
+    result.ratio = result.wallSeconds / result.tMinSeconds;
+    const failed = measured.summary?.failed ?? Number.NaN;
+    result.targets = [
+      check(`failed rows = 0 (got ${failed})`, failed === 0 && measured.code === 0),
+      check(
+        `wall ≤ 1.25 × ${n}/${rps} s = ${limitSeconds} s`,
+        measured.wallSeconds <= limitSeconds,
+      ),
+    ];
+    result.pass = result.targets.every((t) => t.pass);
+    return result;
+  } finally {
+    await emulator.close();
+  }
+}
+
+/** Scenario 5: plan a large manifest against an emulator that already holds every run. */
+async function runLarge() {
+  const n = options.large;
+  const emulator = await startEmulatorProcess({ latencyMs: options.latency });
+  try {
+    const manifest = join(dir, "large.csv");
+    await writeManifest(manifest, "large", n);
+    await emulator.ask("load", { prefix: "large", count: n });
+    const lookupMs = await timeLookup(emulator, "large", n);
+    await emulator.ask("reset");
+    const before = await emulator.ask("usage");
+    const run = await runCli(emulator.url, ["plan", manifest, ...cliFlags()], cliOptions("large"));
+    const after = await emulator.ask("usage");
+    const stats = await emulator.ask("stats");
+    if (run.code !== 0) throw new Error(`plan exited with ${run.code}: ${run.stderr}`);
+    const emulatorCpuSeconds = after.cpuSeconds - before.cpuSeconds;
+    const result = {
+      ...measureOf(run, stats),
+      id: 5,
+      scenario: "large plan",
+      runs: n,
+      runsPerSecond: n / run.seconds,
+      emulator: { cpuSeconds: emulatorCpuSeconds, lookupServerMs: lookupMs },
+    };
+    result.targets = [
+      check(`peak RSS ≤ 300 MB (got ${result.maxRssMB.toFixed(0)})`, result.maxRssMB <= 300),
+      check(
+        `emulator not the bottleneck: one full lookup batch over ${n} runs in ${lookupMs.toFixed(1)} ms (< 50), emulator CPU ${emulatorCpuSeconds.toFixed(1)} s of ${run.seconds.toFixed(1)} s wall`,
+        lookupMs < 50 && emulatorCpuSeconds < 0.5 * run.seconds,
+      ),
+      check("zero writes", stats.writes === 0),
+    ];
+    result.pass = result.targets.every((t) => t.pass);
+    return result;
+  } finally {
+    await emulator.close();
+  }
+}
+
+async function measureApply(emulator, manifest) {
+  await emulator.ask("reset");
+  const before = await emulator.ask("usage");
+  const args = ["apply", manifest, "--format", "json", ...cliFlags()];
+  const run = await runCli(emulator.url, args, cliOptions(manifest));
+  const after = await emulator.ask("usage");
+  const stats = await emulator.ask("stats");
+  const summary = parseSummary(run.stdout);
+  if (run.code !== 0 && summary === undefined) {
+    throw new Error(`apply exited with ${run.code}: ${run.stderr.slice(0, 2000)}`);
+  }
+  return {
+    ...measureOf(run, stats),
+    summary,
+    emulator: { cpuSeconds: after.cpuSeconds - before.cpuSeconds },
+  };
+}
+
+function measureOf(run, stats) {
+  const total = stats.total;
+  const tMinSeconds = (Math.ceil(total / options.concurrency) * options.latency) / 1000;
+  const byKind = Object.fromEntries(Object.entries(stats.requests).filter(([, c]) => c > 0));
+  return {
+    code: run.code,
+    wallSeconds: run.seconds,
+    cpuSeconds: run.cpuSeconds,
+    maxRssMB: run.maxRssMB,
+    requests: { total, byKind, throttled: stats.throttled },
+    writes: stats.writes,
+    maxInFlight: stats.maxInFlight,
+    tMinSeconds,
+    ratio: run.seconds / tMinSeconds,
+  };
+}
+
+function judgeNightly(result, step, url) {
+  const targets = [];
+  if (step.id === 2) {
+    const batch = lookupBatchSize(url, "bench");
+    const limit = Math.ceil(result.runs / batch) + 3;
+    targets.push(check(`zero writes (got ${result.writes})`, result.writes === 0));
+    targets.push(
+      check(
+        `requests ≤ ceil(${result.runs}/${batch}) + 3 = ${limit} (got ${result.requests.total})`,
+        result.requests.total <= limit,
+      ),
+    );
+    targets.push(check("wall ≤ 1.5 s", result.wallSeconds <= 1.5));
+  } else {
+    targets.push(
+      check(
+        `writes = ${step.expectWrites} (got ${result.writes})`,
+        result.writes === step.expectWrites,
+      ),
+    );
+    targets.push(check("wall ≤ 1.3 × T_min", result.ratio <= 1.3));
+    targets.push(check("≥ 25× faster than run-by-run", result.speedUp >= 25));
+  }
+  result.targets = targets;
+  result.pass = targets.every((t) => t.pass);
+}
+
+/** How many of the bench's clientKeys one `client_key in [...]` lookup holds, as the CLI batches. */
+function lookupBatchSize(url, prefix) {
+  const batch = new InFilterBatch("client_key", filterBudget({ baseUrl: url }, "/api/v2/runs"));
+  let i = 0;
+  while (batch.tryAdd(benchRun(prefix, i).clientKey)) i++;
+  return i;
+}
+
+/** The emulator's own time for one full lookup batch: median of a few, latency taken off. */
+async function timeLookup(emulator, prefix, n) {
+  const budget = filterBudget({ baseUrl: emulator.url }, "/api/v2/runs");
+  const times = [];
+  for (let round = 0; round < 9; round++) {
+    const batch = new InFilterBatch("client_key", budget);
+    for (let i = Math.floor((n / 9) * round); batch.tryAdd(benchRun(prefix, i).clientKey); i++);
+    const query = new URLSearchParams({ filter: batch.filter(), pageSize: "1000" });
+    const started = performance.now();
+    const response = await fetch(`${emulator.url}/api/v2/runs?${query}`, {
+      headers: { authorization: "Bearer local" },
+    });
+    const body = await response.json();
+    if (!response.ok || body.runs.length !== batch.size) throw new Error("lookup check failed");
+    times.push(performance.now() - started - options.latency);
+  }
+  times.sort((a, b) => a - b);
+  return Math.max(0, times[Math.floor(times.length / 2)]);
+}
+
+async function listAssetIds(url) {
+  const response = await fetch(`${url}/api/v1/assets?pageSize=1000`, {
+    headers: { authorization: "Bearer local" },
+  });
+  const { assets } = await response.json();
+  return new Map(assets.map((a) => [a.name, a.assetId]));
+}
+
+function parseSummary(stdout) {
+  const line = stdout.trim().split("\n").at(-1);
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}
+
+function cliFlags() {
+  return ["--concurrency", String(options.concurrency), "--no-progress", "--log-level", "error"];
+}
+
+function cliOptions(name) {
+  if (options.cpuProf === undefined) return {};
+  const base = name.split("/").at(-1).replace(/\W+/g, "-");
+  return {
+    nodeArgs: [
+      "--cpu-prof",
+      "--cpu-prof-dir",
+      options.cpuProf,
+      "--cpu-prof-name",
+      `${base}-${Date.now()}.cpuprofile`,
+    ],
+  };
+}
+
+/** Where the figures were measured: they depend on the cores and on what else was running. */
+function machine() {
+  return {
+    node: process.version,
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? "?"}`,
+    loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
+  };
+}
+
+function check(label, pass) {
+  return { label, pass };
+}
+
+function readOptions(args) {
+  const value = (name, fallback) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? args[i + 1] : fallback;
+  };
+  return {
+    runs: Number(value("runs", 5000)),
+    reference: Number(value("reference", 500)),
+    large: Number(value("large", 200_000)),
+    concurrency: Number(value("concurrency", 16)),
+    latency: Number(value("latency", 20)),
+    only: String(value("only", "1,2,3,4,5")).split(",").map(Number),
+    out: value("out", fileURLToPath(new URL("./results.json", import.meta.url))),
+    cpuProf: value("cpu-prof", undefined),
+  };
+}
