@@ -1,10 +1,128 @@
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { UsageError } from "../../core/errors.js";
+import {
+  DEFAULT_API_KEY,
+  DEFAULT_HOST,
+  type Emulator,
+  type EmulatorOptions,
+  FAULT_KINDS,
+  type FaultKind,
+  startEmulator,
+} from "../../emulator/index.js";
 import type { CommandContext } from "../main.js";
-import { addCommonOptions } from "../options.js";
+import { addCommonOptions, parseList, parsePositiveNumber } from "../options.js";
 
-export function registerEmulator(program: Command, _ctx: CommandContext): void {
-  addCommonOptions(program.command("emulator").description("(not implemented yet)")).action(() => {
-    throw new UsageError("'emulator' is not implemented yet");
+interface EmulatorFlags {
+  port: number;
+  host: string;
+  apiKey: string;
+  state?: string;
+  seed?: string;
+  latency?: number;
+  faultRate?: number;
+  faultSeed?: number;
+  faultKinds?: string[];
+  rps?: number;
+}
+
+/**
+ * `emulator`: serves the local Sift API until Ctrl-C / SIGTERM, then closes cleanly. The
+ * first stdout line is `Sift emulator listening on http://HOST:PORT`, so scripts can read
+ * the port when it was 0.
+ */
+export function registerEmulator(program: Command, ctx: CommandContext): void {
+  addCommonOptions(
+    program
+      .command("emulator")
+      .description("serve a local stand-in for the Sift REST API (for tests, demos and --local)")
+      .option("--port <n>", "port to listen on; 0 picks a free one", parsePort, 0)
+      .option("--host <host>", "address to listen on", DEFAULT_HOST)
+      .option("--api-key <key>", "the bearer key clients must send", DEFAULT_API_KEY)
+      .option("--state <file>", "keep state in this JSON file (loaded on start, saved per write)")
+      .option("--seed <file>", "YAML/JSON assets, metadataKeys and runs, applied to an empty state")
+      .option("--latency <ms>", "delay every request by this many milliseconds", parseNonNegative)
+      .option("--fault-rate <p>", "probability (0..1) of an injected fault per request", parseRate)
+      .option("--fault-seed <n>", "seed of the fault sequence (reproducible faults)", parseInteger)
+      .option("--fault-kinds <kinds>", `faults to pick from: ${FAULT_KINDS.join(",")}`, parseKinds)
+      .option("--rps <n>", "answer 429 above this many requests per second", parsePositiveNumber),
+  ).action(async (flags: EmulatorFlags) => {
+    const emulator = await start(toOptions(flags));
+    ctx.io.stdout.write(`Sift emulator listening on ${emulator.url}\n`);
+    await waitForInterrupt(ctx);
+    await emulator.close();
   });
+}
+
+function toOptions(flags: EmulatorFlags): EmulatorOptions {
+  return {
+    port: flags.port,
+    host: flags.host,
+    apiKey: flags.apiKey,
+    statePath: flags.state,
+    seed: flags.seed,
+    latencyMs: flags.latency,
+    faultRate: flags.faultRate,
+    faultSeed: flags.faultSeed,
+    faultKinds: flags.faultKinds as FaultKind[] | undefined,
+    rps: flags.rps,
+  };
+}
+
+/** A port in use, a bad seed or state file: a message, exit 1. */
+async function start(options: EmulatorOptions): Promise<Emulator> {
+  try {
+    return await startEmulator(options);
+  } catch (error) {
+    throw new UsageError(`emulator: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function waitForInterrupt(ctx: CommandContext): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = ctx.io.onInterrupt?.(() => {
+      stop?.();
+      resolve();
+    });
+  });
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new InvalidArgumentError("expected a port number 0..65535");
+  }
+  return n;
+}
+
+function parseNonNegative(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError("expected a number ≥ 0");
+  }
+  return n;
+}
+
+function parseRate(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !(n >= 0 && n <= 1)) {
+    throw new InvalidArgumentError("expected a probability between 0 and 1");
+  }
+  return n;
+}
+
+function parseInteger(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError("expected a whole number");
+  }
+  return n;
+}
+
+function parseKinds(value: string): string[] {
+  const kinds = parseList(value);
+  const unknown = kinds.find((k) => !FAULT_KINDS.includes(k as FaultKind));
+  if (unknown !== undefined || kinds.length === 0) {
+    throw new InvalidArgumentError(`expected some of ${FAULT_KINDS.join(", ")}`);
+  }
+  return kinds;
 }

@@ -1,0 +1,98 @@
+import { notFound } from "./api-error.js";
+import { FilterCompiler } from "./cel-filter.js";
+import { assetFilterSchema, metadataKeyFilterSchema, runFilterSchema } from "./filter-fields.js";
+import { ListSource } from "./list-page.js";
+import { readListQuery } from "./list-query.js";
+import {
+  createAdhocRunRequest,
+  createRunRequest,
+  readBody,
+  updateRunRequest,
+} from "./request-bodies.js";
+import { createAdhocRun, createRun, updateRun } from "./run-writes.js";
+import type { Store } from "./store.js";
+import { sortableTime } from "./time-text.js";
+import type { StoredAsset, StoredMetadataKey, StoredRun } from "./types.js";
+import { toWireAsset, toWireMetadataKey, toWireRun } from "./wire.js";
+
+/** The seven operations over one store: request in (query or parsed JSON body), JSON out. */
+export class Api {
+  private readonly runList: ListSource<StoredRun>;
+  private readonly assetList: ListSource<StoredAsset>;
+  private readonly keyList: ListSource<StoredMetadataKey>;
+
+  constructor(private readonly store: Store) {
+    const version = () => store.version;
+    this.runList = new ListSource(
+      "runs",
+      () => store.runs,
+      version,
+      {
+        modified_date: (r) => sortableTime(r.modifiedDate),
+        name: (r) => r.name,
+        start_time: (r) => sortableTime(r.startTime),
+        stop_time: (r) => sortableTime(r.stopTime),
+        client_key: (r) => r.clientKey ?? "",
+      },
+      new FilterCompiler(runFilterSchema(store)),
+    );
+    this.assetList = new ListSource(
+      "assets",
+      () => store.assets,
+      version,
+      { name: (a) => a.name, modified_date: (a) => sortableTime(a.createdDate) },
+      new FilterCompiler(assetFilterSchema(store)),
+    );
+    this.keyList = new ListSource(
+      "metadata-keys",
+      () => store.metadataKeys,
+      version,
+      { name: (k) => k.name },
+      new FilterCompiler(metadataKeyFilterSchema(store)),
+    );
+  }
+
+  listRuns(params: URLSearchParams): object {
+    const page = this.runList.page(readListQuery(params));
+    return withToken({ runs: page.items.map(toWireRun) }, page.nextPageToken);
+  }
+
+  getRun(runId: string): object {
+    const run = this.store.findRun(runId);
+    if (run === undefined) throw notFound(`run "${runId}" not found`);
+    return { run: toWireRun(run) };
+  }
+
+  createRun(body: unknown): object {
+    const input = readBody(createRunRequest, body, "CreateRunRequest");
+    return { run: toWireRun(createRun(this.store, input)) };
+  }
+
+  createAdhocRun(body: unknown): object {
+    const input = readBody(createAdhocRunRequest, body, "CreateAdhocRunRequest");
+    return { run: toWireRun(createAdhocRun(this.store, input)) };
+  }
+
+  updateRun(body: unknown): object {
+    const input = readBody(updateRunRequest, body, "UpdateRunRequest");
+    return { run: toWireRun(updateRun(this.store, input)) };
+  }
+
+  listAssets(params: URLSearchParams): object {
+    const page = this.assetList.page(readListQuery(params));
+    return withToken({ assets: page.items.map(toWireAsset) }, page.nextPageToken);
+  }
+
+  listMetadataKeys(params: URLSearchParams): object {
+    const page = this.keyList.page(readListQuery(params));
+    return withToken({ metadataKeys: page.items.map(toWireMetadataKey) }, page.nextPageToken);
+  }
+}
+
+/** protojson leaves out an empty list and an empty nextPageToken. */
+function withToken(page: Record<string, unknown[]>, nextPageToken: string): object {
+  const out: Record<string, unknown> = {};
+  for (const [name, items] of Object.entries(page)) if (items.length > 0) out[name] = items;
+  if (nextPageToken !== "") out.nextPageToken = nextPageToken;
+  return out;
+}

@@ -1,0 +1,205 @@
+import { type ASTNode, Environment, type ParseResult } from "@marcbachmann/cel-js";
+import { invalidArgument } from "./api-error.js";
+
+/**
+ * `filter` parameters, evaluated by a real CEL library. A resource declares its filterable
+ * fields; a filter is parsed and type-checked once (cached by its text), then evaluated per
+ * item. When a top-level conjunct pins an indexed field (`client_key == 'k'`,
+ * `client_key in ['a', 'b']`), the index yields the few candidates and only they are
+ * evaluated; otherwise every item is.
+ */
+
+export interface FilterField<T> {
+  /** CEL type: `string`, `bool`, `google.protobuf.Timestamp`, `map<string, dyn>`... */
+  celType: string;
+  /**
+   * The value for one item; `null` when unset (then any comparison with it does not match,
+   * like SQL's NULL). With `many`, a list: the filter matches if it holds for any element.
+   */
+  read(item: T): unknown;
+  many?: boolean;
+}
+
+export interface FilterSchema<T> {
+  fields: Record<string, FilterField<T>>;
+  /** Fields with an index: a value → the item holding it. */
+  indexes: Record<string, (value: string) => T | undefined>;
+}
+
+export interface CompiledFilter<T> {
+  matches(item: T): boolean;
+  /** The items that can match, from an index; undefined when every item must be scanned. */
+  candidates(): T[] | undefined;
+}
+
+/** Compiled filters kept per resource; a batch lookup sends a new text each time. */
+const CACHE_SIZE = 256;
+/** CEL limits a list literal to 1000 elements by default; URLs bound a filter anyway. */
+const MAX_LIST_ELEMENTS = 10_000;
+
+export class FilterCompiler<T> {
+  private readonly env: Environment;
+  private readonly cache = new Map<string, CompiledFilter<T>>();
+
+  constructor(private readonly schema: FilterSchema<T>) {
+    this.env = new Environment({ limits: { maxListElements: MAX_LIST_ELEMENTS } });
+    for (const [name, field] of Object.entries(schema.fields)) {
+      this.env.registerVariable(name, field.celType);
+    }
+  }
+
+  compile(text: string): CompiledFilter<T> {
+    const cached = this.cache.get(text);
+    if (cached !== undefined) return cached;
+    const compiled = text.trim() === "" ? MATCH_ALL : this.build(text);
+    if (this.cache.size >= CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(text, compiled as CompiledFilter<T>);
+    return compiled as CompiledFilter<T>;
+  }
+
+  private build(text: string): CompiledFilter<T> {
+    const parsed = this.parse(text);
+    const used = collectIdentifiers(parsed.ast).filter((id) => id in this.schema.fields);
+    const single = used.filter((id) => !this.schema.fields[id]!.many);
+    const many = used.filter((id) => this.schema.fields[id]!.many);
+    const fields = this.schema.fields;
+    const matches = (item: T): boolean => {
+      const context: Record<string, unknown> = {};
+      for (const id of single) context[id] = fields[id]!.read(item);
+      if (many.length === 0) return evaluate(parsed, context);
+      return anyCombination(many, (id) => fields[id]!.read(item) as unknown[], context, parsed);
+    };
+    const pinned = findPinnedIndex(parsed.ast, Object.keys(this.schema.indexes));
+    const candidates = (): T[] | undefined => {
+      if (pinned === undefined) return undefined;
+      const find = this.schema.indexes[pinned.field]!;
+      const found = new Set<T>();
+      for (const value of pinned.values) {
+        const item = find(value);
+        if (item !== undefined) found.add(item);
+      }
+      return [...found];
+    };
+    return { matches, candidates };
+  }
+
+  private parse(text: string): ParseResult {
+    let parsed: ParseResult;
+    try {
+      parsed = this.env.parse(text);
+    } catch (error) {
+      throw invalidArgument(`invalid filter: ${describe(error)}`);
+    }
+    const check = parsed.check();
+    if (!check.valid) {
+      const fields = Object.keys(this.schema.fields).join(", ");
+      throw invalidArgument(`invalid filter: ${describe(check.error)} (fields: ${fields})`);
+    }
+    if (check.type !== "bool" && check.type !== "dyn") {
+      throw invalidArgument(`invalid filter: must be a boolean expression, not ${check.type}`);
+    }
+    return parsed;
+  }
+}
+
+const MATCH_ALL: CompiledFilter<unknown> = { matches: () => true, candidates: () => undefined };
+
+/** A CEL error's first line (the rest is a source excerpt with a caret). */
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0]!.trim();
+}
+
+/** An item whose value makes the expression fail (a null field, a missing map key) does not match. */
+function evaluate(parsed: ParseResult, context: Record<string, unknown>): boolean {
+  try {
+    return parsed(context) === true;
+  } catch {
+    return false;
+  }
+}
+
+/** For many-valued fields: true if the filter holds for some choice of one value per field. */
+function anyCombination(
+  ids: string[],
+  valuesOf: (id: string) => unknown[],
+  context: Record<string, unknown>,
+  parsed: ParseResult,
+): boolean {
+  const [id, ...rest] = ids;
+  if (id === undefined) return evaluate(parsed, context);
+  const values = valuesOf(id);
+  for (const value of values.length === 0 ? [null] : values) {
+    context[id] = value;
+    if (anyCombination(rest, valuesOf, context, parsed)) return true;
+  }
+  return false;
+}
+
+function collectIdentifiers(node: ASTNode): string[] {
+  const found = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const v of value) visit(v);
+    } else if (isNode(value)) {
+      if (value.op === "id") found.add(value.args as string);
+      else visit(value.args);
+    }
+  };
+  visit(node);
+  return [...found];
+}
+
+function isNode(value: unknown): value is ASTNode {
+  return typeof value === "object" && value !== null && "op" in value && "args" in value;
+}
+
+/** `field == 'x'`, `'x' == field` or `field in ['x', 'y']` as a top-level conjunct. */
+function findPinnedIndex(
+  ast: ASTNode,
+  indexed: string[],
+): { field: string; values: string[] } | undefined {
+  for (const node of conjuncts(ast)) {
+    if (node.op === "==") {
+      const [a, b] = node.args;
+      const field = indexedId(a, indexed) ?? indexedId(b, indexed);
+      const literal = stringLiteral(a) ?? stringLiteral(b);
+      if (field !== undefined && literal !== undefined) return { field, values: [literal] };
+    }
+    if (node.op === "in") {
+      const [a, b] = node.args;
+      const field = indexedId(a, indexed);
+      if (field === undefined || b.op !== "list") continue;
+      const values = b.args.map(stringLiteral);
+      if (values.every((v) => v !== undefined)) return { field, values: values as string[] };
+    }
+  }
+  return undefined;
+}
+
+function conjuncts(node: ASTNode): ASTNode[] {
+  if (node.op === "&&") return [...conjuncts(node.args[0]), ...conjuncts(node.args[1])];
+  return [node];
+}
+
+function indexedId(node: ASTNode, indexed: string[]): string | undefined {
+  return node.op === "id" && indexed.includes(node.args) ? node.args : undefined;
+}
+
+function stringLiteral(node: ASTNode): string | undefined {
+  return node.op === "value" && typeof node.args === "string" ? node.args : undefined;
+}
+
+/**
+ * Runs `scan` with stack traces off: CEL reports a null field as a thrown error, and
+ * capturing a stack for each of a million non-matching items is most of the cost.
+ */
+export function withoutStackTraces<R>(scan: () => R): R {
+  const saved = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return scan();
+  } finally {
+    Error.stackTraceLimit = saved;
+  }
+}

@@ -1,0 +1,61 @@
+import { FAULT_KINDS, type FaultKind } from "./types.js";
+
+/**
+ * Picks, per request, whether to inject a fault and which. Seeded, so the same seed and the
+ * same sequence of requests give the same faults.
+ */
+export class FaultPicker {
+  private readonly random: () => number;
+  private readonly kinds: readonly FaultKind[];
+
+  constructor(
+    private readonly rate: number,
+    seed: number,
+    kinds: readonly FaultKind[] = FAULT_KINDS,
+  ) {
+    this.random = mulberry32(seed);
+    this.kinds = kinds.length > 0 ? kinds : FAULT_KINDS;
+  }
+
+  pick(): FaultKind | undefined {
+    if (this.rate <= 0 || this.random() >= this.rate) return undefined;
+    return this.kinds[Math.floor(this.random() * this.kinds.length)];
+  }
+}
+
+/** A small, well-mixed 32-bit PRNG; enough for fault sequences, not for secrets. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * `--rps N` as a token bucket: N tokens a second, at most N saved up, so a client that
+ * paces itself at N requests a second is never refused and a burst above it is.
+ */
+export class RateLimiter {
+  private tokens: number;
+  private last = performance.now();
+
+  constructor(private readonly rps: number) {
+    this.tokens = rps;
+  }
+
+  /** Takes a token; when none is left, returns the seconds until one is. */
+  take(): { ok: true } | { ok: false; retryAfterSeconds: number } {
+    const now = performance.now();
+    this.tokens = Math.min(this.rps, this.tokens + ((now - this.last) / 1000) * this.rps);
+    this.last = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return { ok: true };
+    }
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - this.tokens) / this.rps)) };
+  }
+}

@@ -1,0 +1,106 @@
+import { Environment } from "@marcbachmann/cel-js";
+import type { Timestamp } from "../core/timestamp.js";
+import type { FilterField, FilterSchema } from "./cel-filter.js";
+import { ORGANIZATION_ID, type Store, USER_ID } from "./store.js";
+import { durationText } from "./time-text.js";
+import type { StoredAsset, StoredMetadata, StoredMetadataKey, StoredRun } from "./types.js";
+
+/**
+ * The filterable fields of each resource, as documented (snake_case), and how to read them
+ * from a stored record.
+ * NOTE: CEL timestamps are JavaScript Dates here, so a filter compares times to the
+ * millisecond; stored and emitted times keep their nanoseconds.
+ */
+
+const TIMESTAMP = "google.protobuf.Timestamp";
+const DURATION = "google.protobuf.Duration";
+
+const string = <T>(read: (item: T) => string | null): FilterField<T> => ({
+  celType: "string",
+  read,
+});
+const strings = <T>(read: (item: T) => string[]): FilterField<T> => ({
+  celType: "string",
+  read,
+  many: true,
+});
+const time = <T>(read: (item: T) => Timestamp | undefined): FilterField<T> => ({
+  celType: TIMESTAMP,
+  read: (item) => {
+    const ts = read(item);
+    return ts === undefined ? null : new Date(Date.parse(ts));
+  },
+});
+const bool = <T>(read: (item: T) => boolean): FilterField<T> => ({ celType: "bool", read });
+const metadataMap = <T>(read: (item: T) => StoredMetadata[]): FilterField<T> => ({
+  celType: "map<string, dyn>",
+  read: (item) => Object.fromEntries(read(item).map((m) => [m.name, m.value])),
+});
+
+export function runFilterSchema(store: Store): FilterSchema<StoredRun> {
+  return {
+    fields: {
+      run_id: string((r) => r.runId),
+      organization_id: string(() => ORGANIZATION_ID),
+      asset_id: strings((r) => r.assetIds),
+      asset_name: strings((r) => r.assetIds.map((id) => store.findAsset(id)?.name ?? "")),
+      client_key: string((r) => r.clientKey ?? null),
+      name: string((r) => r.name),
+      description: string((r) => r.description),
+      created_by_user_id: string(() => USER_ID),
+      modified_by_user_id: string(() => USER_ID),
+      created_date: time((r) => r.createdDate),
+      modified_date: time((r) => r.modifiedDate),
+      start_time: time((r) => r.startTime),
+      stop_time: time((r) => r.stopTime),
+      // NOTE: the emulator's tag ids are the tag names.
+      tag_id: strings((r) => r.tags),
+      archived_date: time((r) => r.archivedDate),
+      is_archived: bool((r) => r.archivedDate !== undefined),
+      duration: { celType: DURATION, read: readDuration },
+      metadata: metadataMap((r) => r.metadata),
+    },
+    indexes: {
+      client_key: (key) => store.findRunByClientKey(key),
+      run_id: (id) => store.findRun(id),
+    },
+  };
+}
+
+export function assetFilterSchema(store: Store): FilterSchema<StoredAsset> {
+  return {
+    fields: {
+      asset_id: string((a) => a.assetId),
+      name: string((a) => a.name),
+      name_lower: string((a) => a.name.toLowerCase()),
+      tag_name: strings((a) => a.tags),
+      created_date: time((a) => a.createdDate),
+      modified_date: time((a) => a.createdDate),
+      is_archived: bool(() => false),
+      metadata: metadataMap(() => []),
+    },
+    indexes: {
+      name: (name) => store.findAssetByName(name),
+      asset_id: (id) => store.findAsset(id),
+    },
+  };
+}
+
+export function metadataKeyFilterSchema(store: Store): FilterSchema<StoredMetadataKey> {
+  return {
+    fields: {
+      name: string((k) => k.name),
+      archived_date: time(() => undefined),
+      is_archived: bool(() => false),
+    },
+    indexes: { name: (name) => store.findMetadataKey(name) },
+  };
+}
+
+/** cel-js does not export its Duration type; its own `duration()` builds one. */
+const toCelDuration = new Environment().registerVariable("text", "string").parse("duration(text)");
+
+function readDuration(run: StoredRun): unknown {
+  if (run.startTime === undefined || run.stopTime === undefined) return null;
+  return toCelDuration({ text: durationText(run.startTime, run.stopTime) });
+}

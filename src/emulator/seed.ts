@@ -1,0 +1,190 @@
+import { readFile } from "node:fs/promises";
+import { extname } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import type { Timestamp } from "../core/timestamp.js";
+import { METADATA_TYPES, type MetadataType } from "../manifest/spec.js";
+import type { ApiFailure } from "./api-error.js";
+import { randomId } from "./random-id.js";
+import { checkTimes } from "./run-rules.js";
+import type { Store } from "./store.js";
+import { readTimestamp } from "./time-text.js";
+import type { EmulatorSeed, SeedRun, StoredMetadata } from "./types.js";
+
+/**
+ * Seeds: assets, metadata keys and runs given as data (`--seed FILE`, `load()`), added
+ * straight to the store. Errors name the item: `runs[3] (tv-004): unknown asset "rig-9"`.
+ */
+
+const metadataType = z.enum(METADATA_TYPES);
+const seedSchema = z.strictObject({
+  assets: z
+    .array(
+      z.union([
+        z.string(),
+        z.strictObject({
+          name: z.string(),
+          assetId: z.string().optional(),
+          tags: z.array(z.string()).optional(),
+        }),
+      ]),
+    )
+    .optional(),
+  metadataKeys: z
+    .union([
+      z.array(z.strictObject({ name: z.string(), type: metadataType })),
+      z.record(z.string(), metadataType),
+    ])
+    .optional(),
+  runs: z
+    .array(
+      z.strictObject({
+        runId: z.string().optional(),
+        clientKey: z.string().optional(),
+        name: z.string(),
+        description: z.string().optional(),
+        tags: z.array(z.string()).optional(),
+        startTime: z.string().optional(),
+        stopTime: z.string().optional(),
+        isPinned: z.boolean().optional(),
+        isArchived: z.boolean().optional(),
+        isAdhoc: z.boolean().optional(),
+        assetNames: z.array(z.string()).optional(),
+        assets: z.array(z.string()).optional(),
+        assetIds: z.array(z.string()).optional(),
+        metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      }),
+    )
+    .optional(),
+});
+
+/** Reads a seed file: `.json` as JSON, anything else as YAML. */
+export async function readSeedFile(path: string): Promise<EmulatorSeed> {
+  const text = await readFile(path, "utf8");
+  let data: unknown;
+  try {
+    data = extname(path).toLowerCase() === ".json" ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new Error(`seed ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  return checkSeed(data ?? {}, path);
+}
+
+export function checkSeed(data: unknown, where = "seed"): EmulatorSeed {
+  const result = seedSchema.safeParse(data);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw new Error(`${where}: ${issue.path.join(".") || "(top)"}: ${issue.message}`);
+}
+
+/** Adds a seed's assets, then keys, then runs. Stops at the first bad item. */
+export function applySeed(store: Store, seed: EmulatorSeed): void {
+  for (const [i, entry] of (seed.assets ?? []).entries()) {
+    const asset = typeof entry === "string" ? { name: entry } : entry;
+    if (asset.name === "") fail(`assets[${i}]: name is required`);
+    if (store.findAssetByName(asset.name)) fail(`assets[${i}]: asset "${asset.name}" exists`);
+    if (asset.assetId !== undefined && store.findAsset(asset.assetId)) {
+      fail(`assets[${i}]: asset id "${asset.assetId}" exists`);
+    }
+    store.addAsset(asset.name, asset.assetId ?? randomId(), asset.tags ?? []);
+  }
+  const keys = Array.isArray(seed.metadataKeys)
+    ? seed.metadataKeys
+    : Object.entries(seed.metadataKeys ?? {}).map(([name, type]) => ({ name, type }));
+  for (const key of keys) ensureKey(store, key.name, key.type, `metadataKeys.${key.name}`);
+  for (const [i, run] of (seed.runs ?? []).entries()) {
+    addSeedRun(store, run, `runs[${i}]${run.clientKey ? ` (${run.clientKey})` : ""}`);
+  }
+}
+
+function addSeedRun(store: Store, run: SeedRun, where: string): void {
+  if (run.name.trim() === "") fail(`${where}: name is required`);
+  if (run.clientKey !== undefined && store.findRunByClientKey(run.clientKey)) {
+    fail(`${where}: client key "${run.clientKey}" is used by another run`);
+  }
+  if (run.runId !== undefined && store.findRun(run.runId)) {
+    fail(`${where}: run id "${run.runId}" exists`);
+  }
+  const startTime = readTime(run.startTime, `${where}: startTime`);
+  const stopTime = readTime(run.stopTime, `${where}: stopTime`);
+  try {
+    checkTimes(startTime, stopTime);
+  } catch (error) {
+    fail(`${where}: ${(error as ApiFailure).message}`);
+  }
+  const assetIds = resolveAssets(store, run, where);
+  const metadata: StoredMetadata[] = Object.entries(run.metadata ?? {}).map(([name, value]) => {
+    const type = store.findMetadataKey(name)?.type ?? (typeof value as MetadataType);
+    ensureKey(store, name, type, `${where}: metadata.${name}`);
+    return { name, type, value: coerce(value, type, `${where}: metadata.${name}`) };
+  });
+  const now = store.clock.now();
+  store.addRun({
+    runId: run.runId ?? randomId(),
+    createdDate: now,
+    modifiedDate: now,
+    name: run.name,
+    description: run.description ?? "",
+    tags: unique(run.tags ?? []),
+    startTime,
+    stopTime,
+    isPinned: run.isPinned ?? false,
+    clientKey: run.clientKey,
+    metadata,
+    assetIds,
+    archivedDate: run.isArchived ? now : undefined,
+    isAdhoc: run.isAdhoc ?? assetIds.length > 0,
+    defaultReportId: "",
+  });
+}
+
+function resolveAssets(store: Store, run: SeedRun, where: string): string[] {
+  const ids: string[] = [];
+  for (const id of run.assetIds ?? []) {
+    if (!store.findAsset(id)) fail(`${where}: unknown asset id "${id}"`);
+    if (!ids.includes(id)) ids.push(id);
+  }
+  for (const names of [run.assetNames, run.assets]) {
+    for (const name of names ?? []) {
+      const asset = store.findAssetByName(name);
+      if (asset === undefined) fail(`${where}: unknown asset "${name}"`);
+      if (!ids.includes(asset.assetId)) ids.push(asset.assetId);
+    }
+  }
+  return ids.slice();
+}
+
+/** Without duplicates, in order; an exact-size copy (a pushed-to array reserves 17 slots). */
+function unique(values: string[]): string[] {
+  const out: string[] = [];
+  for (const v of values) if (!out.includes(v)) out.push(v);
+  return out.slice();
+}
+
+function ensureKey(store: Store, name: string, type: MetadataType, where: string): void {
+  const existing = store.findMetadataKey(name);
+  if (existing === undefined) store.addMetadataKey(name, type);
+  else if (existing.type !== type) fail(`${where}: key "${name}" is a ${existing.type} key`);
+}
+
+/** Lossless only: `"12"` for a number key is 12, `12` for a string key is "12". */
+function coerce(value: string | number | boolean, type: MetadataType, where: string) {
+  if (typeof value === type) return value;
+  if (type === "string") return String(value);
+  if (type === "number" && typeof value === "string" && Number.isFinite(Number(value))) {
+    return Number(value);
+  }
+  if (type === "boolean" && (value === "true" || value === "false")) return value === "true";
+  return fail(`${where}: ${JSON.stringify(value)} is not a ${type}`);
+}
+
+function readTime(text: string | undefined, where: string): Timestamp | undefined {
+  if (text === undefined) return undefined;
+  const parsed = readTimestamp(text);
+  if (!parsed.ok) fail(`${where}: "${text}" ${parsed.reason}`);
+  return parsed.value;
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}

@@ -1,0 +1,128 @@
+import { mkdir } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { dirname } from "node:path";
+import { Api } from "./api.js";
+import { FaultPicker, RateLimiter } from "./faults.js";
+import { createHandler, MAX_URL_BYTES, rawJsonAnswer } from "./http-handler.js";
+import { applySeed, checkSeed, readSeedFile } from "./seed.js";
+import { loadStateFile, StateWriter } from "./state-file.js";
+import { StatsRecorder } from "./stats.js";
+import { Store } from "./store.js";
+import { type Emulator, type EmulatorOptions, FAULT_KINDS } from "./types.js";
+import { toWireRun } from "./wire.js";
+
+export const DEFAULT_API_KEY = "local";
+export const DEFAULT_HOST = "127.0.0.1";
+/**
+ * Node refuses request heads over 16 KiB with a bare 431 before any handler runs; a larger
+ * parser limit lets the handler answer long URLs with the API's JSON 414 instead.
+ */
+const MAX_HEADER_BYTES = 256 * 1024;
+
+/**
+ * Starts a local Sift API on `host:port` (port 0 = any free port).
+ *
+ * @example
+ * const emulator = await startEmulator({ seed: "fixtures/local-seed.yaml" });
+ * await fetch(`${emulator.url}/api/v2/runs`, { headers: { authorization: "Bearer local" } });
+ * await emulator.close();
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  checkOptions(options);
+  const store = new Store();
+  let writer: StateWriter | undefined;
+  if (options.statePath !== undefined) {
+    await mkdir(dirname(options.statePath), { recursive: true });
+    await loadStateFile(options.statePath, store);
+    writer = new StateWriter(options.statePath, store);
+  }
+  if (options.seed !== undefined && store.isEmpty()) {
+    const seed =
+      typeof options.seed === "string" ? await readSeedFile(options.seed) : checkSeed(options.seed);
+    applySeed(store, seed);
+    await writer?.persist();
+  }
+
+  const stats = new StatsRecorder();
+  const handler = createHandler({
+    api: new Api(store),
+    stats,
+    apiKey: options.apiKey ?? DEFAULT_API_KEY,
+    latencyMs: options.latencyMs ?? 0,
+    retryAfterSeconds: options.retryAfterSeconds,
+    faults: options.faultRate
+      ? new FaultPicker(
+          options.faultRate,
+          options.faultSeed ?? Math.floor(Math.random() * 2 ** 32),
+          options.faultKinds,
+        )
+      : undefined,
+    limiter: options.rps === undefined ? undefined : new RateLimiter(options.rps),
+    persist: writer === undefined ? undefined : () => writer.persist(),
+  });
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+    void handler(req, res);
+  });
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const answer =
+      error.code === "HPE_HEADER_OVERFLOW"
+        ? rawJsonAnswer(414, "URI Too Long", `request head over ${MAX_URL_BYTES} bytes`)
+        : rawJsonAnswer(400, "Bad Request", "malformed HTTP request");
+    socket.end(answer);
+  });
+
+  const host = options.host ?? DEFAULT_HOST;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await writer?.idle();
+    },
+    runs: () => store.runs.map(toWireRun),
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
+    load(seed) {
+      applySeed(store, seed);
+      // Saved in the background; close() waits for it.
+      writer?.persist().catch(() => {});
+    },
+  };
+}
+
+function checkOptions(options: EmulatorOptions): void {
+  const { port, latencyMs, faultRate, rps, retryAfterSeconds, faultKinds } = options;
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    throw new RangeError(`port must be a whole number 0..65535, got ${port}`);
+  }
+  if (latencyMs !== undefined && !(latencyMs >= 0)) {
+    throw new RangeError(`latency must be ≥ 0 ms, got ${latencyMs}`);
+  }
+  if (faultRate !== undefined && !(faultRate >= 0 && faultRate <= 1)) {
+    throw new RangeError(`fault rate must be between 0 and 1, got ${faultRate}`);
+  }
+  if (rps !== undefined && !(rps > 0)) throw new RangeError(`rps must be > 0, got ${rps}`);
+  if (
+    retryAfterSeconds !== undefined &&
+    !(Number.isInteger(retryAfterSeconds) && retryAfterSeconds >= 0)
+  ) {
+    throw new RangeError(`retryAfterSeconds must be a whole number ≥ 0, got ${retryAfterSeconds}`);
+  }
+  for (const kind of faultKinds ?? []) {
+    if (!FAULT_KINDS.includes(kind)) throw new RangeError(`unknown fault kind "${kind}"`);
+  }
+}

@@ -1,0 +1,211 @@
+import type { Timestamp } from "../core/timestamp.js";
+import type { MetadataType } from "../manifest/spec.js";
+import type { MetadataKeyTypeWire } from "../sift/schemas.js";
+
+/** How to start an emulator. Every field is optional; the defaults serve a plain local API. */
+export interface EmulatorOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** The bearer key every request must carry. Default `local`. */
+  apiKey?: string;
+  /** Keep state in this JSON file: loaded on start, written atomically before a write is answered. */
+  statePath?: string;
+  /** A seed file (YAML or JSON) or a seed object, applied on start when the state is empty. */
+  seed?: string | EmulatorSeed;
+  /** Delay added to every request. */
+  latencyMs?: number;
+  /** Probability (0..1) that a request gets one of the `faultKinds`. */
+  faultRate?: number;
+  /** Seed of the fault PRNG, so a fault sequence is reproducible. Random when absent. */
+  faultSeed?: number;
+  /** Which faults `faultRate` picks from. Default: all four. */
+  faultKinds?: FaultKind[];
+  /** The `Retry-After` (seconds) of every 429. Default 1; tests use 0 to stay fast. */
+  retryAfterSeconds?: number;
+  /** Above this many requests per second (token bucket, burst = rps), answer 429. */
+  rps?: number;
+}
+
+/**
+ * The faults `faultRate` injects:
+ * - `unavailable`: 503 with a JSON error (code 14);
+ * - `rate-limited`: 429 with `Retry-After` (code 8);
+ * - `bad-gateway-html`: 502 with a proxy's HTML page;
+ * - `lost-answer`: a write is committed, then the connection is dropped without an answer
+ *   (a read just has its connection dropped).
+ */
+export type FaultKind = "unavailable" | "rate-limited" | "bad-gateway-html" | "lost-answer";
+export const FAULT_KINDS: readonly FaultKind[] = [
+  "unavailable",
+  "rate-limited",
+  "bad-gateway-html",
+  "lost-answer",
+];
+
+export type Operation =
+  | "ListRuns"
+  | "GetRun"
+  | "CreateRun"
+  | "CreateAdhocRun"
+  | "UpdateRun"
+  | "ListAssets"
+  | "ListMetadataKeys";
+export const OPERATIONS: readonly Operation[] = [
+  "ListRuns",
+  "GetRun",
+  "CreateRun",
+  "CreateAdhocRun",
+  "UpdateRun",
+  "ListAssets",
+  "ListMetadataKeys",
+];
+
+export interface EmulatorStats {
+  /** Requests received per operation (faulted and throttled ones included). */
+  requests: Record<Operation, number>;
+  /** Every request received, unknown routes included. */
+  total: number;
+  /** Writes committed (CreateRun, CreateAdhocRun, UpdateRun that succeeded). */
+  writes: number;
+  /** The most requests handled at the same time (latency included). */
+  maxInFlight: number;
+  /** Faults injected by `faultRate`, by kind. */
+  faults: Record<FaultKind, number>;
+  /** Requests answered 429 by the `rps` limit. */
+  throttled: number;
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  url: string;
+  port: number;
+  /** Stops listening, drops open connections, waits for pending state writes. */
+  close(): Promise<void>;
+  /** Every run as the API would emit it (protojson), in creation order. */
+  runs(): WireRun[];
+  stats(): EmulatorStats;
+  resetStats(): void;
+  /** Adds assets, metadata keys and runs directly, without HTTP (fast: benchmarks load 1M runs). */
+  load(seed: EmulatorSeed): void;
+}
+
+/**
+ * What `--seed` and `load()` accept. Friendly to write by hand:
+ * ```yaml
+ * assets: [stand-a, {name: rig-7, assetId: asset-rig-7}]
+ * metadataKeys: {campaign: string, altitude_m: number}
+ * runs:
+ *   - {clientKey: tv-001, name: Test 1, assets: [stand-a], metadata: {campaign: c1}}
+ * ```
+ */
+export interface EmulatorSeed {
+  assets?: (string | SeedAsset)[];
+  metadataKeys?: SeedMetadataKey[] | Record<string, MetadataType>;
+  runs?: SeedRun[];
+}
+
+export interface SeedAsset {
+  name: string;
+  assetId?: string;
+  tags?: string[];
+}
+
+export interface SeedMetadataKey {
+  name: string;
+  type: MetadataType;
+}
+
+export interface SeedRun {
+  runId?: string;
+  clientKey?: string;
+  name: string;
+  description?: string;
+  tags?: string[];
+  startTime?: string;
+  stopTime?: string;
+  isPinned?: boolean;
+  isArchived?: boolean;
+  isAdhoc?: boolean;
+  /** Asset names (`assets` is an alias). */
+  assetNames?: string[];
+  assets?: string[];
+  assetIds?: string[];
+  /** Key → value; the key's type is the existing key's, else the value's. */
+  metadata?: Record<string, string | number | boolean>;
+}
+
+/** A run as the API emits it: protojson, default values omitted. */
+export interface WireRun {
+  runId: string;
+  createdDate: string;
+  modifiedDate: string;
+  createdByUserId: string;
+  modifiedByUserId: string;
+  organizationId: string;
+  startTime?: string;
+  stopTime?: string;
+  isPinned?: true;
+  name?: string;
+  description?: string;
+  tags?: string[];
+  defaultReportId?: string;
+  clientKey?: string;
+  metadata?: WireMetadataValue[];
+  assetIds?: string[];
+  archivedDate?: string;
+  isArchived?: true;
+  isAdhoc?: true;
+  duration?: string;
+}
+
+export interface WireMetadataValue {
+  key: { name: string; type: MetadataKeyTypeWire };
+  stringValue?: string;
+  numberValue?: number;
+  booleanValue?: boolean;
+}
+
+/** One metadata value as the emulator stores it. */
+export interface StoredMetadata {
+  name: string;
+  type: MetadataType;
+  value: string | number | boolean;
+}
+
+/** A run as the emulator stores it. `seq` is its creation rank (and index in the run list). */
+export interface StoredRun {
+  seq: number;
+  runId: string;
+  createdDate: Timestamp;
+  modifiedDate: Timestamp;
+  name: string;
+  description: string;
+  tags: string[];
+  startTime?: Timestamp;
+  stopTime?: Timestamp;
+  isPinned: boolean;
+  clientKey?: string;
+  metadata: StoredMetadata[];
+  assetIds: string[];
+  archivedDate?: Timestamp;
+  isAdhoc: boolean;
+  defaultReportId: string;
+}
+
+export interface StoredAsset {
+  seq: number;
+  assetId: string;
+  name: string;
+  tags: string[];
+  createdDate: Timestamp;
+}
+
+export interface StoredMetadataKey {
+  seq: number;
+  name: string;
+  type: MetadataType;
+  createdDate: Timestamp;
+}

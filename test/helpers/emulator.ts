@@ -1,0 +1,72 @@
+import { afterAll, beforeAll } from "vitest";
+import { compareTimestamps, type Timestamp } from "../../src/core/timestamp.js";
+import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
+
+/**
+ * Starts an emulator on an ephemeral port for the test file (beforeAll/afterAll) and
+ * returns a getter for it:
+ * ```ts
+ * const emulator = useEmulator({ seed: "fixtures/local-seed.yaml" });
+ * it("...", async () => { await fetch(emulator().url + "/api/v2/runs", { headers: AUTH }); });
+ * ```
+ */
+export function useEmulator(options: EmulatorOptions = {}): () => Emulator {
+  let emulator: Emulator | undefined;
+  beforeAll(async () => {
+    emulator = await startEmulator({ port: 0, ...options });
+  });
+  afterAll(async () => {
+    await emulator?.close();
+  });
+  return () => {
+    if (emulator === undefined) throw new Error("useEmulator: the emulator is not started yet");
+    return emulator;
+  };
+}
+
+/** The default key's header. */
+export const AUTH = { authorization: "Bearer local" } as const;
+
+export interface ApiAnswer {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON, or the raw text when the body is not JSON. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read answers of every shape
+  body: any;
+}
+
+/** One raw HTTP call to the emulator (no retries): `callApi(e, "GET", "/api/v2/runs")`. */
+export async function callApi(
+  emulator: Pick<Emulator, "url">,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = AUTH,
+): Promise<ApiAnswer> {
+  const response = await fetch(emulator.url + path, {
+    method,
+    headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON (an injected HTML 502): keep the text
+  }
+  return { status: response.status, headers: response.headers, body: parsed };
+}
+
+/** True when timestamp `a` is a later instant than `b` (texts differ in length: compare instants). */
+export function isAfter(a: string, b: string): boolean {
+  return compareTimestamps(a as Timestamp, b as Timestamp) > 0;
+}
+
+/** `?filter=...&pageSize=...` with proper encoding. */
+export function query(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) search.set(k, String(v));
+  const text = search.toString();
+  return text === "" ? "" : `?${text}`;
+}
