@@ -2,7 +2,6 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { LevelWithSilent } from "pino";
 import { createLogger, type LogFormat, type Logger } from "../core/logger.js";
-import { startEmulator } from "../emulator/index.js";
 import { createSiftClient, type SiftClient } from "../sift/client.js";
 import { type ConnectionFlags, describeConnection, resolveConnection } from "../sift/connection.js";
 import type { CliIo } from "./io.js";
@@ -54,6 +53,7 @@ export async function openSession(flags: SessionFlags, io: CliIo): Promise<Sessi
   if (connection.kind === "local") {
     const dir = join(io.cwd, LOCAL_STATE_DIR);
     mkdirSync(dir, { recursive: true });
+    const { startEmulator } = await import("../emulator/index.js");
     const emulator = await startEmulator({
       port: 0,
       apiKey: LOCAL_API_KEY,

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { ManifestError } from "../../core/errors.js";
-import { type ValidationResult, validateManifests } from "../../manifest/index.js";
+import type { ValidationResult } from "../../manifest/index.js";
 import type { CommandContext } from "../main.js";
 import { addCommonOptions } from "../options.js";
 
@@ -16,6 +16,7 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
       .description("parse and check manifests offline, reporting every problem")
       .argument("<paths...>", "manifest files, or directories of *.csv, *.yaml, *.yml, *.json"),
   ).action(async (paths: string[]) => {
+    const { validateManifests } = await import("../../manifest/index.js");
     const result = await validateManifests(paths, { cwd: ctx.io.cwd });
     ctx.io.stdout.write(renderSummary(result));
     if (result.totalProblems > 0) throw new ManifestError(result.problems, result.totalProblems);

@@ -1,0 +1,96 @@
+import { apply } from "../../apply/apply.js";
+import { applyPlanFile } from "../../apply/apply-plan-file.js";
+import { type RowResult, toResultRow } from "../../apply/work.js";
+import { UsageError } from "../../core/errors.js";
+import {
+  formatApplySummary,
+  formatApplySummaryJson,
+  formatRowOutcome,
+} from "../../report/apply-summary.js";
+import { createResultsWriter, resultsFormatOf } from "../../report/results-file.js";
+import type { CliIo } from "../io.js";
+import { openSession } from "../session.js";
+import type { ApplyFlags } from "./apply.js";
+import { runPlan } from "./run-plan.js";
+import { parseIgnore, progressCallback, startProgress } from "./shared.js";
+
+/** Exit code after Ctrl-C, as shells report a process ended by SIGINT. */
+const EXIT_INTERRUPTED = 130;
+
+export async function runApply(paths: string[], flags: ApplyFlags, io: CliIo): Promise<number> {
+  if (flags.plan !== undefined && paths.length > 0) {
+    throw new UsageError("give either manifest paths or --plan FILE, not both");
+  }
+  if (flags.plan === undefined && paths.length === 0) {
+    throw new UsageError("give manifest paths (files or directories), or --plan FILE");
+  }
+  if (flags.dryRun) {
+    if (flags.plan !== undefined)
+      throw new UsageError("--dry-run plans from manifests; it cannot take --plan");
+    return runPlan(paths, flags, io);
+  }
+  const ignore = parseIgnore(flags.ignore);
+  if (flags.results !== undefined) resultsFormatOf(flags.results); // a bad name fails before any work
+  const session = await openSession(flags, io);
+  const abort = new AbortController();
+  const stopListening = io.onInterrupt?.(() => {
+    if (!abort.signal.aborted)
+      io.stderr.write("\nstopping: letting requests under way finish (Ctrl-C again to quit now)\n");
+    else process.exit(EXIT_INTERRUPTED);
+    abort.abort();
+  });
+  const progress = startProgress(flags, io, "applying");
+  const results = flags.results === undefined ? undefined : createResultsWriter(flags.results);
+  const onResult = (row: RowResult) => {
+    const line = toResultRow(row);
+    results?.write(line);
+    const fields = {
+      clientKey: line.clientKey,
+      source: line.source,
+      action: line.action,
+      runId: line.runId,
+      updateMask: line.updateMask,
+    };
+    if (row.outcome.status === "failed")
+      session.logger.error(fields, formatRowOutcome(line, { color: false }));
+    else if (row.outcome.status === "skipped")
+      session.logger.warn(fields, formatRowOutcome(line, { color: false }));
+    else if (row.outcome.action !== "unchanged")
+      session.logger.info(fields, row.outcome.action === "create" ? "created" : "updated");
+  };
+  try {
+    const common = {
+      client: session.client,
+      concurrency: flags.concurrency,
+      failFast: flags.failFast,
+      signal: abort.signal,
+      onResult,
+      onProgress: progressCallback(progress),
+    };
+    const result =
+      flags.plan !== undefined
+        ? await applyPlanFile({ ...common, path: flags.plan, target: session.target })
+        : await apply({
+            ...common,
+            paths,
+            cwd: io.cwd,
+            shard: flags.shard,
+            metadata: flags.metadata,
+            ignore,
+          });
+    progress.done();
+    const { requests, retries } = session.client.stats();
+    const summary = { ...result, requests, retries };
+    io.stdout.write(
+      (flags.format === "json" ? formatApplySummaryJson(summary) : formatApplySummary(summary)) +
+        "\n",
+    );
+    if (result.interrupted) return EXIT_INTERRUPTED;
+    return result.failed > 0 ? 1 : 0;
+  } finally {
+    progress.done();
+    stopListening?.();
+    await results?.close();
+    await session.close();
+  }
+}
