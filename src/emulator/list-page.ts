@@ -52,9 +52,12 @@ export class ListSource<T extends Ranked> {
     const filter = this.filters.compile(query.filter);
     const tokenScope = this.scopeOf(order, query.filter);
     const cursor = query.pageToken === "" ? undefined : readToken(query.pageToken, tokenScope);
-    const candidates = filter.candidates();
+    const narrowed = filter.narrow();
     const view =
-      candidates === undefined ? this.viewOf(order.field) : this.sortView(candidates, order.field);
+      narrowed === undefined
+        ? this.viewOf(order.field)
+        : this.sortView(narrowed.candidates, order.field);
+    const check = narrowed?.rest ?? filter;
 
     const items: T[] = [];
     let more = false;
@@ -66,7 +69,7 @@ export class ListSource<T extends Ranked> {
         i += step
       ) {
         const item = view.items[i]!;
-        if (!filter.matches(item)) continue;
+        if (!check.matches(item)) continue;
         if (items.length === query.pageSize) {
           more = true;
           break;
