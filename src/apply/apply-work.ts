@@ -7,6 +7,14 @@ import type { Outcome, RowResult, Work } from "./work.js";
  * after Ctrl-C only rows already under way finish.
  */
 const PENDING_ROWS_PER_SLOT = 2;
+/**
+ * Rows in a row that got no usable answer through their whole retry budget before no new row
+ * starts: the API is down or unreachable, and trying each remaining row through its own budget
+ * (about 11 s each) would take hours on a large manifest. One such row alone, bad luck under
+ * faults, does not stop the apply.
+ */
+const MAX_UNAVAILABLE_IN_A_ROW = 3;
+const FAIL_FAST_REASON = "not attempted: --fail-fast stopped after an earlier failure";
 
 export interface ApplyCounts {
   created: number;
@@ -29,7 +37,9 @@ export interface ApplyWorkOptions extends ExecuteDeps {
 
 /**
  * Executes rows as they stream in, many at once, through the client's request pool.
- * After an abort (Ctrl-C) no new row starts; rows in flight finish and are reported.
+ * After an abort (Ctrl-C) no new row starts; rows in flight finish and are reported. After
+ * `--fail-fast`'s first failure, or once the API stops answering, the rest are reported as
+ * skipped.
  */
 export async function applyWork(
   work: AsyncIterable<Work>,
@@ -38,18 +48,27 @@ export async function applyWork(
   const counts: ApplyCounts = { created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 0 };
   const pending = new Set<Promise<void>>();
   const maxPending = Math.max(4, options.concurrency * PENDING_ROWS_PER_SLOT);
-  let stopped = false;
+  /** Why no new row starts (their outcome says it), once one should not. */
+  let stopReason: string | undefined;
+  let unavailableInARow = 0;
 
   const finish = (item: Work, outcome: Outcome) => {
     count(counts, outcome);
-    if (outcome.status === "failed" && options.failFast) stopped = true;
+    if (outcome.status === "ok") unavailableInARow = 0;
+    if (outcome.status === "failed") {
+      unavailableInARow = outcome.unavailable ? unavailableInARow + 1 : 0;
+      if (options.failFast) stopReason ??= FAIL_FAST_REASON;
+      if (unavailableInARow >= MAX_UNAVAILABLE_IN_A_ROW) {
+        stopReason ??= `not attempted: the API stopped answering (${unavailableInARow} runs in a row failed after every retry); run the same command again to finish`;
+      }
+    }
     options.onResult({ clientKey: item.clientKey, source: item.source, outcome });
   };
 
   for await (const item of work) {
     if (options.signal?.aborted) break;
-    if (stopped) {
-      finish(item, skippedAfterFailure(item));
+    if (stopReason !== undefined) {
+      finish(item, notAttempted(item, stopReason));
       continue;
     }
     const running: Promise<void> = executeWork(item, options).then((outcome) => {
@@ -71,11 +90,7 @@ function count(counts: ApplyCounts, outcome: Outcome): void {
   else counts.unchanged++;
 }
 
-function skippedAfterFailure(item: Work): Outcome {
+function notAttempted(item: Work, reason: string): Outcome {
   const action = item.kind === "skip" ? "invalid" : item.kind;
-  return {
-    status: "skipped",
-    action,
-    error: "not attempted: --fail-fast stopped after an earlier failure",
-  };
+  return { status: "skipped", action, error: reason };
 }

@@ -1,6 +1,7 @@
 import { ApiError } from "../core/errors.js";
 import { celEquals } from "../sift/cel.js";
 import type { SiftClient } from "../sift/client.js";
+import { RETRYABLE_STATUS } from "../sift/http.js";
 import { GRPC, type Run } from "../sift/schemas.js";
 import type { ConflictPolicy, Outcome, Work } from "./work.js";
 
@@ -17,8 +18,19 @@ export async function executeWork(work: Work, deps: ExecuteDeps): Promise<Outcom
     if (!(error instanceof ApiError)) throw error;
     const action = work.kind === "skip" ? "invalid" : work.kind;
     const runId = "runId" in work ? work.runId : undefined;
-    return { status: "failed", action, ...(runId && { runId }), error: error.message };
+    return {
+      status: "failed",
+      action,
+      ...(runId && { runId }),
+      error: error.message,
+      ...(isUnavailable(error) && { unavailable: true }),
+    };
   }
+}
+
+/** No answer, or only answers worth retrying, through a request's whole retry budget. */
+function isUnavailable(error: ApiError): boolean {
+  return error.status === 0 || RETRYABLE_STATUS.has(error.status);
 }
 
 async function execute(work: Work, deps: ExecuteDeps): Promise<Outcome> {
@@ -71,6 +83,7 @@ async function execute(work: Work, deps: ExecuteDeps): Promise<Outcome> {
           action: "create",
           runId: run.runId,
           error: `created, but setting ${work.followUp.updateMask} failed (run again to finish): ${error.message}`,
+          ...(isUnavailable(error) && { unavailable: true }),
         };
       }
       return {

@@ -40,6 +40,8 @@ export type Outcome =
       runId?: string;
       mask?: string[];
       error: string;
+      /** Failed with no usable answer through the whole retry budget: the API may be down. */
+      unavailable?: boolean;
     };
 
 export interface RowResult {
