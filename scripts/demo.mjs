@@ -8,7 +8,10 @@ const bin = fileURLToPath(new URL("../bin/sift-run-sync.js", import.meta.url));
 const steps = [
   ["1. What would change", ["plan", "manifests", "--local"]],
   ["2. Make Sift match", ["apply", "manifests", "--local"]],
-  ["3. Plan again: nothing left to do (exit 0 means no changes)", ["plan", "manifests", "--local", "--detailed-exitcode"]],
+  [
+    "3. Plan again: nothing left to do (exit 0 means no changes)",
+    ["plan", "manifests", "--local", "--detailed-exitcode"],
+  ],
 ];
 for (const [title, args] of steps) {
   process.stdout.write(`\n=== ${title}\n$ sift-run-sync ${args.join(" ")}\n\n`);

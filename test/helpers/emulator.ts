@@ -31,7 +31,7 @@ export interface ApiAnswer {
   status: number;
   headers: Headers;
   /** Parsed JSON, or the raw text when the body is not JSON. */
-  // biome-ignore lint/suspicious/noExplicitAny: tests read answers of every shape
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read answers of every shape
   body: any;
 }
 
