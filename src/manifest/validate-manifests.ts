@@ -2,6 +2,7 @@ import type { Problem } from "../core/errors.js";
 import { expandPaths } from "./expand-paths.js";
 import { ProblemList } from "./problem-list.js";
 import { readAllItems } from "./read-items.js";
+import type { RunSpec } from "./spec.js";
 
 export interface ValidationResult {
   /** The manifest files read, in order (directories expanded). */
@@ -27,7 +28,11 @@ export interface ValidationResult {
  */
 export async function validateManifests(
   paths: string[],
-  options: { cwd?: string } = {},
+  options: {
+    cwd?: string;
+    /** Called with each valid run, in order: lets a caller collect what it needs in this pass. */
+    onRun?: (spec: RunSpec) => void;
+  } = {},
 ): Promise<ValidationResult> {
   const cwd = options.cwd ?? process.cwd();
   const files = await expandPaths(paths, { cwd });
@@ -44,6 +49,7 @@ export async function validateManifests(
       runs++;
       runsPerFile[fileIndex]!++;
       if (item.kind === "invalid-run") for (const p of item.problems) problems.add(p);
+      else options.onRun?.(item.spec);
     }
   }
   return { files, runs, runsPerFile, problems: problems.kept, totalProblems: problems.total };
