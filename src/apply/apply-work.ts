@@ -65,18 +65,25 @@ export async function applyWork(
     options.onResult({ clientKey: item.clientKey, source: item.source, outcome });
   };
 
-  for await (const item of work) {
-    if (options.signal?.aborted) break;
-    if (stopReason !== undefined) {
-      finish(item, notAttempted(item, stopReason));
-      continue;
+  try {
+    for await (const item of work) {
+      if (options.signal?.aborted) break;
+      if (stopReason !== undefined) {
+        finish(item, notAttempted(item, stopReason));
+        continue;
+      }
+      const running: Promise<void> = executeWork(item, options).then((outcome) => {
+        pending.delete(running);
+        finish(item, outcome);
+      });
+      pending.add(running);
+      if (pending.size >= maxPending) await Promise.race(pending);
     }
-    const running: Promise<void> = executeWork(item, options).then((outcome) => {
-      pending.delete(running);
-      finish(item, outcome);
-    });
-    pending.add(running);
-    if (pending.size >= maxPending) await Promise.race(pending);
+  } catch (error) {
+    // The stream of rows failed (a lookup failing for good): rows already sent may have
+    // written, so they are reported before the error ends the apply (and its results file).
+    await Promise.allSettled(pending);
+    throw error;
   }
   await Promise.all(pending);
   return counts;
