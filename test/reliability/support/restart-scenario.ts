@@ -1,0 +1,105 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { WireRun } from "../../../src/emulator/index.js";
+import { EmulatorProcess, spawnCli } from "./processes.js";
+import { seededRandom, sleep } from "./random.js";
+import { diffResults, readResults } from "./results.js";
+import { BASE_SEED, generateRuns, toCsv } from "./runs.js";
+import { diffState, duplicateKeys } from "./state.js";
+
+export interface RestartScenario {
+  runs: number;
+  seed: number;
+  /** Kill the API server once this many rows are in the results file. */
+  killAfterRows: number;
+  /** Start it again after this long; `undefined`: it never comes back. */
+  downForMs: number | undefined;
+  /** Per-request latency of the emulator, so the apply is still under way at the kill. */
+  latencyMs?: number;
+}
+
+export interface RestartOutcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+  elapsedMs: number;
+  /** The state once the server is back (restarted at the end if it never came back). */
+  stateProblems: string[];
+  duplicates: string[];
+  resultProblems: string[];
+  /** A fresh apply after everything: its exit code and summary. */
+  rerun: { code: number; stdout: string };
+  dir: string;
+}
+
+/**
+ * `sift-run-sync emulator --state FILE` runs as its own process; an apply of a generated
+ * manifest starts, and the API server is SIGKILLed in the middle of it, then (maybe)
+ * restarted on the same port with the same state file.
+ */
+export async function runRestartScenario(scenario: RestartScenario): Promise<RestartOutcome> {
+  const dir = mkdtempSync(join(tmpdir(), "srs-restart-"));
+  const manifest = generateRuns(`rs${scenario.seed}`, scenario.runs, seededRandom(scenario.seed));
+  mkdirSync(join(dir, "manifests"));
+  writeFileSync(join(dir, "manifests", "runs.csv"), toCsv(manifest));
+  const latency = ["--latency", String(scenario.latencyMs ?? 2)];
+  const server = await EmulatorProcess.start(dir, BASE_SEED, latency);
+  try {
+    const results = join(dir, "results.jsonl");
+    const env = { SIFT_REST_URI: server.url, SIFT_API_KEY: "local" };
+    const started = performance.now();
+    const apply = spawnCli(["apply", join(dir, "manifests"), "--results", results], env);
+    while (countLines(results) < scenario.killAfterRows) {
+      if (apply.child.exitCode !== null) throw new Error(`apply ended early: ${apply.stderr()}`);
+      await sleep(5);
+    }
+    await server.kill();
+    if (scenario.downForMs !== undefined) {
+      await sleep(scenario.downForMs);
+      await server.restart();
+    }
+    const code = await apply.exited;
+    const elapsedMs = performance.now() - started;
+    if (scenario.downForMs === undefined) await server.restart();
+    const runs = await listAllRuns(server.url);
+    const runIds = new Map(runs.map((r) => [r.clientKey, r.runId]));
+    const keys = manifest.map((r) => r.clientKey);
+    const rerun = spawnCli(["apply", join(dir, "manifests")], env);
+    const rerunCode = await rerun.exited;
+    return {
+      code,
+      stdout: apply.stdout(),
+      stderr: apply.stderr(),
+      elapsedMs,
+      stateProblems: diffState(await listAllRuns(server.url), manifest),
+      duplicates: duplicateKeys(runs),
+      resultProblems: diffResults(readResults(results), keys, (k) => runIds.get(k)),
+      rerun: { code: rerunCode, stdout: rerun.stdout() },
+      dir,
+    };
+  } finally {
+    await server.kill();
+  }
+}
+
+function countLines(path: string): number {
+  if (!existsSync(path)) return 0;
+  return readFileSync(path, "utf8").split("\n").length - 1;
+}
+
+/** Every run the API holds, read page by page over HTTP. */
+export async function listAllRuns(url: string): Promise<WireRun[]> {
+  const runs: WireRun[] = [];
+  let pageToken = "";
+  do {
+    const query = new URLSearchParams({ pageSize: "1000", ...(pageToken && { pageToken }) });
+    const response = await fetch(`${url}/api/v2/runs?${query}`, {
+      headers: { authorization: "Bearer local" },
+    });
+    const page = (await response.json()) as { runs?: WireRun[]; nextPageToken?: string };
+    runs.push(...(page.runs ?? []));
+    pageToken = page.nextPageToken ?? "";
+  } while (pageToken !== "");
+  return runs;
+}
