@@ -98,7 +98,7 @@ export function applySeed(store: Store, seed: EmulatorSeed): void {
 }
 
 function addSeedRun(store: Store, run: SeedRun, where: string): void {
-  if (run.name.trim() === "") fail(`${where}: name is required`);
+  if (typeof run.name !== "string" || run.name.trim() === "") fail(`${where}: name is required`);
   if (run.clientKey !== undefined && store.findRunByClientKey(run.clientKey)) {
     fail(`${where}: client key "${run.clientKey}" is used by another run`);
   }
