@@ -9,11 +9,15 @@ import { applySeed, checkSeed, readSeedFile } from "./seed.js";
 import { loadStateFile, StateWriter } from "./state-file.js";
 import { StatsRecorder } from "./stats.js";
 import { Store } from "./store.js";
-import { type Emulator, type EmulatorOptions, FAULT_KINDS } from "./types.js";
+import {
+  DEFAULT_API_KEY,
+  DEFAULT_HOST,
+  type Emulator,
+  type EmulatorOptions,
+  FAULT_KINDS,
+} from "./types.js";
 import { toWireRun } from "./wire.js";
 
-export const DEFAULT_API_KEY = "local";
-export const DEFAULT_HOST = "127.0.0.1";
 /**
  * Node refuses request heads over 16 KiB with a bare 431 before any handler runs; a larger
  * parser limit lets the handler answer long URLs with the API's JSON 414 instead.
@@ -126,3 +130,5 @@ function checkOptions(options: EmulatorOptions): void {
     if (!FAULT_KINDS.includes(kind)) throw new RangeError(`unknown fault kind "${kind}"`);
   }
 }
+
+export { DEFAULT_API_KEY, DEFAULT_HOST };

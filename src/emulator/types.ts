@@ -2,6 +2,11 @@ import type { Timestamp } from "../core/timestamp.js";
 import type { MetadataType } from "../manifest/spec.js";
 import type { MetadataKeyTypeWire } from "../sift/schemas.js";
 
+/** The bearer key the emulator wants unless told otherwise (`--api-key`). */
+export const DEFAULT_API_KEY = "local";
+/** Loopback only, unless told otherwise. */
+export const DEFAULT_HOST = "127.0.0.1";
+
 /** How to start an emulator. Every field is optional; the defaults serve a plain local API. */
 export interface EmulatorOptions {
   /** 0 (the default) picks a free port. */

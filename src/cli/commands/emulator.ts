@@ -7,8 +7,7 @@ import {
   type EmulatorOptions,
   FAULT_KINDS,
   type FaultKind,
-  startEmulator,
-} from "../../emulator/index.js";
+} from "../../emulator/types.js";
 import type { CommandContext } from "../main.js";
 import { addCommonOptions, parseList, parsePositiveNumber } from "../options.js";
 
@@ -71,6 +70,8 @@ function toOptions(flags: EmulatorFlags): EmulatorOptions {
 /** A port in use, a bad seed or state file: a message, exit 1. */
 async function start(options: EmulatorOptions): Promise<Emulator> {
   try {
+    // Loaded on use: the other commands need none of the emulator.
+    const { startEmulator } = await import("../../emulator/index.js");
     return await startEmulator(options);
   } catch (error) {
     throw new UsageError(`emulator: ${(error as Error).message}`, { cause: error });
