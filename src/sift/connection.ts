@@ -40,6 +40,9 @@ export type Connection =
       warnings: string[];
     };
 
+/** What node:http refuses in a header value (its `checkInvalidHeaderChar`). */
+const UNSENDABLE_IN_HEADER = /[^\t\x20-\x7e\x80-\xff]/;
+
 const HOW_TO_CONNECT =
   "set --api-url (or SIFT_REST_URI) with SIFT_API_KEY, or --profile NAME (sift-cli's sift.toml), or --local for the embedded emulator";
 
@@ -79,6 +82,12 @@ export function resolveConnection(input: ConnectionInput): Connection {
   if (!key) {
     throw new UsageError(
       `no API key for ${url.value}: set SIFT_API_KEY (or --api-key, or --profile NAME)`,
+    );
+  }
+  if (UNSENDABLE_IN_HEADER.test(key.value)) {
+    // Checked here: sent anyway, each request fails as "cannot reach" and is retried in vain.
+    throw new UsageError(
+      `the API key from ${key.source} holds a line break, a control character or a character beyond Latin-1, which an HTTP header cannot carry: check it was copied whole`,
     );
   }
   if (key.source === "--api-key") {
