@@ -11,8 +11,7 @@ describe("the API server dies in the middle of an apply", () => {
     const outcome = await runRestartScenario({
       runs: 300,
       seed: 5,
-      killAfterRows: 60,
-      downForMs: 400,
+      outages: [{ afterRows: 60, downForMs: 400 }],
     });
     console.log(`apply: ${(outcome.elapsedMs / 1000).toFixed(1)} s; ${outcome.stdout.trim()}`);
     expect(outcome.code, outcome.stderr).toBe(0);

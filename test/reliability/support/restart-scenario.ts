@@ -8,13 +8,18 @@ import { diffResults, readResults } from "./results.js";
 import { BASE_SEED, generateRuns, toCsv } from "./runs.js";
 import { diffState, duplicateKeys } from "./state.js";
 
+export interface Outage {
+  /** Kill the API server once this many rows are in the results file. */
+  afterRows: number;
+  /** Start it again after this long; `undefined`: it never comes back. */
+  downForMs: number | undefined;
+}
+
 export interface RestartScenario {
   runs: number;
   seed: number;
-  /** Kill the API server once this many rows are in the results file. */
-  killAfterRows: number;
-  /** Start it again after this long; `undefined`: it never comes back. */
-  downForMs: number | undefined;
+  /** In order; only the last may never come back. */
+  outages: Outage[];
   /** Per-request latency of the emulator, so the apply is still under way at the kill. */
   latencyMs?: number;
 }
@@ -24,9 +29,10 @@ export interface RestartOutcome {
   stdout: string;
   stderr: string;
   elapsedMs: number;
-  /** The state once the server is back (restarted at the end if it never came back). */
+  /** The state after the rerun (the server restarted first if it never came back). */
   stateProblems: string[];
   duplicates: string[];
+  /** The interrupted apply's results file against the state right after it. */
   resultProblems: string[];
   /** A fresh apply after everything: its exit code and summary. */
   rerun: { code: number; stdout: string };
@@ -50,31 +56,35 @@ export async function runRestartScenario(scenario: RestartScenario): Promise<Res
     const env = { SIFT_REST_URI: server.url, SIFT_API_KEY: "local" };
     const started = performance.now();
     const apply = spawnCli(["apply", join(dir, "manifests"), "--results", results], env);
-    while (countLines(results) < scenario.killAfterRows) {
-      if (apply.child.exitCode !== null) throw new Error(`apply ended early: ${apply.stderr()}`);
-      await sleep(5);
-    }
-    await server.kill();
-    if (scenario.downForMs !== undefined) {
-      await sleep(scenario.downForMs);
+    let down = false;
+    for (const outage of scenario.outages) {
+      while (countLines(results) < outage.afterRows) {
+        if (apply.child.exitCode !== null) throw new Error(`apply ended early: ${apply.stderr()}`);
+        await sleep(5);
+      }
+      await server.kill();
+      down = outage.downForMs === undefined;
+      if (down) break;
+      await sleep(outage.downForMs!);
       await server.restart();
     }
     const code = await apply.exited;
     const elapsedMs = performance.now() - started;
-    if (scenario.downForMs === undefined) await server.restart();
-    const runs = await listAllRuns(server.url);
-    const runIds = new Map(runs.map((r) => [r.clientKey, r.runId]));
+    if (down) await server.restart();
+    const runIds = new Map((await listAllRuns(server.url)).map((r) => [r.clientKey, r.runId]));
     const keys = manifest.map((r) => r.clientKey);
+    const resultProblems = diffResults(readResults(results), keys, (k) => runIds.get(k));
     const rerun = spawnCli(["apply", join(dir, "manifests")], env);
     const rerunCode = await rerun.exited;
+    const runs = await listAllRuns(server.url);
     return {
       code,
       stdout: apply.stdout(),
       stderr: apply.stderr(),
       elapsedMs,
-      stateProblems: diffState(await listAllRuns(server.url), manifest),
+      stateProblems: diffState(runs, manifest),
       duplicates: duplicateKeys(runs),
-      resultProblems: diffResults(readResults(results), keys, (k) => runIds.get(k)),
+      resultProblems,
       rerun: { code: rerunCode, stdout: rerun.stdout() },
       dir,
     };
