@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import MarkdownIt from "markdown-it";
-import type Token from "markdown-it/lib/token.mjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { cli, workspace } from "./support.js";
@@ -157,6 +156,8 @@ describe("the Markdown plan in a pull request", () => {
     expect(shown).toContain("\\nsecond line"); // a line break is shown, not obeyed
   });
 });
+
+type Token = ReturnType<MarkdownIt["parse"]>[number];
 
 /** The table's rows as cell texts (inline content joined), header first. */
 function rowsOf(tokens: Token[]): string[][] {
