@@ -38,6 +38,9 @@ const MARKDOWN_HOSTILE = [
   ":smile: $x$",
 ];
 
+/** Parsed as GitHub does (GFM tables, bare URLs linked), HTML allowed in the source. */
+const markdown = new MarkdownIt({ html: true, linkify: true });
+
 let emulator: Emulator;
 beforeAll(async () => {
   emulator = await startEmulator({
@@ -96,9 +99,6 @@ describe("results CSV in a spreadsheet", () => {
 });
 
 describe("the Markdown plan in a pull request", () => {
-  /** Parsed as GitHub does (GFM tables, bare URLs linked), HTML allowed in the source. */
-  const markdown = new MarkdownIt({ html: true, linkify: true });
-
   async function planMarkdown(): Promise<string> {
     const runs = MARKDOWN_HOSTILE.map((text, i) => ({
       clientKey: `md-${i}`,
@@ -157,7 +157,7 @@ describe("the Markdown plan in a pull request", () => {
   });
 });
 
-type Token = ReturnType<MarkdownIt["parse"]>[number];
+type Token = ReturnType<typeof markdown.parse>[number];
 
 /** The table's rows as cell texts (inline content joined), header first. */
 function rowsOf(tokens: Token[]): string[][] {
