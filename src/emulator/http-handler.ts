@@ -21,6 +21,8 @@ export interface HandlerConfig {
   api: Api;
   stats: StatsRecorder;
   apiKey: string;
+  /** May read; its writes are answered 403. */
+  readOnlyApiKey: string | undefined;
   latencyMs: number;
   retryAfterSeconds: number | undefined;
   faults: FaultPicker | undefined;
@@ -66,7 +68,10 @@ async function serve(config: HandlerConfig, req: IncomingMessage, res: ServerRes
   if (fault !== undefined && fault !== "lost-answer") return sendFault(res, fault, config);
 
   try {
-    checkAuthorization(req, config.apiKey);
+    const access = checkAuthorization(req, config.apiKey, config.readOnlyApiKey);
+    if (route.write && access === "read") {
+      throw new ApiFailure("PERMISSION_DENIED", "this API key may read runs but not write them");
+    }
     const body = route.write ? await readJsonBody(req) : undefined;
     const answer = route.call(config.api, {
       params: url.searchParams,
@@ -113,13 +118,21 @@ function sendUriTooLong(res: ServerResponse, urlBytes: number): void {
 }
 
 /** NOTE: the key travels as `Authorization: Bearer <key>`; it is never echoed back. */
-function checkAuthorization(req: IncomingMessage, apiKey: string): void {
+function checkAuthorization(
+  req: IncomingMessage,
+  apiKey: string,
+  readOnlyApiKey: string | undefined,
+): "write" | "read" {
   const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "");
   const sent = Buffer.from(m?.[1]?.trim() ?? "");
-  const expected = Buffer.from(apiKey);
-  if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) {
-    throw new ApiFailure("UNAUTHENTICATED", "missing or invalid API key (Authorization: Bearer)");
-  }
+  if (sameKey(sent, apiKey)) return "write";
+  if (readOnlyApiKey !== undefined && sameKey(sent, readOnlyApiKey)) return "read";
+  throw new ApiFailure("UNAUTHENTICATED", "missing or invalid API key (Authorization: Bearer)");
+}
+
+function sameKey(sent: Buffer, key: string): boolean {
+  const expected = Buffer.from(key);
+  return sent.length === expected.length && timingSafeEqual(sent, expected);
 }
 
 /** An empty body is an empty message, as grpc-gateway reads it. */

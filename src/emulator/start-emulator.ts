@@ -53,6 +53,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     api: new Api(store),
     stats,
     apiKey: options.apiKey ?? DEFAULT_API_KEY,
+    readOnlyApiKey: options.readOnlyApiKey,
     latencyMs: options.latencyMs ?? 0,
     retryAfterSeconds: options.retryAfterSeconds,
     faults: options.faultRate

@@ -15,6 +15,11 @@ export interface EmulatorOptions {
   host?: string;
   /** The bearer key every request must carry. Default `local`. */
   apiKey?: string;
+  /**
+   * A second key, a viewer's: it may read, but every write it sends is answered 403
+   * PERMISSION_DENIED. For tests of writes that fail for good.
+   */
+  readOnlyApiKey?: string;
   /** Keep state in this JSON file: loaded on start, written atomically before a write is answered. */
   statePath?: string;
   /** A seed file (YAML or JSON) or a seed object, applied on start when the state is empty. */
