@@ -40,6 +40,18 @@ describe("sift-run-sync emulator", () => {
     expect(code).toBe(0);
   });
 
+  it("stops cleanly on SIGTERM sent the moment the URL is printed", async () => {
+    const child = spawn(process.execPath, ["bin/sift-run-sync.js", "emulator", "--port", "0"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.setEncoding("utf8");
+    const exited = once(child, "exit");
+    await firstLine(child);
+    child.kill("SIGTERM");
+    const [code, signal] = await exited;
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+  });
+
   it("exits 1 with a message for bad flag values", async () => {
     for (const args of [
       ["--port", "70000"],

@@ -46,8 +46,10 @@ export function registerEmulator(program: Command, ctx: CommandContext): void {
       .option("--rps <n>", "answer 429 above this many requests per second", parsePositiveNumber),
   ).action(async (flags: EmulatorFlags) => {
     const emulator = await start(toOptions(flags));
+    // Listen for Ctrl-C before announcing the URL: a script may stop us as soon as it reads it.
+    const interrupted = waitForInterrupt(ctx);
     ctx.io.stdout.write(`Sift emulator listening on ${emulator.url}\n`);
-    await waitForInterrupt(ctx);
+    await interrupted;
     await emulator.close();
   });
 }
