@@ -143,3 +143,54 @@ describe("apply", () => {
     expect(stderr).toMatch(/\[PATCH \/api\/v2\/runs\] 400/);
   });
 });
+
+describe("apply options", () => {
+  it("--dry-run is plan: the report, and no writes", async () => {
+    const dir = manifestDir({ "runs.yaml": "- {clientKey: dry-1, name: Dry}" });
+    emulator().resetStats();
+    const { code, stdout } = await runCli(emulator(), [
+      "apply",
+      dir,
+      "--dry-run",
+      "--detailed-exitcode",
+    ]);
+    expect(code).toBe(2);
+    expect(stdout).toContain("+ create dry-1");
+    expect(emulator().stats().writes).toBe(0);
+  });
+
+  it("--fail-fast stops after the first failed row and reports the rest as skipped", async () => {
+    await runCli(emulator(), [
+      "apply",
+      manifestDir({
+        "a.yaml":
+          '- {clientKey: ff-0, name: F, startTime: "2024-01-01T00:00:00Z", stopTime: "2024-01-01T01:00:00Z"}',
+      }),
+    ]);
+    const rows = Array.from({ length: 40 }, (_, i) => `- {clientKey: ff-${i + 1}, name: N${i}}`);
+    const dir = manifestDir({
+      // The first row fails (start after the run's stop); the rest would succeed.
+      "b.yaml": '- {clientKey: ff-0, startTime: "2024-01-01T02:00:00Z"}\n' + rows.join("\n"),
+    });
+    const results = join(manifestDir({}), "results.jsonl");
+    const { code, stdout } = await runCli(emulator(), [
+      "apply",
+      dir,
+      "--fail-fast",
+      "--concurrency",
+      "1",
+      "--results",
+      results,
+    ]);
+    expect(code).toBe(1);
+    const lines = readFileSync(results, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { status: string });
+    expect(lines.length).toBe(41);
+    expect(lines.filter((l) => l.status === "failed").length).toBe(1);
+    const skipped = lines.filter((l) => l.status === "skipped").length;
+    expect(skipped).toBeGreaterThan(30);
+    expect(stdout).toMatch(new RegExp(`1 failed, ${skipped} skipped`));
+  });
+});

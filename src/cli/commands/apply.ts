@@ -16,6 +16,10 @@ export function registerApply(program: Command, ctx: CommandContext): void {
     .description("make Sift match the manifests (or exactly a saved plan)")
     .argument("[paths...]", "manifest files or directories")
     .option("--dry-run", "only plan: the same as `plan`")
+    .option(
+      "--detailed-exitcode",
+      "with --dry-run: exit 0 for no changes, 2 for changes, 1 on error",
+    )
     .option("--plan <file>", "apply exactly this saved plan (from `plan --out`)")
     .option("--results <file>", "write one line per run: .csv or .jsonl")
     .option("--fail-fast", "stop at the first failed run; the rest are reported as skipped");

@@ -24,6 +24,9 @@ export async function runApply(paths: string[], flags: ApplyFlags, io: CliIo): P
   if (flags.plan === undefined && paths.length === 0) {
     throw new UsageError("give manifest paths (files or directories), or --plan FILE");
   }
+  if (flags.detailedExitcode && !flags.dryRun) {
+    throw new UsageError("--detailed-exitcode goes with --dry-run (or use `plan`)");
+  }
   if (flags.dryRun) {
     if (flags.plan !== undefined)
       throw new UsageError("--dry-run plans from manifests; it cannot take --plan");
