@@ -24,18 +24,10 @@ export function createRun(store: Store, input: CreateRunInput): StoredRun {
   const name = requireName(input.name, "name");
   checkOrganization(input.organizationId);
   checkTimes(input.startTime, input.stopTime);
-  const clientKey = claimClientKey(store, input.clientKey);
-  const tags = readTags(input.tags);
-  const metadata = resolveMetadata(store, input.metadata ?? []);
-  commitMetadataKeys(store, metadata);
-  return addRun(store, {
+  return addCreatedRun(store, input, {
     name,
-    description: input.description ?? "",
-    tags,
     startTime: input.startTime,
     stopTime: input.stopTime,
-    clientKey,
-    metadata: metadata.values,
     assetIds: [],
     isAdhoc: false,
     defaultReportId: input.createDefaultReport ? randomId() : "",
@@ -53,21 +45,38 @@ export function createAdhocRun(store: Store, input: CreateAdhocRunInput): Stored
   for (const assetId of assetIds) {
     if (store.findAsset(assetId) === undefined) throw notFound(`asset "${assetId}" not found`);
   }
+  return addCreatedRun(store, input, {
+    name,
+    startTime: input.startTime,
+    stopTime: input.stopTime,
+    assetIds,
+    isAdhoc: true,
+    defaultReportId: "",
+  });
+}
+
+/**
+ * What both creates do once their own checks passed: claim the clientKey, read tags and
+ * metadata (the last checks), then add the run and any new metadata keys.
+ */
+function addCreatedRun(
+  store: Store,
+  input: CreateRunInput | CreateAdhocRunInput,
+  fields: Pick<
+    NewRunFields,
+    "name" | "startTime" | "stopTime" | "assetIds" | "isAdhoc" | "defaultReportId"
+  >,
+): StoredRun {
   const clientKey = claimClientKey(store, input.clientKey);
   const tags = readTags(input.tags);
   const metadata = resolveMetadata(store, input.metadata ?? []);
   commitMetadataKeys(store, metadata);
   return addRun(store, {
-    name,
+    ...fields,
     description: input.description ?? "",
     tags,
-    startTime: input.startTime,
-    stopTime: input.stopTime,
     clientKey,
     metadata: metadata.values,
-    assetIds,
-    isAdhoc: true,
-    defaultReportId: "",
   });
 }
 

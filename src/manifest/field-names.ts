@@ -1,20 +1,12 @@
+import { SPEC_FIELDS } from "./spec.js";
+
 /**
  * The names a manifest may use for a run's fields: camelCase as in the contract, and the
  * snake_case spellings other systems export (`client_key`, `start_time`, ...).
  */
 
-export const RUN_FIELDS = [
-  "clientKey",
-  "name",
-  "description",
-  "startTime",
-  "stopTime",
-  "assets",
-  "tags",
-  "isPinned",
-  "isArchived",
-  "metadata",
-] as const;
+/** Every field of a run spec: the identity, then the fields a manifest can manage. */
+export const RUN_FIELDS = ["clientKey", ...SPEC_FIELDS] as const;
 export type RunField = (typeof RUN_FIELDS)[number];
 
 const SNAKE_CASE: Record<string, RunField> = {

@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import { RUN_FIELDS, type RunField } from "./field-names.js";
 import type { MetadataSpec, RunSpec } from "./spec.js";
 
 /**
@@ -6,17 +7,9 @@ import type { MetadataSpec, RunSpec } from "./spec.js";
  * and for tools that export runs. `source` is not written.
  */
 
-const CSV_FIELDS = [
-  "clientKey",
-  "name",
-  "description",
-  "startTime",
-  "stopTime",
-  "assets",
-  "tags",
-  "isPinned",
-  "isArchived",
-] as const;
+/** Every field but metadata, which takes one column per key. */
+type CsvField = Exclude<RunField, "metadata">;
+const CSV_FIELDS = RUN_FIELDS.filter((f): f is CsvField => f !== "metadata");
 
 /**
  * A CSV manifest for `specs`. Absent fields are blank cells. Lists are `;`-joined (an
@@ -49,7 +42,7 @@ function metadataHeader(key: string, entry: MetadataSpec): string {
   return entry.type === undefined ? `metadata.${key}` : `metadata.${key}:${entry.type}`;
 }
 
-function renderCsvValue(value: RunSpec[(typeof CSV_FIELDS)[number]]): string {
+function renderCsvValue(value: RunSpec[CsvField]): string {
   if (value === undefined) return "";
   if (Array.isArray(value)) return value.length === 0 ? ";" : value.join(";");
   return String(value);
