@@ -1,5 +1,6 @@
 import type { Problem } from "../core/errors.js";
 import { compareTimestamps, parseTimestamp, type Timestamp } from "../core/timestamp.js";
+import { readTimestampFast } from "../manifest/fast-timestamp.js";
 import { type RunSpec, SPEC_FIELDS, type SpecField } from "../manifest/spec.js";
 import type {
   CreateAdhocRunBody,
@@ -322,9 +323,15 @@ function checkTimeOrder(run: Run, body: UpdateRunBody["run"]): Warning | undefin
   };
 }
 
-/** The API emits canonical timestamps, but compare on our own canonical form to be sure. */
+/**
+ * The API emits canonical timestamps, but compare on our own canonical form to be sure.
+ * The manifests' shortcut first: parseTimestamp builds Dates, and a 200,000-run plan spent
+ * a sixth of its time here.
+ */
 function canonical(ts: string | undefined): Timestamp | undefined {
   if (ts === undefined) return undefined;
+  const fast = readTimestampFast(ts);
+  if (fast !== undefined) return fast;
   const parsed = parseTimestamp(ts);
   return parsed.ok ? parsed.value : (ts as Timestamp);
 }
