@@ -9,12 +9,12 @@ export const API_KEY = "local";
 
 /**
  * Starts an emulator process. `ask(cmd, args)` sends it a command (stats, reset, load, usage)
- * and resolves with its answer.
+ * and resolves with its answer. `nodeArgs` go to node itself (e.g. `--cpu-prof`).
  */
-export function startEmulatorProcess(options) {
+export function startEmulatorProcess(options, { nodeArgs = [] } = {}) {
   const child = fork(EMULATOR, [JSON.stringify(options)], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
-    execArgv: ["--max-old-space-size=4096"],
+    execArgv: ["--max-old-space-size=4096", ...nodeArgs],
   });
   const waiting = new Map();
   let nextId = 1;

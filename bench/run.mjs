@@ -2,6 +2,7 @@
 //
 //   node bench/run.mjs [--runs 5000] [--reference 500] [--large 200000] [--concurrency 16]
 //                      [--latency 20] [--only 1,2,3,4,5] [--out bench/results.json] [--cpu-prof DIR]
+//                      [--quiet LOAD]  (wait until the load average is below LOAD before each measurement)
 //
 // Each scenario runs the real CLI in a child process against the emulator in another process
 // (`--latency` ms per request), counts the requests the emulator received by kind, and compares
@@ -19,6 +20,9 @@ import { syncRunByRun } from "./run-by-run.mjs";
 import { benchRun, writeManifest } from "./runs.mjs";
 import { printTable } from "./table.mjs";
 
+/** `--quiet`: the longest wait for the machine to calm down before a measurement. */
+const QUIET_WAIT_MS = 10 * 60_000;
+
 const options = readOptions(process.argv.slice(2));
 const dir = await mkdtemp(join(tmpdir(), "sift-run-sync-bench-"));
 const results = [];
@@ -26,8 +30,8 @@ const loadBefore = loadavg()[0];
 try {
   const only = (n) => options.only.includes(n);
   if (only(1) || only(2) || only(3)) results.push(...(await runNightly()));
-  if (only(4)) results.push(await runThrottled());
-  if (only(5)) results.push(await runLarge());
+  if (only(4)) results.push(await whenQuiet(runThrottled));
+  if (only(5)) results.push(await whenQuiet(runLarge));
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
@@ -42,7 +46,7 @@ if (results.some((r) => r.pass === false)) process.exitCode = 1;
 
 /** Scenarios 1–3 share one emulator: cold backfill, then the same again, then 10% changed. */
 async function runNightly() {
-  const emulator = await startEmulatorProcess({ latencyMs: options.latency });
+  const emulator = await startEmulatorProcess({ latencyMs: options.latency }, emulatorOptions());
   const found = [];
   try {
     const n = options.runs;
@@ -68,9 +72,9 @@ async function runNightly() {
     ];
     for (const step of steps) {
       // Each step's state depends on the steps before it: run them all, report the chosen.
-      const measured = await measureApply(emulator, step.manifest);
+      const measured = await whenQuiet(() => measureApply(emulator, step.manifest));
       await emulator.ask("reset");
-      const reference = await syncRunByRun(emulator.url, step.ref(), assetIds);
+      const reference = await whenQuiet(() => syncRunByRun(emulator.url, step.ref(), assetIds));
       const perRun = reference.seconds / refCount;
       const result = {
         ...measured,
@@ -99,7 +103,10 @@ async function runNightly() {
 async function runThrottled() {
   const rps = 100;
   const n = 2000;
-  const emulator = await startEmulatorProcess({ latencyMs: options.latency, rps });
+  const emulator = await startEmulatorProcess(
+    { latencyMs: options.latency, rps },
+    emulatorOptions(),
+  );
   try {
     const manifest = join(dir, "throttled.csv");
     await writeManifest(manifest, "throttled", n);
@@ -134,13 +141,14 @@ async function runThrottled() {
 /** Scenario 5: plan a large manifest against an emulator that already holds every run. */
 async function runLarge() {
   const n = options.large;
-  const emulator = await startEmulatorProcess({ latencyMs: options.latency });
+  const emulator = await startEmulatorProcess({ latencyMs: options.latency }, emulatorOptions());
   try {
     const manifest = join(dir, "large.csv");
     await writeManifest(manifest, "large", n);
     await emulator.ask("load", { prefix: "large", count: n });
     const lookupMs = await timeLookup(emulator, "large", n);
     await emulator.ask("reset");
+    const load = loadavg()[0];
     const before = await emulator.ask("usage");
     const run = await runCli(emulator.url, ["plan", manifest, ...cliFlags()], cliOptions("large"));
     const after = await emulator.ask("usage");
@@ -148,7 +156,7 @@ async function runLarge() {
     if (run.code !== 0) throw new Error(`plan exited with ${run.code}: ${run.stderr}`);
     const emulatorCpuSeconds = after.cpuSeconds - before.cpuSeconds;
     const result = {
-      ...measureOf(run, stats),
+      ...measureOf(run, stats, load),
       id: 5,
       scenario: "large plan",
       runs: n,
@@ -172,6 +180,7 @@ async function runLarge() {
 
 async function measureApply(emulator, manifest) {
   await emulator.ask("reset");
+  const load = loadavg()[0];
   const before = await emulator.ask("usage");
   const args = ["apply", manifest, "--format", "json", ...cliFlags()];
   const run = await runCli(emulator.url, args, cliOptions(manifest));
@@ -182,18 +191,19 @@ async function measureApply(emulator, manifest) {
     throw new Error(`apply exited with ${run.code}: ${run.stderr.slice(0, 2000)}`);
   }
   return {
-    ...measureOf(run, stats),
+    ...measureOf(run, stats, load),
     summary,
     emulator: { cpuSeconds: after.cpuSeconds - before.cpuSeconds },
   };
 }
 
-function measureOf(run, stats) {
+function measureOf(run, stats, load) {
   const total = stats.total;
   const tMinSeconds = (Math.ceil(total / options.concurrency) * options.latency) / 1000;
   const byKind = Object.fromEntries(Object.entries(stats.requests).filter(([, c]) => c > 0));
   return {
     code: run.code,
+    loadAverage: Number(load.toFixed(2)),
     wallSeconds: run.seconds,
     cpuSeconds: run.cpuSeconds,
     maxRssMB: run.maxRssMB,
@@ -304,6 +314,26 @@ function machine() {
   };
 }
 
+/**
+ * With `--quiet LOAD`, waits (up to QUIET_WAIT_MS) until the 1-minute load average is below
+ * LOAD before a measurement: on a small machine, other processes change the figures a lot.
+ */
+async function whenQuiet(measure) {
+  if (options.quiet === undefined) return measure();
+  const until = Date.now() + QUIET_WAIT_MS;
+  while (loadavg()[0] >= options.quiet && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+  return measure();
+}
+
+/** With `--cpu-prof DIR`, the emulator writes its profile there too (emulator-*.cpuprofile). */
+function emulatorOptions() {
+  if (options.cpuProf === undefined) return {};
+  const name = `emulator-${Date.now()}.cpuprofile`;
+  return { nodeArgs: ["--cpu-prof", "--cpu-prof-dir", options.cpuProf, "--cpu-prof-name", name] };
+}
+
 function check(label, pass) {
   return { label, pass };
 }
@@ -322,5 +352,6 @@ function readOptions(args) {
     only: String(value("only", "1,2,3,4,5")).split(",").map(Number),
     out: value("out", fileURLToPath(new URL("./results.json", import.meta.url))),
     cpuProf: value("cpu-prof", undefined),
+    quiet: value("quiet", undefined) === undefined ? undefined : Number(value("quiet")),
   };
 }

@@ -8,6 +8,7 @@ const COLUMNS = [
   ["requests by kind", (r) => kinds(r.requests)],
   ["writes", (r) => String(r.writes)],
   ["wall", (r) => seconds(r.wallSeconds)],
+  ["in CLI", (r) => (r.summary ? seconds(r.summary.elapsedMs / 1000) : "")],
   ["T_min", (r) => `${seconds(r.tMinSeconds)}${r.rateBoundSeconds === undefined ? "" : "†"}`],
   ["wall/T_min", (r) => r.ratio.toFixed(2)],
   ["run-by-run", (r) => (r.reference ? `${seconds(r.reference.extrapolatedSeconds)}*` : "")],
@@ -16,6 +17,7 @@ const COLUMNS = [
   ["emulator CPU", (r) => (r.emulator ? seconds(r.emulator.cpuSeconds) : "")],
   ["peak RSS", (r) => `${r.maxRssMB.toFixed(0)} MB`],
   ["runs/s", (r) => Math.round(r.runs / r.wallSeconds).toLocaleString("en-US")],
+  ["load", (r) => r.loadAverage.toFixed(1)],
 ];
 
 const SHORT = {
@@ -54,7 +56,11 @@ export function printTable(results, options) {
   console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
   for (const row of rows) console.log(line(row));
   const refs = results.filter((r) => r.reference);
-  if (refs.length > 0) console.log(`\n* ${refs[0].reference.note}.`);
+  console.log(
+    "\nwall: the CLI process from spawn to exit (node startup included); in CLI: the time its " +
+      "apply summary reports (from reading the manifests to the last result).",
+  );
+  if (refs.length > 0) console.log(`* ${refs[0].reference.note}.`);
   for (const r of results) {
     if (r.rateBoundSeconds !== undefined) {
       console.log(
