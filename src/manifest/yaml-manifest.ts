@@ -1,8 +1,9 @@
 import { readFile, stat } from "node:fs/promises";
-import { LineCounter, parseAllDocuments } from "yaml";
+import { Composer, LineCounter } from "yaml";
 import type { Problem } from "../core/errors.js";
 import type { ManifestItem } from "./manifest-item.js";
 import { describeUtf8Fault, findUtf8FaultIn } from "./utf8.js";
+import { MAX_NESTING_DEPTH, parseTokens } from "./yaml-depth.js";
 import { readYamlDocument } from "./yaml-document.js";
 
 /**
@@ -49,14 +50,21 @@ export async function readYamlManifest(
     if (jsonProblem) return problem(jsonProblem.line, jsonProblem.message, jsonProblem.column);
   }
 
+  // parseAllDocuments in two steps, to measure the nesting before composing (yaml-depth.ts).
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true });
+  const parsed = parseTokens(text, lines);
+  if (!parsed.ok) {
+    const at = lines.linePos(parsed.offset);
+    const message = `lists and mappings nested more than ${MAX_NESTING_DEPTH} deep (a manifest needs 4)`;
+    return problem(at.line, message, at.col);
+  }
+  const docs = Array.from(new Composer({ uniqueKeys: true }).compose(parsed.tokens));
   const items: ManifestItem[] = [];
   let contentful = 0;
   for (const doc of docs) {
     if (doc.errors.length > 0) {
       for (const error of doc.errors) {
-        const pos = error.linePos?.[0];
+        const pos = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
         const message = `invalid ${format === "json" ? "JSON" : "YAML"}: ${firstSentence(error.message)}`;
         items.push(...problem(pos?.line ?? 1, message, pos?.col));
       }

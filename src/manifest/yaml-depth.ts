@@ -1,0 +1,41 @@
+import { CST, Lexer, type LineCounter, Parser } from "yaml";
+
+/**
+ * How deep lists and mappings may nest in a YAML or JSON manifest. A manifest needs 4 (the
+ * `{defaults, runs}` mapping, the list of runs, a run, its tags or metadata).
+ *
+ * Why a limit at all: the yaml package composes documents recursively. Some 1,500 levels
+ * exhaust the stack, and near that point V8 may abort the whole process ("RegExpCompiler
+ * Allocation failed - process out of memory") instead of throwing. Its parser is not
+ * recursive but keeps every open level: 100,000 levels (a 200 KB file) take 200 MB, the
+ * 4 million an 8 MiB file can open would not fit in memory. So the parser is fed one token at
+ * a time and stopped as soon as too many levels are open.
+ */
+export const MAX_NESTING_DEPTH = 64;
+
+export type TokensOrTooDeep =
+  | { ok: true; tokens: CST.Token[] }
+  /** `offset`: where the level one too many opens. */
+  | { ok: false; offset: number };
+
+/** The yaml parser's tokens for `text` (as `Parser.parse`), unless it nests too deep. */
+export function parseTokens(text: string, lines: LineCounter): TokensOrTooDeep {
+  const parser = new Parser(lines.addNewLine);
+  lines.addNewLine(0); // as Parser.parse does: line 1 starts at 0
+  const tokens: CST.Token[] = [];
+  for (const lexeme of new Lexer().lex(text)) {
+    for (const token of parser.next(lexeme)) tokens.push(token);
+    // The stack holds the document, the open collections and a scalar being read.
+    if (parser.stack.length > MAX_NESTING_DEPTH && countOpen(parser.stack) > MAX_NESTING_DEPTH) {
+      return { ok: false, offset: parser.offset };
+    }
+  }
+  for (const token of parser.end()) tokens.push(token);
+  return { ok: true, tokens };
+}
+
+function countOpen(stack: readonly CST.Token[]): number {
+  let open = 0;
+  for (const token of stack) if (CST.isCollection(token)) open++;
+  return open;
+}
