@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { InFilterBatch } from "../dist/plan/batch-filter.js";
 import { filterBudget } from "../dist/plan/lookup.js";
 import { runCli, startEmulatorProcess } from "./processes.mjs";
+import { measureFloor } from "./floor.mjs";
 import { syncRunByRun } from "./run-by-run.mjs";
 import { benchRun, writeManifest } from "./runs.mjs";
 import { printTable } from "./table.mjs";
@@ -73,6 +74,9 @@ async function runNightly() {
     for (const step of steps) {
       // Each step's state depends on the steps before it: run them all, report the chosen.
       const measured = await whenQuiet(() => measureApply(emulator, step.manifest));
+      measured.floorSeconds = await whenQuiet(() =>
+        measureFloor(emulator.url, measured.requests.total, options.concurrency),
+      );
       await emulator.ask("reset");
       const reference = await whenQuiet(() => syncRunByRun(emulator.url, step.ref(), assetIds));
       const perRun = reference.seconds / refCount;

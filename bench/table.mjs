@@ -11,6 +11,13 @@ const COLUMNS = [
   ["in CLI", (r) => (r.summary ? seconds(r.summary.elapsedMs / 1000) : "")],
   ["T_min", (r) => `${seconds(r.tMinSeconds)}${r.rateBoundSeconds === undefined ? "" : "†"}`],
   ["wall/T_min", (r) => r.ratio.toFixed(2)],
+  [
+    "floor",
+    (r) =>
+      r.floorSeconds
+        ? `${seconds(r.floorSeconds)} (${(r.floorSeconds / r.tMinSeconds).toFixed(2)})`
+        : "",
+  ],
   ["run-by-run", (r) => (r.reference ? `${seconds(r.reference.extrapolatedSeconds)}*` : "")],
   ["speed-up", (r) => (r.speedUp ? `${r.speedUp.toFixed(0)}×` : "")],
   ["CLI CPU", (r) => seconds(r.cpuSeconds)],
@@ -59,6 +66,10 @@ export function printTable(results, options) {
   console.log(
     "\nwall: the CLI process from spawn to exit (node startup included); in CLI: the time its " +
       "apply summary reports (from reading the manifests to the last result).",
+  );
+  console.log(
+    "floor (ratio to T_min): the same number of requests sent by a bare node:http loop at the " +
+      "same concurrency: what this machine allows before any CLI work.",
   );
   if (refs.length > 0) console.log(`* ${refs[0].reference.note}.`);
   for (const r of results) {
