@@ -100,19 +100,60 @@ function firstSentence(message: string): string {
 function checkJsonSyntax(
   text: string,
 ): { line: number; column: number; message: string } | undefined {
+  const error = jsonError(text);
+  if (error === undefined) return undefined;
+  const offset = error.position ?? findUnexpectedToken(text);
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  const column = offset - before.lastIndexOf("\n");
+  return { line, column, message: `invalid JSON: ${error.message}` };
+}
+
+/**
+ * JSON.parse's message and position. V8 words some errors without a position and with an
+ * excerpt of the text (`Unexpected token ']', "[1, 2, 3,]" is not valid JSON`): the excerpt
+ * is dropped, since it may hold line breaks and control characters of the file.
+ */
+function jsonError(text: string): { message: string; position?: number } | undefined {
   try {
     JSON.parse(text);
     return undefined;
   } catch (error) {
     const raw = error instanceof Error ? error.message : String(error);
-    const match = / in JSON at position (\d+)/.exec(raw);
-    const offset = match ? Number(match[1]) : text.length;
-    const before = text.slice(0, offset);
-    const line = before.split("\n").length;
-    const column = offset - before.lastIndexOf("\n");
-    const message = raw.replace(/ in JSON at position \d+.*$/s, "").replace(/^JSON\.parse: /, "");
-    return { line, column, message: `invalid JSON: ${message}` };
+    const match = / at position (\d+)/.exec(raw);
+    const message = raw
+      .replace(/( in JSON)? at position \d+.*$/s, "")
+      .replace(/^JSON\.parse: /, "")
+      .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, "")
+      .replace(
+        /[\u0000-\u001f\u007f-\u009f]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+      );
+    return match ? { message, position: Number(match[1]) } : { message };
   }
+}
+
+/**
+ * Where JSON.parse met a token it did not expect, when it does not say: the shortest prefix of
+ * the text that fails before its end (shorter prefixes only run out of input), found by
+ * bisection, so a few parses even for a large file.
+ */
+function findUnexpectedToken(text: string): number {
+  const failsBeforeEnd = (length: number): boolean => {
+    const error = jsonError(text.slice(0, length));
+    if (error === undefined) return false;
+    if (error.position !== undefined) return error.position < length;
+    return !/^Unexpected end of JSON input/.test(error.message);
+  };
+  let low = 0; // a prefix of this length does not fail before its end
+  let high = text.length; // this one does
+  if (!failsBeforeEnd(high)) return text.length;
+  while (high - low > 1) {
+    const mid = Math.floor((low + high) / 2);
+    if (failsBeforeEnd(mid)) high = mid;
+    else low = mid;
+  }
+  return high - 1;
 }
 
 function formatMiB(bytes: number): string {

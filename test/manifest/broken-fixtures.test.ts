@@ -255,6 +255,9 @@ const CASES: [paths: string | string[], problems: string[]][] = [
       'wrong-types.json:3 isArchived: expected a boolean (true or false), got the string "false"',
     ],
   ],
+  // Added with the reliability work (test/security, test/fuzz): hostile and odd input.
+  ["trailing-comma.json", ["trailing-comma.json:5:3 invalid JSON: Unexpected token ']'"]],
+  ["json-bare-word.json", ["json-bare-word.json:2:38 invalid JSON: Unexpected token '}'"]],
 ];
 
 describe("broken manifests", () => {
