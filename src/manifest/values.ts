@@ -34,6 +34,20 @@ function hasControlCharacter(text: string): boolean {
   return false;
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * A YAML or JSON escape like `"\ud800"` can make half a character: a string no API can store
+ * and no filter can hold (CSV cannot: its bytes are checked as UTF-8). Undefined when `text`
+ * is whole.
+ */
+export function checkWholeCharacters(text: string): Invalid | undefined {
+  if (!LONE_SURROGATE.test(text)) return undefined;
+  return new Invalid(
+    `${quote(text)} holds half of a character (a lone UTF-16 surrogate escape; expected text)`,
+  );
+}
+
 export function readClientKey(text: string): Read<string> {
   if (text.trim() === "") return new Invalid("is empty (every run needs a clientKey)");
   if (text.length > MAX_CLIENT_KEY_LENGTH) {

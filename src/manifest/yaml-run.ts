@@ -4,6 +4,7 @@ import type { FieldProblem } from "./run-checks.js";
 import type { MetadataSpec, RunSpec } from "./spec.js";
 import { suggestName } from "./suggest.js";
 import {
+  checkWholeCharacters,
   Invalid,
   quote,
   type Read,
@@ -146,6 +147,8 @@ function ifString<T>(
       typeof value === "number" || typeof value === "boolean" ? " (put it in quotes)" : "";
     return `expected a string, got ${describe(value)}${hint}`;
   }
+  const broken = checkWholeCharacters(value);
+  if (broken) return broken.message;
   const result = read(value);
   if (result instanceof Invalid) return result.message;
   set(result);
@@ -161,6 +164,8 @@ function ifNames(
   for (const [i, item] of value.entries()) {
     if (typeof item !== "string") return `item ${i + 1} is ${describe(item)} (expected a string)`;
     if (item.trim() === "") return `item ${i + 1} is empty`;
+    const broken = checkWholeCharacters(item);
+    if (broken) return `item ${i + 1}: ${broken.message}`;
   }
   const result = read(value as string[]);
   if (result instanceof Invalid) return result.message;
@@ -187,7 +192,7 @@ function readMetadata(
   for (const [key, item] of Object.entries(value)) {
     const field = `metadata.${key}`;
     const keyLine = at.metadataKeyLine(key) ?? line;
-    const name = readMetadataKey(key);
+    const name = checkWholeCharacters(key) ?? readMetadataKey(key);
     if (name instanceof Invalid) {
       problems.push({ field, line: keyLine, message: name.message });
       continue;
@@ -203,7 +208,7 @@ function readMetadata(
 /** A YAML scalar keeps its own type; the organization's key type is applied by the plan. */
 function readMetadataValue(value: unknown): Read<MetadataSpec["value"]> {
   if (typeof value === "number") return readNumber(value);
-  if (typeof value === "string") return readText(value);
+  if (typeof value === "string") return checkWholeCharacters(value) ?? readText(value);
   if (typeof value === "boolean") return value;
   return new Invalid(`expected a string, number or boolean, got ${describe(value)}`);
 }

@@ -258,6 +258,20 @@ const CASES: [paths: string | string[], problems: string[]][] = [
   // Added with the reliability work (test/security, test/fuzz): hostile and odd input.
   ["trailing-comma.json", ["trailing-comma.json:5:3 invalid JSON: Unexpected token ']'"]],
   ["json-bare-word.json", ["json-bare-word.json:2:38 invalid JSON: Unexpected token '}'"]],
+  [
+    "lone-surrogate.json",
+    [
+      'lone-surrogate.json:2 clientKey: "ls-\\ud800" holds half of a character (a lone UTF-16 surrogate escape; expected text)',
+      'lone-surrogate.json:3 tags: item 2: "\\udc00" holds half of a character (a lone UTF-16 surrogate escape; expected text)',
+    ],
+  ],
+  [
+    "lone-surrogate.yaml",
+    [
+      'lone-surrogate.yaml:2 name: "broken \\ud83d" holds half of a character (a lone UTF-16 surrogate escape; expected text)',
+      'lone-surrogate.yaml:4 metadata.note: "\\udfff" holds half of a character (a lone UTF-16 surrogate escape; expected text)',
+    ],
+  ],
 ];
 
 describe("broken manifests", () => {
