@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { formatProblem, ManifestError, SyncError } from "../core/errors.js";
+import { escapeControl } from "../report/safe-text.js";
 import { VERSION } from "../version.js";
 import { registerApply } from "./commands/apply.js";
 import { registerEmulator } from "./commands/emulator.js";
@@ -61,7 +62,8 @@ function reportError(error: unknown, io: CliIo, debug: boolean): number {
   }
   if (error instanceof ManifestError) {
     for (const p of error.problems.slice(0, MAX_LISTED_PROBLEMS)) {
-      io.stderr.write(formatProblem(p) + "\n");
+      // Problems quote manifest text (a YAML key, a file name): no escape sequence gets through.
+      io.stderr.write(escapeControl(formatProblem(p)) + "\n");
     }
     const unlisted = error.total - Math.min(error.problems.length, MAX_LISTED_PROBLEMS);
     if (unlisted > 0) io.stderr.write(`... and ${unlisted} more\n`);
@@ -69,12 +71,12 @@ function reportError(error: unknown, io: CliIo, debug: boolean): number {
     return 1;
   }
   if (error instanceof SyncError) {
-    io.stderr.write(`error: ${error.message}\n`);
+    io.stderr.write(`error: ${escapeControl(error.message)}\n`);
     if (debug && error.stack) io.stderr.write(error.stack + "\n");
     return 1;
   }
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`internal error: ${message}\n`);
+  io.stderr.write(`internal error: ${escapeControl(message)}\n`);
   if (debug && error instanceof Error && error.stack) io.stderr.write(error.stack + "\n");
   else io.stderr.write("(run with --log-level debug for a stack trace)\n");
   return 1;

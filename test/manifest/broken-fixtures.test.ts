@@ -272,6 +272,13 @@ const CASES: [paths: string | string[], problems: string[]][] = [
       'lone-surrogate.yaml:4 metadata.note: "\\udfff" holds half of a character (a lone UTF-16 surrogate escape; expected text)',
     ],
   ],
+  [
+    "escape-sequence-key.yaml",
+    [
+      'escape-sequence-key.yaml:4 metadata.k\u001b[31mred: metadata key "k\\u001b[31mred" contains a control character',
+      "escape-sequence-key.yaml:5 x\u001b[2J: unknown key (expected clientKey, name, description, startTime, stopTime, assets, tags, isPinned, isArchived, metadata)",
+    ],
+  ],
 ];
 
 describe("broken manifests", () => {
