@@ -279,6 +279,74 @@ const CASES: [paths: string | string[], problems: string[]][] = [
       "escape-sequence-key.yaml:5 x\u001b[2J: unknown key (expected clientKey, name, description, startTime, stopTime, assets, tags, isPinned, isArchived, metadata)",
     ],
   ],
+  [
+    "deep-nesting.yaml",
+    ["deep-nesting.yaml:3:72 lists and mappings nested more than 64 deep (a manifest needs 4)"],
+  ],
+  [
+    "deep-nesting.json",
+    ["deep-nesting.json:1:432 lists and mappings nested more than 64 deep (a manifest needs 4)"],
+  ],
+  [
+    "alias-chain.yaml",
+    [
+      "alias-chain.yaml:2 uses aliases that expand too much (more than 100 alias expansions; an alias bomb?)",
+    ],
+  ],
+  [
+    "duplicate-yaml-key.yaml",
+    ["duplicate-yaml-key.yaml:3:3 invalid YAML: Map keys must be unique"],
+  ],
+  [
+    "undefined-alias.yaml",
+    [
+      "undefined-alias.yaml:2 invalid YAML: Unresolved alias (the anchor must be set before the alias): missing",
+    ],
+  ],
+  [
+    "leap-second.csv",
+    [
+      'leap-second.csv:2 startTime: "2016-12-31T23:59:60Z" has a time of day out of range (expected e.g. 2024-01-31T12:00:00Z)',
+    ],
+  ],
+  [
+    "february-30.csv",
+    [
+      'february-30.csv:2 startTime: "2024-02-30T00:00:00Z" has no day 30 in that month (expected e.g. 2024-01-31T12:00:00Z)',
+    ],
+  ],
+  [
+    "offset-out-of-range.csv",
+    [
+      'offset-out-of-range.csv:2 startTime: "2024-01-31T12:00:00+24:00" has an offset out of range (expected e.g. 2024-01-31T12:00:00Z)',
+    ],
+  ],
+  [
+    "client-key-too-long.csv",
+    ["client-key-too-long.csv:2 clientKey: is 513 characters long (expected at most 512)"],
+  ],
+  [
+    "tab-separated.csv",
+    ['tab-separated.csv:1 header: unknown column "clientKey\\tname" (did you mean "clientKey"?)'],
+  ],
+  [
+    "metadata-empty-key.csv",
+    [
+      'metadata-empty-key.csv:1 header: "metadata." names no metadata key (expected metadata.<key>)',
+    ],
+  ],
+  [
+    "metadata-conflicting-types.csv",
+    [
+      'metadata-conflicting-types.csv:1 header: "metadata.x:string" (column 4) repeats "metadata.x:number" (column 3)',
+    ],
+  ],
+  ["runs-null.yaml", ["runs-null.yaml:3 runs: expected a list of runs, got nothing"]],
+  ["yaml-binary-tag.yaml", ["yaml-binary-tag.yaml:2 name: expected a string, got a mapping"]],
+  [
+    "bom-only.csv",
+    ["bom-only.csv:1 is empty (expected a header row, e.g. clientKey,name,startTime,stopTime)"],
+  ],
 ];
 
 describe("broken manifests", () => {
