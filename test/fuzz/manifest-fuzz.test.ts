@@ -42,6 +42,7 @@ function expectWellBehaved(run: { code: number; stdout: string; stderr: string }
   const output = run.stdout + run.stderr;
   expect(output).not.toMatch(/internal error/i);
   expect(output).not.toMatch(/^\s+at .+[:(]\d+/m); // a stack frame
+  expect(output).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/); // escaped
   if (run.code === 0) return;
   const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   if (run.stderr === "") {
