@@ -42,7 +42,8 @@ const SCENARIOS = LEVELS.flatMap((level, i) =>
   FORMATS.map((format, j) => ({ level, format, key: (i + j) % 2 === 0 ? "env" : "flag" })),
 );
 
-describe("the API key never leaves the process", () => {
+// Concurrent: the unreachable API's retry budget (~11 s of waiting) overlaps the other runs.
+describe.concurrent("the API key never leaves the process", () => {
   it.each(SCENARIOS)(
     "plan --out, apply --results, at $level in $format, key from $key",
     async ({ level, format, key }) => {
@@ -81,6 +82,25 @@ describe("the API key never leaves the process", () => {
         expect(applied.stderr).not.toMatch(/--api-key/);
       }
     },
+  );
+
+  it(
+    "an API that cannot be reached (after every retry)",
+    async () => {
+      const closed = await listen(() => {});
+      const url = `http://127.0.0.1:${port(closed)}`;
+      await new Promise((resolve) => closed.close(resolve));
+      const { manifests } = workspace({ "runs.csv": "clientKey,name\nk-1,Run 1\n" });
+      const run = await cli(["plan", manifests, "--log-level", "trace"], {
+        SIFT_REST_URI: url,
+        SIFT_API_KEY: CANARY,
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/no answer: cannot reach 127\.0\.0\.1:\d+.*after 8 attempts/);
+      expectNoKey("output", run.stdout + run.stderr);
+    },
+    // The CLI's retry budget: 8 attempts, about 11 s of backoff on average, 23 s at most.
+    40_000,
   );
 });
 
@@ -147,24 +167,6 @@ describe("error messages never hold the key", () => {
       elsewhere.close();
     }
   });
-
-  it(
-    "an API that cannot be reached (after every retry)",
-    async () => {
-      const closed = await listen(() => {});
-      const url = `http://127.0.0.1:${port(closed)}`;
-      await new Promise((resolve) => closed.close(resolve));
-      const run = await cli(["plan", manifests, "--log-level", "trace"], {
-        SIFT_REST_URI: url,
-        SIFT_API_KEY: CANARY,
-      });
-      expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/no answer: cannot reach 127\.0\.0\.1:\d+.*after 8 attempts/);
-      expectNoKey("output", run.stdout + run.stderr);
-    },
-    // The CLI's retry budget: 8 attempts, about 11 s of backoff on average, 23 s at most.
-    40_000,
-  );
 });
 
 function listen(handler: Parameters<typeof createServer>[1]): Promise<Server> {
