@@ -3,16 +3,19 @@
 //   node bench/run.mjs [--runs 5000] [--reference 500] [--large 200000] [--concurrency 16]
 //                      [--latency 20] [--only 1,2,3,4,5] [--out bench/results.json] [--cpu-prof DIR]
 //                      [--quiet LOAD]  (wait until the load average is below LOAD before each measurement)
+//                      [--index-runs 1000000]  (the emulator index check of scenario 5; 0 skips it)
 //
 // Each scenario runs the real CLI in a child process against the emulator in another process
 // (`--latency` ms per request), counts the requests the emulator received by kind, and compares
 // the wall time with the bound T_min = ceil(requests / concurrency) × latency. Scenarios 1–3 also
 // time the run-by-run reference strategy (bench/run-by-run.mjs) on a subset of runs in the same
 // emulator, extrapolated per run to the full count.
+import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { InFilterBatch } from "../dist/plan/batch-filter.js";
 import { filterBudget } from "../dist/plan/lookup.js";
 import { runCli, startEmulatorProcess } from "./processes.mjs";
@@ -21,6 +24,7 @@ import { syncRunByRun } from "./run-by-run.mjs";
 import { benchRun, writeManifest } from "./runs.mjs";
 import { printTable } from "./table.mjs";
 
+const execFileAsync = promisify(execFile);
 /** `--quiet`: the longest wait for the machine to calm down before a measurement. */
 const QUIET_WAIT_MS = 10 * 60_000;
 
@@ -159,13 +163,14 @@ async function runLarge() {
     const stats = await emulator.ask("stats");
     if (run.code !== 0) throw new Error(`plan exited with ${run.code}: ${run.stderr}`);
     const emulatorCpuSeconds = after.cpuSeconds - before.cpuSeconds;
+    const index = options.indexRuns > 0 ? await checkIndex(options.indexRuns) : undefined;
     const result = {
       ...measureOf(run, stats, load),
       id: 5,
       scenario: "large plan",
       runs: n,
       runsPerSecond: n / run.seconds,
-      emulator: { cpuSeconds: emulatorCpuSeconds, lookupServerMs: lookupMs },
+      emulator: { cpuSeconds: emulatorCpuSeconds, lookupServerMs: lookupMs, index },
     };
     result.targets = [
       check(`peak RSS ≤ 300 MB (got ${result.maxRssMB.toFixed(0)})`, result.maxRssMB <= 300),
@@ -175,11 +180,30 @@ async function runLarge() {
       ),
       check("zero writes", stats.writes === 0),
     ];
+    if (index !== undefined) {
+      result.targets.push(
+        check(
+          `client_key in [${index.keys} keys] over ${index.runs.toLocaleString("en-US")} runs: ${index.medianMs} ms (well under 50: < 25)`,
+          index.medianMs < 25,
+        ),
+      );
+    }
     result.pass = result.targets.every((t) => t.pass);
     return result;
   } finally {
     await emulator.close();
   }
+}
+
+/** bench/index-check.mjs in a process of its own (a million runs take ~1.5 GB). */
+async function checkIndex(runs) {
+  const script = fileURLToPath(new URL("./index-check.mjs", import.meta.url));
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    ["--max-old-space-size=8192", script, "--runs", String(runs)],
+    { maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(stdout.trim().split("\n").at(-1));
 }
 
 async function measureApply(emulator, manifest) {
@@ -356,6 +380,7 @@ function readOptions(args) {
     only: String(value("only", "1,2,3,4,5")).split(",").map(Number),
     out: value("out", fileURLToPath(new URL("./results.json", import.meta.url))),
     cpuProf: value("cpu-prof", undefined),
+    indexRuns: Number(value("index-runs", 1_000_000)),
     quiet: value("quiet", undefined) === undefined ? undefined : Number(value("quiet")),
   };
 }

@@ -84,6 +84,13 @@ export function printTable(results, options) {
         `  #${r.id}: emulator used ${r.emulator.cpuSeconds.toFixed(1)} s CPU; one full lookup batch ` +
           `takes it ${r.emulator.lookupServerMs.toFixed(1)} ms (latency excluded).`,
       );
+      const index = r.emulator.index;
+      if (index) {
+        console.log(
+          `  #${r.id}: emulator index: client_key in [${index.keys} keys] over ` +
+            `${index.runs.toLocaleString("en-US")} runs: median ${index.medianMs} ms, max ${index.maxMs} ms.`,
+        );
+      }
     }
   }
   console.log("\ntargets (issue 6):");
