@@ -52,6 +52,7 @@ export function printTable(results, options) {
   console.log(
     `\nconcurrency ${options.concurrency}, emulator latency ${options.latency} ms per request, ` +
       `T_min = ceil(requests / ${options.concurrency}) × ${options.latency} ms; ` +
+      `#1–4: median of ${options.repeat} runs; ` +
       `load average ${options.loadBefore.toFixed(1)} before, ${options.loadAfter.toFixed(1)} after ` +
       `(on ${cpus().length} cores: other processes slow the figures down)\n`,
   );
