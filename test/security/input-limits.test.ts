@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { closeSync, ftruncateSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, ftruncateSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -43,6 +43,7 @@ function sparseFile(path: string, header: string, bytes: number): void {
 
 describe("huge cells and lines", () => {
   const { manifests: dir } = workspace({});
+  afterAll(() => rmSync(dir, { recursive: true, force: true })); // 30 MB of files
   const cell = "x".repeat(10 * 1024 * 1024);
   writeFileSync(join(dir, "cell.csv"), `clientKey,name\nk1,${cell}\n`);
   writeFileSync(join(dir, "quoted.csv"), `clientKey,name\nk1,"${cell}"\n`);
