@@ -6,16 +6,22 @@ import { formatOf } from "./read-manifest.js";
 /**
  * Expands the paths of one invocation into manifest files: a file as given, a directory
  * as its `*.csv`, `*.yaml`, `*.yml` and `*.json` files sorted by name (not recursing, and
- * skipping hidden files such as editor backups). A file named twice is read once.
+ * skipping hidden files such as editor backups). A file named twice is read once. Files in
+ * `exclude` (the command's own outputs, such as `--results` or `--out`) are left out of a
+ * directory: a results file written next to the manifests is not read back as one.
  *
  * @example
  * await expandPaths(["manifests"]) // ["manifests/backfill.csv", "manifests/nightly.yaml"]
  */
-export async function expandPaths(
-  paths: string[],
-  options: { cwd?: string } = {},
-): Promise<string[]> {
+export interface ExpandOptions {
+  cwd?: string;
+  /** Files never taken from a directory: the invocation's own output files. */
+  exclude?: readonly string[];
+}
+
+export async function expandPaths(paths: string[], options: ExpandOptions = {}): Promise<string[]> {
   const cwd = options.cwd ?? process.cwd();
+  const excluded = new Set((options.exclude ?? []).map((file) => resolve(cwd, file)));
   const files: string[] = [];
   const seen = new Set<string>();
   const add = (file: string) => {
@@ -40,7 +46,10 @@ export async function expandPaths(
           `${given}: no manifest files in this directory (expected *.csv, *.yaml, *.yml or *.json)`,
         );
       }
-      for (const name of names) add(join(given, name));
+      for (const name of names) {
+        const file = join(given, name);
+        if (!excluded.has(resolve(cwd, file))) add(file);
+      }
     } else {
       if (formatOf(given) === undefined) {
         throw new UsageError(

@@ -1,5 +1,5 @@
 import { ManifestError } from "../core/errors.js";
-import { expandPaths } from "./expand-paths.js";
+import { type ExpandOptions, expandPaths } from "./expand-paths.js";
 import { readAllItems } from "./read-items.js";
 import type { RunSpec } from "./spec.js";
 
@@ -12,10 +12,10 @@ import type { RunSpec } from "./spec.js";
  */
 export async function* readRunSpecs(
   paths: string[],
-  options: { cwd?: string } = {},
+  options: ExpandOptions = {},
 ): AsyncGenerator<RunSpec> {
   const cwd = options.cwd ?? process.cwd();
-  const files = await expandPaths(paths, { cwd });
+  const files = await expandPaths(paths, { cwd, exclude: options.exclude });
   for await (const { items } of readAllItems(files, cwd)) {
     for (const item of items) {
       if (item.kind === "run") yield item.spec;

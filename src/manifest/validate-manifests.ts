@@ -1,5 +1,5 @@
 import type { Problem } from "../core/errors.js";
-import { expandPaths } from "./expand-paths.js";
+import { type ExpandOptions, expandPaths } from "./expand-paths.js";
 import { ProblemList } from "./problem-list.js";
 import { readAllItems } from "./read-items.js";
 import type { RunSpec } from "./spec.js";
@@ -28,14 +28,13 @@ export interface ValidationResult {
  */
 export async function validateManifests(
   paths: string[],
-  options: {
-    cwd?: string;
+  options: ExpandOptions & {
     /** Called with each valid run, in order: lets a caller collect what it needs in this pass. */
     onRun?: (spec: RunSpec) => void;
   } = {},
 ): Promise<ValidationResult> {
   const cwd = options.cwd ?? process.cwd();
-  const files = await expandPaths(paths, { cwd });
+  const files = await expandPaths(paths, { cwd, exclude: options.exclude });
   const problems = new ProblemList();
   const runsPerFile = files.map(() => 0);
   let runs = 0;

@@ -19,6 +19,8 @@ export interface ManifestInput {
   paths: string[];
   cwd?: string;
   shard?: Shard;
+  /** Files a directory never yields: this run's own outputs (`--results`, `--out`). */
+  exclude?: readonly string[];
 }
 
 export interface Prepared {
@@ -51,11 +53,16 @@ export async function prepare(
     addNamesInUse(names, spec);
     runs++;
   };
-  const validation = await validateManifests(input.paths, { cwd: input.cwd, onRun });
+  const validation = await validateManifests(input.paths, {
+    cwd: input.cwd,
+    exclude: input.exclude,
+    onRun,
+  });
   if (validation.problems.length > 0) {
     throw new ManifestError(validation.problems, validation.totalProblems);
   }
-  const specs = () => filterShard(readRunSpecs(input.paths, { cwd: input.cwd }), input.shard);
+  const specs = () =>
+    filterShard(readRunSpecs(input.paths, { cwd: input.cwd, exclude: input.exclude }), input.shard);
   const [assetIds, keyTypes] = await Promise.all([
     resolveAssetNames(client, names.assets),
     fetchKeyTypes(client, names.metadataKeys),

@@ -194,3 +194,15 @@ describe("apply options", () => {
     expect(stdout).toMatch(new RegExp(`1 failed, ${skipped} skipped`));
   });
 });
+
+describe("output files beside the manifests", () => {
+  it("never reads its own --results file back as a manifest", async () => {
+    const dir = manifestDir({ "runs.yaml": "- {clientKey: out-1, name: Out}" });
+    const results = join(dir, "results.csv");
+    const first = await runCli(emulator(), ["apply", dir, "--results", results]);
+    expect(first.code).toBe(0);
+    const again = await runCli(emulator(), ["apply", dir, "--results", results]);
+    expect(again.stderr).toBe("");
+    expect(again.stdout).toMatch(/^Applied: 0 created, 0 updated, 1 unchanged/);
+  });
+});

@@ -11,7 +11,7 @@ import { createResultsWriter, resultsFormatOf } from "../../report/results-file.
 import type { CliIo } from "../io.js";
 import { openSession } from "../session.js";
 import type { ApplyFlags } from "./apply.js";
-import { runPlan } from "./run-plan.js";
+import { outputFiles, runPlan } from "./run-plan.js";
 import { parseIgnore, progressCallback, startProgress } from "./shared.js";
 
 /** Exit code after Ctrl-C, as shells report a process ended by SIGINT. */
@@ -77,6 +77,7 @@ export async function runApply(paths: string[], flags: ApplyFlags, io: CliIo): P
             ...common,
             paths,
             cwd: io.cwd,
+            exclude: outputFiles(flags),
             shard: flags.shard,
             metadata: flags.metadata,
             ignore,

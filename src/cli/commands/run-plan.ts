@@ -36,6 +36,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
       const result = await plan({
         paths,
         cwd: io.cwd,
+        exclude: outputFiles(flags),
         shard: flags.shard,
         client: session.client,
         metadata: flags.metadata,
@@ -69,4 +70,9 @@ function stdoutReport(format: PlanFlags["format"], target: string, io: CliIo): P
     default:
       return format satisfies never;
   }
+}
+
+/** The files this invocation writes: never read back as manifests from a directory. */
+export function outputFiles(flags: { out?: string; results?: string }): string[] {
+  return [flags.out, flags.results].filter((f): f is string => f !== undefined);
 }
