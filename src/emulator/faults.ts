@@ -13,7 +13,7 @@ export class FaultPicker {
     seed: number,
     kinds: readonly FaultKind[] = FAULT_KINDS,
   ) {
-    this.random = mulberry32(seed);
+    this.random = seededRandom(seed);
     this.kinds = kinds.length > 0 ? kinds : FAULT_KINDS;
   }
 
@@ -23,8 +23,11 @@ export class FaultPicker {
   }
 }
 
-/** A small, well-mixed 32-bit PRNG; enough for fault sequences, not for secrets. */
-function mulberry32(seed: number): () => number {
+/**
+ * A small, well-mixed 32-bit PRNG (mulberry32): same seed, same sequence. Enough for fault
+ * sequences and reproducible test scenarios, not for secrets.
+ */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,17 +1,5 @@
-/**
- * A seeded PRNG (mulberry32) for reproducible test scenarios: the moment a process is killed,
- * which runs already exist, what their values are. Same seed, same scenario.
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The emulator's seeded PRNG: reproducible scenarios (when a process is killed, which runs exist). */
+export { seededRandom } from "../../../src/emulator/faults.js";
 
 /** A whole number in [min, max], from `random`. */
 export function pickInt(random: () => number, min: number, max: number): number {
