@@ -7,16 +7,14 @@
 // Generates the CSV in a temporary directory, runs the CLI on it in a child process (as a
 // user would: node startup included) and prints rows per second and the child's peak RSS.
 // Plain JS so Node 20 runs it without a TypeScript loader; it runs the built dist/.
-import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { spawnCli } from "./processes.mjs";
 
 const TARGET_ROWS_PER_SECOND = 150_000;
 const TARGET_PEAK_RSS_MB = 300;
-const BIN = fileURLToPath(new URL("../bin/sift-run-sync.js", import.meta.url));
 
 const args = process.argv.slice(2);
 const rows = Number(args[args.indexOf("--rows") + 1]) || 1_000_000;
@@ -66,34 +64,6 @@ async function writeManifest(path) {
   await new Promise((resolve, reject) => out.on("finish", resolve).on("error", reject));
 }
 
-/** Runs the CLI with `args` in a child that reports its own peak RSS as it exits. */
-function runCli(args) {
-  const report =
-    'process.on("exit",()=>process.stderr.write("bench:maxRSS="+process.resourceUsage().maxRSS+"\\n"))';
-  const child = spawn(
-    process.execPath,
-    ["--import", `data:text/javascript,${encodeURIComponent(report)}`, BIN, ...args],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const seconds = (performance.now() - started) / 1000;
-      const maxRssKiB = Number(/bench:maxRSS=(\d+)/.exec(stderr)?.[1] ?? Number.NaN);
-      resolve({ code, seconds, maxRssMB: maxRssKiB / 1024, stdout, stderr });
-    });
-  });
-}
-
 const dir = await mkdtemp(join(tmpdir(), "sift-run-sync-bench-"));
 try {
   const path = join(dir, "backfill.csv");
@@ -104,8 +74,8 @@ try {
   const { size } = await stat(path);
   process.stdout.write(`${(size / 1024 / 1024).toFixed(1)} MiB\n`);
 
-  const startup = await runCli(["--version"]);
-  const result = await runCli(["validate", path]);
+  const startup = await spawnCli(["--version"]);
+  const result = await spawnCli(["validate", path]);
   if (result.code !== 0) {
     process.stderr.write(result.stdout + result.stderr);
     throw new Error(`validate exited with ${result.code}`);

@@ -57,6 +57,15 @@ const REPORT_USAGE =
  * `nodeArgs` go to node itself (e.g. `--cpu-prof`).
  */
 export function runCli(url, args, { nodeArgs = [] } = {}) {
+  const env = { ...process.env, SIFT_REST_URI: url, SIFT_API_KEY: API_KEY, NO_COLOR: "1" };
+  return spawnCli(args, { nodeArgs, env });
+}
+
+/**
+ * Spawns `sift-run-sync ...args` as a user would (node startup included) and measures it:
+ * wall seconds from spawn to exit, the child's peak RSS and CPU time, its output.
+ */
+export function spawnCli(args, { nodeArgs = [], env = process.env } = {}) {
   const child = spawn(
     process.execPath,
     [
@@ -66,10 +75,7 @@ export function runCli(url, args, { nodeArgs = [] } = {}) {
       BIN,
       ...args,
     ],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, SIFT_REST_URI: url, SIFT_API_KEY: API_KEY, NO_COLOR: "1" },
-    },
+    { stdio: ["ignore", "pipe", "pipe"], env },
   );
   let stdout = "";
   let stderr = "";
