@@ -1,4 +1,5 @@
 import { ApiError } from "../core/errors.js";
+import { fetchRuns } from "../plan/lookup.js";
 import { celEquals } from "../sift/cel.js";
 import type { SiftClient } from "../sift/client.js";
 import { RETRYABLE_STATUS } from "../sift/http.js";
@@ -125,10 +126,10 @@ async function reconcile(
 }
 
 async function findByClientKey(clientKey: string, deps: ExecuteDeps): Promise<Run | undefined> {
-  for await (const run of deps.client.listAllRuns(celEquals("client_key", clientKey), {
-    pageSize: 1,
-  })) {
-    if (run.clientKey === clientKey) return run;
-  }
-  return undefined;
+  const found = await fetchRuns(
+    deps.client,
+    celEquals("client_key", clientKey),
+    new Set([clientKey]),
+  );
+  return found.get(clientKey);
 }

@@ -38,9 +38,9 @@ export async function lookupRuns(
   return found;
 }
 
-/** The runs one `client_key in [...]` filter finds, added to `found` by clientKey. */
+/** The runs one `client_key` filter finds, added to `found` by clientKey. */
 export async function fetchRuns(
-  client: LookupClient,
+  client: Pick<LookupClient, "listAllRuns">,
   filter: string,
   wanted: ReadonlySet<string>,
   found: Map<string, Run> = new Map(),

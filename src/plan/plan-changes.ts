@@ -32,7 +32,6 @@ export async function* planChanges(
   client: LookupClient,
   context: PlanContext,
   options: DiffOptions,
-  onLookup?: (batchSize: number) => void,
 ): AsyncGenerator<Change> {
   const budget = filterBudget(client, "/api/v2/runs");
   const ahead: LookedUp[] = [];
@@ -46,7 +45,6 @@ export async function* planChanges(
     };
     launched.runs.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
     ahead.push(launched);
-    onLookup?.(batch.length);
     batch = [];
     filter = new InFilterBatch("client_key", budget);
   };
