@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../src/cli/main.js";
 import { type EmulatorStats, startEmulator } from "../../../src/emulator/index.js";
+import { expect } from "vitest";
 import { captureIo } from "../../helpers/io.js";
 import { runCliProcess } from "./processes.js";
 import { seededRandom } from "./random.js";
@@ -143,4 +144,18 @@ export function describeOutcome(scenario: FaultScenario, outcome: FaultOutcome):
     `${(outcome.elapsedMs / 1000).toFixed(1)} s, ${outcome.passes.length} pass(es) ` +
     `(failed per pass: ${failed}), ${requests} requests, ${retries} retries; faults: ${faults}`
   );
+}
+
+/**
+ * What "converged" means for a fault scenario, the fast cut and the soak alike: the last pass
+ * exited 0, one run per clientKey, Sift equal to the manifest, every row in the results, no
+ * failure but the retry budget running out, and every fault kind (lost answers included) met.
+ */
+export function expectConverged(outcome: FaultOutcome): void {
+  expect(outcome.passes.at(-1)?.code).toBe(0);
+  expect(outcome.duplicates).toEqual([]);
+  expect(outcome.stateProblems).toEqual([]);
+  expect(outcome.resultProblems).toEqual([]);
+  expect(outcome.unexpectedFailures).toEqual([]);
+  for (const n of Object.values(outcome.faults)) expect(n).toBeGreaterThan(0);
 }
