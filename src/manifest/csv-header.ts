@@ -13,7 +13,7 @@ export type ColumnPlan = { ok: true; columns: Column[] } | { ok: false; problems
 
 const METADATA_PREFIX = "metadata.";
 const EXPECTED_COLUMNS =
-  "clientKey, name, description, startTime, stopTime, assets, tags, isPinned, isArchived or metadata.<key>[:string|number|boolean]";
+  "clientKey, runId, name, description, startTime, stopTime, assets, tags, isPinned, isArchived or metadata.<key>[:string|number|boolean]";
 
 /**
  * Reads the header row into the meaning of each column. Any problem makes the whole file

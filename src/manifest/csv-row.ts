@@ -8,6 +8,7 @@ import {
   readBooleanText,
   readClientKey,
   readNumberText,
+  readRunId,
   readTags,
   readText,
   readTimestamp,
@@ -72,6 +73,12 @@ function readFieldCell(
       const read = readClientKey(cell);
       if (read instanceof Invalid) return { field, message: read.message };
       spec.clientKey = read;
+      return undefined;
+    }
+    case "runId": {
+      const read = readRunId(cell);
+      if (read instanceof Invalid) return { field, message: read.message };
+      spec.runId = read;
       return undefined;
     }
     case "name": {

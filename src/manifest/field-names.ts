@@ -5,12 +5,13 @@ import { SPEC_FIELDS } from "./spec.js";
  * snake_case spellings other systems export (`client_key`, `start_time`, ...).
  */
 
-/** Every field of a run spec: the identity, then the fields a manifest can manage. */
-export const RUN_FIELDS = ["clientKey", ...SPEC_FIELDS] as const;
+/** Every field of a run spec: the identity (clientKey, runId), then the fields a manifest can manage. */
+export const RUN_FIELDS = ["clientKey", "runId", ...SPEC_FIELDS] as const;
 export type RunField = (typeof RUN_FIELDS)[number];
 
 const SNAKE_CASE: Record<string, RunField> = {
   client_key: "clientKey",
+  run_id: "runId",
   start_time: "startTime",
   stop_time: "stopTime",
   is_pinned: "isPinned",

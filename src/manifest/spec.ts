@@ -29,6 +29,12 @@ const timestampSchema = z.custom<Timestamp>((v) => typeof v === "string");
 
 export const runSpecSchema = z.object({
   clientKey: z.string().min(1),
+  /**
+   * The Sift run this row describes, when known (an export writes it). A run without a
+   * clientKey is adopted under this row's clientKey; a run with one must have this row's.
+   * Identity, like clientKey: never compared nor written as a field.
+   */
+  runId: z.string().min(1).optional(),
   name: z.string().optional(),
   description: z.string().optional(),
   startTime: timestampSchema.optional(),

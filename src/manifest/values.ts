@@ -61,6 +61,29 @@ export function readClientKey(text: string): Read<string> {
   return text;
 }
 
+/** Sift's run ids are UUIDs; anything this long is a pasted value, not an id. */
+const MAX_RUN_ID_LENGTH = 128;
+
+/**
+ * A run id, as Sift prints it. Not checked to be a UUID (ids are Sift's to choose), only to
+ * be one printable word that fits a batched `run_id in [...]` lookup.
+ */
+export function readRunId(text: string): Read<string> {
+  const id = text.trim();
+  if (id === "") return new Invalid("is empty (expected a run id, or leave it out)");
+  if (id.length > MAX_RUN_ID_LENGTH) {
+    return new Invalid(
+      `is ${id.length} characters long (expected a run id, at most ${MAX_RUN_ID_LENGTH})`,
+    );
+  }
+  if (!/^[\x21-\x7e]+$/.test(id)) {
+    return new Invalid(
+      `${quote(id)} is not a run id (expected letters, digits and dashes, e.g. a UUID)`,
+    );
+  }
+  return id;
+}
+
 /** `name`, `description`, a metadata string: any text within the size guard. */
 export function readText(text: string): Read<string> {
   if (text.length > MAX_TEXT_LENGTH) {

@@ -13,6 +13,7 @@ import {
   readMetadataKey,
   readName,
   readNumber,
+  readRunId,
   readTags,
   readText,
   readTimestamp,
@@ -67,7 +68,7 @@ export function readYamlRun(
     }
     seen.set(field, key);
     if (item === null) continue; // not managed
-    if (field === "clientKey" && role === "defaults") {
+    if ((field === "clientKey" || field === "runId") && role === "defaults") {
       problems.push({ field, line, message: "cannot have a default (each run needs its own)" });
       continue;
     }
@@ -104,6 +105,10 @@ function readField(
     case "clientKey":
       return ifString(value, readClientKey, (v) => {
         parts.clientKey = v;
+      });
+    case "runId":
+      return ifString(value, readRunId, (v) => {
+        parts.runId = v;
       });
     case "name":
       return ifString(value, readName, (v) => {

@@ -77,7 +77,7 @@ const CASES: [paths: string | string[], problems: string[]][] = [
   [
     "unknown-column-no-suggestion.csv",
     [
-      'unknown-column-no-suggestion.csv:1 header: unknown column "colour" (expected clientKey, name, description, startTime, stopTime, assets, tags, isPinned, isArchived or metadata.<key>[:string|number|boolean])',
+      'unknown-column-no-suggestion.csv:1 header: unknown column "colour" (expected clientKey, runId, name, description, startTime, stopTime, assets, tags, isPinned, isArchived or metadata.<key>[:string|number|boolean])',
     ],
   ],
   [
@@ -181,7 +181,7 @@ const CASES: [paths: string | string[], problems: string[]][] = [
     "unknown-key.yaml",
     [
       'unknown-key.yaml:2 nmae: unknown key (did you mean "name"?)',
-      "unknown-key.yaml:3 colour: unknown key (expected clientKey, name, description, startTime, stopTime, assets, tags, isPinned, isArchived, metadata)",
+      "unknown-key.yaml:3 colour: unknown key (expected clientKey, runId, name, description, startTime, stopTime, assets, tags, isPinned, isArchived, metadata)",
     ],
   ],
   [
@@ -276,7 +276,7 @@ const CASES: [paths: string | string[], problems: string[]][] = [
     "escape-sequence-key.yaml",
     [
       'escape-sequence-key.yaml:4 metadata.k\u001b[31mred: metadata key "k\\u001b[31mred" contains a control character',
-      "escape-sequence-key.yaml:5 x\u001b[2J: unknown key (expected clientKey, name, description, startTime, stopTime, assets, tags, isPinned, isArchived, metadata)",
+      "escape-sequence-key.yaml:5 x\u001b[2J: unknown key (expected clientKey, runId, name, description, startTime, stopTime, assets, tags, isPinned, isArchived, metadata)",
     ],
   ],
   [

@@ -114,6 +114,23 @@ describe("validateManifests", () => {
     ]);
   });
 
+  it("reads runId as CSV column runId/run_id and YAML key, never as a default", async () => {
+    await write({
+      "a.csv": "clientKey,run_id,name\na-1, 3f0e-1 ,A\na-2,,B\n",
+      "b.yaml": "defaults: {runId: x}\nruns:\n  - {clientKey: b-1, runId: 9c1d}\n",
+      "c.csv": 'clientKey,runId\nc-1,"two words"\n',
+    });
+    const result = await validateManifests(["a.csv", "b.yaml", "c.csv"], { cwd: dir });
+    expect(result.problems.map(formatProblem)).toEqual([
+      "b.yaml:1 runId: cannot have a default (each run needs its own)",
+      'c.csv:2 runId: "two words" is not a run id (expected letters, digits and dashes, e.g. a UUID)',
+    ]);
+    expect(await collect(["a.csv"])).toEqual([
+      { clientKey: "a-1", runId: "3f0e-1", name: "A", source: { file: "a.csv", line: 2 } },
+      { clientKey: "a-2", name: "B", source: { file: "a.csv", line: 3 } },
+    ]);
+  });
+
   it("ignores CSV rows of blank cells and trims cells", async () => {
     await write({ "blank.csv": "clientKey,name\n , \n,\nb-1, Run \n" });
     expect(await collect(["blank.csv"])).toEqual([

@@ -137,6 +137,7 @@ function specs(format: "csv" | "yaml"): fc.Arbitrary<RunSpec[]> {
       : metadata(csvKey, () => yamlMetadataValue, 0);
   const fields = fc.record(
     {
+      runId: fc.uuid(),
       name,
       description: str,
       tags: fc.array(item, { maxLength: 4 }).map(sortedSet),

@@ -99,8 +99,8 @@ describe("10,000 columns", () => {
     expect(result.code).toBe(1);
     const lines = result.stderr.trim().split("\n");
     expect(lines.slice(0, 2)).toEqual([
-      `${join(manifests, "unknown.csv")}:1 header: unknown column "k0" (expected clientKey, name, description, startTime, stopTime, assets, tags, isPinned, isArchived or metadata.<key>[:string|number|boolean])`,
-      `${join(manifests, "unknown.csv")}:1 header: unknown column "k1" (expected clientKey, name, description, startTime, stopTime, assets, tags, isPinned, isArchived or metadata.<key>[:string|number|boolean])`,
+      `${join(manifests, "unknown.csv")}:1 header: unknown column "k0" (expected clientKey, runId, name, description, startTime, stopTime, assets, tags, isPinned, isArchived or metadata.<key>[:string|number|boolean])`,
+      `${join(manifests, "unknown.csv")}:1 header: unknown column "k1" (expected clientKey, runId, name, description, startTime, stopTime, assets, tags, isPinned, isArchived or metadata.<key>[:string|number|boolean])`,
     ]);
     expect(lines.slice(-2)).toEqual([
       "... and 9950 more",
