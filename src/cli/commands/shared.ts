@@ -19,7 +19,7 @@ export function parseIgnore(fields: string[] | undefined): IgnorableField[] {
 /** The progress bar on stderr: only on a TTY and without --no-progress. */
 export function startProgress(flags: { progress: boolean }, io: CliIo, label: string): Progress {
   return createProgress({
-    stream: io.stderr,
+    ...(io.status ? { line: io.status } : { stream: io.stderr }),
     enabled: flags.progress && io.stderr.isTTY === true,
     label,
   });
