@@ -1,17 +1,57 @@
+import type { StatusLine } from "../report/progress.js";
+
 /** What the CLI touches of the outside world, injected so tests run `main` in-process. */
 export interface CliIo {
   stdout: { write(text: string): unknown; isTTY?: boolean };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   env: Record<string, string | undefined>;
   cwd: string;
   /** Resolves when the user asks to stop (Ctrl-C / SIGTERM). Defaults to process signals. */
   onInterrupt?: (handler: () => void) => () => void;
+  /** The terminal's status line (the progress bar), when stderr is a terminal. */
+  status?: StatusLine;
+}
+
+/**
+ * Thrown by a write to stdout once its reader has gone (`plan ... | head -2`): the command
+ * stops there and ends quietly, as Unix tools do when their pipe closes.
+ */
+export class OutputClosedError extends Error {
+  constructor() {
+    super("stdout was closed");
+    this.name = "OutputClosedError";
+  }
 }
 
 export function processIo(): CliIo {
+  // A closed pipe is reported as an 'error' event (EPIPE) after the write that met it; without
+  // a listener it crashes the process with a stack trace. Once closed, stdout writes throw
+  // (the command stops) and stderr writes are dropped (logs have nowhere to go).
+  let stdoutClosed = false;
+  let stderrClosed = false;
+  process.stdout.on("error", () => {
+    stdoutClosed = true;
+  });
+  process.stderr.on("error", () => {
+    stderrClosed = true;
+  });
   return {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: {
+      write(text) {
+        if (stdoutClosed) throw new OutputClosedError();
+        return process.stdout.write(text);
+      },
+      isTTY: process.stdout.isTTY,
+    },
+    stderr: {
+      write(text) {
+        return stderrClosed ? false : process.stderr.write(text);
+      },
+      isTTY: process.stderr.isTTY,
+      get columns() {
+        return process.stderr.columns;
+      },
+    },
     env: process.env,
     cwd: process.cwd(),
     onInterrupt(handler) {

@@ -6,10 +6,16 @@ import { registerApply } from "./commands/apply.js";
 import { registerEmulator } from "./commands/emulator.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerValidate } from "./commands/validate.js";
-import { type CliIo, processIo } from "./io.js";
+import { type CliIo, OutputClosedError, processIo } from "./io.js";
+import { shareTerminal } from "./terminal.js";
 
 /** How many manifest problems are listed before the rest are only counted. */
 const MAX_LISTED_PROBLEMS = 50;
+/**
+ * Exit code when stdout's reader went away (`| head`): what a shell reports for a process
+ * ended by SIGPIPE (128 + 13), as `cat` or `git log` piped into `head` end.
+ */
+export const EXIT_OUTPUT_CLOSED = 141;
 
 export interface CommandContext {
   io: CliIo;
@@ -20,7 +26,8 @@ export interface CommandContext {
  * Runs the CLI with `argv` (without `node` and the script) and returns the exit code.
  * Never throws: every error ends as a message on stderr and exit code 1.
  */
-export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function main(argv: string[], given: CliIo = processIo()): Promise<number> {
+  const io = shareTerminal(given);
   let exitCode = 0;
   const ctx: CommandContext = {
     io,
@@ -56,6 +63,7 @@ export function buildProgram(ctx: CommandContext): Command {
 }
 
 function reportError(error: unknown, io: CliIo, debug: boolean): number {
+  if (error instanceof OutputClosedError) return EXIT_OUTPUT_CLOSED; // quietly: nobody reads
   if (error instanceof CommanderError) {
     // Help and version exit 0; commander already printed its usage message.
     return error.exitCode === 0 ? 0 : 1;
