@@ -4,6 +4,7 @@ import { escapeControl } from "../report/safe-text.js";
 import { VERSION } from "../version.js";
 import { registerApply } from "./commands/apply.js";
 import { registerEmulator } from "./commands/emulator.js";
+import { registerExport } from "./commands/export.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerValidate } from "./commands/validate.js";
 import { type CliIo, OutputClosedError, processIo } from "./io.js";
@@ -57,6 +58,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerValidate(program, ctx);
   registerPlan(program, ctx);
   registerApply(program, ctx);
+  registerExport(program, ctx);
   registerEmulator(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

@@ -14,6 +14,7 @@ import {
   type Run,
   runResponseSchema,
   type UpdateRunBody,
+  validateFilterResponseSchema,
 } from "./schemas.js";
 import { MAX_URL_BYTES, measureUrlBytes, type Query } from "./url.js";
 
@@ -64,6 +65,8 @@ export interface SiftClient {
   /** Every run matching `filter`, page after page (pageSize 1000 unless given). */
   listAllRuns(filter?: string, params?: ListAllParams): AsyncGenerator<Run>;
   getRun(runId: string, options?: { signal?: AbortSignal }): Promise<Run>;
+  /** `POST /api/v2/runs:validateFilter`: the problem with a ListRuns filter, "" when valid. */
+  validateRunFilter(filter: string, options?: { signal?: AbortSignal }): Promise<string>;
   /** NOTE: retried like any request: with a clientKey a duplicate is impossible (409 instead). */
   createRun(body: CreateRunBody, options?: { signal?: AbortSignal }): Promise<Run>;
   createAdhocRun(body: CreateAdhocRunBody, options?: { signal?: AbortSignal }): Promise<Run>;
@@ -132,6 +135,17 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
         signal,
       });
       return run;
+    },
+    async validateRunFilter(filter, { signal } = {}) {
+      const { errorMessage } = await http.send({
+        operation: "ValidateRunFilter",
+        method: "POST",
+        path: API_PATHS.validateRunFilter,
+        body: { filter },
+        schema: validateFilterResponseSchema,
+        signal,
+      });
+      return errorMessage;
     },
     async createRun(body, { signal } = {}) {
       const { run } = await http.send({

@@ -75,6 +75,8 @@ export const listMetadataKeysResponseSchema = z.object({
   nextPageToken: z.string().default(""),
 });
 
+export const validateFilterResponseSchema = z.object({ errorMessage: z.string().default("") });
+
 /** The API's error body: `{"code": 3, "message": "...", "details": []}`. */
 export const errorBodySchema = z.object({
   code: z.number().int(),
@@ -161,6 +163,7 @@ export interface UpdateRunBody {
 export const API_PATHS = {
   runs: "/api/v2/runs",
   adhocRuns: "/api/v2/runs:adhoc",
+  validateRunFilter: "/api/v2/runs:validateFilter",
   assets: "/api/v1/assets",
   metadataKeys: "/api/v1/metadata-keys",
 } as const;

@@ -1,0 +1,78 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { UsageError } from "../core/errors.js";
+
+/** Writes go to disk in chunks of this size: few system calls, bounded memory. */
+const WRITE_CHUNK_CHARS = 64 * 1024;
+
+export interface AtomicFile {
+  write(text: string): void;
+  /** Flushes, fsyncs and renames the temporary file over the target. */
+  commit(): void;
+  /** Removes the temporary file; the target is left as it was. Safe to call twice. */
+  abort(): void;
+}
+
+/**
+ * A file that appears whole or not at all: written to `FILE.<pid>-<random>.tmp` beside it,
+ * then renamed over FILE. An interrupted or failed command never leaves half a file.
+ */
+export function openAtomicFile(path: string, flag: string): AtomicFile {
+  const temp = `${path}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
+  const fd = attempt(flag, path, () => openSync(temp, "wx"));
+  let open = true;
+  let buffer = "";
+  const flush = () => {
+    if (buffer === "") return;
+    const chunk = buffer;
+    buffer = "";
+    attempt(flag, path, () => writeSync(fd, chunk));
+  };
+  const abort = () => {
+    if (!open) return;
+    open = false;
+    closeSync(fd);
+    rmSync(temp, { force: true });
+  };
+  return {
+    write(text) {
+      if (!open) return;
+      buffer += text;
+      if (buffer.length >= WRITE_CHUNK_CHARS) guard(abort, flush);
+    },
+    commit() {
+      if (!open) return;
+      guard(abort, () => {
+        flush();
+        fsyncSync(fd);
+        closeSync(fd);
+        open = false;
+        try {
+          attempt(flag, path, () => renameSync(temp, path));
+        } catch (error) {
+          rmSync(temp, { force: true });
+          throw error;
+        }
+      });
+    },
+    abort,
+  };
+}
+
+function guard(abort: () => void, action: () => void): void {
+  try {
+    action();
+  } catch (error) {
+    abort();
+    throw error;
+  }
+}
+
+function attempt<T>(flag: string, path: string, action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`${flag} ${path}: cannot write (${reason})`, { cause: error });
+  }
+}

@@ -1,0 +1,51 @@
+import { type Command, Option } from "commander";
+import type { CommandContext } from "../main.js";
+import {
+  addCommonOptions,
+  addConnectionOptions,
+  parsePositiveInt,
+  parsePositiveNumber,
+} from "../options.js";
+import type { SessionFlags } from "../session.js";
+
+export interface ExportFlags extends SessionFlags {
+  filter?: string;
+  includeArchived?: boolean;
+  format?: "csv" | "yaml";
+  out?: string;
+  keyTemplate: string;
+  progress: boolean;
+}
+
+/** `export`: Sift's runs as a manifest that plans back to "No changes". */
+export function registerExport(program: Command, ctx: CommandContext): void {
+  const cmd = program
+    .command("export")
+    .description(
+      "write Sift's runs as a manifest (CSV or YAML) that `plan` reads back as no changes",
+    )
+    .option(
+      "--filter <cel>",
+      "only the runs this ListRuns filter matches, e.g. \"name.startsWith('TV')\"",
+    )
+    .option("--include-archived", "export archived runs too (left out by default)")
+    .addOption(
+      new Option(
+        "--format <format>",
+        "manifest format (default: from --out's extension, else csv)",
+      ).choices(["csv", "yaml"]),
+    )
+    .option("--out <file>", "write the manifest to FILE (atomically) instead of stdout")
+    .option(
+      "--key-template <template>",
+      "clientKey for runs without one: {runId}, {name}, {startTime}",
+      "run-{runId}",
+    )
+    .option("--concurrency <n>", "max HTTP requests in flight", parsePositiveInt, 8)
+    .option("--max-rps <n>", "max requests per second", parsePositiveNumber);
+  addCommonOptions(addConnectionOptions(cmd));
+  cmd.action(async (flags: ExportFlags) => {
+    const { runExport } = await import("./run-export.js");
+    ctx.setExitCode(await runExport(flags, ctx.io));
+  });
+}

@@ -1,0 +1,114 @@
+import { extname } from "node:path";
+import { UsageError } from "../../core/errors.js";
+import { type ExportResult, exportRuns } from "../../export/export-runs.js";
+import { parseKeyTemplate } from "../../export/key-template.js";
+import type { ExportFormat } from "../../export/run-to-row.js";
+import { escapeControl } from "../../report/safe-text.js";
+import { openAtomicFile } from "../atomic-file.js";
+import type { CliIo } from "../io.js";
+import { openSession } from "../session.js";
+import type { ExportFlags } from "./export.js";
+import { startProgress } from "./shared.js";
+
+/** Exit code after Ctrl-C, as shells report a process ended by SIGINT. */
+const EXIT_INTERRUPTED = 130;
+
+const EXTENSIONS: Record<ExportFormat, readonly string[]> = {
+  csv: [".csv"],
+  yaml: [".yaml", ".yml"],
+};
+
+/** The export command. Returns the exit code: 1 when some runs could not be written. */
+export async function runExport(flags: ExportFlags, io: CliIo): Promise<number> {
+  const format = chooseFormat(flags);
+  const keyTemplate = parseKeyTemplate(flags.keyTemplate);
+  const session = await openSession(flags, io);
+  const file = flags.out === undefined ? undefined : openAtomicFile(flags.out, "--out");
+  const stopListening = io.onInterrupt?.(() => {
+    file?.abort();
+    io.stderr.write(`\ninterrupted${flags.out ? `: ${flags.out} was not written` : ""}\n`);
+    process.exit(EXIT_INTERRUPTED);
+  });
+  const progress = startProgress(flags, io, "exporting");
+  let reported = 0;
+  try {
+    const result = await exportRuns({
+      client: session.client,
+      filter: flags.filter,
+      includeArchived: flags.includeArchived,
+      format,
+      keyTemplate,
+      out: file ?? io.stdout,
+      onProgress: ({ runs }) => {
+        progress.tick(runs - reported);
+        reported = runs;
+      },
+    });
+    progress.done();
+    file?.commit();
+    io.stderr.write(formatExportSummary(result, flags, format));
+    return result.skippedCount > 0 ? 1 : 0;
+  } catch (error) {
+    progress.done();
+    file?.abort();
+    throw error;
+  } finally {
+    stopListening?.();
+    await session.close();
+  }
+}
+
+/** `--format`, else the extension of `--out`, else CSV; a mismatch is refused. */
+function chooseFormat(flags: Pick<ExportFlags, "format" | "out">): ExportFormat {
+  if (flags.out === undefined) return flags.format ?? "csv";
+  const ext = extname(flags.out).toLowerCase();
+  const fromName = (Object.keys(EXTENSIONS) as ExportFormat[]).find((f) =>
+    EXTENSIONS[f].includes(ext),
+  );
+  if (fromName === undefined) {
+    throw new UsageError(
+      `--out ${flags.out}: expected a .csv, .yaml or .yml file (plan chooses a manifest's format by its extension)`,
+    );
+  }
+  if (flags.format !== undefined && flags.format !== fromName) {
+    throw new UsageError(
+      `--out ${flags.out} is a ${fromName} file name, but --format is ${flags.format}`,
+    );
+  }
+  return fromName;
+}
+
+/** What happened, on stderr (stdout may be the manifest itself). */
+export function formatExportSummary(
+  result: ExportResult,
+  flags: Pick<ExportFlags, "out" | "keyTemplate">,
+  format: ExportFormat,
+): string {
+  const lines: string[] = [];
+  const where = flags.out === undefined ? "stdout" : flags.out;
+  let line = `exported ${count(result.runs, "run")} to ${where} (${format})`;
+  if (result.generatedKeys > 0) {
+    line += `; ${count(result.generatedKeys, "run")} had no clientKey: written with their runId and a key from ${flags.keyTemplate}, adopted by the next apply`;
+  }
+  lines.push(line);
+  for (const { key, reason } of result.keysWithoutColumn) {
+    lines.push(`note: metadata key ${JSON.stringify(key)} has no CSV column: ${reason}`);
+  }
+  for (const o of result.omissions) {
+    const examples = o.examples.join(", ") + (o.count > o.examples.length ? ", ..." : "");
+    lines.push(
+      `note: ${o.field} not written for ${count(o.count, "run")} (${examples}): it ${o.reason}; plan leaves it as Sift has it`,
+    );
+  }
+  for (const s of result.skipped) lines.push(`error: run ${s.runId} not exported: ${s.reason}`);
+  if (result.skippedCount > result.skipped.length) {
+    lines.push(
+      `error: ... and ${result.skippedCount - result.skipped.length} more runs not exported`,
+    );
+  }
+  return lines.map((l) => escapeControl(l)).join("\n") + "\n";
+}
+
+function count(n: number, word: string): string {
+  return `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
+}
