@@ -26,7 +26,14 @@ export type { Timestamp } from "./core/timestamp.js";
 // The local emulator, for tests of programs that embed the sync.
 export { type Emulator, type EmulatorOptions, startEmulator } from "./emulator/index.js";
 // Manifests.
-export { expandPaths, readRunSpecs, validateManifests } from "./manifest/index.js";
+export {
+  type CsvDialect,
+  DEFAULT_CSV_DIALECT,
+  expandPaths,
+  readCsvDialect,
+  readRunSpecs,
+  validateManifests,
+} from "./manifest/index.js";
 export type { MetadataSpec, MetadataType, RunSpec, Source } from "./manifest/spec.js";
 export type { Change, FieldChange, FieldValue, Warning } from "./plan/change.js";
 export {

@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { type CsvDialect, readCsvDialect } from "../manifest/csv-dialect.js";
 
 /** Flags shared by every command. */
 export function addCommonOptions(cmd: Command): Command {
@@ -80,4 +81,43 @@ export function parseShard(value: string): Shard {
     throw new InvalidArgumentError("expected K/N with 1 ≤ K ≤ N, e.g. 2/8");
   }
   return { index, count };
+}
+
+/** How CSV manifests on the command line are written: plan, apply and validate. */
+export function addCsvOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--delimiter <char>",
+      'CSV cell separator: auto (sniffed from the header), ",", ";", tab or "|"',
+      checkDelimiter,
+    )
+    .option(
+      "--encoding <name>",
+      "CSV text encoding, e.g. utf-8 (default), windows-1252, latin1, utf-16le (a BOM wins)",
+      checkEncoding,
+    );
+}
+
+export interface CsvFlags {
+  delimiter?: string;
+  encoding?: string;
+}
+
+/** The dialect the flags ask for (already checked by the option parsers). */
+export function csvDialectOf(flags: CsvFlags): CsvDialect {
+  const read = readCsvDialect({ delimiter: flags.delimiter, encoding: flags.encoding });
+  if (!read.ok) throw new InvalidArgumentError(read.message);
+  return read.dialect;
+}
+
+function checkDelimiter(value: string): string {
+  const read = readCsvDialect({ delimiter: value });
+  if (!read.ok) throw new InvalidArgumentError(read.message);
+  return value;
+}
+
+function checkEncoding(value: string): string {
+  const read = readCsvDialect({ encoding: value });
+  if (!read.ok) throw new InvalidArgumentError(read.message);
+  return value;
 }

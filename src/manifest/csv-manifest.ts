@@ -1,84 +1,84 @@
 import type { Problem } from "../core/errors.js";
+import { type CsvDialect, DEFAULT_CSV_DIALECT, describeDelimiter } from "./csv-dialect.js";
 import { type Column, planColumns } from "./csv-header.js";
-import { readCsvRecords } from "./csv-records.js";
 import { readCsvRow } from "./csv-row.js";
+import { type CsvHeader, readCsvTable } from "./csv-table.js";
 import { locateProblems, type ManifestItem } from "./manifest-item.js";
 
 /**
- * Reads a CSV manifest: a header row, then one run per row. `path` is where to read,
- * `file` is how messages name it (as the user wrote it). A header-only file is valid and
- * holds no runs (a nightly export of nothing); a file without even a header is an error.
+ * Reads a CSV manifest: a header row of our own column names, then one run per row.
+ * `path` is where to read, `file` is how messages name it (as the user wrote it). A
+ * header-only file is valid and holds no runs (a nightly export of nothing); a file
+ * without even a header is an error.
  */
-export async function* readCsvManifest(path: string, file: string): AsyncGenerator<ManifestItem[]> {
+export async function* readCsvManifest(
+  path: string,
+  file: string,
+  dialect: CsvDialect = DEFAULT_CSV_DIALECT,
+): AsyncGenerator<ManifestItem[]> {
   let columns: Column[] | undefined;
-  let sawHeader = false;
-  for await (const records of readCsvRecords(path)) {
+  for await (const batch of readCsvTable(path, file, dialect)) {
     const items: ManifestItem[] = [];
-    for (const record of records) {
-      if (record.kind === "problem") {
-        const problem: Problem = { file, line: record.line, message: record.message };
-        if (record.column !== undefined) problem.column = record.column;
-        items.push({ kind: "problem", problem });
-        if (sawHeader) continue;
-        yield items;
-        return; // the header itself is unreadable
-      }
-      if (!sawHeader) {
-        sawHeader = true;
-        const plan = planColumns(record.cells);
-        if (!plan.ok) {
-          const source = { file, line: record.line };
-          for (const problem of locateProblems(source, plan.problems)) {
-            items.push({ kind: "problem", problem });
+    for (const item of batch) {
+      switch (item.kind) {
+        case "problem":
+          items.push(item);
+          break;
+        case "header": {
+          const plan = planColumns(item.header.names);
+          if (!plan.ok) {
+            const source = { file, line: item.header.line };
+            const problems = locateProblems(source, plan.problems);
+            for (const problem of explainDelimiter(item.header, file) ?? problems) {
+              items.push({ kind: "problem", problem });
+            }
+            yield items;
+            return; // without a trustworthy header, rows cannot be read
           }
-          yield items;
-          return; // without a trustworthy header, rows cannot be read
+          columns = plan.columns;
+          break;
         }
-        columns = plan.columns;
-        continue;
-      }
-      if (columns === undefined) continue;
-      const source = { file, line: record.line };
-      if (record.cells.length !== columns.length) {
-        const hint =
-          record.cells.length > columns.length ? " (quote cells that contain commas)" : "";
-        items.push({
-          kind: "invalid-run",
-          source,
-          problems: [
-            {
-              file,
-              line: record.line,
-              message: `row has ${record.cells.length} cells but the header has ${columns.length}${hint}`,
-            },
-          ],
-        });
-        continue;
-      }
-      const row = readCsvRow(record.cells, columns, source);
-      if (row.kind === "run") items.push(row);
-      else if (row.kind === "invalid") {
-        const item: ManifestItem = {
-          kind: "invalid-run",
-          source,
-          problems: locateProblems(source, row.problems),
-        };
-        if (row.clientKey !== undefined) item.clientKey = row.clientKey;
-        items.push(item);
+        case "invalid-record": {
+          const source = { file, line: item.line };
+          items.push({ kind: "invalid-run", source, problems: [item.problem] });
+          break;
+        }
+        case "record": {
+          const { record } = item;
+          const source = { file, line: record.line };
+          const row = readCsvRow(record.cells, columns!, source);
+          if (row.kind === "run") items.push(row);
+          else if (row.kind === "invalid") {
+            const invalid: ManifestItem = {
+              kind: "invalid-run",
+              source,
+              problems: locateProblems(source, row.problems),
+            };
+            if (row.clientKey !== undefined) invalid.clientKey = row.clientKey;
+            items.push(invalid);
+          }
+          break;
+        }
+        default:
+          item satisfies never;
       }
     }
     if (items.length > 0) yield items;
   }
-  if (!sawHeader) {
-    yield [
-      {
-        kind: "problem",
-        problem: {
-          file,
-          line: 1,
-          message: "is empty (expected a header row, e.g. clientKey,name,startTime,stopTime)",
-        },
-      },
-    ];
-  }
+}
+
+/** One problem instead of one giant unknown column when the file uses another delimiter. */
+function explainDelimiter(header: CsvHeader, file: string): Problem[] | undefined {
+  if (header.looksLike === undefined) return undefined;
+  const used = describeDelimiter(header.delimiter);
+  const likely = describeDelimiter(header.looksLike);
+  const flag = header.looksLike === "\t" ? "tab" : `"${header.looksLike}"`;
+  return [
+    {
+      file,
+      line: header.line,
+      field: "header",
+      message: `read with ${used} as the delimiter, the header has ${header.names.length === 1 ? "a single column" : `only ${header.names.length} columns`}, but it looks ${likely}-separated (leave --delimiter at auto, or give --delimiter ${flag})`,
+    },
+  ];
 }

@@ -2,53 +2,68 @@ import { type CsvError, type Parser, parse } from "csv-parse";
 
 /**
  * Reads CSV records that contain quotes with csv-parse's streaming parser, so RFC 4180
- * quoting (quoted commas, doubled quotes, line breaks inside cells) is csv-parse's, not
+ * quoting (quoted delimiters, doubled quotes, line breaks inside cells) is csv-parse's, not
  * ours. One long-lived parser is fed one record at a time; its `on_record` hook runs
  * synchronously inside `write`, so the cells are known when `write` returns.
+ *
+ * A quote inside an unquoted cell (`12" pipe`) is text, as Excel, Python's csv and pandas
+ * read it: a record the strict parser refuses for that reason alone is read again with
+ * csv-parse's `relax_quotes`. The strict parser goes first because `relax_quotes` also
+ * accepts text after a closing quote (`"a"b`), which is far more often a quote that was
+ * meant to be doubled than data.
  */
 export type QuotedResult = { ok: true; cells: string[] } | { ok: false; message: string };
 
 export class QuotedRecordReader {
-  private parser: Parser;
+  private strict: Parser;
+  private relaxed: Parser | undefined;
   private records: string[][] = [];
   private error: CsvError | undefined;
 
-  constructor() {
-    this.parser = this.createParser();
+  constructor(private readonly delimiter = ",") {
+    this.strict = this.createParser(false);
   }
 
   /** Parses `text`, one complete record (it may span lines), without its line ending. */
   read(text: string): QuotedResult {
-    this.records = [];
-    this.error = undefined;
-    // The parser holds back the last character until it sees the next one; the blank line
-    // after the record delimiter makes it emit the record now (blank lines are skipped).
-    this.parser.write(text + "\n\n");
-    if (this.error) {
-      const message = describeCsvError(this.error);
-      this.parser = this.createParser(); // its state after an error cannot be trusted
-      return { ok: false, message };
-    }
-    const [cells] = this.records;
-    if (this.records.length !== 1 || cells === undefined) {
-      this.parser = this.createParser();
-      return { ok: false, message: "could not be read as one CSV row (a misplaced quote?)" };
-    }
-    return { ok: true, cells };
+    const strict = this.readWith("strict", text);
+    if (strict.ok || this.error?.code !== "INVALID_OPENING_QUOTE") return strict;
+    return this.readWith("relaxed", text);
   }
 
   /**
    * Whether the start of a record that continues on the next line (its quote is still open)
-   * is already broken, e.g. `a,5" display` — a quote inside an unquoted cell.
+   * is already broken, e.g. `a,"x"y,"open` — text after a closing quote.
    */
   probeOpen(text: string): QuotedResult | undefined {
-    const probe = new QuotedRecordReader();
-    probe.parser.write(text);
-    return probe.error ? { ok: false, message: describeCsvError(probe.error) } : undefined;
+    const probe = new QuotedRecordReader(this.delimiter);
+    probe.strict.write(text);
+    const error = probe.error;
+    return error && error.code !== "INVALID_OPENING_QUOTE"
+      ? { ok: false, message: describeCsvError(error) }
+      : undefined;
   }
 
-  private createParser(): Parser {
+  private readWith(mode: "strict" | "relaxed", text: string): QuotedResult {
+    this.records = [];
+    this.error = undefined;
+    const parser = mode === "strict" ? this.strict : (this.relaxed ??= this.createParser(true));
+    // The parser holds back the last character until it sees the next one; the blank line
+    // after the record delimiter makes it emit the record now (blank lines are skipped).
+    parser.write(text + "\n\n");
+    const [cells] = this.records;
+    if (!this.error && this.records.length === 1 && cells !== undefined) return { ok: true, cells };
+    // Its state after an error cannot be trusted.
+    if (mode === "strict") this.strict = this.createParser(false);
+    else this.relaxed = undefined;
+    if (this.error) return { ok: false, message: describeCsvError(this.error) };
+    return { ok: false, message: "could not be read as one CSV row (a misplaced quote?)" };
+  }
+
+  private createParser(relaxQuotes: boolean): Parser {
     const parser = parse({
+      delimiter: this.delimiter,
+      relax_quotes: relaxQuotes,
       relax_column_count: true,
       record_delimiter: ["\n"],
       skip_empty_lines: true,
@@ -73,7 +88,7 @@ function describeCsvError(error: CsvError): string {
     case "INVALID_OPENING_QUOTE":
       return 'a quote inside an unquoted cell (expected the whole cell in quotes and inner quotes doubled, e.g. "a ""quoted"" word")';
     case "CSV_INVALID_CLOSING_QUOTE":
-      return "a closing quote is followed by more text (expected a comma or the end of the line after a closing quote)";
+      return "a closing quote is followed by more text (expected a delimiter or the end of the line after a closing quote)";
     case "CSV_QUOTE_NOT_CLOSED":
       return `unterminated quoted cell (expected a closing ")`;
     default:

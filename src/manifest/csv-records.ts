@@ -1,11 +1,28 @@
 import { createReadStream } from "node:fs";
+import { TextDecoder } from "node:util";
+import {
+  CSV_DELIMITERS,
+  type CsvDelimiter,
+  type CsvDialect,
+  DEFAULT_CSV_DIALECT,
+} from "./csv-dialect.js";
 import { QuotedRecordReader } from "./csv-quoted.js";
-import { describeUtf8Fault, findUtf8Fault } from "./utf8.js";
+import { detectBom, locateDecodeFault } from "./decode-fault.js";
 
-/** One CSV record with the physical line it starts on, or a located syntax problem. */
+/**
+ * One CSV record with the physical line it starts on, or a located syntax problem. The
+ * `dialect` item comes once, before the first record: the delimiter and encoding in use.
+ */
 export type CsvItem =
   | { kind: "record"; line: number; cells: string[] }
-  | { kind: "problem"; line: number; column?: number; message: string };
+  | { kind: "problem"; line: number; column?: number; message: string }
+  | {
+      kind: "dialect";
+      delimiter: CsvDelimiter;
+      encoding: string;
+      /** The delimiter the header itself suggests: differs from `delimiter` only when it was given. */
+      sniffed: CsvDelimiter;
+    };
 
 /** Bytes read from disk at a time. */
 const CHUNK_BYTES = 1 << 16;
@@ -18,24 +35,31 @@ export const MAX_RECORD_CHARS = 1 << 20;
  *
  * Why not all through csv-parse: on this project's 2-core target csv-parse reads about
  * 110,000 plain rows a second, below the 150,000 the validate command must reach. A line
- * without a quote character cannot hold a quoted comma or line break, so splitting it on
- * commas gives exactly csv-parse's cells; every record with a quote goes through csv-parse
- * (see QuotedRecordReader). Splitting lines ourselves also gives exact start lines for
- * records with line breaks inside quoted cells, which csv-parse's `info.lines` miscounts
- * for CRLF files.
+ * without a quote character cannot hold a quoted delimiter or line break, so splitting it
+ * on the delimiter gives exactly csv-parse's cells; every record with a quote goes through
+ * csv-parse (see QuotedRecordReader). Splitting lines ourselves also gives exact start
+ * lines for records with line breaks inside quoted cells, which csv-parse's `info.lines`
+ * miscounts for CRLF files.
  */
-export async function* readCsvRecords(path: string): AsyncGenerator<CsvItem[]> {
-  const decoder = new TextDecoder("utf-8", { fatal: true }); // also drops a BOM
-  const splitter = new RecordSplitter();
+export async function* readCsvRecords(
+  path: string,
+  dialect: CsvDialect = DEFAULT_CSV_DIALECT,
+): AsyncGenerator<CsvItem[]> {
+  let decoder: TextDecoder | undefined; // chosen from the first bytes (a byte-order mark)
+  const splitter = new RecordSplitter(dialect);
   let carry = ""; // text after the last line break seen
+  let goodBytes = 0; // decoded without a fault so far
   for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) {
+    decoder ??= new TextDecoder(detectBom(chunk as Buffer) ?? dialect.encoding, { fatal: true });
     let text: string;
     try {
-      text = carry + decoder.decode(chunk as Buffer, { stream: true });
+      text = carry + decoder.decode(chunk as Buffer, { stream: true }); // drops a BOM
     } catch {
-      yield [await locateUtf8Fault(path)];
+      yield [await locateDecodeFault(path, decoder.encoding, goodBytes)];
       return;
     }
+    goodBytes += (chunk as Buffer).length;
+    splitter.encoding = decoder.encoding;
     const items: CsvItem[] = [];
     let start = 0;
     for (let end = text.indexOf("\n", start); end !== -1; end = text.indexOf("\n", start)) {
@@ -56,9 +80,9 @@ export async function* readCsvRecords(path: string): AsyncGenerator<CsvItem[]> {
     if (splitter.stopped) return;
   }
   try {
-    carry += decoder.decode();
+    carry += decoder?.decode() ?? "";
   } catch {
-    yield [await locateUtf8Fault(path)];
+    yield [await locateDecodeFault(path, decoder!.encoding, goodBytes)];
     return;
   }
   const items: CsvItem[] = [];
@@ -67,40 +91,50 @@ export async function* readCsvRecords(path: string): AsyncGenerator<CsvItem[]> {
   if (items.length > 0) yield items;
 }
 
-async function locateUtf8Fault(path: string): Promise<CsvItem> {
-  const fault = await findUtf8Fault(path);
-  return fault
-    ? { kind: "problem", line: fault.line, column: fault.column, message: describeUtf8Fault(fault) }
-    : { kind: "problem", line: 1, message: "is not UTF-8 (expected UTF-8 text)" };
-}
-
 /** Turns physical lines into records: direct splits, or quoted records via csv-parse. */
 class RecordSplitter {
   /** The number of the next line to be pushed. */
   nextLine = 1;
   /** Set after a problem that makes the rest of the file unreadable. */
   stopped = false;
-  private readonly quoted = new QuotedRecordReader();
-  private pending: { line: number; text: string; quotes: number } | undefined;
+  encoding = DEFAULT_CSV_DIALECT.encoding;
+  private delimiter: CsvDelimiter | undefined;
+  private skip: number;
+  private quoted: QuotedRecordReader | undefined;
+  private pending: { line: number; text: string } | undefined;
+
+  constructor(private readonly dialect: CsvDialect) {
+    this.skip = dialect.skipLines;
+    if (dialect.delimiter !== "auto") this.delimiter = dialect.delimiter;
+  }
 
   pushLine(raw: string, out: CsvItem[]): void {
     const line = this.nextLine++;
     if (this.stopped) return;
+    if (this.skip > 0) {
+      this.skip--;
+      return;
+    }
     if (this.pending) {
       this.continuePending(raw, out);
       return;
     }
+    if (this.quoted === undefined) {
+      if (isBlank(raw)) return; // blank lines before the header
+      this.start(raw, out);
+    }
+    const delimiter = this.delimiter!;
     if (raw.indexOf('"') === -1) {
       const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-      if (!isBlank(text)) out.push({ kind: "record", line, cells: text.split(",") });
+      if (!isBlank(text)) out.push({ kind: "record", line, cells: text.split(delimiter) });
       return;
     }
-    this.pending = { line, text: raw, quotes: countQuotes(raw) };
-    if (this.pending.quotes % 2 === 0) {
+    this.pending = { line, text: raw };
+    if (!isInsideQuotes(raw, delimiter, false)) {
       this.finishPending(out);
       return;
     }
-    const broken = this.quoted.probeOpen(raw);
+    const broken = this.quoted!.probeOpen(raw);
     if (broken && !broken.ok) {
       out.push({ kind: "problem", line, message: broken.message });
       this.pending = undefined;
@@ -119,12 +153,19 @@ class RecordSplitter {
     this.pending = undefined;
   }
 
+  /** At the header: settles the delimiter and announces the dialect. */
+  private start(header: string, out: CsvItem[]): void {
+    const sniffed = sniffDelimiter(header);
+    this.delimiter ??= sniffed;
+    this.quoted = new QuotedRecordReader(this.delimiter);
+    out.push({ kind: "dialect", delimiter: this.delimiter, encoding: this.encoding, sniffed });
+  }
+
   private continuePending(raw: string, out: CsvItem[]): void {
     const pending = this.pending!;
     // Line breaks inside a quoted cell are kept as written (LF, or CRLF via the kept \r).
     pending.text += "\n" + raw;
-    pending.quotes += countQuotes(raw);
-    if (pending.quotes % 2 === 0) {
+    if (!isInsideQuotes(raw, this.delimiter!, true)) {
       this.finishPending(out);
     } else if (pending.text.length > MAX_RECORD_CHARS) {
       out.push({
@@ -140,7 +181,7 @@ class RecordSplitter {
   private finishPending(out: CsvItem[]): void {
     const { line, text } = this.pending!;
     this.pending = undefined;
-    const result = this.quoted.read(text.endsWith("\r") ? text.slice(0, -1) : text);
+    const result = this.quoted!.read(text.endsWith("\r") ? text.slice(0, -1) : text);
     out.push(
       result.ok
         ? { kind: "record", line, cells: result.cells }
@@ -149,10 +190,62 @@ class RecordSplitter {
   }
 }
 
-function countQuotes(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) n++;
-  return n;
+/**
+ * Whether a line ends inside a quoted cell. A quote opens a quoted cell only as the cell's
+ * first character; elsewhere (`12" pipe`) it is text, as Excel, Python's csv and pandas read
+ * it. Inside a quoted cell, `""` is a quote and a lone `"` closes the cell.
+ */
+export function isInsideQuotes(text: string, delimiter: string, open: boolean): boolean {
+  let inside = open;
+  let cellStart = !open;
+  const d = delimiter.charCodeAt(0);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inside) {
+      if (c !== 34) continue;
+      if (text.charCodeAt(i + 1) === 34) i++;
+      else inside = false;
+    } else if (c === d) {
+      cellStart = true;
+      continue;
+    } else if (c === 34 && cellStart) {
+      inside = true;
+    }
+    cellStart = false;
+  }
+  return inside;
+}
+
+/**
+ * The delimiter a header line uses: the candidate seen most often outside quoted cells
+ * (ties go to the earlier of `,` `;` tab `|`); a one-column header is `,`-separated.
+ */
+export function sniffDelimiter(header: string): CsvDelimiter {
+  const counts = countDelimiters(header);
+  let best: CsvDelimiter = ",";
+  let bestCount = 0;
+  for (const delimiter of CSV_DELIMITERS) {
+    const n = counts.get(delimiter) ?? 0;
+    if (n > bestCount) {
+      best = delimiter;
+      bestCount = n;
+    }
+  }
+  return best;
+}
+
+function countDelimiters(line: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  let inside = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === '"')
+      inside = !inside; // `""` toggles twice: fine for counting
+    else if (!inside && (CSV_DELIMITERS as readonly string[]).includes(c)) {
+      counts.set(c, (counts.get(c) ?? 0) + 1);
+    }
+  }
+  return counts;
 }
 
 /** Whether a line holds only whitespace, without trimming the usual line that does not. */

@@ -26,7 +26,7 @@ export type RowResult =
  * Cells are trimmed; a blank cell leaves its field out (not managed). This runs once per
  * row of files with a million rows, so it is plain loops, no schema library.
  */
-export function readCsvRow(cells: string[], columns: Column[], source: Source): RowResult {
+export function readCsvRow(cells: readonly string[], columns: Column[], source: Source): RowResult {
   const spec: RunSpec = new CsvRunSpec(source);
   let problems: FieldProblem[] | undefined; // most rows have none: allocate on the first
   let blank = true;

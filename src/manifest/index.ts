@@ -5,8 +5,19 @@
  * `readRunSpecs`, streams the specs. Both stream: memory grows with the number of distinct
  * clientKeys, not with the size of the files.
  */
+export {
+  CSV_DELIMITERS,
+  type CsvDelimiter,
+  type CsvDialect,
+  type CsvDialectInput,
+  type CsvDialectResult,
+  DEFAULT_CSV_DIALECT,
+  readCsvDialect,
+} from "./csv-dialect.js";
+export { type CsvHeader, CsvRecord, type CsvTableItem, readCsvTable } from "./csv-table.js";
 export { expandPaths } from "./expand-paths.js";
 export { MAX_KEPT_PROBLEMS } from "./problem-list.js";
+export type { ReadOptions } from "./read-manifest.js";
 export { readRunSpecs } from "./read-run-specs.js";
 export { renderCsv, renderYaml } from "./render.js";
 export type { MetadataSpec, MetadataType, RunSpec, Source, SpecField } from "./spec.js";

@@ -1,6 +1,6 @@
 import { ClientKeyRegistry } from "./client-keys.js";
 import type { ManifestItem } from "./manifest-item.js";
-import { readManifest } from "./read-manifest.js";
+import { type ReadOptions, readManifest } from "./read-manifest.js";
 
 /**
  * Every item of every file, in order, with duplicate clientKeys across all of them turned
@@ -10,10 +10,11 @@ import { readManifest } from "./read-manifest.js";
 export async function* readAllItems(
   files: string[],
   cwd: string,
+  options: ReadOptions = {},
 ): AsyncGenerator<{ file: string; items: ManifestItem[] }> {
   const keys = new ClientKeyRegistry();
   for (const file of files) {
-    for await (const items of readManifest(file, cwd)) {
+    for await (const items of readManifest(file, cwd, options)) {
       for (let i = 0; i < items.length; i++) {
         const item = items[i]!;
         if (item.kind === "run") {

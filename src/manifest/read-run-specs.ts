@@ -1,6 +1,7 @@
 import { ManifestError } from "../core/errors.js";
 import { type ExpandOptions, expandPaths } from "./expand-paths.js";
 import { readAllItems } from "./read-items.js";
+import type { ReadOptions } from "./read-manifest.js";
 import type { RunSpec } from "./spec.js";
 
 /**
@@ -12,11 +13,11 @@ import type { RunSpec } from "./spec.js";
  */
 export async function* readRunSpecs(
   paths: string[],
-  options: ExpandOptions = {},
+  options: ExpandOptions & ReadOptions = {},
 ): AsyncGenerator<RunSpec> {
   const cwd = options.cwd ?? process.cwd();
   const files = await expandPaths(paths, { cwd, exclude: options.exclude });
-  for await (const { items } of readAllItems(files, cwd)) {
+  for await (const { items } of readAllItems(files, cwd, options)) {
     for (const item of items) {
       if (item.kind === "run") yield item.spec;
       else if (item.kind === "problem") throw new ManifestError([item.problem]);

@@ -2,6 +2,7 @@ import type { Problem } from "../core/errors.js";
 import { type ExpandOptions, expandPaths } from "./expand-paths.js";
 import { ProblemList } from "./problem-list.js";
 import { readAllItems } from "./read-items.js";
+import type { ReadOptions } from "./read-manifest.js";
 import type { RunSpec } from "./spec.js";
 
 export interface ValidationResult {
@@ -28,17 +29,18 @@ export interface ValidationResult {
  */
 export async function validateManifests(
   paths: string[],
-  options: ExpandOptions & {
-    /** Called with each valid run, in order: lets a caller collect what it needs in this pass. */
-    onRun?: (spec: RunSpec) => void;
-  } = {},
+  options: ExpandOptions &
+    ReadOptions & {
+      /** Called with each valid run, in order: lets a caller collect what it needs in this pass. */
+      onRun?: (spec: RunSpec) => void;
+    } = {},
 ): Promise<ValidationResult> {
   const cwd = options.cwd ?? process.cwd();
   const files = await expandPaths(paths, { cwd, exclude: options.exclude });
   const problems = new ProblemList();
   const runsPerFile = files.map(() => 0);
   let runs = 0;
-  for await (const { file, items } of readAllItems(files, cwd)) {
+  for await (const { file, items } of readAllItems(files, cwd, options)) {
     const fileIndex = files.indexOf(file);
     for (const item of items) {
       if (item.kind === "problem") {

@@ -1,5 +1,6 @@
 import { ManifestError, type Problem } from "../core/errors.js";
 import { readRunSpecs, validateManifests } from "../manifest/index.js";
+import type { CsvDialect } from "../manifest/csv-dialect.js";
 import type { RunSpec } from "../manifest/spec.js";
 import { checkSpec } from "./diff.js";
 import {
@@ -21,6 +22,8 @@ export interface ManifestInput {
   shard?: Shard;
   /** Files a directory never yields: this run's own outputs (`--results`, `--out`). */
   exclude?: readonly string[];
+  /** How CSV files are written (`--delimiter`, `--encoding`); default: sniffed, UTF-8. */
+  csv?: CsvDialect;
 }
 
 export interface Prepared {
@@ -56,13 +59,17 @@ export async function prepare(
   const validation = await validateManifests(input.paths, {
     cwd: input.cwd,
     exclude: input.exclude,
+    csv: input.csv,
     onRun,
   });
   if (validation.problems.length > 0) {
     throw new ManifestError(validation.problems, validation.totalProblems);
   }
   const specs = () =>
-    filterShard(readRunSpecs(input.paths, { cwd: input.cwd, exclude: input.exclude }), input.shard);
+    filterShard(
+      readRunSpecs(input.paths, { cwd: input.cwd, exclude: input.exclude, csv: input.csv }),
+      input.shard,
+    );
   const [assetIds, keyTypes] = await Promise.all([
     resolveAssetNames(client, names.assets),
     fetchKeyTypes(client, names.metadataKeys),

@@ -118,15 +118,9 @@ const CASES: [paths: string | string[], problems: string[]][] = [
     ],
   ],
   [
-    "quote-in-unquoted-cell.csv",
-    [
-      'quote-in-unquoted-cell.csv:2 a quote inside an unquoted cell (expected the whole cell in quotes and inner quotes doubled, e.g. "a ""quoted"" word")',
-    ],
-  ],
-  [
     "text-after-closing-quote.csv",
     [
-      "text-after-closing-quote.csv:2 a closing quote is followed by more text (expected a comma or the end of the line after a closing quote)",
+      "text-after-closing-quote.csv:2 a closing quote is followed by more text (expected a delimiter or the end of the line after a closing quote)",
     ],
   ],
   [
@@ -324,10 +318,6 @@ const CASES: [paths: string | string[], problems: string[]][] = [
   [
     "client-key-too-long.csv",
     ["client-key-too-long.csv:2 clientKey: is 513 characters long (expected at most 512)"],
-  ],
-  [
-    "tab-separated.csv",
-    ['tab-separated.csv:1 header: unknown column "clientKey\\tname" (did you mean "clientKey"?)'],
   ],
   [
     "metadata-empty-key.csv",

@@ -1,6 +1,11 @@
 import type { Command } from "commander";
 import type { CommandContext } from "../main.js";
-import { addCommonOptions, addConnectionOptions, addSyncOptions } from "../options.js";
+import {
+  addCommonOptions,
+  addConnectionOptions,
+  addCsvOptions,
+  addSyncOptions,
+} from "../options.js";
 import { addPlanOptions, type PlanFlags } from "./plan.js";
 
 export interface ApplyFlags extends PlanFlags {
@@ -23,7 +28,7 @@ export function registerApply(program: Command, ctx: CommandContext): void {
     .option("--plan <file>", "apply exactly this saved plan (from `plan --out`)")
     .option("--results <file>", "write one line per run: .csv or .jsonl")
     .option("--fail-fast", "stop at the first failed run; the rest are reported as skipped");
-  addCommonOptions(addSyncOptions(addConnectionOptions(addPlanOptions(cmd))));
+  addCommonOptions(addCsvOptions(addSyncOptions(addConnectionOptions(addPlanOptions(cmd)))));
   cmd.action(async (paths: string[], flags: ApplyFlags) => {
     const { runApply } = await import("./run-apply.js");
     ctx.setExitCode(await runApply(paths, flags, ctx.io));

@@ -1,10 +1,16 @@
 import { type Command, Option } from "commander";
 import type { Shard } from "../../plan/shard.js";
 import type { CommandContext } from "../main.js";
-import { addCommonOptions, addConnectionOptions, addSyncOptions } from "../options.js";
+import {
+  addCommonOptions,
+  addConnectionOptions,
+  addCsvOptions,
+  addSyncOptions,
+  type CsvFlags,
+} from "../options.js";
 import type { SessionFlags } from "../session.js";
 
-export interface PlanFlags extends SessionFlags {
+export interface PlanFlags extends SessionFlags, CsvFlags {
   out?: string;
   format: "table" | "markdown" | "json";
   detailedExitcode?: boolean;
@@ -33,7 +39,7 @@ export function registerPlan(program: Command, ctx: CommandContext): void {
       "--detailed-exitcode",
       "exit 0 when there are no changes, 2 when there are, 1 on error",
     );
-  addCommonOptions(addSyncOptions(addConnectionOptions(addPlanOptions(cmd))));
+  addCommonOptions(addCsvOptions(addSyncOptions(addConnectionOptions(addPlanOptions(cmd)))));
   cmd.action(async (paths: string[], flags: PlanFlags) => {
     // Loaded on use: `--help` and the other commands need none of the pipeline.
     const { runPlan } = await import("./run-plan.js");

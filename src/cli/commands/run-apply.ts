@@ -9,6 +9,7 @@ import {
 } from "../../report/apply-summary.js";
 import { createResultsWriter, resultsFormatOf } from "../../report/results-file.js";
 import type { CliIo } from "../io.js";
+import { csvDialectOf } from "../options.js";
 import { openSession } from "../session.js";
 import type { ApplyFlags } from "./apply.js";
 import { outputFiles, runPlan } from "./run-plan.js";
@@ -79,6 +80,7 @@ export async function runApply(paths: string[], flags: ApplyFlags, io: CliIo): P
             cwd: io.cwd,
             exclude: outputFiles(flags),
             shard: flags.shard,
+            csv: csvDialectOf(flags),
             metadata: flags.metadata,
             ignore,
           });

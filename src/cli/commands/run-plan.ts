@@ -6,6 +6,7 @@ import { combineReports, type PlanReport } from "../../report/plan-report.js";
 import { hasChanges } from "../../report/summary.js";
 import { createTableReport } from "../../report/table-report.js";
 import type { CliIo } from "../io.js";
+import { csvDialectOf } from "../options.js";
 import { openSession } from "../session.js";
 import type { PlanFlags } from "./plan.js";
 import { parseIgnore, progressCallback, startProgress } from "./shared.js";
@@ -38,6 +39,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
         cwd: io.cwd,
         exclude: outputFiles(flags),
         shard: flags.shard,
+        csv: csvDialectOf(flags),
         client: session.client,
         metadata: flags.metadata,
         ignore,

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { ManifestError } from "../../core/errors.js";
 import type { ValidationResult } from "../../manifest/index.js";
 import type { CommandContext } from "../main.js";
-import { addCommonOptions } from "../options.js";
+import { addCommonOptions, addCsvOptions, type CsvFlags, csvDialectOf } from "../options.js";
 
 /**
  * `validate <paths...>`: offline; parses and checks manifests. Prints a summary on stdout;
@@ -11,13 +11,15 @@ import { addCommonOptions } from "../options.js";
  */
 export function registerValidate(program: Command, ctx: CommandContext): void {
   addCommonOptions(
-    program
-      .command("validate")
-      .description("parse and check manifests offline, reporting every problem")
-      .argument("<paths...>", "manifest files, or directories of *.csv, *.yaml, *.yml, *.json"),
-  ).action(async (paths: string[]) => {
+    addCsvOptions(
+      program
+        .command("validate")
+        .description("parse and check manifests offline, reporting every problem")
+        .argument("<paths...>", "manifest files, or directories of *.csv, *.yaml, *.yml, *.json"),
+    ),
+  ).action(async (paths: string[], flags: CsvFlags) => {
     const { validateManifests } = await import("../../manifest/index.js");
-    const result = await validateManifests(paths, { cwd: ctx.io.cwd });
+    const result = await validateManifests(paths, { cwd: ctx.io.cwd, csv: csvDialectOf(flags) });
     ctx.io.stdout.write(renderSummary(result));
     if (result.totalProblems > 0) throw new ManifestError(result.problems, result.totalProblems);
   });
