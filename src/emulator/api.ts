@@ -1,4 +1,4 @@
-import { notFound } from "./api-error.js";
+import { ApiFailure, notFound } from "./api-error.js";
 import { FilterCompiler } from "./cel-filter.js";
 import { assetFilterSchema, metadataKeyFilterSchema, runFilterSchema } from "./filter-fields.js";
 import { ListSource } from "./list-page.js";
@@ -8,14 +8,16 @@ import {
   createRunRequest,
   readBody,
   updateRunRequest,
+  validateFilterRequest,
 } from "./request-bodies.js";
+import { RUN_FILTER_FIELDS } from "./run-filter-catalog.js";
 import { createAdhocRun, createRun, updateRun } from "./run-writes.js";
 import type { Store } from "./store.js";
 import { sortableTime } from "./time-text.js";
 import type { StoredAsset, StoredMetadataKey, StoredRun } from "./types.js";
 import { toWireAsset, toWireMetadataKey, toWireRun } from "./wire.js";
 
-/** The seven operations over one store: request in (query or parsed JSON body), JSON out. */
+/** The operations over one store: request in (query or parsed JSON body), JSON out. */
 export class Api {
   private readonly runList: ListSource<StoredRun>;
   private readonly assetList: ListSource<StoredAsset>;
@@ -76,6 +78,26 @@ export class Api {
   updateRun(body: unknown): object {
     const input = readBody(updateRunRequest, body, "UpdateRunRequest");
     return { run: toWireRun(updateRun(this.store, input)) };
+  }
+
+  /** GetRunFilterFields: the fields a ListRuns filter may use, with their types. */
+  runFilterFields(): object {
+    return { filterFields: RUN_FILTER_FIELDS };
+  }
+
+  /**
+   * ValidateRunFilter. NOTE: HTTP 200 either way; a problem is the answer's `errorMessage`.
+   * An empty filter is valid, as ListRuns reads it (no filter).
+   */
+  validateRunFilter(body: unknown): object {
+    const { filter } = readBody(validateFilterRequest, body, "ValidateRunFilterRequest");
+    try {
+      this.runList.filters.compile(filter ?? "");
+      return { errorMessage: "" };
+    } catch (error) {
+      if (error instanceof ApiFailure) return { errorMessage: error.message };
+      throw error;
+    }
   }
 
   listAssets(params: URLSearchParams): object {

@@ -1,5 +1,8 @@
 import { type ASTNode, Environment, type ParseResult } from "@marcbachmann/cel-js";
 import { invalidArgument } from "./api-error.js";
+import { rewriteFilter, TIME_COMPARE, UNSET } from "./cel-rewrite.js";
+import type { Timestamp } from "../core/timestamp.js";
+import { sortableTime } from "./time-text.js";
 
 /**
  * `filter` parameters, evaluated by a real CEL library. A resource declares its filterable
@@ -13,8 +16,9 @@ export interface FilterField<T> {
   /** CEL type: `string`, `bool`, `google.protobuf.Timestamp`, `map<string, dyn>`... */
   celType: string;
   /**
-   * The value for one item; `null` when unset (then any comparison with it does not match,
-   * like SQL's NULL). With `many`, a list: the filter matches if it holds for any element.
+   * The value for one item; `null` when unset: `field == null` matches it, any other
+   * comparison with it does not (like SQL's NULL). A timestamp is a `TimeValue`. With
+   * `many`, a list: the filter matches if it holds for any element.
    */
   read(item: T): unknown;
   many?: boolean;
@@ -40,15 +44,48 @@ const CACHE_SIZE = 256;
 /** CEL limits a list literal to 1000 elements by default; URLs bound a filter anyway. */
 const MAX_LIST_ELEMENTS = 10_000;
 
+/**
+ * A timestamp field's value: a Date (ms, for cel-js, which refuses Date subclasses) that
+ * keeps its exact canonical text in a property.
+ */
+export type TimeValue = Date & { exactText: Timestamp };
+export function toTimeValue(ts: Timestamp): TimeValue {
+  return Object.assign(new Date(Date.parse(ts)), { exactText: ts });
+}
+
+const TIMESTAMP = "google.protobuf.Timestamp";
+/** Types whose fields may be unset: `field == null` must type-check for them. */
+const NULLABLE_TYPES = ["string", "bool", "int", "double", TIMESTAMP, "google.protobuf.Duration"];
+
+/**
+ * Two environments with the fields' types: `checkEnv` also allows `field == null` (so it
+ * type-checks the filter as written); `evalEnv` runs the rewritten filter, where
+ * `field == null` reads `UNSET` (the unset fields among those used). An unset field is
+ * left out of the context, so any other use of it fails and the item does not match.
+ */
 export class FilterCompiler<T> {
-  private readonly env: Environment;
+  private readonly checkEnv: Environment;
+  private readonly evalEnv: Environment;
+  private readonly timeFields: Set<string>;
   private readonly cache = new Map<string, CompiledFilter<T>>();
 
   constructor(private readonly schema: FilterSchema<T>) {
-    this.env = new Environment({ limits: { maxListElements: MAX_LIST_ELEMENTS } });
+    const limits = { maxListElements: MAX_LIST_ELEMENTS };
+    this.checkEnv = new Environment({ limits });
+    this.evalEnv = new Environment({ limits });
+    for (const type of NULLABLE_TYPES) this.checkEnv.registerOperator(`${type} == null`, isNull);
+    this.evalEnv.registerFunction(
+      `${TIME_COMPARE}(${TIMESTAMP}, string, string): bool`,
+      compareTime,
+    );
+    this.evalEnv.registerVariable(UNSET, "list<string>");
     for (const [name, field] of Object.entries(schema.fields)) {
-      this.env.registerVariable(name, field.celType);
+      this.checkEnv.registerVariable(name, field.celType);
+      this.evalEnv.registerVariable(name, field.celType);
     }
+    this.timeFields = new Set(
+      Object.keys(schema.fields).filter((name) => schema.fields[name]!.celType === TIMESTAMP),
+    );
   }
 
   compile(text: string): CompiledFilter<T> {
@@ -61,18 +98,19 @@ export class FilterCompiler<T> {
   }
 
   private build(text: string): CompiledFilter<T> {
-    const parsed = this.parse(text);
-    const used = collectIdentifiers(parsed.ast).filter((id) => id in this.schema.fields);
+    const { checked, run: parsed } = this.parse(text);
+    const used = collectIdentifiers(checked.ast).filter((id) => id in this.schema.fields);
     const single = used.filter((id) => !this.schema.fields[id]!.many);
     const many = used.filter((id) => this.schema.fields[id]!.many);
     const fields = this.schema.fields;
     const matches = (item: T): boolean => {
       const context: Record<string, unknown> = {};
-      for (const id of single) context[id] = fields[id]!.read(item);
-      if (many.length === 0) return evaluate(parsed, context);
-      return anyCombination(many, (id) => fields[id]!.read(item) as unknown[], context, parsed);
+      for (const id of single) bind(context, id, fields[id]!.read(item));
+      if (many.length === 0) return evaluate(parsed, context, used);
+      const valuesOf = (id: string) => fields[id]!.read(item) as unknown[];
+      return anyCombination(many, valuesOf, context, (c) => evaluate(parsed, c, used));
     };
-    const pinned = findPinnedIndex(parsed.ast, Object.keys(this.schema.indexes));
+    const pinned = findPinnedIndex(checked.ast, Object.keys(this.schema.indexes));
     if (pinned === undefined) return { matches, narrow: () => undefined };
     const find = this.schema.indexes[pinned.field]!;
     // The other conjuncts, as CEL text cut from the source (each node knows its range).
@@ -88,10 +126,11 @@ export class FilterCompiler<T> {
     return { matches, narrow };
   }
 
-  private parse(text: string): ParseResult {
+  /** Type-checks `text`, then compiles its rewritten form (cel-rewrite.ts) for evaluation. */
+  private parse(text: string): { checked: ParseResult; run: ParseResult } {
     let parsed: ParseResult;
     try {
-      parsed = this.env.parse(text);
+      parsed = this.checkEnv.parse(text);
     } catch (error) {
       throw invalidArgument(`invalid filter: ${describe(error)}`);
     }
@@ -103,7 +142,40 @@ export class FilterCompiler<T> {
     if (check.type !== "bool" && check.type !== "dyn") {
       throw invalidArgument(`invalid filter: must be a boolean expression, not ${check.type}`);
     }
-    return parsed;
+    const rewritten = rewriteFilter(parsed.ast, text, {
+      fields: new Set(Object.keys(this.schema.fields)),
+      timeFields: this.timeFields,
+    });
+    try {
+      return { checked: parsed, run: this.evalEnv.parse(rewritten) };
+    } catch (error) {
+      throw invalidArgument(`invalid filter: ${describe(error)}`);
+    }
+  }
+}
+
+function isNull(a: unknown, b: unknown): boolean {
+  return a === null || b === null;
+}
+
+/** `field OP literal` at the nanosecond: both sides as fixed-width sortable text. */
+function compareTime(value: unknown, op: string, literalKey: string): boolean {
+  const exact = (value as Partial<TimeValue>).exactText;
+  if (exact === undefined) return false;
+  const key = sortableTime(exact);
+  switch (op) {
+    case "<":
+      return key < literalKey;
+    case "<=":
+      return key <= literalKey;
+    case ">":
+      return key > literalKey;
+    case ">=":
+      return key >= literalKey;
+    case "==":
+      return key === literalKey;
+    default:
+      return key !== literalKey;
   }
 }
 
@@ -115,8 +187,15 @@ function describe(error: unknown): string {
   return message.split("\n")[0]!.trim();
 }
 
+/** A null value is left out of the context: only `field == null` (via UNSET) sees it. */
+function bind(context: Record<string, unknown>, id: string, value: unknown): void {
+  if (value === null) delete context[id];
+  else context[id] = value;
+}
+
 /** An item whose value makes the expression fail (a null field, a missing map key) does not match. */
-function evaluate(parsed: ParseResult, context: Record<string, unknown>): boolean {
+function evaluate(parsed: ParseResult, context: Record<string, unknown>, used: string[]): boolean {
+  context[UNSET] = used.filter((id) => !(id in context));
   try {
     return parsed(context) === true;
   } catch {
@@ -129,14 +208,14 @@ function anyCombination(
   ids: string[],
   valuesOf: (id: string) => unknown[],
   context: Record<string, unknown>,
-  parsed: ParseResult,
+  evaluateWith: (context: Record<string, unknown>) => boolean,
 ): boolean {
   const [id, ...rest] = ids;
-  if (id === undefined) return evaluate(parsed, context);
+  if (id === undefined) return evaluateWith(context);
   const values = valuesOf(id);
   for (const value of values.length === 0 ? [null] : values) {
-    context[id] = value;
-    if (anyCombination(rest, valuesOf, context, parsed)) return true;
+    bind(context, id, value);
+    if (anyCombination(rest, valuesOf, context, evaluateWith)) return true;
   }
   return false;
 }

@@ -1,15 +1,15 @@
 import { Environment } from "@marcbachmann/cel-js";
 import type { Timestamp } from "../core/timestamp.js";
-import type { FilterField, FilterSchema } from "./cel-filter.js";
+import { type FilterField, type FilterSchema, toTimeValue } from "./cel-filter.js";
 import { ORGANIZATION_ID, type Store, USER_ID } from "./store.js";
-import { durationText } from "./time-text.js";
+import { runDuration } from "./time-text.js";
 import type { StoredAsset, StoredMetadata, StoredMetadataKey, StoredRun } from "./types.js";
 
 /**
  * The filterable fields of each resource, as documented (snake_case), and how to read them
  * from a stored record.
- * NOTE: CEL timestamps are JavaScript Dates here, so a filter compares times to the
- * millisecond; stored and emitted times keep their nanoseconds.
+ * NOTE: `field OP timestamp('…')` compares at the nanosecond (cel-rewrite.ts); other
+ * arithmetic on times works to the millisecond.
  */
 
 const TIMESTAMP = "google.protobuf.Timestamp";
@@ -28,7 +28,7 @@ const time = <T>(read: (item: T) => Timestamp | undefined): FilterField<T> => ({
   celType: TIMESTAMP,
   read: (item) => {
     const ts = read(item);
-    return ts === undefined ? null : new Date(Date.parse(ts));
+    return ts === undefined ? null : toTimeValue(ts);
   },
 });
 const bool = <T>(read: (item: T) => boolean): FilterField<T> => ({ celType: "bool", read });
@@ -55,9 +55,14 @@ export function runFilterSchema(store: Store): FilterSchema<StoredRun> {
       stop_time: time((r) => r.stopTime),
       // NOTE: the emulator's tag ids are the tag names.
       tag_id: strings((r) => r.tags),
+      asset_tag_id: strings((r) => r.assetIds.flatMap((id) => store.findAsset(id)?.tags ?? [])),
       archived_date: time((r) => r.archivedDate),
       is_archived: bool((r) => r.archivedDate !== undefined),
-      duration: { celType: DURATION, read: readDuration },
+      duration: { celType: "double", read: durationSeconds },
+      duration_string: { celType: DURATION, read: readDuration },
+      // NOTE: the emulator keeps no annotations: no comments, no state.
+      annotation_comments_count: { celType: "int", read: () => 0n },
+      annotation_state: string(() => null),
       metadata: metadataMap((r) => r.metadata),
     },
     indexes: {
@@ -100,7 +105,13 @@ export function metadataKeyFilterSchema(store: Store): FilterSchema<StoredMetada
 /** cel-js does not export its Duration type; its own `duration()` builds one. */
 const toCelDuration = new Environment().registerVariable("text", "string").parse("duration(text)");
 
+/** NOTE: an ongoing run (no stop time) lasts until now; a run without start has no duration. */
 function readDuration(run: StoredRun): unknown {
-  if (run.startTime === undefined || run.stopTime === undefined) return null;
-  return toCelDuration({ text: durationText(run.startTime, run.stopTime) });
+  const text = runDuration(run);
+  return text === undefined ? null : toCelDuration({ text });
+}
+
+function durationSeconds(run: StoredRun): number | null {
+  const text = runDuration(run);
+  return text === undefined ? null : Number(text.slice(0, -1));
 }

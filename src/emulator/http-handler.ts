@@ -72,7 +72,7 @@ async function serve(config: HandlerConfig, req: IncomingMessage, res: ServerRes
     if (route.write && access === "read") {
       throw new ApiFailure("PERMISSION_DENIED", "this API key may read runs but not write them");
     }
-    const body = route.write ? await readJsonBody(req) : undefined;
+    const body = route.body ? await readJsonBody(req) : undefined;
     const answer = route.call(config.api, {
       params: url.searchParams,
       body,

@@ -101,6 +101,8 @@ export const updateRunRequest = z.strictObject({
 });
 export type UpdateRunInput = z.infer<typeof updateRunRequest>;
 
+export const validateFilterRequest = z.strictObject({ filter: z.string().optional() });
+
 /** Reads `body` (parsed JSON) as the request `what`, or throws a 400 naming the first problem. */
 export function readBody<T>(schema: ZodType<T>, body: unknown, what: string): T {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {

@@ -14,11 +14,13 @@ export interface Route {
   operation: Operation;
   /** Writes read a JSON body and are persisted before they are answered. */
   write: boolean;
+  /** Reads a JSON body (every write does; ValidateRunFilter too). */
+  body: boolean;
   pathArg: string;
   call(api: Api, request: RouteRequest): object;
 }
 
-type Handler = Omit<Route, "pathArg">;
+type Handler = Omit<Route, "pathArg" | "body"> & { body?: boolean };
 
 const RUN_PATH = `${API_PATHS.runs}/`;
 
@@ -27,6 +29,21 @@ const TABLE: Record<string, Record<string, Handler>> = {
     GET: { operation: "ListRuns", write: false, call: (api, r) => api.listRuns(r.params) },
     POST: { operation: "CreateRun", write: true, call: (api, r) => api.createRun(r.body) },
     PATCH: { operation: "UpdateRun", write: true, call: (api, r) => api.updateRun(r.body) },
+  },
+  [API_PATHS.runFilterFields]: {
+    GET: {
+      operation: "GetRunFilterFields",
+      write: false,
+      call: (api) => api.runFilterFields(),
+    },
+  },
+  [API_PATHS.validateRunFilter]: {
+    POST: {
+      operation: "ValidateRunFilter",
+      write: false,
+      body: true,
+      call: (api, r) => api.validateRunFilter(r.body),
+    },
   },
   [API_PATHS.adhocRuns]: {
     POST: {
@@ -69,7 +86,7 @@ export function matchRoute(method: string, pathname: string): Route {
   }
   const handler = methods[method];
   if (handler === undefined) throw new ApiFailure("UNIMPLEMENTED", "Method Not Allowed");
-  return { ...handler, pathArg };
+  return { ...handler, body: handler.body ?? handler.write, pathArg };
 }
 
 function decodePathSegment(segment: string): string {

@@ -79,6 +79,19 @@ export function durationText(start: Timestamp, stop: Timestamp): string {
   return `${sec}${fractionText(nanos)}s`;
 }
 
+/**
+ * A run's `duration`: stop − start, or start → now for an ongoing run (never negative);
+ * none without a start time.
+ */
+export function runDuration(run: {
+  startTime?: Timestamp;
+  stopTime?: Timestamp;
+}): string | undefined {
+  if (run.startTime === undefined) return undefined;
+  const stop = run.stopTime ?? (new Date().toISOString() as Timestamp);
+  return isBefore(run.startTime, stop) ? durationText(run.startTime, stop) : "0s";
+}
+
 function splitTime(ts: Timestamp): [seconds: number, nanos: number] {
   const dot = ts.indexOf(".");
   const whole = dot === -1 ? ts.slice(0, -1) : ts.slice(0, dot);

@@ -61,7 +61,9 @@ export type Operation =
   | "CreateAdhocRun"
   | "UpdateRun"
   | "ListAssets"
-  | "ListMetadataKeys";
+  | "ListMetadataKeys"
+  | "GetRunFilterFields"
+  | "ValidateRunFilter";
 export const OPERATIONS: readonly Operation[] = [
   "ListRuns",
   "GetRun",
@@ -70,6 +72,8 @@ export const OPERATIONS: readonly Operation[] = [
   "UpdateRun",
   "ListAssets",
   "ListMetadataKeys",
+  "GetRunFilterFields",
+  "ValidateRunFilter",
 ];
 
 export interface EmulatorStats {

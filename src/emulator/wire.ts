@@ -1,6 +1,6 @@
 import { METADATA_KEY_TYPES } from "../sift/schemas.js";
 import { ORGANIZATION_ID, USER_ID } from "./store.js";
-import { durationText } from "./time-text.js";
+import { runDuration } from "./time-text.js";
 import type {
   StoredAsset,
   StoredMetadata,
@@ -40,9 +40,8 @@ export function toWireRun(run: StoredRun): WireRun {
     wire.isArchived = true;
   }
   if (run.isAdhoc) wire.isAdhoc = true;
-  if (run.startTime !== undefined && run.stopTime !== undefined) {
-    wire.duration = durationText(run.startTime, run.stopTime);
-  }
+  const duration = runDuration(run);
+  if (duration !== undefined) wire.duration = duration;
   return wire;
 }
 

@@ -7,6 +7,8 @@ import {
   type Asset,
   type CreateAdhocRunBody,
   type CreateRunBody,
+  type FilterField,
+  filterFieldsResponseSchema,
   listAssetsResponseSchema,
   listMetadataKeysResponseSchema,
   listRunsResponseSchema,
@@ -65,8 +67,6 @@ export interface SiftClient {
   /** Every run matching `filter`, page after page (pageSize 1000 unless given). */
   listAllRuns(filter?: string, params?: ListAllParams): AsyncGenerator<Run>;
   getRun(runId: string, options?: { signal?: AbortSignal }): Promise<Run>;
-  /** `POST /api/v2/runs:validateFilter`: the problem with a ListRuns filter, "" when valid. */
-  validateRunFilter(filter: string, options?: { signal?: AbortSignal }): Promise<string>;
   /** NOTE: retried like any request: with a clientKey a duplicate is impossible (409 instead). */
   createRun(body: CreateRunBody, options?: { signal?: AbortSignal }): Promise<Run>;
   createAdhocRun(body: CreateAdhocRunBody, options?: { signal?: AbortSignal }): Promise<Run>;
@@ -77,6 +77,16 @@ export interface SiftClient {
     params?: ListParams,
   ): Promise<{ metadataKeys: MetadataKey[]; nextPageToken: string }>;
   listAllMetadataKeys(filter?: string, params?: ListAllParams): AsyncGenerator<MetadataKey>;
+  /** The fields a ListRuns filter may use, with their types (`GET /api/v2/runs:filterFields`). */
+  listRunFilterFields(options?: { signal?: AbortSignal }): Promise<FilterField[]>;
+  /**
+   * Asks the API whether `filter` is a valid ListRuns filter: resolves to `""` when it is,
+   * otherwise to the API's description of the problem (`POST /api/v2/runs:validateFilter`).
+   * @example
+   * const problem = await client.validateRunFilter("name == 'x' &&");
+   * if (problem !== "") throw new Error(`--filter: ${problem}`);
+   */
+  validateRunFilter(filter: string, options?: { signal?: AbortSignal }): Promise<string>;
   /** Bytes of the URL a list request would use: batch filters so it stays ≤ MAX_URL_BYTES. */
   listUrlBytes(path: string, params: Omit<ListParams, "signal">): number;
   stats(): ClientStats;
@@ -211,6 +221,16 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
         const { metadataKeys, nextPageToken } = await client.listMetadataKeys(p);
         return { items: metadataKeys, nextPageToken };
       });
+    },
+    async listRunFilterFields({ signal } = {}) {
+      const { filterFields } = await http.send({
+        operation: "GetRunFilterFields",
+        method: "GET",
+        path: API_PATHS.runFilterFields,
+        schema: filterFieldsResponseSchema,
+        signal,
+      });
+      return filterFields;
     },
     listUrlBytes(path, params) {
       return measureUrlBytes(http.buildUrl(path, listQuery(params)));

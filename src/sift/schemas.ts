@@ -75,7 +75,21 @@ export const listMetadataKeysResponseSchema = z.object({
   nextPageToken: z.string().default(""),
 });
 
-export const validateFilterResponseSchema = z.object({ errorMessage: z.string().default("") });
+/** One field of `runs:filterFields` (`sift.common.v1.FilterField`). */
+export const filterFieldSchema = z.object({
+  fieldName: z.string(),
+  type: z.string().default("FILTER_FIELD_TYPE_UNSPECIFIED"),
+  enumValues: z.array(z.string()).default([]),
+  description: z.string().default(""),
+  displayName: z.string().default(""),
+});
+export type FilterField = z.infer<typeof filterFieldSchema>;
+export const filterFieldsResponseSchema = z.object({
+  filterFields: z.array(filterFieldSchema).default([]),
+});
+export const validateFilterResponseSchema = z.object({
+  errorMessage: z.string().default(""),
+});
 
 /** The API's error body: `{"code": 3, "message": "...", "details": []}`. */
 export const errorBodySchema = z.object({
@@ -163,6 +177,7 @@ export interface UpdateRunBody {
 export const API_PATHS = {
   runs: "/api/v2/runs",
   adhocRuns: "/api/v2/runs:adhoc",
+  runFilterFields: "/api/v2/runs:filterFields",
   validateRunFilter: "/api/v2/runs:validateFilter",
   assets: "/api/v1/assets",
   metadataKeys: "/api/v1/metadata-keys",

@@ -97,7 +97,7 @@ describe("CEL filters over runs", () => {
     expect(await clientKeys("metadata['altitude_m'] > 1000")).toEqual(["k1"]);
     expect(await clientKeys("metadata['passed'] == true")).toEqual(["k1"]);
     expect(await clientKeys("start_time >= timestamp('2024-01-15T00:00:00Z')")).toEqual(["k2"]);
-    expect(await clientKeys("duration > duration('1h')")).toEqual(["k1"]);
+    expect(await clientKeys("duration_string > duration('1h')")).toEqual(["k1"]);
     expect(await clientKeys("archived_date > timestamp('2000-01-01T00:00:00Z')")).toEqual(["k2"]);
     expect(await clientKeys("organization_id == 'org-local' && client_key == 'k1'")).toEqual([
       "k1",

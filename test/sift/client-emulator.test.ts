@@ -56,7 +56,9 @@ describe("client against the emulator", () => {
       description: "",
     });
     expect(created.startTime).toBe("2023-12-31T22:00:00Z");
-    expect(await client.getRun(created.runId)).toEqual(created);
+    // An ongoing run's duration counts to now: equal apart from it.
+    const read = await client.getRun(created.runId);
+    expect({ ...read, duration: "" }).toEqual({ ...created, duration: "" });
 
     const updated = await client.updateRun({
       run: {
