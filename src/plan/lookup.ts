@@ -6,12 +6,21 @@ import { batchInFilters } from "./batch-filter.js";
 /** What the lookups need of the Sift client. */
 export interface LookupClient {
   readonly baseUrl: string;
-  listAllRuns(filter: string, options?: { pageSize?: number }): AsyncIterable<Run>;
+  listAllRuns(filter: string, options?: ListOptions): AsyncIterable<Run>;
   listAllAssets(
     filter: string,
-    options?: { pageSize?: number },
+    options?: ListOptions,
   ): AsyncIterable<{ assetId: string; name: string }>;
-  listAllMetadataKeys(filter?: string): AsyncIterable<{ name: string; type: string }>;
+  listAllMetadataKeys(
+    filter?: string,
+    options?: ListOptions,
+  ): AsyncIterable<{ name: string; type: string }>;
+}
+
+interface ListOptions {
+  pageSize?: number;
+  /** Stops the requests and their retries (a plan stopped by Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 export const LOOKUP_PAGE_SIZE = 1000;

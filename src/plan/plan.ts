@@ -20,6 +20,8 @@ export interface PlanOptions extends SyncOptions {
   onChange?: (change: Change) => void;
   /** After each run is planned. */
   onProgress?: (progress: { done: number; total: number }) => void;
+  /** Stops the plan: its requests (and their retries) end, and `plan` rejects. */
+  signal?: AbortSignal;
 }
 
 export interface PlanResult {
@@ -36,15 +38,18 @@ export interface PlanResult {
  * const { summary } = await plan({ paths: ["runs.csv"], client, onChange: (c) => console.log(c.action, c.spec.clientKey) });
  */
 export async function plan(options: PlanOptions): Promise<PlanResult> {
-  const prepared = await prepare(options, options.client, { checkRows: false });
+  const { signal } = options;
+  const client = withSignal(options.client, signal);
+  const prepared = await prepare(options, client, { checkRows: false });
   const summary = createPlanSummary();
   let done = 0;
   for await (const change of planChanges(
     prepared.specs(),
-    options.client,
+    client,
     prepared.context,
     diffOptions(options),
   )) {
+    signal?.throwIfAborted();
     countChange(summary, change);
     options.onChange?.(change);
     options.onProgress?.({ done: ++done, total: prepared.runs });
@@ -54,4 +59,16 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
 
 export function diffOptions(options: Pick<SyncOptions, "metadata" | "ignore">): DiffOptions {
   return { metadata: options.metadata ?? "merge", ignore: new Set(options.ignore ?? []) };
+}
+
+/** The client with `signal` on every lookup: a stopped plan stops its requests and retries. */
+function withSignal(client: LookupClient, signal: AbortSignal | undefined): LookupClient {
+  if (signal === undefined) return client;
+  return {
+    baseUrl: client.baseUrl,
+    listAllRuns: (filter, options) => client.listAllRuns(filter, { ...options, signal }),
+    listAllAssets: (filter, options) => client.listAllAssets(filter, { ...options, signal }),
+    listAllMetadataKeys: (filter, options) =>
+      client.listAllMetadataKeys(filter, { ...options, signal }),
+  };
 }

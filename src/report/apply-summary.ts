@@ -1,4 +1,5 @@
 import { createPaint } from "./ansi.js";
+import type { Failure } from "./failure.js";
 import type { ResultRow } from "./results-file.js";
 import { escapeControl, showName } from "./safe-text.js";
 
@@ -15,6 +16,8 @@ export interface ApplySummary {
   retries?: number;
   /** Stopped early (Ctrl-C): the counts cover the runs handled before that. */
   interrupted?: boolean;
+  /** Why the apply stopped before the end (the counts cover what was done). */
+  error?: Failure;
 }
 
 /**
@@ -50,6 +53,7 @@ export function formatApplySummaryJson(summary: ApplySummary): string {
     ...(summary.requests !== undefined && { requests: summary.requests }),
     ...(summary.retries !== undefined && { retries: summary.retries }),
     interrupted: summary.interrupted ?? false,
+    ...(summary.error !== undefined && { error: summary.error }),
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Change } from "../plan/change.js";
+import type { Failure } from "./failure.js";
 import { type PlanEntry, toPlanEntry } from "./plan-entry.js";
 import type { PlanReport, TextSink } from "./plan-report.js";
 import type { PlanSummary } from "./summary.js";
@@ -7,14 +8,15 @@ import type { PlanSummary } from "./summary.js";
 export const PLAN_FORMAT_VERSION = 1;
 
 export interface JsonReportMeta {
-  /** The API base URL the plan was made against. */
-  target: string;
+  /** The API base URL the plan was made against (unknown when connecting failed). */
+  target?: string;
 }
 
 /**
  * The plan as JSON (contract §4), streamed: the head, then one change per line as it comes,
  * then the summary. The whole output is one JSON document:
- * `{"version":1,"target":"...","changes":[\n{...},\n{...}\n],"summary":{...}}`.
+ * `{"version":1,"target":"...","changes":[\n{...},\n{...}\n],"summary":{...}}`; a plan that
+ * failed adds `"error":{"code":...,"message":...}` before the summary of what was decided.
  */
 export function createJsonReport(out: TextSink, meta: JsonReportMeta): PlanReport {
   return createJsonStream(out, { version: PLAN_FORMAT_VERSION, target: meta.target }, toPlanEntry);
@@ -38,8 +40,9 @@ export function createJsonStream<E extends PlanEntry>(
       out.write(`${first ? "\n" : ",\n"}${JSON.stringify(toEntry(change))}`);
       first = false;
     },
-    end(summary: PlanSummary) {
-      out.write(`\n],"summary":${JSON.stringify(summary)}}\n`);
+    end(summary: PlanSummary, failure?: Failure) {
+      const error = failure === undefined ? "" : `"error":${JSON.stringify(failure)},`;
+      out.write(`\n],${error}"summary":${JSON.stringify(summary)}}\n`);
     },
   };
 }

@@ -2,9 +2,11 @@ import { formatSource } from "../manifest/spec.js";
 import type { Change, FieldChange } from "../plan/change.js";
 import { markdownCode, markdownCodeCell, markdownText } from "./markdown-text.js";
 import type { PlanReport, TextSink } from "./plan-report.js";
+import type { PlanSummary } from "./summary.js";
 import { formatProblemAt } from "./problem-text.js";
 import { showValue } from "./safe-text.js";
-import { formatPlanLine, hasChanges } from "./summary.js";
+import type { Failure } from "./failure.js";
+import { formatPlanCounts, formatPlanLine, hasChanges } from "./summary.js";
 
 /**
  * How much Markdown the rows may take: a GitHub comment holds at most 65,536 characters, so a
@@ -48,8 +50,9 @@ export function createMarkdownReport(
       used += row.length;
       shown += 1;
     },
-    end(summary) {
+    end(summary, failure) {
       if (shown > 0) out.write("\n");
+      if (failure !== undefined) return out.write(renderFailure(failure, summary, shown + omitted));
       if (omitted > 0) {
         out.write(
           `_${omitted} more ${omitted === 1 ? "run is" : "runs are"} not shown here; \`plan --format json\` lists every run._\n\n`,
@@ -59,6 +62,26 @@ export function createMarkdownReport(
       out.write(hasChanges(summary) || summary.invalid > 0 ? `**${line}**\n` : `${line}\n`);
     },
   };
+}
+
+/**
+ * The error section of a plan that failed: why, the located problems, and what had been
+ * decided before (the rows above are then only part of the plan).
+ */
+function renderFailure(failure: Failure, summary: PlanSummary, rows: number): string {
+  const problems = (failure.problems ?? []).map((p) => `- ${markdownText(p)}\n`).join("");
+  const unlisted = (failure.total ?? 0) - (failure.problems?.length ?? 0);
+  const more = unlisted > 0 ? `- _… and ${unlisted} more_\n` : "";
+  const decided = summary.create + summary.update + summary.unchanged + summary.invalid;
+  const partial =
+    decided === 0
+      ? "No run was planned.\n"
+      : `Decided before the error${rows > 0 ? " (the rows above)" : ""}: ${formatPlanCounts(summary)}.\n`;
+  return (
+    `### ❌ The plan failed\n\n${markdownText(failure.message)}\n\n` +
+    (problems === "" ? "" : `${problems}${more}\n`) +
+    partial
+  );
 }
 
 /** One table row; undefined for an unchanged run without warnings (counted, not listed). */

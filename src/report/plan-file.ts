@@ -74,8 +74,9 @@ export function createPlanFileWriter(path: string, meta: PlanFileMeta): PlanFile
       if (!open) return;
       guard(abort, () => json.add(change));
     },
-    end(summary) {
+    end(summary, failure) {
       if (!open) return;
+      if (failure !== undefined) return abort(); // a failed plan is never saved
       guard(abort, () => {
         json.end(summary);
         flush();

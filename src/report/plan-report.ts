@@ -1,4 +1,5 @@
 import type { Change } from "../plan/change.js";
+import type { Failure } from "./failure.js";
 import type { PlanSummary } from "./summary.js";
 
 /** Where a report writes: process.stdout, a test's string sink. */
@@ -8,11 +9,13 @@ export interface TextSink {
 
 /**
  * A plan report fed one change at a time, so a plan of any size streams through it:
- * `add` each change as the plan produces it, then `end` with the counts.
+ * `add` each change as the plan produces it, then `end` with the counts. A plan that fails
+ * still ends its report, with the counts of the changes decided and the `failure`, so the
+ * output is one complete document (a saved plan file is removed instead).
  */
 export interface PlanReport {
   add(change: Change): void;
-  end(summary: PlanSummary): void;
+  end(summary: PlanSummary, failure?: Failure): void;
 }
 
 /** One report feeding several (e.g. the table on stdout and the plan file of `--out`). */
@@ -21,8 +24,8 @@ export function combineReports(...reports: PlanReport[]): PlanReport {
     add(change) {
       for (const r of reports) r.add(change);
     },
-    end(summary) {
-      for (const r of reports) r.end(summary);
+    end(summary, failure) {
+      for (const r of reports) r.end(summary, failure);
     },
   };
 }

@@ -5,7 +5,7 @@ import { createPaint, type Paint } from "./ansi.js";
 import type { PlanReport, TextSink } from "./plan-report.js";
 import { formatProblemAt } from "./problem-text.js";
 import { escapeControl, showName, showValue } from "./safe-text.js";
-import { formatPlanLine } from "./summary.js";
+import { formatPlanCounts, formatPlanLine } from "./summary.js";
 
 const INDENT = "    ";
 
@@ -27,7 +27,17 @@ export function createTableReport(out: TextSink, options: { color: boolean }): P
       out.write(text);
       listed = true;
     },
-    end(summary) {
+    end(summary, failure) {
+      if (failure !== undefined) {
+        // The reason is on stderr (`error: ...`); stdout says the plan above is not all of it.
+        const decided = summary.create + summary.update + summary.unchanged + summary.invalid;
+        const text =
+          decided === 0
+            ? "No plan: it failed before any run was planned."
+            : `Plan incomplete: it failed after ${formatPlanCounts(summary)}.`;
+        out.write(`${listed ? "\n" : ""}${paint("red", text)}\n`);
+        return;
+      }
       out.write(`${listed ? "\n" : ""}${paint("bold", formatPlanLine(summary))}\n`);
     },
   };

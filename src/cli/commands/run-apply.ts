@@ -7,8 +7,9 @@ import {
   formatApplySummaryJson,
   formatRowOutcome,
 } from "../../report/apply-summary.js";
+import { describeFailure } from "../../report/failure.js";
 import { createResultsWriter, resultsFormatOf } from "../../report/results-file.js";
-import type { CliIo } from "../io.js";
+import { type CliIo, OutputClosedError } from "../io.js";
 import { csvDialectOf } from "../options.js";
 import { openSession } from "../session.js";
 import type { ApplyFlags } from "./apply.js";
@@ -33,6 +34,29 @@ export async function runApply(paths: string[], flags: ApplyFlags, io: CliIo): P
       throw new UsageError("--dry-run plans from manifests; it cannot take --plan");
     return runPlan(paths, flags, io);
   }
+  const counts = { created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 0 };
+  const started = performance.now();
+  try {
+    return await runApplyCommand(paths, flags, io, counts);
+  } catch (error) {
+    // `--format json`: stdout still holds one JSON document, saying why and what was done.
+    if (flags.format === "json" && !(error instanceof OutputClosedError)) {
+      const elapsedMs = performance.now() - started;
+      const summary = { ...counts, elapsedMs, error: describeFailure(error) };
+      io.stdout.write(formatApplySummaryJson(summary) + "\n");
+    }
+    throw error;
+  }
+}
+
+type Counts = Record<"created" | "updated" | "unchanged" | "failed" | "skipped", number>;
+
+async function runApplyCommand(
+  paths: string[],
+  flags: ApplyFlags,
+  io: CliIo,
+  counts: Counts,
+): Promise<number> {
   const ignore = parseIgnore(flags.ignore);
   if (flags.results !== undefined) resultsFormatOf(flags.results); // a bad name fails before any work
   const session = await openSession(flags, io);
@@ -47,6 +71,7 @@ export async function runApply(paths: string[], flags: ApplyFlags, io: CliIo): P
   const results = flags.results === undefined ? undefined : createResultsWriter(flags.results);
   const onResult = (row: RowResult) => {
     const line = toResultRow(row);
+    count(counts, row);
     results?.write(line);
     const fields = {
       clientKey: line.clientKey,
@@ -99,4 +124,13 @@ export async function runApply(paths: string[], flags: ApplyFlags, io: CliIo): P
     await results?.close();
     await session.close();
   }
+}
+
+/** Tallies a row the way the summary counts it. */
+function count(counts: Counts, row: RowResult): void {
+  const { outcome } = row;
+  if (outcome.status !== "ok") counts[outcome.status]++;
+  else if (outcome.action === "create") counts.created++;
+  else if (outcome.action === "update") counts.updated++;
+  else counts.unchanged++;
 }

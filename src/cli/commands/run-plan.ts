@@ -1,67 +1,114 @@
 import { plan } from "../../plan/plan.js";
+import { describeFailure, type Failure, INTERRUPTED } from "../../report/failure.js";
 import { createJsonReport } from "../../report/json-report.js";
 import { createMarkdownReport } from "../../report/markdown-report.js";
-import { createPlanFileWriter } from "../../report/plan-file.js";
+import { createPlanFileWriter, type PlanFileWriter } from "../../report/plan-file.js";
 import { combineReports, type PlanReport } from "../../report/plan-report.js";
-import { hasChanges } from "../../report/summary.js";
+import { countChange, createPlanSummary, hasChanges } from "../../report/summary.js";
 import { createTableReport } from "../../report/table-report.js";
-import type { CliIo } from "../io.js";
+import { type CliIo, OutputClosedError } from "../io.js";
 import { csvDialectOf } from "../options.js";
-import { openSession } from "../session.js";
+import { openSession, type Session } from "../session.js";
 import type { PlanFlags } from "./plan.js";
 import { parseIgnore, progressCallback, startProgress } from "./shared.js";
 
-/** The plan command (also `apply --dry-run`). Returns the exit code. */
+/** Exit code after Ctrl-C (or SIGTERM), as shells report a process ended by SIGINT. */
+export const EXIT_INTERRUPTED = 130;
+
+/**
+ * The plan command (also `apply --dry-run`). Returns the exit code.
+ *
+ * stdout always receives one complete document: when the plan fails (an invalid manifest, an
+ * unreachable API, Ctrl-C), the report ends with the failure and the counts decided so far.
+ * A saved plan (`--out`) appears only when the plan is complete; its temporary file is
+ * removed on any failure or interruption.
+ */
 export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Promise<number> {
-  const ignore = parseIgnore(flags.ignore);
-  const session = await openSession(flags, io);
-  try {
-    const reports: PlanReport[] = [stdoutReport(flags.format, session.target, io)];
-    const file =
-      flags.out === undefined
-        ? undefined
-        : createPlanFileWriter(flags.out, {
-            target: session.target,
-            createdAt: new Date().toISOString(),
-            options: {
-              metadata: flags.metadata,
-              ignore,
-              ...(flags.shard && { shard: `${flags.shard.index}/${flags.shard.count}` }),
-            },
-            manifests: paths,
-          });
-    if (file) reports.push(file);
-    const report = combineReports(...reports);
-    const progress = startProgress(flags, io, "planning");
+  const summary = createPlanSummary();
+  const abort = new AbortController();
+  let out: PlanReport | undefined; // the document on stdout
+  let file: PlanFileWriter | undefined; // --out
+  let ended = false;
+  const endDocument = (failure?: Failure) => {
+    if (ended) return;
+    ended = true;
+    (out ?? stdoutReport(flags.format, undefined, io)).end(summary, failure);
+  };
+  /** Removes the unfinished plan file and ends the document with the failure. */
+  const stopWith = (failure: Failure) => {
+    file?.abort();
     try {
-      const result = await plan({
-        paths,
-        cwd: io.cwd,
-        exclude: outputFiles(flags),
-        shard: flags.shard,
-        csv: csvDialectOf(flags),
-        client: session.client,
-        metadata: flags.metadata,
-        ignore,
-        onChange: (change) => report.add(change),
-        onProgress: progressCallback(progress),
-      });
-      progress.done();
-      report.end(result.summary);
-      if (flags.out) session.logger.info({ out: flags.out }, "plan saved");
-      if (result.summary.invalid > 0) return 1;
-      return flags.detailedExitcode && hasChanges(result.summary) ? 2 : 0;
+      endDocument(failure);
     } catch (error) {
-      progress.done();
-      file?.abort();
-      throw error;
+      if (!(error instanceof OutputClosedError)) throw error;
     }
+  };
+  const stopListening = io.onInterrupt?.(() => {
+    // NOTE: plan writes nothing to Sift, so nothing is left to finish: stop at once.
+    abort.abort();
+    stopWith(INTERRUPTED);
+  });
+  let session: Session | undefined;
+  const progress = startProgress(flags, io, "planning");
+  try {
+    const ignore = parseIgnore(flags.ignore);
+    session = await openSession(flags, io);
+    out = stdoutReport(flags.format, session.target, io);
+    if (flags.out !== undefined) {
+      file = createPlanFileWriter(flags.out, {
+        target: session.target,
+        createdAt: new Date().toISOString(),
+        options: {
+          metadata: flags.metadata,
+          ignore,
+          ...(flags.shard && { shard: `${flags.shard.index}/${flags.shard.count}` }),
+        },
+        manifests: paths,
+      });
+    }
+    const report = combineReports(...(file ? [file, out] : [out]));
+    const result = await plan({
+      paths,
+      cwd: io.cwd,
+      exclude: outputFiles(flags),
+      shard: flags.shard,
+      csv: csvDialectOf(flags),
+      client: session.client,
+      metadata: flags.metadata,
+      ignore,
+      signal: abort.signal,
+      onChange: (change) => {
+        if (ended) return;
+        countChange(summary, change);
+        report.add(change);
+      },
+      onProgress: progressCallback(progress),
+    });
+    progress.done();
+    file?.end(result.summary); // saved before stdout is ended: a closed stdout keeps a whole plan
+    endDocument();
+    if (flags.out) session.logger.info({ out: flags.out }, "plan saved");
+    if (result.summary.invalid > 0) return 1;
+    return flags.detailedExitcode && hasChanges(result.summary) ? 2 : 0;
+  } catch (error) {
+    progress.done();
+    if (abort.signal.aborted) {
+      file?.abort(); // created after the interrupt came, perhaps
+      return EXIT_INTERRUPTED; // the document was ended by the handler
+    }
+    stopWith(describeFailure(error));
+    throw error;
   } finally {
-    await session.close();
+    stopListening?.();
+    await session?.close();
   }
 }
 
-function stdoutReport(format: PlanFlags["format"], target: string, io: CliIo): PlanReport {
+function stdoutReport(
+  format: PlanFlags["format"],
+  target: string | undefined,
+  io: CliIo,
+): PlanReport {
   switch (format) {
     case "json":
       return createJsonReport(io.stdout, { target });
