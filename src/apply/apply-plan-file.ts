@@ -84,6 +84,8 @@ function checkChange(change: SavedChange, now: Run | undefined): Work {
   switch (change.action) {
     case "invalid":
       return { kind: "skip", ...row, failed: true, reason: change.problems.join("; ") };
+    case "skip":
+      return { kind: "skip", ...row, action: "skip", failed: false, reason: change.reason };
     case "create":
       if (now !== undefined) {
         return {

@@ -98,6 +98,6 @@ function count(counts: ApplyCounts, outcome: Outcome): void {
 }
 
 function notAttempted(item: Work, reason: string): Outcome {
-  const action = item.kind === "skip" ? "invalid" : item.kind;
+  const action = item.kind === "skip" ? (item.action ?? "invalid") : item.kind;
   return { status: "skipped", action, error: reason };
 }

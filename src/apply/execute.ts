@@ -17,7 +17,7 @@ export async function executeWork(work: Work, deps: ExecuteDeps): Promise<Outcom
     return await execute(work, deps);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    const action = work.kind === "skip" ? "invalid" : work.kind;
+    const action = work.kind === "skip" ? (work.action ?? "invalid") : work.kind;
     const runId = "runId" in work ? work.runId : undefined;
     return {
       status: "failed",
@@ -44,7 +44,7 @@ async function execute(work: Work, deps: ExecuteDeps): Promise<Outcome> {
     case "skip":
       return {
         status: work.failed ? "failed" : "skipped",
-        action: "invalid",
+        action: work.action ?? "invalid",
         ...(work.runId && { runId: work.runId }),
         error: work.reason,
       };

@@ -21,6 +21,8 @@ export function workFromChange(change: Change): Work {
       return { kind: "update", ...row, runId: change.runId, body: change.body };
     case "unchanged":
       return { kind: "unchanged", ...row, runId: change.runId };
+    case "skip":
+      return { kind: "skip", ...row, action: "skip", failed: false, reason: change.reason };
     case "invalid":
       return {
         kind: "skip",
@@ -38,9 +40,12 @@ export function workFromChange(change: Change): Work {
  * answer was lost) diffs the manifest run against it, exactly as the plan would have.
  */
 export function reconcileByDiff(context: DiffContext, options: DiffOptions): ConflictPolicy {
-  return (work, existing) => {
+  return (work, existing, ours) => {
     if (work.spec === undefined) throw new Error("a live create carries its spec");
-    const change = diffRun(work.spec, existing, context, options);
+    // Our own create, committed with its answer lost: finish it (its follow-up) whatever the
+    // mode; a run someone else made is left alone by --mode create-only.
+    const mode = ours ? "upsert" : options.mode;
+    const change = diffRun(work.spec, existing, context, { ...options, mode });
     if (change.action === "create") throw new Error("diff of an existing run cannot be a create");
     return workFromChange(change);
   };

@@ -27,6 +27,8 @@ export type Work =
       runId?: string;
       reason: string;
       failed: boolean;
+      /** What the results show: `skip` for a row the sync mode rules out; default `invalid`. */
+      action?: "skip";
     };
 
 /** What became of one row. `action` is what was done, which a 409 can turn from create to update. */
@@ -36,7 +38,7 @@ export type Outcome =
   | { status: "ok"; action: "unchanged"; runId: string }
   | {
       status: "failed" | "skipped";
-      action: "create" | "update" | "unchanged" | "invalid";
+      action: "create" | "update" | "unchanged" | "invalid" | "skip";
       runId?: string;
       mask?: string[];
       error: string;

@@ -33,6 +33,14 @@ export function addSyncOptions(cmd: Command): Command {
     .option("--concurrency <n>", "max HTTP requests in flight", parsePositiveInt, 8)
     .option("--max-rps <n>", "max requests per second", parsePositiveNumber)
     .addOption(
+      new Option(
+        "--mode <mode>",
+        "upsert: create and update; create-only: never change an existing run; update-only: never create",
+      )
+        .choices(["upsert", "create-only", "update-only"])
+        .default("upsert"),
+    )
+    .addOption(
       new Option("--metadata <mode>", "merge: keep other keys; replace: exactly the manifest's")
         .choices(["merge", "replace"])
         .default("merge"),

@@ -22,7 +22,8 @@ export interface FieldChange {
 }
 
 export interface Warning {
-  code: "assets-differ" | "time-order";
+  /** `not-updated`: --mode create-only left an existing run that differs as it is. */
+  code: "assets-differ" | "time-order" | "not-updated";
   message: string;
 }
 
@@ -66,6 +67,12 @@ export type Change =
       runId: string;
       modifiedDate: string | undefined;
       warnings: Warning[];
+    }
+  | {
+      /** The sync mode rules the row out: `--mode update-only` and no run has its clientKey. */
+      action: "skip";
+      spec: RunSpec;
+      reason: string;
     }
   | {
       /** The run cannot be planned (unknown asset, metadata of the wrong type, no name to create). */

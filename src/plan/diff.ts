@@ -24,11 +24,20 @@ import {
 export const IGNORABLE_FIELDS = SPEC_FIELDS;
 export type IgnorableField = SpecField;
 
+/**
+ * Which writes a sync may make, as Data Loader's insert / update / upsert: `create-only` never
+ * changes an existing run, `update-only` never creates one.
+ */
+export const SYNC_MODES = ["upsert", "create-only", "update-only"] as const;
+export type SyncMode = (typeof SYNC_MODES)[number];
+
 export interface DiffOptions {
   /** merge: the manifest's keys are set, others kept; replace: exactly the manifest's keys. */
   metadata: "merge" | "replace";
   /** Fields never compared nor written on existing runs. */
   ignore: ReadonlySet<IgnorableField>;
+  /** Default `upsert`. */
+  mode?: SyncMode;
 }
 
 export interface DiffContext {
@@ -52,9 +61,31 @@ export function diffRun(
   const metadata = resolveMetadata(spec, context.keyTypes, problems);
   const assetIds = resolveAssets(spec, context.assetIds, problems);
   if (problems.length > 0) return { action: "invalid", spec, problems };
-  return existing === undefined
-    ? planCreate(spec, metadata, assetIds, context.keyTypes, problems)
-    : planUpdate(spec, existing, metadata, assetIds, context, options);
+  const mode = options.mode ?? "upsert";
+  if (existing === undefined) {
+    if (mode === "update-only") return { action: "skip", spec, reason: UPDATE_ONLY_REASON };
+    return planCreate(spec, metadata, assetIds, context.keyTypes, problems);
+  }
+  const change = planUpdate(spec, existing, metadata, assetIds, context, options);
+  return mode === "create-only" && change.action === "update" ? leaveAsItIs(change) : change;
+}
+
+const UPDATE_ONLY_REASON = "no run has this clientKey, and --mode update-only never creates one";
+
+/** `--mode create-only`: an update becomes "unchanged", with a note naming what differs. */
+function leaveAsItIs(change: Extract<Change, { action: "update" }>): Change {
+  const labels = change.fields.map((f) => f.label);
+  const note: Warning = {
+    code: "not-updated",
+    message: `differs from Sift (${labels.join(", ")}); --mode create-only leaves existing runs as they are`,
+  };
+  return {
+    action: "unchanged",
+    spec: change.spec,
+    runId: change.runId,
+    modifiedDate: change.modifiedDate,
+    warnings: [...change.warnings, note],
+  };
 }
 
 /**

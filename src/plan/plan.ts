@@ -1,7 +1,7 @@
 import type { PlanSummary } from "../report/summary.js";
 import { countChange, createPlanSummary } from "../report/summary.js";
 import type { Change } from "./change.js";
-import type { DiffOptions, IgnorableField } from "./diff.js";
+import type { DiffOptions, IgnorableField, SyncMode } from "./diff.js";
 import type { LookupClient } from "./lookup.js";
 import { planChanges } from "./plan-changes.js";
 import { type ManifestInput, prepare } from "./prepare.js";
@@ -13,6 +13,8 @@ export interface SyncOptions extends ManifestInput {
   metadata?: DiffOptions["metadata"];
   /** Fields never compared nor written on existing runs, e.g. `["startTime", "stopTime"]`. */
   ignore?: readonly IgnorableField[];
+  /** upsert (default), create-only (never change an existing run), update-only (never create). */
+  mode?: SyncMode;
 }
 
 export interface PlanOptions extends SyncOptions {
@@ -57,8 +59,14 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
   return { summary, files: prepared.files };
 }
 
-export function diffOptions(options: Pick<SyncOptions, "metadata" | "ignore">): DiffOptions {
-  return { metadata: options.metadata ?? "merge", ignore: new Set(options.ignore ?? []) };
+export function diffOptions(
+  options: Pick<SyncOptions, "metadata" | "ignore" | "mode">,
+): DiffOptions {
+  return {
+    metadata: options.metadata ?? "merge",
+    ignore: new Set(options.ignore ?? []),
+    mode: options.mode ?? "upsert",
+  };
 }
 
 /** The client with `signal` on every lookup: a stopped plan stops its requests and retries. */

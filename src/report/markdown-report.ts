@@ -107,6 +107,9 @@ export function renderRow(change: Change): string | undefined {
       if (change.warnings.length === 0) return undefined;
       notes = change.warnings.map((w) => `⚠️ ${markdownText(w.message)}`);
       break;
+    case "skip":
+      notes = [markdownText(change.reason)];
+      break;
     case "invalid":
       notes = change.problems.map(
         (p) => `❌ ${markdownText(formatProblemAt(p, change.spec.source))}`,

@@ -24,6 +24,8 @@ export interface PlanEntry {
   /** Create only. */
   call?: "CreateRun" | "CreateAdhocRun";
   fields: FieldEntry[];
+  /** Skip only: why the sync mode rules the row out. */
+  reason?: string;
   /** Invalid only: located messages, `runs.csv:10 assets: no asset named "x" exists in Sift`. */
   problems?: string[];
 }
@@ -51,6 +53,8 @@ export function toPlanEntry(change: Change): PlanEntry {
       };
     case "unchanged":
       return { ...base, source, warnings: messagesOf(change), runId: change.runId, fields: [] };
+    case "skip":
+      return { ...base, source, warnings: [], fields: [], reason: change.reason };
     case "invalid":
       return {
         ...base,

@@ -92,6 +92,12 @@ const unchangedEntrySchema = z.object({
   modifiedDate: z.string().optional(),
 });
 
+const skipEntrySchema = z.object({
+  ...base,
+  action: z.literal("skip"),
+  reason: z.string(),
+});
+
 const invalidEntrySchema = z.object({
   ...base,
   action: z.literal("invalid"),
@@ -102,6 +108,7 @@ export const savedChangeSchema = z.discriminatedUnion("action", [
   createEntrySchema,
   updateEntrySchema,
   unchangedEntrySchema,
+  skipEntrySchema,
   invalidEntrySchema,
 ]);
 /** One run of a saved plan: what was reviewed and exactly what apply will send. */
@@ -113,6 +120,7 @@ export const planSummarySchema = z.object({
   update: count,
   unchanged: count,
   invalid: count.default(0),
+  skip: count.default(0),
   warnings: count,
 });
 
@@ -121,6 +129,8 @@ export const planOptionsSchema = z.object({
   ignore: z.array(z.string()),
   /** `K/N` */
   shard: z.string().optional(),
+  /** `--mode`; absent in plans made before it existed (upsert). */
+  mode: z.enum(["upsert", "create-only", "update-only"]).optional(),
 });
 export type PlanOptionsRecord = z.infer<typeof planOptionsSchema>;
 

@@ -121,6 +121,8 @@ export function toSavedChange(change: Change): SavedChange {
         runId: change.runId,
         ...(change.modifiedDate !== undefined && { modifiedDate: change.modifiedDate }),
       };
+    case "skip":
+      return { ...entry, action: "skip", reason: change.reason };
     case "invalid":
       return { ...entry, action: "invalid", problems: entry.problems ?? [] };
     default:

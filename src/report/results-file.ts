@@ -6,7 +6,7 @@ import { neutraliseCell } from "./cells.js";
 /** One manifest run's outcome, as `apply --results FILE` records it (contract §5). */
 export interface ResultRow {
   clientKey: string;
-  action: "create" | "update" | "unchanged" | "invalid";
+  action: "create" | "update" | "unchanged" | "invalid" | "skip";
   status: "ok" | "failed" | "skipped";
   runId?: string;
   updateMask?: string[];

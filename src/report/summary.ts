@@ -6,18 +6,22 @@ export interface PlanSummary {
   update: number;
   unchanged: number;
   invalid: number;
+  /** Rows the sync mode rules out (`--mode update-only` and no such run). */
+  skip: number;
   /** Warnings over all changes (a change may carry several). */
   warnings: number;
 }
 
 export function createPlanSummary(): PlanSummary {
-  return { create: 0, update: 0, unchanged: 0, invalid: 0, warnings: 0 };
+  return { create: 0, update: 0, unchanged: 0, invalid: 0, skip: 0, warnings: 0 };
 }
 
 /** Adds one change to the counts (in place) and returns the summary. */
 export function countChange(summary: PlanSummary, change: Change): PlanSummary {
   summary[change.action] += 1;
-  if (change.action !== "invalid") summary.warnings += change.warnings.length;
+  if (change.action !== "invalid" && change.action !== "skip") {
+    summary.warnings += change.warnings.length;
+  }
   return summary;
 }
 
@@ -34,13 +38,14 @@ export function formatPlanCounts(summary: PlanSummary): string {
     `${summary.unchanged} unchanged`,
     `${summary.warnings} ${summary.warnings === 1 ? "warning" : "warnings"}`,
   ];
+  if (summary.skip > 0) parts.push(`${summary.skip} skipped`);
   if (summary.invalid > 0) parts.push(`${summary.invalid} invalid`);
   return parts.join(", ");
 }
 
 /** The closing line of a plan report. */
 export function formatPlanLine(summary: PlanSummary): string {
-  if (!hasChanges(summary) && summary.invalid === 0 && summary.warnings === 0) {
+  if (!hasChanges(summary) && summary.invalid + summary.skip + summary.warnings === 0) {
     return "No changes. Sift matches the manifests.";
   }
   return `Plan: ${formatPlanCounts(summary)}.`;

@@ -64,6 +64,11 @@ export function renderChange(change: Change, paint: Paint): string {
       return (
         line(`${paint("dim", "= unchanged")} ${where}`) + renderWarnings(change.warnings, paint)
       );
+    case "skip":
+      return (
+        line(`${paint("dim", "- skip")} ${where}`) +
+        line(INDENT + paint("dim", escapeControl(change.reason)))
+      );
     case "invalid":
       return (
         line(`${paint("red", "✗")} ${where}`) +

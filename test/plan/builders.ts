@@ -54,6 +54,7 @@ export function simulateApply(change: Change, existing: Run | undefined): Run | 
   switch (change.action) {
     case "unchanged":
     case "invalid":
+    case "skip":
       return existing;
     case "create": {
       const b = change.body;

@@ -19,7 +19,7 @@ describe("json report", () => {
       {"clientKey":"tv-003","action":"unchanged","source":"runs.csv:4","warnings":[],"runId":"run-3","fields":[]},
       {"clientKey":"tv-004","action":"unchanged","source":"runs.yaml:12","warnings":["assets differ (Sift has stand-a, the manifest rig-7); assets cannot be updated, left as they are"],"runId":"run-4","fields":[]},
       {"clientKey":"tv-009","action":"invalid","source":"runs.csv:10","warnings":[],"fields":[],"problems":["runs.csv:10 assets: no asset named \\"nope\\" exists in Sift"]}
-      ],"summary":{"create":1,"update":1,"unchanged":2,"invalid":1,"warnings":2}}
+      ],"summary":{"create":1,"update":1,"unchanged":2,"invalid":1,"skip":0,"warnings":2}}
       "
     `);
     const doc = JSON.parse(text);
@@ -52,19 +52,19 @@ describe("json report", () => {
       expect(JSON.parse(line.replace(/,$/, ""))).toHaveProperty("clientKey");
     }
     expect(lines.at(-1)).toBe(
-      '],"summary":{"create":1,"update":1,"unchanged":2,"invalid":1,"warnings":2}}',
+      '],"summary":{"create":1,"update":1,"unchanged":2,"invalid":1,"skip":0,"warnings":2}}',
     );
   });
 
   it("is valid JSON with no changes at all", () => {
     const out = captureText();
     const report = createJsonReport(out, { target: "t" });
-    report.end({ create: 0, update: 0, unchanged: 0, invalid: 0, warnings: 0 });
+    report.end({ create: 0, update: 0, unchanged: 0, invalid: 0, skip: 0, warnings: 0 });
     expect(JSON.parse(out.text())).toEqual({
       version: 1,
       target: "t",
       changes: [],
-      summary: { create: 0, update: 0, unchanged: 0, invalid: 0, warnings: 0 },
+      summary: { create: 0, update: 0, unchanged: 0, invalid: 0, skip: 0, warnings: 0 },
     });
   });
 });

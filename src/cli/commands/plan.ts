@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import type { SyncMode } from "../../plan/diff.js";
 import type { Shard } from "../../plan/shard.js";
 import type { CommandContext } from "../main.js";
 import {
@@ -15,6 +16,7 @@ export interface PlanFlags extends SessionFlags, CsvFlags {
   format: "table" | "markdown" | "json";
   detailedExitcode?: boolean;
   metadata: "merge" | "replace";
+  mode: SyncMode;
   ignore?: string[];
   shard?: Shard;
   progress: boolean;

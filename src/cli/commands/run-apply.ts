@@ -108,6 +108,7 @@ async function runApplyCommand(
             csv: csvDialectOf(flags),
             metadata: flags.metadata,
             ignore,
+            mode: flags.mode,
           });
     progress.done();
     const { requests, retries } = session.client.stats();

@@ -61,6 +61,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
         options: {
           metadata: flags.metadata,
           ignore,
+          mode: flags.mode,
           ...(flags.shard && { shard: `${flags.shard.index}/${flags.shard.count}` }),
         },
         manifests: paths,
@@ -76,6 +77,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
       client: session.client,
       metadata: flags.metadata,
       ignore,
+      mode: flags.mode,
       signal: abort.signal,
       onChange: (change) => {
         if (ended) return;
