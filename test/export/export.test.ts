@@ -213,3 +213,30 @@ describe("runs without a clientKey", () => {
     });
   });
 });
+
+describe("--filter", () => {
+  it("exports only the matching runs (and still leaves archived ones out)", async () => {
+    await withEmulator(RUNS, async (emulator) => {
+      const { plan, text } = await exportThenPlan(emulator, "yaml", [
+        "--filter",
+        "client_key.startsWith('tv-00') && name != 'No times' // a comment",
+      ]);
+      expectNoChanges(plan, text);
+      expect(plan.changes.map((c) => c.clientKey)).toEqual(["tv-001", "tv-003"]);
+    });
+  });
+
+  it("is checked with runs:validateFilter before anything is read or written: a clear error, exit 1", async () => {
+    await withEmulator(RUNS, async (emulator) => {
+      emulator.resetStats();
+      const exported = await exportTo(emulator, "csv", ["--filter", "name = 'x'"]);
+      expect(exported.code).toBe(1);
+      expect(exported.stderr).toMatch(
+        /^error: --filter "name = 'x'" is not a valid run filter: .+/m,
+      );
+      expect(exported.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+      expect(emulator.stats().requests.ListRuns).toBe(0);
+      expect(readdirSync(dirname(exported.file))).toEqual([]);
+    });
+  });
+});
