@@ -4,8 +4,9 @@ import { createPlanSummary } from "../report/summary.js";
 import type { SiftClient } from "../sift/client.js";
 import type { Run } from "../sift/schemas.js";
 import type { ApplyResult } from "./apply.js";
-import { applyWork } from "./apply-work.js";
-import type { ConflictPolicy, RowResult, Work } from "./work.js";
+import { applyWork, rowsAfter } from "./apply-work.js";
+import { createdAsPlanned } from "./created-as-planned.js";
+import type { ConflictPolicy, RowRef, RowResult, Work } from "./work.js";
 
 /** Saved changes checked against Sift per lookup batch. */
 const CHECK_BATCH = 1000;
@@ -51,9 +52,17 @@ export async function applyPlanFile(options: ApplyPlanFileOptions): Promise<Appl
       options.onResult?.(row);
       options.onProgress?.({ done: ++done, total });
     },
+    unreached: async function* (reached) {
+      const again = await openPlanFile(options.path);
+      for await (const change of rowsAfter(again.changes, reached)) yield savedRowRef(change);
+    },
   });
-  const interrupted = options.signal?.aborted === true && done < total;
+  const interrupted = counts.stopped?.kind === "interrupted";
   return { ...counts, plan, elapsedMs: performance.now() - started, interrupted };
+}
+
+function savedRowRef(change: SavedChange): RowRef {
+  return { clientKey: change.clientKey, source: change.source, action: change.action };
 }
 
 async function* checkedWork(
@@ -87,6 +96,10 @@ function checkChange(change: SavedChange, now: Run | undefined): Work {
     case "skip":
       return { kind: "skip", ...row, action: "skip", failed: false, reason: change.reason };
     case "create":
+      // Applied before (this plan, a second time): the run holds what the create would give it.
+      if (now !== undefined && createdAsPlanned(change.request, change.followUp, now)) {
+        return { kind: "unchanged", ...row, runId: now.runId };
+      }
       if (now !== undefined) {
         return {
           kind: "skip",
@@ -134,6 +147,9 @@ function staleness(
  */
 const keepPlannedCreate: ConflictPolicy = (work, existing, ours) => {
   const row = { clientKey: work.clientKey, source: work.source };
+  if (!ours && createdAsPlanned(work.body, work.followUp, existing)) {
+    return { kind: "unchanged", ...row, runId: existing.runId };
+  }
   if (!ours) {
     return {
       kind: "skip",

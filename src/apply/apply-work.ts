@@ -1,5 +1,7 @@
-import { type ExecuteDeps, executeWork } from "./execute.js";
-import type { Outcome, RowResult, Work } from "./work.js";
+import { ApiError } from "../core/errors.js";
+import { type ExecuteDeps, executeWork, isUnavailable } from "./execute.js";
+import { type Stop, STOP_REASONS } from "./stop.js";
+import type { Outcome, RowRef, RowResult, Work } from "./work.js";
 
 /**
  * Rows started per request slot. The pool bounds requests in flight; this bounds how many rows
@@ -14,7 +16,6 @@ const PENDING_ROWS_PER_SLOT = 2;
  * faults, does not stop the apply.
  */
 const MAX_UNAVAILABLE_IN_A_ROW = 3;
-const FAIL_FAST_REASON = "not attempted: --fail-fast stopped after an earlier failure";
 
 export interface ApplyCounts {
   created: number;
@@ -22,6 +23,8 @@ export interface ApplyCounts {
   unchanged: number;
   failed: number;
   skipped: number;
+  /** Why the apply stopped before reaching every row (those rows are counted as skipped). */
+  stopped?: Stop;
 }
 
 export interface ApplyWorkOptions extends ExecuteDeps {
@@ -33,13 +36,20 @@ export interface ApplyWorkOptions extends ExecuteDeps {
   concurrency: number;
   /** Called once per row, as each completes. */
   onResult(row: RowResult): void;
+  /**
+   * The rows after the first `reached` of the work stream, read again from their source with
+   * no request: when the apply stops early, each is reported as skipped, so every row ends in
+   * the results and the counts exactly once.
+   */
+  unreached(reached: number): AsyncIterable<RowRef>;
 }
 
 /**
  * Executes rows as they stream in, many at once, through the client's request pool.
- * After an abort (Ctrl-C) no new row starts; rows in flight finish and are reported. After
- * `--fail-fast`'s first failure, or once the API stops answering, the rest are reported as
- * skipped.
+ * Whatever stops it early (Ctrl-C, `--fail-fast`'s first failure, the API no longer
+ * answering, a lookup failing for good), rows under way finish and are reported, and every
+ * row not reached is reported as skipped with the reason. Throws only for what is not the
+ * API's doing (a manifest that changed under it, a bug).
  */
 export async function applyWork(
   work: AsyncIterable<Work>,
@@ -48,30 +58,28 @@ export async function applyWork(
   const counts: ApplyCounts = { created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 0 };
   const pending = new Set<Promise<void>>();
   const maxPending = Math.max(4, options.concurrency * PENDING_ROWS_PER_SLOT);
-  /** Why no new row starts (their outcome says it), once one should not. */
-  let stopReason: string | undefined;
+  /** Why no new row starts, once one should not. */
+  let stop: Stop | undefined;
   let unavailableInARow = 0;
+  /** Rows taken from the work stream (and reported, or under way). */
+  let reached = 0;
 
-  const finish = (item: Work, outcome: Outcome) => {
+  const finish = (row: RowRef, outcome: Outcome) => {
     count(counts, outcome);
     if (outcome.status === "ok") unavailableInARow = 0;
     if (outcome.status === "failed") {
       unavailableInARow = outcome.unavailable ? unavailableInARow + 1 : 0;
-      if (options.failFast) stopReason ??= FAIL_FAST_REASON;
-      if (unavailableInARow >= MAX_UNAVAILABLE_IN_A_ROW) {
-        stopReason ??= `not attempted: the API stopped answering (${unavailableInARow} runs in a row failed after every retry); run the same command again to finish`;
-      }
+      if (options.failFast) stop ??= { kind: "fail-fast" };
+      if (unavailableInARow >= MAX_UNAVAILABLE_IN_A_ROW) stop ??= { kind: "api-unavailable" };
     }
-    options.onResult({ clientKey: item.clientKey, source: item.source, outcome });
+    options.onResult({ clientKey: row.clientKey, source: row.source, outcome });
   };
 
   try {
     for await (const item of work) {
-      if (options.signal?.aborted) break;
-      if (stopReason !== undefined) {
-        finish(item, notAttempted(item, stopReason));
-        continue;
-      }
+      if (options.signal?.aborted) stop ??= { kind: "interrupted" };
+      if (stop !== undefined) break; // this item is reported with the unreached ones
+      reached++;
       const running: Promise<void> = executeWork(item, options).then((outcome) => {
         pending.delete(running);
         finish(item, outcome);
@@ -80,12 +88,26 @@ export async function applyWork(
       if (pending.size >= maxPending) await Promise.race(pending);
     }
   } catch (error) {
-    // The stream of rows failed (a lookup failing for good): rows already sent may have
-    // written, so they are reported before the error ends the apply (and its results file).
+    // Rows already sent may have written: their outcomes are reported whatever happens next.
     await Promise.allSettled(pending);
-    throw error;
+    if (!(error instanceof ApiError)) throw error;
+    stop ??= {
+      kind: isUnavailable(error) ? "api-unavailable" : "lookup-failed",
+      error: error.message,
+    };
   }
   await Promise.all(pending);
+  if (stop === undefined && options.signal?.aborted) stop = { kind: "interrupted" };
+  if (stop !== undefined) {
+    const error = `not attempted: ${STOP_REASONS[stop.kind]}`;
+    let left = 0;
+    for await (const row of options.unreached(reached)) {
+      left++;
+      finish(row, { status: "skipped", action: row.action ?? "unplanned", error, grouped: true });
+    }
+    // A stop with nothing left (the last row failed under --fail-fast) changed nothing.
+    if (left > 0 || stop.error !== undefined) counts.stopped = stop;
+  }
   return counts;
 }
 
@@ -97,7 +119,8 @@ function count(counts: ApplyCounts, outcome: Outcome): void {
   else counts.unchanged++;
 }
 
-function notAttempted(item: Work, reason: string): Outcome {
-  const action = item.kind === "skip" ? (item.action ?? "invalid") : item.kind;
-  return { status: "skipped", action, error: reason };
+/** The rows of `rows` after the first `reached`: what an early stop leaves unreached. */
+export async function* rowsAfter<T>(rows: AsyncIterable<T>, reached: number): AsyncGenerator<T> {
+  let index = 0;
+  for await (const row of rows) if (index++ >= reached) yield row;
 }

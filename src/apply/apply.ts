@@ -1,12 +1,16 @@
+import { GuardError } from "../core/errors.js";
+import { isInvalidRow, type ManifestRow } from "../manifest/index.js";
+import { formatSource } from "../manifest/spec.js";
 import type { Change } from "../plan/change.js";
+import { type ChangeLimit, checkMaxChanges } from "../plan/guard.js";
 import { diffOptions, type SyncOptions } from "../plan/plan.js";
-import { planChanges } from "../plan/plan-changes.js";
-import { prepare } from "../plan/prepare.js";
+import { type PlanContext, planChanges } from "../plan/plan-changes.js";
+import { checkRows, type ManifestRows, readManifests, resolveContext } from "../plan/prepare.js";
 import { countChange, createPlanSummary, type PlanSummary } from "../report/summary.js";
 import type { SiftClient } from "../sift/client.js";
-import { type ApplyCounts, applyWork } from "./apply-work.js";
+import { type ApplyCounts, applyWork, rowsAfter } from "./apply-work.js";
 import { reconcileByDiff, workFromChange } from "./from-change.js";
-import type { RowResult, Work } from "./work.js";
+import type { RowRef, RowResult, Work } from "./work.js";
 
 export interface ApplyOptions extends SyncOptions {
   client: SiftClient;
@@ -16,6 +20,13 @@ export interface ApplyOptions extends SyncOptions {
   failFast?: boolean;
   /** Abort (Ctrl-C): no new row starts, rows under way finish and are reported. */
   signal?: AbortSignal;
+  /**
+   * Refuse a plan that would create and update more runs than this (a GuardError, exit 3):
+   * checked over the whole plan before anything is written.
+   */
+  maxChanges?: ChangeLimit;
+  /** Apply only the first N creates and updates (a canary); the later ones are skipped. */
+  limit?: number;
   /** Each change as planned, in manifest order. */
   onChange?: (change: Change) => void;
   /** Each row's result, as it completes. */
@@ -24,17 +35,20 @@ export interface ApplyOptions extends SyncOptions {
 }
 
 export interface ApplyResult extends ApplyCounts {
-  /** What the plan decided, before execution. */
+  /** What the plan decided, before execution (for the rows reached). */
   plan: PlanSummary;
   elapsedMs: number;
   /** True when stopped by the signal before every row was reached. */
   interrupted: boolean;
+  /** Keys given in `only` that no manifest run has. */
+  missingKeys?: string[];
 }
 
 /**
  * Makes Sift match the manifests: validates every row first (writing nothing if any is
- * invalid), then streams lookups, creates and updates through one bounded request pool.
- * Safe to run again at any point: a second run writes nothing.
+ * invalid, unless `skipInvalid`), then streams lookups, creates and updates through one
+ * bounded request pool. Safe to run again at any point: a second run writes nothing.
+ * Whatever stops it early, every row is in the results (`onResult`) and counts once.
  *
  * @example
  * const result = await apply({ paths: ["manifests/"], client });
@@ -43,30 +57,83 @@ export interface ApplyResult extends ApplyCounts {
 export async function apply(options: ApplyOptions): Promise<ApplyResult> {
   const started = performance.now();
   const { client } = options;
-  const prepared = await prepare(options, client, { checkRows: true });
+  const manifests = await readManifests(options);
   const diff = diffOptions(options);
   const plan = createPlanSummary();
+  let context: PlanContext | undefined;
   let done = 0;
+  let changes = 0;
 
+  const limited = (work: Work): Work => {
+    if (options.limit === undefined || (work.kind !== "create" && work.kind !== "update"))
+      return work;
+    if (++changes <= options.limit) return work;
+    return {
+      kind: "skip",
+      clientKey: work.clientKey,
+      source: work.source,
+      ...(work.kind === "update" && { runId: work.runId }),
+      action: work.kind,
+      failed: false,
+      grouped: true,
+      reason: `not applied: beyond --limit ${options.limit}; run again without --limit to apply it`,
+    };
+  };
+
+  // Everything that asks the API runs inside the stream, so that an API gone at any point
+  // ends with every row reported (as skipped), not with an exception and rows lost.
   async function* work(): AsyncGenerator<Work> {
-    for await (const change of planChanges(prepared.specs(), client, prepared.context, diff)) {
+    context = await resolveContext(client, manifests.names);
+    if (!options.skipInvalid) await checkRows(manifests, context);
+    if (options.maxChanges !== undefined) await guardChanges(manifests, context, options);
+    for await (const change of planChanges(manifests.rows(), client, context, diff)) {
       countChange(plan, change);
       options.onChange?.(change);
-      yield workFromChange(change);
+      yield limited(workFromChange(change));
     }
   }
 
   const counts = await applyWork(work(), {
     client,
     concurrency: options.concurrency ?? 8,
-    onConflict: reconcileByDiff(prepared.context, diff),
+    onConflict: (work, existing, ours) => reconcileByDiff(context!, diff)(work, existing, ours),
     signal: options.signal,
     failFast: options.failFast,
     onResult(row) {
       options.onResult?.(row);
-      options.onProgress?.({ done: ++done, total: prepared.runs });
+      options.onProgress?.({ done: ++done, total: manifests.runs });
     },
+    unreached: (reached) => rowRefs(rowsAfter(manifests.rows(), reached)),
   });
-  const interrupted = options.signal?.aborted === true && done < prepared.runs;
-  return { ...counts, plan, elapsedMs: performance.now() - started, interrupted };
+  return {
+    ...counts,
+    plan,
+    elapsedMs: performance.now() - started,
+    interrupted: counts.stopped?.kind === "interrupted",
+    ...(options.only && { missingKeys: manifests.missingKeys }),
+  };
+}
+
+/** Plans the whole manifest once, counting, and refuses it when it breaks `maxChanges`. */
+async function guardChanges(
+  manifests: ManifestRows,
+  context: PlanContext,
+  options: ApplyOptions,
+): Promise<void> {
+  const counts = createPlanSummary();
+  // A copy: planning adds the key types new runs introduce, and the real pass starts afresh.
+  const copy = { assetIds: context.assetIds, keyTypes: new Map(context.keyTypes) };
+  const diff = diffOptions(options);
+  for await (const change of planChanges(manifests.rows(), options.client, copy, diff)) {
+    countChange(counts, change);
+  }
+  const refusal = checkMaxChanges(options.maxChanges!, counts, manifests.runs);
+  if (refusal !== undefined) throw new GuardError(`${refusal}; nothing was written`);
+}
+
+async function* rowRefs(rows: AsyncIterable<ManifestRow>): AsyncGenerator<RowRef> {
+  for await (const row of rows) {
+    const spec = isInvalidRow(row) ? row.spec : row;
+    yield { clientKey: spec.clientKey, source: formatSource(spec.source) };
+  }
 }

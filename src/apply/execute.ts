@@ -30,7 +30,7 @@ export async function executeWork(work: Work, deps: ExecuteDeps): Promise<Outcom
 }
 
 /** No answer, or only answers worth retrying, through a request's whole retry budget. */
-function isUnavailable(error: ApiError): boolean {
+export function isUnavailable(error: ApiError): boolean {
   return error.status === 0 || RETRYABLE_STATUS.has(error.status);
 }
 
@@ -47,6 +47,7 @@ async function execute(work: Work, deps: ExecuteDeps): Promise<Outcome> {
         action: work.action ?? "invalid",
         ...(work.runId && { runId: work.runId }),
         error: work.reason,
+        ...(work.grouped && { grouped: true }),
       };
     case "update": {
       const run = await client.updateRun(work.body);

@@ -19,7 +19,7 @@ export type Work =
     }
   | { kind: "update"; clientKey: string; source: string; runId: string; body: UpdateRunBody }
   | { kind: "unchanged"; clientKey: string; source: string; runId: string }
-  /** Decided before any request: an invalid row, or a saved change that went stale. */
+  /** Decided before any request: an invalid row, a saved change that went stale, `--limit`. */
   | {
       kind: "skip";
       clientKey: string;
@@ -27,8 +27,10 @@ export type Work =
       runId?: string;
       reason: string;
       failed: boolean;
-      /** What the results show: `skip` for a row the sync mode rules out; default `invalid`. */
-      action?: "skip";
+      /** What the results show: `skip` for a row the sync mode rules out; else what was planned (default `invalid`). */
+      action?: "create" | "update" | "unchanged" | "invalid" | "skip";
+      /** A reason many rows share: logged once for all (see Outcome). */
+      grouped?: boolean;
     };
 
 /** What became of one row. `action` is what was done, which a 409 can turn from create to update. */
@@ -38,18 +40,30 @@ export type Outcome =
   | { status: "ok"; action: "unchanged"; runId: string }
   | {
       status: "failed" | "skipped";
-      action: "create" | "update" | "unchanged" | "invalid" | "skip";
+      /** `unplanned`: a row the apply never reached (it stopped first), so never planned. */
+      action: "create" | "update" | "unchanged" | "invalid" | "skip" | "unplanned";
       runId?: string;
       mask?: string[];
       error: string;
       /** Failed with no usable answer through the whole retry budget: the API may be down. */
       unavailable?: boolean;
+      /**
+       * Skipped for a reason many rows share (the apply stopped, `--limit`): logged once for
+       * all of them, not once per row.
+       */
+      grouped?: boolean;
     };
 
-export interface RowResult {
+export interface RowResult extends RowRef {
+  outcome: Outcome;
+}
+
+/** A manifest row (or saved change) by its key and place. */
+export interface RowRef {
   clientKey: string;
   source: string;
-  outcome: Outcome;
+  /** What was planned for it, when known. */
+  action?: "create" | "update" | "unchanged" | "invalid" | "skip";
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { formatProblem, ManifestError, SyncError } from "../core/errors.js";
+import { EXIT, formatProblem, GuardError, ManifestError, SyncError } from "../core/errors.js";
 import { escapeControl } from "../report/safe-text.js";
 import { VERSION } from "../version.js";
 import { registerApply } from "./commands/apply.js";
@@ -64,6 +64,14 @@ export function buildProgram(ctx: CommandContext): Command {
   return program;
 }
 
+/** `: 12 valid runs were held back (--skip-invalid applies them ...)` */
+function heldBackHint(error: ManifestError): string {
+  const n = error.heldBack;
+  if (n === undefined) return "";
+  const runs = `${n.toLocaleString("en-US")} valid ${n === 1 ? "run was" : "runs were"}`;
+  return ` (${runs} held back; --skip-invalid applies the valid runs and reports the invalid ones as failed)`;
+}
+
 function reportError(error: unknown, io: CliIo, debug: boolean): number {
   if (error instanceof OutputClosedError) return EXIT_OUTPUT_CLOSED; // quietly: nobody reads
   if (error instanceof CommanderError) {
@@ -77,8 +85,12 @@ function reportError(error: unknown, io: CliIo, debug: boolean): number {
     }
     const unlisted = error.total - Math.min(error.problems.length, MAX_LISTED_PROBLEMS);
     if (unlisted > 0) io.stderr.write(`... and ${unlisted} more\n`);
-    io.stderr.write(`error: ${error.message}; nothing was written\n`);
-    return 1;
+    io.stderr.write(`error: ${error.message}; nothing was written${heldBackHint(error)}\n`);
+    return EXIT.error;
+  }
+  if (error instanceof GuardError) {
+    io.stderr.write(`error: ${escapeControl(error.message)}\n`);
+    return EXIT.guard;
   }
   if (error instanceof SyncError) {
     io.stderr.write(`error: ${escapeControl(error.message)}\n`);

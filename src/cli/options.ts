@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { type CsvDialect, readCsvDialect } from "../manifest/csv-dialect.js";
+import { type ChangeLimit, parseChangeLimit } from "../plan/guard.js";
 
 /** Flags shared by every command. */
 export function addCommonOptions(cmd: Command): Command {
@@ -128,4 +129,31 @@ function checkEncoding(value: string): string {
   const read = readCsvDialect({ encoding: value });
   if (!read.ok) throw new InvalidArgumentError(read.message);
   return value;
+}
+
+/** Guardrails and row selection for an unattended job, shared by plan and apply. */
+export function addOperatorOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--skip-invalid",
+      "report invalid runs (as failed) and go on with the valid ones; exit code still 1",
+    )
+    .option(
+      "--max-changes <N|P%>",
+      "refuse (exit 3, nothing written) a plan that creates+updates more runs than N, or P% of the manifests' runs",
+      parseMaxChanges,
+    )
+    .option("--only <keys>", "only the runs with these clientKeys (comma-separated)", parseList)
+    .option(
+      "--retry-failed <results>",
+      "only the runs failed or skipped in this results file of an earlier apply (.csv or .jsonl)",
+    );
+}
+
+export function parseMaxChanges(value: string): ChangeLimit {
+  try {
+    return parseChangeLimit(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }

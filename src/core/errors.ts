@@ -4,7 +4,18 @@
  * trace only at `--log-level debug`).
  */
 
-export type ErrorCode = "MANIFEST" | "USAGE" | "API" | "CONNECTION" | "PLAN" | "INTERNAL";
+export type ErrorCode = "MANIFEST" | "USAGE" | "API" | "CONNECTION" | "PLAN" | "GUARD" | "INTERNAL";
+
+/** Exit codes (contract §2): the CLI's one catch and its commands return these. */
+export const EXIT = {
+  ok: 0,
+  /** Any error: invalid input, an unreachable API, a row that failed. */
+  error: 1,
+  /** `plan --detailed-exitcode` (or `apply --dry-run --detailed-exitcode`) with changes. */
+  changes: 2,
+  /** A guard refused the plan (`--max-changes`, ...): nothing was written. */
+  guard: 3,
+} as const;
 
 export class SyncError extends Error {
   readonly code: ErrorCode;
@@ -29,6 +40,16 @@ export class PlanFileError extends SyncError {
   }
 }
 
+/**
+ * A guard refused the plan (`--max-changes`, ...): nothing was written. Exit code 3, so a
+ * nightly job can tell "the export looks wrong" from any other failure.
+ */
+export class GuardError extends SyncError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("GUARD", message, options);
+  }
+}
+
 /** One located problem in a manifest: `runs.csv:14:3 startTime: ...`. */
 export interface Problem {
   file: string;
@@ -48,10 +69,16 @@ export class ManifestError extends SyncError {
   readonly problems: Problem[];
   /** How many problems there were in all (the list may be capped). */
   readonly total: number;
-  constructor(problems: Problem[], total = problems.length) {
+  /**
+   * Valid runs not applied because of these problems (when the problems are per run, so
+   * `--skip-invalid` could apply them); undefined when a file could not be read at all.
+   */
+  readonly heldBack: number | undefined;
+  constructor(problems: Problem[], total = problems.length, options: { heldBack?: number } = {}) {
     super("MANIFEST", `${total} problem${total === 1 ? "" : "s"} in the manifests`);
     this.problems = problems;
     this.total = total;
+    this.heldBack = options.heldBack;
   }
 }
 

@@ -18,6 +18,12 @@ export { type CsvHeader, CsvRecord, type CsvTableItem, readCsvTable } from "./cs
 export { expandPaths } from "./expand-paths.js";
 export { MAX_KEPT_PROBLEMS } from "./problem-list.js";
 export type { ReadOptions } from "./read-manifest.js";
+export {
+  type InvalidRow,
+  isInvalidRow,
+  type ManifestRow,
+  readManifestRows,
+} from "./read-manifest-rows.js";
 export { readRunSpecs } from "./read-run-specs.js";
 export { renderCsv, renderYaml } from "./render.js";
 export type { MetadataSpec, MetadataType, RunSpec, Source, SpecField } from "./spec.js";

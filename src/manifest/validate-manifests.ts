@@ -12,6 +12,10 @@ export interface ValidationResult {
   runs: number;
   /** Runs per file, in the order of `files`. */
   runsPerFile: number[];
+  /** Runs with problems of their own (bad values, a duplicated clientKey). */
+  invalidRuns: number;
+  /** Problems that belong to no run (syntax, header, file shape): their rows are unknown. */
+  fileProblems: number;
   /** The first problems in detail (at most MAX_KEPT_PROBLEMS). */
   problems: Problem[];
   /** How many problems there were in all. */
@@ -33,6 +37,8 @@ export async function validateManifests(
     ReadOptions & {
       /** Called with each valid run, in order: lets a caller collect what it needs in this pass. */
       onRun?: (spec: RunSpec) => void;
+      /** Called with the clientKey (when readable) of each invalid run, in order. */
+      onInvalidRun?: (clientKey: string | undefined) => void;
     } = {},
 ): Promise<ValidationResult> {
   const cwd = options.cwd ?? process.cwd();
@@ -40,18 +46,32 @@ export async function validateManifests(
   const problems = new ProblemList();
   const runsPerFile = files.map(() => 0);
   let runs = 0;
+  let invalidRuns = 0;
+  let fileProblems = 0;
   for await (const { file, items } of readAllItems(files, cwd, options)) {
     const fileIndex = files.indexOf(file);
     for (const item of items) {
       if (item.kind === "problem") {
         problems.add(item.problem);
+        fileProblems++;
         continue;
       }
       runs++;
       runsPerFile[fileIndex]!++;
-      if (item.kind === "invalid-run") for (const p of item.problems) problems.add(p);
-      else options.onRun?.(item.spec);
+      if (item.kind === "invalid-run") {
+        invalidRuns++;
+        for (const p of item.problems) problems.add(p);
+        options.onInvalidRun?.(item.clientKey);
+      } else options.onRun?.(item.spec);
     }
   }
-  return { files, runs, runsPerFile, problems: problems.kept, totalProblems: problems.total };
+  return {
+    files,
+    runs,
+    runsPerFile,
+    invalidRuns,
+    fileProblems,
+    problems: problems.kept,
+    totalProblems: problems.total,
+  };
 }

@@ -1,4 +1,4 @@
-import type { RunSpec } from "../manifest/spec.js";
+import { isInvalidRow, type ManifestRow } from "../manifest/index.js";
 import type { MetadataKeyTypeWire, Run } from "../sift/schemas.js";
 import { InFilterBatch } from "./batch-filter.js";
 import type { Change } from "./change.js";
@@ -19,16 +19,17 @@ export interface PlanContext {
 }
 
 interface LookedUp {
-  specs: RunSpec[];
+  specs: ManifestRow[];
   runs: Promise<Map<string, Run>>;
 }
 
 /**
- * Streams one change per spec, in manifest order. Specs are grouped into lookup batches that
- * fit one `client_key in [...]` request; up to LOOKAHEAD_BATCHES lookups run ahead.
+ * Streams one change per manifest row, in manifest order. Specs are grouped into lookup
+ * batches that fit one `client_key in [...]` request; up to LOOKAHEAD_BATCHES lookups run
+ * ahead. An invalid row (kept by `--skip-invalid`) is an `invalid` change in its place.
  */
 export async function* planChanges(
-  specs: AsyncIterable<RunSpec>,
+  specs: AsyncIterable<ManifestRow>,
   client: LookupClient,
   context: PlanContext,
   options: DiffOptions,
@@ -36,23 +37,31 @@ export async function* planChanges(
   const budget = filterBudget(client, "/api/v2/runs");
   const ahead: LookedUp[] = [];
   let filter = new InFilterBatch("client_key", budget);
-  let batch: RunSpec[] = [];
+  let batch: ManifestRow[] = [];
+  let keys = new Set<string>();
 
   const launch = () => {
     const launched = {
       specs: batch,
-      runs: fetchRuns(client, filter.filter(), new Set(batch.map((s) => s.clientKey))),
+      runs:
+        keys.size === 0
+          ? Promise.resolve(new Map<string, Run>())
+          : fetchRuns(client, filter.filter(), keys),
     };
     launched.runs.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
     ahead.push(launched);
     batch = [];
+    keys = new Set();
     filter = new InFilterBatch("client_key", budget);
   };
 
   for await (const spec of specs) {
-    if (!filter.tryAdd(spec.clientKey)) {
-      launch();
-      filter.tryAdd(spec.clientKey);
+    if (!isInvalidRow(spec)) {
+      if (!filter.tryAdd(spec.clientKey)) {
+        launch();
+        filter.tryAdd(spec.clientKey);
+      }
+      keys.add(spec.clientKey);
     }
     batch.push(spec);
     if (ahead.length >= LOOKAHEAD_BATCHES) yield* diffBatch(ahead.shift()!, context, options);
@@ -68,6 +77,10 @@ async function* diffBatch(
 ): AsyncGenerator<Change> {
   const runs = await looked.runs;
   for (const spec of looked.specs) {
+    if (isInvalidRow(spec)) {
+      yield { action: "invalid", spec: spec.spec, problems: spec.problems };
+      continue;
+    }
     const change = diffRun(spec, runs.get(spec.clientKey), context, options);
     if (change.action === "create" || change.action === "update") {
       for (const [key, type] of Object.entries(change.newKeyTypes)) {

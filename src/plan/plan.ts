@@ -30,6 +30,10 @@ export interface PlanResult {
   summary: PlanSummary;
   /** The manifest files read, in order. */
   files: string[];
+  /** Runs planned (in this shard and selection), invalid ones included. */
+  runs: number;
+  /** Keys given in `only` that no manifest run has. */
+  missingKeys: string[];
 }
 
 /**
@@ -46,7 +50,7 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
   const summary = createPlanSummary();
   let done = 0;
   for await (const change of planChanges(
-    prepared.specs(),
+    prepared.rows(),
     client,
     prepared.context,
     diffOptions(options),
@@ -56,7 +60,12 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
     options.onChange?.(change);
     options.onProgress?.({ done: ++done, total: prepared.runs });
   }
-  return { summary, files: prepared.files };
+  return {
+    summary,
+    files: prepared.files,
+    runs: prepared.runs,
+    missingKeys: prepared.missingKeys,
+  };
 }
 
 export function diffOptions(

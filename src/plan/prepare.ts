@@ -1,5 +1,10 @@
 import { ManifestError, type Problem } from "../core/errors.js";
-import { readRunSpecs, validateManifests } from "../manifest/index.js";
+import {
+  isInvalidRow,
+  type ManifestRow,
+  readManifestRows,
+  validateManifests,
+} from "../manifest/index.js";
 import type { CsvDialect } from "../manifest/csv-dialect.js";
 import type { RunSpec } from "../manifest/spec.js";
 import { checkSpec } from "./diff.js";
@@ -11,7 +16,7 @@ import {
   resolveAssetNames,
 } from "./lookup.js";
 import type { PlanContext } from "./plan-changes.js";
-import { filterShard, type Shard, shardOf } from "./shard.js";
+import { type Shard, shardOf } from "./shard.js";
 
 /** How many problems are kept in detail; the rest are counted. */
 const MAX_KEPT_PROBLEMS = 50;
@@ -24,71 +29,137 @@ export interface ManifestInput {
   exclude?: readonly string[];
   /** How CSV files are written (`--delimiter`, `--encoding`); default: sniffed, UTF-8. */
   csv?: CsvDialect;
+  /** Only the runs with these clientKeys (`--only`, `--retry-failed`). */
+  only?: ReadonlySet<string>;
+  /**
+   * Invalid runs (by the manifest's own rules, or against Sift) are reported in their place
+   * as invalid, and the valid ones planned and applied, instead of stopping everything.
+   */
+  skipInvalid?: boolean;
 }
 
-export interface Prepared {
+export interface ManifestRows {
   files: string[];
-  /** Runs in the manifests (in this shard). */
+  /** Runs in scope (this shard, `only`): valid ones, and invalid ones with `skipInvalid`. */
   runs: number;
+  /** Invalid runs in scope (only with `skipInvalid`; otherwise reading them threw). */
+  invalid: number;
+  /** Keys of `only` that no manifest run has. */
+  missingKeys: string[];
+  /** What the valid runs use, to resolve against Sift before diffing. */
+  names: NamesInUse;
+  /** The runs in scope again, streamed from the files, in order. */
+  rows(): AsyncGenerator<ManifestRow>;
+}
+
+export interface Prepared extends ManifestRows {
   context: PlanContext;
-  /** The specs again, streamed from the files (in this shard). */
-  specs(): AsyncGenerator<RunSpec>;
 }
 
 /**
  * Everything before the per-run lookups: validate the manifests (offline, all files), then
  * resolve the asset names and metadata key types they use in a few batched requests.
  * With `checkRows`, every row is checked against those (unknown asset, wrong metadata type)
- * and any problem stops here, before anything could be written.
+ * and any problem stops here, before anything could be written (unless `skipInvalid`).
  */
 export async function prepare(
   input: ManifestInput,
   client: LookupClient,
   options: { checkRows: boolean },
 ): Promise<Prepared> {
-  // One pass validates every file (all shards) and collects what this shard's runs use:
-  // reading 200,000 rows takes ~1.5 s, so each pass saved counts.
+  const manifests = await readManifests(input);
+  const context = await resolveContext(client, manifests.names);
+  if (options.checkRows && !input.skipInvalid) await checkRows(manifests, context);
+  return { ...manifests, context };
+}
+
+/**
+ * One pass validates every file (all shards) and collects what the runs in scope use:
+ * reading 200,000 rows takes ~1.5 s, so each pass saved counts. Throws a ManifestError for
+ * any problem, except, with `skipInvalid`, problems of single runs.
+ */
+export async function readManifests(input: ManifestInput): Promise<ManifestRows> {
   const names: NamesInUse = { assets: new Set(), metadataKeys: new Set() };
+  const inScope = scopeOf(input);
+  const seen = input.only && new Set<string>();
   let runs = 0;
-  const onRun = (spec: RunSpec) => {
-    const { shard } = input;
-    if (shard !== undefined && shardOf(spec.clientKey, shard.count) !== shard.index) return;
-    addNamesInUse(names, spec);
-    runs++;
-  };
+  let invalid = 0;
   const validation = await validateManifests(input.paths, {
     cwd: input.cwd,
     exclude: input.exclude,
     csv: input.csv,
-    onRun,
+    onRun(spec) {
+      if (!inScope(spec.clientKey)) return;
+      seen?.add(spec.clientKey);
+      addNamesInUse(names, spec);
+      runs++;
+    },
+    onInvalidRun(clientKey) {
+      if (input.skipInvalid && inScope(clientKey)) invalid++;
+    },
   });
-  if (validation.problems.length > 0) {
-    throw new ManifestError(validation.problems, validation.totalProblems);
+  const stops = validation.fileProblems > 0 || (validation.invalidRuns > 0 && !input.skipInvalid);
+  if (stops) {
+    throw new ManifestError(validation.problems, validation.totalProblems, {
+      heldBack: validation.fileProblems > 0 ? undefined : runs,
+    });
   }
-  const specs = () =>
-    filterShard(
-      readRunSpecs(input.paths, { cwd: input.cwd, exclude: input.exclude, csv: input.csv }),
-      input.shard,
-    );
+  const missingKeys = input.only ? [...input.only].filter((key) => !seen!.has(key)) : [];
+  const rows = async function* () {
+    const all = readManifestRows(input.paths, {
+      cwd: input.cwd,
+      exclude: input.exclude,
+      csv: input.csv,
+    });
+    for await (const row of all)
+      if (inScope(isInvalidRow(row) ? row.spec.clientKey : row.clientKey)) yield row;
+  };
+  return { files: validation.files, runs: runs + invalid, invalid, missingKeys, names, rows };
+}
+
+/** Whether a clientKey is in this invocation's scope (shard, `only`). */
+function scopeOf(input: ManifestInput): (clientKey: string | undefined) => boolean {
+  const { shard, only } = input;
+  return (clientKey) => {
+    // A run whose clientKey cannot be read is reported by the first shard only.
+    if (clientKey === undefined || clientKey === "")
+      return only === undefined && (shard?.index ?? 1) === 1;
+    if (only !== undefined && !only.has(clientKey)) return false;
+    return shard === undefined || shardOf(clientKey, shard.count) === shard.index;
+  };
+}
+
+/** The asset ids and metadata key types the runs use, in a few batched requests. */
+export async function resolveContext(
+  client: LookupClient,
+  names: NamesInUse,
+): Promise<PlanContext> {
   const [assetIds, keyTypes] = await Promise.all([
     resolveAssetNames(client, names.assets),
     fetchKeyTypes(client, names.metadataKeys),
   ]);
-  const context: PlanContext = { assetIds, keyTypes };
-  if (options.checkRows) await checkRows(specs(), context);
-  return { files: validation.files, runs, context, specs };
+  return { assetIds, keyTypes };
 }
 
-async function checkRows(specs: AsyncIterable<RunSpec>, context: PlanContext): Promise<void> {
+/**
+ * Checks every valid row against Sift (unknown asset, metadata of the wrong type): any
+ * problem throws, naming how many valid rows it holds back.
+ */
+export async function checkRows(manifests: ManifestRows, context: PlanContext): Promise<void> {
   // Keys new to the organization take the type of their first use, as they will in Sift.
   const keyTypes = new Map(context.keyTypes);
   const problems: Problem[] = [];
   let total = 0;
-  for await (const spec of specs) {
-    const found = checkSpec(spec, { assetIds: context.assetIds, keyTypes });
+  let invalidRuns = 0;
+  for await (const row of manifests.rows()) {
+    if (isInvalidRow(row)) continue;
+    const found = checkSpec(row as RunSpec, { assetIds: context.assetIds, keyTypes });
+    if (found.problems.length > 0) invalidRuns++;
     total += found.problems.length;
     problems.push(...found.problems.slice(0, MAX_KEPT_PROBLEMS - problems.length));
     for (const [key, type] of Object.entries(found.newKeyTypes)) keyTypes.set(key, type);
   }
-  if (total > 0) throw new ManifestError(problems, total);
+  if (total > 0) {
+    throw new ManifestError(problems, total, { heldBack: manifests.runs - invalidRuns });
+  }
 }

@@ -14,15 +14,18 @@ export interface ApplySummary {
   /** HTTP requests sent, retries included. */
   requests?: number;
   retries?: number;
-  /** Stopped early (Ctrl-C): the counts cover the runs handled before that. */
+  /** Stopped early (Ctrl-C): the runs not reached are counted as skipped. */
   interrupted?: boolean;
   /** Why the apply stopped before the end (the counts cover what was done). */
   error?: Failure;
+  /** Why the apply stopped before reaching every run (`the API stopped answering`), if it did. */
+  stopped?: string;
 }
 
 /**
  * `Applied: 3 created, 2 updated, 10 unchanged, 0 failed, 0 skipped in 1.4 s.`
- * (`Interrupted after: ...` when stopped early; `(120 requests, 3 retries)` when counted.)
+ * (`Interrupted after: ...` after Ctrl-C, `Stopped: ... The API stopped answering; ...` when
+ * something else stopped it early; `(120 requests, 3 retries)` when counted.)
  */
 export function formatApplySummary(summary: ApplySummary): string {
   const counts = [
@@ -37,8 +40,9 @@ export function formatApplySummary(summary: ApplySummary): string {
     summary.retries === undefined ? undefined : plural(summary.retries, "retry", "retries"),
   ].filter((part) => part !== undefined);
   const extra = traffic.length > 0 ? ` (${traffic.join(", ")})` : "";
-  const lead = summary.interrupted ? "Interrupted after" : "Applied";
-  return `${lead}: ${counts} in ${formatDuration(summary.elapsedMs)}${extra}.`;
+  const lead = summary.interrupted ? "Interrupted after" : summary.stopped ? "Stopped" : "Applied";
+  const why = summary.stopped && !summary.interrupted ? ` ${capitalise(summary.stopped)}.` : "";
+  return `${lead}: ${counts} in ${formatDuration(summary.elapsedMs)}${extra}.${why}`;
 }
 
 /** The summary for `--format json`: one JSON object. */
@@ -54,6 +58,7 @@ export function formatApplySummaryJson(summary: ApplySummary): string {
     ...(summary.retries !== undefined && { retries: summary.retries }),
     interrupted: summary.interrupted ?? false,
     ...(summary.error !== undefined && { error: summary.error }),
+    ...(summary.stopped !== undefined && { stopped: summary.stopped }),
   });
 }
 
@@ -79,6 +84,10 @@ export function formatRowOutcome(row: ResultRow, options: { color: boolean }): s
   const what = row.status === "skipped" ? `${row.action} skipped` : row.action;
   const reason = row.error === undefined ? "" : `: ${escapeControl(row.error)}`;
   return `${mark} ${showName(row.clientKey)} (${escapeControl(row.source)}) ${what}${reason}`;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {

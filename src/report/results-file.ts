@@ -6,7 +6,8 @@ import { neutraliseCell } from "./cells.js";
 /** One manifest run's outcome, as `apply --results FILE` records it (contract §5). */
 export interface ResultRow {
   clientKey: string;
-  action: "create" | "update" | "unchanged" | "invalid" | "skip";
+  /** `unplanned`: the apply stopped before it reached (and planned) this run. */
+  action: "create" | "update" | "unchanged" | "invalid" | "skip" | "unplanned";
   status: "ok" | "failed" | "skipped";
   runId?: string;
   updateMask?: string[];

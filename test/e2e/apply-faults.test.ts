@@ -37,13 +37,17 @@ function spawnApply(e: Emulator, args: string[]) {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
+  let stderr = "";
   child.stdout.on("data", (d) => {
     stdout += d;
   });
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
   const exited = new Promise<number | null>((resolve) =>
-    child.on("exit", (code, signal) => resolve(code ?? (signal ? -1 : null))),
+    child.on("close", (code, signal) => resolve(code ?? (signal ? -1 : null))),
   );
-  return { child, exited, stdout: () => stdout };
+  return { child, exited, stdout: () => stdout, stderr: () => stderr };
 }
 
 async function waitForWrites(e: Emulator, n: number): Promise<void> {
@@ -96,7 +100,7 @@ describe("apply under faults and interruptions", () => {
     expectOneRunPerKey(emulator, "k", 600);
   });
 
-  it("stops on Ctrl-C with exit 130, keeps the results so far, and resumes", async () => {
+  it("stops on Ctrl-C with exit 130, reports every row (the rest as skipped), and resumes", async () => {
     emulator = await startEmulator({ port: 0, seed: SEED, latencyMs: 5 });
     const dir = manifestDir({ "runs.csv": csvOf("c", 600) });
     const results = join(manifestDir({}), "results.jsonl");
@@ -104,14 +108,26 @@ describe("apply under faults and interruptions", () => {
     await waitForWrites(emulator, 50);
     run.child.kill("SIGINT");
     expect(await run.exited).toBe(130);
-    expect(run.stdout()).toMatch(/^Interrupted after: \d+ created/);
     const lines = readFileSync(results, "utf8")
       .trim()
       .split("\n")
-      .map((l) => JSON.parse(l));
+      .map((l) => JSON.parse(l) as { clientKey: string; status: string; error?: string });
     const created = emulator.runs().filter((r) => r.clientKey?.startsWith("c-")).length;
-    expect(lines.length).toBe(created);
     expect(created).toBeLessThan(600);
+    // Every manifest row once: those done as ok, the others skipped with the reason.
+    expect(new Set(lines.map((l) => l.clientKey)).size).toBe(600);
+    expect(lines.filter((l) => l.status === "ok")).toHaveLength(created);
+    const skipped = lines.filter((l) => l.status === "skipped");
+    expect(skipped).toHaveLength(600 - created);
+    expect(skipped[0]?.error).toMatch(/interrupted; run the same command again/);
+    expect(run.stdout()).toMatch(
+      new RegExp(
+        `^Interrupted after: ${created} created, 0 updated, 0 unchanged, 0 failed, ${600 - created} skipped`,
+      ),
+    );
+    // One line for all the skipped rows, not one per row.
+    expect(run.stderr()).toContain(`${600 - created} rows skipped: the apply was interrupted`);
+    expect(run.stderr().match(/"clientKey"/g) ?? []).toHaveLength(0);
     const resumed = await runCli(emulator, ["apply", dir]);
     expect(resumed.stdout).toMatch(
       new RegExp(`^Applied: ${600 - created} created, 0 updated, ${created} unchanged`),

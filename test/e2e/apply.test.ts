@@ -173,7 +173,7 @@ describe("apply options", () => {
       "b.yaml": '- {clientKey: ff-0, startTime: "2024-01-01T02:00:00Z"}\n' + rows.join("\n"),
     });
     const results = join(manifestDir({}), "results.jsonl");
-    const { code, stdout } = await runCli(emulator(), [
+    const { code, stdout, stderr } = await runCli(emulator(), [
       "apply",
       dir,
       "--fail-fast",
@@ -192,6 +192,10 @@ describe("apply options", () => {
     const skipped = lines.filter((l) => l.status === "skipped").length;
     expect(skipped).toBeGreaterThan(30);
     expect(stdout).toMatch(new RegExp(`1 failed, ${skipped} skipped`));
+    // The failed row, then one line for all the skipped ones.
+    const log = stderr.trim().split("\n");
+    expect(log.filter((l) => l.includes('"level":40'))).toHaveLength(1);
+    expect(stderr).toContain(`${skipped} rows skipped: --fail-fast stopped the apply`);
   });
 });
 

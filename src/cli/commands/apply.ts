@@ -4,7 +4,9 @@ import {
   addCommonOptions,
   addConnectionOptions,
   addCsvOptions,
+  addOperatorOptions,
   addSyncOptions,
+  parsePositiveInt,
 } from "../options.js";
 import { addPlanOptions, type PlanFlags } from "./plan.js";
 
@@ -13,6 +15,7 @@ export interface ApplyFlags extends PlanFlags {
   plan?: string;
   results?: string;
   failFast?: boolean;
+  limit?: number;
 }
 
 export function registerApply(program: Command, ctx: CommandContext): void {
@@ -27,8 +30,15 @@ export function registerApply(program: Command, ctx: CommandContext): void {
     )
     .option("--plan <file>", "apply exactly this saved plan (from `plan --out`)")
     .option("--results <file>", "write one line per run: .csv or .jsonl")
-    .option("--fail-fast", "stop at the first failed run; the rest are reported as skipped");
-  addCommonOptions(addCsvOptions(addSyncOptions(addConnectionOptions(addPlanOptions(cmd)))));
+    .option("--fail-fast", "stop at the first failed run; the rest are reported as skipped")
+    .option(
+      "--limit <n>",
+      "apply only the first N creates and updates (a canary); the rest are reported as skipped",
+      parsePositiveInt,
+    );
+  addCommonOptions(
+    addOperatorOptions(addCsvOptions(addSyncOptions(addConnectionOptions(addPlanOptions(cmd))))),
+  );
   cmd.action(async (paths: string[], flags: ApplyFlags) => {
     const { runApply } = await import("./run-apply.js");
     ctx.setExitCode(await runApply(paths, flags, ctx.io));

@@ -1,11 +1,13 @@
 import { type Command, Option } from "commander";
 import type { SyncMode } from "../../plan/diff.js";
+import type { ChangeLimit } from "../../plan/guard.js";
 import type { Shard } from "../../plan/shard.js";
 import type { CommandContext } from "../main.js";
 import {
   addCommonOptions,
   addConnectionOptions,
   addCsvOptions,
+  addOperatorOptions,
   addSyncOptions,
   type CsvFlags,
 } from "../options.js";
@@ -20,6 +22,10 @@ export interface PlanFlags extends SessionFlags, CsvFlags {
   ignore?: string[];
   shard?: Shard;
   progress: boolean;
+  skipInvalid?: boolean;
+  maxChanges?: ChangeLimit;
+  only?: string[];
+  retryFailed?: string;
 }
 
 export function addPlanOptions(cmd: Command): Command {
@@ -41,7 +47,9 @@ export function registerPlan(program: Command, ctx: CommandContext): void {
       "--detailed-exitcode",
       "exit 0 when there are no changes, 2 when there are, 1 on error",
     );
-  addCommonOptions(addCsvOptions(addSyncOptions(addConnectionOptions(addPlanOptions(cmd)))));
+  addCommonOptions(
+    addOperatorOptions(addCsvOptions(addSyncOptions(addConnectionOptions(addPlanOptions(cmd))))),
+  );
   cmd.action(async (paths: string[], flags: PlanFlags) => {
     // Loaded on use: `--help` and the other commands need none of the pipeline.
     const { runPlan } = await import("./run-plan.js");

@@ -1,7 +1,8 @@
 import { apply } from "../../apply/apply.js";
 import { applyPlanFile } from "../../apply/apply-plan-file.js";
+import { formatSkippedLine, STOP_REASONS } from "../../apply/stop.js";
 import { type RowResult, toResultRow } from "../../apply/work.js";
-import { UsageError } from "../../core/errors.js";
+import { EXIT, UsageError } from "../../core/errors.js";
 import {
   formatApplySummary,
   formatApplySummaryJson,
@@ -14,7 +15,13 @@ import { csvDialectOf } from "../options.js";
 import { openSession } from "../session.js";
 import type { ApplyFlags } from "./apply.js";
 import { outputFiles, runPlan } from "./run-plan.js";
-import { parseIgnore, progressCallback, startProgress } from "./shared.js";
+import {
+  parseIgnore,
+  progressCallback,
+  readSelection,
+  startProgress,
+  warnMissingKeys,
+} from "./shared.js";
 
 /** Exit code after Ctrl-C, as shells report a process ended by SIGINT. */
 const EXIT_INTERRUPTED = 130;
@@ -59,6 +66,8 @@ async function runApplyCommand(
 ): Promise<number> {
   const ignore = parseIgnore(flags.ignore);
   if (flags.results !== undefined) resultsFormatOf(flags.results); // a bad name fails before any work
+  if (flags.plan !== undefined) refuseWithPlan(flags);
+  const only = readSelection(flags);
   const session = await openSession(flags, io);
   const abort = new AbortController();
   const stopListening = io.onInterrupt?.(() => {
@@ -69,10 +78,16 @@ async function runApplyCommand(
   });
   const progress = startProgress(flags, io, "applying");
   const results = flags.results === undefined ? undefined : createResultsWriter(flags.results);
+  /** Rows skipped for a reason many share: one log line per reason at the end, not one per row. */
+  const grouped = new Map<string, number>();
   const onResult = (row: RowResult) => {
     const line = toResultRow(row);
     count(counts, row);
     results?.write(line);
+    if (row.outcome.status === "skipped" && row.outcome.grouped) {
+      grouped.set(row.outcome.error, (grouped.get(row.outcome.error) ?? 0) + 1);
+      return;
+    }
     const fields = {
       clientKey: line.clientKey,
       source: line.source,
@@ -109,16 +124,36 @@ async function runApplyCommand(
             metadata: flags.metadata,
             ignore,
             mode: flags.mode,
+            skipInvalid: flags.skipInvalid,
+            maxChanges: flags.maxChanges,
+            limit: flags.limit,
+            ...(only && { only }),
           });
     progress.done();
+    if (result.missingKeys) warnMissingKeys(session.logger, result.missingKeys);
+    if (result.stopped?.error !== undefined) {
+      session.logger.error(
+        { error: result.stopped.error },
+        `the apply stopped: ${result.stopped.error}`,
+      );
+    }
+    for (const [reason, n] of grouped) {
+      session.logger.warn(
+        { skipped: n },
+        formatSkippedLine(n, reason.replace(/^not (attempted|applied): /, "")),
+      );
+    }
     const { requests, retries } = session.client.stats();
-    const summary = { ...result, requests, retries };
+    const stopped = result.stopped && STOP_REASONS[result.stopped.kind];
+    const summary = { ...result, requests, retries, stopped };
     io.stdout.write(
       (flags.format === "json" ? formatApplySummaryJson(summary) : formatApplySummary(summary)) +
         "\n",
     );
     if (result.interrupted) return EXIT_INTERRUPTED;
-    return result.failed > 0 ? 1 : 0;
+    return result.failed > 0 || result.stopped !== undefined || result.plan.invalid > 0
+      ? EXIT.error
+      : EXIT.ok;
   } finally {
     progress.done();
     stopListening?.();
@@ -134,4 +169,19 @@ function count(counts: Counts, row: RowResult): void {
   else if (outcome.action === "create") counts.created++;
   else if (outcome.action === "update") counts.updated++;
   else counts.unchanged++;
+}
+
+/** A saved plan is applied exactly: flags that would re-plan or select rows do not apply. */
+function refuseWithPlan(flags: ApplyFlags): void {
+  const named = [
+    flags.skipInvalid && "--skip-invalid",
+    flags.maxChanges && "--max-changes",
+    flags.only && "--only",
+    flags.retryFailed && "--retry-failed",
+  ].filter(Boolean);
+  if (named.length > 0) {
+    throw new UsageError(
+      `${named.join(", ")} select or check what is planned: give ${named.length === 1 ? "it" : "them"} to \`plan --out\`, not to \`apply --plan\``,
+    );
+  }
 }

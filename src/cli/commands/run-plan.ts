@@ -1,3 +1,5 @@
+import { EXIT } from "../../core/errors.js";
+import { checkMaxChanges } from "../../plan/guard.js";
 import { plan } from "../../plan/plan.js";
 import { describeFailure, type Failure, INTERRUPTED } from "../../report/failure.js";
 import { createJsonReport } from "../../report/json-report.js";
@@ -10,7 +12,13 @@ import { type CliIo, OutputClosedError } from "../io.js";
 import { csvDialectOf } from "../options.js";
 import { openSession, type Session } from "../session.js";
 import type { PlanFlags } from "./plan.js";
-import { parseIgnore, progressCallback, startProgress } from "./shared.js";
+import {
+  parseIgnore,
+  progressCallback,
+  readSelection,
+  startProgress,
+  warnMissingKeys,
+} from "./shared.js";
 
 /** Exit code after Ctrl-C (or SIGTERM), as shells report a process ended by SIGINT. */
 export const EXIT_INTERRUPTED = 130;
@@ -52,6 +60,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
   const progress = startProgress(flags, io, "planning");
   try {
     const ignore = parseIgnore(flags.ignore);
+    const only = readSelection(flags);
     session = await openSession(flags, io);
     out = stdoutReport(flags.format, session.target, io);
     if (flags.out !== undefined) {
@@ -79,6 +88,8 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
       ignore,
       mode: flags.mode,
       signal: abort.signal,
+      skipInvalid: flags.skipInvalid,
+      ...(only && { only }),
       onChange: (change) => {
         if (ended) return;
         countChange(summary, change);
@@ -90,7 +101,14 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
     file?.end(result.summary); // saved before stdout is ended: a closed stdout keeps a whole plan
     endDocument();
     if (flags.out) session.logger.info({ out: flags.out }, "plan saved");
-    if (result.summary.invalid > 0) return 1;
+    warnMissingKeys(session.logger, result.missingKeys);
+    const refusal =
+      flags.maxChanges && checkMaxChanges(flags.maxChanges, result.summary, result.runs);
+    if (refusal) {
+      session.logger.error({ guard: "max-changes" }, `${refusal}; apply would refuse this plan`);
+      return EXIT.guard;
+    }
+    if (result.summary.invalid > 0) return EXIT.error;
     return flags.detailedExitcode && hasChanges(result.summary) ? 2 : 0;
   } catch (error) {
     progress.done();

@@ -1,4 +1,6 @@
 import { UsageError } from "../../core/errors.js";
+import type { Logger } from "../../core/logger.js";
+import { readRetryKeys } from "../../report/results-file-read.js";
 import { IGNORABLE_FIELDS, type IgnorableField } from "../../plan/diff.js";
 import { createProgress, type Progress } from "../../report/progress.js";
 import type { CliIo } from "../io.js";
@@ -31,4 +33,34 @@ export function progressCallback(progress: Progress) {
     progress.setTotal(total);
     progress.tick();
   };
+}
+
+/**
+ * The clientKeys `--only` and `--retry-failed` restrict the command to (both given: the runs
+ * in both), or undefined when neither is given.
+ */
+export function readSelection(flags: {
+  only?: string[];
+  retryFailed?: string;
+}): Set<string> | undefined {
+  const only = flags.only && new Set(flags.only);
+  if (only !== undefined && only.size === 0)
+    throw new UsageError("--only: give clientKeys, comma-separated");
+  if (flags.retryFailed === undefined) return only;
+  const retry = readRetryKeys(flags.retryFailed);
+  return only === undefined ? retry : new Set([...retry].filter((key) => only.has(key)));
+}
+
+/** `--only tv-404`: a key no manifest has is worth a warning (a typo, an old results file). */
+export function warnMissingKeys(logger: Logger, missing: readonly string[]): void {
+  if (missing.length === 0) return;
+  const shown = missing
+    .slice(0, 5)
+    .map((key) => JSON.stringify(key))
+    .join(", ");
+  const more = missing.length > 5 ? ` and ${missing.length - 5} more` : "";
+  logger.warn(
+    { missing: missing.length },
+    `${missing.length.toLocaleString("en-US")} selected clientKey${missing.length === 1 ? " is" : "s are"} in no manifest: ${shown}${more}`,
+  );
 }

@@ -1,0 +1,64 @@
+/**
+ * `--max-changes N|P%`: a guard on how many runs one plan may write. It catches a broken
+ * export (a shifted time zone, a renamed column) before it rewrites thousands of runs.
+ */
+export type ChangeLimit = { count: number } | { percent: number };
+
+/** What a plan would write, per kind. `archive` counts runs archived (or unarchived). */
+export interface GuardedCounts {
+  create: number;
+  update: number;
+  archive?: number;
+}
+
+/** Runs the guard counts: creates + updates + archives. */
+export function countGuardedChanges(counts: GuardedCounts): number {
+  return counts.create + counts.update + (counts.archive ?? 0);
+}
+
+/** The limit in runs, for `runs` runs in the manifests (`10%` of 1,005 runs is 100). */
+export function resolveLimit(limit: ChangeLimit, runs: number): number {
+  return "count" in limit ? limit.count : Math.floor((runs * limit.percent) / 100);
+}
+
+/** `10%` or `250`, as the flag was given. */
+export function formatLimit(limit: ChangeLimit): string {
+  return "count" in limit ? String(limit.count) : `${limit.percent}%`;
+}
+
+/**
+ * Why the plan breaks `--max-changes`, or undefined when it does not:
+ * `--max-changes 10%: the plan would change 250 runs (200 creates, 50 updates), more than 100 (10% of 1,005 runs)`.
+ */
+export function checkMaxChanges(
+  limit: ChangeLimit,
+  counts: GuardedCounts,
+  runs: number,
+): string | undefined {
+  const changes = countGuardedChanges(counts);
+  const allowed = resolveLimit(limit, runs);
+  if (changes <= allowed) return undefined;
+  const parts = [plural(counts.create, "create"), plural(counts.update, "update")];
+  if (counts.archive !== undefined) parts.push(plural(counts.archive, "archive"));
+  const of = "percent" in limit ? ` (${limit.percent}% of ${plural(runs, "run")})` : "";
+  return `--max-changes ${formatLimit(limit)}: the plan would change ${plural(changes, "run")} (${parts.join(", ")}), more than ${allowed.toLocaleString("en-US")}${of}`;
+}
+
+/** `N` or `P%` (P may have decimals, at most 100). Throws a RangeError with what was expected. */
+export function parseChangeLimit(text: string): ChangeLimit {
+  const value = text.trim();
+  const percent = /^(\d+(?:\.\d+)?)%$/.exec(value);
+  if (percent) {
+    const p = Number(percent[1]);
+    if (p <= 100) return { percent: p };
+  } else if (/^\d+$/.test(value)) {
+    return { count: Number(value) };
+  }
+  throw new RangeError(
+    "expected a number of runs (e.g. 500) or a percentage of the manifests' runs (e.g. 10%)",
+  );
+}
+
+function plural(n: number, one: string): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? one : `${one}s`}`;
+}
