@@ -69,6 +69,7 @@ export async function openSession(flags: SessionFlags, io: CliIo): Promise<Sessi
   const client = createSiftClient({
     baseUrl: connection.baseUrl,
     apiKey: connection.apiKey,
+    urlSource: connection.source,
     ...pool,
   });
   return { client, target: connection.baseUrl, logger, close: async () => {} };

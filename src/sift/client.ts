@@ -31,6 +31,8 @@ export interface SiftClientOptions {
   apiKey: string;
   /** Transport, for embedding; by default node:http with keep-alive (see node-fetch.ts). */
   fetch?: typeof fetch;
+  /** Where baseUrl came from (`--api-url`, `SIFT_REST_URI`, `profile NAME`), named in hints. */
+  urlSource?: string;
   /** Max requests in flight (ignored when `pool` is given). Default 8. */
   concurrency?: number;
   /** Max request starts per second (ignored when `pool` is given). */

@@ -103,9 +103,16 @@ export function resolveConnection(input: ConnectionInput): Connection {
       warnings.push(`${chosen.source} overrides ${field} of profile ${flags.profile}`);
     }
   }
+  const baseUrl = checkBaseUrlKeepingKey(url.value, url.source, key.value);
+  const apiPath = API_PATH.exec(new URL(baseUrl).pathname);
+  if (apiPath) {
+    warnings.push(
+      `${url.source}: ${baseUrl} holds the API path ${new URL(baseUrl).pathname}: the base URL is the server's root (${new URL(baseUrl).origin}); requests go to ${baseUrl}/api/v2/runs`,
+    );
+  }
   return {
     kind: "remote",
-    baseUrl: checkBaseUrlKeepingKey(url.value, url.source, key.value),
+    baseUrl,
     apiKey: key.value,
     source: url.source,
     keySource: key.source,
@@ -140,6 +147,8 @@ function pick(
 }
 
 const LOOPBACK_HOSTS = new Set(["localhost", "[::1]"]);
+/** A path segment `api`: the URL holds an API path, where the server's root was meant. */
+const API_PATH = /(^|\/)api(\/|$)/i;
 
 /**
  * The base URL, checked: it parses, it is https (or http to this machine only: a key sent

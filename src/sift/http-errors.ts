@@ -77,17 +77,6 @@ export function summarizeZodIssues(error: z.ZodError): string {
   return issues.join("; ") + (more > 0 ? ` (and ${more} more)` : "");
 }
 
-/** Why a fetch failed without an answer: `ECONNREFUSED`, `getaddrinfo ENOTFOUND host`. */
-export function describeNetworkError(error: unknown): string {
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    if (cause.message) return cause.message;
-    if (typeof code === "string") return code;
-  }
-  return String(cause);
-}
-
 /**
  * A copy of `error` and its causes with every secret replaced, so a cause chain can be
  * logged or printed safely. Keeps `name` and `code`; drops anything else.

@@ -4,12 +4,12 @@ import { type Logger, redactSecrets } from "../core/logger.js";
 import { VERSION } from "../version.js";
 import {
   describeErrorAnswer,
-  describeNetworkError,
   parseJson,
   parseRetryAfter,
   redactError,
   summarizeZodIssues,
 } from "./http-errors.js";
+import { describeNetworkFailure } from "./network-errors.js";
 import { fetchWithNodeHttp } from "./node-fetch.js";
 import { type RequestPool, sleepMs } from "./pool.js";
 import { buildRequestUrl, checkUrlLength, type Query } from "./url.js";
@@ -51,6 +51,11 @@ export interface HttpOptions {
   timeoutMs?: number;
   retry?: RetryOptions;
   logger?: Logger;
+  /**
+   * Where the base URL came from (`--api-url`, `SIFT_REST_URI`, `profile staging`): errors
+   * that point at the URL name it. By default they name `--api-url or SIFT_REST_URI`.
+   */
+  urlSource?: string;
   /** For tests: the jitter source (default Math.random). */
   random?: () => number;
 }
@@ -99,6 +104,9 @@ export function createHttp(options: HttpOptions): Http {
   const host = safeHost(options.baseUrl);
   const redact = (text: string) => redactSecrets(text, [apiKey]);
   const stats: HttpStats = { requests: 0, retries: 0, byOperation: {} };
+  const hints = urlHints(options.baseUrl, options.urlSource);
+  /** Connection retries already shown at warn level: one line per reason and attempt number. */
+  const warned = new Set<string>();
 
   const buildUrl = (path: string, query?: Query) => buildRequestUrl(options.baseUrl, path, query);
 
@@ -127,10 +135,12 @@ export function createHttp(options: HttpOptions): Http {
       if (req.signal?.aborted) {
         return { kind: "fail", error: connectionError(name, "request aborted", cause) };
       }
-      const why = timeout.aborted
-        ? `no answer from ${host} within ${timeoutMs / 1000} s`
-        : `cannot reach ${host}: ${redact(describeNetworkError(error))}`;
+      const failure = timeout.aborted
+        ? { transient: true, message: `no answer from ${host} within ${timeoutMs / 1000} s` }
+        : describeNetworkFailure(error, options.baseUrl);
+      const why = redact(failure.message);
       logger?.debug({ request: name, error: why }, "no answer");
+      if (!failure.transient) return { kind: "fail", error: connectionError(name, why, cause) };
       return { kind: "retry", error: connectionError(name, why, cause) };
     }
     logger?.debug({ request: name, status: response.status }, "answer");
@@ -187,13 +197,21 @@ export function createHttp(options: HttpOptions): Http {
       if (result.kind === "ok") return result.value;
       const aborted = req.signal?.aborted === true;
       if (result.kind === "fail" || n >= retry.maxAttempts || aborted) {
-        throw finalError(result.error, n, aborted);
+        throw finalError(result.error, n, aborted, hints);
       }
       const delayMs = Math.round(backoffMs(n, result.retryAfterMs));
-      logger?.info(
-        { request: name, status: result.error.status, attempt: n, delayMs },
-        `retrying: ${result.error.apiMessage}`,
-      );
+      const fields = { request: name, status: result.error.status, attempt: n, delayMs };
+      const message = `retrying: ${result.error.apiMessage}`;
+      // An API that cannot be reached is shown at the default level (warn), once per reason and
+      // attempt however many requests meet it; answers worth a retry (429, 503) stay at info.
+      const key = `${n} ${result.error.apiMessage}`;
+      if (result.error.status === 0 && !warned.has(key)) {
+        warned.add(key);
+        logger?.warn(
+          fields,
+          `${message}; attempt ${n + 1} of ${retry.maxAttempts} in ${formatSeconds(delayMs)}`,
+        );
+      } else logger?.info(fields, message);
       await sleepMs(delayMs, req.signal);
       if (req.signal?.aborted) throw connectionError(name, "request aborted", undefined);
     }
@@ -202,16 +220,53 @@ export function createHttp(options: HttpOptions): Http {
   return { send, buildUrl, stats: () => ({ ...stats, byOperation: { ...stats.byOperation } }) };
 }
 
-const CHECK_URL_HINT = "; check --api-url or SIFT_REST_URI";
+interface UrlHints {
+  /** After an error that got no answer: where to check the URL. */
+  unreachable: string;
+  /** After a 404, when the URL's path looks like an API path: the base URL is the root. */
+  notFound: string;
+}
+
+/**
+ * `; check SIFT_REST_URI`, and for a base URL such as `https://host/api/v2`: `; SIFT_REST_URI
+ * holds the path /api/v2: the base URL is the server's root (https://host)`.
+ */
+export function urlHints(baseUrl: string, source = "--api-url or SIFT_REST_URI"): UrlHints {
+  const where = source.startsWith("profile ") ? `rest_uri of ${source} (sift.toml)` : source;
+  let notFound = "";
+  try {
+    const url = new URL(baseUrl);
+    if (/(^|\/)api(\/|$)/i.test(url.pathname)) {
+      notFound = `; ${where} holds the path ${url.pathname}: the base URL is the server's root (${url.origin})`;
+    }
+  } catch {
+    // not a URL: the request could not have been sent
+  }
+  return { unreachable: `; check ${where}`, notFound };
+}
+
+function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
 
 function connectionError(request: string, apiMessage: string, cause: Error | undefined): ApiError {
   return new ApiError({ request, status: 0, apiMessage }, cause ? { cause } : undefined);
 }
 
 /** The error to throw: it says how many attempts were made, and where to look if none got an answer. */
-function finalError(error: ApiError, attempts: number, aborted: boolean): ApiError {
+function finalError(
+  error: ApiError,
+  attempts: number,
+  aborted: boolean,
+  hints: UrlHints,
+): ApiError {
   const tried = attempts === 1 ? "" : ` (after ${attempts} attempts)`;
-  const hint = error.status === 0 && !aborted ? CHECK_URL_HINT : "";
+  const hint =
+    error.status === 0 && !aborted
+      ? hints.unreachable + hints.notFound
+      : error.status === 404
+        ? hints.notFound
+        : "";
   const final =
     tried === "" && hint === ""
       ? error

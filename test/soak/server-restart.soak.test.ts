@@ -44,7 +44,7 @@ describe("soak: the API server killed during an apply", () => {
     // Only rows under way when the server died were tried to the end of their retry budget.
     expect(failed).toBeLessThanOrEqual(20);
     expect(outcome.stderr).toMatch(
-      /no answer: cannot reach 127\.0\.0\.1:\d+: .*\(after 8 attempts\); check --api-url or SIFT_REST_URI/,
+      /no answer: cannot reach 127\.0\.0\.1:\d+: .*\(after 8 attempts\); check SIFT_REST_URI/,
     );
     // Every row is accounted for, the skipped ones with the reason.
     expect(outcome.resultProblems).toEqual([]);
