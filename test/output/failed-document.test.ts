@@ -37,7 +37,7 @@ describe("a plan that fails still prints one complete document", () => {
     expect(doc.error.problems).toEqual([
       expect.stringMatching(/runs\.csv:2 startTime: "2024-13-01" is not an RFC 3339 timestamp/),
     ]);
-    expect(doc.summary).toEqual({ create: 0, update: 0, unchanged: 0, invalid: 0, warnings: 0 });
+    expect(doc.summary).toMatchObject({ create: 0, update: 0, unchanged: 0, invalid: 0 });
     expect(stderr).toMatch(/error: 1 problem in the manifests/);
   });
 
