@@ -1,4 +1,4 @@
-import { UsageError } from "../core/errors.js";
+import { SyncError, UsageError } from "../core/errors.js";
 import type { MetadataType } from "../manifest/spec.js";
 import { batchInFilters } from "../plan/batch-filter.js";
 import { filterBudget, LOOKUP_PAGE_SIZE, type LookupClient } from "../plan/lookup.js";
@@ -170,7 +170,7 @@ async function* pagesOf(client: ExportClient, filter: string): AsyncGenerator<Ru
     const page = await next;
     const token = page.nextPageToken;
     if (token !== "" && seen.has(token)) {
-      throw new Error("ListRuns: the API repeated a page token; stopped paging");
+      throw new SyncError("API", "ListRuns: the API repeated a page token; stopped paging");
     }
     seen.add(token);
     if (token !== "") {
