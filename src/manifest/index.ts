@@ -25,7 +25,7 @@ export {
   readManifestRows,
 } from "./read-manifest-rows.js";
 export { readRunSpecs } from "./read-run-specs.js";
-export { renderCsv, renderYaml } from "./render.js";
+export { renderCsv, renderShownRuns, renderYaml } from "./render.js";
 export type { MetadataSpec, MetadataType, RunSpec, Source, SpecField } from "./spec.js";
 export { formatSource, METADATA_TYPES, runSpecSchema, SPEC_FIELDS } from "./spec.js";
 export { type ValidationResult, validateManifests } from "./validate-manifests.js";

@@ -11,37 +11,61 @@ export async function* readAllItems(
   files: string[],
   cwd: string,
   options: ReadOptions = {},
-): AsyncGenerator<{ file: string; items: ManifestItem[] }> {
-  const keys = new ClientKeyRegistry();
+): AsyncGenerator<ItemBatch> {
+  yield* markDuplicates(readEachFile(files, cwd, options));
+}
+
+/** A batch of items and the file it came from. */
+export interface ItemBatch {
+  file: string;
+  items: ManifestItem[];
+}
+
+async function* readEachFile(
+  files: string[],
+  cwd: string,
+  options: ReadOptions,
+): AsyncGenerator<ItemBatch> {
   for (const file of files) {
-    for await (const items of readManifest(file, cwd, options)) {
-      for (let i = 0; i < items.length; i++) {
-        const item = items[i]!;
-        if (item.kind === "run") {
-          const duplicate = keys.add(item.spec.clientKey, item.spec.source);
-          if (duplicate === undefined) continue;
-          const { source } = item.spec;
-          items[i] = {
-            kind: "invalid-run",
-            clientKey: item.spec.clientKey,
-            source,
-            problems: [
-              { file: source.file, line: source.line, field: "clientKey", message: duplicate },
-            ],
-          };
-        } else if (item.kind === "invalid-run" && item.clientKey !== undefined) {
-          const duplicate = keys.add(item.clientKey, item.source);
-          if (duplicate === undefined) continue;
-          const { source } = item;
-          item.problems.push({
-            file: source.file,
-            line: source.line,
-            field: "clientKey",
-            message: duplicate,
-          });
-        }
+    for await (const items of readManifest(file, cwd, options)) yield { file, items };
+  }
+}
+
+/**
+ * Turns runs whose clientKey an earlier item (of any batch) already has into problems at the
+ * later place, naming the earlier one. For every reader of runs: manifests and mapped sources.
+ */
+export async function* markDuplicates(
+  batches: AsyncIterable<ItemBatch>,
+): AsyncGenerator<ItemBatch> {
+  const keys = new ClientKeyRegistry();
+  for await (const { file, items } of batches) {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      if (item.kind === "run") {
+        const duplicate = keys.add(item.spec.clientKey, item.spec.source);
+        if (duplicate === undefined) continue;
+        const { source } = item.spec;
+        items[i] = {
+          kind: "invalid-run",
+          clientKey: item.spec.clientKey,
+          source,
+          problems: [
+            { file: source.file, line: source.line, field: "clientKey", message: duplicate },
+          ],
+        };
+      } else if (item.kind === "invalid-run" && item.clientKey !== undefined) {
+        const duplicate = keys.add(item.clientKey, item.source);
+        if (duplicate === undefined) continue;
+        const { source } = item;
+        item.problems.push({
+          file: source.file,
+          line: source.line,
+          field: "clientKey",
+          message: duplicate,
+        });
       }
-      yield { file, items };
     }
+    yield { file, items };
   }
 }

@@ -1,6 +1,6 @@
 import { ManifestError, type Problem } from "../core/errors.js";
 import { type ExpandOptions, expandPaths } from "./expand-paths.js";
-import { readAllItems } from "./read-items.js";
+import { type ItemBatch, readAllItems } from "./read-items.js";
 import type { ReadOptions } from "./read-manifest.js";
 import type { RunSpec } from "./spec.js";
 
@@ -32,7 +32,12 @@ export async function* readManifestRows(
 ): AsyncGenerator<ManifestRow> {
   const cwd = options.cwd ?? process.cwd();
   const files = await expandPaths(paths, { cwd, exclude: options.exclude });
-  for await (const { items } of readAllItems(files, cwd, options)) {
+  yield* rowsOf(readAllItems(files, cwd, options));
+}
+
+/** The rows of validated batches (manifests, or the sources of a sync config). */
+export async function* rowsOf(batches: AsyncIterable<ItemBatch>): AsyncGenerator<ManifestRow> {
+  for await (const { items } of batches) {
     for (const item of items) {
       if (item.kind === "run") yield item.spec;
       else if (item.kind === "problem") throw new ManifestError([item.problem]);

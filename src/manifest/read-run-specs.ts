@@ -1,6 +1,6 @@
 import { ManifestError } from "../core/errors.js";
 import { type ExpandOptions, expandPaths } from "./expand-paths.js";
-import { readAllItems } from "./read-items.js";
+import { type ItemBatch, readAllItems } from "./read-items.js";
 import type { ReadOptions } from "./read-manifest.js";
 import type { RunSpec } from "./spec.js";
 
@@ -17,7 +17,12 @@ export async function* readRunSpecs(
 ): AsyncGenerator<RunSpec> {
   const cwd = options.cwd ?? process.cwd();
   const files = await expandPaths(paths, { cwd, exclude: options.exclude });
-  for await (const { items } of readAllItems(files, cwd, options)) {
+  yield* specsOf(readAllItems(files, cwd, options));
+}
+
+/** The runs of already validated batches; a problem met here throws a ManifestError naming it. */
+export async function* specsOf(batches: AsyncIterable<ItemBatch>): AsyncGenerator<RunSpec> {
+  for await (const { items } of batches) {
     for (const item of items) {
       if (item.kind === "run") yield item.spec;
       else if (item.kind === "problem") throw new ManifestError([item.problem]);

@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import { RUN_FIELDS, type RunField } from "./field-names.js";
-import type { MetadataSpec, RunSpec } from "./spec.js";
+import { formatSource, type MetadataSpec, type RunSpec } from "./spec.js";
 
 /**
  * Writes run specs back as manifests: for tests (round trips, fixtures built from specs)
@@ -57,20 +57,44 @@ function escapeCsvCell(cell: string): string {
  * YAML type; a declared type is not written (YAML has no place for it).
  */
 export function renderYaml(specs: RunSpec[]): string {
-  const runs = specs.map((spec) => {
-    const run: Record<string, unknown> = {};
-    for (const field of CSV_FIELDS) {
-      if (spec[field] !== undefined) run[field] = spec[field];
+  return stringifyRuns(specs.map(toYamlRun));
+}
+
+/**
+ * Runs as `validate --show` prints them: a YAML manifest (a list of runs), each run under a
+ * comment naming where it was read (`# exports/teststand.csv:3`). Typed metadata values
+ * keep their type in YAML (a number stays a number, a string that looks like one is quoted).
+ */
+export function renderShownRuns(specs: RunSpec[]): string {
+  if (specs.length === 0) return "# no valid runs to show\n[]\n";
+  return specs
+    .map(
+      (spec) =>
+        `# ${escapeComment(formatSource(spec.source))}\n${stringifyRuns([toYamlRun(spec)])}`,
+    )
+    .join("");
+}
+
+function escapeComment(text: string): string {
+  return text.replace(/[\r\n]/g, " ");
+}
+
+function toYamlRun(spec: RunSpec): Record<string, unknown> {
+  const run: Record<string, unknown> = {};
+  for (const field of CSV_FIELDS) {
+    if (spec[field] !== undefined) run[field] = spec[field];
+  }
+  if (spec.metadata !== undefined) {
+    const metadata: Record<string, unknown> = {};
+    for (const [key, entry] of Object.entries(spec.metadata)) {
+      Object.defineProperty(metadata, key, { value: entry.value, enumerable: true });
     }
-    if (spec.metadata !== undefined) {
-      const metadata: Record<string, unknown> = {};
-      for (const [key, entry] of Object.entries(spec.metadata)) {
-        Object.defineProperty(metadata, key, { value: entry.value, enumerable: true });
-      }
-      run.metadata = metadata;
-    }
-    return run;
-  });
+    run.metadata = metadata;
+  }
+  return run;
+}
+
+function stringifyRuns(runs: Record<string, unknown>[]): string {
   // NOTE: no block scalars: yaml 2.9 writes " \n" as a `|+` block that reads back as "\n".
   return stringify(runs, { lineWidth: 0, blockQuote: false });
 }

@@ -1,7 +1,7 @@
 import type { Problem } from "../core/errors.js";
 import { type ExpandOptions, expandPaths } from "./expand-paths.js";
 import { ProblemList } from "./problem-list.js";
-import { readAllItems } from "./read-items.js";
+import { type ItemBatch, readAllItems } from "./read-items.js";
 import type { ReadOptions } from "./read-manifest.js";
 import type { RunSpec } from "./spec.js";
 
@@ -33,22 +33,35 @@ export interface ValidationResult {
  */
 export async function validateManifests(
   paths: string[],
-  options: ExpandOptions &
-    ReadOptions & {
-      /** Called with each valid run, in order: lets a caller collect what it needs in this pass. */
-      onRun?: (spec: RunSpec) => void;
-      /** Called with the clientKey (when readable) of each invalid run, in order. */
-      onInvalidRun?: (clientKey: string | undefined) => void;
-    } = {},
+  options: ExpandOptions & ReadOptions & ValidationCallbacks = {},
 ): Promise<ValidationResult> {
   const cwd = options.cwd ?? process.cwd();
   const files = await expandPaths(paths, { cwd, exclude: options.exclude });
+  return collectValidation(files, readAllItems(files, cwd, options), options);
+}
+
+export interface ValidationCallbacks {
+  /** Called with each valid run, in order: lets a caller collect what it needs in this pass. */
+  onRun?: (spec: RunSpec) => void;
+  /** Called with the clientKey (when readable) of each invalid run, in order. */
+  onInvalidRun?: (clientKey: string | undefined) => void;
+}
+
+/**
+ * Counts the runs of `batches` (from `files`, in order) and keeps the first problems. The
+ * common end of validating manifests and the sources of a sync config.
+ */
+export async function collectValidation(
+  files: string[],
+  batches: AsyncIterable<ItemBatch>,
+  options: ValidationCallbacks,
+): Promise<ValidationResult> {
   const problems = new ProblemList();
   const runsPerFile = files.map(() => 0);
   let runs = 0;
   let invalidRuns = 0;
   let fileProblems = 0;
-  for await (const { file, items } of readAllItems(files, cwd, options)) {
+  for await (const { file, items } of batches) {
     const fileIndex = files.indexOf(file);
     for (const item of items) {
       if (item.kind === "problem") {

@@ -7,6 +7,8 @@ import {
 } from "../manifest/index.js";
 import type { CsvDialect } from "../manifest/csv-dialect.js";
 import type { RunSpec } from "../manifest/spec.js";
+import type { ValidationCallbacks } from "../manifest/validate-manifests.js";
+import { readSourceRows, type SyncConfig, validateSources } from "../sources/index.js";
 import { checkSpec } from "./diff.js";
 import {
   addNamesInUse,
@@ -22,7 +24,10 @@ import { type Shard, shardOf } from "./shard.js";
 const MAX_KEPT_PROBLEMS = 50;
 
 export interface ManifestInput {
+  /** Manifest files or directories; ignored when `config` is given. */
   paths: string[];
+  /** A loaded sync config (`loadSyncConfig`): its sources are read instead of `paths`. */
+  config?: SyncConfig;
   cwd?: string;
   shard?: Shard;
   /** Files a directory never yields: this run's own outputs (`--results`, `--out`). */
@@ -84,10 +89,7 @@ export async function readManifests(input: ManifestInput): Promise<ManifestRows>
   const seen = input.only && new Set<string>();
   let runs = 0;
   let invalid = 0;
-  const validation = await validateManifests(input.paths, {
-    cwd: input.cwd,
-    exclude: input.exclude,
-    csv: input.csv,
+  const callbacks: ValidationCallbacks = {
     onRun(spec) {
       if (!inScope(spec.clientKey)) return;
       seen?.add(spec.clientKey);
@@ -97,7 +99,12 @@ export async function readManifests(input: ManifestInput): Promise<ManifestRows>
     onInvalidRun(clientKey) {
       if (input.skipInvalid && inScope(clientKey)) invalid++;
     },
-  });
+  };
+  const read = { cwd: input.cwd, exclude: input.exclude };
+  const validation =
+    input.config === undefined
+      ? await validateManifests(input.paths, { ...read, csv: input.csv, ...callbacks })
+      : await validateSources(input.config, { ...read, ...callbacks });
   const stops = validation.fileProblems > 0 || (validation.invalidRuns > 0 && !input.skipInvalid);
   if (stops) {
     throw new ManifestError(validation.problems, validation.totalProblems, {
@@ -106,11 +113,10 @@ export async function readManifests(input: ManifestInput): Promise<ManifestRows>
   }
   const missingKeys = input.only ? [...input.only].filter((key) => !seen!.has(key)) : [];
   const rows = async function* () {
-    const all = readManifestRows(input.paths, {
-      cwd: input.cwd,
-      exclude: input.exclude,
-      csv: input.csv,
-    });
+    const all =
+      input.config === undefined
+        ? readManifestRows(input.paths, { ...read, csv: input.csv })
+        : readSourceRows(input.config, read);
     for await (const row of all)
       if (inScope(isInvalidRow(row) ? row.spec.clientKey : row.clientKey)) yield row;
   };

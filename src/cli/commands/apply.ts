@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { UsageError } from "../../core/errors.js";
 import type { CommandContext } from "../main.js";
 import {
   addCommonOptions,
@@ -8,7 +9,8 @@ import {
   addSyncOptions,
   parsePositiveInt,
 } from "../options.js";
-import { addPlanOptions, type PlanFlags } from "./plan.js";
+import { addConfigOption } from "./input.js";
+import { addPlanOptions, type PlanFlags, readInput } from "./plan.js";
 
 export interface ApplyFlags extends PlanFlags {
   dryRun?: boolean;
@@ -37,10 +39,16 @@ export function registerApply(program: Command, ctx: CommandContext): void {
       parsePositiveInt,
     );
   addCommonOptions(
-    addOperatorOptions(addCsvOptions(addSyncOptions(addConnectionOptions(addPlanOptions(cmd))))),
+    addOperatorOptions(
+      addCsvOptions(addSyncOptions(addConnectionOptions(addPlanOptions(addConfigOption(cmd))))),
+    ),
   );
-  cmd.action(async (paths: string[], flags: ApplyFlags) => {
+  cmd.action(async (paths: string[], flags: ApplyFlags, command: Command) => {
     const { runApply } = await import("./run-apply.js");
+    if (flags.plan !== undefined && flags.config !== undefined) {
+      throw new UsageError("give either --config FILE or --plan FILE, not both");
+    }
+    if (flags.plan === undefined) await readInput(paths, flags, command, ctx.io);
     ctx.setExitCode(await runApply(paths, flags, ctx.io));
   });
 }

@@ -2,6 +2,7 @@ import { type Command, Option } from "commander";
 import type { SyncMode } from "../../plan/diff.js";
 import type { ChangeLimit } from "../../plan/guard.js";
 import type { Shard } from "../../plan/shard.js";
+import type { SyncConfig } from "../../sources/index.js";
 import type { CommandContext } from "../main.js";
 import {
   addCommonOptions,
@@ -12,8 +13,29 @@ import {
   type CsvFlags,
 } from "../options.js";
 import type { SessionFlags } from "../session.js";
+import { addConfigOption } from "./input.js";
+
+/**
+ * Resolves where the runs come from (paths, --config, or ./sift-run-sync.yaml) into
+ * `flags.syncConfig`, and takes the config's options where no flag was given.
+ */
+export async function readInput(
+  paths: string[],
+  flags: PlanFlags,
+  command: Command,
+  io: CommandContext["io"],
+): Promise<void> {
+  const { applyConfigOptions, resolveInput } = await import("./input.js");
+  const input = await resolveInput(paths, flags, io);
+  flags.syncConfig = input.config;
+  applyConfigOptions(flags as unknown as Record<string, unknown>, input.config, command);
+}
 
 export interface PlanFlags extends SessionFlags, CsvFlags {
+  /** `--config FILE`. */
+  config?: string;
+  /** The loaded config (from --config or ./sift-run-sync.yaml): not a flag, set by resolveInput. */
+  syncConfig?: SyncConfig;
   out?: string;
   format: "table" | "markdown" | "json";
   detailedExitcode?: boolean;
@@ -42,17 +64,20 @@ export function registerPlan(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command("plan")
     .description("show what apply would change: reads Sift, writes nothing")
-    .argument("<paths...>", "manifest files or directories")
+    .argument("[paths...]", "manifest files or directories")
     .option(
       "--detailed-exitcode",
       "exit 0 when there are no changes, 2 when there are, 1 on error",
     );
   addCommonOptions(
-    addOperatorOptions(addCsvOptions(addSyncOptions(addConnectionOptions(addPlanOptions(cmd))))),
+    addOperatorOptions(
+      addCsvOptions(addSyncOptions(addConnectionOptions(addPlanOptions(addConfigOption(cmd))))),
+    ),
   );
-  cmd.action(async (paths: string[], flags: PlanFlags) => {
+  cmd.action(async (paths: string[], flags: PlanFlags, command: Command) => {
     // Loaded on use: `--help` and the other commands need none of the pipeline.
     const { runPlan } = await import("./run-plan.js");
+    await readInput(paths, flags, command, ctx.io);
     ctx.setExitCode(await runPlan(paths, flags, ctx.io));
   });
 }

@@ -30,7 +30,7 @@ export async function runApply(paths: string[], flags: ApplyFlags, io: CliIo): P
   if (flags.plan !== undefined && paths.length > 0) {
     throw new UsageError("give either manifest paths or --plan FILE, not both");
   }
-  if (flags.plan === undefined && paths.length === 0) {
+  if (flags.plan === undefined && paths.length === 0 && flags.syncConfig === undefined) {
     throw new UsageError("give manifest paths (files or directories), or --plan FILE");
   }
   if (flags.detailedExitcode && !flags.dryRun) {
@@ -117,6 +117,7 @@ async function runApplyCommand(
         : await apply({
             ...common,
             paths,
+            config: flags.syncConfig,
             cwd: io.cwd,
             exclude: outputFiles(flags),
             shard: flags.shard,

@@ -73,12 +73,13 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
           mode: flags.mode,
           ...(flags.shard && { shard: `${flags.shard.index}/${flags.shard.count}` }),
         },
-        manifests: paths,
+        manifests: flags.syncConfig ? [flags.syncConfig.file] : paths,
       });
     }
     const report = combineReports(...(file ? [file, out] : [out]));
     const result = await plan({
       paths,
+      config: flags.syncConfig,
       cwd: io.cwd,
       exclude: outputFiles(flags),
       shard: flags.shard,

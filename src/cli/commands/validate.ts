@@ -1,26 +1,59 @@
 import type { Command } from "commander";
 import { ManifestError } from "../../core/errors.js";
-import type { ValidationResult } from "../../manifest/index.js";
+import type { RunSpec, ValidationResult } from "../../manifest/index.js";
 import type { CommandContext } from "../main.js";
-import { addCommonOptions, addCsvOptions, type CsvFlags, csvDialectOf } from "../options.js";
+import { addCommonOptions, addCsvOptions, type CsvFlags, parsePositiveInt } from "../options.js";
+import { addConfigOption } from "./input.js";
+
+interface ValidateFlags extends CsvFlags {
+  config?: string;
+  show?: number;
+}
 
 /**
- * `validate <paths...>`: offline; parses and checks manifests. Prints a summary on stdout;
- * when anything is wrong, the problems go to stderr (via main's ManifestError handler) and
- * the exit code is 1.
+ * `validate [paths...]`: offline; parses and checks manifests (or the sources of a sync
+ * config). Prints a summary on stdout; when anything is wrong, the problems go to stderr
+ * (via main's ManifestError handler) and the exit code is 1. `--show N` first prints the
+ * first N runs as read, as a YAML manifest, so a user sees what a mapping made of a file.
  */
 export function registerValidate(program: Command, ctx: CommandContext): void {
   addCommonOptions(
     addCsvOptions(
-      program
-        .command("validate")
-        .description("parse and check manifests offline, reporting every problem")
-        .argument("<paths...>", "manifest files, or directories of *.csv, *.yaml, *.yml, *.json"),
+      addConfigOption(
+        program
+          .command("validate")
+          .description("parse and check manifests offline, reporting every problem")
+          .argument("[paths...]", "manifest files, or directories of *.csv, *.yaml, *.yml, *.json")
+          .option(
+            "--show <n>",
+            "print the first N runs as read, as a YAML manifest (the summary follows as comments)",
+            parsePositiveInt,
+          ),
+      ),
     ),
-  ).action(async (paths: string[], flags: CsvFlags) => {
-    const { validateManifests } = await import("../../manifest/index.js");
-    const result = await validateManifests(paths, { cwd: ctx.io.cwd, csv: csvDialectOf(flags) });
-    ctx.io.stdout.write(renderSummary(result));
+  ).action(async (paths: string[], flags: ValidateFlags) => {
+    const { resolveInput } = await import("./input.js");
+    const input = await resolveInput(paths, flags, ctx.io);
+    const shown: RunSpec[] = [];
+    const onRun = (spec: RunSpec) => {
+      if (shown.length < (flags.show ?? 0)) shown.push(spec);
+    };
+    const options = { cwd: ctx.io.cwd, onRun };
+    let result: ValidationResult;
+    if (input.config === undefined) {
+      const { validateManifests } = await import("../../manifest/index.js");
+      const { csvDialectOf } = await import("../options.js");
+      result = await validateManifests(input.paths, { ...options, csv: csvDialectOf(flags) });
+    } else {
+      const { validateSources } = await import("../../sources/index.js");
+      result = await validateSources(input.config, options);
+    }
+    if (flags.show === undefined) ctx.io.stdout.write(renderSummary(result));
+    else {
+      const { renderShownRuns } = await import("../../manifest/index.js");
+      ctx.io.stdout.write(renderShownRuns(shown));
+      ctx.io.stdout.write(renderSummary(result).replace(/^(?=.)/gm, "# "));
+    }
     if (result.totalProblems > 0) throw new ManifestError(result.problems, result.totalProblems);
   });
 }

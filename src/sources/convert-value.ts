@@ -1,0 +1,153 @@
+import type { MetadataSpec } from "../manifest/spec.js";
+import {
+  Invalid,
+  quote,
+  type Read,
+  readAssets,
+  readBooleanText,
+  readClientKey,
+  readNumberText,
+  readRunId,
+  readTags,
+  readText,
+} from "../manifest/values.js";
+import { describe } from "../manifest/yaml-run.js";
+import type { FieldRule, FieldValue, Scalar, ValueMap } from "./mapping.js";
+
+/**
+ * One value of a record → the value of a run field, by the field's rule: the value map
+ * first, then the field's own type. Reuses the manifest readers, so a mapped file accepts
+ * and words things as our own format does. Runs for every mapped cell: no closures.
+ */
+
+/** A value as a record holds it: cell text (trimmed, never blank) or a YAML/JSON value. */
+export type RawValue = Scalar | unknown[] | object;
+
+/** The field value, `undefined` when the map says "not managed" (`null`), or why not. */
+export function convertValue(rule: FieldRule, raw: RawValue): Read<FieldValue> | undefined {
+  let value: RawValue | null = raw;
+  if (rule.map !== undefined) {
+    const mapped = applyMap(rule.map, raw);
+    if (mapped instanceof Invalid) return mapped;
+    value = mapped;
+  }
+  if (value === null) return undefined;
+  switch (rule.target) {
+    case "clientKey":
+      return typeof value === "object" ? notText(value) : readClientKey(String(value));
+    case "runId":
+      return typeof value === "object" ? notText(value) : readRunId(String(value));
+    case "name":
+    case "description":
+      return typeof value === "object" ? notText(value) : readText(String(value));
+    case "startTime":
+    case "stopTime":
+      if (typeof value === "object" || typeof value === "boolean") return notText(value);
+      return rule.times!.read(typeof value === "number" ? numberText(value) : value);
+    case "assets":
+    case "tags": {
+      const names = readNames(value, rule.separator);
+      if (names instanceof Invalid) return names;
+      return rule.target === "assets" ? readAssets(names) : readTags(names);
+    }
+    case "isPinned":
+    case "isArchived":
+      if (typeof value === "boolean") return value;
+      return typeof value === "object" ? notText(value) : readBooleanText(String(value));
+    case "metadata":
+      return readMetadataValue(rule, value);
+    default:
+      return rule.target satisfies never;
+  }
+}
+
+function applyMap(map: ValueMap, raw: RawValue): Scalar | null | Invalid {
+  if (typeof raw === "object") return notText(raw);
+  const text = String(raw);
+  const mapped = map.entries.get(text);
+  if (mapped !== undefined) return mapped;
+  if (map.fallback !== undefined) return map.fallback.value;
+  const known = [...map.entries.keys()].map(quote);
+  const expected = known.length <= 8 ? known.join(", ") : `${known.slice(0, 8).join(", ")}, ...`;
+  return new Invalid(
+    `${quote(text)} is not in the map (expected ${expected}, or give the map a default)`,
+  );
+}
+
+function readMetadataValue(rule: FieldRule, value: RawValue): Read<MetadataSpec> {
+  if (typeof value === "object") return notText(value);
+  switch (rule.type) {
+    case undefined:
+      // Like a YAML manifest: a value keeps its own type, the organization's key type decides.
+      if (typeof value !== "string") return { value };
+      return typed(readText(value), undefined);
+    case "string":
+      return { value: String(value), type: "string" };
+    case "number":
+      if (typeof value === "number") return { value, type: "number" };
+      if (typeof value === "boolean") return notText(value);
+      return typed(readDecimal(value, rule.decimal), "number");
+    case "boolean":
+      if (typeof value === "boolean") return { value, type: "boolean" };
+      return typed(readBooleanText(String(value)), "boolean");
+    default:
+      return rule.type satisfies never;
+  }
+}
+
+function typed(read: Read<MetadataSpec["value"]>, type: MetadataSpec["type"]): Read<MetadataSpec> {
+  if (read instanceof Invalid) return read;
+  return type === undefined ? { value: read } : { value: read, type };
+}
+
+/** Thousands grouped by `.` before a decimal comma: `1.234,5`. */
+const GROUPED_DECIMAL_COMMA = /^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$/;
+
+/** A number written with `decimal` as its decimal mark (`12,5` with `,`). */
+function readDecimal(text: string, decimal: "." | ","): Read<number> {
+  if (decimal === ".") return readNumberText(text);
+  const plain = GROUPED_DECIMAL_COMMA.test(text) ? text.replaceAll(".", "") : text;
+  if (plain.includes(".")) {
+    return new Invalid(`${quote(text)} is not a number with a decimal comma (expected e.g. 12,5)`);
+  }
+  const read = readNumberText(plain.replace(",", "."));
+  return read instanceof Invalid
+    ? new Invalid(`${quote(text)} is not a number with a decimal comma (expected e.g. 12,5)`)
+    : read;
+}
+
+/** A list from a YAML/JSON list, or from text split on the separator; blank items dropped. */
+function readNames(value: RawValue, separator: string): Read<string[]> {
+  if (Array.isArray(value)) {
+    const names: string[] = [];
+    for (const [i, item] of value.entries()) {
+      if (item === null || item === undefined) continue;
+      if (typeof item === "object") {
+        return new Invalid(`item ${i + 1} is ${describe(item)} (expected a name)`);
+      }
+      const name = String(item).trim();
+      if (name !== "") names.push(name);
+    }
+    return names;
+  }
+  if (typeof value === "object") return notText(value);
+  const text = String(value);
+  const names: string[] = [];
+  let start = 0;
+  for (;;) {
+    const end = text.indexOf(separator, start);
+    const item = (end === -1 ? text.slice(start) : text.slice(start, end)).trim();
+    if (item !== "") names.push(item);
+    if (end === -1) return names;
+    start = end + separator.length;
+  }
+}
+
+/** A JSON number as text for a time reader: `1706702400`, never `1.7e+21`. */
+function numberText(value: number): string {
+  return Number.isSafeInteger(value) ? String(value) : value.toFixed(9).replace(/\.?0+$/, "");
+}
+
+function notText(value: unknown): Invalid {
+  return new Invalid(`expected a text, number or boolean, got ${describe(value)}`);
+}

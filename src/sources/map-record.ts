@@ -1,0 +1,143 @@
+import type { RunField } from "../manifest/field-names.js";
+import { locateProblems, type ManifestItem } from "../manifest/manifest-item.js";
+import { checkRunFields, type FieldProblem } from "../manifest/run-checks.js";
+import type { MetadataSpec, RunSpec, Source } from "../manifest/spec.js";
+import { Invalid, setOwn } from "../manifest/values.js";
+import { fillDefaults, type RunParts } from "../manifest/yaml-run.js";
+import { convertValue, type RawValue } from "./convert-value.js";
+import type { FieldRule, TemplatePart } from "./mapping.js";
+
+/** Reads one value out of a record: a CSV row's cells, or a YAML/JSON object. */
+export type Getter<R> = (record: R) => unknown;
+
+/** A rule and how to read its value from records of one file. */
+export interface BoundRule<R> {
+  rule: FieldRule;
+  get: Getter<R>;
+}
+
+/**
+ * Maps records of one file into runs: each rule reads its value, blank and `nulls` values
+ * leave the field out (not managed), then the config's defaults fill what is left out and
+ * the run's fields are checked together, as for a manifest. Problems name the value's
+ * column and the config entry: `Start (startTime, via sift-run-sync.yaml sources[0])`.
+ */
+export class RecordMapper<R> {
+  /** Field → the label of the rule that sets it, for problems found across fields. */
+  private readonly labels = new Map<string, string>();
+
+  constructor(
+    private readonly bound: readonly BoundRule<R>[],
+    private readonly nulls: ReadonlySet<string>,
+    private readonly defaults: RunParts,
+  ) {
+    for (const { rule } of bound) this.labels.set(rule.name, rule.label);
+  }
+
+  map(record: R, source: Source): ManifestItem {
+    const parts: RunParts = {};
+    let problems: FieldProblem[] | undefined;
+    for (const { rule, get } of this.bound) {
+      const raw =
+        rule.from.kind === "value" ? rule.from.value : blankToUndefined(get(record), this.nulls);
+      if (raw === undefined) continue;
+      const value =
+        raw instanceof Invalid
+          ? raw
+          : rule.from.kind === "value"
+            ? raw
+            : convertValue(rule, raw as RawValue);
+      if (value === undefined) continue;
+      if (value instanceof Invalid) {
+        problems ??= [];
+        problems.push({ field: rule.label, message: value.message });
+        continue;
+      }
+      setField(parts, rule, value as NonNullable<RunParts[keyof RunParts]>);
+    }
+    const run =
+      Object.keys(this.defaults).length === 0 ? parts : fillDefaults(parts, this.defaults);
+    if (run.clientKey === undefined && problems === undefined) {
+      problems = [
+        {
+          field: this.labels.get("clientKey") ?? "clientKey",
+          message: "is empty (every run needs a clientKey)",
+        },
+      ];
+    }
+    if (problems === undefined) {
+      problems = checkRunFields({ clientKey: "", ...run }).map((p) => ({
+        ...p,
+        field: p.field === undefined ? undefined : (this.labels.get(p.field) ?? p.field),
+      }));
+      if (problems.length === 0) {
+        return { kind: "run", spec: { ...run, clientKey: run.clientKey!, source } as RunSpec };
+      }
+    }
+    const item: ManifestItem = {
+      kind: "invalid-run",
+      source,
+      problems: locateProblems(source, problems),
+    };
+    if (parts.clientKey !== undefined) item.clientKey = parts.clientKey;
+    return item;
+  }
+}
+
+function setField(parts: RunParts, rule: FieldRule, value: unknown): void {
+  if (rule.target === "metadata") {
+    parts.metadata ??= {};
+    setOwn(parts.metadata, rule.key, value as MetadataSpec);
+  } else {
+    (parts as Record<RunField, unknown>)[rule.target] = value;
+  }
+}
+
+/** A value as read, or undefined when it means "not managed": absent, null, blank, a null token. */
+export function blankToUndefined(raw: unknown, nulls: ReadonlySet<string>): unknown {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== "string") return raw;
+  const text = trimCell(raw);
+  return text === "" || (nulls.size > 0 && nulls.has(text)) ? undefined : text;
+}
+
+/** The text of a template, undefined when a column in it is not managed. */
+export function fillTemplate<R>(
+  parts: readonly (string | Getter<R>)[],
+  record: R,
+  nulls: ReadonlySet<string>,
+): string | Invalid | undefined {
+  let text = "";
+  for (const part of parts) {
+    if (typeof part === "string") {
+      text += part;
+      continue;
+    }
+    const value = blankToUndefined(part(record), nulls);
+    if (value === undefined) return undefined;
+    if (typeof value === "object") {
+      return new Invalid(
+        "a template can only hold texts, numbers and booleans, got a list or mapping",
+      );
+    }
+    text += String(value);
+  }
+  return text;
+}
+
+/** The parts of a template with each column bound to a getter. */
+export function bindTemplate<R>(
+  parts: readonly TemplatePart[],
+  bind: (column: string) => Getter<R>,
+): (string | Getter<R>)[] {
+  return parts.map((p) => (typeof p === "string" ? p : bind(p.column)));
+}
+
+/** `cell.trim()`, skipping the call for the usual cell that has nothing to trim. */
+function trimCell(cell: string): string {
+  const last = cell.length - 1;
+  if (last < 0) return cell;
+  const first = cell.charCodeAt(0);
+  const end = cell.charCodeAt(last);
+  return first <= 32 || first >= 127 || end <= 32 || end >= 127 ? cell.trim() : cell;
+}

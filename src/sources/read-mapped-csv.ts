@@ -1,0 +1,81 @@
+import { describeDelimiter } from "../manifest/csv-dialect.js";
+import { type CsvHeader, readCsvTable } from "../manifest/csv-table.js";
+import { locateProblems, type ManifestItem } from "../manifest/manifest-item.js";
+import type { FieldProblem } from "../manifest/run-checks.js";
+import type { RunParts } from "../manifest/yaml-run.js";
+import { bindCsvHeader } from "./bind-columns.js";
+import { RecordMapper } from "./map-record.js";
+import type { Mapping } from "./mapping.js";
+import type { SourceConfig } from "./source-config.js";
+
+/**
+ * Reads a CSV export through a mapping: the source's dialect (delimiter, encoding, preamble
+ * lines), a header row of the export's own column names, then one run per row. Streams
+ * like a CSV manifest, on the same table reader.
+ */
+export async function* readMappedCsv(
+  path: string,
+  file: string,
+  source: SourceConfig,
+  mapping: Mapping,
+  defaults: RunParts,
+): AsyncGenerator<ManifestItem[]> {
+  let mapper: RecordMapper<readonly string[]> | undefined;
+  for await (const batch of readCsvTable(path, file, source.csv)) {
+    const items: ManifestItem[] = [];
+    for (const item of batch) {
+      switch (item.kind) {
+        case "problem":
+          items.push(item);
+          break;
+        case "header": {
+          const binding = bindCsvHeader(item.header.names, mapping, source.nulls);
+          if (!binding.ok) {
+            const at = { file, line: item.header.line };
+            const problems = explainDelimiter(item.header, mapping) ?? binding.problems;
+            for (const problem of locateProblems(at, problems)) {
+              items.push({ kind: "problem", problem });
+            }
+            yield items;
+            return; // rows cannot be read without their columns
+          }
+          mapper = new RecordMapper(binding.bound, source.nulls, defaults);
+          break;
+        }
+        case "invalid-record":
+          items.push({
+            kind: "invalid-run",
+            source: { file, line: item.line },
+            problems: [item.problem],
+          });
+          break;
+        case "record": {
+          const { cells, line } = item.record;
+          if (!isBlankRow(cells)) items.push(mapper!.map(cells, { file, line }));
+          break;
+        }
+        default:
+          item satisfies never;
+      }
+    }
+    if (items.length > 0) yield items;
+  }
+}
+
+/** One problem instead of a column per name when the file uses another delimiter. */
+function explainDelimiter(header: CsvHeader, mapping: Mapping): FieldProblem[] | undefined {
+  if (header.looksLike === undefined) return undefined;
+  const used = describeDelimiter(header.delimiter);
+  const likely = describeDelimiter(header.looksLike);
+  return [
+    {
+      field: "header",
+      message: `read with ${used} as the delimiter (csv: of ${mapping.via}), the header has ${header.names.length === 1 ? "a single column" : `only ${header.names.length} columns`}, but it looks ${likely}-separated (leave delimiter out, or set it to ${likely})`,
+    },
+  ];
+}
+
+function isBlankRow(cells: readonly string[]): boolean {
+  for (const cell of cells) if (cell.trim() !== "") return false;
+  return true;
+}

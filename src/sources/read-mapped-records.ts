@@ -1,0 +1,176 @@
+import { readFile, stat } from "node:fs/promises";
+import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import type { Problem } from "../core/errors.js";
+import type { ManifestItem } from "../manifest/manifest-item.js";
+import { quote } from "../manifest/values.js";
+import { MAX_YAML_BYTES } from "../manifest/yaml-manifest.js";
+import { describe, type RunParts } from "../manifest/yaml-run.js";
+import { unmappedMessage } from "./bind-columns.js";
+import {
+  type BoundRule,
+  bindTemplate,
+  fillTemplate,
+  type Getter,
+  RecordMapper,
+} from "./map-record.js";
+import { columnsOf, type Mapping } from "./mapping.js";
+import type { SourceConfig } from "./source-config.js";
+
+type Record_ = Record<string, unknown>;
+
+/**
+ * Reads the records of a YAML, JSON or JSON Lines export through a mapping. A field names a
+ * key or a dot path (`sample.id`); `records: data.items` says where the list is. Records
+ * are read whole, like YAML manifests (and with their size limit).
+ */
+export async function readMappedRecords(
+  path: string,
+  file: string,
+  format: "document" | "lines",
+  source: SourceConfig,
+  mapping: Mapping,
+  defaults: RunParts,
+): Promise<ManifestItem[]> {
+  const problem = (line: number, message: string, field?: string): ManifestItem => {
+    const p: Problem = { file, line, message };
+    if (field !== undefined) p.field = field;
+    return { kind: "problem", problem: p };
+  };
+  const { size } = await stat(path);
+  if (size > MAX_YAML_BYTES) {
+    return [
+      problem(
+        1,
+        `is larger than ${MAX_YAML_BYTES / 1024 / 1024} MiB (export large sources as CSV: it streams)`,
+      ),
+    ];
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(await readFile(path));
+  } catch {
+    return [problem(1, "is not UTF-8")];
+  }
+  const records: { line: number; value: unknown }[] = [];
+  const items: ManifestItem[] = [];
+  if (format === "lines") {
+    text.split("\n").forEach((raw, i) => {
+      if (raw.trim() === "") return;
+      try {
+        const found = findRecords(JSON.parse(raw), undefined, source.records);
+        if (typeof found === "string") items.push(problem(i + 1, found));
+        else for (const value of found.values) records.push({ line: i + 1, value });
+      } catch (error) {
+        items.push(
+          problem(
+            i + 1,
+            `invalid JSON: ${(error as Error).message.replace(/ in JSON at position.*/s, "")}`,
+          ),
+        );
+      }
+    });
+  } else {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+    if (doc.errors.length > 0) {
+      return doc.errors.map((e) =>
+        problem(
+          lines.linePos(e.pos[0]).line,
+          `invalid YAML/JSON: ${e.message.split(/ at line \d+/)[0]}`,
+        ),
+      );
+    }
+    const found = findRecords(doc.toJS({ maxAliasCount: 100 }), doc.contents, source.records);
+    if (typeof found === "string") return [problem(1, found)];
+    found.values.forEach((value, i) => {
+      const range = found.nodes[i]?.range;
+      records.push({ line: range ? lines.linePos(range[0]).line : 1, value });
+    });
+  }
+  const bound = bindRecordRules(mapping, source.nulls);
+  const mapper = new RecordMapper(bound, source.nulls, defaults);
+  const known = knownKeys(mapping);
+  const reported = new Set<string>();
+  for (const { line, value } of records) {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      items.push(problem(line, `expected a record (a mapping of keys), got ${describe(value)}`));
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      if (known.has(key) || reported.has(key) || mapping.ignoreColumns.has(key)) continue;
+      reported.add(key);
+      items.push(problem(line, unmappedMessage(key, [], mapping), key));
+    }
+    items.push(mapper.map(value as Record_, { file, line }));
+  }
+  return items;
+}
+
+/** The list at `path` (the root when none), with its nodes when the text was YAML/JSON. */
+function findRecords(
+  root: unknown,
+  rootNode: unknown,
+  path: string[] | undefined,
+): { values: unknown[]; nodes: (Node | undefined)[] } | string {
+  let value = root;
+  let node = rootNode;
+  for (const part of path ?? []) {
+    if (typeof value !== "object" || value === null || !Object.hasOwn(value, part)) {
+      return `has no ${quote(part)} (records: ${path!.join(".")} says where the records are)`;
+    }
+    value = (value as Record_)[part];
+    node = isMap(node)
+      ? node.get(part, true)
+      : isSeq(node)
+        ? node.get(Number(part), true)
+        : undefined;
+  }
+  if (Array.isArray(value)) {
+    const nodes = isSeq(node) ? (node.items as Node[]) : [];
+    return { values: value, nodes };
+  }
+  if (path === undefined && typeof value === "object" && value !== null) {
+    return { values: [value], nodes: [node as Node] }; // one record per JSON line
+  }
+  const where = path === undefined ? "the file" : path.join(".");
+  return `expected a list of records at ${where}, got ${describe(value)}${path === undefined ? " (set records: to where the list is)" : ""}`;
+}
+
+/** Rules bound to records: a column is a key, or a dot path when no key has that name. */
+function bindRecordRules(mapping: Mapping, nulls: ReadonlySet<string>): BoundRule<Record_>[] {
+  return mapping.rules.map((rule) => {
+    const from = rule.from;
+    if (from.kind === "column") return { rule, get: pathGetter(from.column) };
+    if (from.kind === "template") {
+      const parts = bindTemplate(from.parts, pathGetter);
+      return { rule, get: (record: Record_) => fillTemplate(parts, record, nulls) };
+    }
+    return { rule, get: () => undefined }; // a constant: read once, from the config
+  });
+}
+
+function pathGetter(column: string): Getter<Record_> {
+  const parts = column.split(".");
+  return (record) => {
+    if (Object.hasOwn(record, column)) return record[column];
+    let value: unknown = record;
+    for (const part of parts) {
+      if (typeof value !== "object" || value === null || !Object.hasOwn(value, part))
+        return undefined;
+      value = (value as Record_)[part];
+    }
+    return value;
+  };
+}
+
+/** The top-level keys of a record that some rule reads. */
+function knownKeys(mapping: Mapping): Set<string> {
+  const keys = new Set<string>();
+  for (const rule of mapping.rules) {
+    for (const column of columnsOf(rule)) {
+      keys.add(column);
+      keys.add(column.split(".")[0]!);
+    }
+  }
+  return keys;
+}

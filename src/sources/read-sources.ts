@@ -1,0 +1,106 @@
+import { locateProblems, type ManifestItem } from "../manifest/manifest-item.js";
+import { readManifest } from "../manifest/read-manifest.js";
+import { type ItemBatch, markDuplicates } from "../manifest/read-items.js";
+import { specsOf } from "../manifest/read-run-specs.js";
+import { checkRunFields } from "../manifest/run-checks.js";
+import type { RunSpec } from "../manifest/spec.js";
+import { type ManifestRow, rowsOf } from "../manifest/read-manifest-rows.js";
+import {
+  collectValidation,
+  type ValidationCallbacks,
+  type ValidationResult,
+} from "../manifest/validate-manifests.js";
+import { fillDefaults, type RunParts } from "../manifest/yaml-run.js";
+import { expandSources, type SourceFile } from "./expand-sources.js";
+import { readMappedCsv } from "./read-mapped-csv.js";
+import { readMappedRecords } from "./read-mapped-records.js";
+import type { SyncConfig } from "./source-config.js";
+
+export interface SourceReadOptions {
+  cwd?: string;
+  /** Files never read: the invocation's own outputs (`--results`, `--out`). */
+  exclude?: readonly string[];
+}
+
+/**
+ * Pass 1 for a sync config, as validateManifests is for manifest paths: reads every source,
+ * keeps the clientKeys (for duplicates across all sources) and the first problems.
+ *
+ * @example
+ * const config = await loadSyncConfig("sift-run-sync.yaml", process.cwd());
+ * const result = await validateSources(config);
+ */
+export async function validateSources(
+  config: SyncConfig,
+  options: SourceReadOptions & ValidationCallbacks = {},
+): Promise<ValidationResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const files = await expandSources(config, { cwd, exclude: options.exclude });
+  return collectValidation(
+    files.map((f) => f.file),
+    markDuplicates(readSourceFiles(files, config, cwd)),
+    options,
+  );
+}
+
+/** Pass 2: the runs of every source, streaming; callers validate first. */
+export async function* readSourceSpecs(
+  config: SyncConfig,
+  options: SourceReadOptions = {},
+): AsyncGenerator<RunSpec> {
+  const cwd = options.cwd ?? process.cwd();
+  const files = await expandSources(config, { cwd, exclude: options.exclude });
+  yield* specsOf(markDuplicates(readSourceFiles(files, config, cwd)));
+}
+
+/** Pass 2 with `--skip-invalid`: like readSourceSpecs, invalid runs yielded in their place. */
+export async function* readSourceRows(
+  config: SyncConfig,
+  options: SourceReadOptions = {},
+): AsyncGenerator<ManifestRow> {
+  const cwd = options.cwd ?? process.cwd();
+  const files = await expandSources(config, { cwd, exclude: options.exclude });
+  yield* rowsOf(markDuplicates(readSourceFiles(files, config, cwd)));
+}
+
+async function* readSourceFiles(
+  files: SourceFile[],
+  config: SyncConfig,
+  cwd: string,
+): AsyncGenerator<ItemBatch> {
+  for (const { source, file, path, format } of files) {
+    const { mapping } = source;
+    if (mapping === undefined) {
+      for await (const items of readManifest(file, cwd, { csv: source.csv })) {
+        yield { file, items: withDefaults(items, config.defaults) };
+      }
+    } else if (format === "csv") {
+      for await (const items of readMappedCsv(path, file, source, mapping, config.defaults)) {
+        yield { file, items };
+      }
+    } else {
+      const items = await readMappedRecords(path, file, format, source, mapping, config.defaults);
+      yield { file, items };
+    }
+  }
+}
+
+/** A manifest's runs with the config's defaults under them (the manifest's own values win). */
+function withDefaults(items: ManifestItem[], defaults: RunParts): ManifestItem[] {
+  if (Object.keys(defaults).length === 0) return items;
+  return items.map((item) => {
+    if (item.kind !== "run") return item;
+    const { source, ...parts } = item.spec;
+    const merged = fillDefaults(parts, defaults);
+    const problems = checkRunFields({ clientKey: item.spec.clientKey, ...merged });
+    if (problems.length === 0) {
+      return { kind: "run", spec: { ...merged, clientKey: item.spec.clientKey, source } };
+    }
+    return {
+      kind: "invalid-run",
+      clientKey: item.spec.clientKey,
+      source,
+      problems: locateProblems(source, problems),
+    };
+  });
+}

@@ -1,0 +1,33 @@
+import type { CsvDialect } from "../manifest/csv-dialect.js";
+import type { RunParts } from "../manifest/yaml-run.js";
+import type { ConfigOptions } from "./config-schema.js";
+import type { Mapping } from "./mapping.js";
+
+/** A loaded, checked `sift-run-sync.yaml`: what the sources stage reads runs from. */
+export interface SyncConfig {
+  /** The config file as the user named it (messages say `via sift-run-sync.yaml sources[0]`). */
+  file: string;
+  /** The absolute directory the config's paths are relative to. */
+  dir: string;
+  sources: SourceConfig[];
+  /** Filled into every run that leaves a field out, as a YAML manifest's `defaults`. */
+  defaults: RunParts;
+  options: ConfigOptions;
+}
+
+export interface SourceConfig {
+  /** Its index in `sources`. */
+  index: number;
+  /** As written in the config: a file, a directory or a glob, relative to the config. */
+  path: string;
+  /** The line of the source's entry in the config. */
+  line: number;
+  /** How its CSV files are written (`csv:`): delimiter, encoding, lines before the header. */
+  csv: CsvDialect;
+  /** Cell texts that mean "not managed", like a blank cell. */
+  nulls: ReadonlySet<string>;
+  /** Where the list of records is in a YAML/JSON file (`data.items`); the root if absent. */
+  records: string[] | undefined;
+  /** Absent: the files use our own column names and keys. */
+  mapping: Mapping | undefined;
+}
