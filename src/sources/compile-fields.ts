@@ -43,7 +43,9 @@ export function compileFields(
     const rule = context.compile(name as RunField, "", spec as FieldSpec, [...fieldsAt, name], via);
     if (rule) rules.push(rule);
   }
-  if (!rules.some((r) => r.target === "clientKey")) {
+  // The source's own time settings are checked even when no field reads times.
+  context.checkSourceTimes();
+  if (entry.fields.clientKey === undefined) {
     problems.push({
       path: fieldsAt,
       message: 'maps no clientKey (every run needs one, e.g. clientKey: "TS-{Test ID}")',
@@ -157,6 +159,12 @@ class FieldContext {
       this.problems.push({ path: [...path, "map"], message: "is empty" });
     }
     return fallback === undefined ? { entries } : { entries, fallback };
+  }
+
+  checkSourceTimes(): void {
+    if (this.entry.timeFormat !== undefined || this.entry.timezone !== undefined) {
+      this.readTimes({}, this.at);
+    }
   }
 
   private readTimes(long: FieldObject, path: ConfigPath): TimeReader | undefined {

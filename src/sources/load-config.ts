@@ -2,7 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
-import { ManifestError, UsageError } from "../core/errors.js";
+import { ManifestError, type Problem, UsageError } from "../core/errors.js";
 import { DEFAULT_CSV_DIALECT, readCsvDialect } from "../manifest/csv-dialect.js";
 import { suggestName } from "../manifest/suggest.js";
 import { quote } from "../manifest/values.js";
@@ -63,7 +63,7 @@ export async function loadSyncConfig(file: string, cwd: string): Promise<SyncCon
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.flatMap((issue) => describeIssue(issue, [], raw));
-    throw new ManifestError(unique(problems).map((p) => locator.locate(p)));
+    throw new ManifestError(byLine(unique(problems).map((p) => locator.locate(p))));
   }
   return compileConfig(parsed.data, file, dirname(path), locator);
 }
@@ -97,7 +97,7 @@ function compileConfig(
       located.push({ file, line: p.line ?? line, field, message: p.message });
     }
   }
-  if (located.length > 0) throw new ManifestError(located);
+  if (located.length > 0) throw new ManifestError(byLine(located));
   return { file, dir, sources, defaults, options: entry.options ?? {} };
 }
 
@@ -172,17 +172,18 @@ function describeIssue(issue: Issue, prefix: ConfigPath, root: unknown): ConfigP
       if (path.length === 1 && path[0] === "version") {
         return [{ path, message: `is ${describe(value)} (expected ${CONFIG_VERSION})` }];
       }
-      const expected = issue.values.map((v) => quote(String(v))).join(" or ");
+      const values = issue.values.map((v) => String(v));
+      const expected =
+        values.length > 2
+          ? `one of ${values.join(", ")}`
+          : values.map((v) => quote(v)).join(" or ");
       return [{ path, message: `is ${describe(value)} (expected ${expected})` }];
     }
-    case "too_small":
-      return [
-        {
-          path,
-          message:
-            issue.origin === "array" ? "is empty" : issue.message.replace(/^Too small: /, ""),
-        },
-      ];
+    case "too_small": {
+      if (issue.origin !== "number") return [{ path, message: "is empty" }];
+      const bound = `${issue.inclusive ? "≥" : ">"} ${issue.minimum}`;
+      return [{ path, message: `is ${describe(valueAt(root, path))} (expected ${bound})` }];
+    }
     default:
       break;
   }
@@ -225,6 +226,10 @@ function valueAt(root: unknown, path: ConfigPath): unknown {
     value = (value as Record<string | number, unknown>)[part];
   }
   return value;
+}
+
+function byLine(problems: Problem[]): Problem[] {
+  return problems.sort((a, b) => a.line - b.line);
 }
 
 function unique(problems: ConfigProblem[]): ConfigProblem[] {

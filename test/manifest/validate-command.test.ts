@@ -72,7 +72,9 @@ describe("sift-run-sync validate", () => {
     expect(missing.err()).toBe("error: nope.csv: no such file or directory\n");
     const none = captureIo({}, dir);
     expect(await main(["validate"], none)).toBe(1);
-    expect(none.err()).toContain("missing required argument 'paths'");
+    expect(none.err()).toBe(
+      "error: give manifest paths (files or directories) or --config FILE, or put a sift-run-sync.yaml in this directory\n",
+    );
   });
 
   it("works through bin/ with the same exit codes", () => {
