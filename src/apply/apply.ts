@@ -83,7 +83,7 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
   // Everything that asks the API runs inside the stream, so that an API gone at any point
   // ends with every row reported (as skipped), not with an exception and rows lost.
   async function* work(): AsyncGenerator<Work> {
-    context = await resolveContext(client, manifests.names);
+    context = await resolveContext(client, manifests.names, options.createAssets);
     if (!options.skipInvalid) await checkRows(manifests, context);
     if (options.maxChanges !== undefined) await guardChanges(manifests, context, options);
     for await (const change of planChanges(manifests.rows(), client, context, diff)) {

@@ -8,6 +8,8 @@ export interface CliIo {
   cwd: string;
   /** Resolves when the user asks to stop (Ctrl-C / SIGTERM). Defaults to process signals. */
   onInterrupt?: (handler: () => void) => () => void;
+  /** Standard input, for the manifest path `-`. */
+  stdin?: AsyncIterable<Uint8Array> & { isTTY?: boolean };
   /** The terminal's status line (the progress bar), when stderr is a terminal. */
   status?: StatusLine;
 }
@@ -52,6 +54,7 @@ export function processIo(): CliIo {
         return process.stderr.columns;
       },
     },
+    stdin: process.stdin,
     env: process.env,
     cwd: process.cwd(),
     onInterrupt(handler) {

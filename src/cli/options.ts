@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { type CsvDialect, readCsvDialect } from "../manifest/csv-dialect.js";
+import { MANIFEST_FORMATS, type ManifestFormat } from "../manifest/read-manifest.js";
 import { type ChangeLimit, parseChangeLimit } from "../plan/guard.js";
 
 /** Flags shared by every command. */
@@ -104,12 +105,18 @@ export function addCsvOptions(cmd: Command): Command {
       "--encoding <name>",
       "CSV text encoding, e.g. utf-8 (default), windows-1252, latin1, utf-16le (a BOM wins)",
       checkEncoding,
+    )
+    .addOption(
+      new Option("--stdin-format <format>", "what the path - (standard input) holds")
+        .choices(MANIFEST_FORMATS)
+        .default("csv"),
     );
 }
 
 export interface CsvFlags {
   delimiter?: string;
   encoding?: string;
+  stdinFormat?: ManifestFormat;
 }
 
 /** The dialect the flags ask for (already checked by the option parsers). */

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { LevelWithSilent } from "pino";
@@ -24,6 +25,8 @@ export interface Session {
   /** What a saved plan records as its target: the API base URL, or `local`. */
   target: string;
   logger: Logger;
+  /** `--local` only: creates assets the embedded emulator does not know, with a note. */
+  createAssets?: (names: string[]) => Promise<Map<string, string>>;
   close(): Promise<void>;
 }
 
@@ -62,7 +65,16 @@ export async function openSession(flags: SessionFlags, io: CliIo): Promise<Sessi
     });
     logger.info({ url: emulator.url, state: dir }, "embedded emulator started");
     const client = createSiftClient({ baseUrl: emulator.url, apiKey: LOCAL_API_KEY, ...pool });
-    return { client, target: "local", logger, close: () => emulator.close() };
+    const createAssets = async (names: string[]) => {
+      const ids = new Map(names.map((name) => [name, `local-${randomUUID()}`]));
+      emulator.load({ assets: [...ids].map(([name, assetId]) => ({ name, assetId })) });
+      logger.warn(
+        { assets: names, state: LOCAL_STATE_DIR },
+        `--local: created ${names.length === 1 ? "an asset" : `${names.length} assets`} the local emulator did not know: ${names.join(", ")} (only in ${LOCAL_STATE_DIR}/, never in Sift: against Sift, unknown assets are an error)`,
+      );
+      return ids;
+    };
+    return { client, target: "local", logger, createAssets, close: () => emulator.close() };
   }
   secrets.push(connection.apiKey);
   logger.debug({ connection: describeConnection(connection) }, "connecting");

@@ -1,4 +1,4 @@
-import { RUN_FIELDS, type RunField, toRunField } from "./field-names.js";
+import { RUN_FIELDS, type RunField, synonymOf, toRunFieldLoosely } from "./field-names.js";
 import type { FieldProblem } from "./run-checks.js";
 import { METADATA_TYPES, type MetadataType } from "./spec.js";
 import { suggestName } from "./suggest.js";
@@ -58,14 +58,18 @@ function readColumn(
   index: number,
 ): { ok: true; value: Column } | { ok: false; message: string } {
   if (header === "") return { ok: false, message: `column ${index + 1} has no name` };
-  if (header.startsWith(METADATA_PREFIX)) return readMetadataColumn(header);
-  const field = toRunField(header);
+  if (header.slice(0, METADATA_PREFIX.length).toLowerCase() === METADATA_PREFIX) {
+    return readMetadataColumn(header);
+  }
+  const field = toRunFieldLoosely(header);
   if (field !== undefined && field !== "metadata")
     return { ok: true, value: { kind: "field", field } };
-  const suggestion = suggestName(
-    header,
-    RUN_FIELDS.filter((f) => f !== "metadata"),
-  );
+  const suggestion =
+    synonymOf(header) ??
+    suggestName(
+      header,
+      RUN_FIELDS.filter((f) => f !== "metadata"),
+    );
   const hint = suggestion ? `did you mean ${quote(suggestion)}?` : `expected ${EXPECTED_COLUMNS}`;
   return { ok: false, message: `unknown column ${quote(header)} (${hint})` };
 }
@@ -76,7 +80,13 @@ function readMetadataColumn(
   const rest = header.slice(METADATA_PREFIX.length);
   const colon = rest.lastIndexOf(":");
   const keyText = colon === -1 ? rest : rest.slice(0, colon);
-  const typeText = colon === -1 ? undefined : rest.slice(colon + 1).trim();
+  const typeText =
+    colon === -1
+      ? undefined
+      : rest
+          .slice(colon + 1)
+          .trim()
+          .toLowerCase();
   if (keyText.trim() === "") {
     return {
       ok: false,

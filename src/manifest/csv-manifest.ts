@@ -47,8 +47,14 @@ export async function* readCsvManifest(
           const { record } = item;
           const source = { file, line: record.line };
           const row = readCsvRow(record.cells, columns!, source);
-          if (row.kind === "run") items.push(row);
-          else if (row.kind === "invalid") {
+          if (row.kind === "run") {
+            items.push(row);
+            if (row.warnings) {
+              for (const problem of locateProblems(source, row.warnings)) {
+                items.push({ kind: "warning", problem });
+              }
+            }
+          } else if (row.kind === "invalid") {
             const invalid: ManifestItem = {
               kind: "invalid-run",
               source,

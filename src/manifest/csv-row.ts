@@ -18,7 +18,7 @@ import {
 
 export type RowResult =
   | { kind: "blank" }
-  | { kind: "run"; spec: RunSpec }
+  | { kind: "run"; spec: RunSpec; warnings?: FieldProblem[] }
   | { kind: "invalid"; clientKey?: string; problems: FieldProblem[] };
 
 /**
@@ -29,6 +29,7 @@ export type RowResult =
 export function readCsvRow(cells: readonly string[], columns: Column[], source: Source): RowResult {
   const spec: RunSpec = new CsvRunSpec(source);
   let problems: FieldProblem[] | undefined; // most rows have none: allocate on the first
+  let warnings: FieldProblem[] | undefined;
   let blank = true;
   for (let i = 0; i < columns.length; i++) {
     const cell = trimCell(cells[i]!);
@@ -42,6 +43,10 @@ export function readCsvRow(cells: readonly string[], columns: Column[], source: 
     if (problem) {
       problems ??= [];
       problems.push(problem);
+    }
+    if (column.kind === "field" && isList(column.field) && cell.indexOf(",") !== -1) {
+      warnings ??= [];
+      warnings.push(listCommaWarning(column.field, cell));
     }
   }
   if (blank) return { kind: "blank" }; // e.g. a spreadsheet's trailing `,,,,` row
@@ -58,7 +63,26 @@ export function readCsvRow(cells: readonly string[], columns: Column[], source: 
   if (crossProblems.length > 0) {
     return { kind: "invalid", clientKey: spec.clientKey, problems: crossProblems };
   }
-  return { kind: "run", spec };
+  return warnings ? { kind: "run", spec, warnings } : { kind: "run", spec };
+}
+
+function isList(field: Extract<Column, { kind: "field" }>["field"]): boolean {
+  return field === "tags" || field === "assets";
+}
+
+/** `tags: "a,b"` is one tag named `a,b`: most likely meant as two. */
+function listCommaWarning(field: string, cell: string): FieldProblem {
+  const items = splitList(cell);
+  const what = field === "tags" ? "tag" : "asset";
+  const suggestion = cell
+    .split(/[;,]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== "")
+    .join(";");
+  return {
+    field,
+    message: `${JSON.stringify(cell)} holds "," but list items are separated by ";": read as ${items.length === 1 ? `one ${what}` : `${items.length} ${what}s`} (${items.map((i) => JSON.stringify(i)).join(", ")}); write ${JSON.stringify(suggestion)} for separate ${what}s (in quotes where ";" is also the file's delimiter)`,
+  };
 }
 
 function readFieldCell(

@@ -1,11 +1,12 @@
 import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
-import { formatOf } from "./read-manifest.js";
+import { formatOf, MANIFEST_EXTENSIONS, STDIN_NAME, STDIN_PATH } from "./read-manifest.js";
 
 /**
  * Expands the paths of one invocation into manifest files: a file as given, a directory
- * as its `*.csv`, `*.yaml`, `*.yml` and `*.json` files sorted by name (not recursing, and
+ * as its manifest files (`*.csv`, `*.tsv`, `*.yaml`, `*.yml`, `*.json`, `*.jsonl`,
+ * `*.ndjson`) sorted by name (not recursing, and
  * skipping hidden files such as editor backups). A file named twice is read once. Files in
  * `exclude` (the command's own outputs, such as `--results` or `--out`) are left out of a
  * directory: a results file written next to the manifests is not read back as one.
@@ -32,6 +33,10 @@ export async function expandPaths(paths: string[], options: ExpandOptions = {}):
     }
   };
   for (const given of paths) {
+    if (given === STDIN_PATH) {
+      add(STDIN_NAME); // standard input: see ReadOptions.stdin
+      continue;
+    }
     const info = await stat(resolve(cwd, given)).catch(() => undefined);
     if (info === undefined) throw new UsageError(`${given}: no such file or directory`);
     if (info.isDirectory()) {
@@ -43,7 +48,7 @@ export async function expandPaths(paths: string[], options: ExpandOptions = {}):
         .sort();
       if (names.length === 0) {
         throw new UsageError(
-          `${given}: no manifest files in this directory (expected *.csv, *.yaml, *.yml or *.json)`,
+          `${given}: no manifest files in this directory (expected ${MANIFEST_EXTENSIONS})`,
         );
       }
       for (const name of names) {
@@ -53,7 +58,7 @@ export async function expandPaths(paths: string[], options: ExpandOptions = {}):
     } else {
       if (formatOf(given) === undefined) {
         throw new UsageError(
-          `${given}: unknown manifest format (expected .csv, .yaml, .yml or .json)`,
+          `${given}: unknown manifest format (expected ${MANIFEST_EXTENSIONS}, or - for standard input)`,
         );
       }
       add(given);

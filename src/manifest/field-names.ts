@@ -24,5 +24,62 @@ export function toRunField(name: string): RunField | undefined {
   return Object.hasOwn(SNAKE_CASE, name) ? SNAKE_CASE[name] : undefined;
 }
 
+/**
+ * The field a CSV header names, ignoring case, `_`, `-` and spaces: spreadsheets and other
+ * tools write `ClientKey`, `Start Time`, `IS_PINNED`. (YAML keys stay exact: there a
+ * near miss is more often a typo than another tool's spelling.)
+ */
+export function toRunFieldLoosely(name: string): RunField | undefined {
+  return LOOSE_NAMES.get(simplifyName(name));
+}
+
+/** `Start Time` → `starttime`. */
+export function simplifyName(name: string): string {
+  return name.toLowerCase().replace(/[_\-\s]/g, "");
+}
+
+const LOOSE_NAMES = new Map<string, RunField>(
+  [...RUN_FIELDS.map((f) => [f, f] as const), ...Object.entries(SNAKE_CASE)].map(([name, f]) => [
+    simplifyName(name),
+    f,
+  ]),
+);
+
+/**
+ * Column names other tools use for our fields: only for "did you mean", never read as
+ * the field (a column `End` might be an end-of-test flag; the user confirms by renaming
+ * it or mapping it in a sync config).
+ */
+const SYNONYMS: Record<string, RunField> = {
+  start: "startTime",
+  started: "startTime",
+  begin: "startTime",
+  starttimestamp: "startTime",
+  end: "stopTime",
+  ended: "stopTime",
+  stop: "stopTime",
+  stopped: "stopTime",
+  finish: "stopTime",
+  endtime: "stopTime",
+  key: "clientKey",
+  id: "clientKey",
+  externalid: "clientKey",
+  title: "name",
+  runname: "name",
+  asset: "assets",
+  tag: "tags",
+  labels: "tags",
+  pinned: "isPinned",
+  archived: "isArchived",
+  comment: "description",
+  notes: "description",
+};
+
+/** The field a column name is another tool's word for, if it is a common one. */
+export function synonymOf(name: string): RunField | undefined {
+  const simple = simplifyName(name);
+  return Object.hasOwn(SYNONYMS, simple) ? SYNONYMS[simple] : undefined;
+}
+
 /** The names a "did you mean" may suggest. */
 export const SUGGESTED_FIELDS: readonly string[] = RUN_FIELDS;

@@ -8,7 +8,9 @@ export type ManifestItem =
   /** A run with problems; its clientKey, when readable, still counts for duplicates. */
   | { kind: "invalid-run"; clientKey?: string; source: Source; problems: Problem[] }
   /** A problem that belongs to no run: syntax, header, file shape. */
-  | { kind: "problem"; problem: Problem };
+  | { kind: "problem"; problem: Problem }
+  /** Read as written, but likely not what was meant (a `,` in a `;`-separated list). */
+  | { kind: "warning"; problem: Problem };
 
 /** Locates field problems of the run at `source`. */
 export function locateProblems(source: Source, problems: FieldProblem[]): Problem[] {

@@ -41,6 +41,8 @@ export async function* rowsOf(batches: AsyncIterable<ItemBatch>): AsyncGenerator
     for (const item of items) {
       if (item.kind === "run") yield item.spec;
       else if (item.kind === "problem") throw new ManifestError([item.problem]);
+      else if (item.kind === "warning")
+        continue; // reported by validateManifests
       else {
         const spec: RunSpec = { clientKey: item.clientKey ?? "", source: item.source };
         yield { invalid: true, spec, problems: item.problems };

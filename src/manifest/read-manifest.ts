@@ -1,18 +1,30 @@
 import { extname, resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
-import type { CsvDialect } from "./csv-dialect.js";
+import { type CsvDialect, DEFAULT_CSV_DIALECT } from "./csv-dialect.js";
 import { readCsvManifest } from "./csv-manifest.js";
+import { readJsonlManifest } from "./jsonl-manifest.js";
 import type { ManifestItem } from "./manifest-item.js";
 import { readYamlManifest } from "./yaml-manifest.js";
 
-export type ManifestFormat = "csv" | "yaml" | "json";
+export const MANIFEST_FORMATS = ["csv", "tsv", "yaml", "json", "jsonl"] as const;
+export type ManifestFormat = (typeof MANIFEST_FORMATS)[number];
 
 const FORMATS: Record<string, ManifestFormat> = {
   ".csv": "csv",
+  ".tsv": "tsv",
   ".yaml": "yaml",
   ".yml": "yaml",
   ".json": "json",
+  ".jsonl": "jsonl",
+  ".ndjson": "jsonl",
 };
+
+/** The extensions of manifest files, for messages. */
+export const MANIFEST_EXTENSIONS = "*.csv, *.tsv, *.yaml, *.yml, *.json, *.jsonl or *.ndjson";
+
+/** How a path names standard input, and how messages name it. */
+export const STDIN_PATH = "-";
+export const STDIN_NAME = "<stdin>";
 
 /** The format a file name's extension announces, if it is a manifest's. */
 export function formatOf(file: string): ManifestFormat | undefined {
@@ -20,34 +32,73 @@ export function formatOf(file: string): ManifestFormat | undefined {
   return Object.hasOwn(FORMATS, ext) ? FORMATS[ext] : undefined;
 }
 
+export interface ReadOptions {
+  /** How CSV files are written; default: delimiter sniffed from the header, UTF-8. */
+  csv?: CsvDialect;
+  /**
+   * What the path `-` reads: standard input, already saved to `path` (every command reads
+   * its manifests twice: once to validate, once to plan), in `format`.
+   */
+  stdin?: { path: string; format: ManifestFormat };
+}
+
 /**
  * Reads one manifest file as batches of items, in file order. `file` is the path as the
  * user gave it (used in messages); it is resolved against `cwd` to be read.
  */
-export interface ReadOptions {
-  /** How CSV files are written; default: delimiter sniffed from the header, UTF-8. */
-  csv?: CsvDialect;
-}
-
 export async function* readManifest(
   file: string,
   cwd: string,
   options: ReadOptions = {},
 ): AsyncGenerator<ManifestItem[]> {
-  const format = formatOf(file);
-  if (format === undefined) {
-    throw new UsageError(`${file}: unknown manifest format (expected .csv, .yaml, .yml or .json)`);
-  }
-  const path = resolve(cwd, file);
+  const { path, format } = locate(file, cwd, options);
+  const csv = options.csv ?? DEFAULT_CSV_DIALECT;
   try {
-    if (format === "csv") yield* readCsvManifest(path, file, options.csv);
-    else yield await readYamlManifest(path, file, format);
+    switch (format) {
+      case "csv":
+        yield* readCsvManifest(path, file, csv);
+        break;
+      case "tsv":
+        // A .tsv is tab-separated by its name; a given delimiter still wins.
+        yield* readCsvManifest(path, file, {
+          ...csv,
+          delimiter: csv.delimiter === "auto" ? "\t" : csv.delimiter,
+        });
+        break;
+      case "jsonl":
+        yield* readJsonlManifest(path, file);
+        break;
+      case "yaml":
+      case "json":
+        yield await readYamlManifest(path, file, format);
+        break;
+      default:
+        format satisfies never;
+    }
   } catch (error) {
     if (isFileSystemError(error)) {
       throw new UsageError(`${file}: cannot be read (${error.code})`, { cause: error });
     }
     throw error;
   }
+}
+
+function locate(
+  file: string,
+  cwd: string,
+  options: ReadOptions,
+): { path: string; format: ManifestFormat } {
+  if (file === STDIN_NAME) {
+    if (options.stdin === undefined) {
+      throw new UsageError(`${STDIN_PATH}: standard input is not available here`);
+    }
+    return options.stdin;
+  }
+  const format = formatOf(file);
+  if (format === undefined) {
+    throw new UsageError(`${file}: unknown manifest format (expected ${MANIFEST_EXTENSIONS})`);
+  }
+  return { path: resolve(cwd, file), format };
 }
 
 function isFileSystemError(error: unknown): error is NodeJS.ErrnoException & { code: string } {

@@ -25,6 +25,8 @@ export async function* specsOf(batches: AsyncIterable<ItemBatch>): AsyncGenerato
   for await (const { items } of batches) {
     for (const item of items) {
       if (item.kind === "run") yield item.spec;
+      else if (item.kind === "warning")
+        continue; // reported by validateManifests
       else if (item.kind === "problem") throw new ManifestError([item.problem]);
       else if (item.problems.length > 0) throw new ManifestError(item.problems);
       else {

@@ -18,6 +18,11 @@ export type MetadataType = (typeof METADATA_TYPES)[number];
 export const metadataSpecSchema = z.object({
   value: z.union([z.string(), z.number(), z.boolean()]),
   type: z.enum(METADATA_TYPES).optional(),
+  /**
+   * A YAML/JSON number as written, when that differs from the number (`00123`, `1.50`):
+   * used if the key turns out to be of type string, so `sample_id: 00123` stays "00123".
+   */
+  text: z.string().optional(),
 });
 export type MetadataSpec = z.infer<typeof metadataSpecSchema>;
 

@@ -20,6 +20,9 @@ export interface ValidationResult {
   problems: Problem[];
   /** How many problems there were in all. */
   totalProblems: number;
+  /** The first warnings in detail (at most MAX_KEPT_PROBLEMS): read as written, likely not meant. */
+  warnings: Problem[];
+  totalWarnings: number;
 }
 
 /**
@@ -45,6 +48,8 @@ export interface ValidationCallbacks {
   onRun?: (spec: RunSpec) => void;
   /** Called with the clientKey (when readable) of each invalid run, in order. */
   onInvalidRun?: (clientKey: string | undefined) => void;
+  /** Called with each warning as it is met (the result keeps only the first ones). */
+  onWarning?: (warning: Problem) => void;
 }
 
 /**
@@ -57,6 +62,7 @@ export async function collectValidation(
   options: ValidationCallbacks,
 ): Promise<ValidationResult> {
   const problems = new ProblemList();
+  const warnings = new ProblemList();
   const runsPerFile = files.map(() => 0);
   let runs = 0;
   let invalidRuns = 0;
@@ -67,6 +73,11 @@ export async function collectValidation(
       if (item.kind === "problem") {
         problems.add(item.problem);
         fileProblems++;
+        continue;
+      }
+      if (item.kind === "warning") {
+        warnings.add(item.problem);
+        options.onWarning?.(item.problem);
         continue;
       }
       runs++;
@@ -86,5 +97,7 @@ export async function collectValidation(
     fileProblems,
     problems: problems.kept,
     totalProblems: problems.total,
+    warnings: warnings.kept,
+    totalWarnings: warnings.total,
   };
 }

@@ -38,10 +38,26 @@ export function readYamlDocument(doc: Document, lines: LineCounter, file: string
   return items;
 }
 
+/**
+ * Reads the run on one line of a JSON Lines file: a document holding one run mapping
+ * (defaults do not exist in JSON Lines). Its keys are all on `line`.
+ */
+export function readJsonLine(doc: Document, line: number, file: string): ManifestItem {
+  const where = new Where({ linePos: () => ({ line, col: 1 }) }, file);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    return describeConversionError(error, doc, where);
+  }
+  const at = keyLinesOf(doc.contents, line, where);
+  return readRun(value, at, { defaults: {}, defaultsBroken: false }, file);
+}
+
 /** Turns node offsets into lines, and messages into located problems, for one file. */
 class Where {
   constructor(
-    private readonly lines: LineCounter,
+    private readonly lines: Pick<LineCounter, "linePos">,
     readonly file: string,
   ) {}
 
@@ -164,6 +180,7 @@ function readRun(
 function keyLinesOf(node: unknown, line: number, where: Where): KeyLines {
   const keys = new Map<string, number>();
   const metadataKeys = new Map<string, number>();
+  const numberTexts = new Map<string, string>();
   if (isMap(node)) {
     for (const pair of node.items) {
       const key = keyText(pair.key);
@@ -172,12 +189,28 @@ function keyLinesOf(node: unknown, line: number, where: Where): KeyLines {
       if (key === "metadata" && isMap(pair.value)) {
         for (const inner of pair.value.items) {
           const name = keyText(inner.key);
-          if (name !== undefined) metadataKeys.set(name, where.lineOf(inner.key, line));
+          if (name === undefined) continue;
+          metadataKeys.set(name, where.lineOf(inner.key, line));
+          const text = numberText(inner.value);
+          if (text !== undefined) numberTexts.set(name, text);
         }
       }
     }
   }
-  return { line, keyLine: (k) => keys.get(k), metadataKeyLine: (k) => metadataKeys.get(k) };
+  return {
+    line,
+    keyLine: (k) => keys.get(k),
+    metadataKeyLine: (k) => metadataKeys.get(k),
+    metadataNumberText: (k) => numberTexts.get(k),
+  };
+}
+
+/** A plain number scalar's text as written, when the number prints differently (`00123`). */
+function numberText(node: unknown): string | undefined {
+  if (!isScalar(node) || typeof node.value !== "number" || node.type !== "PLAIN") return undefined;
+  const { source } = node as { source?: unknown };
+  if (typeof source !== "string") return undefined;
+  return source !== String(node.value) ? source : undefined;
 }
 
 function keyText(key: unknown): string | undefined {

@@ -28,6 +28,8 @@ export interface KeyLines {
   line: number;
   keyLine(key: string): number | undefined;
   metadataKeyLine(key: string): number | undefined;
+  /** A metadata number's source text, when it differs from how the number prints. */
+  metadataNumberText?(key: string): string | undefined;
 }
 
 /**
@@ -205,7 +207,10 @@ function readMetadata(
     if (item === null) continue; // not managed
     const read = readMetadataValue(item);
     if (read instanceof Invalid) problems.push({ field, line: keyLine, message: read.message });
-    else setOwn(metadata, key, { value: read });
+    else {
+      const text = typeof read === "number" ? at.metadataNumberText?.(key) : undefined;
+      setOwn(metadata, key, text === undefined ? { value: read } : { value: read, text });
+    }
   }
   parts.metadata = metadata;
 }

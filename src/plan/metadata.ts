@@ -69,7 +69,8 @@ function coerce(entry: MetadataSpec, type: MetadataType): string | number | bool
   const v = entry.value;
   switch (type) {
     case "string":
-      return typeof v === "string" ? v : String(v);
+      if (typeof v === "string") return v;
+      return typeof v === "number" && entry.text !== undefined ? entry.text : String(v);
     case "number":
       if (typeof v === "number") return Number.isFinite(v) ? v : undefined;
       if (typeof v === "string" && NUMBER.test(v.trim())) return Number(v.trim());

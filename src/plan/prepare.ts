@@ -6,6 +6,7 @@ import {
   validateManifests,
 } from "../manifest/index.js";
 import type { CsvDialect } from "../manifest/csv-dialect.js";
+import type { ReadOptions } from "../manifest/read-manifest.js";
 import type { RunSpec } from "../manifest/spec.js";
 import type { ValidationCallbacks } from "../manifest/validate-manifests.js";
 import { readSourceRows, type SyncConfig, validateSources } from "../sources/index.js";
@@ -41,6 +42,16 @@ export interface ManifestInput {
    * as invalid, and the valid ones planned and applied, instead of stopping everything.
    */
   skipInvalid?: boolean;
+  /** What the path `-` reads (standard input, saved to a file). */
+  stdin?: ReadOptions["stdin"];
+  /**
+   * Creates assets the organization does not have, returning name → assetId. Only the
+   * embedded emulator of `--local` offers this (a newcomer's own exports name assets it has
+   * never seen); against Sift an unknown asset stays a problem.
+   */
+  createAssets?: (names: string[]) => Promise<Map<string, string>>;
+  /** Each manifest warning (read as written, likely not meant), once, in the validating pass. */
+  onWarning?: (warning: Problem) => void;
 }
 
 export interface ManifestRows {
@@ -73,7 +84,7 @@ export async function prepare(
   options: { checkRows: boolean },
 ): Promise<Prepared> {
   const manifests = await readManifests(input);
-  const context = await resolveContext(client, manifests.names);
+  const context = await resolveContext(client, manifests.names, input.createAssets);
   if (options.checkRows && !input.skipInvalid) await checkRows(manifests, context);
   return { ...manifests, context };
 }
@@ -99,11 +110,17 @@ export async function readManifests(input: ManifestInput): Promise<ManifestRows>
     onInvalidRun(clientKey) {
       if (input.skipInvalid && inScope(clientKey)) invalid++;
     },
+    onWarning: input.onWarning,
   };
   const read = { cwd: input.cwd, exclude: input.exclude };
   const validation =
     input.config === undefined
-      ? await validateManifests(input.paths, { ...read, csv: input.csv, ...callbacks })
+      ? await validateManifests(input.paths, {
+          ...read,
+          csv: input.csv,
+          stdin: input.stdin,
+          ...callbacks,
+        })
       : await validateSources(input.config, { ...read, ...callbacks });
   const stops = validation.fileProblems > 0 || (validation.invalidRuns > 0 && !input.skipInvalid);
   if (stops) {
@@ -115,7 +132,7 @@ export async function readManifests(input: ManifestInput): Promise<ManifestRows>
   const rows = async function* () {
     const all =
       input.config === undefined
-        ? readManifestRows(input.paths, { ...read, csv: input.csv })
+        ? readManifestRows(input.paths, { ...read, csv: input.csv, stdin: input.stdin })
         : readSourceRows(input.config, read);
     for await (const row of all)
       if (inScope(isInvalidRow(row) ? row.spec.clientKey : row.clientKey)) yield row;
@@ -139,11 +156,18 @@ function scopeOf(input: ManifestInput): (clientKey: string | undefined) => boole
 export async function resolveContext(
   client: LookupClient,
   names: NamesInUse,
+  createAssets?: ManifestInput["createAssets"],
 ): Promise<PlanContext> {
   const [assetIds, keyTypes] = await Promise.all([
     resolveAssetNames(client, names.assets),
     fetchKeyTypes(client, names.metadataKeys),
   ]);
+  if (createAssets) {
+    const unknown = [...names.assets].filter((name) => !assetIds.has(name));
+    if (unknown.length > 0) {
+      for (const [name, id] of await createAssets(unknown)) assetIds.set(name, id);
+    }
+  }
   return { assetIds, keyTypes };
 }
 

@@ -182,6 +182,91 @@ describe("quotes", () => {
   });
 });
 
+describe("spreadsheet leftovers", () => {
+  it("ignores trailing unnamed columns whose cells are blank (Excel's ,,,)", async () => {
+    expect(await specsOf("pipe-excel-trailing.csv")).toEqual([
+      {
+        clientKey: "ep-001",
+        name: "Pipe run",
+        source: { file: "pipe-excel-trailing.csv", line: 2 },
+      },
+      { clientKey: "ep-002", name: "Second", source: { file: "pipe-excel-trailing.csv", line: 3 } },
+    ]);
+  });
+
+  it("refuses a filled cell under an unnamed column, at its row", async () => {
+    await writeFile(join(dir, "filled.csv"), "clientKey,name,,\nk-1,a,,\nk-2,b,,oops\n");
+    expect(await problemsOf("filled.csv")).toEqual([
+      'filled.csv:3 cell 4 holds "oops" but its column has no name in the header (name the column, or clear the cell)',
+    ]);
+  });
+
+  it("still refuses an unnamed column between named ones", async () => {
+    await writeFile(join(dir, "gap.csv"), "clientKey,,name\nk-1,,a\n");
+    expect(await problemsOf("gap.csv")).toEqual(["gap.csv:1 header: column 2 has no name"]);
+  });
+});
+
+describe("our own header names", () => {
+  it("match ignoring case, spaces, _ and -", async () => {
+    await writeFile(
+      join(dir, "loose.csv"),
+      "Client Key,NAME,start_time,Stop-Time,IS_PINNED,Metadata.Altitude:Number\n" +
+        "k-1,a,2024-01-01T00:00:00Z,2024-01-01T01:00:00Z,yes,12\n",
+    );
+    expect(await specsOf("loose.csv", undefined, dir)).toEqual([
+      {
+        clientKey: "k-1",
+        name: "a",
+        startTime: "2024-01-01T00:00:00Z",
+        stopTime: "2024-01-01T01:00:00Z",
+        isPinned: true,
+        metadata: { Altitude: { value: 12, type: "number" } },
+        source: { file: "loose.csv", line: 2 },
+      },
+    ]);
+  });
+
+  it("suggest our name for another tool's (Start → startTime) and for near misses", async () => {
+    await writeFile(join(dir, "foreign.csv"), "clientKey,Start,End,Title,tgas\nk-1,,,,\n");
+    expect(await problemsOf("foreign.csv")).toEqual([
+      'foreign.csv:1 header: unknown column "Start" (did you mean "startTime"?)',
+      'foreign.csv:1 header: unknown column "End" (did you mean "stopTime"?)',
+      'foreign.csv:1 header: unknown column "Title" (did you mean "name"?)',
+      'foreign.csv:1 header: unknown column "tgas" (did you mean "tags"?)',
+    ]);
+  });
+});
+
+describe("a , in a ;-separated list", () => {
+  it("is read as written, with a located warning", async () => {
+    await writeFile(
+      join(dir, "lists.csv"),
+      "clientKey;tags;assets;startTime;stopTime\n" +
+        "k-1;nightly,hot;stand-a;2024-01-01T00:00:00Z;2024-01-01T01:00:00Z\n" +
+        'k-2;a;"rig,7;stand-b";2024-01-01T00:00:00Z;2024-01-01T01:00:00Z\n' +
+        "k-3;a;b;2024-01-01T00:00:00Z;2024-01-01T01:00:00Z\n",
+    );
+    const result = await validateManifests(["lists.csv"], { cwd: dir });
+    expect(result.problems).toEqual([]);
+    expect(result.warnings.map(formatProblem)).toEqual([
+      'lists.csv:2 tags: "nightly,hot" holds "," but list items are separated by ";": read as one tag ("nightly,hot"); write "nightly;hot" for separate tags (in quotes where ";" is also the file\'s delimiter)',
+      'lists.csv:3 assets: "rig,7;stand-b" holds "," but list items are separated by ";": read as 2 assets ("rig,7", "stand-b"); write "rig;7;stand-b" for separate assets (in quotes where ";" is also the file\'s delimiter)',
+    ]);
+    expect(result.totalWarnings).toBe(2);
+    const specs = await specsOf("lists.csv", undefined, dir);
+    expect(specs[0]?.tags).toEqual(["nightly,hot"]);
+  });
+
+  it("is shown by validate on stderr, counted in the summary, exit 0", async () => {
+    await writeFile(join(dir, "warn.csv"), 'clientKey,tags\nk-1,"a,b"\n');
+    const io = captureIo({}, dir);
+    expect(await main(["validate", "warn.csv"], io)).toBe(0);
+    expect(io.err()).toMatch(/^warning: warn.csv:2 tags: "a,b" holds ","/);
+    expect(io.out()).toBe("warn.csv: 1 run\nvalid: 1 file, 1 run, 0 errors, 1 warning\n");
+  });
+});
+
 describe("the raw table (for a column mapping)", () => {
   it("yields the header, then records by column name with their lines", async () => {
     await writeFile(

@@ -59,10 +59,10 @@ describe("expandPaths", () => {
       new UsageError("nope.csv: no such file or directory"),
     );
     await expect(expandPaths(["notes.txt"], { cwd: dir })).rejects.toThrow(
-      "notes.txt: unknown manifest format (expected .csv, .yaml, .yml or .json)",
+      "notes.txt: unknown manifest format (expected *.csv, *.tsv, *.yaml, *.yml, *.json, *.jsonl or *.ndjson, or - for standard input)",
     );
     await expect(expandPaths(["empty"], { cwd: dir })).rejects.toThrow(
-      "empty: no manifest files in this directory (expected *.csv, *.yaml, *.yml or *.json)",
+      "empty: no manifest files in this directory (expected *.csv, *.tsv, *.yaml, *.yml, *.json, *.jsonl or *.ndjson)",
     );
   });
 });

@@ -2,7 +2,7 @@ import { apply } from "../../apply/apply.js";
 import { applyPlanFile } from "../../apply/apply-plan-file.js";
 import { formatSkippedLine, STOP_REASONS } from "../../apply/stop.js";
 import { type RowResult, toResultRow } from "../../apply/work.js";
-import { EXIT, UsageError } from "../../core/errors.js";
+import { EXIT, formatProblem, UsageError } from "../../core/errors.js";
 import {
   formatApplySummary,
   formatApplySummaryJson,
@@ -13,6 +13,7 @@ import { createResultsWriter, resultsFormatOf } from "../../report/results-file.
 import { type CliIo, OutputClosedError } from "../io.js";
 import { csvDialectOf } from "../options.js";
 import { openSession } from "../session.js";
+import { spoolStdin } from "../stdin.js";
 import type { ApplyFlags } from "./apply.js";
 import { outputFiles, runPlan } from "./run-plan.js";
 import {
@@ -68,7 +69,12 @@ async function runApplyCommand(
   if (flags.results !== undefined) resultsFormatOf(flags.results); // a bad name fails before any work
   if (flags.plan !== undefined) refuseWithPlan(flags);
   const only = readSelection(flags);
-  const session = await openSession(flags, io);
+  csvDialectOf(flags);
+  const stdin = await spoolStdin(paths, flags.stdinFormat, io);
+  const session = await openSession(flags, io).catch(async (error: unknown) => {
+    await stdin?.remove();
+    throw error;
+  });
   const abort = new AbortController();
   const stopListening = io.onInterrupt?.(() => {
     if (!abort.signal.aborted)
@@ -122,6 +128,9 @@ async function runApplyCommand(
             exclude: outputFiles(flags),
             shard: flags.shard,
             csv: csvDialectOf(flags),
+            stdin,
+            createAssets: session.createAssets,
+            onWarning: (warning) => session.logger.warn(formatProblem(warning)),
             metadata: flags.metadata,
             ignore,
             mode: flags.mode,
@@ -160,6 +169,7 @@ async function runApplyCommand(
     stopListening?.();
     await results?.close();
     await session.close();
+    await stdin?.remove();
   }
 }
 

@@ -1,4 +1,4 @@
-import { EXIT } from "../../core/errors.js";
+import { EXIT, formatProblem } from "../../core/errors.js";
 import { checkMaxChanges } from "../../plan/guard.js";
 import { plan } from "../../plan/plan.js";
 import { describeFailure, type Failure, INTERRUPTED } from "../../report/failure.js";
@@ -11,6 +11,7 @@ import { createTableReport } from "../../report/table-report.js";
 import { type CliIo, OutputClosedError } from "../io.js";
 import { csvDialectOf } from "../options.js";
 import { openSession, type Session } from "../session.js";
+import { type SpooledStdin, spoolStdin } from "../stdin.js";
 import type { PlanFlags } from "./plan.js";
 import {
   parseIgnore,
@@ -57,10 +58,13 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
     stopWith(INTERRUPTED);
   });
   let session: Session | undefined;
+  let stdin: SpooledStdin | undefined;
   const progress = startProgress(flags, io, "planning");
   try {
     const ignore = parseIgnore(flags.ignore);
     const only = readSelection(flags);
+    const csv = csvDialectOf(flags); // a bad flag fails before anything is read
+    stdin = await spoolStdin(paths, flags.stdinFormat, io);
     session = await openSession(flags, io);
     out = stdoutReport(flags.format, session.target, io);
     if (flags.out !== undefined) {
@@ -83,7 +87,10 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
       cwd: io.cwd,
       exclude: outputFiles(flags),
       shard: flags.shard,
-      csv: csvDialectOf(flags),
+      csv,
+      stdin,
+      createAssets: session.createAssets,
+      onWarning: (warning) => session?.logger.warn(formatProblem(warning)),
       client: session.client,
       metadata: flags.metadata,
       ignore,
@@ -122,6 +129,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
   } finally {
     stopListening?.();
     await session?.close();
+    await stdin?.remove();
   }
 }
 

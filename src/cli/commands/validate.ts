@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ManifestError } from "../../core/errors.js";
+import { formatProblem, ManifestError, type Problem } from "../../core/errors.js";
 import type { RunSpec, ValidationResult } from "../../manifest/index.js";
 import type { CommandContext } from "../main.js";
 import { addCommonOptions, addCsvOptions, type CsvFlags, parsePositiveInt } from "../options.js";
@@ -23,7 +23,7 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
         program
           .command("validate")
           .description("parse and check manifests offline, reporting every problem")
-          .argument("[paths...]", "manifest files, or directories of *.csv, *.yaml, *.yml, *.json")
+          .argument("[paths...]", "manifest files, directories of them, or - for standard input")
           .option(
             "--show <n>",
             "print the first N runs as read, as a YAML manifest (the summary follows as comments)",
@@ -38,12 +38,21 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
     const onRun = (spec: RunSpec) => {
       if (shown.length < (flags.show ?? 0)) shown.push(spec);
     };
-    const options = { cwd: ctx.io.cwd, onRun };
+    const onWarning = (warning: Problem) =>
+      ctx.io.stderr.write(`warning: ${formatProblem(warning)}\n`);
+    const options = { cwd: ctx.io.cwd, onRun, onWarning };
     let result: ValidationResult;
     if (input.config === undefined) {
       const { validateManifests } = await import("../../manifest/index.js");
       const { csvDialectOf } = await import("../options.js");
-      result = await validateManifests(input.paths, { ...options, csv: csvDialectOf(flags) });
+      const { spoolStdin } = await import("../stdin.js");
+      const csv = csvDialectOf(flags);
+      const stdin = await spoolStdin(input.paths, flags.stdinFormat, ctx.io);
+      try {
+        result = await validateManifests(input.paths, { ...options, csv, stdin });
+      } finally {
+        await stdin?.remove();
+      }
     } else {
       const { validateSources } = await import("../../sources/index.js");
       result = await validateSources(input.config, options);
@@ -64,7 +73,8 @@ export function renderSummary(result: ValidationResult): string {
   );
   const verdict = result.totalProblems === 0 ? "valid" : "invalid";
   lines.push(
-    `${verdict}: ${plural(result.files.length, "file")}, ${plural(result.runs, "run")}, ${plural(result.totalProblems, "error")}`,
+    `${verdict}: ${plural(result.files.length, "file")}, ${plural(result.runs, "run")}, ${plural(result.totalProblems, "error")}` +
+      (result.totalWarnings > 0 ? `, ${plural(result.totalWarnings, "warning")}` : ""),
   );
   return lines.join("\n") + "\n";
 }

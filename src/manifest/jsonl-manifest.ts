@@ -1,0 +1,113 @@
+import { createReadStream } from "node:fs";
+import { TextDecoder } from "node:util";
+import { Composer, Parser } from "yaml";
+import { locateDecodeFault } from "./decode-fault.js";
+import type { ManifestItem } from "./manifest-item.js";
+import { readJsonLine } from "./yaml-document.js";
+
+/** A line longer than this is not a run: a file that is not JSON Lines. */
+const MAX_LINE_CHARS = 1 << 20;
+
+/**
+ * Reads a JSON Lines manifest (`.jsonl`, `.ndjson`): one run object per line, as a
+ * database or `jq -c` writes them. It streams, line by line, so unlike a JSON manifest it
+ * has no size limit; blank lines are skipped. Each line gets JSON's own syntax messages,
+ * then is read by the YAML/JSON run reader (same fields, same checks).
+ */
+export async function* readJsonlManifest(
+  path: string,
+  file: string,
+): AsyncGenerator<ManifestItem[]> {
+  const decoder = new TextDecoder("utf-8", { fatal: true }); // also drops a BOM
+  let carry = "";
+  let line = 1;
+  let goodBytes = 0;
+  let sawRun = false;
+  const problem = (at: number, message: string, column?: number): ManifestItem => ({
+    kind: "problem",
+    problem:
+      column === undefined ? { file, line: at, message } : { file, line: at, column, message },
+  });
+  const readLines = (text: string, items: ManifestItem[]): void => {
+    let start = 0;
+    for (let end = text.indexOf("\n", start); end !== -1; end = text.indexOf("\n", start)) {
+      const item = readLine(text.slice(start, end), line++, file, problem);
+      if (item) {
+        items.push(item);
+        sawRun ||= item.kind !== "problem";
+      }
+      start = end + 1;
+    }
+    carry = text.slice(start);
+  };
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 16 })) {
+    let text: string;
+    try {
+      text = carry + decoder.decode(chunk as Buffer, { stream: true });
+    } catch {
+      yield [await locateDecodeFault(path, "utf-8", goodBytes)].map(toItem(file));
+      return;
+    }
+    goodBytes += (chunk as Buffer).length;
+    const items: ManifestItem[] = [];
+    readLines(text, items);
+    if (carry.length > MAX_LINE_CHARS) {
+      items.push(problem(line, "line is longer than 1 MiB (expected one run per line)"));
+      yield items;
+      return;
+    }
+    if (items.length > 0) yield items;
+  }
+  let rest: string;
+  try {
+    rest = carry + decoder.decode();
+  } catch {
+    yield [await locateDecodeFault(path, "utf-8", goodBytes)].map(toItem(file));
+    return;
+  }
+  const items: ManifestItem[] = [];
+  readLines(rest + "\n", items);
+  if (!sawRun && !items.some((i) => i.kind === "problem")) {
+    items.push(problem(1, 'is empty (expected one run per line, e.g. {"clientKey": "k-1"})'));
+  }
+  if (items.length > 0) yield items;
+}
+
+function readLine(
+  raw: string,
+  line: number,
+  file: string,
+  problem: (at: number, message: string, column?: number) => ManifestItem,
+): ManifestItem | undefined {
+  const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+  if (text.trim() === "") return undefined;
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    const raw = error instanceof Error ? error.message : String(error);
+    const position = / at position (\d+)/.exec(raw);
+    const message = raw
+      .replace(/( in JSON)? at position \d+.*$/s, "")
+      .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, "");
+    return problem(
+      line,
+      `invalid JSON: ${message}`,
+      position ? Number(position[1]) + 1 : undefined,
+    );
+  }
+  const [doc] = new Composer({ uniqueKeys: true }).compose(new Parser().parse(text));
+  if (doc === undefined) return undefined;
+  if (doc.errors.length > 0)
+    return problem(line, `invalid JSON: ${doc.errors[0]!.message.split(" at line")[0]}`);
+  return readJsonLine(doc, line, file);
+}
+
+function toItem(file: string) {
+  return (p: { line: number; column?: number; message: string }): ManifestItem => ({
+    kind: "problem",
+    problem:
+      p.column === undefined
+        ? { file, line: p.line, message: p.message }
+        : { file, line: p.line, column: p.column, message: p.message },
+  });
+}
