@@ -152,7 +152,10 @@ function toExportMetadata(
   const keyProblem = checkMetadataKey(key, context.format);
   if (keyProblem !== undefined) return { reason: keyProblem };
   if (context.metadataColumns !== undefined && !context.metadataColumns.has(key)) {
-    return { reason: "the key appeared after the CSV header was written (export again)" };
+    return {
+      reason:
+        "its key has no CSV column: ListMetadataKeys did not list it when the header was written (created since, or archived; --format yaml needs no columns)",
+    };
   }
   switch (type) {
     case "number": {
