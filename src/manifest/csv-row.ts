@@ -1,5 +1,5 @@
 import type { Column } from "./csv-header.js";
-import { checkRunFields, type FieldProblem } from "./run-checks.js";
+import { checkRunFields, checkRunFieldsBeside, type FieldProblem } from "./run-checks.js";
 import type { MetadataSpec, RunSpec, Source } from "./spec.js";
 import {
   Invalid,
@@ -55,6 +55,7 @@ export function readCsvRow(cells: readonly string[], columns: Column[], source: 
     problems.unshift({ field: "clientKey", message: "is empty (every run needs a clientKey)" });
   }
   if (problems) {
+    problems.push(...checkRunFieldsBeside(spec, problems));
     return spec.clientKey === ""
       ? { kind: "invalid", problems }
       : { kind: "invalid", clientKey: spec.clientKey, problems };

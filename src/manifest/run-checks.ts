@@ -44,3 +44,19 @@ export function checkRunFields(spec: Omit<RunSpec, "source">): FieldProblem[] {
   }
   return problems;
 }
+
+/** The fields the cross-field checks read: one that could not be read makes them moot. */
+const CROSS_CHECKED = new Set(["startTime", "stopTime", "assets"]);
+
+/**
+ * The cross-field problems to report beside a run's own field problems, so that every
+ * problem of a row shows in one pass (a name error does not hide start after stop). Skipped
+ * when a field they read could not be read itself.
+ */
+export function checkRunFieldsBeside(
+  spec: Omit<RunSpec, "source">,
+  fieldProblems: readonly FieldProblem[],
+): FieldProblem[] {
+  if (fieldProblems.some((p) => p.field !== undefined && CROSS_CHECKED.has(p.field))) return [];
+  return checkRunFields(spec);
+}

@@ -1,7 +1,7 @@
 import { type Document, isMap, isScalar, isSeq, type LineCounter, type Node, visit } from "yaml";
 import type { Problem } from "../core/errors.js";
 import { locateProblems, type ManifestItem } from "./manifest-item.js";
-import { checkRunFields } from "./run-checks.js";
+import { checkRunFieldsBeside } from "./run-checks.js";
 import type { RunSpec } from "./spec.js";
 import { suggestName } from "./suggest.js";
 import { quote } from "./values.js";
@@ -163,7 +163,9 @@ function readRun(
     problems.unshift({ field: "clientKey", message: "is missing (every run needs a clientKey)" });
   }
   const usable = problems.length === 0 && !context.defaultsBroken;
-  if (usable) problems.push(...checkRunFields({ clientKey: "", ...parts }));
+  if (!context.defaultsBroken) {
+    problems.push(...checkRunFieldsBeside({ clientKey: "", ...parts }, problems));
+  }
   if (usable && problems.length === 0) {
     return { kind: "run", spec: { ...parts, clientKey: parts.clientKey!, source } as RunSpec };
   }
