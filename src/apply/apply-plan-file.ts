@@ -5,7 +5,7 @@ import type { SiftClient } from "../sift/client.js";
 import type { Run } from "../sift/schemas.js";
 import type { ApplyResult } from "./apply.js";
 import { applyWork, rowsAfter } from "./apply-work.js";
-import { createdAsPlanned } from "./created-as-planned.js";
+import { createdAsPlanned, holdsPlannedValues } from "./created-as-planned.js";
 import type { ConflictPolicy, RowRef, RowResult, Work } from "./work.js";
 
 /** Saved changes checked against Sift per lookup batch. */
@@ -118,6 +118,12 @@ function checkChange(change: SavedChange, now: Run | undefined): Work {
       };
     case "update":
     case "unchanged": {
+      // Applied before: the run changed since the plan, but only by this very update.
+      if (change.action === "update" && now?.runId === change.runId) {
+        if (holdsPlannedValues(change.request.run, now)) {
+          return { kind: "unchanged", ...row, runId: change.runId };
+        }
+      }
       const stale = staleness(change, now);
       if (stale) return { kind: "skip", ...row, runId: change.runId, failed: false, reason: stale };
       return change.action === "update"

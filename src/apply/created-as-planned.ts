@@ -1,33 +1,51 @@
 import { compareTimestamps, parseTimestamp } from "../core/timestamp.js";
 import type { FollowUp } from "../plan/change.js";
 import { readMetadataValue, sameTypedValue } from "../plan/metadata.js";
-import type { CreateAdhocRunBody, CreateRunBody, Run } from "../sift/schemas.js";
+import type { CreateAdhocRunBody, CreateRunBody, MetadataValue, Run } from "../sift/schemas.js";
+
+/** Field values a saved plan would write (a create's request and follow-up, an update's run). */
+export interface PlannedValues {
+  name?: string;
+  description?: string;
+  startTime?: string;
+  stopTime?: string;
+  tags?: string[];
+  assetIds?: string[];
+  metadata?: MetadataValue[];
+  isPinned?: boolean;
+  isArchived?: boolean;
+}
 
 /**
- * Whether `run` already holds every value a planned create would give it: the plan was
- * applied before (a second `apply --plan` of the same file), so the create is done.
- * Fields the create leaves out are not compared; metadata by key, type and value; tags and
- * assets as sets; times as instants.
+ * Whether `run` already holds every value a saved change would write: the plan was applied
+ * before (a second `apply --plan` of the same file), so the change is done. Fields the change
+ * leaves out are not compared; metadata by key, type and value; tags and assets as sets;
+ * times as instants.
  */
+export function holdsPlannedValues(planned: PlannedValues, run: Run): boolean {
+  if (planned.name !== undefined && planned.name !== run.name) return false;
+  if (planned.description !== undefined && planned.description !== (run.description ?? ""))
+    return false;
+  if (!sameInstant(planned.startTime, run.startTime)) return false;
+  if (!sameInstant(planned.stopTime, run.stopTime)) return false;
+  if (planned.tags !== undefined && !sameSet(planned.tags, run.tags)) return false;
+  if (planned.assetIds !== undefined && !sameSet(planned.assetIds, run.assetIds)) return false;
+  const metadata = new Map(run.metadata.map((m) => [m.key.name, readMetadataValue(m)]));
+  for (const m of planned.metadata ?? []) {
+    if (!sameTypedValue(metadata.get(m.key.name), readMetadataValue(m))) return false;
+  }
+  if (planned.isPinned !== undefined && planned.isPinned !== run.isPinned) return false;
+  if (planned.isArchived !== undefined && planned.isArchived !== run.isArchived) return false;
+  return true;
+}
+
+/** A planned create's values: its request and its follow-up UpdateRun. */
 export function createdAsPlanned(
   body: CreateRunBody | CreateAdhocRunBody,
   followUp: FollowUp | undefined,
   run: Run,
 ): boolean {
-  if (body.name !== run.name) return false;
-  if (body.description !== undefined && body.description !== (run.description ?? "")) return false;
-  if (!sameInstant(body.startTime, run.startTime) || !sameInstant(body.stopTime, run.stopTime))
-    return false;
-  if (body.tags !== undefined && !sameSet(body.tags, run.tags)) return false;
-  if ("assetIds" in body && !sameSet(body.assetIds, run.assetIds)) return false;
-  const metadata = new Map(run.metadata.map((m) => [m.key.name, readMetadataValue(m)]));
-  for (const m of body.metadata ?? []) {
-    if (!sameTypedValue(metadata.get(m.key.name), readMetadataValue(m))) return false;
-  }
-  const wanted = followUp?.run ?? {};
-  if (wanted.isPinned !== undefined && wanted.isPinned !== run.isPinned) return false;
-  if (wanted.isArchived !== undefined && wanted.isArchived !== run.isArchived) return false;
-  return true;
+  return holdsPlannedValues({ ...body, ...followUp?.run }, run);
 }
 
 function sameInstant(planned: string | undefined, current: string | undefined): boolean {

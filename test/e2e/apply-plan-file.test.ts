@@ -7,6 +7,32 @@ import { manifestDir, runCli, useEmulator } from "./harness.js";
 const emulator = useEmulator();
 
 describe("apply --plan FILE", () => {
+  it("applied a second time, reports its creates and updates as already done", async () => {
+    await runCli(emulator(), [
+      "apply",
+      manifestDir({ "a.yaml": "- {clientKey: tw-1, name: One}" }),
+    ]);
+    const dir = manifestDir({
+      "b.yaml": [
+        "- {clientKey: tw-1, name: One v2, tags: [x]}",
+        '- {clientKey: tw-2, name: Two, isPinned: true, startTime: "2024-01-01T00:00:00.000+00:00", metadata: {altitude_m: 12}}',
+        "- {clientKey: tw-3, name: Three, assets: [stand-a], startTime: 2024-01-01T00:00:00Z, stopTime: 2024-01-01T01:00:00Z}",
+      ].join("\n"),
+    });
+    const planFile = join(manifestDir({}), "plan.json");
+    expect((await runCli(emulator(), ["plan", dir, "--out", planFile])).code).toBe(0);
+    const first = await runCli(emulator(), ["apply", "--plan", planFile]);
+    expect(first.stdout).toMatch(
+      /^Applied: 2 created, 1 updated, 0 unchanged, 0 failed, 0 skipped/,
+    );
+    const second = await runCli(emulator(), ["apply", "--plan", planFile]);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(
+      /^Applied: 0 created, 0 updated, 3 unchanged, 0 failed, 0 skipped/,
+    );
+    expect(second.stderr).toBe("");
+  });
+
   it("applies exactly the saved plan, skipping runs changed since it was made", async () => {
     await runCli(emulator(), [
       "apply",
