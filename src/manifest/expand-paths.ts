@@ -1,6 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
+import { type OwnFileKind, recogniseOwnFile } from "./own-files.js";
 import { formatOf, MANIFEST_EXTENSIONS, STDIN_NAME, STDIN_PATH } from "./read-manifest.js";
 
 /**
@@ -9,7 +10,9 @@ import { formatOf, MANIFEST_EXTENSIONS, STDIN_NAME, STDIN_PATH } from "./read-ma
  * `*.ndjson`) sorted by name (not recursing, and
  * skipping hidden files such as editor backups). A file named twice is read once. Files in
  * `exclude` (the command's own outputs, such as `--results` or `--out`) are left out of a
- * directory: a results file written next to the manifests is not read back as one.
+ * directory: a results file written next to the manifests is not read back as one. Nor are
+ * the tool's own files of earlier runs, recognised by their content (a results file, a saved
+ * plan); `onOwnFile` hears of each.
  *
  * @example
  * await expandPaths(["manifests"]) // ["manifests/backfill.csv", "manifests/nightly.yaml"]
@@ -18,6 +21,8 @@ export interface ExpandOptions {
   cwd?: string;
   /** Files never taken from a directory: the invocation's own output files. */
   exclude?: readonly string[];
+  /** Told of each file of a directory skipped as one of the tool's own (see own-files.ts). */
+  onOwnFile?: (file: string, kind: OwnFileKind) => void;
 }
 
 export async function expandPaths(paths: string[], options: ExpandOptions = {}): Promise<string[]> {
@@ -53,7 +58,10 @@ export async function expandPaths(paths: string[], options: ExpandOptions = {}):
       }
       for (const name of names) {
         const file = join(given, name);
-        if (!excluded.has(resolve(cwd, file))) add(file);
+        if (excluded.has(resolve(cwd, file))) continue;
+        const own = await recogniseOwnFile(resolve(cwd, file));
+        if (own === undefined) add(file);
+        else options.onOwnFile?.(file, own);
       }
     } else {
       if (formatOf(given) === undefined) {

@@ -17,6 +17,7 @@ import { spoolStdin } from "../stdin.js";
 import type { ApplyFlags } from "./apply.js";
 import { outputFiles, runPlan } from "./run-plan.js";
 import {
+  noteOwnFiles,
   parseIgnore,
   progressCallback,
   readSelection,
@@ -75,6 +76,8 @@ async function runApplyCommand(
     await stdin?.remove();
     throw error;
   });
+  const { logger } = session;
+  await noteOwnFiles(paths, { cwd: io.cwd, exclude: outputFiles(flags) }, (l) => logger.warn(l));
   const abort = new AbortController();
   const stopListening = io.onInterrupt?.(() => {
     if (!abort.signal.aborted)

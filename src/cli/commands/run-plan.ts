@@ -14,6 +14,7 @@ import { openSession, type Session } from "../session.js";
 import { type SpooledStdin, spoolStdin } from "../stdin.js";
 import type { PlanFlags } from "./plan.js";
 import {
+  noteOwnFiles,
   parseIgnore,
   progressCallback,
   readSelection,
@@ -66,6 +67,8 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
     const csv = csvDialectOf(flags); // a bad flag fails before anything is read
     stdin = await spoolStdin(paths, flags.stdinFormat, io);
     session = await openSession(flags, io);
+    const { logger } = session;
+    await noteOwnFiles(paths, { cwd: io.cwd, exclude: outputFiles(flags) }, (l) => logger.warn(l));
     out = stdoutReport(flags.format, session.target, io);
     if (flags.out !== undefined) {
       file = createPlanFileWriter(flags.out, {

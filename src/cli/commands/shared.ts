@@ -64,3 +64,21 @@ export function warnMissingKeys(logger: Logger, missing: readonly string[]): voi
     `${missing.length.toLocaleString("en-US")} selected clientKey${missing.length === 1 ? " is" : "s are"} in no manifest: ${shown}${more}`,
   );
 }
+
+/**
+ * One line per file of a manifest directory skipped as one of the tool's own (a results file,
+ * a saved plan, recognised by content): the pipeline skips them silently, as often as it reads
+ * the paths; this says it once, before the work starts.
+ */
+export async function noteOwnFiles(
+  paths: string[],
+  options: { cwd: string; exclude?: readonly string[] },
+  note: (line: string) => void,
+): Promise<void> {
+  if (paths.length === 0) return;
+  const { describeOwnFile, expandPaths } = await import("../../manifest/index.js");
+  await expandPaths(paths, {
+    ...options,
+    onOwnFile: (file, kind) => note(describeOwnFile(file, kind)),
+  }).catch(() => {}); // a missing path is reported by the command itself
+}

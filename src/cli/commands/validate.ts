@@ -41,6 +41,8 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
     const onWarning = (warning: Problem) =>
       ctx.io.stderr.write(`warning: ${formatProblem(warning)}\n`);
     const options = { cwd: ctx.io.cwd, onRun, onWarning };
+    const { noteOwnFiles } = await import("./shared.js");
+    await noteOwnFiles(input.paths, options, (line) => ctx.io.stderr.write(`note: ${line}\n`));
     let result: ValidationResult;
     if (input.config === undefined) {
       const { validateManifests } = await import("../../manifest/index.js");
