@@ -24,14 +24,31 @@ const MAX_CACHED_DAYS = 20_000;
 /** How far either side of a day a transition makes that day "near one" (offsets reach ±26 h). */
 const MARGIN_SECONDS = 2 * SECONDS_PER_DAY;
 
+/** An offset change: at `at` (epoch seconds) the offset went from `before` to `after`. */
+interface Transition {
+  at: number;
+  before: number;
+  after: number;
+}
+
+/** The offsets around a local day with a transition near it. */
+interface ChangingDay {
+  /** The offset at the start of the window. */
+  initial: number;
+  transitions: Transition[];
+  /** Every offset in force during the window. */
+  offsets: number[];
+}
+
 /**
  * Local times in one IANA zone → seconds since the epoch, by the zone rules of the Temporal
- * polyfill (the platform's ICU data). Asking Temporal for every row costs ~35 µs; a day
- * without an offset change anywhere near it has one offset, so that is looked up once per
- * local date and cached, and only the days of a change take the slow, exact path.
+ * polyfill (the platform's ICU data). Asking Temporal for every row costs ~35 µs, so the
+ * zone's offsets around each local date are looked up once and cached: one offset for a day
+ * with no change near it, else the changes themselves, from which a local time's one, two
+ * (repeated hour) or no (skipped hour) instants follow by arithmetic.
  */
 export class ZoneResolver {
-  private readonly offsets = new Map<number, number | null>();
+  private readonly days = new Map<number, number | ChangingDay>();
 
   constructor(
     readonly zone: string,
@@ -41,53 +58,79 @@ export class ZoneResolver {
   /** Seconds since the epoch of `wall` in this zone, or why there is none. */
   toEpochSeconds(wall: WallTime): number | ZoneProblem {
     const day = daysFromCivil(wall.year, wall.month, wall.day);
-    const wallSeconds = day * SECONDS_PER_DAY + wall.hour * 3600 + wall.minute * 60 + wall.second;
-    let offset = this.offsets.get(day);
-    if (offset === undefined) {
-      offset = this.steadyOffset(day);
-      if (this.offsets.size >= MAX_CACHED_DAYS) this.offsets.clear();
-      this.offsets.set(day, offset);
+    const local = day * SECONDS_PER_DAY + wall.hour * 3600 + wall.minute * 60 + wall.second;
+    let offsets = this.days.get(day);
+    if (offsets === undefined) {
+      offsets = this.offsetsNear(day);
+      if (this.days.size >= MAX_CACHED_DAYS) this.days.clear();
+      this.days.set(day, offsets);
     }
-    return offset === null ? this.exact(wall) : wallSeconds - offset;
+    return typeof offsets === "number" ? local - offsets : this.place(local, offsets);
   }
 
-  /** The zone's offset on local day `day` when no transition is near it, else null. */
-  private steadyOffset(day: number): number | null {
+  /** A local time on a day near a change: the instants whose offset gives that local time. */
+  private place(local: number, day: ChangingDay): number | ZoneProblem {
+    let found: number | undefined;
+    let count = 0;
+    for (const offset of day.offsets) {
+      if (offsetAt(day, local - offset) === offset) {
+        found = local - offset;
+        count++;
+      }
+    }
+    if (count === 1) return found!;
+    // Skipped (no instant) or repeated (two): the change nearest to this local time decides.
+    let nearest = day.transitions[0]!;
+    for (const t of day.transitions) {
+      if (Math.abs(t.at + t.before - local) < Math.abs(nearest.at + nearest.before - local)) {
+        nearest = t;
+      }
+    }
+    const { before, after } = nearest;
+    if (this.dst === "earlier") return local - Math.max(before, after);
+    if (this.dst === "later") return local - Math.min(before, after);
+    return new ZoneProblem(
+      count === 0
+        ? `does not exist in ${this.zone}: the clocks went forward from ${formatOffset(before)} to ${formatOffset(after)} (set dst: earlier or dst: later on the source)`
+        : `is ambiguous in ${this.zone}: that hour happened twice, at ${formatOffset(before)} and then at ${formatOffset(after)} (set dst: earlier or dst: later on the source)`,
+    );
+  }
+
+  /** The zone's offset on local day `day` when no change is near it, else the changes. */
+  private offsetsNear(day: number): number | ChangingDay {
     const from = day * SECONDS_PER_DAY - MARGIN_SECONDS;
     const to = (day + 1) * SECONDS_PER_DAY + MARGIN_SECONDS;
-    const start = Temporal.Instant.fromEpochMilliseconds(from * 1000).toZonedDateTimeISO(this.zone);
-    const next = start.getTimeZoneTransition("next");
-    if (next !== null && next.epochMilliseconds < to * 1000) return null;
-    const offsetNs = start.offsetNanoseconds;
-    return offsetNs % 1e9 === 0 ? offsetNs / 1e9 : null;
-  }
-
-  private exact(wall: WallTime): number | ZoneProblem {
-    const local = new Temporal.PlainDateTime(
-      wall.year,
-      wall.month,
-      wall.day,
-      wall.hour,
-      wall.minute,
-      wall.second,
-    );
-    const earlier = local.toZonedDateTime(this.zone, { disambiguation: "earlier" });
-    const later = local.toZonedDateTime(this.zone, { disambiguation: "later" });
-    if (earlier.epochMilliseconds !== later.epochMilliseconds && this.dst === "reject") {
-      // Either way the earlier instant carries the offset before the change, the later one
-      // the offset after it.
-      const repeated = earlier.toPlainDateTime().equals(local);
-      const earlierOffset = formatOffset(Math.round(earlier.offsetNanoseconds / 1e9));
-      const laterOffset = formatOffset(Math.round(later.offsetNanoseconds / 1e9));
-      return new ZoneProblem(
-        repeated
-          ? `is ambiguous in ${this.zone}: that hour happened twice, at ${earlierOffset} and then at ${laterOffset} (set dst: earlier or dst: later on the source)`
-          : `does not exist in ${this.zone}: the clocks went forward from ${earlierOffset} to ${laterOffset} (set dst: earlier or dst: later on the source)`,
-      );
+    let current = Temporal.Instant.fromEpochMilliseconds(from * 1000).toZonedDateTimeISO(this.zone);
+    const initial = wholeSeconds(current.offsetNanoseconds);
+    const transitions: Transition[] = [];
+    let before = initial;
+    for (;;) {
+      const next = current.getTimeZoneTransition("next");
+      if (next === null || next.epochMilliseconds >= to * 1000) break;
+      const after = wholeSeconds(next.offsetNanoseconds);
+      transitions.push({ at: Math.floor(next.epochMilliseconds / 1000), before, after });
+      before = after;
+      current = next;
     }
-    const chosen = this.dst === "later" ? later : earlier;
-    return Math.floor(chosen.epochMilliseconds / 1000);
+    if (transitions.length === 0) return initial;
+    const offsets = [...new Set([initial, ...transitions.map((t) => t.after)])];
+    return { initial, transitions, offsets };
   }
+}
+
+/** The offset in force at `instant` (epoch seconds) within a day's window. */
+function offsetAt(day: ChangingDay, instant: number): number {
+  let offset = day.initial;
+  for (const t of day.transitions) if (instant >= t.at) offset = t.after;
+  return offset;
+}
+
+/**
+ * Offsets in seconds. Zones had offsets with fractions of a second only in the 19th century
+ * (local mean time); those are rounded to the second here.
+ */
+function wholeSeconds(nanoseconds: number): number {
+  return Math.round(nanoseconds / 1e9);
 }
 
 /** Whether `zone` is a time zone Temporal knows (an IANA name such as Europe/Berlin, or UTC). */

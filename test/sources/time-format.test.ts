@@ -123,27 +123,49 @@ describe("time zones and daylight saving time (Europe/Berlin)", () => {
     expect(read("27.10.2024 03:00", format, "Europe/Berlin")).toBe("2024-10-27T02:00:00Z");
   });
 
-  it("the cached per-day offset agrees with Temporal for every hour of two years", async () => {
+  it("agrees with Temporal for any local time in zones with and without DST", async () => {
     const { Temporal } = await import("temporal-polyfill");
-    const berlin = reader("yyyy-MM-dd HH:mm", "Europe/Berlin", "later");
+    const zones = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata"];
+    const policies = ["reject", "earlier", "later"] as const;
+    const readers = new Map(
+      zones.flatMap((zone) =>
+        policies.map((dst) => [`${zone} ${dst}`, reader("yyyy-MM-dd HH:mm", zone, dst)] as const),
+      ),
+    );
+    // Minutes of 2023-2024, weighted towards the hours around each zone's changes.
+    const minute = fc.oneof(
+      fc.integer({ min: 0, max: 2 * 366 * 24 * 60 }),
+      fc
+        .constantFrom(...[2023, 2024].flatMap((y) => [`${y}-03`, `${y}-10`, `${y}-11`, `${y}-04`]))
+        .chain((month) =>
+          fc.integer({ min: 0, max: 31 * 24 * 60 - 1 }).map((m) => {
+            const start = Temporal.PlainDateTime.from(`${month}-01T00:00`);
+            return (
+              start.since(Temporal.PlainDateTime.from("2023-01-01T00:00")).total("minutes") + m
+            );
+          }),
+        ),
+    );
     fc.assert(
       fc.property(
-        fc.integer({ min: 0, max: 2 * 366 * 24 }),
-        fc.integer({ min: 0, max: 59 }),
-        (h, m) => {
-          const local = Temporal.PlainDateTime.from("2023-01-01T00:00").add({
-            hours: h,
-            minutes: m,
-          });
+        fc.constantFrom(...zones),
+        fc.constantFrom(...policies),
+        minute,
+        (zone, dst, m) => {
+          const local = Temporal.PlainDateTime.from("2023-01-01T00:00").add({ minutes: m });
           const text = local.toString().slice(0, 16).replace("T", " ");
-          const expected = local
-            .toZonedDateTime("Europe/Berlin", { disambiguation: "later" })
-            .toInstant()
-            .toString();
-          expect(berlin.read(text)).toBe(expected);
+          let expected: string;
+          try {
+            const disambiguation = dst === "reject" ? "reject" : dst;
+            expected = local.toZonedDateTime(zone, { disambiguation }).toInstant().toString();
+          } catch {
+            expected = "invalid";
+          }
+          const got = readers.get(`${zone} ${dst}`)!.read(text);
+          expect(got instanceof Invalid ? "invalid" : got).toBe(expected);
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 3000 },
     );
   });
 });
