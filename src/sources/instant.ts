@@ -26,15 +26,32 @@ export function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
+/** `00` .. `59`: two-digit numbers for times of day. */
+const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, "0"));
+/** `YYYY-MM-DDT` per day since the epoch: a million rows span a few thousand days. */
+const dayTexts = new Map<number, string>();
+const MAX_CACHED_DAYS = 50_000;
+
 /**
  * The canonical timestamp of `seconds` since the epoch plus a fraction written as up to nine
- * digits (`"5"` is half a second); undefined outside 0001..9999.
+ * digits (`"5"` is half a second); undefined outside 0001..9999. Runs for every time of
+ * every row: the date part is cached per day, the rest is concatenation.
  */
 export function formatInstant(seconds: number, fraction: string): Timestamp | undefined {
   if (!(seconds >= MIN_SECONDS && seconds <= MAX_SECONDS)) return undefined;
-  const base = new Date(seconds * 1000).toISOString().slice(0, 19);
+  const day = Math.floor(seconds / SECONDS_PER_DAY);
+  let date = dayTexts.get(day);
+  if (date === undefined) {
+    date = new Date(day * SECONDS_PER_DAY * 1000).toISOString().slice(0, 11);
+    if (dayTexts.size >= MAX_CACHED_DAYS) dayTexts.clear();
+    dayTexts.set(day, date);
+  }
+  const ofDay = seconds - day * SECONDS_PER_DAY;
+  const hours = Math.floor(ofDay / 3600);
+  const minutes = Math.floor((ofDay - hours * 3600) / 60);
+  const time = `${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[ofDay % 60]}`;
   const digits = canonicalFraction(fraction);
-  return (digits === "" ? base + "Z" : base + "." + digits + "Z") as Timestamp;
+  return (digits === "" ? `${date}${time}Z` : `${date}${time}.${digits}Z`) as Timestamp;
 }
 
 /** `5` → `500`, `000` → ``, `1234` → `123400`: the shortest of 0, 3, 6 or 9 digits. */
