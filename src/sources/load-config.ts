@@ -163,6 +163,10 @@ function describeIssue(issue: Issue, prefix: ConfigPath, root: unknown): ConfigP
     case "invalid_type": {
       const value = valueAt(root, path);
       if (value === undefined) return [{ path, message: "is missing" }];
+      if (value === null) {
+        const message = `is empty: YAML reads NULL, null, ~ and nothing at all as "no value" (expected ${expectedOf(path, issue.expected)}; quote text such as "NULL")`;
+        return [{ path, message }];
+      }
       return [
         { path, message: `expected ${expectedOf(path, issue.expected)}, got ${describe(value)}` },
       ];
