@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, formatProblem, GuardError, ManifestError, SyncError } from "../core/errors.js";
 import { escapeControl } from "../report/safe-text.js";
+import { EXIT_CODES_HELP } from "./exit-codes-help.js";
 import { VERSION } from "../version.js";
 import { registerApply } from "./commands/apply.js";
 import { registerEmulator } from "./commands/emulator.js";
@@ -48,6 +49,7 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
 export function buildProgram(ctx: CommandContext): Command {
   const program = new Command("sift-run-sync")
     .description("Keep Sift runs equal to CSV/YAML manifests: validate, plan, apply.")
+    .addHelpText("after", EXIT_CODES_HELP)
     .version(VERSION, "-V, --version")
     .showHelpAfterError("(add --help for usage)")
     .exitOverride()

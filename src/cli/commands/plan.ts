@@ -3,6 +3,7 @@ import type { SyncMode } from "../../plan/diff.js";
 import type { ChangeLimit } from "../../plan/guard.js";
 import type { Shard } from "../../plan/shard.js";
 import type { SyncConfig } from "../../sources/index.js";
+import { EXIT_CODES_HELP } from "../exit-codes-help.js";
 import type { CommandContext } from "../main.js";
 import {
   addCommonOptions,
@@ -74,6 +75,7 @@ export function registerPlan(program: Command, ctx: CommandContext): void {
       addCsvOptions(addSyncOptions(addConnectionOptions(addPlanOptions(addConfigOption(cmd))))),
     ),
   );
+  cmd.addHelpText("after", EXIT_CODES_HELP);
   cmd.action(async (paths: string[], flags: PlanFlags, command: Command) => {
     // Loaded on use: `--help` and the other commands need none of the pipeline.
     const { runPlan } = await import("./run-plan.js");

@@ -1,0 +1,8 @@
+/** Shown by `--help` (and `plan --help`, `apply --help`): the exit codes a script can test. */
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0    success (plan --detailed-exitcode: no changes)
+  1    any error: invalid manifest, bad flag, unreachable API, a run that failed
+  2    plan --detailed-exitcode (or apply --dry-run --detailed-exitcode): there are changes
+  3    a guard refused the plan (--max-changes): nothing was written
+  130  interrupted (Ctrl-C): rows under way finished; run the same command again`;
