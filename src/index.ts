@@ -21,7 +21,14 @@ export { toResultRow } from "./apply/work.js";
 // Errors and values.
 export { main } from "./cli/main.js";
 export type { Problem } from "./core/errors.js";
-export { ApiError, ManifestError, PlanFileError, SyncError, UsageError } from "./core/errors.js";
+export {
+  ApiError,
+  GuardError,
+  ManifestError,
+  PlanFileError,
+  SyncError,
+  UsageError,
+} from "./core/errors.js";
 export type { Timestamp } from "./core/timestamp.js";
 // The local emulator, for tests of programs that embed the sync.
 export { type Emulator, type EmulatorOptions, startEmulator } from "./emulator/index.js";
@@ -35,7 +42,10 @@ export {
   validateManifests,
 } from "./manifest/index.js";
 export type { MetadataSpec, MetadataType, RunSpec, Source } from "./manifest/spec.js";
-export type { Change, FieldChange, FieldValue, Warning } from "./plan/change.js";
+export type { ArchiveChange, Change, FieldChange, FieldValue, Warning } from "./plan/change.js";
+export { changeKey } from "./plan/change.js";
+export type { AdoptByField } from "./plan/match.js";
+export type { ArchiveLimit, ArchiveOptions } from "./plan/scope.js";
 export {
   type DiffContext,
   type DiffOptions,

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  changeKey,
   apply,
   type Change,
   createSiftClient,
@@ -30,7 +31,7 @@ describe("the library API", () => {
     const changes: Change[] = [];
     const preview = await plan({ paths: [dir], client, onChange: (c) => changes.push(c) });
     expect(preview.summary).toMatchObject({ create: 2, update: 0, unchanged: 0 });
-    expect(changes.map((c) => [c.spec.clientKey, c.action])).toEqual([
+    expect(changes.map((c) => [changeKey(c), c.action])).toEqual([
       ["lib-1", "create"],
       ["lib-2", "create"],
     ]);

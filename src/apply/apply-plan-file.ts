@@ -1,4 +1,5 @@
-import { lookupRuns } from "../plan/lookup.js";
+import { batchInFilters } from "../plan/batch-filter.js";
+import { filterBudget, LOOKUP_PAGE_SIZE, lookupRuns } from "../plan/lookup.js";
 import { checkPlanTarget, openPlanFile, type SavedChange } from "../report/plan-file.js";
 import { createPlanSummary } from "../report/summary.js";
 import type { SiftClient } from "../sift/client.js";
@@ -81,11 +82,33 @@ async function* checkedWork(
 }
 
 async function checkBatch(batch: SavedChange[], client: SiftClient): Promise<Work[]> {
-  const current = await lookupRuns(
-    client,
-    batch.map((c) => c.clientKey),
+  // An adopt's run has no clientKey yet: it is looked up by runId.
+  const adopts = batch.flatMap((c) => (c.action === "adopt" ? [c.runId] : []));
+  const [byKey, byId] = await Promise.all([
+    lookupRuns(
+      client,
+      batch.filter((c) => c.action !== "adopt").map((c) => c.clientKey),
+    ),
+    lookupRunIds(client, adopts),
+  ]);
+  return batch.map((change) =>
+    checkChange(
+      change,
+      change.action === "adopt" ? byId.get(change.runId) : byKey.get(change.clientKey),
+    ),
   );
-  return batch.map((change) => checkChange(change, current.get(change.clientKey)));
+}
+
+async function lookupRunIds(client: SiftClient, ids: string[]): Promise<Map<string, Run>> {
+  const found = new Map<string, Run>();
+  const filters = batchInFilters("run_id", ids, filterBudget(client, "/api/v2/runs"));
+  await Promise.all(
+    filters.map(async (filter) => {
+      for await (const run of client.listAllRuns(filter, { pageSize: LOOKUP_PAGE_SIZE }))
+        found.set(run.runId, run);
+    }),
+  );
+  return found;
 }
 
 function checkChange(change: SavedChange, now: Run | undefined): Work {
@@ -116,7 +139,10 @@ function checkChange(change: SavedChange, now: Run | undefined): Work {
         body: change.request,
         followUp: change.followUp,
       };
+    case "adopt":
     case "update":
+    case "unarchive":
+    case "archive":
     case "unchanged": {
       // Applied before: the run changed since the plan, but only by this very update.
       if (change.action === "update" && now?.runId === change.runId) {
@@ -125,10 +151,18 @@ function checkChange(change: SavedChange, now: Run | undefined): Work {
         }
       }
       const stale = staleness(change, now);
-      if (stale) return { kind: "skip", ...row, runId: change.runId, failed: false, reason: stale };
-      return change.action === "update"
-        ? { kind: "update", ...row, runId: change.runId, body: change.request }
-        : { kind: "unchanged", ...row, runId: change.runId };
+      if (stale) {
+        const skip = { kind: "skip", action: change.action, ...row, runId: change.runId } as const;
+        return { ...skip, failed: false, reason: stale };
+      }
+      if (change.action === "unchanged") return { kind: "unchanged", ...row, runId: change.runId };
+      return {
+        kind: "update",
+        action: change.action,
+        ...row,
+        runId: change.runId,
+        body: change.request,
+      };
     }
     default:
       return change satisfies never;
@@ -136,10 +170,13 @@ function checkChange(change: SavedChange, now: Run | undefined): Work {
 }
 
 function staleness(
-  change: { runId: string; modifiedDate?: string },
+  change: { action: string; clientKey: string; runId: string; modifiedDate?: string },
   now: Run | undefined,
 ): string | undefined {
   if (now === undefined || now.runId !== change.runId) return "the run no longer exists as planned";
+  if (change.action === "adopt" && now.clientKey !== undefined) {
+    return `the run was given clientKey ${JSON.stringify(now.clientKey)} after the plan was made`;
+  }
   if (now.modifiedDate !== change.modifiedDate) {
     return `the run changed in Sift after the plan was made (modifiedDate ${change.modifiedDate ?? "none"} → ${now.modifiedDate ?? "none"})`;
   }

@@ -20,6 +20,10 @@ const MAX_UNAVAILABLE_IN_A_ROW = 3;
 export interface ApplyCounts {
   created: number;
   updated: number;
+  /** Runs without a clientKey given one (with any other field that differed). */
+  adopted: number;
+  archived: number;
+  unarchived: number;
   unchanged: number;
   failed: number;
   skipped: number;
@@ -55,7 +59,7 @@ export async function applyWork(
   work: AsyncIterable<Work>,
   options: ApplyWorkOptions,
 ): Promise<ApplyCounts> {
-  const counts: ApplyCounts = { created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 0 };
+  const counts = createApplyCounts();
   const pending = new Set<Promise<void>>();
   const maxPending = Math.max(4, options.concurrency * PENDING_ROWS_PER_SLOT);
   /** Why no new row starts, once one should not. */
@@ -65,7 +69,7 @@ export async function applyWork(
   let reached = 0;
 
   const finish = (row: RowRef, outcome: Outcome) => {
-    count(counts, outcome);
+    countOutcome(counts, outcome);
     if (outcome.status === "ok") unavailableInARow = 0;
     if (outcome.status === "failed") {
       unavailableInARow = outcome.unavailable ? unavailableInARow + 1 : 0;
@@ -111,11 +115,28 @@ export async function applyWork(
   return counts;
 }
 
-function count(counts: ApplyCounts, outcome: Outcome): void {
+export function createApplyCounts(): ApplyCounts {
+  return {
+    created: 0,
+    updated: 0,
+    adopted: 0,
+    archived: 0,
+    unarchived: 0,
+    unchanged: 0,
+    failed: 0,
+    skipped: 0,
+  };
+}
+
+/** Tallies a row the way the summary counts it. */
+export function countOutcome(counts: ApplyCounts, outcome: Outcome): void {
   if (outcome.status === "failed") counts.failed++;
   else if (outcome.status === "skipped") counts.skipped++;
   else if (outcome.action === "create") counts.created++;
   else if (outcome.action === "update") counts.updated++;
+  else if (outcome.action === "adopt") counts.adopted++;
+  else if (outcome.action === "archive") counts.archived++;
+  else if (outcome.action === "unarchive") counts.unarchived++;
   else counts.unchanged++;
 }
 

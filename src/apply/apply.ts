@@ -2,15 +2,22 @@ import { GuardError } from "../core/errors.js";
 import { isInvalidRow, type ManifestRow } from "../manifest/index.js";
 import { formatSource } from "../manifest/spec.js";
 import type { Change } from "../plan/change.js";
-import { type ChangeLimit, checkMaxChanges } from "../plan/guard.js";
-import { diffOptions, type SyncOptions } from "../plan/plan.js";
-import { type PlanContext, planChanges } from "../plan/plan-changes.js";
-import { checkRows, type ManifestRows, readManifests, resolveContext } from "../plan/prepare.js";
+import { type ChangeLimit, checkMaxChanges, guardedCounts } from "../plan/guard.js";
+import { diffOptions, planAll, refusal, type SyncOptions } from "../plan/plan.js";
+import type { PlanContext } from "../plan/plan-changes.js";
+import {
+  checkRows,
+  type ManifestRows,
+  readManifests,
+  readManifestScope,
+  resolveContext,
+} from "../plan/prepare.js";
+import type { Scope } from "../plan/scope.js";
 import { countChange, createPlanSummary, type PlanSummary } from "../report/summary.js";
 import type { SiftClient } from "../sift/client.js";
 import { type ApplyCounts, applyWork, rowsAfter } from "./apply-work.js";
 import { reconcileByDiff, workFromChange } from "./from-change.js";
-import type { RowRef, RowResult, Work } from "./work.js";
+import { actionOf, type RowRef, type RowResult, type Work } from "./work.js";
 
 export interface ApplyOptions extends SyncOptions {
   client: SiftClient;
@@ -57,10 +64,12 @@ export interface ApplyResult extends ApplyCounts {
 export async function apply(options: ApplyOptions): Promise<ApplyResult> {
   const started = performance.now();
   const { client } = options;
-  const manifests = await readManifests(options);
-  const diff = diffOptions(options);
+  const { archiveMissing } = options;
+  const manifests = await readManifests(options, { keys: archiveMissing !== undefined });
+  let diff = diffOptions(options);
   const plan = createPlanSummary();
   let context: PlanContext | undefined;
+  let total = manifests.runs;
   let done = 0;
   let changes = 0;
 
@@ -73,7 +82,7 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
       clientKey: work.clientKey,
       source: work.source,
       ...(work.kind === "update" && { runId: work.runId }),
-      action: work.kind,
+      action: actionOf(work),
       failed: false,
       grouped: true,
       reason: `not applied: beyond --limit ${options.limit}; run again without --limit to apply it`,
@@ -83,10 +92,19 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
   // Everything that asks the API runs inside the stream, so that an API gone at any point
   // ends with every row reported (as skipped), not with an exception and rows lost.
   async function* work(): AsyncGenerator<Work> {
-    context = await resolveContext(client, manifests.names, options.createAssets);
+    let scope: Scope | undefined;
+    [context, scope] = await Promise.all([
+      resolveContext(client, manifests.names, options.createAssets),
+      archiveMissing && readManifestScope(client, manifests, archiveMissing, options),
+    ]);
+    diff = diffOptions(options, scope);
+    total += scope?.archives.length ?? 0;
     if (!options.skipInvalid) await checkRows(manifests, context);
-    if (options.maxChanges !== undefined) await guardChanges(manifests, context, options);
-    for await (const change of planChanges(manifests.rows(), client, context, diff)) {
+    // Before the first write: a refused plan writes nothing.
+    const refused = refusal(manifests, scope, options);
+    if (refused !== undefined) throw new GuardError(refused);
+    if (options.maxChanges !== undefined) await guardChanges(manifests, context, scope, options);
+    for await (const change of planAll(manifests, context, scope, options)) {
       countChange(plan, change);
       options.onChange?.(change);
       yield limited(workFromChange(change));
@@ -101,7 +119,7 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
     failFast: options.failFast,
     onResult(row) {
       options.onResult?.(row);
-      options.onProgress?.({ done: ++done, total: manifests.runs });
+      options.onProgress?.({ done: ++done, total });
     },
     unreached: (reached) => rowRefs(rowsAfter(manifests.rows(), reached)),
   });
@@ -118,16 +136,16 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
 async function guardChanges(
   manifests: ManifestRows,
   context: PlanContext,
+  scope: Scope | undefined,
   options: ApplyOptions,
 ): Promise<void> {
   const counts = createPlanSummary();
   // A copy: planning adds the key types new runs introduce, and the real pass starts afresh.
   const copy = { assetIds: context.assetIds, keyTypes: new Map(context.keyTypes) };
-  const diff = diffOptions(options);
-  for await (const change of planChanges(manifests.rows(), options.client, copy, diff)) {
+  for await (const change of planAll(manifests, copy, scope, options)) {
     countChange(counts, change);
   }
-  const refusal = checkMaxChanges(options.maxChanges!, counts, manifests.runs);
+  const refusal = checkMaxChanges(options.maxChanges!, guardedCounts(counts), manifests.runs);
   if (refusal !== undefined) throw new GuardError(`${refusal}; nothing was written`);
 }
 

@@ -4,7 +4,7 @@ import { celEquals } from "../sift/cel.js";
 import type { SiftClient } from "../sift/client.js";
 import { RETRYABLE_STATUS } from "../sift/http.js";
 import { GRPC, type Run } from "../sift/schemas.js";
-import type { ConflictPolicy, Outcome, Work } from "./work.js";
+import { actionOf, type ConflictPolicy, type Outcome, type Work } from "./work.js";
 
 export interface ExecuteDeps {
   client: Pick<SiftClient, "createRun" | "createAdhocRun" | "updateRun" | "listAllRuns">;
@@ -17,7 +17,7 @@ export async function executeWork(work: Work, deps: ExecuteDeps): Promise<Outcom
     return await execute(work, deps);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    const action = work.kind === "skip" ? (work.action ?? "invalid") : work.kind;
+    const action = actionOf(work);
     const runId = "runId" in work ? work.runId : undefined;
     return {
       status: "failed",
@@ -44,19 +44,24 @@ async function execute(work: Work, deps: ExecuteDeps): Promise<Outcome> {
     case "skip":
       return {
         status: work.failed ? "failed" : "skipped",
-        action: work.action ?? "invalid",
+        action: actionOf(work),
         ...(work.runId && { runId: work.runId }),
         error: work.reason,
         ...(work.grouped && { grouped: true }),
       };
     case "update": {
-      const run = await client.updateRun(work.body);
-      return {
-        status: "ok",
-        action: "update",
-        runId: run.runId,
-        mask: work.body.updateMask.split(","),
-      };
+      const action = work.action ?? "update";
+      let run: Run;
+      try {
+        run = await client.updateRun(work.body);
+      } catch (error) {
+        if (action === "adopt" && error instanceof ApiError && error.attempts > 1) {
+          const adopted = await finishAdoption(work, deps);
+          if (adopted !== undefined) return adopted;
+        }
+        throw error;
+      }
+      return { status: "ok", action, runId: run.runId, mask: work.body.updateMask.split(",") };
     }
     case "create": {
       let run: Run;
@@ -124,6 +129,27 @@ async function reconcile(
   if (ours && outcome.status === "ok")
     return { ...outcome, action: "create", mask: "mask" in outcome ? outcome.mask : [] };
   return outcome;
+}
+
+/**
+ * An adopt retried after its first answer was lost may meet its own committed clientKey (Sift
+ * sets a clientKey once, and may refuse to set it again). If the run now carries this row's
+ * clientKey, the adoption happened: the other fields, if any, are sent again without it.
+ * Undefined when the run is not ours: the original error stands.
+ */
+async function finishAdoption(
+  work: Extract<Work, { kind: "update" }>,
+  deps: ExecuteDeps,
+): Promise<Outcome | undefined> {
+  const existing = await findByClientKey(work.clientKey, deps);
+  if (existing === undefined || existing.runId !== work.runId) return undefined;
+  const mask = work.body.updateMask.split(",");
+  const rest = mask.filter((path) => path !== "clientKey");
+  if (rest.length > 0) {
+    const { clientKey: _, ...run } = work.body.run;
+    await deps.client.updateRun({ run, updateMask: rest.join(",") });
+  }
+  return { status: "ok", action: "adopt", runId: work.runId, mask };
 }
 
 async function findByClientKey(clientKey: string, deps: ExecuteDeps): Promise<Run | undefined> {

@@ -6,6 +6,10 @@ import type { ConflictPolicy, Work } from "./work.js";
 
 /** The work a live plan's change asks for. */
 export function workFromChange(change: Change): Work {
+  if (change.action === "archive") {
+    const row = { clientKey: change.clientKey, source: "", runId: change.runId };
+    return { kind: "update", action: "archive", ...row, body: change.body };
+  }
   const row = { clientKey: change.spec.clientKey, source: formatSource(change.spec.source) };
   switch (change.action) {
     case "create":
@@ -18,7 +22,15 @@ export function workFromChange(change: Change): Work {
         spec: change.spec,
       };
     case "update":
-      return { kind: "update", ...row, runId: change.runId, body: change.body };
+    case "adopt":
+    case "unarchive":
+      return {
+        kind: "update",
+        action: change.action,
+        ...row,
+        runId: change.runId,
+        body: change.body,
+      };
     case "unchanged":
       return { kind: "unchanged", ...row, runId: change.runId };
     case "skip":
@@ -46,7 +58,8 @@ export function reconcileByDiff(context: DiffContext, options: DiffOptions): Con
     // mode; a run someone else made is left alone by --mode create-only.
     const mode = ours ? "upsert" : options.mode;
     const change = diffRun(work.spec, existing, context, { ...options, mode });
-    if (change.action === "create") throw new Error("diff of an existing run cannot be a create");
+    if (change.action === "create" || change.action === "archive")
+      throw new Error("diff of an existing run cannot be a create");
     return workFromChange(change);
   };
 }

@@ -17,7 +17,16 @@ export type Work =
       /** The manifest run, when planned live: a 409 is reconciled by diffing against it. */
       spec?: RunSpec;
     }
-  | { kind: "update"; clientKey: string; source: string; runId: string; body: UpdateRunBody }
+  | {
+      kind: "update";
+      /** What this UpdateRun does, as reported: update by default. */
+      action?: UpdateAction;
+      clientKey: string;
+      /** `runs.csv:3`; "" for an archive (no manifest holds the run). */
+      source: string;
+      runId: string;
+      body: UpdateRunBody;
+    }
   | { kind: "unchanged"; clientKey: string; source: string; runId: string }
   /** Decided before any request: an invalid row, a saved change that went stale, `--limit`. */
   | {
@@ -28,20 +37,26 @@ export type Work =
       reason: string;
       failed: boolean;
       /** What the results show: `skip` for a row the sync mode rules out; else what was planned (default `invalid`). */
-      action?: "create" | "update" | "unchanged" | "invalid" | "skip";
+      action?: PlannedAction;
       /** A reason many rows share: logged once for all (see Outcome). */
       grouped?: boolean;
     };
 
+/** The UpdateRuns of a plan, told apart in reports and counts. */
+export type UpdateAction = "update" | "adopt" | "unarchive" | "archive";
+
+/** What was planned for a row. */
+export type PlannedAction = "create" | UpdateAction | "unchanged" | "invalid" | "skip";
+
 /** What became of one row. `action` is what was done, which a 409 can turn from create to update. */
 export type Outcome =
   | { status: "ok"; action: "create"; runId: string; mask: string[] }
-  | { status: "ok"; action: "update"; runId: string; mask: string[] }
+  | { status: "ok"; action: UpdateAction; runId: string; mask: string[] }
   | { status: "ok"; action: "unchanged"; runId: string }
   | {
       status: "failed" | "skipped";
       /** `unplanned`: a row the apply never reached (it stopped first), so never planned. */
-      action: "create" | "update" | "unchanged" | "invalid" | "skip" | "unplanned";
+      action: PlannedAction | "unplanned";
       runId?: string;
       mask?: string[];
       error: string;
@@ -63,7 +78,7 @@ export interface RowRef {
   clientKey: string;
   source: string;
   /** What was planned for it, when known. */
-  action?: "create" | "update" | "unchanged" | "invalid" | "skip";
+  action?: PlannedAction;
 }
 
 /**
@@ -76,6 +91,13 @@ export type ConflictPolicy = (
   existing: Run,
   ours: boolean,
 ) => Work;
+
+/** What a row's work was going to do, as reported. */
+export function actionOf(item: Work): PlannedAction {
+  if (item.kind === "skip") return item.action ?? "invalid";
+  if (item.kind === "update") return item.action ?? "update";
+  return item.kind;
+}
 
 /** The row as the results file and the failure lines show it. */
 export function toResultRow(row: RowResult): ResultRow {

@@ -56,7 +56,44 @@ export function addSyncOptions(cmd: Command): Command {
       "--shard <k/n>",
       "only runs whose clientKey hashes to shard K of N (1-based)",
       parseShard,
+    )
+    .option(
+      "--adopt-by <fields>",
+      "adopt the one run without a clientKey that agrees on these fields (name, startTime, stopTime, metadata.<key>)",
+      parseList,
+    )
+    .option(
+      "--archive-missing",
+      "archive the runs of --scope that no manifest holds; unarchive archived ones they hold",
+    )
+    .option(
+      "--scope <cel>",
+      "with --archive-missing: the runs this sync mirrors (a ListRuns filter)",
+    )
+    .option(
+      "--max-archive <n|p%>",
+      "with --archive-missing: refuse (exit 3) to archive more runs than this (default 10%)",
+      parseCountOrPercent,
+    )
+    .option(
+      "--allow-empty",
+      "with --archive-missing: archive even when the manifests hold no runs",
     );
+}
+
+/** `25` or `10%`: a count, or a percentage of a whole. */
+export function parseCountOrPercent(value: string): { count: number } | { percent: number } {
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(value.trim());
+  const n = Number(m?.[1]);
+  if (
+    !m ||
+    !Number.isFinite(n) ||
+    (m[2] === "" && !Number.isInteger(n)) ||
+    n > (m[2] ? 100 : Infinity)
+  ) {
+    throw new InvalidArgumentError("expected a whole number (e.g. 25) or a percentage (e.g. 10%)");
+  }
+  return m[2] === "%" ? { percent: n } : { count: n };
 }
 
 export function parsePositiveInt(value: string): number {

@@ -19,6 +19,8 @@ export class InFilterBatch {
   constructor(
     private readonly field: string,
     private readonly budgetBytes: number,
+    /** How a value is written in the list: a CEL string by default (`timestamp('...')`, a number). */
+    private readonly toLiteral: (value: string) => string = celString,
   ) {
     this.emptyBytes = encodeQueryComponent(`${field} in []`).length;
     this.bytes = this.emptyBytes;
@@ -30,7 +32,7 @@ export class InFilterBatch {
 
   /** Adds `value` if it fits; false when the batch is full (the caller starts a new one). */
   tryAdd(value: string): boolean {
-    const literal = celString(value);
+    const literal = this.toLiteral(value);
     const added =
       encodeQueryComponent(literal).length + (this.literals.length > 0 ? COMMA_BYTES : 0);
     if (this.literals.length >= MAX_BATCH_VALUES) return false;
@@ -55,13 +57,14 @@ export function batchInFilters(
   field: string,
   values: Iterable<string>,
   budgetBytes: number,
+  toLiteral?: (value: string) => string,
 ): string[] {
   const filters: string[] = [];
-  let batch = new InFilterBatch(field, budgetBytes);
+  let batch = new InFilterBatch(field, budgetBytes, toLiteral);
   for (const value of values) {
     if (batch.tryAdd(value)) continue;
     filters.push(batch.filter());
-    batch = new InFilterBatch(field, budgetBytes);
+    batch = new InFilterBatch(field, budgetBytes, toLiteral);
     batch.tryAdd(value);
   }
   if (batch.size > 0) filters.push(batch.filter());

@@ -32,9 +32,23 @@ export type FollowUp = Pick<UpdateRunBody, "updateMask"> & {
   run: Omit<UpdateRunBody["run"], "runId">;
 };
 
+/** An UpdateRun of one existing run: the shape of update, adopt and unarchive. */
+export interface RunUpdate {
+  spec: RunSpec;
+  runId: string;
+  /** The run's modifiedDate when planned: a saved plan skips the run if it has changed since. */
+  modifiedDate: string | undefined;
+  mask: UpdatePath[];
+  body: UpdateRunBody;
+  fields: FieldChange[];
+  warnings: Warning[];
+  newKeyTypes: Record<string, MetadataKeyTypeWire>;
+}
+
 /**
- * What the plan decided for one manifest run. Data, not behaviour: the apply step executes it,
- * the report renders it, the plan file stores it.
+ * What the plan decided for one manifest run, or for one in-scope run no manifest holds
+ * (archive). Data, not behaviour: the apply step executes it, the report renders it, the
+ * plan file stores it.
  */
 export type Change =
   | {
@@ -49,18 +63,20 @@ export type Change =
       /** Metadata keys this create introduces to the organization, with their types. */
       newKeyTypes: Record<string, MetadataKeyTypeWire>;
     }
-  | {
-      action: "update";
-      spec: RunSpec;
-      runId: string;
-      /** The run's modifiedDate when planned: a saved plan skips the run if it has changed since. */
-      modifiedDate: string | undefined;
-      mask: UpdatePath[];
-      body: UpdateRunBody;
-      fields: FieldChange[];
-      warnings: Warning[];
-      newKeyTypes: Record<string, MetadataKeyTypeWire>;
-    }
+  | ({ action: "update" } & RunUpdate)
+  | ({
+      /**
+       * A run without a clientKey brought under the row's: one UpdateRun whose mask holds
+       * `clientKey` and every other field that differs.
+       */
+      action: "adopt";
+      /** How the run was found: `runId`, or the `--adopt-by` fields (`name,startTime`). */
+      by: string;
+    } & RunUpdate)
+  | ({
+      /** `--archive-missing`: an archived run the manifests hold, and whose row does not manage isArchived. */
+      action: "unarchive";
+    } & RunUpdate)
   | {
       action: "unchanged";
       spec: RunSpec;
@@ -79,6 +95,31 @@ export type Change =
       action: "invalid";
       spec: RunSpec;
       problems: Problem[];
-    };
+    }
+  | ArchiveChange;
+
+/** `--archive-missing`: an in-scope run with a clientKey that no manifest holds any more. */
+export interface ArchiveChange {
+  action: "archive";
+  clientKey: string;
+  runId: string;
+  /** The run's name, for the report. */
+  name: string;
+  modifiedDate: string | undefined;
+  body: UpdateRunBody;
+}
 
 export type Action = Change["action"];
+
+/** The manifest run a change is about; undefined for an archive (no manifest holds it). */
+export type ManifestChange = Exclude<Change, ArchiveChange>;
+
+/** The clientKey a change is about. */
+export function changeKey(change: Change): string {
+  return change.action === "archive" ? change.clientKey : change.spec.clientKey;
+}
+
+/** The UpdateRun that archives a run. */
+export function archiveBody(runId: string): UpdateRunBody {
+  return { run: { runId, isArchived: true }, updateMask: "isArchived" };
+}

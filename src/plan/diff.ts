@@ -1,6 +1,5 @@
 import type { Problem } from "../core/errors.js";
-import { compareTimestamps, parseTimestamp, type Timestamp } from "../core/timestamp.js";
-import { readTimestampFast } from "../manifest/fast-timestamp.js";
+import { compareTimestamps, type Timestamp } from "../core/timestamp.js";
 import { type RunSpec, SPEC_FIELDS, type SpecField } from "../manifest/spec.js";
 import type {
   CreateAdhocRunBody,
@@ -11,7 +10,9 @@ import type {
   UpdatePath,
   UpdateRunBody,
 } from "../sift/schemas.js";
-import type { Change, FieldChange, FollowUp, Warning } from "./change.js";
+import { canonicalTime } from "./canonical-time.js";
+import type { Change, FieldChange, FollowUp, RunUpdate, Warning } from "./change.js";
+import type { Match } from "./match.js";
 import {
   readMetadataValue,
   resolveMetadata,
@@ -38,6 +39,11 @@ export interface DiffOptions {
   ignore: ReadonlySet<IgnorableField>;
   /** Default `upsert`. */
   mode?: SyncMode;
+  /**
+   * `--archive-missing`: whether an archived run is in the scope, and so is unarchived when its
+   * row does not manage isArchived. Undefined: nothing is unarchived.
+   */
+  unarchive?: (run: Run) => boolean;
 }
 
 export interface DiffContext {
@@ -66,14 +72,22 @@ export function diffRun(
     if (mode === "update-only") return { action: "skip", spec, reason: UPDATE_ONLY_REASON };
     return planCreate(spec, metadata, assetIds, context.keyTypes, problems);
   }
-  const change = planUpdate(spec, existing, metadata, assetIds, context, options);
-  return mode === "create-only" && change.action === "update" ? leaveAsItIs(change) : change;
+  return inMode(mode, planUpdate(spec, existing, metadata, assetIds, context, options, undefined));
 }
 
 const UPDATE_ONLY_REASON = "no run has this clientKey, and --mode update-only never creates one";
 
+/** `--mode create-only` never changes an existing run: an update (adopt, unarchive) is left out. */
+function inMode(mode: SyncMode, change: Change): Change {
+  if (mode !== "create-only") return change;
+  if (change.action !== "update" && change.action !== "adopt" && change.action !== "unarchive") {
+    return change;
+  }
+  return leaveAsItIs(change);
+}
+
 /** `--mode create-only`: an update becomes "unchanged", with a note naming what differs. */
-function leaveAsItIs(change: Extract<Change, { action: "update" }>): Change {
+function leaveAsItIs(change: RunUpdate): Change {
   const labels = change.fields.map((f) => f.label);
   const note: Warning = {
     code: "not-updated",
@@ -86,6 +100,42 @@ function leaveAsItIs(change: Extract<Change, { action: "update" }>): Change {
     modifiedDate: change.modifiedDate,
     warnings: [...change.warnings, note],
   };
+}
+
+/**
+ * The change for a manifest run and what its lookups matched: create, update, adopt (a run
+ * without a clientKey, brought under the row's), or invalid when the match is a conflict.
+ * Pure, like diffRun.
+ */
+export function diffMatch(
+  spec: RunSpec,
+  match: Match,
+  context: DiffContext,
+  options: DiffOptions,
+): Change {
+  switch (match.kind) {
+    case "none":
+      return diffRun(spec, undefined, context, options);
+    case "existing":
+      return diffRun(spec, match.run, context, options);
+    case "conflict": {
+      // Report the row's other problems too: all of a row's problems in one pass.
+      const problems: Problem[] = [...match.problems];
+      resolveMetadata(spec, context.keyTypes, problems);
+      resolveAssets(spec, context.assetIds, problems);
+      return { action: "invalid", spec, problems };
+    }
+    case "adopt": {
+      const problems: Problem[] = [];
+      const metadata = resolveMetadata(spec, context.keyTypes, problems);
+      const assetIds = resolveAssets(spec, context.assetIds, problems);
+      if (problems.length > 0) return { action: "invalid", spec, problems };
+      const change = planUpdate(spec, match.run, metadata, assetIds, context, options, match.by);
+      return inMode(options.mode ?? "upsert", change);
+    }
+    default:
+      return match satisfies never;
+  }
 }
 
 /**
@@ -211,6 +261,8 @@ function planUpdate(
   assetIds: string[] | undefined,
   context: DiffContext,
   options: DiffOptions,
+  /** Set when adopting: how the run was found. */
+  adoptBy: string | undefined,
 ): Change {
   const managed = (field: keyof RunSpec & string) =>
     spec[field] !== undefined && !options.ignore.has(field as IgnorableField);
@@ -229,7 +281,7 @@ function planUpdate(
   }
   for (const path of ["startTime", "stopTime"] as const) {
     const wanted = spec[path];
-    const current = canonical(run[path]);
+    const current = canonicalTime(run[path]);
     if (managed(path) && wanted !== current) {
       fields.push({ path, label: path, before: current, after: wanted });
       body[path] = wanted;
@@ -253,6 +305,16 @@ function planUpdate(
     fields.push({ path: "isArchived", label: "isArchived", ...change });
     body.isArchived = spec.isArchived;
   }
+  // A run the source still holds comes back from the archive, unless its row says otherwise.
+  const unarchive =
+    spec.isArchived === undefined &&
+    !options.ignore.has("isArchived") &&
+    run.isArchived &&
+    options.unarchive?.(run) === true;
+  if (unarchive) {
+    fields.push({ path: "isArchived", label: "isArchived", before: true, after: false });
+    body.isArchived = false;
+  }
   if (metadata !== undefined && !options.ignore.has("metadata")) {
     const result = diffMetadata(metadata, run.metadata, options.metadata);
     if (result.changes.length > 0) {
@@ -271,6 +333,17 @@ function planUpdate(
   const timeWarning = checkTimeOrder(run, body);
   if (timeWarning) warnings.push(timeWarning);
 
+  if (adoptBy !== undefined) {
+    // NOTE: UpdateRun sets a clientKey once; only a run without one is ever adopted.
+    fields.unshift({
+      path: "clientKey",
+      label: "clientKey",
+      before: undefined,
+      after: spec.clientKey,
+    });
+    body.clientKey = spec.clientKey;
+  }
+
   // Updates never carry assets (they cannot be updated), so every path here is a mask path.
   const mask = [...new Set(fields.map((f) => f.path as UpdatePath))];
   if (mask.length === 0) {
@@ -282,8 +355,7 @@ function planUpdate(
       warnings,
     };
   }
-  return {
-    action: "update",
+  const update = {
     spec,
     runId: run.runId,
     modifiedDate: run.modifiedDate,
@@ -293,6 +365,8 @@ function planUpdate(
     warnings,
     newKeyTypes: newKeyTypes(metadata, context.keyTypes),
   };
+  if (adoptBy !== undefined) return { action: "adopt", by: adoptBy, ...update };
+  return unarchive ? { action: "unarchive", ...update } : { action: "update", ...update };
 }
 
 /** Metadata per key, by type and value. The request carries the whole resulting list. */
@@ -344,27 +418,14 @@ function newKeyTypes(
 
 /** An update that would leave startTime at or after stopTime is refused by the API. */
 function checkTimeOrder(run: Run, body: UpdateRunBody["run"]): Warning | undefined {
-  const start = (body.startTime ?? canonical(run.startTime)) as Timestamp | undefined;
-  const stop = (body.stopTime ?? canonical(run.stopTime)) as Timestamp | undefined;
+  const start = (body.startTime ?? canonicalTime(run.startTime)) as Timestamp | undefined;
+  const stop = (body.stopTime ?? canonicalTime(run.stopTime)) as Timestamp | undefined;
   if (start === undefined || stop === undefined || compareTimestamps(start, stop) < 0)
     return undefined;
   return {
     code: "time-order",
     message: `startTime ${start} would not be before stopTime ${stop}; Sift will refuse this update`,
   };
-}
-
-/**
- * The API emits canonical timestamps, but compare on our own canonical form to be sure.
- * The manifests' shortcut first: parseTimestamp builds Dates, and a 200,000-run plan spent
- * a sixth of its time here.
- */
-function canonical(ts: string | undefined): Timestamp | undefined {
-  if (ts === undefined) return undefined;
-  const fast = readTimestampFast(ts);
-  if (fast !== undefined) return fast;
-  const parsed = parseTimestamp(ts);
-  return parsed.ok ? parsed.value : (ts as Timestamp);
 }
 
 /** For messages: the names of the asset ids the manifests resolved (others show as ids). */

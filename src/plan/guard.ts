@@ -11,6 +11,24 @@ export interface GuardedCounts {
   archive?: number;
 }
 
+/**
+ * What a plan's counts write, as the guard counts them: adoptions and unarchives are updates,
+ * archives their own kind.
+ */
+export function guardedCounts(summary: {
+  create: number;
+  update: number;
+  adopt: number;
+  unarchive: number;
+  archive: number;
+}): GuardedCounts {
+  return {
+    create: summary.create,
+    update: summary.update + summary.adopt + summary.unarchive,
+    ...(summary.archive > 0 && { archive: summary.archive }),
+  };
+}
+
 /** Runs the guard counts: creates + updates + archives. */
 export function countGuardedChanges(counts: GuardedCounts): number {
   return counts.create + counts.update + (counts.archive ?? 0);

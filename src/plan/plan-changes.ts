@@ -1,9 +1,12 @@
 import { isInvalidRow, type ManifestRow } from "../manifest/index.js";
-import type { MetadataKeyTypeWire, Run } from "../sift/schemas.js";
+import type { RunSpec, Source } from "../manifest/spec.js";
+import type { MetadataKeyTypeWire } from "../sift/schemas.js";
+import { lookupBatch } from "./adopt-lookup.js";
 import { InFilterBatch } from "./batch-filter.js";
 import type { Change } from "./change.js";
-import { type DiffOptions, diffRun } from "./diff.js";
-import { fetchRuns, filterBudget, type LookupClient } from "./lookup.js";
+import { type DiffOptions, diffMatch } from "./diff.js";
+import { filterBudget, type LookupClient } from "./lookup.js";
+import { type AdoptByField, type Found, matchRun } from "./match.js";
 
 /**
  * How many lookup batches may run ahead of the diff. Enough to keep the request pool busy
@@ -20,8 +23,16 @@ export interface PlanContext {
 
 interface LookedUp {
   specs: ManifestRow[];
-  runs: Promise<Map<string, Run>>;
+  found: Promise<Found>;
 }
+
+/** How rows find runs without a clientKey to adopt (a row's runId always does). */
+export interface AdoptOptions {
+  /** `--adopt-by`: fields a row and a run without a clientKey must agree on. */
+  adoptBy?: readonly AdoptByField[];
+}
+
+const NOTHING_FOUND: Found = { byKey: new Map(), byId: new Map(), keyless: [] };
 
 /**
  * Streams one change per manifest row, in manifest order. Specs are grouped into lookup
@@ -32,23 +43,27 @@ export async function* planChanges(
   specs: AsyncIterable<ManifestRow>,
   client: LookupClient,
   context: PlanContext,
-  options: DiffOptions,
+  options: DiffOptions & AdoptOptions,
 ): AsyncGenerator<Change> {
   const budget = filterBudget(client, "/api/v2/runs");
   const ahead: LookedUp[] = [];
   let filter = new InFilterBatch("client_key", budget);
   let batch: ManifestRow[] = [];
   let keys = new Set<string>();
+  const adoptBy = options.adoptBy ?? [];
+  /** runId → the row adopting it: two rows never adopt one run. */
+  const claimed = new Map<string, Source>();
 
   const launch = () => {
+    const valid = batch.filter((row): row is RunSpec => !isInvalidRow(row));
     const launched = {
       specs: batch,
-      runs:
+      found:
         keys.size === 0
-          ? Promise.resolve(new Map<string, Run>())
-          : fetchRuns(client, filter.filter(), keys),
+          ? Promise.resolve(NOTHING_FOUND)
+          : lookupBatch(client, valid, filter.filter(), { adoptBy, keyTypes: context.keyTypes }),
     };
-    launched.runs.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
+    launched.found.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
     ahead.push(launched);
     batch = [];
     keys = new Set();
@@ -64,29 +79,31 @@ export async function* planChanges(
       keys.add(spec.clientKey);
     }
     batch.push(spec);
-    if (ahead.length >= LOOKAHEAD_BATCHES) yield* diffBatch(ahead.shift()!, context, options);
+    if (ahead.length >= LOOKAHEAD_BATCHES) yield* diffBatch(ahead.shift()!);
   }
   if (batch.length > 0) launch();
-  while (ahead.length > 0) yield* diffBatch(ahead.shift()!, context, options);
+  while (ahead.length > 0) yield* diffBatch(ahead.shift()!);
+
+  async function* diffBatch(looked: LookedUp): AsyncGenerator<Change> {
+    const found = await looked.found;
+    for (const spec of looked.specs) {
+      if (isInvalidRow(spec)) {
+        yield { action: "invalid", spec: spec.spec, problems: spec.problems };
+        continue;
+      }
+      const match = matchRun(spec, found, { adoptBy, keyTypes: context.keyTypes, claimed });
+      const change = diffMatch(spec, match, context, options);
+      learnKeyTypes(context, change);
+      yield change;
+    }
+  }
 }
 
-async function* diffBatch(
-  looked: LookedUp,
-  context: PlanContext,
-  options: DiffOptions,
-): AsyncGenerator<Change> {
-  const runs = await looked.runs;
-  for (const spec of looked.specs) {
-    if (isInvalidRow(spec)) {
-      yield { action: "invalid", spec: spec.spec, problems: spec.problems };
-      continue;
+/** A key a change introduces has that type for the changes after it, as it will in Sift. */
+function learnKeyTypes(context: PlanContext, change: Change): void {
+  if ("newKeyTypes" in change) {
+    for (const [key, type] of Object.entries(change.newKeyTypes)) {
+      if (!context.keyTypes.has(key)) context.keyTypes.set(key, type);
     }
-    const change = diffRun(spec, runs.get(spec.clientKey), context, options);
-    if (change.action === "create" || change.action === "update") {
-      for (const [key, type] of Object.entries(change.newKeyTypes)) {
-        if (!context.keyTypes.has(key)) context.keyTypes.set(key, type);
-      }
-    }
-    yield change;
   }
 }

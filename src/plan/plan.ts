@@ -2,19 +2,27 @@ import type { PlanSummary } from "../report/summary.js";
 import { countChange, createPlanSummary } from "../report/summary.js";
 import type { Change } from "./change.js";
 import type { DiffOptions, IgnorableField, SyncMode } from "./diff.js";
-import type { LookupClient } from "./lookup.js";
-import { planChanges } from "./plan-changes.js";
-import { type ManifestInput, prepare } from "./prepare.js";
+import type { AdoptByField } from "./match.js";
+import { type PlanContext, planChanges } from "./plan-changes.js";
+import { type ManifestInput, type ManifestRows, prepare } from "./prepare.js";
+import { type ArchiveOptions, checkArchiveGuard, type Scope, type ScopeClient } from "./scope.js";
 
 export interface SyncOptions extends ManifestInput {
   /** From `createSiftClient`: one client (one request pool) for the whole run. */
-  client: LookupClient;
+  client: ScopeClient;
   /** merge (default): the manifest's keys are set, others kept; replace: exactly the manifest's. */
   metadata?: DiffOptions["metadata"];
   /** Fields never compared nor written on existing runs, e.g. `["startTime", "stopTime"]`. */
   ignore?: readonly IgnorableField[];
   /** upsert (default), create-only (never change an existing run), update-only (never create). */
   mode?: SyncMode;
+  /**
+   * Rows whose clientKey is not found adopt the one run without a clientKey that agrees on
+   * these fields (`["name", "startTime"]`, `metadata.<key>`). A row's `runId` always adopts.
+   */
+  adoptBy?: readonly AdoptByField[];
+  /** Archive the in-scope runs no manifest holds; unarchive the archived ones they hold. */
+  archiveMissing?: ArchiveOptions;
 }
 
 export interface PlanOptions extends SyncOptions {
@@ -34,6 +42,8 @@ export interface PlanResult {
   runs: number;
   /** Keys given in `only` that no manifest run has. */
   missingKeys: string[];
+  /** Why applying this plan would be refused (`--max-archive`, `--allow-empty`). */
+  refused?: string;
 }
 
 /**
@@ -46,40 +56,75 @@ export interface PlanResult {
 export async function plan(options: PlanOptions): Promise<PlanResult> {
   const { signal } = options;
   const client = withSignal(options.client, signal);
-  const prepared = await prepare(options, client, { checkRows: false });
+  const prepared = await prepare(options, client, {
+    checkRows: false,
+    archive: options.archiveMissing,
+  });
   const summary = createPlanSummary();
+  const total = totalChanges(prepared, prepared.scope);
   let done = 0;
-  for await (const change of planChanges(
-    prepared.rows(),
+  for await (const change of planAll(prepared, prepared.context, prepared.scope, {
+    ...options,
     client,
-    prepared.context,
-    diffOptions(options),
-  )) {
+  })) {
     signal?.throwIfAborted();
     countChange(summary, change);
     options.onChange?.(change);
-    options.onProgress?.({ done: ++done, total: prepared.runs });
+    options.onProgress?.({ done: ++done, total });
   }
+  const refused = refusal(prepared, prepared.scope, options);
   return {
     summary,
     files: prepared.files,
     runs: prepared.runs,
     missingKeys: prepared.missingKeys,
+    ...(refused !== undefined && { refused }),
   };
+}
+
+/** Every change: one per manifest row, in manifest order, then the runs to archive. */
+export async function* planAll(
+  manifests: ManifestRows,
+  context: PlanContext,
+  scope: Scope | undefined,
+  options: Pick<SyncOptions, "client" | "metadata" | "ignore" | "mode" | "adoptBy">,
+): AsyncGenerator<Change> {
+  yield* planChanges(manifests.rows(), options.client, context, {
+    ...diffOptions(options, scope),
+    adoptBy: options.adoptBy,
+  });
+  yield* scope?.archives ?? [];
+}
+
+/** How many changes planAll yields. */
+export function totalChanges(manifests: ManifestRows, scope: Scope | undefined): number {
+  return manifests.runs + (scope?.archives.length ?? 0);
+}
+
+/** The guard's verdict on archiving (undefined: allowed, or nothing to archive). */
+export function refusal(
+  manifests: ManifestRows,
+  scope: Scope | undefined,
+  options: Pick<SyncOptions, "archiveMissing">,
+): string | undefined {
+  if (scope === undefined || options.archiveMissing === undefined) return undefined;
+  return checkArchiveGuard(scope, manifests.allRuns, options.archiveMissing);
 }
 
 export function diffOptions(
   options: Pick<SyncOptions, "metadata" | "ignore" | "mode">,
+  scope?: Scope,
 ): DiffOptions {
   return {
     metadata: options.metadata ?? "merge",
     ignore: new Set(options.ignore ?? []),
     mode: options.mode ?? "upsert",
+    ...(scope && { unarchive: (run) => scope.archivedInManifests.has(run.runId) }),
   };
 }
 
 /** The client with `signal` on every lookup: a stopped plan stops its requests and retries. */
-function withSignal(client: LookupClient, signal: AbortSignal | undefined): LookupClient {
+function withSignal(client: ScopeClient, signal: AbortSignal | undefined): ScopeClient {
   if (signal === undefined) return client;
   return {
     baseUrl: client.baseUrl,
@@ -87,5 +132,6 @@ function withSignal(client: LookupClient, signal: AbortSignal | undefined): Look
     listAllAssets: (filter, options) => client.listAllAssets(filter, { ...options, signal }),
     listAllMetadataKeys: (filter, options) =>
       client.listAllMetadataKeys(filter, { ...options, signal }),
+    validateRunFilter: (filter) => client.validateRunFilter(filter, { signal }),
   };
 }

@@ -1,4 +1,4 @@
-import { ManifestError, type Problem } from "../core/errors.js";
+import { ManifestError, type Problem, UsageError } from "../core/errors.js";
 import {
   isInvalidRow,
   type ManifestRow,
@@ -19,6 +19,7 @@ import {
   resolveAssetNames,
 } from "./lookup.js";
 import type { PlanContext } from "./plan-changes.js";
+import { type ArchiveOptions, readScope, type Scope, type ScopeClient } from "./scope.js";
 import { type Shard, shardOf } from "./shard.js";
 
 /** How many problems are kept in detail; the rest are counted. */
@@ -62,6 +63,10 @@ export interface ManifestRows {
   invalid: number;
   /** Keys of `only` that no manifest run has. */
   missingKeys: string[];
+  /** Valid runs in the manifests, all shards: none at all makes archiving suspect. */
+  allRuns: number;
+  /** With `keys`: the clientKeys of this shard's runs, invalid ones included. */
+  keys?: Set<string>;
   /** What the valid runs use, to resolve against Sift before diffing. */
   names: NamesInUse;
   /** The runs in scope again, streamed from the files, in order. */
@@ -70,6 +75,8 @@ export interface ManifestRows {
 
 export interface Prepared extends ManifestRows {
   context: PlanContext;
+  /** With `--archive-missing`: the scope against the manifests. */
+  scope: Scope | undefined;
 }
 
 /**
@@ -80,13 +87,27 @@ export interface Prepared extends ManifestRows {
  */
 export async function prepare(
   input: ManifestInput,
-  client: LookupClient,
-  options: { checkRows: boolean },
+  client: ScopeClient,
+  options: { checkRows: boolean; archive?: ArchiveOptions },
 ): Promise<Prepared> {
-  const manifests = await readManifests(input);
-  const context = await resolveContext(client, manifests.names, input.createAssets);
+  const manifests = await readManifests(input, { keys: options.archive !== undefined });
+  const [context, scope] = await Promise.all([
+    resolveContext(client, manifests.names, input.createAssets),
+    options.archive && readManifestScope(client, manifests, options.archive, input),
+  ]);
   if (options.checkRows && !input.skipInvalid) await checkRows(manifests, context);
-  return { ...manifests, context };
+  return { ...manifests, context, scope: scope || undefined };
+}
+
+/** `--archive-missing`: the runs of the scope (in this shard) against the manifests' keys. */
+export async function readManifestScope(
+  client: ScopeClient,
+  manifests: ManifestRows,
+  archive: ArchiveOptions,
+  input: Pick<ManifestInput, "shard">,
+): Promise<Scope> {
+  if (manifests.keys === undefined) throw new Error("readManifests was not asked for keys");
+  return readScope(client, archive.scope, manifests.keys, input.shard);
 }
 
 /**
@@ -94,20 +115,35 @@ export async function prepare(
  * reading 200,000 rows takes ~1.5 s, so each pass saved counts. Throws a ManifestError for
  * any problem, except, with `skipInvalid`, problems of single runs.
  */
-export async function readManifests(input: ManifestInput): Promise<ManifestRows> {
+export async function readManifests(
+  input: ManifestInput,
+  options: { keys?: boolean } = {},
+): Promise<ManifestRows> {
+  if (options.keys && input.only !== undefined) {
+    // NOTE: the manifests' other runs would look missing, and be archived.
+    throw new UsageError(
+      "--archive-missing plans every run: it cannot go with --only or --retry-failed",
+    );
+  }
   const names: NamesInUse = { assets: new Set(), metadataKeys: new Set() };
   const inScope = scopeOf(input);
   const seen = input.only && new Set<string>();
+  // NOTE: archiving needs the manifests' clientKeys as a set: what the scope holds beyond them.
+  const keys = options.keys ? new Set<string>() : undefined;
   let runs = 0;
   let invalid = 0;
+  let allRuns = 0;
   const callbacks: ValidationCallbacks = {
     onRun(spec) {
+      allRuns++;
       if (!inScope(spec.clientKey)) return;
+      keys?.add(spec.clientKey);
       seen?.add(spec.clientKey);
       addNamesInUse(names, spec);
       runs++;
     },
     onInvalidRun(clientKey) {
+      if (clientKey !== undefined && inScope(clientKey)) keys?.add(clientKey);
       if (input.skipInvalid && inScope(clientKey)) invalid++;
     },
     onWarning: input.onWarning,
@@ -137,7 +173,16 @@ export async function readManifests(input: ManifestInput): Promise<ManifestRows>
     for await (const row of all)
       if (inScope(isInvalidRow(row) ? row.spec.clientKey : row.clientKey)) yield row;
   };
-  return { files: validation.files, runs: runs + invalid, invalid, missingKeys, names, rows };
+  return {
+    files: validation.files,
+    runs: runs + invalid,
+    invalid,
+    missingKeys,
+    allRuns,
+    ...(keys && { keys }),
+    names,
+    rows,
+  };
 }
 
 /** Whether a clientKey is in this invocation's scope (shard, `only`). */

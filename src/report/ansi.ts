@@ -3,6 +3,7 @@ const STYLES = {
   green: [32, 39],
   yellow: [33, 39],
   red: [31, 39],
+  cyan: [36, 39],
   dim: [2, 22],
   bold: [1, 22],
 } as const;

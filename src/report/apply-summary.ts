@@ -7,6 +7,9 @@ import { escapeControl, showName } from "./safe-text.js";
 export interface ApplySummary {
   created: number;
   updated: number;
+  adopted?: number;
+  archived?: number;
+  unarchived?: number;
   unchanged: number;
   failed: number;
   skipped: number;
@@ -31,6 +34,9 @@ export function formatApplySummary(summary: ApplySummary): string {
   const counts = [
     `${summary.created} created`,
     `${summary.updated} updated`,
+    ...(summary.adopted ? [`${summary.adopted} adopted`] : []),
+    ...(summary.archived ? [`${summary.archived} archived`] : []),
+    ...(summary.unarchived ? [`${summary.unarchived} unarchived`] : []),
     `${summary.unchanged} unchanged`,
     `${summary.failed} failed`,
     `${summary.skipped} skipped`,
@@ -50,6 +56,9 @@ export function formatApplySummaryJson(summary: ApplySummary): string {
   return JSON.stringify({
     created: summary.created,
     updated: summary.updated,
+    adopted: summary.adopted ?? 0,
+    archived: summary.archived ?? 0,
+    unarchived: summary.unarchived ?? 0,
     unchanged: summary.unchanged,
     failed: summary.failed,
     skipped: summary.skipped,

@@ -5,7 +5,7 @@ import { formatProblem, ManifestError, SyncError } from "../core/errors.js";
  * member, Markdown an error section. The same words as the `error:` line on stderr.
  */
 export interface Failure {
-  /** `MANIFEST`, `USAGE`, `API`, `CONNECTION`, `PLAN`, `INTERRUPTED`, `INTERNAL`. */
+  /** `MANIFEST`, `USAGE`, `API`, `CONNECTION`, `PLAN`, `GUARD`, `INTERRUPTED`, `INTERNAL`. */
   code: string;
   message: string;
   /** Manifest problems, located (`runs.csv:3 name: ...`), the first ones of `total`. */

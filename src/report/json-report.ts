@@ -4,8 +4,12 @@ import { type PlanEntry, toPlanEntry } from "./plan-entry.js";
 import type { PlanReport, TextSink } from "./plan-report.js";
 import type { PlanSummary } from "./summary.js";
 
-/** The plan JSON's format version; a saved plan of another version is refused. */
-export const PLAN_FORMAT_VERSION = 1;
+/**
+ * The plan JSON's format version. 2 added the actions adopt, archive and unarchive; a saved
+ * plan of version 1 (which cannot hold them) is still read, any other version is refused.
+ */
+export const PLAN_FORMAT_VERSION = 2;
+export const READABLE_PLAN_VERSIONS: readonly number[] = [1, 2];
 
 export interface JsonReportMeta {
   /** The API base URL the plan was made against (unknown when connecting failed). */

@@ -86,6 +86,13 @@ function renderFailure(failure: Failure, summary: PlanSummary, rows: number): st
 
 /** One table row; undefined for an unchanged run without warnings (counted, not listed). */
 export function renderRow(change: Change): string | undefined {
+  if (change.action === "archive") {
+    const notes = [
+      `run ${markdownCode(change.runId)}`,
+      `name: ${showCode(change.name) ?? "_(none)_"}`,
+    ];
+    return `| archive | ${markdownCodeCell(change.clientKey)} | _(no manifest)_ | ${notes.join("<br>")} |\n`;
+  }
   const run = markdownCodeCell(change.spec.clientKey);
   const source = markdownCodeCell(formatSource(change.spec.source));
   let notes: string[];
@@ -97,7 +104,15 @@ export function renderRow(change: Change): string | undefined {
         ...change.warnings.map((w) => `⚠️ ${markdownText(w.message)}`),
       ];
       break;
+    case "adopt":
+      notes = [
+        `adopts run ${markdownCode(change.runId)} (found by ${markdownText(change.by)})`,
+        ...change.fields.map(renderField),
+        ...change.warnings.map((w) => `⚠️ ${markdownText(w.message)}`),
+      ];
+      break;
     case "update":
+    case "unarchive":
       notes = [
         ...change.fields.map(renderField),
         ...change.warnings.map((w) => `⚠️ ${markdownText(w.message)}`),

@@ -17,10 +17,12 @@ export interface PlanEntry {
   /** `runs.csv:2` */
   source: string;
   warnings: string[];
-  /** Existing runs (update, unchanged). */
+  /** Existing runs (update, adopt, unarchive, archive, unchanged). */
   runId?: string;
-  /** Wire paths, update only. */
+  /** Wire paths of the UpdateRun (update, adopt, unarchive, archive). */
   updateMask?: UpdatePath[];
+  /** Adopt only: how the run without a clientKey was found (`runId`, or the `--adopt-by` fields). */
+  adoptedBy?: string;
   /** Create only. */
   call?: "CreateRun" | "CreateAdhocRun";
   fields: FieldEntry[];
@@ -31,6 +33,18 @@ export interface PlanEntry {
 }
 
 export function toPlanEntry(change: Change): PlanEntry {
+  if (change.action === "archive") {
+    // No manifest holds the run: no source.
+    return {
+      clientKey: change.clientKey,
+      action: "archive",
+      source: "",
+      warnings: [],
+      runId: change.runId,
+      updateMask: ["isArchived"],
+      fields: [{ field: "isArchived", before: false, after: true }],
+    };
+  }
   const base = { clientKey: change.spec.clientKey, action: change.action };
   const source = formatSource(change.spec.source);
   switch (change.action) {
@@ -43,12 +57,15 @@ export function toPlanEntry(change: Change): PlanEntry {
         fields: change.fields.map(toFieldEntry),
       };
     case "update":
+    case "adopt":
+    case "unarchive":
       return {
         ...base,
         source,
         warnings: messagesOf(change),
         runId: change.runId,
         updateMask: change.mask,
+        ...(change.action === "adopt" && { adoptedBy: change.by }),
         fields: change.fields.map(toFieldEntry),
       };
     case "unchanged":

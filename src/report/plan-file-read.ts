@@ -2,7 +2,7 @@ import { open as openFile, readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { z } from "zod";
 import { PlanFileError } from "../core/errors.js";
-import { PLAN_FORMAT_VERSION } from "./json-report.js";
+import { READABLE_PLAN_VERSIONS } from "./json-report.js";
 import {
   type PlanHead,
   planHeadSchema,
@@ -141,9 +141,9 @@ function checkHead(document: unknown, path: string): PlanHead {
   if (typeof document !== "object" || document === null || version === undefined) {
     throw new PlanFileError(`${path} is not a sift-run-sync plan file (no "version")`);
   }
-  if (version !== PLAN_FORMAT_VERSION) {
+  if (typeof version !== "number" || !READABLE_PLAN_VERSIONS.includes(version)) {
     throw new PlanFileError(
-      `${path}: plan file version ${JSON.stringify(version)} is not supported by this sift-run-sync (expects ${PLAN_FORMAT_VERSION})`,
+      `${path}: plan file version ${JSON.stringify(version)} is not supported by this sift-run-sync (expects ${READABLE_PLAN_VERSIONS.join(" or ")})`,
     );
   }
   return check(planHeadSchema, document, path);

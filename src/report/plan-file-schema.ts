@@ -73,9 +73,9 @@ const createEntrySchema = z
     path: ["call"],
   });
 
-const updateEntrySchema = z.object({
+/** One UpdateRun of an existing run: update, adopt, unarchive and archive entries. */
+const runUpdate = {
   ...base,
-  action: z.literal("update"),
   runId: z.string().min(1),
   updateMask: z.array(z.enum(UPDATABLE_PATHS)).min(1),
   modifiedDate: z.string().optional(),
@@ -83,7 +83,17 @@ const updateEntrySchema = z.object({
     run: z.object({ runId: z.string().min(1), ...runFields }),
     updateMask: updateMaskString,
   }),
-});
+};
+
+const updateEntrySchema = z.object({ ...runUpdate, action: z.literal("update") });
+const unarchiveEntrySchema = z.object({ ...runUpdate, action: z.literal("unarchive") });
+const archiveEntrySchema = z.object({ ...runUpdate, action: z.literal("archive") });
+const adoptEntrySchema = z
+  .object({ ...runUpdate, action: z.literal("adopt"), adoptedBy: z.string() })
+  .refine((e) => e.request.run.clientKey === e.clientKey && e.updateMask.includes("clientKey"), {
+    message: "an adopt sets the entry's clientKey",
+    path: ["request"],
+  });
 
 const unchangedEntrySchema = z.object({
   ...base,
@@ -107,6 +117,9 @@ const invalidEntrySchema = z.object({
 export const savedChangeSchema = z.discriminatedUnion("action", [
   createEntrySchema,
   updateEntrySchema,
+  adoptEntrySchema,
+  unarchiveEntrySchema,
+  archiveEntrySchema,
   unchangedEntrySchema,
   skipEntrySchema,
   invalidEntrySchema,
@@ -118,6 +131,9 @@ const count = z.number().int().nonnegative();
 export const planSummarySchema = z.object({
   create: count,
   update: count,
+  adopt: count.default(0),
+  archive: count.default(0),
+  unarchive: count.default(0),
   unchanged: count,
   invalid: count.default(0),
   skip: count.default(0),
@@ -131,12 +147,15 @@ export const planOptionsSchema = z.object({
   shard: z.string().optional(),
   /** `--mode`; absent in plans made before it existed (upsert). */
   mode: z.enum(["upsert", "create-only", "update-only"]).optional(),
+  adoptBy: z.array(z.string()).optional(),
+  /** `--archive-missing --scope CEL` */
+  archiveScope: z.string().optional(),
 });
 export type PlanOptionsRecord = z.infer<typeof planOptionsSchema>;
 
 /** Everything of a saved plan before its changes. */
 export const planHeadSchema = z.object({
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   /** The API base URL the plan was made against; apply refuses another. */
   target: z.string(),
   /** ISO 8601, when the plan was made. */

@@ -96,6 +96,16 @@ export function createPlanFileWriter(path: string, meta: PlanFileMeta): PlanFile
 /** A change with the extras apply executes: the request body, follow-up and modifiedDate. */
 export function toSavedChange(change: Change): SavedChange {
   const entry = toPlanEntry(change);
+  if (change.action === "archive") {
+    return {
+      ...entry,
+      action: "archive",
+      runId: change.runId,
+      updateMask: ["isArchived"],
+      ...(change.modifiedDate !== undefined && { modifiedDate: change.modifiedDate }),
+      request: change.body,
+    };
+  }
   switch (change.action) {
     case "create":
       return {
@@ -106,9 +116,20 @@ export function toSavedChange(change: Change): SavedChange {
         ...(change.followUp !== undefined && { followUp: change.followUp }),
       };
     case "update":
+    case "unarchive":
       return {
         ...entry,
-        action: "update",
+        action: change.action,
+        runId: change.runId,
+        updateMask: change.mask,
+        ...(change.modifiedDate !== undefined && { modifiedDate: change.modifiedDate }),
+        request: change.body,
+      };
+    case "adopt":
+      return {
+        ...entry,
+        action: "adopt",
+        adoptedBy: change.by,
         runId: change.runId,
         updateMask: change.mask,
         ...(change.modifiedDate !== undefined && { modifiedDate: change.modifiedDate }),

@@ -7,13 +7,22 @@ import { neutraliseCell } from "./cells.js";
 export interface ResultRow {
   clientKey: string;
   /** `unplanned`: the apply stopped before it reached (and planned) this run. */
-  action: "create" | "update" | "unchanged" | "invalid" | "skip" | "unplanned";
+  action:
+    | "create"
+    | "update"
+    | "adopt"
+    | "archive"
+    | "unarchive"
+    | "unchanged"
+    | "invalid"
+    | "skip"
+    | "unplanned";
   status: "ok" | "failed" | "skipped";
   runId?: string;
   updateMask?: string[];
   /** The API's message, or why the run was skipped. */
   error?: string;
-  /** `runs.csv:10` */
+  /** `runs.csv:10`; "" for an archived run (no manifest holds it). */
   source: string;
 }
 

@@ -4,6 +4,12 @@ import type { Change } from "../plan/change.js";
 export interface PlanSummary {
   create: number;
   update: number;
+  /** Runs without a clientKey given the row's (`runId`, `--adopt-by`). */
+  adopt: number;
+  /** `--archive-missing`: in-scope runs no manifest holds. */
+  archive: number;
+  /** `--archive-missing`: archived runs the manifests hold. */
+  unarchive: number;
   unchanged: number;
   invalid: number;
   /** Rows the sync mode rules out (`--mode update-only` and no such run). */
@@ -13,28 +19,42 @@ export interface PlanSummary {
 }
 
 export function createPlanSummary(): PlanSummary {
-  return { create: 0, update: 0, unchanged: 0, invalid: 0, skip: 0, warnings: 0 };
+  return {
+    create: 0,
+    update: 0,
+    adopt: 0,
+    archive: 0,
+    unarchive: 0,
+    unchanged: 0,
+    invalid: 0,
+    skip: 0,
+    warnings: 0,
+  };
 }
 
 /** Adds one change to the counts (in place) and returns the summary. */
 export function countChange(summary: PlanSummary, change: Change): PlanSummary {
   summary[change.action] += 1;
-  if (change.action !== "invalid" && change.action !== "skip") {
-    summary.warnings += change.warnings.length;
-  }
+  if ("warnings" in change) summary.warnings += change.warnings.length;
   return summary;
 }
 
 /** Whether applying the plan would write anything (`--detailed-exitcode` answers 2 then). */
 export function hasChanges(summary: PlanSummary): boolean {
-  return summary.create + summary.update > 0;
+  return summary.create + summary.update + summary.adopt + summary.archive + summary.unarchive > 0;
 }
 
-/** `1 to create, 1 to update, 5 unchanged, 0 warnings` (and `, 2 invalid` when there are any). */
+/**
+ * `1 to create, 1 to update, 5 unchanged, 0 warnings` (with `2 to adopt`, `3 to archive`,
+ * `1 to unarchive` and `2 invalid` when there are any).
+ */
 export function formatPlanCounts(summary: PlanSummary): string {
   const parts = [
     `${summary.create} to create`,
     `${summary.update} to update`,
+    ...(summary.adopt > 0 ? [`${summary.adopt} to adopt`] : []),
+    ...(summary.archive > 0 ? [`${summary.archive} to archive`] : []),
+    ...(summary.unarchive > 0 ? [`${summary.unarchive} to unarchive`] : []),
     `${summary.unchanged} unchanged`,
     `${summary.warnings} ${summary.warnings === 1 ? "warning" : "warnings"}`,
   ];

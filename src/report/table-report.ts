@@ -45,6 +45,14 @@ export function createTableReport(out: TextSink, options: { color: boolean }): P
 
 /** The lines of one change, each ending in a newline; "" for an unchanged run without warnings. */
 export function renderChange(change: Change, paint: Paint): string {
+  if (change.action === "archive") {
+    // No manifest holds the run: its runId says which one it is.
+    return (
+      line(
+        `${paint("red", "- archive")} ${showName(change.clientKey)} (${escapeControl(change.runId)})`,
+      ) + line(`${INDENT}name: ${showValue(change.name) ?? paint("dim", "(none)")}`)
+    );
+  }
   const where = `${showName(change.spec.clientKey)} (${escapeControl(formatSource(change.spec.source))})`;
   switch (change.action) {
     case "create":
@@ -56,6 +64,20 @@ export function renderChange(change: Change, paint: Paint): string {
     case "update":
       return (
         line(`${paint("yellow", "~ update")} ${where}`) +
+        change.fields.map((f) => line(INDENT + renderField(f, paint))).join("") +
+        renderWarnings(change.warnings, paint)
+      );
+    case "adopt":
+      return (
+        line(
+          `${paint("cyan", "~ adopt")} ${where} ${paint("dim", `run ${escapeControl(change.runId)}, found by ${escapeControl(change.by)}`)}`,
+        ) +
+        change.fields.map((f) => line(INDENT + renderField(f, paint))).join("") +
+        renderWarnings(change.warnings, paint)
+      );
+    case "unarchive":
+      return (
+        line(`${paint("green", "+ unarchive")} ${where}`) +
         change.fields.map((f) => line(INDENT + renderField(f, paint))).join("") +
         renderWarnings(change.warnings, paint)
       );

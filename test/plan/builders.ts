@@ -74,6 +74,9 @@ export function simulateApply(change: Change, existing: Run | undefined): Run | 
         : created;
     }
     case "update":
+    case "adopt":
+    case "unarchive":
+    case "archive":
       return patch(existing!, change.body.run, change.body.updateMask);
     default:
       return change satisfies never;

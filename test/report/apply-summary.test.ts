@@ -23,6 +23,9 @@ describe("apply summary", () => {
   it("has a JSON form", () => {
     expect(JSON.parse(formatApplySummaryJson({ ...SUMMARY, requests: 20, retries: 0 }))).toEqual({
       ...SUMMARY,
+      adopted: 0,
+      archived: 0,
+      unarchived: 0,
       requests: 20,
       retries: 0,
       interrupted: false,

@@ -11,6 +11,7 @@ import {
   readPlanFile,
   toSavedChange,
 } from "../../src/report/plan-file.js";
+import type { Change } from "../../src/plan/change.js";
 import { countChange, createPlanSummary } from "../../src/report/summary.js";
 import { mixedPlan } from "./fixtures.js";
 import { feed } from "./helpers.js";
@@ -42,7 +43,7 @@ describe("saved plan file", () => {
     const summary = createPlanSummary();
     for (const change of mixedPlan()) countChange(summary, change);
     expect(plan).toEqual({
-      version: 1,
+      version: 2,
       ...META,
       changes: JSON.parse(JSON.stringify(mixedPlan().map(toSavedChange))),
       summary,
@@ -72,7 +73,7 @@ describe("saved plan file", () => {
     const path = join(dir, "plan.json");
     savePlan(path);
     const opened = await openPlanFile(path);
-    expect(opened.head).toEqual({ version: 1, ...META });
+    expect(opened.head).toEqual({ version: 2, ...META });
     const first = await opened.changes[Symbol.asyncIterator]().next();
     expect(first.value).toMatchObject({ clientKey: "tv-001" });
     opened.close();
@@ -97,7 +98,10 @@ describe("saved plan file", () => {
     const [create] = mixedPlan();
     const count = 3000; // ~1 MB: many write chunks
     for (let i = 0; i < count; i++) {
-      const change = { ...create!, spec: { ...create!.spec, clientKey: `k-${i}` } };
+      const change = {
+        ...create!,
+        spec: { ...(create as Extract<Change, { action: "create" }>).spec, clientKey: `k-${i}` },
+      } as Change;
       writer.add(change);
       countChange(summary, change);
     }
@@ -121,15 +125,25 @@ describe("saved plan file", () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it("refuses a plan of another version", async () => {
+  it("refuses a plan of another version, and still reads version 1", async () => {
     const path = join(dir, "plan.json");
     savePlan(path);
-    writeFileSync(path, readFileSync(path, "utf8").replace('{"version":1,', '{"version":2,'));
+    const text = readFileSync(path, "utf8");
+    writeFileSync(path, text.replace('{"version":2,', '{"version":3,'));
     await expect(readPlanFile(path)).rejects.toThrow(
       new PlanFileError(
-        `${path}: plan file version 2 is not supported by this sift-run-sync (expects 1)`,
+        `${path}: plan file version 3 is not supported by this sift-run-sync (expects 1 or 2)`,
       ),
     );
+    // Version 1 had no adopt, archive or unarchive: its summary lacks their counts.
+    const v1 = text
+      .replace('{"version":2,', '{"version":1,')
+      .replace('"adopt":0,"archive":0,"unarchive":0,', "");
+    writeFileSync(path, v1);
+    const read = await readPlanFile(path);
+    expect(read.version).toBe(1);
+    expect(read.changes.map((c) => c.action)).toEqual(mixedPlan().map((c) => c.action));
+    expect(read.summary).toMatchObject({ adopt: 0, archive: 0, unarchive: 0 });
   });
 
   it("refuses garbage, a wrong shape and a truncated file, naming the file", async () => {

@@ -15,6 +15,7 @@ import {
 } from "../options.js";
 import type { SessionFlags } from "../session.js";
 import { addConfigOption } from "./input.js";
+import type { ArchiveFlags } from "./shared.js";
 
 /**
  * Resolves where the runs come from (paths, --config, or ./sift-run-sync.yaml) into
@@ -32,7 +33,7 @@ export async function readInput(
   applyConfigOptions(flags as unknown as Record<string, unknown>, input.config, command);
 }
 
-export interface PlanFlags extends SessionFlags, CsvFlags {
+export interface PlanFlags extends SessionFlags, CsvFlags, ArchiveFlags {
   /** `--config FILE`. */
   config?: string;
   /** The loaded config (from --config or ./sift-run-sync.yaml): not a flag, set by resolveInput. */
@@ -44,6 +45,7 @@ export interface PlanFlags extends SessionFlags, CsvFlags {
   mode: SyncMode;
   ignore?: string[];
   shard?: Shard;
+  adoptBy?: string[];
   progress: boolean;
   skipInvalid?: boolean;
   maxChanges?: ChangeLimit;

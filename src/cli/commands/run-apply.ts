@@ -1,5 +1,6 @@
 import { apply } from "../../apply/apply.js";
 import { applyPlanFile } from "../../apply/apply-plan-file.js";
+import { type ApplyCounts, countOutcome, createApplyCounts } from "../../apply/apply-work.js";
 import { formatSkippedLine, STOP_REASONS } from "../../apply/stop.js";
 import { type RowResult, toResultRow } from "../../apply/work.js";
 import { EXIT, formatProblem, UsageError } from "../../core/errors.js";
@@ -18,12 +19,23 @@ import type { ApplyFlags } from "./apply.js";
 import { outputFiles, runPlan } from "./run-plan.js";
 import {
   noteOwnFiles,
+  parseAdoptBy,
+  parseArchive,
   parseIgnore,
   progressCallback,
   readSelection,
   startProgress,
   warnMissingKeys,
 } from "./shared.js";
+
+/** The log message of a row done. */
+const DONE = {
+  create: "created",
+  update: "updated",
+  adopt: "adopted",
+  archive: "archived",
+  unarchive: "unarchived",
+} as const;
 
 /** Exit code after Ctrl-C, as shells report a process ended by SIGINT. */
 const EXIT_INTERRUPTED = 130;
@@ -43,7 +55,7 @@ export async function runApply(paths: string[], flags: ApplyFlags, io: CliIo): P
       throw new UsageError("--dry-run plans from manifests; it cannot take --plan");
     return runPlan(paths, flags, io);
   }
-  const counts = { created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 0 };
+  const counts = createApplyCounts();
   const started = performance.now();
   try {
     return await runApplyCommand(paths, flags, io, counts);
@@ -51,22 +63,23 @@ export async function runApply(paths: string[], flags: ApplyFlags, io: CliIo): P
     // `--format json`: stdout still holds one JSON document, saying why and what was done.
     if (flags.format === "json" && !(error instanceof OutputClosedError)) {
       const elapsedMs = performance.now() - started;
-      const summary = { ...counts, elapsedMs, error: describeFailure(error) };
+      const { stopped: _, ...done } = counts;
+      const summary = { ...done, elapsedMs, error: describeFailure(error) };
       io.stdout.write(formatApplySummaryJson(summary) + "\n");
     }
     throw error;
   }
 }
 
-type Counts = Record<"created" | "updated" | "unchanged" | "failed" | "skipped", number>;
-
 async function runApplyCommand(
   paths: string[],
   flags: ApplyFlags,
   io: CliIo,
-  counts: Counts,
+  counts: ApplyCounts,
 ): Promise<number> {
   const ignore = parseIgnore(flags.ignore);
+  const adoptBy = parseAdoptBy(flags.adoptBy);
+  const archiveMissing = parseArchive(flags);
   if (flags.results !== undefined) resultsFormatOf(flags.results); // a bad name fails before any work
   if (flags.plan !== undefined) refuseWithPlan(flags);
   const only = readSelection(flags);
@@ -91,7 +104,7 @@ async function runApplyCommand(
   const grouped = new Map<string, number>();
   const onResult = (row: RowResult) => {
     const line = toResultRow(row);
-    count(counts, row);
+    countOutcome(counts, row.outcome);
     results?.write(line);
     if (row.outcome.status === "skipped" && row.outcome.grouped) {
       grouped.set(row.outcome.error, (grouped.get(row.outcome.error) ?? 0) + 1);
@@ -104,12 +117,13 @@ async function runApplyCommand(
       runId: line.runId,
       updateMask: line.updateMask,
     };
-    if (row.outcome.status === "failed")
+    const { outcome } = row;
+    if (outcome.status === "failed")
       session.logger.error(fields, formatRowOutcome(line, { color: false }));
-    else if (row.outcome.status === "skipped")
+    else if (outcome.status === "skipped")
       session.logger.warn(fields, formatRowOutcome(line, { color: false }));
-    else if (row.outcome.action !== "unchanged")
-      session.logger.info(fields, row.outcome.action === "create" ? "created" : "updated");
+    else if (outcome.status === "ok" && outcome.action !== "unchanged")
+      session.logger.info(fields, DONE[outcome.action]);
   };
   try {
     const common = {
@@ -137,6 +151,8 @@ async function runApplyCommand(
             metadata: flags.metadata,
             ignore,
             mode: flags.mode,
+            adoptBy,
+            ...(archiveMissing && { archiveMissing }),
             skipInvalid: flags.skipInvalid,
             maxChanges: flags.maxChanges,
             limit: flags.limit,
@@ -176,15 +192,6 @@ async function runApplyCommand(
   }
 }
 
-/** Tallies a row the way the summary counts it. */
-function count(counts: Counts, row: RowResult): void {
-  const { outcome } = row;
-  if (outcome.status !== "ok") counts[outcome.status]++;
-  else if (outcome.action === "create") counts.created++;
-  else if (outcome.action === "update") counts.updated++;
-  else counts.unchanged++;
-}
-
 /** A saved plan is applied exactly: flags that would re-plan or select rows do not apply. */
 function refuseWithPlan(flags: ApplyFlags): void {
   const named = [
@@ -192,6 +199,8 @@ function refuseWithPlan(flags: ApplyFlags): void {
     flags.maxChanges && "--max-changes",
     flags.only && "--only",
     flags.retryFailed && "--retry-failed",
+    flags.adoptBy && "--adopt-by",
+    flags.archiveMissing && "--archive-missing",
   ].filter(Boolean);
   if (named.length > 0) {
     throw new UsageError(

@@ -1,5 +1,5 @@
 import { EXIT, formatProblem } from "../../core/errors.js";
-import { checkMaxChanges } from "../../plan/guard.js";
+import { checkMaxChanges, guardedCounts } from "../../plan/guard.js";
 import { plan } from "../../plan/plan.js";
 import { describeFailure, type Failure, INTERRUPTED } from "../../report/failure.js";
 import { createJsonReport } from "../../report/json-report.js";
@@ -8,6 +8,7 @@ import { createPlanFileWriter, type PlanFileWriter } from "../../report/plan-fil
 import { combineReports, type PlanReport } from "../../report/plan-report.js";
 import { countChange, createPlanSummary, hasChanges } from "../../report/summary.js";
 import { createTableReport } from "../../report/table-report.js";
+import { escapeControl } from "../../report/safe-text.js";
 import { type CliIo, OutputClosedError } from "../io.js";
 import { csvDialectOf } from "../options.js";
 import { openSession, type Session } from "../session.js";
@@ -15,6 +16,8 @@ import { type SpooledStdin, spoolStdin } from "../stdin.js";
 import type { PlanFlags } from "./plan.js";
 import {
   noteOwnFiles,
+  parseAdoptBy,
+  parseArchive,
   parseIgnore,
   progressCallback,
   readSelection,
@@ -63,6 +66,8 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
   const progress = startProgress(flags, io, "planning");
   try {
     const ignore = parseIgnore(flags.ignore);
+    const adoptBy = parseAdoptBy(flags.adoptBy);
+    const archiveMissing = parseArchive(flags);
     const only = readSelection(flags);
     const csv = csvDialectOf(flags); // a bad flag fails before anything is read
     stdin = await spoolStdin(paths, flags.stdinFormat, io);
@@ -79,6 +84,8 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
           ignore,
           mode: flags.mode,
           ...(flags.shard && { shard: `${flags.shard.index}/${flags.shard.count}` }),
+          ...(adoptBy.length > 0 && { adoptBy }),
+          ...(archiveMissing && { archiveScope: archiveMissing.scope }),
         },
         manifests: flags.syncConfig ? [flags.syncConfig.file] : paths,
       });
@@ -98,6 +105,8 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
       metadata: flags.metadata,
       ignore,
       mode: flags.mode,
+      adoptBy,
+      ...(archiveMissing && { archiveMissing }),
       signal: abort.signal,
       skipInvalid: flags.skipInvalid,
       ...(only && { only }),
@@ -109,12 +118,20 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
       onProgress: progressCallback(progress),
     });
     progress.done();
+    if (result.refused !== undefined) {
+      // A plan that apply would refuse is shown whole, and never saved.
+      file?.abort();
+      endDocument();
+      io.stderr.write(`error: ${escapeControl(result.refused)}\n`);
+      return EXIT.guard;
+    }
     file?.end(result.summary); // saved before stdout is ended: a closed stdout keeps a whole plan
     endDocument();
     if (flags.out) session.logger.info({ out: flags.out }, "plan saved");
     warnMissingKeys(session.logger, result.missingKeys);
     const refusal =
-      flags.maxChanges && checkMaxChanges(flags.maxChanges, result.summary, result.runs);
+      flags.maxChanges &&
+      checkMaxChanges(flags.maxChanges, guardedCounts(result.summary), result.runs);
     if (refusal) {
       session.logger.error({ guard: "max-changes" }, `${refusal}; apply would refuse this plan`);
       return EXIT.guard;

@@ -2,6 +2,8 @@ import { UsageError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { readRetryKeys } from "../../report/results-file-read.js";
 import { IGNORABLE_FIELDS, type IgnorableField } from "../../plan/diff.js";
+import { ADOPT_BY_FIELDS, type AdoptByField } from "../../plan/match.js";
+import type { ArchiveLimit, ArchiveOptions } from "../../plan/scope.js";
 import { createProgress, type Progress } from "../../report/progress.js";
 import type { CliIo } from "../io.js";
 
@@ -16,6 +18,52 @@ export function parseIgnore(fields: string[] | undefined): IgnorableField[] {
     }
   }
   return (fields ?? []) as IgnorableField[];
+}
+
+/** `--adopt-by name,startTime,metadata.serial`, checked against the fields a row can be matched on. */
+export function parseAdoptBy(fields: string[] | undefined): AdoptByField[] {
+  const known = new Set<string>(ADOPT_BY_FIELDS);
+  for (const field of fields ?? []) {
+    const metadataKey = field.startsWith("metadata.") && field.length > "metadata.".length;
+    if (!known.has(field) && !metadataKey) {
+      throw new UsageError(
+        `--adopt-by: unknown field ${JSON.stringify(field)} (expected some of ${ADOPT_BY_FIELDS.join(", ")}, metadata.<key>)`,
+      );
+    }
+  }
+  return [...new Set(fields ?? [])] as AdoptByField[];
+}
+
+export interface ArchiveFlags {
+  archiveMissing?: boolean;
+  scope?: string;
+  maxArchive?: ArchiveLimit;
+  allowEmpty?: boolean;
+}
+
+/** `--archive-missing --scope CEL [--max-archive N|P%] [--allow-empty]`, checked together. */
+export function parseArchive(flags: ArchiveFlags): ArchiveOptions | undefined {
+  if (!flags.archiveMissing) {
+    const stray = [
+      flags.scope !== undefined ? "--scope" : "",
+      flags.maxArchive !== undefined ? "--max-archive" : "",
+      flags.allowEmpty === true ? "--allow-empty" : "",
+    ].filter((f) => f !== "");
+    if (stray.length > 0) {
+      throw new UsageError(`${stray.join(" and ")} only apply with --archive-missing`);
+    }
+    return undefined;
+  }
+  if (flags.scope === undefined || flags.scope.trim() === "") {
+    throw new UsageError(
+      "--archive-missing needs --scope CEL: the runs this sync mirrors (e.g. --scope \"client_key.startsWith('ts-')\"); runs outside it are never archived",
+    );
+  }
+  return {
+    scope: flags.scope,
+    ...(flags.maxArchive !== undefined && { maxArchive: flags.maxArchive }),
+    ...(flags.allowEmpty && { allowEmpty: true }),
+  };
 }
 
 /** The progress bar on stderr: only on a TTY and without --no-progress. */

@@ -1,0 +1,16 @@
+import { parseTimestamp, type Timestamp } from "../core/timestamp.js";
+import { readTimestampFast } from "../manifest/fast-timestamp.js";
+
+/**
+ * A timestamp from the API in our canonical form, to compare with a manifest's. The API
+ * emits canonical timestamps, but compare on our own canonical form to be sure.
+ * The manifests' shortcut first: parseTimestamp builds Dates, and a 200,000-run plan spent
+ * a sixth of its time here.
+ */
+export function canonicalTime(ts: string | undefined): Timestamp | undefined {
+  if (ts === undefined) return undefined;
+  const fast = readTimestampFast(ts);
+  if (fast !== undefined) return fast;
+  const parsed = parseTimestamp(ts);
+  return parsed.ok ? parsed.value : (ts as Timestamp);
+}
