@@ -145,8 +145,9 @@ function checkChange(change: SavedChange, now: Run | undefined): Work {
     case "archive":
     case "unchanged": {
       // Applied before: the run changed since the plan, but only by this very update.
-      if (change.action === "update" && now?.runId === change.runId) {
-        if (holdsPlannedValues(change.request.run, now)) {
+      if (change.action !== "unchanged" && now?.runId === change.runId) {
+        const adopted = change.action !== "adopt" || now.clientKey === change.clientKey;
+        if (adopted && holdsPlannedValues(change.request.run, now)) {
           return { kind: "unchanged", ...row, runId: change.runId };
         }
       }
