@@ -29,7 +29,7 @@ export function registerApply(program: Command, ctx: CommandContext): void {
     .option("--dry-run", "only plan: the same as `plan`")
     .option(
       "--detailed-exitcode",
-      "with --dry-run: exit 0 for no changes, 2 for changes, 1 on error",
+      "with --dry-run: exit 0 for no changes, 2 for changes, 1 on error, 3 when a guard refuses",
     )
     .option("--plan <file>", "apply exactly this saved plan (from `plan --out`)")
     .option("--results <file>", "write one line per run: .csv or .jsonl")

@@ -70,7 +70,7 @@ export function registerPlan(program: Command, ctx: CommandContext): void {
     .argument("[paths...]", "manifest files or directories")
     .option(
       "--detailed-exitcode",
-      "exit 0 when there are no changes, 2 when there are, 1 on error",
+      "exit 0 when there are no changes, 2 when there are, 1 on error, 3 when a guard refuses",
     );
   addCommonOptions(
     addOperatorOptions(
