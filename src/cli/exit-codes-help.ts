@@ -5,4 +5,5 @@ Exit codes:
   1    any error: invalid manifest, bad flag, unreachable API, a run that failed
   2    plan --detailed-exitcode (or apply --dry-run --detailed-exitcode): there are changes
   3    a guard refused the plan (--max-changes): nothing was written
-  130  interrupted (Ctrl-C): rows under way finished; run the same command again`;
+  130  interrupted (Ctrl-C or SIGTERM): apply let the rows under way finish; run the same command again
+  141  stdout was closed before the command ended (| head)`;

@@ -13,17 +13,6 @@ import { shareTerminal } from "./terminal.js";
 
 /** How many manifest problems are listed before the rest are only counted. */
 const MAX_LISTED_PROBLEMS = 50;
-/** The exit codes, as `--help` lists them (README "Exit codes" says the same). */
-const EXIT_CODES_HELP = `
-Exit codes:
-  0    success (plan --detailed-exitcode: no changes)
-  1    any error: invalid manifest, bad flag, unreachable API, a run that failed
-  2    plan --detailed-exitcode: there are changes
-  3    a guard refused the plan (--max-changes): nothing was written
-  130  stopped by Ctrl-C or SIGTERM
-  141  stdout was closed before the command ended (| head)
-`;
-
 /**
  * Exit code when stdout's reader went away (`| head`): what a shell reports for a process
  * ended by SIGPIPE (128 + 13), as `cat` or `git log` piped into `head` end.
@@ -63,7 +52,6 @@ export function buildProgram(ctx: CommandContext): Command {
     .addHelpText("after", EXIT_CODES_HELP)
     .version(VERSION, "-V, --version")
     .showHelpAfterError("(add --help for usage)")
-    .addHelpText("after", EXIT_CODES_HELP)
     .exitOverride()
     .configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
