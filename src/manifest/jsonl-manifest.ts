@@ -3,7 +3,8 @@ import { TextDecoder } from "node:util";
 import { Composer, Parser } from "yaml";
 import { locateDecodeFault } from "./decode-fault.js";
 import type { ManifestItem } from "./manifest-item.js";
-import { readJsonLine } from "./yaml-document.js";
+import { isPlainJson } from "./json-line-check.js";
+import { readJsonLine, readJsonValue } from "./yaml-document.js";
 
 /** A line longer than this is not a run: a file that is not JSON Lines. */
 const MAX_LINE_CHARS = 1 << 20;
@@ -81,8 +82,9 @@ function readLine(
 ): ManifestItem | undefined {
   const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
   if (text.trim() === "") return undefined;
+  let value: unknown;
   try {
-    JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     const raw = error instanceof Error ? error.message : String(error);
     const position = / at position (\d+)/.exec(raw);
@@ -95,6 +97,7 @@ function readLine(
       position ? Number(position[1]) + 1 : undefined,
     );
   }
+  if (isPlainJson(text)) return readJsonValue(value, line, file);
   const [doc] = new Composer({ uniqueKeys: true }).compose(new Parser().parse(text));
   if (doc === undefined) return undefined;
   if (doc.errors.length > 0)

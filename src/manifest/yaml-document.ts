@@ -54,6 +54,15 @@ export function readJsonLine(doc: Document, line: number, file: string): Manifes
   return readRun(value, at, { defaults: {}, defaultsBroken: false }, file);
 }
 
+/**
+ * Reads the run on one line of a JSON Lines file from JSON.parse's value, when the YAML
+ * reader has nothing to add (see isPlainJson): some 20 times faster.
+ */
+export function readJsonValue(value: unknown, line: number, file: string): ManifestItem {
+  const at: KeyLines = { line, keyLine: () => line, metadataKeyLine: () => line };
+  return readRun(value, at, { defaults: {}, defaultsBroken: false }, file);
+}
+
 /** Turns node offsets into lines, and messages into located problems, for one file. */
 class Where {
   constructor(

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -79,6 +80,59 @@ describe(".tsv, .jsonl and .ndjson", () => {
       'broken.jsonl:5 clientKey: "ok-1" is also defined at broken.jsonl:1',
     ]);
     await rm(join(dir, "broken.jsonl"));
+  });
+
+  it("JSON Lines: a repeated key is a problem, and numbers keep the text they were written with", async () => {
+    await writeFile(
+      join(dir, "exact.jsonl"),
+      '{"clientKey": "e-1", "name": "a", "name": "b"}\n{"clientKey": "e-2", "metadata": {"n": 1.50, "m": 2}}\n',
+    );
+    const result = await validateManifests(["exact.jsonl"], { cwd: dir });
+    expect(result.problems.map(formatProblem)).toEqual([
+      "exact.jsonl:1 invalid JSON: Map keys must be unique",
+    ]);
+    await writeFile(
+      join(dir, "exact.jsonl"),
+      '{"clientKey": "e-2", "metadata": {"n": 1.50, "m": 2}}\n',
+    );
+    expect((await specsOf(["exact.jsonl"]))[0]?.metadata).toEqual({
+      n: { value: 1.5, text: "1.50" },
+      m: { value: 2 },
+    });
+    await rm(join(dir, "exact.jsonl"));
+  });
+
+  it("JSON Lines read the same runs as the same objects in a JSON list", async () => {
+    const key = fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/);
+    const run = fc.record(
+      {
+        clientKey: fc.uuid(),
+        name: fc.string({ minLength: 1 }).filter((s) => s.trim() !== ""),
+        tags: fc.array(fc.stringMatching(/^[a-z]{1,6}$/), { maxLength: 3 }),
+        metadata: fc.dictionary(
+          key,
+          fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.string()),
+          { maxKeys: 3 },
+        ),
+      },
+      { requiredKeys: ["clientKey"] },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(run, { minLength: 1, maxLength: 5 }), async (runs) => {
+        await writeFile(join(dir, "p.jsonl"), runs.map((r) => JSON.stringify(r)).join("\n"));
+        await writeFile(join(dir, "p.json"), JSON.stringify(runs, null, 1));
+        const strip = (specs: RunSpec[]) => specs.map((spec) => ({ ...spec, source: undefined }));
+        const lines = await validateManifests(["p.jsonl"], { cwd: dir });
+        const list = await validateManifests(["p.json"], { cwd: dir });
+        expect(lines.problems.map((p) => p.message)).toEqual(list.problems.map((p) => p.message));
+        if (list.problems.length === 0) {
+          expect(strip(await specsOf(["p.jsonl"]))).toEqual(strip(await specsOf(["p.json"])));
+        }
+      }),
+      { numRuns: 60 },
+    );
+    await rm(join(dir, "p.jsonl"));
+    await rm(join(dir, "p.json"));
   });
 
   it("JSON Lines: an empty file is a problem, as an empty JSON file is", async () => {
