@@ -1,13 +1,36 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * The project's tests run the emulator strict (an unknown request field is a 400, so a
+ * client bug shows) and emitting default values, as grpc-gateway v2 does by default. The
+ * client-facing end-to-end suites run a second time against an emulator that omits them.
+ */
+const E2E = ["test/e2e/**/*.test.ts"];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     globalSetup: ["test/global-setup.ts"],
-    exclude: ["test/soak/**", "node_modules/**"],
-
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    env: { SIFT_EMULATOR_STRICT: "1" },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "emit",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/soak/**", "node_modules/**"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "omit",
+          include: E2E,
+          env: { SIFT_EMULATOR_STRICT: "1", SIFT_EMULATOR_DEFAULTS: "omit" },
+        },
+      },
+    ],
   },
 });

@@ -13,5 +13,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: "forks",
     fileParallelism: false,
+    env: { SIFT_EMULATOR_STRICT: "1" },
   },
 });

@@ -6,6 +6,7 @@ import { readListQuery } from "./list-query.js";
 import {
   createAdhocRunRequest,
   createRunRequest,
+  type BodyOptions,
   readBody,
   updateRunRequest,
   validateFilterRequest,
@@ -15,7 +16,7 @@ import { createAdhocRun, createRun, updateRun } from "./run-writes.js";
 import type { Store } from "./store.js";
 import { sortableTime } from "./time-text.js";
 import type { StoredAsset, StoredMetadataKey, StoredRun } from "./types.js";
-import { toWireAsset, toWireMetadataKey, toWireRun } from "./wire.js";
+import type { WireWriter } from "./wire.js";
 
 /** The operations over one store: request in (query or parsed JSON body), JSON out. */
 export class Api {
@@ -23,7 +24,11 @@ export class Api {
   private readonly assetList: ListSource<StoredAsset>;
   private readonly keyList: ListSource<StoredMetadataKey>;
 
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    private readonly wire: WireWriter,
+    private readonly bodies: BodyOptions,
+  ) {
     const version = () => store.version;
     this.runList = new ListSource(
       "runs",
@@ -54,30 +59,32 @@ export class Api {
     );
   }
 
+  private readonly toRun = (run: StoredRun) => this.wire.run(run);
+
   listRuns(params: URLSearchParams): object {
     const page = this.runList.page(readListQuery(params));
-    return withToken({ runs: page.items.map(toWireRun) }, page.nextPageToken);
+    return this.wire.page("runs", page.items.map(this.toRun), page.nextPageToken);
   }
 
   getRun(runId: string): object {
     const run = this.store.findRun(runId);
     if (run === undefined) throw notFound(`run "${runId}" not found`);
-    return { run: toWireRun(run) };
+    return { run: this.toRun(run) };
   }
 
   createRun(body: unknown): object {
-    const input = readBody(createRunRequest, body, "CreateRunRequest");
-    return { run: toWireRun(createRun(this.store, input)) };
+    const input = readBody(createRunRequest, body, "CreateRunRequest", this.bodies);
+    return { run: this.toRun(createRun(this.store, input)) };
   }
 
   createAdhocRun(body: unknown): object {
-    const input = readBody(createAdhocRunRequest, body, "CreateAdhocRunRequest");
-    return { run: toWireRun(createAdhocRun(this.store, input)) };
+    const input = readBody(createAdhocRunRequest, body, "CreateAdhocRunRequest", this.bodies);
+    return { run: this.toRun(createAdhocRun(this.store, input)) };
   }
 
   updateRun(body: unknown): object {
-    const input = readBody(updateRunRequest, body, "UpdateRunRequest");
-    return { run: toWireRun(updateRun(this.store, input)) };
+    const input = readBody(updateRunRequest, body, "UpdateRunRequest", this.bodies);
+    return { run: this.toRun(updateRun(this.store, input)) };
   }
 
   /** GetRunFilterFields: the fields a ListRuns filter may use, with their types. */
@@ -90,7 +97,12 @@ export class Api {
    * An empty filter is valid, as ListRuns reads it (no filter).
    */
   validateRunFilter(body: unknown): object {
-    const { filter } = readBody(validateFilterRequest, body, "ValidateRunFilterRequest");
+    const { filter } = readBody(
+      validateFilterRequest,
+      body,
+      "ValidateRunFilterRequest",
+      this.bodies,
+    );
     try {
       this.runList.filters.compile(filter ?? "");
       return { errorMessage: "" };
@@ -102,19 +114,13 @@ export class Api {
 
   listAssets(params: URLSearchParams): object {
     const page = this.assetList.page(readListQuery(params));
-    return withToken({ assets: page.items.map(toWireAsset) }, page.nextPageToken);
+    const assets = page.items.map((a) => this.wire.asset(a));
+    return this.wire.page("assets", assets, page.nextPageToken);
   }
 
   listMetadataKeys(params: URLSearchParams): object {
     const page = this.keyList.page(readListQuery(params));
-    return withToken({ metadataKeys: page.items.map(toWireMetadataKey) }, page.nextPageToken);
+    const keys = page.items.map((k) => this.wire.metadataKey(k));
+    return this.wire.page("metadataKeys", keys, page.nextPageToken);
   }
-}
-
-/** protojson leaves out an empty list and an empty nextPageToken. */
-function withToken(page: Record<string, unknown[]>, nextPageToken: string): object {
-  const out: Record<string, unknown> = {};
-  for (const [name, items] of Object.entries(page)) if (items.length > 0) out[name] = items;
-  if (nextPageToken !== "") out.nextPageToken = nextPageToken;
-  return out;
 }

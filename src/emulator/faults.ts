@@ -50,15 +50,13 @@ export class RateLimiter {
     this.tokens = rps;
   }
 
-  /** Takes a token; when none is left, returns the seconds until one is. */
-  take(): { ok: true } | { ok: false; retryAfterSeconds: number } {
+  /** Takes a token; false when none is left. */
+  take(): boolean {
     const now = performance.now();
     this.tokens = Math.min(this.rps, this.tokens + ((now - this.last) / 1000) * this.rps);
     this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return { ok: true };
-    }
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - this.tokens) / this.rps)) };
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
   }
 }

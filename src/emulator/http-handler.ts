@@ -24,7 +24,8 @@ export interface HandlerConfig {
   /** May read; its writes are answered 403. */
   readOnlyApiKey: string | undefined;
   latencyMs: number;
-  retryAfterSeconds: number | undefined;
+  /** The Retry-After of every 429; "none" sends no header (as Sift documents its 429s). */
+  retryAfterSeconds: number | "none";
   faults: FaultPicker | undefined;
   limiter: RateLimiter | undefined;
   /** Saves the state; a write is answered only once it resolves. */
@@ -57,11 +58,10 @@ async function serve(config: HandlerConfig, req: IncomingMessage, res: ServerRes
   const route = matchRoute(req.method ?? "GET", url.pathname);
   config.stats.routed(route.operation);
 
-  const allowed = config.limiter?.take();
-  if (allowed?.ok === false) {
+  if (config.limiter?.take() === false) {
     config.stats.throttled();
     const message = "rate limit exceeded: too many requests per second";
-    return sendRateLimited(res, config.retryAfterSeconds ?? allowed.retryAfterSeconds, message);
+    return sendRateLimited(res, config.retryAfterSeconds, message);
   }
   const fault = config.faults?.pick();
   if (fault !== undefined) config.stats.faulted(fault);
@@ -96,7 +96,7 @@ function sendFault(res: ServerResponse, fault: FaultKind, config: HandlerConfig)
       sendError(res, new ApiFailure("UNAVAILABLE", "service unavailable (injected fault)"));
       break;
     case "rate-limited":
-      sendRateLimited(res, config.retryAfterSeconds ?? 1, "rate limited (injected fault)");
+      sendRateLimited(res, config.retryAfterSeconds, "rate limited (injected fault)");
       break;
     case "bad-gateway-html":
       res.writeHead(502, { "content-type": "text/html" });
@@ -107,8 +107,12 @@ function sendFault(res: ServerResponse, fault: FaultKind, config: HandlerConfig)
   }
 }
 
-function sendRateLimited(res: ServerResponse, retryAfterSeconds: number, message: string): void {
-  res.setHeader("retry-after", String(retryAfterSeconds));
+function sendRateLimited(
+  res: ServerResponse,
+  retryAfterSeconds: number | "none",
+  message: string,
+): void {
+  if (retryAfterSeconds !== "none") res.setHeader("retry-after", String(retryAfterSeconds));
   sendError(res, new ApiFailure("RESOURCE_EXHAUSTED", message));
 }
 

@@ -5,8 +5,8 @@ import { readTimestamp } from "./time-text.js";
 
 /**
  * The request bodies, read the way protojson reads them: camelCase or snake_case names,
- * `null` meaning "not set", unknown fields rejected, timestamps with any offset (kept in
- * canonical UTC form).
+ * `null` meaning "not set", enums by name or number, timestamps with any offset (kept in
+ * canonical UTC form). Unknown fields are discarded and reported, or refused when strict.
  */
 
 const timestamp = z.string().transform((text, ctx) => {
@@ -32,14 +32,33 @@ const KEY_TYPE_NAMES = ["METADATA_KEY_TYPE_UNSPECIFIED", ...Object.values(METADA
   ...string[],
 ];
 
+/** NOTE: protojson reads an enum from its name or its number (`"type": 2`). */
+const keyType = z.union([
+  z.enum(KEY_TYPE_NAMES),
+  z
+    .number()
+    .int()
+    .transform((n, ctx) => {
+      const name = KEY_TYPE_NAMES[n];
+      if (name !== undefined) return name;
+      ctx.addIssue({ code: "custom", message: `${n} is not a supported MetadataKeyType` });
+      return z.NEVER;
+    }),
+]);
+
+/** A MetadataKey or MetadataValue may carry its archive state; a write ignores it. */
+const archiveFields = { archivedDate: timestamp.optional(), isArchived: z.boolean().optional() };
+
 const metadataValue = z.strictObject({
   key: z.strictObject({
     name: z.string().default(""),
-    type: z.enum(KEY_TYPE_NAMES).optional(),
+    type: keyType.optional(),
+    ...archiveFields,
   }),
   stringValue: z.string().optional(),
   numberValue: double.optional(),
   booleanValue: z.boolean().optional(),
+  ...archiveFields,
 });
 export type MetadataValueInput = z.infer<typeof metadataValue>;
 
@@ -103,21 +122,57 @@ export type UpdateRunInput = z.infer<typeof updateRunRequest>;
 
 export const validateFilterRequest = z.strictObject({ filter: z.string().optional() });
 
-/** Reads `body` (parsed JSON) as the request `what`, or throws a 400 naming the first problem. */
-export function readBody<T>(schema: ZodType<T>, body: unknown, what: string): T {
+export interface BodyOptions {
+  /** Refuse unknown fields (400) instead of discarding them. */
+  strict: boolean;
+  /** Told each unknown field, as `CreateRunRequest.metadata[].colour`. */
+  onUnknownField(name: string): void;
+}
+
+/**
+ * Reads `body` (parsed JSON) as the request `what`, or throws a 400 naming the first
+ * problem. NOTE: grpc-gateway's unmarshaler discards unknown fields (`DiscardUnknown`).
+ */
+export function readBody<T>(
+  schema: ZodType<T>,
+  body: unknown,
+  what: string,
+  options: BodyOptions,
+): T {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw invalidArgument(`${what}: the body must be a JSON object`);
   }
   if (what === "UpdateRunRequest") rejectListMask(body);
-  const result = schema.safeParse(normalizeNames(body, ""));
+  const input = normalizeNames(body, "");
+  let result = schema.safeParse(input);
+  const unknown = result.success
+    ? []
+    : result.error.issues.filter((issue) => issue.code === "unrecognized_keys");
+  if (unknown.length > 0) {
+    for (const issue of unknown) {
+      const at = issue.path.map((p) => (typeof p === "number" ? "[]" : `.${String(p)}`)).join("");
+      for (const key of issue.keys) options.onUnknownField(`${what}${at}.${key}`);
+    }
+    if (options.strict) {
+      const [issue] = unknown;
+      const at = issue!.path.join(".");
+      throw invalidArgument(
+        `${what}: unknown field "${issue!.keys[0]}"${at === "" ? "" : ` in ${at}`}`,
+      );
+    }
+    for (const issue of unknown) dropKeys(input, issue.path, issue.keys);
+    result = schema.safeParse(input);
+  }
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const at = issue.path.join(".");
-  if (issue.code === "unrecognized_keys") {
-    const where = at === "" ? "" : ` in ${at}`;
-    throw invalidArgument(`${what}: unknown field "${issue.keys[0]}"${where}`);
-  }
   throw invalidArgument(`${what}: ${at === "" ? "" : at + ": "}${issue.message}`);
+}
+
+function dropKeys(root: unknown, path: PropertyKey[], keys: string[]): void {
+  let node = root as Record<PropertyKey, unknown> | undefined;
+  for (const step of path) node = node?.[step] as Record<PropertyKey, unknown> | undefined;
+  for (const key of keys) if (node !== undefined) delete node[key];
 }
 
 /** NOTE: a FieldMask's JSON form is one string; a list is what careless clients send. */

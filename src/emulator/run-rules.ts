@@ -21,12 +21,13 @@ export function checkTimes(start: Timestamp | undefined, stop: Timestamp | undef
   }
 }
 
-/** Tags are names; a run holds each once. */
+/** Tags are names, stored trimmed (NOTE: as Sift does); a run holds each once. */
 export function readTags(tags: string[] | undefined): string[] {
   const out: string[] = [];
   for (const tag of tags ?? []) {
-    if (tag.trim() === "") throw invalidArgument("tags: a tag name cannot be empty");
-    if (!out.includes(tag)) out.push(tag);
+    const name = tag.trim();
+    if (name === "") throw invalidArgument("tags: a tag name cannot be empty");
+    if (!out.includes(name)) out.push(name);
   }
   return out;
 }
@@ -66,7 +67,7 @@ export function changeClientKey(
   if (next === run.clientKey) return next;
   if (run.clientKey !== undefined) {
     throw new ApiFailure(
-      "FAILED_PRECONDITION",
+      "INVALID_ARGUMENT",
       `client_key of run ${run.runId} is "${run.clientKey}" and cannot be changed once set`,
     );
   }

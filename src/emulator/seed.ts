@@ -80,7 +80,8 @@ export function checkSeed(data: unknown, where = "seed"): EmulatorSeed {
 /** Adds a seed's assets, then keys, then runs. Stops at the first bad item. */
 export function applySeed(store: Store, seed: EmulatorSeed): void {
   for (const [i, entry] of (seed.assets ?? []).entries()) {
-    const asset = typeof entry === "string" ? { name: entry } : entry;
+    const given = typeof entry === "string" ? { name: entry } : entry;
+    const asset = { ...given, name: given.name.trim() };
     if (asset.name === "") fail(`assets[${i}]: name is required`);
     if (store.findAssetByName(asset.name)) fail(`assets[${i}]: asset "${asset.name}" exists`);
     if (asset.assetId !== undefined && store.findAsset(asset.assetId)) {
@@ -125,7 +126,7 @@ function addSeedRun(store: Store, run: SeedRun, where: string): void {
     modifiedDate: now,
     name: run.name,
     description: run.description ?? "",
-    tags: unique(run.tags ?? []),
+    tags: unique((run.tags ?? []).map((tag) => tag.trim())),
     startTime,
     stopTime,
     isPinned: run.isPinned ?? false,
@@ -146,7 +147,7 @@ function resolveAssets(store: Store, run: SeedRun, where: string): string[] {
   }
   for (const names of [run.assetNames, run.assets]) {
     for (const name of names ?? []) {
-      const asset = store.findAssetByName(name);
+      const asset = store.findAssetByName(name.trim());
       if (asset === undefined) fail(`${where}: unknown asset "${name}"`);
       if (!ids.includes(asset.assetId)) ids.push(asset.assetId);
     }

@@ -14,15 +14,29 @@ import {
   DEFAULT_HOST,
   type Emulator,
   type EmulatorOptions,
+  DEFAULTS_MODES,
+  type DefaultsMode,
   FAULT_KINDS,
 } from "./types.js";
-import { toWireRun } from "./wire.js";
+import { WireWriter } from "./wire.js";
 
 /**
  * Node refuses request heads over 16 KiB with a bare 431 before any handler runs; a larger
  * parser limit lets the handler answer long URLs with the API's JSON 414 instead.
  */
 const MAX_HEADER_BYTES = 256 * 1024;
+
+/** Defaults of `defaults` and `strict` when the options leave them out (the test suites set them). */
+export const DEFAULTS_ENV = "SIFT_EMULATOR_DEFAULTS";
+export const STRICT_ENV = "SIFT_EMULATOR_STRICT";
+
+function defaultsMode(options: EmulatorOptions): DefaultsMode {
+  const mode = options.defaults ?? process.env[DEFAULTS_ENV] ?? "emit";
+  if (!DEFAULTS_MODES.includes(mode as DefaultsMode)) {
+    throw new RangeError(`defaults must be emit or omit, got "${mode}"`);
+  }
+  return mode as DefaultsMode;
+}
 
 /**
  * Starts a local Sift API on `host:port` (port 0 = any free port).
@@ -49,13 +63,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   const stats = new StatsRecorder();
+  const wire = new WireWriter(defaultsMode(options));
+  const strict = options.strict ?? process.env[STRICT_ENV] === "1";
+  const api = new Api(store, wire, { strict, onUnknownField: (name) => stats.unknownField(name) });
   const handler = createHandler({
-    api: new Api(store),
+    api,
     stats,
     apiKey: options.apiKey ?? DEFAULT_API_KEY,
     readOnlyApiKey: options.readOnlyApiKey,
     latencyMs: options.latencyMs ?? 0,
-    retryAfterSeconds: options.retryAfterSeconds,
+    retryAfterSeconds: options.retryAfterSeconds ?? "none",
     faults: options.faultRate
       ? new FaultPicker(
           options.faultRate,
@@ -98,7 +115,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       });
       await writer?.idle();
     },
-    runs: () => store.runs.map(toWireRun),
+    runs: () => store.runs.map((run) => wire.run(run)),
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     load(seed) {
@@ -123,9 +140,12 @@ function checkOptions(options: EmulatorOptions): void {
   if (rps !== undefined && !(rps > 0)) throw new RangeError(`rps must be > 0, got ${rps}`);
   if (
     retryAfterSeconds !== undefined &&
+    retryAfterSeconds !== "none" &&
     !(Number.isInteger(retryAfterSeconds) && retryAfterSeconds >= 0)
   ) {
-    throw new RangeError(`retryAfterSeconds must be a whole number ≥ 0, got ${retryAfterSeconds}`);
+    throw new RangeError(
+      `retryAfterSeconds must be "none" or a whole number ≥ 0, got ${retryAfterSeconds}`,
+    );
   }
   for (const kind of faultKinds ?? []) {
     if (!FAULT_KINDS.includes(kind)) throw new RangeError(`unknown fault kind "${kind}"`);

@@ -33,6 +33,10 @@ export class StatsRecorder {
     this.stats.faults[kind]++;
   }
 
+  unknownField(name: string): void {
+    this.stats.unknownFields[name] = (this.stats.unknownFields[name] ?? 0) + 1;
+  }
+
   throttled(): void {
     this.stats.throttled++;
   }
@@ -56,5 +60,6 @@ function emptyStats(): EmulatorStats {
     maxInFlight: 0,
     faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>,
     throttled: 0,
+    unknownFields: {},
   };
 }

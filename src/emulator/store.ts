@@ -87,17 +87,18 @@ export class Store {
     this.version++;
   }
 
+  /** NOTE: asset and tag names are stored trimmed, as Sift does. */
   addAsset(name: string, assetId: string = randomId(), tags: string[] = []): StoredAsset {
     const asset: StoredAsset = {
       seq: this.assets.length,
       assetId,
-      name,
-      tags,
+      name: name.trim(),
+      tags: tags.map((tag) => tag.trim()),
       createdDate: this.clock.now(),
     };
     this.assets.push(asset);
     this.assetById.set(assetId, asset);
-    this.assetByName.set(name, asset);
+    this.assetByName.set(asset.name, asset);
     this.version++;
     return asset;
   }

@@ -32,10 +32,24 @@ export interface EmulatorOptions {
   faultSeed?: number;
   /** Which faults `faultRate` picks from. Default: all four. */
   faultKinds?: FaultKind[];
-  /** The `Retry-After` (seconds) of every 429. Default 1; tests use 0 to stay fast. */
-  retryAfterSeconds?: number;
+  /**
+   * The `Retry-After` header (seconds) of every 429, from `rps` and the `rate-limited`
+   * fault. Default `"none"`: no header, as Sift documents its 429s.
+   */
+  retryAfterSeconds?: number | "none";
   /** Above this many requests per second (token bucket, burst = rps), answer 429. */
   rps?: number;
+  /**
+   * `emit` (the default, as grpc-gateway v2) or `omit` default values in answers. When
+   * absent, the environment variable SIFT_EMULATOR_DEFAULTS decides (test suites use it).
+   */
+  defaults?: DefaultsMode;
+  /**
+   * Answer 400 to a request body with an unknown field. Otherwise (the default, like
+   * grpc-gateway) the field is discarded and counted in `stats().unknownFields`. When
+   * absent, SIFT_EMULATOR_STRICT=1 turns it on (the project's test suite sets it).
+   */
+  strict?: boolean;
 }
 
 /**
@@ -89,6 +103,11 @@ export interface EmulatorStats {
   faults: Record<FaultKind, number>;
   /** Requests answered 429 by the `rps` limit. */
   throttled: number;
+  /**
+   * Unknown request-body fields discarded (not strict) or refused (strict), by name with
+   * its message path (`CreateRunRequest.colour`, `UpdateRunRequest.run.colour`).
+   */
+  unknownFields: Record<string, number>;
 }
 
 /** A running emulator. */
@@ -151,7 +170,7 @@ export interface SeedRun {
   metadata?: Record<string, string | number | boolean>;
 }
 
-/** A run as the API emits it: protojson, default values omitted. */
+/** A run as the API emits it (protojson; defaults present or not, see `defaults`). */
 export interface WireRun {
   runId: string;
   createdDate: string;
@@ -161,7 +180,7 @@ export interface WireRun {
   organizationId: string;
   startTime?: string;
   stopTime?: string;
-  isPinned?: true;
+  isPinned?: boolean;
   name?: string;
   description?: string;
   tags?: string[];
@@ -170,17 +189,27 @@ export interface WireRun {
   metadata?: WireMetadataValue[];
   assetIds?: string[];
   archivedDate?: string;
-  isArchived?: true;
-  isAdhoc?: true;
+  isArchived?: boolean;
+  isAdhoc?: boolean;
   duration?: string;
 }
 
 export interface WireMetadataValue {
-  key: { name: string; type: MetadataKeyTypeWire };
+  key: { name: string; type: MetadataKeyTypeWire; archivedDate?: null; isArchived?: false };
   stringValue?: string;
-  numberValue?: number;
+  /** A number, or "NaN" / "Infinity" / "-Infinity". */
+  numberValue?: number | string;
   booleanValue?: boolean;
+  archivedDate?: null;
+  isArchived?: false;
 }
+
+/**
+ * How answers carry fields that hold their default value: `emit` (grpc-gateway v2's
+ * default marshaler: `"description": ""`, `"tags": []`, `"isPinned": false`...) or `omit`.
+ */
+export type DefaultsMode = "emit" | "omit";
+export const DEFAULTS_MODES: readonly DefaultsMode[] = ["emit", "omit"];
 
 /** One metadata value as the emulator stores it. */
 export interface StoredMetadata {

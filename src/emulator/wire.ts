@@ -2,6 +2,7 @@ import { METADATA_KEY_TYPES } from "../sift/schemas.js";
 import { ORGANIZATION_ID, USER_ID } from "./store.js";
 import { runDuration } from "./time-text.js";
 import type {
+  DefaultsMode,
   StoredAsset,
   StoredMetadata,
   StoredMetadataKey,
@@ -11,51 +12,117 @@ import type {
 } from "./types.js";
 
 /**
- * Stored records → protojson: camelCase, and a field holding its default (empty string,
- * empty list, false, unset optional) is left out, as protojson does.
+ * Stored records → protojson, camelCase, in one of the two forms a grpc-gateway server
+ * may be configured for:
+ * - `emit` (grpc-gateway v2's default marshaler, `EmitUnpopulated`): every field is
+ *   present, `""`, `[]`, `false`, and `null` for an unset non-optional message field;
+ * - `omit`: a field holding its default is left out.
+ * In both, a field declared `optional` in the proto (startTime, stopTime, clientKey,
+ * archivedDate and duration of a Run) is left out when unset, and so is an unset oneof.
  */
+export class WireWriter {
+  private readonly emit: boolean;
 
-export function toWireRun(run: StoredRun): WireRun {
-  const wire: WireRun = {
-    runId: run.runId,
-    createdDate: run.createdDate,
-    modifiedDate: run.modifiedDate,
-    createdByUserId: USER_ID,
-    modifiedByUserId: USER_ID,
-    organizationId: ORGANIZATION_ID,
-  };
-  if (run.startTime !== undefined) wire.startTime = run.startTime;
-  if (run.stopTime !== undefined) wire.stopTime = run.stopTime;
-  if (run.isPinned) wire.isPinned = true;
-  if (run.name !== "") wire.name = run.name;
-  if (run.description !== "") wire.description = run.description;
-  if (run.tags.length > 0) wire.tags = [...run.tags];
-  if (run.defaultReportId !== "") wire.defaultReportId = run.defaultReportId;
-  // NOTE: clientKey is a proto3 `optional`: present when set, even if it were "".
-  if (run.clientKey !== undefined) wire.clientKey = run.clientKey;
-  if (run.metadata.length > 0) wire.metadata = run.metadata.map(toWireMetadataValue);
-  if (run.assetIds.length > 0) wire.assetIds = [...run.assetIds];
-  if (run.archivedDate !== undefined) {
-    wire.archivedDate = run.archivedDate;
-    wire.isArchived = true;
+  constructor(mode: DefaultsMode) {
+    this.emit = mode === "emit";
   }
-  if (run.isAdhoc) wire.isAdhoc = true;
-  const duration = runDuration(run);
-  if (duration !== undefined) wire.duration = duration;
-  return wire;
+
+  run(run: StoredRun): WireRun {
+    const wire: WireRun = {
+      runId: run.runId,
+      createdDate: run.createdDate,
+      modifiedDate: run.modifiedDate,
+      createdByUserId: USER_ID,
+      modifiedByUserId: USER_ID,
+      organizationId: ORGANIZATION_ID,
+    };
+    if (run.startTime !== undefined) wire.startTime = run.startTime;
+    if (run.stopTime !== undefined) wire.stopTime = run.stopTime;
+    this.put(wire, "isPinned", run.isPinned, false);
+    this.put(wire, "name", run.name, "");
+    this.put(wire, "description", run.description, "");
+    this.putList(wire, "tags", run.tags);
+    this.put(wire, "defaultReportId", run.defaultReportId, "");
+    // NOTE: clientKey is a proto3 `optional`: present when set, even if it were "".
+    if (run.clientKey !== undefined) wire.clientKey = run.clientKey;
+    this.putList(
+      wire,
+      "metadata",
+      run.metadata.map((m) => this.metadataValue(m)),
+    );
+    this.putList(wire, "assetIds", run.assetIds);
+    if (run.archivedDate !== undefined) wire.archivedDate = run.archivedDate;
+    this.put(wire, "isAdhoc", run.isAdhoc, false);
+    this.put(wire, "isArchived", run.archivedDate !== undefined, false);
+    const duration = runDuration(run);
+    if (duration !== undefined) wire.duration = duration;
+    return wire;
+  }
+
+  /** A oneof member is emitted even when it holds its default (`numberValue: 0`). */
+  private metadataValue(value: StoredMetadata): WireMetadataValue {
+    const wire: WireMetadataValue = {
+      key: this.metadataKey({ name: value.name, type: value.type }),
+    };
+    switch (value.type) {
+      case "string":
+        wire.stringValue = value.value as string;
+        break;
+      case "number":
+        wire.numberValue = toWireNumber(value.value as number);
+        break;
+      case "boolean":
+        wire.booleanValue = value.value as boolean;
+        break;
+    }
+    return this.withArchive(wire);
+  }
+
+  metadataKey(key: Pick<StoredMetadataKey, "name" | "type">): WireMetadataValue["key"] {
+    return this.withArchive({ name: key.name, type: METADATA_KEY_TYPES[key.type] });
+  }
+
+  asset(asset: StoredAsset): WireAsset {
+    const wire: WireAsset = {
+      assetId: asset.assetId,
+      name: asset.name,
+      organizationId: ORGANIZATION_ID,
+      createdDate: asset.createdDate,
+      modifiedDate: asset.createdDate,
+      createdByUserId: USER_ID,
+      modifiedByUserId: USER_ID,
+    };
+    this.putList(wire, "tags", asset.tags);
+    if (this.emit) wire.metadata = [];
+    return this.withArchive(wire);
+  }
+
+  /** `{runs: [...], nextPageToken}`: in `omit`, an empty list and an empty token are left out. */
+  page(name: string, items: unknown[], nextPageToken: string): object {
+    const out: Record<string, unknown> = {};
+    if (this.emit || items.length > 0) out[name] = items;
+    if (this.emit || nextPageToken !== "") out.nextPageToken = nextPageToken;
+    return out;
+  }
+
+  /** Archived keys, values and assets do not exist here: `archivedDate: null`, `isArchived: false`. */
+  private withArchive<T extends object>(wire: T): T {
+    return this.emit ? { ...wire, archivedDate: null, isArchived: false } : wire;
+  }
+
+  private put<T extends object, K extends keyof T>(wire: T, name: K, value: T[K], empty: T[K]) {
+    if (this.emit || value !== empty) wire[name] = value;
+  }
+
+  private putList<T extends object, K extends keyof T>(wire: T, name: K, values: T[K] & unknown[]) {
+    if (this.emit || values.length > 0) wire[name] = [...values] as T[K];
+  }
 }
 
-/** A oneof member is emitted even when it holds its default (`numberValue: 0`). */
-function toWireMetadataValue(value: StoredMetadata): WireMetadataValue {
-  const key = { name: value.name, type: METADATA_KEY_TYPES[value.type] };
-  switch (value.type) {
-    case "string":
-      return { key, stringValue: value.value as string };
-    case "number":
-      return { key, numberValue: value.value as number };
-    case "boolean":
-      return { key, booleanValue: value.value as boolean };
-  }
+/** NOTE: protojson writes a NaN or infinite double as a string. */
+export function toWireNumber(value: number): number | string {
+  if (Number.isFinite(value)) return value;
+  return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
 }
 
 export interface WireAsset {
@@ -67,22 +134,5 @@ export interface WireAsset {
   createdByUserId: string;
   modifiedByUserId: string;
   tags?: string[];
-}
-
-export function toWireAsset(asset: StoredAsset): WireAsset {
-  const wire: WireAsset = {
-    assetId: asset.assetId,
-    name: asset.name,
-    organizationId: ORGANIZATION_ID,
-    createdDate: asset.createdDate,
-    modifiedDate: asset.createdDate,
-    createdByUserId: USER_ID,
-    modifiedByUserId: USER_ID,
-  };
-  if (asset.tags.length > 0) wire.tags = [...asset.tags];
-  return wire;
-}
-
-export function toWireMetadataKey(key: StoredMetadataKey): { name: string; type: string } {
-  return { name: key.name, type: METADATA_KEY_TYPES[key.type] };
+  metadata?: unknown[];
 }

@@ -2,10 +2,11 @@ import { z } from "zod";
 import type { Timestamp } from "../core/timestamp.js";
 
 /**
- * The Sift REST API's JSON, as protojson emits it: camelCase names, default values omitted.
- * These schemas fill the omitted defaults, so the rest of the program never checks for a
- * missing `tags` or `isPinned`. Shared by the client (parsing answers) and the emulator
- * (its output must parse here).
+ * The Sift REST API's JSON, as protojson emits it: camelCase names; default values either
+ * emitted (`"tags": []`, `"archivedDate": null`) or omitted, depending on how the server's
+ * marshaler is configured. These schemas accept both and fill what is omitted, so the rest
+ * of the program never checks for a missing `tags` or `isPinned`. Shared by the client
+ * (parsing answers) and the emulator (its output must parse here).
  */
 
 const timestamp = z.string().transform((s) => s as Timestamp);
@@ -17,42 +18,68 @@ export const METADATA_KEY_TYPES = {
 } as const;
 export type MetadataKeyTypeWire = (typeof METADATA_KEY_TYPES)[keyof typeof METADATA_KEY_TYPES];
 
+const KEY_TYPE_BY_NUMBER = ["METADATA_KEY_TYPE_UNSPECIFIED", ...Object.values(METADATA_KEY_TYPES)];
+
+/** An enum arrives by name; a number is read too (protojson may be configured so). */
+const keyTypeSchema = z.union([
+  z.string(),
+  z
+    .number()
+    .int()
+    .transform((n) => KEY_TYPE_BY_NUMBER[n] ?? "METADATA_KEY_TYPE_UNSPECIFIED"),
+]);
+
+/** A double: a JSON number, or "NaN" / "Infinity" / "-Infinity" as protojson writes those. */
+const wireNumber = z.union([
+  z.number(),
+  z.enum(["NaN", "Infinity", "-Infinity"]).transform((text) => Number(text)),
+]);
+
+/** An unset message field may arrive as `null` (emitted defaults): read it as absent. */
+function dropNulls(value: unknown): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null));
+}
+
 export const metadataKeySchema = z.object({
   name: z.string(),
-  type: z.string().default("METADATA_KEY_TYPE_UNSPECIFIED"),
+  type: keyTypeSchema.default("METADATA_KEY_TYPE_UNSPECIFIED"),
 });
 export type MetadataKey = z.infer<typeof metadataKeySchema>;
 
 export const metadataValueSchema = z.object({
   key: metadataKeySchema,
   stringValue: z.string().optional(),
-  numberValue: z.number().optional(),
+  numberValue: wireNumber.optional(),
   booleanValue: z.boolean().optional(),
 });
 export type MetadataValue = z.infer<typeof metadataValueSchema>;
 
-export const runSchema = z.object({
-  runId: z.string(),
-  createdDate: timestamp.optional(),
-  modifiedDate: timestamp.optional(),
-  createdByUserId: z.string().default(""),
-  modifiedByUserId: z.string().default(""),
-  organizationId: z.string().default(""),
-  startTime: timestamp.optional(),
-  stopTime: timestamp.optional(),
-  isPinned: z.boolean().default(false),
-  name: z.string().default(""),
-  description: z.string().default(""),
-  tags: z.array(z.string()).default([]),
-  defaultReportId: z.string().default(""),
-  clientKey: z.string().optional(),
-  metadata: z.array(metadataValueSchema).default([]),
-  assetIds: z.array(z.string()).default([]),
-  archivedDate: timestamp.optional(),
-  isArchived: z.boolean().default(false),
-  isAdhoc: z.boolean().default(false),
-  duration: z.string().optional(),
-});
+export const runSchema = z.preprocess(
+  dropNulls,
+  z.object({
+    runId: z.string(),
+    createdDate: timestamp.optional(),
+    modifiedDate: timestamp.optional(),
+    createdByUserId: z.string().default(""),
+    modifiedByUserId: z.string().default(""),
+    organizationId: z.string().default(""),
+    startTime: timestamp.optional(),
+    stopTime: timestamp.optional(),
+    isPinned: z.boolean().default(false),
+    name: z.string().default(""),
+    description: z.string().default(""),
+    tags: z.array(z.string()).default([]),
+    defaultReportId: z.string().default(""),
+    clientKey: z.string().optional(),
+    metadata: z.array(metadataValueSchema).default([]),
+    assetIds: z.array(z.string()).default([]),
+    archivedDate: timestamp.optional(),
+    isArchived: z.boolean().default(false),
+    isAdhoc: z.boolean().default(false),
+    duration: z.string().optional(),
+  }),
+);
 export type Run = z.infer<typeof runSchema>;
 
 export const assetSchema = z.object({

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
-import type { WireRun } from "../../src/emulator/index.js";
+import { type Run, runSchema } from "../../src/sift/schemas.js";
 import { manifestDir, runCli, useEmulator } from "./harness.js";
 
 const emulator = useEmulator();
@@ -27,10 +27,12 @@ runs:
     tags: [a, b]
 `;
 
-function runsByKey(): Map<string, WireRun> {
+/** The runs as the client reads them (the same in `emit` and `omit`). */
+function runsByKey(): Map<string, Run> {
   return new Map(
     emulator()
       .runs()
+      .map((r) => runSchema.parse(r))
       .filter((r) => r.clientKey?.startsWith("ap-"))
       .map((r) => [r.clientKey!, r]),
   );
@@ -66,7 +68,7 @@ describe("apply", () => {
       isPinned: true,
       isArchived: true,
     });
-    expect(runs.get("ap-2")?.isAdhoc).toBeUndefined();
+    expect(runs.get("ap-2")?.isAdhoc).toBe(false);
     expect(runs.get("ap-3")?.tags?.slice().sort()).toEqual(["a", "b"]);
 
     emulator().resetStats();

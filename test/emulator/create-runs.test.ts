@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { callApi, useEmulator } from "../helpers/emulator.js";
 
 const emulator = useEmulator({
+  defaults: "omit",
   seed: {
     assets: [
       { name: "stand-a", assetId: "asset-a" },

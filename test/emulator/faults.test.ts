@@ -26,12 +26,16 @@ describe("injected faults", () => {
     });
   });
 
-  it("rate-limited: 429 with Retry-After (1 by default, or the override), code 8", async () => {
+  it("rate-limited: 429 without Retry-After (as Sift documents it) unless given, code 8", async () => {
     await withEmulator(always("rate-limited"), async (e) => {
       const { status, headers, body } = await callApi(e, "GET", "/api/v2/runs");
       expect(status).toBe(429);
-      expect(headers.get("retry-after")).toBe("1");
+      expect(headers.get("retry-after")).toBeNull();
       expect(body).toMatchObject({ code: 8 });
+    });
+    await withEmulator({ ...always("rate-limited"), retryAfterSeconds: 3 }, async (e) => {
+      const { headers } = await callApi(e, "GET", "/api/v2/runs");
+      expect(headers.get("retry-after")).toBe("3");
     });
     await withEmulator({ ...always("rate-limited"), retryAfterSeconds: 0 }, async (e) => {
       const { headers } = await callApi(e, "GET", "/api/v2/runs");
@@ -80,15 +84,15 @@ describe("injected faults", () => {
 });
 
 describe("--rps", () => {
-  it("answers 429 with Retry-After above N requests per second", async () => {
-    await withEmulator({ rps: 5 }, async (e) => {
+  it("answers 429 above N requests per second (Retry-After only when asked for)", async () => {
+    await withEmulator({ rps: 5, retryAfterSeconds: 2 }, async (e) => {
       const answers = await Promise.all(
         Array.from({ length: 12 }, () => callApi(e, "GET", "/api/v2/runs")),
       );
       const limited = answers.filter((a) => a.status === 429);
       expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(5);
       expect(limited.length).toBeGreaterThan(0);
-      expect(limited[0]!.headers.get("retry-after")).toMatch(/^\d+$/);
+      expect(limited[0]!.headers.get("retry-after")).toBe("2");
       expect(limited[0]!.body.code).toBe(8);
       expect(e.stats().throttled).toBe(limited.length);
     });

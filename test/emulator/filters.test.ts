@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { WireRun } from "../../src/emulator/index.js";
 import { callApi, query, useEmulator } from "../helpers/emulator.js";
 
-const emulator = useEmulator();
+const emulator = useEmulator({ defaults: "omit" });
 
 /** A CEL string literal holding `value` exactly. */
 function celString(value: string): string {

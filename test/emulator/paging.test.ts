@@ -3,7 +3,7 @@ import type { WireRun } from "../../src/emulator/index.js";
 import { listRunsResponseSchema } from "../../src/sift/schemas.js";
 import { callApi, isAfter, query, useEmulator } from "../helpers/emulator.js";
 
-const emulator = useEmulator();
+const emulator = useEmulator({ defaults: "omit" });
 const RUNS = 2500;
 
 beforeAll(() => {

@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { WireRun } from "../../src/emulator/index.js";
 import { callApi, isAfter, useEmulator } from "../helpers/emulator.js";
 
-const emulator = useEmulator({ seed: { metadataKeys: { altitude_m: "number" } } });
+const emulator = useEmulator({
+  defaults: "omit",
+  seed: { metadataKeys: { altitude_m: "number" } },
+});
 
 const T0 = "2024-05-01T08:00:00Z";
 const T1 = "2024-05-01T09:00:00Z";
@@ -150,7 +153,7 @@ describe("clientKey is settable once", () => {
     expect((await update({ runId: run.runId, clientKey: "once-1" }, "clientKey")).status).toBe(200);
     const changed = await update({ runId: run.runId, clientKey: "once-2" }, "clientKey");
     expect(changed.status).toBe(400);
-    expect(changed.body.code).toBe(9);
+    expect(changed.body.code).toBe(3);
     const cleared = await update({ runId: run.runId }, "clientKey");
     expect(cleared.status).toBe(400);
   });

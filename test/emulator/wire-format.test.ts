@@ -9,6 +9,7 @@ import {
 import { callApi, useEmulator } from "../helpers/emulator.js";
 
 const emulator = useEmulator({
+  defaults: "omit",
   seed: {
     assets: [{ name: "stand-a", assetId: "asset-a" }, "stand-b"],
     metadataKeys: { campaign: "string", altitude_m: "number", passed: "boolean" },

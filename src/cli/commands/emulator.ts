@@ -3,6 +3,8 @@ import { UsageError } from "../../core/errors.js";
 import {
   DEFAULT_API_KEY,
   DEFAULT_HOST,
+  DEFAULTS_MODES,
+  type DefaultsMode,
   type Emulator,
   type EmulatorOptions,
   FAULT_KINDS,
@@ -22,6 +24,9 @@ interface EmulatorFlags {
   faultSeed?: number;
   faultKinds?: string[];
   rps?: number;
+  retryAfter: number | "none";
+  defaults: DefaultsMode;
+  strict?: boolean;
 }
 
 /**
@@ -43,7 +48,20 @@ export function registerEmulator(program: Command, ctx: CommandContext): void {
       .option("--fault-rate <p>", "probability (0..1) of an injected fault per request", parseRate)
       .option("--fault-seed <n>", "seed of the fault sequence (reproducible faults)", parseInteger)
       .option("--fault-kinds <kinds>", `faults to pick from: ${FAULT_KINDS.join(",")}`, parseKinds)
-      .option("--rps <n>", "answer 429 above this many requests per second", parsePositiveNumber),
+      .option("--rps <n>", "answer 429 above this many requests per second", parsePositiveNumber)
+      .option(
+        "--retry-after <none|seconds>",
+        "Retry-After header of 429 answers (--rps, rate-limited fault); none sends no header, as Sift",
+        parseRetryAfter,
+        "none",
+      )
+      .option(
+        "--defaults <emit|omit>",
+        "emit default values in answers (grpc-gateway v2's default) or omit them",
+        parseDefaults,
+        "emit",
+      )
+      .option("--strict", "answer 400 to unknown request fields instead of discarding them"),
   ).action(async (flags: EmulatorFlags) => {
     const emulator = await start(toOptions(flags));
     // Listen for Ctrl-C before announcing the URL: a script may stop us as soon as it reads it.
@@ -66,6 +84,9 @@ function toOptions(flags: EmulatorFlags): EmulatorOptions {
     faultSeed: flags.faultSeed,
     faultKinds: flags.faultKinds as FaultKind[] | undefined,
     rps: flags.rps,
+    retryAfterSeconds: flags.retryAfter,
+    defaults: flags.defaults,
+    strict: flags.strict,
   };
 }
 
@@ -119,6 +140,22 @@ function parseInteger(value: string): number {
     throw new InvalidArgumentError("expected a whole number");
   }
   return n;
+}
+
+function parseRetryAfter(value: string): number | "none" {
+  if (value === "none") return "none";
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < 0) {
+    throw new InvalidArgumentError("expected none or a whole number of seconds ≥ 0");
+  }
+  return n;
+}
+
+function parseDefaults(value: string): DefaultsMode {
+  if (!DEFAULTS_MODES.includes(value as DefaultsMode)) {
+    throw new InvalidArgumentError("expected emit or omit");
+  }
+  return value as DefaultsMode;
 }
 
 function parseKinds(value: string): string[] {
