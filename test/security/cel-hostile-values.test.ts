@@ -41,7 +41,11 @@ const HOSTILE = [
 /** Runs a broken filter could match instead: parts and neighbours of the hostile keys. */
 const DECOYS = ["x", "y", "a", "b", "it", "'", '"', "x' ", "u0027", "other", "evil", "true "];
 const ASSET_NAMES = HOSTILE;
-const ASSETS = [...ASSET_NAMES, ...DECOYS].map((name, i) => ({ name, assetId: `asset-${i}` }));
+/** Asset names are stored trimmed (as Sift does): decoys with surrounding spaces stay run keys only. */
+const ASSETS = [...ASSET_NAMES, ...DECOYS.filter((d) => d.trim() === d)].map((name, i) => ({
+  name,
+  assetId: `asset-${i}`,
+}));
 
 let emulator: Emulator;
 beforeAll(async () => {
