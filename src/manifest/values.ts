@@ -168,23 +168,38 @@ export function splitList(text: string): string[] {
 }
 
 /** Asset names: without duplicates, in manifest order. */
-export function readAssets(names: string[]): Read<string[]> {
-  for (const name of names) {
+export function readAssets(given: string[]): Read<string[]> {
+  for (const name of given) {
     if (hasControlCharacter(name)) {
       return new Invalid(`${quote(name)} contains a control character (expected printable text)`);
     }
   }
-  return dedupe(names);
+  const names = trimNames(given);
+  return names instanceof Invalid ? names : dedupe(names);
 }
 
-/** Tags are a set: without duplicates, sorted, so equal sets are equal arrays. */
-export function readTags(names: string[]): Read<string[]> {
+/**
+ * Tags are a set: without duplicates, sorted, so equal sets are equal arrays. Like asset
+ * names, trimmed: NOTE Sift stores them trimmed, so " hot " would differ forever.
+ */
+export function readTags(given: string[]): Read<string[]> {
+  const names = trimNames(given);
+  if (names instanceof Invalid) return names;
   if (names.length < 2) return names;
   if (names.length === 2) {
     const [a, b] = names as [string, string];
     return a === b ? [a] : a < b ? names : [b, a];
   }
   return dedupe([...names].sort());
+}
+
+/** Names as Sift stores them: without surrounding whitespace (the array is reused when none has any). */
+function trimNames(names: string[]): Read<string[]> {
+  if (names.every((name) => name.trim() === name)) return names;
+  const trimmed = names.map((name) => name.trim());
+  const blank = names.find((name, i) => trimmed[i] === "" && name !== "");
+  if (blank !== undefined) return new Invalid(`${quote(blank)} is only whitespace`);
+  return trimmed;
 }
 
 /** Lists longer than this are deduplicated with a Set; shorter ones without allocating. */

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fromEpochNanos } from "../../src/core/timestamp.js";
 import type { RunSpec } from "../../src/manifest/spec.js";
+import { Invalid, readTags } from "../../src/manifest/values.js";
 import { type DiffOptions, diffRun } from "../../src/plan/diff.js";
 import type { Run } from "../../src/sift/schemas.js";
 import { ASSETS, context, run, simulateApply, spec } from "./builders.js";
@@ -113,6 +114,50 @@ describe("diffRun properties", () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it("never plans an empty mask, nor clientKey in the mask of a run that has one", () => {
+    fc.assert(
+      fc.property(specArb, existingArb, optionsArb, fc.boolean(), (s, existing, options, keyed) => {
+        // The lookup finds a run by its clientKey, so a run that has one has the spec's.
+        const current = existing && keyed ? { ...existing, clientKey: s.clientKey } : existing;
+        const change = diffRun(s, current, context(KEY_TYPES), options);
+        const masks: string[] = [];
+        if (change.action === "update") masks.push(change.body.updateMask, change.mask.join(","));
+        if (change.action === "create" && change.followUp) masks.push(change.followUp.updateMask);
+        for (const mask of masks) {
+          expect(mask).not.toBe("");
+          if (current?.clientKey !== undefined) expect(mask.split(",")).not.toContain("clientKey");
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("tag names with surrounding whitespace converge once Sift trims them", () => {
+    const padded = fc.uniqueArray(fc.constantFrom("a", " a", "b ", " hot\t", "hot"), {
+      maxLength: 4,
+    });
+    fc.assert(
+      fc.property(padded, tagSet, (tags, existingTags) => {
+        const read = readTags(tags);
+        if (read instanceof Invalid) throw new Error(read.message);
+        const s = spec({ name: "n", tags: read });
+        const options = { metadata: "merge" as const, ignore: new Set<never>() };
+        const change = diffRun(
+          s,
+          run({ name: "n", tags: existingTags }),
+          context(KEY_TYPES),
+          options,
+        );
+        // What Sift stores is what the plan sends: the trimmed names.
+        const sent = change.action === "update" ? change.body.run.tags : existingTags;
+        const stored = [...new Set((sent ?? []).map((t) => t.trim()))];
+        const again = diffRun(s, run({ name: "n", tags: stored }), context(KEY_TYPES), options);
+        expect(again.action).toBe("unchanged");
+      }),
+      { numRuns: 300 },
     );
   });
 });
