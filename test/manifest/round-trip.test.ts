@@ -129,7 +129,13 @@ const uniqueInOrder = (items: string[]) => [...new Set(items)];
 function specs(format: "csv" | "yaml"): fc.Arbitrary<RunSpec[]> {
   const str = format === "csv" ? csvText() : text();
   const name = format === "csv" ? csvText() : text().filter((s) => s.trim() !== "");
-  const item = format === "csv" ? csvItem : text(3).filter((s) => s.trim() !== "");
+  // Tag and asset names are read trimmed (as Sift stores them).
+  const item =
+    format === "csv"
+      ? csvItem
+      : text(3)
+          .map((s) => s.trim())
+          .filter((s) => s !== "");
   const asset = format === "csv" ? csvAsset : item.filter((s) => !CONTROL.test(s));
   const meta =
     format === "csv"
