@@ -209,7 +209,9 @@ function expectedOf(path: ConfigPath, expected: string): string {
     return "a column name, a {Column} template, or a mapping with column, template or value";
   }
   if (last === "timeFormat") return "a time format or a list of them";
-  return expected === "string" ? "a text" : `a ${expected}`;
+  if (path.length === 0) return "a sync config (a mapping with version: 1 and sources)";
+  const words: Record<string, string> = { string: "a text", object: "a mapping", array: "a list" };
+  return words[expected] ?? `a ${expected}`;
 }
 
 /** The keys a mapping at `path` may hold, for "did you mean". */

@@ -135,6 +135,20 @@ defaults: { isPinned: "yes" }
     ]);
   });
 
+  it("a manifest given as a config, and a YAML null where text belongs, say what was meant", async () => {
+    const manifest = projectDir({ "sift-run-sync.yaml": "- clientKey: a\n  name: b\n" });
+    expect((await validate(manifest)).problems[0]).toBe(
+      "sift-run-sync.yaml:1 expected a sync config (a mapping with version: 1 and sources), got a list",
+    );
+    const nulls = projectDir({
+      "x.csv": EXPORT,
+      "sift-run-sync.yaml": "version: 1\nsources:\n  - path: x.csv\n    nulls: [NULL]\n",
+    });
+    expect((await validate(nulls)).problems[0]).toBe(
+      'sift-run-sync.yaml:4 sources[0].nulls[0]: is empty: YAML reads NULL, null, ~ and nothing at all as "no value" (expected a text; quote text such as "NULL")',
+    );
+  });
+
   it("invalid YAML says where", async () => {
     const dir = projectDir({ "sift-run-sync.yaml": "version: 1\nsources: [\n" });
     const { problems } = await validate(dir);
