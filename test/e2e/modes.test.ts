@@ -177,3 +177,63 @@ describe("--mode upsert (the default)", () => {
     });
   });
 });
+
+describe("--mode and adoption (a row's runId names a run without a clientKey)", () => {
+  const ADOPTABLE = `clientKey,runId,name\nadopt-1,run-keyless,Made by hand\n`;
+
+  async function withKeyless(
+    body: (e: Awaited<ReturnType<typeof startEmulator>>) => Promise<void>,
+  ) {
+    const emulator = await startEmulator({
+      port: 0,
+      seed: { ...SEED, runs: [{ runId: "run-keyless", name: "Made by hand" }] },
+    });
+    try {
+      await body(emulator);
+    } finally {
+      await emulator.close();
+    }
+  }
+
+  it("create-only never adopts: the run is left as it is, with a note", async () => {
+    await withKeyless(async (emulator) => {
+      const dir = manifestDir({ "runs.csv": ADOPTABLE });
+      const { plan } = await planJson(emulator, [dir, "--mode", "create-only"]);
+      expect(plan.changes).toMatchObject([
+        { clientKey: "adopt-1", action: "unchanged", runId: "run-keyless" },
+      ]);
+      expect(plan.changes[0]!.warnings[0]).toMatch(
+        /--mode create-only leaves existing runs as they are/,
+      );
+      const applied = await runCli(emulator, ["apply", dir, "--mode", "create-only"]);
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(emulator.runs()[0]!.clientKey).toBeUndefined();
+    });
+  });
+
+  it("update-only adopts (an adoption updates an existing run)", async () => {
+    await withKeyless(async (emulator) => {
+      const dir = manifestDir({ "runs.csv": ADOPTABLE });
+      const applied = await runCli(emulator, ["apply", dir, "--mode", "update-only"]);
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(emulator.runs()[0]!.clientKey).toBe("adopt-1");
+    });
+  });
+});
+
+describe("--mode create-only and --archive-missing", () => {
+  it("cannot go together: archiving changes existing runs", async () => {
+    await withEmulator(async (emulator) => {
+      const dir = manifestDir({ "runs.csv": MANIFEST });
+      const args = [dir, "--mode", "create-only", "--archive-missing", "--scope", "name != ''"];
+      for (const command of ["plan", "apply"]) {
+        const result = await runCli(emulator, [command, ...args]);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(
+          /--archive-missing archives existing runs, and --mode create-only never changes one/,
+        );
+      }
+      expect(byKey(emulator, "m-2")).toBeUndefined();
+    });
+  });
+});

@@ -240,3 +240,43 @@ describe("--filter", () => {
     });
   });
 });
+
+describe("export → plan → apply adopts runs without a clientKey", () => {
+  const MIXED = [
+    {
+      runId: "run-aaa",
+      name: "Made by hand",
+      startTime: "2024-01-01T00:00:00Z",
+      metadata: { passed: true },
+    },
+    { runId: "run-bbb", name: "  Stand A\tcold flow  ", tags: ["x"] },
+    { clientKey: "keyed-1", name: "Keyed", tags: ["y"] },
+  ];
+
+  for (const format of ["csv", "yaml"] as const) {
+    it(`${format}: the plan holds only adoptions, and after apply a new export plans to No changes`, async () => {
+      await withEmulator(MIXED, async (emulator) => {
+        const first = await exportThenPlan(emulator, format, ["--key-template", "hand-{name}"]);
+        expect(first.plan.changes.map((c) => [c.clientKey, c.action, c.runId])).toEqual([
+          ["hand-Made-by-hand", "adopt", "run-aaa"],
+          ["hand-Stand-A-cold-flow", "adopt", "run-bbb"],
+          ["keyed-1", "unchanged", expect.any(String)],
+        ]);
+        for (const change of first.plan.changes.filter((c) => c.action === "adopt")) {
+          expect(change.updateMask).toEqual(["clientKey"]);
+        }
+        const dir = dirname(
+          (await exportTo(emulator, format, ["--key-template", "hand-{name}"])).file,
+        );
+        const applied = await runCli(emulator, ["apply", dir]);
+        expect(applied.code, applied.stderr).toBe(0);
+        expect(emulator.runs().find((r) => r.runId === "run-bbb")?.clientKey).toBe(
+          "hand-Stand-A-cold-flow",
+        );
+        const again = await exportThenPlan(emulator, format);
+        expectNoChanges(again.plan, again.text);
+        expect(again.text).not.toContain("run-aaa"); // keyed now: no runId written
+      });
+    });
+  }
+});

@@ -39,6 +39,7 @@ export interface ArchiveFlags {
   scope?: string;
   maxArchive?: ArchiveLimit;
   allowEmpty?: boolean;
+  mode?: string;
 }
 
 /** `--archive-missing --scope CEL [--max-archive N|P%] [--allow-empty]`, checked together. */
@@ -53,6 +54,11 @@ export function parseArchive(flags: ArchiveFlags): ArchiveOptions | undefined {
       throw new UsageError(`${stray.join(" and ")} only apply with --archive-missing`);
     }
     return undefined;
+  }
+  if (flags.mode === "create-only") {
+    throw new UsageError(
+      "--archive-missing archives existing runs, and --mode create-only never changes one (use upsert or update-only)",
+    );
   }
   if (flags.scope === undefined || flags.scope.trim() === "") {
     throw new UsageError(
