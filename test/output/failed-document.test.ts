@@ -30,7 +30,7 @@ describe("a plan that fails still prints one complete document", () => {
     const { code, stdout, stderr } = await run(["plan", dir, "--format", "json"]);
     expect(code).toBe(1);
     const doc = JSON.parse(stdout);
-    expect(doc.version).toBe(1);
+    expect(doc.version).toBe(2);
     expect(doc.changes).toEqual([]);
     expect(doc.error.code).toBe("MANIFEST");
     expect(doc.error.message).toBe("1 problem in the manifests; nothing was written");
