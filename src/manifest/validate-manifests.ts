@@ -43,12 +43,18 @@ export async function validateManifests(
   return collectValidation(files, readAllItems(files, cwd, options), options);
 }
 
+/** Warnings logged one by one; the rest are counted in one line. */
+export const MAX_SHOWN_WARNINGS = 20;
+
 export interface ValidationCallbacks {
   /** Called with each valid run, in order: lets a caller collect what it needs in this pass. */
   onRun?: (spec: RunSpec) => void;
   /** Called with the clientKey (when readable) of each invalid run, in order. */
   onInvalidRun?: (clientKey: string | undefined) => void;
-  /** Called with each warning as it is met (the result keeps only the first ones). */
+  /**
+   * Called with each of the first MAX_SHOWN_WARNINGS warnings as it is met, then once with a
+   * count of the rest: a warning that holds for every row of a large export must not flood the log.
+   */
   onWarning?: (warning: Problem) => void;
 }
 
@@ -67,6 +73,7 @@ export async function collectValidation(
   let runs = 0;
   let invalidRuns = 0;
   let fileProblems = 0;
+  let lastWarning: Problem | undefined;
   for await (const { file, items } of batches) {
     const fileIndex = files.indexOf(file);
     for (const item of items) {
@@ -77,7 +84,8 @@ export async function collectValidation(
       }
       if (item.kind === "warning") {
         warnings.add(item.problem);
-        options.onWarning?.(item.problem);
+        if (warnings.total <= MAX_SHOWN_WARNINGS) options.onWarning?.(item.problem);
+        lastWarning = item.problem;
         continue;
       }
       runs++;
@@ -88,6 +96,14 @@ export async function collectValidation(
         options.onInvalidRun?.(item.clientKey);
       } else options.onRun?.(item.spec);
     }
+  }
+  const unshown = warnings.total - MAX_SHOWN_WARNINGS;
+  if (unshown > 0 && lastWarning !== undefined) {
+    options.onWarning?.({
+      file: lastWarning.file,
+      line: lastWarning.line,
+      message: `and ${unshown.toLocaleString("en-US")} more warnings up to this line, not shown one by one`,
+    });
   }
   return {
     files,
