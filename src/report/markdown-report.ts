@@ -1,3 +1,4 @@
+import { describeInvisibleChange } from "./invisible-change.js";
 import { formatSource } from "../manifest/spec.js";
 import type { Change, FieldChange } from "../plan/change.js";
 import { markdownCode, markdownCodeCell, markdownText } from "./markdown-text.js";
@@ -140,7 +141,8 @@ export function renderRow(change: Change): string | undefined {
 function renderField(f: FieldChange): string {
   const before = showCode(f.before) ?? "_(none)_";
   const after = showCode(f.after) ?? (f.before === undefined ? "_(none)_" : "_(removed)_");
-  return `${markdownText(f.label)}: ${before} → ${after}`;
+  const invisible = describeInvisibleChange(f.before, f.after);
+  return `${markdownText(f.label)}: ${before} → ${after}${invisible === undefined ? "" : ` _(${invisible})_`}`;
 }
 
 function renderCreated(f: FieldChange): string {

@@ -1,3 +1,4 @@
+import { describeInvisibleChange } from "./invisible-change.js";
 import type { Problem } from "../core/errors.js";
 import { formatSource, type Source } from "../manifest/spec.js";
 import type { Change, FieldChange, Warning } from "../plan/change.js";
@@ -107,7 +108,9 @@ export function renderChange(change: Change, paint: Paint): string {
 export function renderField(f: FieldChange, paint: Paint): string {
   const before = showValue(f.before) ?? paint("dim", "(none)");
   const after = showValue(f.after) ?? paint("dim", f.before === undefined ? "(none)" : "(removed)");
-  return `${escapeControl(f.label)}: ${before} ${paint("dim", "→")} ${after}`;
+  const invisible = describeInvisibleChange(f.before, f.after);
+  const note = invisible === undefined ? "" : ` ${paint("dim", `(${invisible})`)}`;
+  return `${escapeControl(f.label)}: ${before} ${paint("dim", "→")} ${after}${note}`;
 }
 
 /** A new run's field shows its value only: `name: "Run A"`. */
