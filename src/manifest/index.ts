@@ -29,4 +29,8 @@ export { readRunSpecs } from "./read-run-specs.js";
 export { renderCsv, renderShownRuns, renderYaml } from "./render.js";
 export type { MetadataSpec, MetadataType, RunSpec, Source, SpecField } from "./spec.js";
 export { formatSource, METADATA_TYPES, runSpecSchema, SPEC_FIELDS } from "./spec.js";
-export { type ValidationResult, validateManifests } from "./validate-manifests.js";
+export {
+  MAX_SHOWN_WARNINGS,
+  type ValidationResult,
+  validateManifests,
+} from "./validate-manifests.js";

@@ -49,6 +49,8 @@ export interface DiffOptions {
 export interface DiffContext {
   /** Asset name → id, for the asset names that exist. */
   assetIds: ReadonlyMap<string, string>;
+  /** Asset id → name of assets the existing runs hold (for messages; else the ids show). */
+  assetNames?: ReadonlyMap<string, string>;
   /** Metadata key → type, as the organization has them (plus keys earlier changes introduce). */
   keyTypes: ReadonlyMap<string, MetadataKeyTypeWire>;
 }
@@ -323,7 +325,7 @@ function planUpdate(
     }
   }
   if (assetIds !== undefined && !options.ignore.has("assets") && !sameSet(assetIds, run.assetIds)) {
-    const names = assetNamesById(context.assetIds);
+    const names = context.assetNames ?? assetNamesById(context.assetIds);
     const current = run.assetIds.map((id) => names.get(id) ?? id);
     warnings.push({
       code: "assets-differ",

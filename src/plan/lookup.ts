@@ -98,15 +98,38 @@ export async function fetchKeyTypes(
   return types;
 }
 
-/** Lists `name in [...]` batches of `names` and hands every item found to `visit`. */
+/**
+ * Asset id → name for Sift's assets with these ids (`asset_id in [...]` batches): the
+ * "assets differ" warning names the assets a run holds, not their ids.
+ */
+export async function resolveAssetIds(
+  client: LookupClient,
+  ids: Iterable<string>,
+): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  await forEachMatch(
+    client,
+    "/api/v1/assets",
+    ids,
+    (f) => client.listAllAssets(f, { pageSize: LOOKUP_PAGE_SIZE }),
+    (asset) => {
+      names.set(asset.assetId, asset.name);
+    },
+    "asset_id",
+  );
+  return names;
+}
+
+/** Lists `field in [...]` batches of `values` and hands every item found to `visit`. */
 async function forEachMatch<T>(
   client: LookupClient,
   path: string,
-  names: Iterable<string>,
+  values: Iterable<string>,
   list: (filter: string) => AsyncIterable<T>,
   visit: (item: T) => void,
+  field = "name",
 ): Promise<void> {
-  const filters = batchInFilters("name", names, filterBudget(client, path));
+  const filters = batchInFilters(field, values, filterBudget(client, path));
   await Promise.all(
     filters.map(async (filter) => {
       for await (const item of list(filter)) visit(item);

@@ -1,11 +1,11 @@
 import { isInvalidRow, type ManifestRow } from "../manifest/index.js";
 import type { RunSpec, Source } from "../manifest/spec.js";
-import type { MetadataKeyTypeWire } from "../sift/schemas.js";
+import type { MetadataKeyTypeWire, Run } from "../sift/schemas.js";
 import { lookupBatch } from "./adopt-lookup.js";
 import { InFilterBatch } from "./batch-filter.js";
 import type { Change } from "./change.js";
 import { type DiffOptions, diffMatch } from "./diff.js";
-import { filterBudget, type LookupClient } from "./lookup.js";
+import { filterBudget, type LookupClient, resolveAssetIds } from "./lookup.js";
 import { type AdoptByField, type Found, matchRun } from "./match.js";
 
 /**
@@ -17,6 +17,8 @@ export const LOOKAHEAD_BATCHES = 8;
 
 export interface PlanContext {
   assetIds: ReadonlyMap<string, string>;
+  /** Asset id → name, grown as runs holding other assets are met (the "assets differ" warning). */
+  assetNames?: Map<string, string>;
   /** Grows as the plan goes: a key a change introduces has that type for the changes after it. */
   keyTypes: Map<string, MetadataKeyTypeWire>;
 }
@@ -61,7 +63,10 @@ export async function* planChanges(
       found:
         keys.size === 0
           ? Promise.resolve(NOTHING_FOUND)
-          : lookupBatch(client, valid, filter.filter(), { adoptBy, keyTypes: context.keyTypes }),
+          : lookupBatch(client, valid, filter.filter(), {
+              adoptBy,
+              keyTypes: context.keyTypes,
+            }).then((found) => nameAssets(client, context, valid, found)),
     };
     launched.found.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
     ahead.push(launched);
@@ -97,6 +102,36 @@ export async function* planChanges(
       yield change;
     }
   }
+}
+
+/**
+ * Before a batch is diffed: the names of the assets its existing runs hold, when a row of the
+ * batch manages assets and a run it may be about holds an asset the manifests do not name, so
+ * that an "assets differ" warning names them (one `asset_id in [...]` request per batch at most).
+ */
+async function nameAssets(
+  client: LookupClient,
+  context: PlanContext,
+  specs: readonly RunSpec[],
+  found: Found,
+): Promise<Found> {
+  context.assetNames ??= new Map([...context.assetIds].map(([name, id]) => [id, name]));
+  const known = context.assetNames;
+  const unknown = new Set<string>();
+  const note = (run: Run | undefined) => {
+    for (const id of run?.assetIds ?? []) if (!known.has(id)) unknown.add(id);
+  };
+  let managesAssets = false;
+  for (const spec of specs) {
+    if (spec.assets === undefined) continue;
+    managesAssets = true;
+    note(found.byKey.get(spec.clientKey));
+    if (spec.runId !== undefined) note(found.byId.get(spec.runId));
+  }
+  if (managesAssets) for (const run of found.keyless) note(run);
+  if (unknown.size === 0) return found;
+  for (const [id, name] of await resolveAssetIds(client, unknown)) known.set(id, name);
+  return found;
 }
 
 /** A key a change introduces has that type for the changes after it, as it will in Sift. */

@@ -194,9 +194,11 @@ describe("apply options", () => {
     const skipped = lines.filter((l) => l.status === "skipped").length;
     expect(skipped).toBeGreaterThan(30);
     expect(stdout).toMatch(new RegExp(`1 failed, ${skipped} skipped`));
-    // The failed row, then one line for all the skipped ones.
+    // The plan's warning on the first row, the failed row, then one line for all the skipped ones.
     const log = stderr.trim().split("\n");
-    expect(log.filter((l) => l.includes('"level":40'))).toHaveLength(1);
+    const warned = log.filter((l) => l.includes('"level":40'));
+    expect(warned).toHaveLength(2);
+    expect(warned[0]).toContain("would not be before stopTime");
     expect(stderr).toContain(`${skipped} rows skipped: --fail-fast stopped the apply`);
   });
 });

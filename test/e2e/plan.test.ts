@@ -111,7 +111,7 @@ describe("plan against the emulator", () => {
     const { plan } = await planJson(emulator(), [dir]);
     expect(plan.changes[0]?.action).toBe("unchanged");
     expect(plan.changes[0]?.warnings[0]).toBe(
-      "assets differ (Sift has asset-a, the manifest rig-7); assets cannot be updated, left as they are",
+      "assets differ (Sift has stand-a, the manifest rig-7); assets cannot be updated, left as they are",
     );
     expect(plan.summary.warnings).toBe(1);
   });

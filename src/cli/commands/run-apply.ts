@@ -4,6 +4,9 @@ import { type ApplyCounts, countOutcome, createApplyCounts } from "../../apply/a
 import { formatSkippedLine, STOP_REASONS } from "../../apply/stop.js";
 import { type RowResult, toResultRow } from "../../apply/work.js";
 import { EXIT, formatProblem, UsageError } from "../../core/errors.js";
+import { formatSource, MAX_SHOWN_WARNINGS } from "../../manifest/index.js";
+import type { Logger } from "../../core/logger.js";
+import type { Change } from "../../plan/change.js";
 import {
   formatApplySummary,
   formatApplySummaryJson,
@@ -102,6 +105,7 @@ async function runApplyCommand(
   const results = flags.results === undefined ? undefined : createResultsWriter(flags.results);
   /** Rows skipped for a reason many share: one log line per reason at the end, not one per row. */
   const grouped = new Map<string, number>();
+  const planWarnings = planWarningLog(session.logger);
   const onResult = (row: RowResult) => {
     const line = toResultRow(row);
     countOutcome(counts, row.outcome);
@@ -157,8 +161,10 @@ async function runApplyCommand(
             maxChanges: flags.maxChanges,
             limit: flags.limit,
             ...(only && { only }),
+            onChange: planWarnings.add,
           });
     progress.done();
+    planWarnings.end();
     if (result.missingKeys) warnMissingKeys(session.logger, result.missingKeys);
     if (result.stopped?.error !== undefined) {
       session.logger.error(
@@ -207,4 +213,32 @@ function refuseWithPlan(flags: ApplyFlags): void {
       `${named.join(", ")} select or check what is planned: give ${named.length === 1 ? "it" : "them"} to \`plan --out\`, not to \`apply --plan\``,
     );
   }
+}
+
+/**
+ * The plan's warnings (assets differ, time order), as plan shows them: the first
+ * MAX_SHOWN_WARNINGS one by one, the rest in one line, so that a warning every row of a large
+ * backfill shares does not flood the log.
+ */
+function planWarningLog(logger: Logger): { add: (change: Change) => void; end: () => void } {
+  let total = 0;
+  return {
+    add(change) {
+      if (change.action === "archive" || !("warnings" in change)) return;
+      for (const warning of change.warnings) {
+        if (++total > MAX_SHOWN_WARNINGS) continue;
+        const { clientKey, source } = change.spec;
+        logger.warn({ clientKey }, `${clientKey} (${formatSource(source)}): ${warning.message}`);
+      }
+    },
+    end() {
+      const unshown = total - MAX_SHOWN_WARNINGS;
+      if (unshown > 0) {
+        logger.warn(
+          { warnings: total },
+          `and ${unshown.toLocaleString("en-US")} more plan warnings, not shown one by one (plan lists them all)`,
+        );
+      }
+    },
+  };
 }
