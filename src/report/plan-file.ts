@@ -1,11 +1,9 @@
-import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { UsageError } from "../core/errors.js";
+import { openAtomicFile } from "../core/atomic-file.js";
 import type { Change } from "../plan/change.js";
 import { createJsonStream, PLAN_FORMAT_VERSION } from "./json-report.js";
 import { toPlanEntry } from "./plan-entry.js";
 import type { PlanHead, SavedChange } from "./plan-file-schema.js";
-import type { PlanReport, TextSink } from "./plan-report.js";
+import type { PlanReport } from "./plan-report.js";
 
 export {
   checkPlanTarget,
@@ -14,9 +12,6 @@ export {
   readPlanFile,
 } from "./plan-file-read.js";
 export type { PlanHead, SavedChange, SavedPlan } from "./plan-file-schema.js";
-
-/** Writes go to disk in chunks of this size: few system calls, bounded memory. */
-const WRITE_CHUNK_CHARS = 64 * 1024;
 
 export type PlanFileMeta = Omit<PlanHead, "version">;
 
@@ -37,23 +32,7 @@ export interface PlanFileWriter extends PlanReport {
  * file.end(summary);
  */
 export function createPlanFileWriter(path: string, meta: PlanFileMeta): PlanFileWriter {
-  const temp = `${path}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
-  const fd = attempt(path, () => openSync(temp, "wx"));
-  let open = true;
-  let buffer = "";
-
-  const flush = () => {
-    if (buffer === "") return;
-    const chunk = buffer;
-    buffer = "";
-    attempt(path, () => writeSync(fd, chunk));
-  };
-  const sink: TextSink = {
-    write(text: string) {
-      buffer += text;
-      if (buffer.length >= WRITE_CHUNK_CHARS) flush();
-    },
-  };
+  const file = openAtomicFile(path, "the plan file");
   const head = {
     version: PLAN_FORMAT_VERSION,
     target: meta.target,
@@ -61,13 +40,11 @@ export function createPlanFileWriter(path: string, meta: PlanFileMeta): PlanFile
     options: meta.options,
     manifests: meta.manifests,
   };
-  const json = createJsonStream(sink, head, toSavedChange);
-
+  const json = createJsonStream(file, head, toSavedChange);
+  let open = true;
   const abort = () => {
-    if (!open) return;
     open = false;
-    closeSync(fd);
-    rmSync(temp, { force: true });
+    file.abort();
   };
   return {
     add(change) {
@@ -77,17 +54,9 @@ export function createPlanFileWriter(path: string, meta: PlanFileMeta): PlanFile
     end(summary, failure) {
       if (!open) return;
       if (failure !== undefined) return abort(); // a failed plan is never saved
-      guard(abort, () => {
-        json.end(summary);
-        flush();
-        attempt(path, () => fsyncSync(fd));
-      });
+      guard(abort, () => json.end(summary));
       open = false;
-      closeSync(fd);
-      guard(
-        () => rmSync(temp, { force: true }),
-        () => attempt(path, () => renameSync(temp, path)),
-      );
+      file.commit();
     },
     abort,
   };
@@ -158,15 +127,5 @@ function guard(onError: () => void, fn: () => void): void {
   } catch (error) {
     onError();
     throw error;
-  }
-}
-
-/** File system errors become a located UsageError (`cannot write the plan file x: ENOSPC ...`). */
-function attempt<T>(path: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`cannot write the plan file ${path}: ${reason}`, { cause: error });
   }
 }

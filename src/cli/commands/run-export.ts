@@ -2,9 +2,9 @@ import { extname } from "node:path";
 import { UsageError } from "../../core/errors.js";
 import { type ExportResult, exportRuns } from "../../export/export-runs.js";
 import { parseKeyTemplate } from "../../export/key-template.js";
+import { openAtomicFile } from "../../core/atomic-file.js";
 import type { ExportFormat } from "../../export/run-to-row.js";
 import { escapeControl } from "../../report/safe-text.js";
-import { openAtomicFile } from "../atomic-file.js";
 import type { CliIo } from "../io.js";
 import { openSession } from "../session.js";
 import type { ExportFlags } from "./export.js";
@@ -23,7 +23,7 @@ export async function runExport(flags: ExportFlags, io: CliIo): Promise<number> 
   const format = chooseFormat(flags);
   const keyTemplate = parseKeyTemplate(flags.keyTemplate);
   const session = await openSession(flags, io);
-  const file = flags.out === undefined ? undefined : openAtomicFile(flags.out, "--out");
+  const file = flags.out === undefined ? undefined : openAtomicFile(flags.out, "the export file");
   const stopListening = io.onInterrupt?.(() => {
     file?.abort();
     io.stderr.write(`\ninterrupted${flags.out ? `: ${flags.out} was not written` : ""}\n`);

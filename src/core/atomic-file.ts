@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { UsageError } from "../core/errors.js";
+import { UsageError } from "./errors.js";
 
 /** Writes go to disk in chunks of this size: few system calls, bounded memory. */
 const WRITE_CHUNK_CHARS = 64 * 1024;
@@ -15,18 +15,20 @@ export interface AtomicFile {
 
 /**
  * A file that appears whole or not at all: written to `FILE.<pid>-<random>.tmp` beside it,
- * then renamed over FILE. An interrupted or failed command never leaves half a file.
+ * then renamed over FILE. An interrupted or failed command never leaves half a file. `what`
+ * names the file in errors (`cannot write the plan file plan.json: ENOSPC ...`).
  */
-export function openAtomicFile(path: string, flag: string): AtomicFile {
+export function openAtomicFile(path: string, what: string): AtomicFile {
+  const attempt = <T>(action: () => T): T => attemptTo(`${what} ${path}`, action);
   const temp = `${path}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
-  const fd = attempt(flag, path, () => openSync(temp, "wx"));
+  const fd = attempt(() => openSync(temp, "wx"));
   let open = true;
   let buffer = "";
   const flush = () => {
     if (buffer === "") return;
     const chunk = buffer;
     buffer = "";
-    attempt(flag, path, () => writeSync(fd, chunk));
+    attempt(() => writeSync(fd, chunk));
   };
   const abort = () => {
     if (!open) return;
@@ -48,7 +50,7 @@ export function openAtomicFile(path: string, flag: string): AtomicFile {
         closeSync(fd);
         open = false;
         try {
-          attempt(flag, path, () => renameSync(temp, path));
+          attempt(() => renameSync(temp, path));
         } catch (error) {
           rmSync(temp, { force: true });
           throw error;
@@ -68,11 +70,12 @@ function guard(abort: () => void, action: () => void): void {
   }
 }
 
-function attempt<T>(flag: string, path: string, action: () => T): T {
+/** File system errors become a UsageError naming the file. */
+function attemptTo<T>(file: string, action: () => T): T {
   try {
     return action();
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new UsageError(`${flag} ${path}: cannot write (${reason})`, { cause: error });
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`cannot write ${file}: ${reason}`, { cause: error });
   }
 }
