@@ -2,6 +2,7 @@ import { ApiFailure, notFound } from "./api-error.js";
 import { FilterCompiler } from "./cel-filter.js";
 import { assetFilterSchema, metadataKeyFilterSchema, runFilterSchema } from "./filter-fields.js";
 import { ListSource } from "./list-page.js";
+import { ASSET_ORDER, METADATA_KEY_ORDER, RUN_ORDER } from "./order-fields.js";
 import { readListQuery } from "./list-query.js";
 import {
   createAdhocRunRequest,
@@ -14,7 +15,6 @@ import {
 import { RUN_FILTER_FIELDS } from "./run-filter-catalog.js";
 import { createAdhocRun, createRun, updateRun } from "./run-writes.js";
 import type { Store } from "./store.js";
-import { sortableTime } from "./time-text.js";
 import type { StoredAsset, StoredMetadataKey, StoredRun } from "./types.js";
 import type { WireWriter } from "./wire.js";
 
@@ -34,27 +34,21 @@ export class Api {
       "runs",
       () => store.runs,
       version,
-      {
-        modified_date: (r) => sortableTime(r.modifiedDate),
-        name: (r) => r.name,
-        start_time: (r) => sortableTime(r.startTime),
-        stop_time: (r) => sortableTime(r.stopTime),
-        client_key: (r) => r.clientKey ?? "",
-      },
+      RUN_ORDER,
       new FilterCompiler(runFilterSchema(store)),
     );
     this.assetList = new ListSource(
       "assets",
       () => store.assets,
       version,
-      { name: (a) => a.name, modified_date: (a) => sortableTime(a.createdDate) },
+      ASSET_ORDER,
       new FilterCompiler(assetFilterSchema(store)),
     );
     this.keyList = new ListSource(
       "metadata-keys",
       () => store.metadataKeys,
       version,
-      { name: (k) => k.name },
+      METADATA_KEY_ORDER,
       new FilterCompiler(metadataKeyFilterSchema(store)),
     );
   }

@@ -1,37 +1,46 @@
 import { createHash } from "node:crypto";
 import { invalidArgument } from "./api-error.js";
 import { type FilterCompiler, withoutStackTraces } from "./cel-filter.js";
+import {
+  compareSortValues,
+  type Order,
+  type OrderFields,
+  readOrder,
+  type SortValue,
+} from "./list-order.js";
 import type { ListQuery } from "./list-query.js";
 
 /**
  * One page of a List call: filter, order, page. Paging is by key, not by offset: the
- * opaque token holds the last item's sort key and creation rank, and the next page starts
- * right after it (a binary search), so walking a million items page by page stays linear
- * and items created meanwhile do not shift the pages.
+ * opaque token holds the last item's sort values and creation rank, and the next page
+ * starts right after it (a binary search), so walking a million items page by page stays
+ * linear and items created meanwhile do not shift the pages. Sorted orders are cached
+ * until the store changes.
  */
 
 interface Ranked {
   seq: number;
 }
 
-/** Items in ascending (key, seq) order; without keys, ordered by seq alone (created_date). */
+/**
+ * Items in the order of the query. `values[t][i]` is the value of term t for items[i];
+ * ties are broken by seq. Creation order has no values: the store's list is walked
+ * forward, or backward for `created_date desc`.
+ */
 interface OrderedView<T> {
   items: T[];
-  keys?: string[];
-}
-
-interface Order {
-  field: string;
-  desc: boolean;
+  values: SortValue[][];
+  desc: (boolean | undefined)[];
+  backward: boolean;
 }
 
 interface Cursor {
-  key?: string;
+  values: SortValue[];
   seq: number;
 }
 
-const CREATED_DATE = "created_date";
-const ORDER_BY = /^\s*([a-z_]+)(?:\s+(asc|desc))?\s*$/i;
+/** Sorted views kept per resource (each holds a reference per item, plus its sort values). */
+const MAX_CACHED_VIEWS = 8;
 
 export class ListSource<T extends Ranked> {
   private readonly sorted = new Map<string, { version: number; view: OrderedView<T> }>();
@@ -42,119 +51,122 @@ export class ListSource<T extends Ranked> {
     private readonly all: () => T[],
     /** Changes whenever an item changes (invalidates sorted views). */
     private readonly version: () => number,
-    /** Sort keys of the orderable fields besides created_date; strings compared as such. */
-    private readonly orderKeys: Record<string, (item: T) => string>,
+    private readonly orderFields: OrderFields<T>,
     readonly filters: FilterCompiler<T>,
   ) {}
 
   page(query: ListQuery): { items: T[]; nextPageToken: string } {
-    const order = this.readOrder(query.orderBy);
+    const order = readOrder(query.orderBy, this.orderFields);
     const filter = this.filters.compile(query.filter);
     const tokenScope = this.scopeOf(order, query.filter);
     const cursor = query.pageToken === "" ? undefined : readToken(query.pageToken, tokenScope);
     const narrowed = filter.narrow();
-    const view =
-      narrowed === undefined
-        ? this.viewOf(order.field)
-        : this.sortView(narrowed.candidates, order.field);
+    const view = narrowed === undefined ? this.viewOf(order) : sortView(narrowed.candidates, order);
     const check = narrowed?.rest ?? filter;
 
     const items: T[] = [];
     let more = false;
-    const step = order.desc ? -1 : 1;
+    let last = -1;
+    const n = view.items.length;
     withoutStackTraces(() => {
-      for (
-        let i = startIndex(view, cursor, order.desc);
-        i >= 0 && i < view.items.length;
-        i += step
-      ) {
-        const item = view.items[i]!;
+      for (let i = startIndex(view, cursor); i < n; i++) {
+        const item = view.items[view.backward ? n - 1 - i : i]!;
         if (!check.matches(item)) continue;
         if (items.length === query.pageSize) {
           more = true;
           break;
         }
         items.push(item);
+        last = i;
       }
     });
-    const last = items[items.length - 1];
-    const nextPageToken =
-      more && last !== undefined ? writeToken(tokenScope, this.cursorOf(last, order.field)) : "";
+    const nextPageToken = more ? writeToken(tokenScope, cursorAt(view, last)) : "";
     return { items, nextPageToken };
   }
 
-  private readOrder(orderBy: string): Order {
-    if (orderBy.trim() === "") return { field: CREATED_DATE, desc: true };
-    const m = ORDER_BY.exec(orderBy);
-    const field = m?.[1]?.toLowerCase();
-    if (!m || field === undefined || (field !== CREATED_DATE && !(field in this.orderKeys))) {
-      const known = [CREATED_DATE, ...Object.keys(this.orderKeys)].join(", ");
-      throw invalidArgument(
-        `invalid order_by "${orderBy}": use one field of ${known}, optionally followed by asc or desc`,
-      );
-    }
-    return { field, desc: m[2]?.toLowerCase() === "desc" };
-  }
-
   /** A token is valid only for the query (resource, filter, order) it was issued for. */
-  private scopeOf(order: Order, filter: string): string {
-    const text = `${this.kind}\n${order.field} ${order.desc ? "desc" : "asc"}\n${filter}`;
+  private scopeOf(order: Order<T>, filter: string): string {
+    const text = `${this.kind}\n${order.text}\n${filter}`;
     return createHash("sha256").update(text).digest("base64url").slice(0, 16);
   }
 
-  private viewOf(field: string): OrderedView<T> {
-    if (field === CREATED_DATE) return { items: this.all() };
-    const cached = this.sorted.get(field);
+  private viewOf(order: Order<T>): OrderedView<T> {
+    if (order.creation !== undefined) return sortView(this.all(), order, true);
+    const cached = this.sorted.get(order.text);
     if (cached !== undefined && cached.version === this.version()) return cached.view;
-    const view = this.sortView(this.all(), field);
-    this.sorted.set(field, { version: this.version(), view });
+    const view = sortView(this.all(), order);
+    this.sorted.delete(order.text);
+    if (this.sorted.size >= MAX_CACHED_VIEWS) this.sorted.delete(this.sorted.keys().next().value!);
+    this.sorted.set(order.text, { version: this.version(), view });
     return view;
   }
-
-  private sortView(items: T[], field: string): OrderedView<T> {
-    if (field === CREATED_DATE) return { items: [...items].sort((a, b) => a.seq - b.seq) };
-    const keyOf = this.orderKeys[field]!;
-    const pairs = items.map((item) => ({ item, key: keyOf(item) }));
-    pairs.sort((a, b) => compareRank(a.key, a.item.seq, b.key, b.item.seq));
-    return { items: pairs.map((p) => p.item), keys: pairs.map((p) => p.key) };
-  }
-
-  private cursorOf(item: T, field: string): Cursor {
-    if (field === CREATED_DATE) return { seq: item.seq };
-    return { key: this.orderKeys[field]!(item), seq: item.seq };
-  }
 }
 
-function compareRank(keyA: string, seqA: number, keyB: string, seqB: number): number {
-  if (keyA !== keyB) return keyA < keyB ? -1 : 1;
-  return seqA - seqB;
+/** `items` in `order`; with `inCreationOrder`, `items` are known to be in seq order already. */
+function sortView<T extends Ranked>(
+  items: T[],
+  order: Order<T>,
+  inCreationOrder = false,
+): OrderedView<T> {
+  if (order.creation !== undefined) {
+    const ordered = inCreationOrder ? items : [...items].sort((a, b) => a.seq - b.seq);
+    return { items: ordered, values: [], desc: [], backward: order.creation.desc };
+  }
+  const columns = order.terms.map((term) => items.map(term.read));
+  const desc = order.terms.map((term) => term.desc);
+  const index = Array.from(items, (_, i) => i);
+  index.sort((i, j) => {
+    for (let t = 0; t < columns.length; t++) {
+      const c = compareSortValues(columns[t]![i]!, columns[t]![j]!, desc[t]!);
+      if (c !== 0) return c;
+    }
+    return items[i]!.seq - items[j]!.seq;
+  });
+  return {
+    items: index.map((i) => items[i]!),
+    values: columns.map((column) => index.map((i) => column[i]!)),
+    desc,
+    backward: false,
+  };
 }
 
-/** The index to start at: the first item after the cursor in the direction of travel. */
-function startIndex<T extends Ranked>(
-  view: OrderedView<T>,
-  cursor: Cursor | undefined,
-  desc: boolean,
-): number {
+/** The cursor of the item at position `i` in the direction of travel. */
+function cursorAt<T extends Ranked>(view: OrderedView<T>, i: number): Cursor {
   const n = view.items.length;
-  if (cursor === undefined) return desc ? n - 1 : 0;
-  const cmp = (i: number): number =>
-    compareRank(view.keys?.[i] ?? "", view.items[i]!.seq, cursor.key ?? "", cursor.seq);
-  // First index whose rank is above the cursor's (or equal, for desc).
+  const at = view.backward ? n - 1 - i : i;
+  return { values: view.values.map((column) => column[at]!), seq: view.items[at]!.seq };
+}
+
+/** Position (in the direction of travel) `i` compared with the cursor: <0 before, >0 after. */
+function compareToCursor<T extends Ranked>(view: OrderedView<T>, i: number, cursor: Cursor) {
+  const n = view.items.length;
+  const at = view.backward ? n - 1 - i : i;
+  for (let t = 0; t < view.values.length; t++) {
+    const c = compareSortValues(view.values[t]![at]!, cursor.values[t] ?? null, view.desc[t]!);
+    if (c !== 0) return c;
+  }
+  const bySeq = view.items[at]!.seq - cursor.seq;
+  return view.backward ? -bySeq : bySeq;
+}
+
+/** The first position after the cursor (a binary search: positions are in cursor order). */
+function startIndex<T extends Ranked>(view: OrderedView<T>, cursor: Cursor | undefined): number {
+  if (cursor === undefined) return 0;
+  if (cursor.values.length !== view.values.length) throw invalidArgument("invalid page_token");
   let lo = 0;
-  let hi = n;
+  let hi = view.items.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (desc ? cmp(mid) < 0 : cmp(mid) <= 0) lo = mid + 1;
+    if (compareToCursor(view, mid, cursor) <= 0) lo = mid + 1;
     else hi = mid;
   }
-  return desc ? lo - 1 : lo;
+  return lo;
 }
 
+/** NOTE: numbers travel as text so that NaN and ±Infinity survive JSON. */
 function writeToken(scope: string, cursor: Cursor): string {
-  return Buffer.from(JSON.stringify({ q: scope, k: cursor.key, s: cursor.seq })).toString(
-    "base64url",
-  );
+  const k = cursor.values.map((v) => (typeof v === "number" ? { n: String(v) } : v));
+  return Buffer.from(JSON.stringify({ q: scope, k, s: cursor.seq })).toString("base64url");
 }
 
 function readToken(token: string, scope: string): Cursor {
@@ -164,8 +176,11 @@ function readToken(token: string, scope: string): Cursor {
   } catch {
     throw invalidArgument("invalid page_token");
   }
-  const keyOk = parsed.k === undefined || typeof parsed.k === "string";
-  if (typeof parsed !== "object" || parsed === null || typeof parsed.s !== "number" || !keyOk) {
+  if (typeof parsed !== "object" || parsed === null || typeof parsed.s !== "number") {
+    throw invalidArgument("invalid page_token");
+  }
+  const values = Array.isArray(parsed.k) ? parsed.k.map(readTokenValue) : undefined;
+  if (values === undefined || values.includes(undefined)) {
     throw invalidArgument("invalid page_token");
   }
   if (parsed.q !== scope) {
@@ -173,5 +188,13 @@ function readToken(token: string, scope: string): Cursor {
       "page_token was issued for another query: keep filter and order_by identical while paging",
     );
   }
-  return { key: parsed.k as string | undefined, seq: parsed.s };
+  return { values: values as SortValue[], seq: parsed.s };
+}
+
+function readTokenValue(value: unknown): SortValue | undefined {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "object" && typeof (value as { n?: unknown }).n === "string") {
+    return Number((value as { n: string }).n);
+  }
+  return undefined;
 }

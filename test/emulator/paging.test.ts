@@ -69,12 +69,15 @@ describe("paging", () => {
     // Equal names keep creation order.
     expect(byName[1]!.name).toBe(byName[2]!.name);
     expect(isAfter(byName[2]!.createdDate, byName[1]!.createdDate)).toBe(true);
+    // Descending: names reversed, equal names still in creation order.
     const desc = (await listAll({ pageSize: 1000, orderBy: "name desc" })).flat();
-    expect(desc.map((r) => r.runId)).toEqual(byName.map((r) => r.runId).reverse());
+    expect(desc.map((r) => r.name)).toEqual([...names].reverse());
+    expect(desc[1]!.name).toBe(desc[2]!.name);
+    expect(isAfter(desc[2]!.createdDate, desc[1]!.createdDate)).toBe(true);
   });
 
   it("400 for an unknown orderBy", async () => {
-    for (const orderBy of ["colour", "name sideways", "created_date desc, name"]) {
+    for (const orderBy of ["colour", "name sideways", "client_key", "name asc"]) {
       const { status, body } = await callApi(
         emulator(),
         "GET",
