@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import type { MetadataType } from "../manifest/spec.js";
+import { type MetadataType, SPEC_FIELDS, type SpecField } from "../manifest/spec.js";
 import type { TextSink } from "../report/plan-report.js";
 import type { ExportRow } from "./run-to-row.js";
 
@@ -13,14 +13,7 @@ export interface RowWriter {
 const CSV_FIELDS = [
   "clientKey",
   "runId",
-  "name",
-  "description",
-  "startTime",
-  "stopTime",
-  "assets",
-  "tags",
-  "isPinned",
-  "isArchived",
+  ...SPEC_FIELDS.filter((f): f is Exclude<SpecField, "metadata"> => f !== "metadata"),
 ] as const;
 
 export interface MetadataColumn {
