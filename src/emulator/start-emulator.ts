@@ -6,7 +6,7 @@ import { Api } from "./api.js";
 import { FaultPicker, RateLimiter } from "./faults.js";
 import { createHandler, MAX_URL_BYTES, rawJsonAnswer } from "./http-handler.js";
 import { applySeed, checkSeed, readSeedFile } from "./seed.js";
-import { loadStateFile, StateWriter } from "./state-file.js";
+import { StateFile } from "./state-file.js";
 import { StatsRecorder } from "./stats.js";
 import { Store } from "./store.js";
 import {
@@ -49,11 +49,10 @@ function defaultsMode(options: EmulatorOptions): DefaultsMode {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   checkOptions(options);
   const store = new Store();
-  let writer: StateWriter | undefined;
+  let writer: StateFile | undefined;
   if (options.statePath !== undefined) {
     await mkdir(dirname(options.statePath), { recursive: true });
-    await loadStateFile(options.statePath, store);
-    writer = new StateWriter(options.statePath, store);
+    writer = await StateFile.open(options.statePath, store);
   }
   if (options.seed !== undefined && store.isEmpty()) {
     const seed =
@@ -113,7 +112,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await writer?.idle();
+      await writer?.close();
     },
     runs: () => store.runs.map((run) => wire.run(run)),
     stats: () => stats.snapshot(),

@@ -1,119 +1,63 @@
-import { open, readFile, rename, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { randomId } from "./random-id.js";
+import { JournalWriter, journalPathOf, replayJournal } from "./state-journal.js";
+import { readSnapshot, restoreSnapshot, syncDirectory, writeSnapshot } from "./state-snapshot.js";
 import type { Store } from "./store.js";
-import type { StoredAsset, StoredMetadataKey, StoredRun } from "./types.js";
 
 /**
- * `--state FILE`: the whole state as one JSON document, read on start and rewritten
- * atomically (temporary file, fsync, rename) before a write is answered, so a killed
- * emulator restarts with every write it acknowledged.
+ * `--state FILE`: a snapshot (FILE, one JSON document) plus a journal (`FILE.journal`, JSON
+ * Lines of the records each write changed). A write appends only its records, in a group
+ * commit, and is answered once they are fsynced, so its cost does not grow with the state
+ * and a killed emulator restarts with every write it answered. Start and close compact:
+ * snapshot + journal → a new snapshot, written atomically; after a clean close FILE alone
+ * holds the state.
+ *
+ * NOTE: the journal's first line names the snapshot it continues. Compaction writes the new
+ * snapshot (with a new id) before it restarts the journal, so a crash in between leaves a
+ * journal naming the old snapshot, which is ignored: the new one already holds its records.
  */
+export class StateFile {
+  private closed: Promise<void> | undefined;
 
-const STATE_VERSION = 1;
-
-interface StateDocument {
-  version: number;
-  assets: StoredAsset[];
-  metadataKeys: StoredMetadataKey[];
-  runs: StoredRun[];
-}
-
-/** Loads `path` into the empty `store`; a missing file is an empty state. */
-export async function loadStateFile(path: string, store: Store): Promise<void> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw error;
-  }
-  let doc: StateDocument;
-  try {
-    doc = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`state file ${path} is not valid JSON`, { cause: error });
-  }
-  if (
-    doc?.version !== STATE_VERSION ||
-    !Array.isArray(doc.assets) ||
-    !Array.isArray(doc.metadataKeys) ||
-    !Array.isArray(doc.runs)
-  ) {
-    throw new Error(`state file ${path} is not an emulator state (version ${STATE_VERSION})`);
-  }
-  for (const asset of doc.assets) store.restoreAsset(asset);
-  for (const key of doc.metadataKeys) store.restoreMetadataKey(key);
-  for (const run of doc.runs) store.restoreRun(run);
-}
-
-function serializeState(store: Store): string {
-  const doc: StateDocument = {
-    version: STATE_VERSION,
-    assets: store.assets,
-    metadataKeys: store.metadataKeys,
-    runs: store.runs,
-  };
-  return JSON.stringify(doc);
-}
-
-/**
- * Writes the state with group commit: while one write is in flight, every write request
- * that arrives waits for the next one, which then saves all their changes at once. So a
- * burst of N concurrent writes costs two file writes, not N.
- */
-export class StateWriter {
-  private inFlight: Promise<void> | undefined;
-  private queued: Promise<void> | undefined;
-  private counter = 0;
-
-  constructor(
+  private constructor(
     private readonly path: string,
     private readonly store: Store,
+    private readonly journal: JournalWriter,
   ) {}
 
-  /** Resolves once the state as it is now is on disk. */
+  /** Loads `path` (and its journal) into the empty `store`, compacts, starts journaling. */
+  static async open(path: string, store: Store): Promise<StateFile> {
+    const snapshot = await readSnapshot(path);
+    if (snapshot !== undefined) restoreSnapshot(snapshot, store);
+    const replay = await replayJournal(journalPathOf(path), snapshot?.journalId, store);
+    let journalId = snapshot?.journalId;
+    if (journalId === undefined || replay.records > 0 || replay.tornBytes > 0) {
+      journalId = randomId();
+      await writeSnapshot(path, store, journalId);
+    }
+    store.trackChanges();
+    const journal = await JournalWriter.create(journalPathOf(path), journalId, store);
+    return new StateFile(path, store, journal);
+  }
+
+  /** Resolves once every change made so far is on disk. */
   persist(): Promise<void> {
-    if (this.queued !== undefined) return this.queued;
-    if (this.inFlight === undefined) return this.start();
-    this.queued = this.inFlight.then(ignore, ignore).then(() => {
-      this.queued = undefined;
-      return this.start();
-    });
-    return this.queued;
+    return this.journal.persist();
   }
 
-  /** Waits for every pending write (used by close). */
-  async idle(): Promise<void> {
-    while (this.inFlight !== undefined || this.queued !== undefined) {
-      await (this.queued ?? this.inFlight)?.then(ignore, ignore);
+  /** Waits for pending commits, compacts (when the journal holds anything) and removes the journal. */
+  close(): Promise<void> {
+    this.closed ??= this.compactAndClose();
+    return this.closed;
+  }
+
+  private async compactAndClose(): Promise<void> {
+    await this.journal.close();
+    if (this.journal.records > 0 || !this.journal.isComplete()) {
+      await writeSnapshot(this.path, this.store, randomId());
     }
-  }
-
-  private start(): Promise<void> {
-    // Serialized now, synchronously: the file holds every change made before this moment.
-    const write = this.write(serializeState(this.store));
-    this.inFlight = write;
-    write.then(ignore, ignore).then(() => {
-      if (this.inFlight === write) this.inFlight = undefined;
-    });
-    return write;
-  }
-
-  private async write(text: string): Promise<void> {
-    const temp = `${this.path}.${process.pid}.${this.counter++}.tmp`;
-    try {
-      const file = await open(temp, "w");
-      try {
-        await file.writeFile(text, "utf8");
-        await file.datasync();
-      } finally {
-        await file.close();
-      }
-      await rename(temp, this.path);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
+    await rm(journalPathOf(this.path), { force: true });
+    await syncDirectory(dirname(this.path));
   }
 }
-
-function ignore(): void {}

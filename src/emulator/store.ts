@@ -1,5 +1,6 @@
 import type { Timestamp } from "../core/timestamp.js";
 import type { MetadataType } from "../manifest/spec.js";
+import { ChangedRecords } from "./changed-records.js";
 import { MonotonicClock } from "./clock.js";
 import { randomId } from "./random-id.js";
 import type { StoredAsset, StoredMetadataKey, StoredRun } from "./types.js";
@@ -25,6 +26,25 @@ export class Store {
   private readonly assetById = new Map<string, StoredAsset>();
   private readonly assetByName = new Map<string, StoredAsset>();
   private readonly keyByName = new Map<string, StoredMetadataKey>();
+  /** Kept only with `--state` (see trackChanges): the records changed since the last take. */
+  private changes: ChangedRecords | undefined;
+
+  /** From now on, every change is recorded until `takeChanges()` (the `--state` journal). */
+  trackChanges(): void {
+    this.changes ??= new ChangedRecords();
+  }
+
+  /** The records changed since the last call; recording starts afresh. */
+  takeChanges(): ChangedRecords {
+    const taken = this.changes ?? new ChangedRecords();
+    if (this.changes !== undefined) this.changes = new ChangedRecords();
+    return taken;
+  }
+
+  /** Records `records` as changed again (a journal append that failed). */
+  giveBackChanges(records: ChangedRecords): void {
+    this.changes?.addAll(records);
+  }
 
   isEmpty(): boolean {
     return this.runs.length === 0 && this.assets.length === 0 && this.metadataKeys.length === 0;
@@ -52,29 +72,12 @@ export class Store {
 
   /** Adds a run built by a write; `seq` is assigned here. The caller checked clientKey is free. */
   addRun(fields: Omit<StoredRun, "seq">): StoredRun {
-    // One literal, fields in one order: every run shares a hidden class, keeping scans fast.
-    const run: StoredRun = {
-      seq: this.runs.length,
-      runId: fields.runId,
-      createdDate: fields.createdDate,
-      modifiedDate: fields.modifiedDate,
-      name: fields.name,
-      description: fields.description,
-      tags: fields.tags,
-      startTime: fields.startTime,
-      stopTime: fields.stopTime,
-      isPinned: fields.isPinned,
-      clientKey: fields.clientKey,
-      metadata: fields.metadata,
-      assetIds: fields.assetIds,
-      archivedDate: fields.archivedDate,
-      isAdhoc: fields.isAdhoc,
-      defaultReportId: fields.defaultReportId,
-    };
+    const run = toStoredRun(this.runs.length, fields);
     this.runs.push(run);
     this.runById.set(run.runId, run);
     if (run.clientKey !== undefined) this.runByClientKey.set(run.clientKey, run);
     this.version++;
+    this.changes?.runs.add(run);
     return run;
   }
 
@@ -85,6 +88,7 @@ export class Store {
       if (run.clientKey !== undefined) this.runByClientKey.set(run.clientKey, run);
     }
     this.version++;
+    this.changes?.runs.add(run);
   }
 
   /** NOTE: asset and tag names are stored trimmed, as Sift does. */
@@ -100,6 +104,7 @@ export class Store {
     this.assetById.set(assetId, asset);
     this.assetByName.set(asset.name, asset);
     this.version++;
+    this.changes?.assets.add(asset);
     return asset;
   }
 
@@ -113,27 +118,73 @@ export class Store {
     this.metadataKeys.push(key);
     this.keyByName.set(name, key);
     this.version++;
+    this.changes?.metadataKeys.add(key);
     return key;
   }
 
-  /** Puts back assets and keys read from a state file, keeping their ids and dates. */
+  /**
+   * Puts back a record read from a state file, keeping its ids and dates: a new one is
+   * added, one already here (by assetId, metadata key name, runId) is replaced in place, so
+   * replaying a journal of upserts over a snapshot rebuilds the state.
+   */
   restoreAsset(asset: StoredAsset): void {
-    const restored = { ...asset, seq: this.assets.length };
-    this.assets.push(restored);
-    this.assetById.set(restored.assetId, restored);
-    this.assetByName.set(restored.name, restored);
-    this.clock.advancePast(restored.createdDate);
+    const existing = this.assetById.get(asset.assetId);
+    const restored = { ...asset, seq: existing?.seq ?? this.assets.length };
+    if (existing === undefined) this.assets.push(restored);
+    else {
+      this.assetByName.delete(existing.name);
+      Object.assign(existing, restored);
+    }
+    const stored = existing ?? restored;
+    this.assetById.set(stored.assetId, stored);
+    this.assetByName.set(stored.name, stored);
+    this.clock.advancePast(stored.createdDate);
+    this.version++;
   }
 
   restoreRun(run: StoredRun): void {
-    this.addRun(run);
+    const existing = this.runById.get(run.runId);
+    if (existing === undefined) this.addRun(run);
+    else {
+      const previousClientKey = existing.clientKey;
+      Object.assign(existing, toStoredRun(existing.seq, run));
+      this.updateRun(existing, previousClientKey);
+    }
     this.clock.advancePast(run.modifiedDate);
   }
 
   restoreMetadataKey(key: StoredMetadataKey): void {
-    const restored = { ...key, seq: this.metadataKeys.length };
-    this.metadataKeys.push(restored);
-    this.keyByName.set(restored.name, restored);
+    const existing = this.keyByName.get(key.name);
+    const restored = { ...key, seq: existing?.seq ?? this.metadataKeys.length };
+    if (existing === undefined) this.metadataKeys.push(restored);
+    else Object.assign(existing, restored);
+    this.keyByName.set(restored.name, existing ?? restored);
     this.clock.advancePast(restored.createdDate);
+    this.version++;
   }
+}
+
+/**
+ * One literal, fields in one order: every run shares a hidden class, keeping scans fast;
+ * and an optional field absent from `fields` is set `undefined`, so a replace clears it.
+ */
+function toStoredRun(seq: number, fields: Omit<StoredRun, "seq">): StoredRun {
+  return {
+    seq,
+    runId: fields.runId,
+    createdDate: fields.createdDate,
+    modifiedDate: fields.modifiedDate,
+    name: fields.name,
+    description: fields.description,
+    tags: fields.tags,
+    startTime: fields.startTime,
+    stopTime: fields.stopTime,
+    isPinned: fields.isPinned,
+    clientKey: fields.clientKey,
+    metadata: fields.metadata,
+    assetIds: fields.assetIds,
+    archivedDate: fields.archivedDate,
+    isAdhoc: fields.isAdhoc,
+    defaultReportId: fields.defaultReportId,
+  };
 }

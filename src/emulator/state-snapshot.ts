@@ -1,0 +1,120 @@
+import { open, readFile, rename, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { Store } from "./store.js";
+import type { StoredAsset, StoredMetadataKey, StoredRun } from "./types.js";
+
+/**
+ * The snapshot half of `--state FILE`: FILE itself, one JSON document holding the whole
+ * state, rewritten atomically (temporary file, fsync, rename) only when the state is
+ * compacted. Version 2 names its journal (`journalId`); version 1, the whole-document format
+ * every write used to rewrite, has none and is still read.
+ */
+
+const SNAPSHOT_VERSION = 2;
+const READABLE_VERSIONS = new Set([1, SNAPSHOT_VERSION]);
+/** Records are written in chunks of about this many characters (no one giant string). */
+const WRITE_CHUNK_CHARS = 1 << 20;
+
+export interface Snapshot {
+  version: number;
+  /** The journal that continues this snapshot (its first line names it); absent in version 1. */
+  journalId?: string;
+  assets: StoredAsset[];
+  metadataKeys: StoredMetadataKey[];
+  runs: StoredRun[];
+}
+
+/** Reads the snapshot at `path`; a missing file is `undefined` (an empty state). */
+export async function readSnapshot(path: string): Promise<Snapshot | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  let doc: Snapshot;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`state file ${path} is not valid JSON`, { cause: error });
+  }
+  if (
+    !READABLE_VERSIONS.has(doc?.version) ||
+    (doc.journalId !== undefined && typeof doc.journalId !== "string") ||
+    !Array.isArray(doc.assets) ||
+    !Array.isArray(doc.metadataKeys) ||
+    !Array.isArray(doc.runs)
+  ) {
+    throw new Error(
+      `state file ${path} is not an emulator state (version ${[...READABLE_VERSIONS].join(" or ")})`,
+    );
+  }
+  return doc;
+}
+
+/** Puts the snapshot's records into the empty `store`. */
+export function restoreSnapshot(snapshot: Snapshot, store: Store): void {
+  for (const asset of snapshot.assets) store.restoreAsset(asset);
+  for (const key of snapshot.metadataKeys) store.restoreMetadataKey(key);
+  for (const run of snapshot.runs) store.restoreRun(run);
+}
+
+/**
+ * Writes the whole `store` to `path` atomically, naming `journalId` as its continuation:
+ * a crash leaves either the old file or the new one, never a mix. The document has one
+ * record per line, so it reads well and is written in chunks whatever the state's size.
+ */
+export async function writeSnapshot(path: string, store: Store, journalId: string): Promise<void> {
+  const temp = `${path}.${process.pid}.tmp`;
+  try {
+    const file = await open(temp, "w");
+    try {
+      let chunk = `{"version":${SNAPSHOT_VERSION},"journalId":${JSON.stringify(journalId)}`;
+      const lists: [string, readonly object[]][] = [
+        ["assets", store.assets],
+        ["metadataKeys", store.metadataKeys],
+        ["runs", store.runs],
+      ];
+      for (const [name, records] of lists) {
+        chunk += `,\n"${name}":[`;
+        for (let i = 0; i < records.length; i++) {
+          chunk += `${i === 0 ? "\n" : ",\n"}${JSON.stringify(records[i])}`;
+          if (chunk.length >= WRITE_CHUNK_CHARS) {
+            await file.writeFile(chunk);
+            chunk = "";
+          }
+        }
+        chunk += "]";
+      }
+      await file.writeFile(`${chunk}}\n`);
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
+    await rename(temp, path);
+    await syncDirectory(dirname(path));
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Makes a rename or a new file in `dir` durable. NOTE: Windows cannot open a directory;
+ * there, NTFS journals the rename itself.
+ */
+export async function syncDirectory(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, "r");
+  } catch (error) {
+    if (["EISDIR", "EPERM", "EACCES"].includes((error as NodeJS.ErrnoException).code ?? "")) return;
+    throw error;
+  }
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
