@@ -42,7 +42,10 @@ export function registerEmulator(program: Command, ctx: CommandContext): void {
       .option("--port <n>", "port to listen on; 0 picks a free one", parsePort, 0)
       .option("--host <host>", "address to listen on", DEFAULT_HOST)
       .option("--api-key <key>", "the bearer key clients must send", DEFAULT_API_KEY)
-      .option("--state <file>", "keep state in this JSON file (loaded on start, saved per write)")
+      .option(
+        "--state <file>",
+        "keep state in FILE (a snapshot) and FILE.journal (each write, fsynced before its answer)",
+      )
       .option("--seed <file>", "YAML/JSON assets, metadataKeys and runs, applied to an empty state")
       .option("--latency <ms>", "delay every request by this many milliseconds", parseNonNegative)
       .option("--fault-rate <p>", "probability (0..1) of an injected fault per request", parseRate)
