@@ -1,5 +1,6 @@
-import { open, readFile, rename, rm } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { openAtomicFile } from "../core/atomic-file.js";
 import type { Store } from "./store.js";
 import type { StoredAsset, StoredMetadataKey, StoredRun } from "./types.js";
 
@@ -12,8 +13,6 @@ import type { StoredAsset, StoredMetadataKey, StoredRun } from "./types.js";
 
 const SNAPSHOT_VERSION = 2;
 const READABLE_VERSIONS = new Set([1, SNAPSHOT_VERSION]);
-/** Records are written in chunks of about this many characters (no one giant string). */
-const WRITE_CHUNK_CHARS = 1 << 20;
 
 export interface Snapshot {
   version: number;
@@ -64,40 +63,31 @@ export function restoreSnapshot(snapshot: Snapshot, store: Store): void {
  * Writes the whole `store` to `path` atomically, naming `journalId` as its continuation:
  * a crash leaves either the old file or the new one, never a mix. The document has one
  * record per line, so it reads well and is written in chunks whatever the state's size.
+ * NOTE: synchronous, like the project's other atomic files; it runs only on start and close,
+ * when no request is being served.
  */
 export async function writeSnapshot(path: string, store: Store, journalId: string): Promise<void> {
-  const temp = `${path}.${process.pid}.tmp`;
+  const file = openAtomicFile(path, "the emulator state file");
   try {
-    const file = await open(temp, "w");
-    try {
-      let chunk = `{"version":${SNAPSHOT_VERSION},"journalId":${JSON.stringify(journalId)}`;
-      const lists: [string, readonly object[]][] = [
-        ["assets", store.assets],
-        ["metadataKeys", store.metadataKeys],
-        ["runs", store.runs],
-      ];
-      for (const [name, records] of lists) {
-        chunk += `,\n"${name}":[`;
-        for (let i = 0; i < records.length; i++) {
-          chunk += `${i === 0 ? "\n" : ",\n"}${JSON.stringify(records[i])}`;
-          if (chunk.length >= WRITE_CHUNK_CHARS) {
-            await file.writeFile(chunk);
-            chunk = "";
-          }
-        }
-        chunk += "]";
+    file.write(`{"version":${SNAPSHOT_VERSION},"journalId":${JSON.stringify(journalId)}`);
+    const lists: [string, readonly object[]][] = [
+      ["assets", store.assets],
+      ["metadataKeys", store.metadataKeys],
+      ["runs", store.runs],
+    ];
+    for (const [name, records] of lists) {
+      file.write(`,\n"${name}":[`);
+      for (let i = 0; i < records.length; i++) {
+        file.write(`${i === 0 ? "\n" : ",\n"}${JSON.stringify(records[i])}`);
       }
-      await file.writeFile(`${chunk}}\n`);
-      await file.datasync();
-    } finally {
-      await file.close();
+      file.write("]");
     }
-    await rename(temp, path);
-    await syncDirectory(dirname(path));
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
+    file.write("}\n");
+    file.commit();
+  } finally {
+    file.abort();
   }
+  await syncDirectory(dirname(path));
 }
 
 /**
