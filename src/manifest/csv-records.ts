@@ -1,11 +1,11 @@
 import { createReadStream } from "node:fs";
-import { TextDecoder } from "node:util";
 import {
   CSV_DELIMITERS,
   type CsvDelimiter,
   type CsvDialect,
   DEFAULT_CSV_DIALECT,
 } from "./csv-dialect.js";
+import { type ChunkDecoder, createChunkDecoder } from "./chunk-decoder.js";
 import { QuotedRecordReader } from "./csv-quoted.js";
 import { detectBom, locateDecodeFault } from "./decode-fault.js";
 
@@ -45,12 +45,12 @@ export async function* readCsvRecords(
   path: string,
   dialect: CsvDialect = DEFAULT_CSV_DIALECT,
 ): AsyncGenerator<CsvItem[]> {
-  let decoder: TextDecoder | undefined; // chosen from the first bytes (a byte-order mark)
+  let decoder: ChunkDecoder | undefined; // chosen from the first bytes (a byte-order mark)
   const splitter = new RecordSplitter(dialect);
   let carry = ""; // text after the last line break seen
   let goodBytes = 0; // decoded without a fault so far
   for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) {
-    decoder ??= new TextDecoder(detectBom(chunk as Buffer) ?? dialect.encoding, { fatal: true });
+    decoder ??= createChunkDecoder(detectBom(chunk as Buffer) ?? dialect.encoding);
     let text: string;
     try {
       text = carry + decoder.decode(chunk as Buffer, { stream: true }); // drops a BOM
