@@ -14,6 +14,8 @@ for (let i = 0; i < profile.samples.length; i++) {
   const id = profile.samples[i];
   selfMs.set(id, (selfMs.get(id) ?? 0) + (gaps[i] ?? 0) / 1000);
 }
+// Before any --callers/--inclusive use (they call totalOf).
+const nodesById = new Map(profile.nodes.map((n) => [n.id, n]));
 const byFunction = new Map();
 const byFile = new Map();
 let total = 0;
@@ -61,8 +63,6 @@ if (rest.includes("--callers") && callersOf) {
   }
   show(`callers of ${callersOf} (total time under it)`, byCaller);
 }
-
-const nodesById = new Map(profile.nodes.map((n) => [n.id, n]));
 
 function totalOf(node) {
   const byId = nodesById;
