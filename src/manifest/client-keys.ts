@@ -36,8 +36,22 @@ export class ClientKeyRegistry {
     // Write the key's bytes at the end of the arena: kept if new, forgotten if not.
     this.reserveArena(clientKey.length * 3);
     const start = this.arenaUsed;
-    const length = this.arena.write(clientKey, start, "utf8");
-    const hash = hashBytes(this.arena, start, start + length);
+    const arena = this.arena;
+    // An ASCII key (the usual one) is copied and hashed in one loop: Buffer#write costs a
+    // call into C++ per key. Both ways store and hash the same UTF-8 bytes.
+    let length = clientKey.length;
+    let hash = FNV_OFFSET;
+    for (let i = 0; i < length; i++) {
+      const c = clientKey.charCodeAt(i);
+      if (c >= 0x80) {
+        length = arena.write(clientKey, start, "utf8");
+        hash = hashBytes(arena, start, start + length);
+        break;
+      }
+      arena[start + i] = c;
+      hash = Math.imul(hash ^ c, FNV_PRIME);
+    }
+    hash |= 0; // an int32 like the Int32Array it is stored in, also for an empty key
     const mask = this.slots.length - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const entry = this.slots[slot]!;
@@ -111,9 +125,12 @@ function resized<T extends Uint32Array | Int32Array>(array: T, length: number): 
   return bigger;
 }
 
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
 /** FNV-1a over bytes: quick, and spreads similar keys (`tv-0001`, `tv-0002`) well. */
 function hashBytes(bytes: Uint8Array, from: number, to: number): number {
-  let h = 0x811c9dc5;
-  for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  return h | 0; // an int32 like the Int32Array it is stored in, also for an empty key
+  let h = FNV_OFFSET;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i]!, FNV_PRIME);
+  return h;
 }
