@@ -1,4 +1,5 @@
 import { RUN_FIELDS } from "../manifest/field-names.js";
+import type { NullCells } from "../manifest/null-cells.js";
 import type { FieldProblem } from "../manifest/run-checks.js";
 import { suggestName } from "../manifest/suggest.js";
 import { quote } from "../manifest/values.js";
@@ -14,7 +15,7 @@ import { columnsOf, type Mapping } from "./mapping.js";
 export function bindCsvHeader(
   headers: readonly string[],
   mapping: Mapping,
-  nulls: ReadonlySet<string>,
+  nulls: NullCells,
 ): { ok: true; bound: BoundRule<readonly string[]>[] } | { ok: false; problems: FieldProblem[] } {
   const names = headers.map((h) => h.trim());
   const problems: FieldProblem[] = [];

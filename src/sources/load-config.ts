@@ -4,6 +4,7 @@ import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { ManifestError, type Problem, UsageError } from "../core/errors.js";
 import { DEFAULT_CSV_DIALECT, readCsvDialect } from "../manifest/csv-dialect.js";
+import { NullCells } from "../manifest/null-cells.js";
 import { suggestName } from "../manifest/suggest.js";
 import { quote } from "../manifest/values.js";
 import { describe, type RunParts, readYamlRun } from "../manifest/yaml-run.js";
@@ -115,7 +116,7 @@ function compileSource(
     path: entry.path,
     line: locator.lineOf(at),
     csv: DEFAULT_CSV_DIALECT,
-    nulls: new Set((entry.nulls ?? []).map((n) => n.trim())),
+    nulls: new NullCells(entry.nulls ?? []),
     records: entry.records?.split("."),
     mapping: undefined,
   };

@@ -1,5 +1,6 @@
 import type { RunField } from "../manifest/field-names.js";
 import { locateProblems, type ManifestItem } from "../manifest/manifest-item.js";
+import type { NullCells } from "../manifest/null-cells.js";
 import { checkRunFields, type FieldProblem } from "../manifest/run-checks.js";
 import type { MetadataSpec, RunSpec, Source } from "../manifest/spec.js";
 import { Invalid, setOwn } from "../manifest/values.js";
@@ -29,7 +30,7 @@ export class RecordMapper<R> {
 
   constructor(
     private readonly bound: readonly BoundRule<R>[],
-    private readonly nulls: ReadonlySet<string>,
+    private readonly nulls: NullCells,
     private readonly defaults: RunParts,
   ) {
     for (const { rule } of bound) this.labels.set(rule.name, rule.label);
@@ -101,18 +102,18 @@ function setField(spec: RunSpec, rule: FieldRule, value: FieldValue): void {
 }
 
 /** A value as read, or undefined when it means "not managed": absent, null, blank, a null token. */
-export function blankToUndefined(raw: unknown, nulls: ReadonlySet<string>): unknown {
+export function blankToUndefined(raw: unknown, nulls: NullCells): unknown {
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw !== "string") return raw;
   const text = trimCell(raw);
-  return text === "" || (nulls.size > 0 && nulls.has(text)) ? undefined : text;
+  return text === "" || nulls.has(text) ? undefined : text;
 }
 
 /** The text of a template, undefined when a column in it is not managed. */
 export function fillTemplate<R>(
   parts: readonly (string | Getter<R>)[],
   record: R,
-  nulls: ReadonlySet<string>,
+  nulls: NullCells,
 ): string | Invalid | undefined {
   let text = "";
   for (const part of parts) {

@@ -2,6 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { Problem } from "../core/errors.js";
 import type { ManifestItem } from "../manifest/manifest-item.js";
+import type { NullCells } from "../manifest/null-cells.js";
 import { quote } from "../manifest/values.js";
 import { MAX_YAML_BYTES } from "../manifest/yaml-manifest.js";
 import { describe, type RunParts } from "../manifest/yaml-run.js";
@@ -137,7 +138,7 @@ function findRecords(
 }
 
 /** Rules bound to records: a column is a key, or a dot path when no key has that name. */
-function bindRecordRules(mapping: Mapping, nulls: ReadonlySet<string>): BoundRule<Record_>[] {
+function bindRecordRules(mapping: Mapping, nulls: NullCells): BoundRule<Record_>[] {
   return mapping.rules.map((rule) => {
     const from = rule.from;
     if (from.kind === "column") return { rule, get: pathGetter(from.column) };

@@ -1,4 +1,5 @@
 import type { CsvDialect } from "../manifest/csv-dialect.js";
+import type { NullCells } from "../manifest/null-cells.js";
 import type { RunParts } from "../manifest/yaml-run.js";
 import type { ConfigOptions } from "./config-schema.js";
 import type { Mapping } from "./mapping.js";
@@ -25,7 +26,7 @@ export interface SourceConfig {
   /** How its CSV files are written (`csv:`): delimiter, encoding, lines before the header. */
   csv: CsvDialect;
   /** Cell texts that mean "not managed", like a blank cell. */
-  nulls: ReadonlySet<string>;
+  nulls: NullCells;
   /** Where the list of records is in a YAML/JSON file (`data.items`); the root if absent. */
   records: string[] | undefined;
   /** Absent: the files use our own column names and keys. */
