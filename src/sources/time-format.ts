@@ -27,7 +27,7 @@ type Step =
 export type TimeFormat =
   | { kind: "iso"; text: string }
   | { kind: "epoch"; text: string; fractionDigits: number }
-  | { kind: "pattern"; text: string; steps: Step[]; hasOffset: boolean };
+  | { kind: "pattern"; text: string; steps: MatchStep[]; hasOffset: boolean };
 
 /** Symbol → step, for the runs of one letter a pattern may hold. */
 const SYMBOLS: Record<string, Step> = {
@@ -94,7 +94,8 @@ export function compileTimeFormat(text: string): TimeFormat | string {
   if (fields.has("hour") && fields.has("hour12")) return "has both HH and hh";
   if (fields.has("hour12") !== fields.has("ampm"))
     return "needs both hh (or h) and a for a 12-hour clock";
-  return { kind: "pattern", text, steps: mergeLiterals(steps), hasOffset: fields.has("offset") };
+  const compiled = mergeLiterals(steps).map(toMatchStep);
+  return { kind: "pattern", text, steps: compiled, hasOffset: fields.has("offset") };
 }
 
 function fieldName(field: string): string {
@@ -109,6 +110,68 @@ function mergeLiterals(steps: Step[]): Step[] {
     else merged.push(step.kind === "literal" ? { ...step } : step);
   }
   return merged;
+}
+
+/** What matchPattern does for a step. */
+const enum Op {
+  Literal,
+  Number,
+  Fraction,
+  AmPm,
+  Offset,
+}
+/** Where a number goes in Parsed. */
+const SLOTS: Record<NumberField, number> = {
+  year: 0,
+  month: 1,
+  day: 2,
+  hour: 3,
+  hour12: 4,
+  minute: 5,
+  second: 6,
+};
+
+/**
+ * A step as matchPattern reads it: one shape for every kind and a numeric op, so the
+ * per-character loop for two cells of every row dispatches on a number and stores each
+ * field by name (a `parsed[field]` store with varying names was its slowest part).
+ */
+class MatchStep {
+  /** A literal's characters. */
+  readonly codes: number[] = [];
+  readonly slot: number = -1;
+  readonly min: number = 0;
+  readonly max: number = 0;
+
+  constructor(
+    readonly op: Op,
+    step: Step,
+  ) {
+    if (step.kind === "literal") this.codes = Array.from(step.text, (c) => c.charCodeAt(0));
+    if (step.kind === "number") {
+      this.slot = SLOTS[step.field];
+      this.min = step.min;
+      this.max = step.max;
+    }
+    if (step.kind === "fraction") this.min = this.max = step.digits;
+  }
+}
+
+function toMatchStep(step: Step): MatchStep {
+  switch (step.kind) {
+    case "literal":
+      return new MatchStep(Op.Literal, step);
+    case "number":
+      return new MatchStep(Op.Number, step);
+    case "fraction":
+      return new MatchStep(Op.Fraction, step);
+    case "ampm":
+      return new MatchStep(Op.AmPm, step);
+    case "offset":
+      return new MatchStep(Op.Offset, step);
+    default:
+      return step satisfies never;
+  }
 }
 
 /** What a cell's text was read as; filled in place (one per reader, not one per row). */
@@ -305,15 +368,20 @@ function readEpoch(text: string, unitDigits: number): Timestamp | Invalid | type
 }
 
 /** Matches `text` against a compiled pattern, filling `out`; false when it does not fit. */
-function matchPattern(steps: readonly Step[], text: string, out: Parsed): boolean {
+function matchPattern(steps: readonly MatchStep[], text: string, out: Parsed): boolean {
   let at = 0;
-  for (const step of steps) {
-    switch (step.kind) {
-      case "literal":
-        if (!text.startsWith(step.text, at)) return false;
-        at += step.text.length;
+  for (let s = 0; s < steps.length; s++) {
+    const step = steps[s]!;
+    switch (step.op) {
+      case Op.Literal: {
+        const codes = step.codes;
+        for (let i = 0; i < codes.length; i++) {
+          if (text.charCodeAt(at + i) !== codes[i]) return false;
+        }
+        at += codes.length;
         break;
-      case "number": {
+      }
+      case Op.Number: {
         let value = 0;
         let n = 0;
         while (n < step.max) {
@@ -323,27 +391,27 @@ function matchPattern(steps: readonly Step[], text: string, out: Parsed): boolea
           n++;
         }
         if (n < step.min) return false;
-        out[step.field] = value;
+        setNumber(out, step.slot, value);
         at += n;
         break;
       }
-      case "fraction": {
-        for (let i = 0; i < step.digits; i++) {
+      case Op.Fraction: {
+        for (let i = 0; i < step.max; i++) {
           const d = text.charCodeAt(at + i) - 48;
           if (!(d >= 0 && d <= 9)) return false;
         }
-        out.fraction = text.slice(at, at + step.digits);
-        at += step.digits;
+        out.fraction = text.slice(at, at + step.max);
+        at += step.max;
         break;
       }
-      case "ampm": {
+      case Op.AmPm: {
         const word = text.slice(at, at + 2).toUpperCase();
         if (word !== "AM" && word !== "PM") return false;
         out.pm = word === "PM";
         at += 2;
         break;
       }
-      case "offset": {
+      case Op.Offset: {
         if (text[at] === "Z" || text[at] === "z") {
           out.offset = 0;
           at += 1;
@@ -357,8 +425,33 @@ function matchPattern(steps: readonly Step[], text: string, out: Parsed): boolea
         break;
       }
       default:
-        return step satisfies never;
+        return step.op satisfies never;
     }
   }
   return at === text.length;
+}
+
+function setNumber(out: Parsed, slot: number, value: number): void {
+  switch (slot) {
+    case 0:
+      out.year = value;
+      break;
+    case 1:
+      out.month = value;
+      break;
+    case 2:
+      out.day = value;
+      break;
+    case 3:
+      out.hour = value;
+      break;
+    case 4:
+      out.hour12 = value;
+      break;
+    case 5:
+      out.minute = value;
+      break;
+    default:
+      out.second = value;
+  }
 }
