@@ -1,5 +1,5 @@
 import { GuardError } from "../core/errors.js";
-import { isInvalidRow, type ManifestRow } from "../manifest/index.js";
+import { isInvalidRow } from "../manifest/index.js";
 import { formatSource } from "../manifest/spec.js";
 import type { Change } from "../plan/change.js";
 import { type ChangeLimit, checkMaxChanges, guardedCounts } from "../plan/guard.js";
@@ -72,6 +72,7 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
   let total = manifests.runs;
   let done = 0;
   let changes = 0;
+  let scope: Scope | undefined;
 
   const limited = (work: Work): Work => {
     if (options.limit === undefined || (work.kind !== "create" && work.kind !== "update"))
@@ -92,7 +93,6 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
   // Everything that asks the API runs inside the stream, so that an API gone at any point
   // ends with every row reported (as skipped), not with an exception and rows lost.
   async function* work(): AsyncGenerator<Work> {
-    let scope: Scope | undefined;
     [context, scope] = await Promise.all([
       resolveContext(client, manifests.names, options.createAssets),
       archiveMissing && readManifestScope(client, manifests, archiveMissing, options),
@@ -121,7 +121,7 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
       options.onResult?.(row);
       options.onProgress?.({ done: ++done, total });
     },
-    unreached: (reached) => rowRefs(rowsAfter(manifests.rows(), reached)),
+    unreached: (reached) => rowsAfter(rowRefs(manifests, scope), reached),
   });
   return {
     ...counts,
@@ -149,9 +149,13 @@ async function guardChanges(
   if (refusal !== undefined) throw new GuardError(`${refusal}; nothing was written`);
 }
 
-async function* rowRefs(rows: AsyncIterable<ManifestRow>): AsyncGenerator<RowRef> {
-  for await (const row of rows) {
+/** Every row the apply works through, in order: the manifests' rows, then the runs to archive. */
+async function* rowRefs(manifests: ManifestRows, scope: Scope | undefined): AsyncGenerator<RowRef> {
+  for await (const row of manifests.rows()) {
     const spec = isInvalidRow(row) ? row.spec : row;
     yield { clientKey: spec.clientKey, source: formatSource(spec.source) };
+  }
+  for (const archive of scope?.archives ?? []) {
+    yield { clientKey: archive.clientKey, source: "", action: "archive" };
   }
 }

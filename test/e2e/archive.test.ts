@@ -284,6 +284,54 @@ describe("--archive-missing --scope CEL", () => {
   });
 });
 
+describe("an apply stopped before its archives", () => {
+  it("lists each archive it never reached as skipped in the results and the summary", async () => {
+    seedSource("st", 10);
+    // st-0 fails (start after its stop) and --fail-fast stops there; the renames after it are
+    // not all reached, nor is the archive of st-10, which comes last.
+    emulator().load({
+      runs: [
+        {
+          runId: "id-st-0",
+          clientKey: "st-0",
+          name: "st 0",
+          startTime: "2024-01-01T00:00:00Z",
+          stopTime: "2024-01-01T01:00:00Z",
+          metadata: { source: "st" },
+        },
+      ],
+    });
+    const rows = range(1, 9).map((n) => `st-${n},st ${n} renamed,`);
+    const dir = manifestDir({
+      "runs.csv": `clientKey,name,startTime\nst-0,st 0,2024-01-01T02:00:00Z\n${rows.join("\n")}\n`,
+    });
+    const results = join(manifestDir({}), "results.csv");
+    const applied = await runCli(emulator(), [
+      "apply",
+      dir,
+      ...scopeOf("st"),
+      "--max-archive",
+      "50%",
+      "--fail-fast",
+      "--concurrency",
+      "1",
+      "--results",
+      results,
+    ]);
+    expect(applied.code).toBe(1);
+    const lines = parse(readFileSync(results, "utf8"), { columns: true }) as Record<
+      string,
+      string
+    >[];
+    expect(lines).toHaveLength(11); // 10 manifest rows and 1 archive
+    const archive = lines.find((l) => l.clientKey === "st-10");
+    expect(archive).toMatchObject({ action: "archive", status: "skipped" });
+    expect(run("id-st-10").isArchived).toBeFalsy();
+    const skipped = lines.filter((l) => l.status === "skipped").length;
+    expect(applied.stdout).toContain(`1 failed, ${skipped} skipped`);
+  });
+});
+
 describe("a saved plan with archives", () => {
   it("applies them exactly, and skips one whose run changed since the plan", async () => {
     seedSource("sp", 10);
