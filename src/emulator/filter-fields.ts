@@ -53,9 +53,10 @@ export function runFilterSchema(store: Store): FilterSchema<StoredRun> {
       modified_date: time((r) => r.modifiedDate),
       start_time: time((r) => r.startTime),
       stop_time: time((r) => r.stopTime),
-      // NOTE: the emulator's tag ids are the tag names.
-      tag_id: strings((r) => r.tags),
-      asset_tag_id: strings((r) => r.assetIds.flatMap((id) => store.findAsset(id)?.tags ?? [])),
+      tag_id: strings((r) => tagIds(store, r.tags)),
+      asset_tag_id: strings((r) =>
+        r.assetIds.flatMap((id) => tagIds(store, store.findAsset(id)?.tags ?? [])),
+      ),
       archived_date: time((r) => r.archivedDate),
       is_archived: bool((r) => r.archivedDate !== undefined),
       duration: { celType: "double", read: durationSeconds },
@@ -78,11 +79,16 @@ export function assetFilterSchema(store: Store): FilterSchema<StoredAsset> {
       asset_id: string((a) => a.assetId),
       name: string((a) => a.name),
       name_lower: string((a) => a.name.toLowerCase()),
+      tag_id: strings((a) => tagIds(store, a.tags)),
       tag_name: strings((a) => a.tags),
+      created_by_user_id: string(() => USER_ID),
+      modified_by_user_id: string(() => USER_ID),
       created_date: time((a) => a.createdDate),
+      // NOTE: assets are never modified here: modified_date is created_date.
       modified_date: time((a) => a.createdDate),
-      is_archived: bool(() => false),
-      metadata: metadataMap(() => []),
+      archived_date: time((a) => a.archivedDate),
+      is_archived: bool((a) => a.archivedDate !== undefined),
+      metadata: metadataMap((a) => a.metadata),
     },
     indexes: {
       name: (name) => store.findAssetByName(name),
@@ -100,6 +106,11 @@ export function metadataKeyFilterSchema(store: Store): FilterSchema<StoredMetada
     },
     indexes: { name: (name) => store.findMetadataKey(name) },
   };
+}
+
+/** Runs and assets hold tag names; `tag_id` compares the ids of the tags so named. */
+function tagIds(store: Store, names: string[]): string[] {
+  return names.map((name) => store.findTagByName(name)?.tagId ?? "");
 }
 
 /** cel-js does not export its Duration type; its own `duration()` builds one. */

@@ -16,6 +16,8 @@ export type {
   SeedAsset,
   SeedMetadataKey,
   SeedRun,
+  SeedTag,
+  StoredTag,
   WireMetadataValue,
   WireRun,
 } from "./types.js";

@@ -29,7 +29,7 @@ export const ASSET_ORDER: OrderFields<StoredAsset> = {
     name: (a) => a.name,
     [CREATED_DATE]: (a) => a.seq,
     modified_date: (a) => time(a.createdDate),
-    archived_date: () => null,
+    archived_date: (a) => time(a.archivedDate),
   },
 };
 

@@ -17,7 +17,15 @@ import type { EmulatorSeed, SeedRun, StoredMetadata } from "./types.js";
  */
 
 const metadataType = z.enum(METADATA_TYPES);
+const metadataMapping = z
+  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+  .optional();
 const seedSchema = z.strictObject({
+  tags: z
+    .array(
+      z.union([z.string(), z.strictObject({ name: z.string(), tagId: z.string().optional() })]),
+    )
+    .optional(),
   assets: z
     .array(
       z.union([
@@ -26,6 +34,8 @@ const seedSchema = z.strictObject({
           name: z.string(),
           assetId: z.string().optional(),
           tags: z.array(z.string()).optional(),
+          metadata: metadataMapping,
+          isArchived: z.boolean().optional(),
         }),
       ]),
     )
@@ -52,7 +62,7 @@ const seedSchema = z.strictObject({
         assetNames: z.array(z.string()).optional(),
         assets: z.array(z.string()).optional(),
         assetIds: z.array(z.string()).optional(),
-        metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+        metadata: metadataMapping,
       }),
     )
     .optional(),
@@ -77,8 +87,22 @@ export function checkSeed(data: unknown, where = "seed"): EmulatorSeed {
   throw new Error(`${where}: ${issue.path.join(".") || "(top)"}: ${issue.message}`);
 }
 
-/** Adds a seed's assets, then keys, then runs. Stops at the first bad item. */
+/** Adds a seed's tags, metadata keys, assets, then runs. Stops at the first bad item. */
 export function applySeed(store: Store, seed: EmulatorSeed): void {
+  for (const [i, entry] of (seed.tags ?? []).entries()) {
+    const given = typeof entry === "string" ? { name: entry } : entry;
+    const name = given.name.trim();
+    if (name === "") fail(`tags[${i}]: name is required`);
+    if (store.findTagByName(name)) fail(`tags[${i}]: tag "${name}" exists`);
+    if (given.tagId !== undefined && store.findTag(given.tagId)) {
+      fail(`tags[${i}]: tag id "${given.tagId}" exists`);
+    }
+    store.addTag(name, given.tagId ?? randomId());
+  }
+  const keys = Array.isArray(seed.metadataKeys)
+    ? seed.metadataKeys
+    : Object.entries(seed.metadataKeys ?? {}).map(([name, type]) => ({ name, type }));
+  for (const key of keys) ensureKey(store, key.name, key.type, `metadataKeys.${key.name}`);
   for (const [i, entry] of (seed.assets ?? []).entries()) {
     const given = typeof entry === "string" ? { name: entry } : entry;
     const asset = { ...given, name: given.name.trim() };
@@ -87,12 +111,10 @@ export function applySeed(store: Store, seed: EmulatorSeed): void {
     if (asset.assetId !== undefined && store.findAsset(asset.assetId)) {
       fail(`assets[${i}]: asset id "${asset.assetId}" exists`);
     }
-    store.addAsset(asset.name, asset.assetId ?? randomId(), asset.tags ?? []);
+    const metadata = readMetadata(store, asset.metadata, `assets[${i}]`);
+    const { assetId = randomId(), tags = [], isArchived = false } = asset;
+    store.addAsset(asset.name, assetId, tags, metadata, isArchived);
   }
-  const keys = Array.isArray(seed.metadataKeys)
-    ? seed.metadataKeys
-    : Object.entries(seed.metadataKeys ?? {}).map(([name, type]) => ({ name, type }));
-  for (const key of keys) ensureKey(store, key.name, key.type, `metadataKeys.${key.name}`);
   for (const [i, run] of (seed.runs ?? []).entries()) {
     addSeedRun(store, run, `runs[${i}]${run.clientKey ? ` (${run.clientKey})` : ""}`);
   }
@@ -114,11 +136,7 @@ function addSeedRun(store: Store, run: SeedRun, where: string): void {
     fail(`${where}: ${(error as ApiFailure).message}`);
   }
   const assetIds = resolveAssets(store, run, where);
-  const metadata: StoredMetadata[] = Object.entries(run.metadata ?? {}).map(([name, value]) => {
-    const type = store.findMetadataKey(name)?.type ?? (typeof value as MetadataType);
-    ensureKey(store, name, type, `${where}: metadata.${name}`);
-    return { name, type, value: coerce(value, type, `${where}: metadata.${name}`) };
-  });
+  const metadata = readMetadata(store, run.metadata, where);
   const now = store.clock.now();
   store.addRun({
     runId: run.runId ?? randomId(),
@@ -136,6 +154,19 @@ function addSeedRun(store: Store, run: SeedRun, where: string): void {
     archivedDate: run.isArchived ? now : undefined,
     isAdhoc: run.isAdhoc ?? assetIds.length > 0,
     defaultReportId: "",
+  });
+}
+
+/** Seed metadata as stored values; a key not known yet is made with the value's type. */
+function readMetadata(
+  store: Store,
+  values: Record<string, string | number | boolean> | undefined,
+  where: string,
+): StoredMetadata[] {
+  return Object.entries(values ?? {}).map(([name, value]) => {
+    const type = store.findMetadataKey(name)?.type ?? (typeof value as MetadataType);
+    ensureKey(store, name, type, `${where}: metadata.${name}`);
+    return { name, type, value: coerce(value, type, `${where}: metadata.${name}`) };
   });
 }
 

@@ -115,6 +115,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       await writer?.close();
     },
     runs: () => store.runs.map((run) => wire.run(run)),
+    tags: () => store.tags.map((tag) => ({ ...tag })),
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     load(seed) {

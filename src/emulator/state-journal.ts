@@ -8,8 +8,8 @@ import type { Store } from "./store.js";
 /**
  * The journal half of `--state FILE`: `FILE.journal`, JSON Lines. The first line names the
  * snapshot it continues, `{"journalId":"…"}`; each other line is one record as a write left
- * it, replacing the one with the same id: `{"asset":{…}}` (by assetId), `{"metadataKey":{…}}`
- * (by name) or `{"run":{…}}` (by runId). Lines are appended in group commits, one write and
+ * it, replacing the one with the same id: `{"tag":{…}}` (by tagId), `{"asset":{…}}` (by
+ * assetId), `{"metadataKey":{…}}` (by name) or `{"run":{…}}` (by runId). Lines are appended in group commits, one write and
  * one fdatasync each, and a write is answered only once its commit is on disk.
  */
 
@@ -86,16 +86,25 @@ function readHeader(content: string, path: string): string {
 }
 
 function applyRecord(record: unknown, store: Store, where: string): void {
-  const { asset, metadataKey, run } = (record ?? {}) as Record<string, Record<string, unknown>>;
+  const { tag, asset, metadataKey, run } = (record ?? {}) as Record<
+    string,
+    Record<string, unknown>
+  >;
   if (typeof run?.runId === "string") store.restoreRun(run as never);
+  else if (typeof tag?.tagId === "string") store.restoreTag(tag as never);
   else if (typeof asset?.assetId === "string") store.restoreAsset(asset as never);
   else if (typeof metadataKey?.name === "string") store.restoreMetadataKey(metadataKey as never);
-  else throw new Error(`state journal ${where} is not a record ({"run"|"asset"|"metadataKey": …})`);
+  else {
+    throw new Error(
+      `state journal ${where} is not a record ({"run"|"asset"|"metadataKey"|"tag": …})`,
+    );
+  }
 }
 
-/** The lines of one commit; assets and keys before the runs that name them. */
+/** The lines of one commit; tags, assets and keys before the runs that name them. */
 function journalLines(changes: ChangedRecords): string {
   let text = "";
+  for (const tag of changes.tags) text += `{"tag":${JSON.stringify(tag)}}\n`;
   for (const asset of changes.assets) text += `{"asset":${JSON.stringify(asset)}}\n`;
   for (const key of changes.metadataKeys) text += `{"metadataKey":${JSON.stringify(key)}}\n`;
   for (const run of changes.runs) text += `{"run":${JSON.stringify(run)}}\n`;

@@ -2,7 +2,7 @@ import { open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { openAtomicFile } from "../core/atomic-file.js";
 import type { Store } from "./store.js";
-import type { StoredAsset, StoredMetadataKey, StoredRun } from "./types.js";
+import type { StoredAsset, StoredMetadataKey, StoredRun, StoredTag } from "./types.js";
 
 /**
  * The snapshot half of `--state FILE`: FILE itself, one JSON document holding the whole
@@ -18,6 +18,8 @@ export interface Snapshot {
   version: number;
   /** The journal that continues this snapshot (its first line names it); absent in version 1. */
   journalId?: string;
+  /** Tags (id, name); absent in files written before tags had ids (remade from their names). */
+  tags?: StoredTag[];
   assets: StoredAsset[];
   metadataKeys: StoredMetadataKey[];
   runs: StoredRun[];
@@ -41,6 +43,7 @@ export async function readSnapshot(path: string): Promise<Snapshot | undefined> 
   if (
     !READABLE_VERSIONS.has(doc?.version) ||
     (doc.journalId !== undefined && typeof doc.journalId !== "string") ||
+    (doc.tags !== undefined && !Array.isArray(doc.tags)) ||
     !Array.isArray(doc.assets) ||
     !Array.isArray(doc.metadataKeys) ||
     !Array.isArray(doc.runs)
@@ -54,6 +57,7 @@ export async function readSnapshot(path: string): Promise<Snapshot | undefined> 
 
 /** Puts the snapshot's records into the empty `store`. */
 export function restoreSnapshot(snapshot: Snapshot, store: Store): void {
+  for (const tag of snapshot.tags ?? []) store.restoreTag(tag);
   for (const asset of snapshot.assets) store.restoreAsset(asset);
   for (const key of snapshot.metadataKeys) store.restoreMetadataKey(key);
   for (const run of snapshot.runs) store.restoreRun(run);
@@ -71,6 +75,7 @@ export async function writeSnapshot(path: string, store: Store, journalId: strin
   try {
     file.write(`{"version":${SNAPSHOT_VERSION},"journalId":${JSON.stringify(journalId)}`);
     const lists: [string, readonly object[]][] = [
+      ["tags", store.tags],
       ["assets", store.assets],
       ["metadataKeys", store.metadataKeys],
       ["runs", store.runs],

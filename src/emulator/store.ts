@@ -3,21 +3,29 @@ import type { MetadataType } from "../manifest/spec.js";
 import { ChangedRecords } from "./changed-records.js";
 import { MonotonicClock } from "./clock.js";
 import { randomId } from "./random-id.js";
-import type { StoredAsset, StoredMetadataKey, StoredRun } from "./types.js";
+import type {
+  StoredAsset,
+  StoredMetadata,
+  StoredMetadataKey,
+  StoredRun,
+  StoredTag,
+} from "./types.js";
 
 /** The emulator serves one organization and one user. */
 export const ORGANIZATION_ID = "org-local";
 export const USER_ID = "user-local";
 
 /**
- * The emulator's state: runs (in creation order, `seq` = index), assets and metadata keys,
- * with the indexes the API needs to answer fast (run by id and by clientKey, asset by id
- * and by name). Validation lives in the write functions; the store only keeps indexes true.
+ * The emulator's state: runs (in creation order, `seq` = index), assets, metadata keys and
+ * tags, with the indexes the API needs to answer fast (run by id and by clientKey, asset by
+ * id and by name, tag by name). Validation lives in the write functions; the store only
+ * keeps indexes true, and every tag a run or asset names in the tag table.
  */
 export class Store {
   readonly runs: StoredRun[] = [];
   readonly assets: StoredAsset[] = [];
   readonly metadataKeys: StoredMetadataKey[] = [];
+  readonly tags: StoredTag[] = [];
   readonly clock = new MonotonicClock();
   /** Bumped by every change, so caches (sorted orders) know when they are stale. */
   version = 0;
@@ -26,6 +34,8 @@ export class Store {
   private readonly assetById = new Map<string, StoredAsset>();
   private readonly assetByName = new Map<string, StoredAsset>();
   private readonly keyByName = new Map<string, StoredMetadataKey>();
+  private readonly tagByName = new Map<string, StoredTag>();
+  private readonly tagById = new Map<string, StoredTag>();
   /** Kept only with `--state` (see trackChanges): the records changed since the last take. */
   private changes: ChangedRecords | undefined;
 
@@ -47,7 +57,8 @@ export class Store {
   }
 
   isEmpty(): boolean {
-    return this.runs.length === 0 && this.assets.length === 0 && this.metadataKeys.length === 0;
+    const { runs, assets, metadataKeys, tags } = this;
+    return runs.length + assets.length + metadataKeys.length + tags.length === 0;
   }
 
   findRun(runId: string): StoredRun | undefined {
@@ -70,12 +81,37 @@ export class Store {
     return this.keyByName.get(name);
   }
 
+  findTagByName(name: string): StoredTag | undefined {
+    return this.tagByName.get(name);
+  }
+
+  findTag(tagId: string): StoredTag | undefined {
+    return this.tagById.get(tagId);
+  }
+
+  /** Adds a tag; the caller checked that name and id are free. */
+  addTag(name: string, tagId: string = randomId()): StoredTag {
+    const tag: StoredTag = { tagId, name };
+    this.tags.push(tag);
+    this.tagByName.set(name, tag);
+    this.tagById.set(tagId, tag);
+    this.version++;
+    this.changes?.tags.add(tag);
+    return tag;
+  }
+
+  /** NOTE: Sift makes a tag when something first names it (no CreateTag call is documented). */
+  private addMissingTags(names: string[]): void {
+    for (const name of names) if (!this.tagByName.has(name)) this.addTag(name);
+  }
+
   /** Adds a run built by a write; `seq` is assigned here. The caller checked clientKey is free. */
   addRun(fields: Omit<StoredRun, "seq">): StoredRun {
     const run = toStoredRun(this.runs.length, fields);
     this.runs.push(run);
     this.runById.set(run.runId, run);
     if (run.clientKey !== undefined) this.runByClientKey.set(run.clientKey, run);
+    this.addMissingTags(run.tags);
     this.version++;
     this.changes?.runs.add(run);
     return run;
@@ -87,22 +123,33 @@ export class Store {
       if (previousClientKey !== undefined) this.runByClientKey.delete(previousClientKey);
       if (run.clientKey !== undefined) this.runByClientKey.set(run.clientKey, run);
     }
+    this.addMissingTags(run.tags);
     this.version++;
     this.changes?.runs.add(run);
   }
 
   /** NOTE: asset and tag names are stored trimmed, as Sift does. */
-  addAsset(name: string, assetId: string = randomId(), tags: string[] = []): StoredAsset {
+  addAsset(
+    name: string,
+    assetId: string = randomId(),
+    tags: string[] = [],
+    metadata: StoredMetadata[] = [],
+    archived = false,
+  ): StoredAsset {
+    const createdDate = this.clock.now();
     const asset: StoredAsset = {
       seq: this.assets.length,
       assetId,
       name: name.trim(),
       tags: tags.map((tag) => tag.trim()),
-      createdDate: this.clock.now(),
+      createdDate,
+      metadata,
+      archivedDate: archived ? createdDate : undefined,
     };
     this.assets.push(asset);
     this.assetById.set(assetId, asset);
     this.assetByName.set(asset.name, asset);
+    this.addMissingTags(asset.tags);
     this.version++;
     this.changes?.assets.add(asset);
     return asset;
@@ -122,6 +169,11 @@ export class Store {
     return key;
   }
 
+  /** A tag read from a state file, keeping its id; one already here (by tagId) is kept. */
+  restoreTag(tag: StoredTag): void {
+    if (!this.tagById.has(tag.tagId)) this.addTag(tag.name, tag.tagId);
+  }
+
   /**
    * Puts back a record read from a state file, keeping its ids and dates: a new one is
    * added, one already here (by assetId, metadata key name, runId) is replaced in place, so
@@ -129,7 +181,11 @@ export class Store {
    */
   restoreAsset(asset: StoredAsset): void {
     const existing = this.assetById.get(asset.assetId);
-    const restored = { ...asset, seq: existing?.seq ?? this.assets.length };
+    const restored = {
+      ...asset,
+      metadata: asset.metadata ?? [],
+      seq: existing?.seq ?? this.assets.length,
+    };
     if (existing === undefined) this.assets.push(restored);
     else {
       this.assetByName.delete(existing.name);
@@ -138,6 +194,7 @@ export class Store {
     const stored = existing ?? restored;
     this.assetById.set(stored.assetId, stored);
     this.assetByName.set(stored.name, stored);
+    this.addMissingTags(stored.tags);
     this.clock.advancePast(stored.createdDate);
     this.version++;
   }

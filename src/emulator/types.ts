@@ -123,6 +123,11 @@ export interface Emulator {
   resetStats(): void;
   /** Adds assets, metadata keys and runs directly, without HTTP (fast: benchmarks load 1M runs). */
   load(seed: EmulatorSeed): void;
+  /**
+   * Every tag (id and name), in creation order. Runs and assets name their tags; a filter
+   * on `tag_id` compares these ids. A tag is made when a run or asset first names it.
+   */
+  tags(): StoredTag[];
 }
 
 /**
@@ -135,15 +140,25 @@ export interface Emulator {
  * ```
  */
 export interface EmulatorSeed {
+  /** Tags with the ids you want (`{name, tagId}`); others get an id when first named. */
+  tags?: (string | SeedTag)[];
   assets?: (string | SeedAsset)[];
   metadataKeys?: SeedMetadataKey[] | Record<string, MetadataType>;
   runs?: SeedRun[];
+}
+
+export interface SeedTag {
+  name: string;
+  tagId?: string;
 }
 
 export interface SeedAsset {
   name: string;
   assetId?: string;
   tags?: string[];
+  /** Key → value, typed like a run's seed metadata. */
+  metadata?: Record<string, string | number | boolean>;
+  isArchived?: boolean;
 }
 
 export interface SeedMetadataKey {
@@ -244,6 +259,9 @@ export interface StoredAsset {
   name: string;
   tags: string[];
   createdDate: Timestamp;
+  /** Absent in state files written before assets had metadata: read as none. */
+  metadata: StoredMetadata[];
+  archivedDate?: Timestamp;
 }
 
 export interface StoredMetadataKey {
@@ -251,4 +269,10 @@ export interface StoredMetadataKey {
   name: string;
   type: MetadataType;
   createdDate: Timestamp;
+}
+
+/** A tag: runs and assets hold its name, `tag_id` filters compare its id. */
+export interface StoredTag {
+  tagId: string;
+  name: string;
 }

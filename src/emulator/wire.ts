@@ -93,8 +93,16 @@ export class WireWriter {
       modifiedByUserId: USER_ID,
     };
     this.putList(wire, "tags", asset.tags);
-    if (this.emit) wire.metadata = [];
-    return this.withArchive(wire);
+    this.putList(
+      wire,
+      "metadata",
+      asset.metadata.map((m) => this.metadataValue(m)),
+    );
+    // NOTE: an asset's archivedDate is not a proto3 `optional`: null when unset, in `emit`.
+    if (asset.archivedDate !== undefined) wire.archivedDate = asset.archivedDate;
+    else if (this.emit) wire.archivedDate = null;
+    this.put(wire, "isArchived", asset.archivedDate !== undefined, false);
+    return wire;
   }
 
   /** `{runs: [...], nextPageToken}`: in `omit`, an empty list and an empty token are left out. */
@@ -105,7 +113,7 @@ export class WireWriter {
     return out;
   }
 
-  /** Archived keys, values and assets do not exist here: `archivedDate: null`, `isArchived: false`. */
+  /** Archived keys and values do not exist here: `archivedDate: null`, `isArchived: false`. */
   private withArchive<T extends object>(wire: T): T {
     return this.emit ? { ...wire, archivedDate: null, isArchived: false } : wire;
   }
@@ -134,5 +142,7 @@ export interface WireAsset {
   createdByUserId: string;
   modifiedByUserId: string;
   tags?: string[];
-  metadata?: unknown[];
+  metadata?: WireMetadataValue[];
+  archivedDate?: string | null;
+  isArchived?: boolean;
 }

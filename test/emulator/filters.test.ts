@@ -17,6 +17,7 @@ async function clientKeys(filter: string, path = "/api/v2/runs"): Promise<string
 
 beforeAll(() => {
   emulator().load({
+    tags: [{ name: "nightly", tagId: "tag-nightly" }],
     assets: [
       { name: "stand-a", assetId: "asset-a", tags: ["hot"] },
       { name: "stand-b", assetId: "asset-b" },
@@ -89,7 +90,8 @@ describe("CEL filters over runs", () => {
   });
 
   it("tag_id, is_archived, name, metadata, times and duration", async () => {
-    expect(await clientKeys("tag_id == 'nightly'")).toEqual(["k1"]);
+    expect(await clientKeys("tag_id == 'tag-nightly'")).toEqual(["k1"]);
+    expect(await clientKeys("tag_id == 'nightly'")).toEqual([]); // an id, not a name
     expect(await clientKeys("is_archived == true")).toEqual(["k2"]);
     expect(await clientKeys("is_archived == false && client_key in ['k1', 'k2']")).toEqual(["k1"]);
     expect(await clientKeys("name.contains('ric')")).toEqual([`a'b"c\\d`]);
