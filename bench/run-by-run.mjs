@@ -48,7 +48,7 @@ async function call(counts, method, url, body) {
   return json;
 }
 
-function createBody(run, assetIds) {
+export function createBody(run, assetIds) {
   return {
     clientKey: run.clientKey,
     name: run.name,

@@ -46,6 +46,11 @@ export class StateFile {
     return this.journal.persist();
   }
 
+  /** Records and commits appended to the journal since start. */
+  journalStats(): { records: number; commits: number } {
+    return { records: this.journal.records, commits: this.journal.commits };
+  }
+
   /** Waits for pending commits, compacts (when the journal holds anything) and removes the journal. */
   close(): Promise<void> {
     this.closed ??= this.compactAndClose();

@@ -120,6 +120,8 @@ function journalLines(changes: ChangedRecords): string {
 export class JournalWriter {
   /** Records appended since the journal started. */
   records = 0;
+  /** Appends (each one write and one fdatasync) since the journal started. */
+  commits = 0;
   private inFlight: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   /** Set when a failed append could not be undone: the journal's end is unknown. */
@@ -211,6 +213,7 @@ export class JournalWriter {
     }
     this.size += bytes.length;
     this.records += changes.size;
+    this.commits++;
   }
 }
 

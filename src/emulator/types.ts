@@ -20,7 +20,11 @@ export interface EmulatorOptions {
    * PERMISSION_DENIED. For tests of writes that fail for good.
    */
   readOnlyApiKey?: string;
-  /** Keep state in this JSON file: loaded on start, written atomically before a write is answered. */
+  /**
+   * Keep state in this file (a JSON snapshot) and `<statePath>.journal` (JSON Lines of the
+   * records each write changed, fsynced before the write is answered); compacted into the
+   * snapshot on start and close. A version 1 file (one whole document) loads too.
+   */
   statePath?: string;
   /** A seed file (YAML or JSON) or a seed object, applied on start when the state is empty. */
   seed?: string | EmulatorSeed;
@@ -115,7 +119,7 @@ export interface Emulator {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   url: string;
   port: number;
-  /** Stops listening, drops open connections, waits for pending state writes. */
+  /** Stops listening, drops open connections, waits for pending state writes, compacts the state file. */
   close(): Promise<void>;
   /** Every run as the API would emit it (protojson), in creation order. */
   runs(): WireRun[];

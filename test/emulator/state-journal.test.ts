@@ -3,6 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { createRun } from "../../src/emulator/run-writes.js";
+import { StateFile } from "../../src/emulator/state-file.js";
+import { Store } from "../../src/emulator/store.js";
 import { callApi } from "../helpers/emulator.js";
 
 /**
@@ -79,7 +82,9 @@ async function copyState(statePath: string, to: string): Promise<string> {
   return copy;
 }
 
-async function journalRecords(statePath: string): Promise<Record<string, { runId?: string }>[]> {
+async function journalRecords(
+  statePath: string,
+): Promise<Record<string, { runId?: string; clientKey?: string }>[]> {
   const lines = (await readFile(`${statePath}.journal`, "utf8")).split("\n");
   expect(lines.pop()).toBe(""); // every line complete
   expect(Object.keys(JSON.parse(lines[0]!))).toEqual(["journalId"]);
@@ -242,5 +247,30 @@ describe("--state journal", () => {
     const upgraded = JSON.parse(await readFile(statePath, "utf8"));
     expect(upgraded.version).toBe(2);
     expect(upgraded.runs.map((r: { name: string }) => r.name)).toEqual(["from v1", "new"]);
+  });
+});
+
+describe("--state group commit", () => {
+  it("a burst of concurrent writes shares appends: at most two for the whole burst", async () => {
+    const statePath = join(dir, "group", "state.json");
+    await mkdir(join(dir, "group"));
+    const store = new Store();
+    const state = await StateFile.open(statePath, store);
+    try {
+      // 50 writes at once, as 50 requests arriving together would make them.
+      const persisted = Array.from({ length: 50 }, (_, i) => {
+        createRun(store, { name: `burst ${i}`, clientKey: `g-${i}` });
+        return state.persist();
+      });
+      await Promise.all(persisted);
+      // The first write's commit starts at once; the 49 others wait for the second.
+      expect(state.journalStats()).toEqual({ records: 50, commits: 2 });
+      const records = await journalRecords(statePath);
+      expect(records.map((r) => r.run?.clientKey)).toEqual(
+        Array.from({ length: 50 }, (_, i) => `g-${i}`),
+      );
+    } finally {
+      await state.close();
+    }
   });
 });
