@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compareTimestamps, type Timestamp } from "../../src/core/timestamp.js";
-import type { SeedRun, WireRun } from "../../src/emulator/index.js";
+import { type SeedRun, startEmulator, type WireRun } from "../../src/emulator/index.js";
 import { callApi, query, useEmulator } from "../helpers/emulator.js";
 
 /**
@@ -286,5 +286,32 @@ describe("ListRuns orderBy", () => {
     const { keys } = await listAll({ orderBy: "modified_date desc", pageSize: 10 });
     expect(keys[0]).toBe(target.clientKey);
     expect(keys).toEqual(modelOrder(allRuns(), "modified_date desc"));
+  });
+});
+
+describe('metadata["key"] with NaN and infinite numbers', () => {
+  it("orders -Infinity < numbers < Infinity < NaN, and pages through them one by one", async () => {
+    const own = await startEmulator();
+    try {
+      const values = [Number.NaN, 2, Number.POSITIVE_INFINITY, -1, Number.NEGATIVE_INFINITY];
+      own.load({
+        runs: [
+          ...values.map((x, i) => ({ clientKey: `n${i}`, name: `n${i}`, metadata: { x } })),
+          { clientKey: "none", name: "none" },
+        ],
+      });
+      const keys: string[] = [];
+      let pageToken: string | undefined;
+      do {
+        const params = { orderBy: 'metadata["x"]', pageSize: 1, pageToken };
+        const { status, body } = await callApi(own, "GET", `/api/v2/runs${query(params)}`);
+        expect(status, JSON.stringify(body)).toBe(200);
+        keys.push(...body.runs.map((r: WireRun) => r.clientKey));
+        pageToken = body.nextPageToken || undefined;
+      } while (pageToken !== undefined);
+      expect(keys).toEqual(["n4", "n3", "n1", "n2", "n0", "none"]);
+    } finally {
+      await own.close();
+    }
   });
 });
