@@ -4,17 +4,20 @@ import { type Column, planColumns } from "./csv-header.js";
 import { readCsvRow } from "./csv-row.js";
 import { type CsvHeader, readCsvTable } from "./csv-table.js";
 import { locateProblems, type ManifestItem } from "./manifest-item.js";
+import { NullCells } from "./null-cells.js";
 
 /**
  * Reads a CSV manifest: a header row of our own column names, then one run per row.
  * `path` is where to read, `file` is how messages name it (as the user wrote it). A
  * header-only file is valid and holds no runs (a nightly export of nothing); a file
- * without even a header is an error.
+ * without even a header is an error. Cells in `nulls` count as blank (a sync config's
+ * `nulls:`).
  */
 export async function* readCsvManifest(
   path: string,
   file: string,
   dialect: CsvDialect = DEFAULT_CSV_DIALECT,
+  nulls: NullCells = NullCells.NONE,
 ): AsyncGenerator<ManifestItem[]> {
   let columns: Column[] | undefined;
   for await (const batch of readCsvTable(path, file, dialect)) {
@@ -46,7 +49,7 @@ export async function* readCsvManifest(
         case "record": {
           const { record } = item;
           const source = { file, line: record.line };
-          const row = readCsvRow(record.cells, columns!, source);
+          const row = readCsvRow(record.cells, columns!, source, nulls);
           if (row.kind === "run") {
             items.push(row);
             if (row.warnings) {

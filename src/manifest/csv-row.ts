@@ -1,4 +1,5 @@
 import type { Column } from "./csv-header.js";
+import { NullCells } from "./null-cells.js";
 import { checkRunFields, checkRunFieldsBeside, type FieldProblem } from "./run-checks.js";
 import type { MetadataSpec, RunSpec, Source } from "./spec.js";
 import {
@@ -23,10 +24,16 @@ export type RowResult =
 
 /**
  * Reads one CSV row (cells already matched to the header's columns) into a run spec.
- * Cells are trimmed; a blank cell leaves its field out (not managed). This runs once per
- * row of files with a million rows, so it is plain loops, no schema library.
+ * Cells are trimmed; a blank cell, or one of the source's `nulls`, leaves its field out (not
+ * managed). This runs once per row of files with a million rows, so it is plain loops, no
+ * schema library.
  */
-export function readCsvRow(cells: readonly string[], columns: Column[], source: Source): RowResult {
+export function readCsvRow(
+  cells: readonly string[],
+  columns: Column[],
+  source: Source,
+  nulls: NullCells = NullCells.NONE,
+): RowResult {
   const spec: RunSpec = new CsvRunSpec(source);
   let problems: FieldProblem[] | undefined; // most rows have none: allocate on the first
   let warnings: FieldProblem[] | undefined;
@@ -34,7 +41,8 @@ export function readCsvRow(cells: readonly string[], columns: Column[], source: 
   for (let i = 0; i < columns.length; i++) {
     const cell = trimCell(cells[i]!);
     if (cell === "") continue;
-    blank = false;
+    blank = false; // a row of null tokens is not blank: it is a run without a clientKey
+    if (nulls.has(cell)) continue;
     const column = columns[i]!;
     const problem =
       column.kind === "metadata"

@@ -3,8 +3,14 @@ import { TextDecoder } from "node:util";
 import { Composer, Parser } from "yaml";
 import { locateDecodeFault } from "./decode-fault.js";
 import type { ManifestItem } from "./manifest-item.js";
+import { NullCells } from "./null-cells.js";
 import { isPlainJson } from "./json-line-check.js";
 import { readJsonLine, readJsonValue } from "./yaml-document.js";
+
+export interface JsonlOptions {
+  /** Texts that mean "not managed", like a missing key (a sync config's `nulls:`). */
+  nulls?: NullCells;
+}
 
 /** A line longer than this is not a run: a file that is not JSON Lines. */
 const MAX_LINE_CHARS = 1 << 20;
@@ -18,7 +24,9 @@ const MAX_LINE_CHARS = 1 << 20;
 export async function* readJsonlManifest(
   path: string,
   file: string,
+  options: JsonlOptions = {},
 ): AsyncGenerator<ManifestItem[]> {
+  const nulls = options.nulls ?? NullCells.NONE;
   const decoder = new TextDecoder("utf-8", { fatal: true }); // also drops a BOM
   let carry = "";
   let line = 1;
@@ -32,7 +40,7 @@ export async function* readJsonlManifest(
   const readLines = (text: string, items: ManifestItem[]): void => {
     let start = 0;
     for (let end = text.indexOf("\n", start); end !== -1; end = text.indexOf("\n", start)) {
-      const item = readLine(text.slice(start, end), line++, file, problem);
+      const item = readLine(text.slice(start, end), line++, file, nulls, problem);
       if (item) {
         items.push(item);
         sawRun ||= item.kind !== "problem";
@@ -78,6 +86,7 @@ function readLine(
   raw: string,
   line: number,
   file: string,
+  nulls: NullCells,
   problem: (at: number, message: string, column?: number) => ManifestItem,
 ): ManifestItem | undefined {
   const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
@@ -97,12 +106,12 @@ function readLine(
       position ? Number(position[1]) + 1 : undefined,
     );
   }
-  if (isPlainJson(text)) return readJsonValue(value, line, file);
+  if (isPlainJson(text)) return readJsonValue(value, line, file, nulls);
   const [doc] = new Composer({ uniqueKeys: true }).compose(new Parser().parse(text));
   if (doc === undefined) return undefined;
   if (doc.errors.length > 0)
     return problem(line, `invalid JSON: ${doc.errors[0]!.message.split(" at line")[0]}`);
-  return readJsonLine(doc, line, file);
+  return readJsonLine(doc, line, file, nulls);
 }
 
 function toItem(file: string) {

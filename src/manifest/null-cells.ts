@@ -1,3 +1,5 @@
+import { setOwn } from "./values.js";
+
 /**
  * The cell texts a sync config's `nulls:` declares as "not managed", like a blank cell
  * (`["NULL", "\\N", "N/A"]`), trimmed. `has` runs for every cell of million-row exports:
@@ -43,4 +45,28 @@ export class NullCells {
   values(): IterableIterator<string> {
     return this.texts.values();
   }
+}
+
+/**
+ * A YAML/JSON run with each text that is a token (a field's, or a metadata key's) as `null`,
+ * which the run reader takes as "not managed"; the same object when there is none.
+ */
+export function withoutNullTokens(run: unknown, nulls: NullCells): unknown {
+  if (nulls.size === 0 || !isRecord(run)) return run;
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(run)) {
+    const cleared = key === "metadata" ? withoutNullTokens(value, nulls) : clearToken(value, nulls);
+    if (cleared === value) continue;
+    copy ??= { ...run };
+    setOwn(copy, key, cleared);
+  }
+  return copy ?? run;
+}
+
+function clearToken(value: unknown, nulls: NullCells): unknown {
+  return typeof value === "string" && nulls.has(value.trim()) ? null : value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -4,6 +4,7 @@ import { type CsvDialect, DEFAULT_CSV_DIALECT } from "./csv-dialect.js";
 import { readCsvManifest } from "./csv-manifest.js";
 import { readJsonlManifest } from "./jsonl-manifest.js";
 import type { ManifestItem } from "./manifest-item.js";
+import { NullCells } from "./null-cells.js";
 import { readYamlManifest } from "./yaml-manifest.js";
 
 export const MANIFEST_FORMATS = ["csv", "tsv", "yaml", "json", "jsonl"] as const;
@@ -40,6 +41,8 @@ export interface ReadOptions {
    * its manifests twice: once to validate, once to plan), in `format`.
    */
   stdin?: { path: string; format: ManifestFormat };
+  /** Texts that mean "not managed", like a blank cell (a sync config's `nulls:`). */
+  nulls?: NullCells;
 }
 
 /**
@@ -53,24 +56,30 @@ export async function* readManifest(
 ): AsyncGenerator<ManifestItem[]> {
   const { path, format } = locate(file, cwd, options);
   const csv = options.csv ?? DEFAULT_CSV_DIALECT;
+  const nulls = options.nulls ?? NullCells.NONE;
   try {
     switch (format) {
       case "csv":
-        yield* readCsvManifest(path, file, csv);
+        yield* readCsvManifest(path, file, csv, nulls);
         break;
       case "tsv":
         // A .tsv is tab-separated by its name; a given delimiter still wins.
-        yield* readCsvManifest(path, file, {
-          ...csv,
-          delimiter: csv.delimiter === "auto" ? "\t" : csv.delimiter,
-        });
+        yield* readCsvManifest(
+          path,
+          file,
+          {
+            ...csv,
+            delimiter: csv.delimiter === "auto" ? "\t" : csv.delimiter,
+          },
+          nulls,
+        );
         break;
       case "jsonl":
-        yield* readJsonlManifest(path, file);
+        yield* readJsonlManifest(path, file, { nulls });
         break;
       case "yaml":
       case "json":
-        yield await readYamlManifest(path, file, format);
+        yield await readYamlManifest(path, file, format, nulls);
         break;
       default:
         format satisfies never;

@@ -1,6 +1,7 @@
 import { type Document, isMap, isScalar, isSeq, type LineCounter, type Node, visit } from "yaml";
 import type { Problem } from "../core/errors.js";
 import { locateProblems, type ManifestItem } from "./manifest-item.js";
+import { NullCells, withoutNullTokens } from "./null-cells.js";
 import { checkRunFieldsBeside } from "./run-checks.js";
 import type { RunSpec } from "./spec.js";
 import { suggestName } from "./suggest.js";
@@ -18,7 +19,12 @@ const EXPECTED_SHAPE = "expected a list of runs, or a mapping with defaults and 
  * Values come from the yaml package's own conversion (with its alias limit); the node
  * tree is walked alongside only to find the line of each run and key.
  */
-export function readYamlDocument(doc: Document, lines: LineCounter, file: string): ManifestItem[] {
+export function readYamlDocument(
+  doc: Document,
+  lines: LineCounter,
+  file: string,
+  nulls: NullCells = NullCells.NONE,
+): ManifestItem[] {
   const where = new Where(lines, file);
   let value: unknown;
   try {
@@ -33,7 +39,7 @@ export function readYamlDocument(doc: Document, lines: LineCounter, file: string
   runs.forEach((run, i) => {
     const node = runNodes[i];
     const at = keyLinesOf(node, where.lineOf(node, runsLine), where);
-    items.push(readRun(run, at, { defaults, defaultsBroken }, file));
+    items.push(readRun(withoutNullTokens(run, nulls), at, { defaults, defaultsBroken }, file));
   });
   return items;
 }
@@ -42,7 +48,12 @@ export function readYamlDocument(doc: Document, lines: LineCounter, file: string
  * Reads the run on one line of a JSON Lines file: a document holding one run mapping
  * (defaults do not exist in JSON Lines). Its keys are all on `line`.
  */
-export function readJsonLine(doc: Document, line: number, file: string): ManifestItem {
+export function readJsonLine(
+  doc: Document,
+  line: number,
+  file: string,
+  nulls: NullCells = NullCells.NONE,
+): ManifestItem {
   const where = new Where({ linePos: () => ({ line, col: 1 }) }, file);
   let value: unknown;
   try {
@@ -51,16 +62,31 @@ export function readJsonLine(doc: Document, line: number, file: string): Manifes
     return describeConversionError(error, doc, where);
   }
   const at = keyLinesOf(doc.contents, line, where);
-  return readRun(value, at, { defaults: {}, defaultsBroken: false }, file);
+  return readRun(
+    withoutNullTokens(value, nulls),
+    at,
+    { defaults: {}, defaultsBroken: false },
+    file,
+  );
 }
 
 /**
  * Reads the run on one line of a JSON Lines file from JSON.parse's value, when the YAML
  * reader has nothing to add (see isPlainJson): some 20 times faster.
  */
-export function readJsonValue(value: unknown, line: number, file: string): ManifestItem {
+export function readJsonValue(
+  value: unknown,
+  line: number,
+  file: string,
+  nulls: NullCells = NullCells.NONE,
+): ManifestItem {
   const at: KeyLines = { line, keyLine: () => line, metadataKeyLine: () => line };
-  return readRun(value, at, { defaults: {}, defaultsBroken: false }, file);
+  return readRun(
+    withoutNullTokens(value, nulls),
+    at,
+    { defaults: {}, defaultsBroken: false },
+    file,
+  );
 }
 
 /** Turns node offsets into lines, and messages into located problems, for one file. */

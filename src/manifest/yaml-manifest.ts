@@ -2,6 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { Composer, LineCounter } from "yaml";
 import type { Problem } from "../core/errors.js";
 import type { ManifestItem } from "./manifest-item.js";
+import { NullCells } from "./null-cells.js";
 import { describeUtf8Fault, findUtf8FaultIn } from "./utf8.js";
 import { MAX_NESTING_DEPTH, parseTokens } from "./yaml-depth.js";
 import { readYamlDocument } from "./yaml-document.js";
@@ -22,6 +23,7 @@ export async function readYamlManifest(
   path: string,
   file: string,
   format: "yaml" | "json",
+  nulls: NullCells = NullCells.NONE,
 ): Promise<ManifestItem[]> {
   const problem = (line: number, message: string, column?: number): ManifestItem[] => {
     const p: Problem = { file, line, message };
@@ -73,7 +75,7 @@ export async function readYamlManifest(
     }
     if (doc.contents === null || isEmptyScalar(doc.contents)) continue;
     contentful++;
-    for (const item of readYamlDocument(doc, lines, file)) items.push(item); // not push(...): too many arguments
+    for (const item of readYamlDocument(doc, lines, file, nulls)) items.push(item); // not push(...): too many arguments
   }
   if (contentful === 0) {
     return problem(1, "is empty (expected a list of runs, or a mapping with defaults and runs)");
