@@ -140,7 +140,7 @@ export function addCsvOptions(cmd: Command): Command {
     )
     .option(
       "--encoding <name>",
-      "CSV text encoding, e.g. utf-8 (default), windows-1252, latin1, utf-16le (a BOM wins)",
+      "text encoding of CSV and JSON Lines files, e.g. utf-8 (default), windows-1252, latin1, utf-16le (a BOM wins)",
       checkEncoding,
     )
     .addOption(

@@ -1,13 +1,18 @@
 import { createReadStream } from "node:fs";
-import { TextDecoder } from "node:util";
 import { Composer, Parser } from "yaml";
-import { locateDecodeFault } from "./decode-fault.js";
+import { type ChunkDecoder, createChunkDecoder } from "./chunk-decoder.js";
+import { detectBom, locateDecodeFault } from "./decode-fault.js";
 import type { ManifestItem } from "./manifest-item.js";
 import { NullCells } from "./null-cells.js";
 import { isPlainJson } from "./json-line-check.js";
 import { readJsonLine, readJsonValue } from "./yaml-document.js";
 
 export interface JsonlOptions {
+  /**
+   * The text encoding (a WHATWG label), `utf-8` by default; a UTF-16 or UTF-8 byte-order
+   * mark wins, as for CSV.
+   */
+  encoding?: string;
   /** Texts that mean "not managed", like a missing key (a sync config's `nulls:`). */
   nulls?: NullCells;
 }
@@ -27,7 +32,7 @@ export async function* readJsonlManifest(
   options: JsonlOptions = {},
 ): AsyncGenerator<ManifestItem[]> {
   const nulls = options.nulls ?? NullCells.NONE;
-  const decoder = new TextDecoder("utf-8", { fatal: true }); // also drops a BOM
+  let decoder: ChunkDecoder | undefined; // chosen from the first bytes (a byte-order mark)
   let carry = "";
   let line = 1;
   let goodBytes = 0;
@@ -50,11 +55,12 @@ export async function* readJsonlManifest(
     carry = text.slice(start);
   };
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 16 })) {
+    decoder ??= createChunkDecoder(detectBom(chunk as Buffer) ?? options.encoding ?? "utf-8");
     let text: string;
     try {
-      text = carry + decoder.decode(chunk as Buffer, { stream: true });
+      text = carry + decoder.decode(chunk as Buffer, { stream: true }); // drops a BOM
     } catch {
-      yield [await locateDecodeFault(path, "utf-8", goodBytes)].map(toItem(file));
+      yield [await locateDecodeFault(path, decoder.encoding, goodBytes)].map(toItem(file));
       return;
     }
     goodBytes += (chunk as Buffer).length;
@@ -69,9 +75,9 @@ export async function* readJsonlManifest(
   }
   let rest: string;
   try {
-    rest = carry + decoder.decode();
+    rest = carry + (decoder?.decode() ?? "");
   } catch {
-    yield [await locateDecodeFault(path, "utf-8", goodBytes)].map(toItem(file));
+    yield [await locateDecodeFault(path, decoder!.encoding, goodBytes)].map(toItem(file));
     return;
   }
   const items: ManifestItem[] = [];

@@ -41,6 +41,11 @@ export interface ReadOptions {
    * its manifests twice: once to validate, once to plan), in `format`.
    */
   stdin?: { path: string; format: ManifestFormat };
+  /**
+   * The encoding of JSON Lines files; default: the CSV dialect's (`--encoding` names both).
+   * YAML and JSON documents are UTF-8.
+   */
+  encoding?: string;
   /** Texts that mean "not managed", like a blank cell (a sync config's `nulls:`). */
   nulls?: NullCells;
 }
@@ -75,7 +80,7 @@ export async function* readManifest(
         );
         break;
       case "jsonl":
-        yield* readJsonlManifest(path, file, { nulls });
+        yield* readJsonlManifest(path, file, { encoding: options.encoding ?? csv.encoding, nulls });
         break;
       case "yaml":
       case "json":

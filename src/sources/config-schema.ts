@@ -59,6 +59,8 @@ const csvSchema = z.strictObject({
 export const sourceSchema = z.strictObject({
   path: z.string().min(1),
   csv: csvSchema.optional(),
+  /** The text encoding of the source's CSV and JSON Lines files (csv.encoding wins for CSV). */
+  encoding: z.string().min(1).optional(),
   nulls: z.array(z.string()).optional(),
   timezone: z.string().min(1).optional(),
   timeFormat: timeFormat.optional(),

@@ -116,11 +116,16 @@ function compileSource(
     path: entry.path,
     line: locator.lineOf(at),
     csv: DEFAULT_CSV_DIALECT,
+    encoding: DEFAULT_CSV_DIALECT.encoding,
     nulls: new NullCells(entry.nulls ?? []),
     records: entry.records?.split("."),
     mapping: undefined,
   };
-  const dialect = readCsvDialect(entry.csv);
+  // `encoding:` is the source's; csv.encoding, when given, is its CSV files' own.
+  const encoding = readCsvDialect({ encoding: entry.encoding });
+  if (encoding.ok) source.encoding = encoding.dialect.encoding;
+  else problems.push({ path: [...at, "encoding"], message: encoding.message });
+  const dialect = readCsvDialect({ encoding: source.encoding, ...entry.csv });
   if (dialect.ok) source.csv = dialect.dialect;
   else problems.push({ path: [...at, "csv", dialect.field], message: dialect.message });
   if (entry.fields !== undefined) {

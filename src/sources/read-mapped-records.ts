@@ -1,6 +1,8 @@
 import { readFile, stat } from "node:fs/promises";
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { Problem } from "../core/errors.js";
+import { createChunkDecoder } from "../manifest/chunk-decoder.js";
+import { detectBom, locateDecodeFault } from "../manifest/decode-fault.js";
 import type { ManifestItem } from "../manifest/manifest-item.js";
 import type { NullCells } from "../manifest/null-cells.js";
 import { quote } from "../manifest/values.js";
@@ -46,11 +48,19 @@ export async function readMappedRecords(
       ),
     ];
   }
+  // JSON Lines in the source's encoding (or its byte-order mark's), as CSV; YAML/JSON: UTF-8.
+  const bytes = await readFile(path);
+  const decoder = createChunkDecoder(
+    detectBom(bytes) ?? (format === "lines" ? source.encoding : "utf-8"),
+  );
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(await readFile(path));
+    text = decoder.decode(bytes, { stream: true }) + decoder.decode(); // drops a BOM
   } catch {
-    return [problem(1, "is not UTF-8")];
+    const fault = await locateDecodeFault(path, decoder.encoding, 0);
+    const located: Problem = { file, line: fault.line, message: fault.message };
+    if (fault.column !== undefined) located.column = fault.column;
+    return [{ kind: "problem", problem: located }];
   }
   const records: { line: number; value: unknown }[] = [];
   const items: ManifestItem[] = [];

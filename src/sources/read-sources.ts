@@ -71,7 +71,11 @@ async function* readSourceFiles(
   for (const { source, file, path, format } of files) {
     const { mapping } = source;
     if (mapping === undefined) {
-      for await (const items of readManifest(file, cwd, { csv: source.csv, nulls: source.nulls })) {
+      for await (const items of readManifest(file, cwd, {
+        csv: source.csv,
+        encoding: source.encoding,
+        nulls: source.nulls,
+      })) {
         yield { file, items: withDefaults(items, config.defaults) };
       }
     } else if (format === "csv") {

@@ -25,6 +25,11 @@ export interface SourceConfig {
   line: number;
   /** How its CSV files are written (`csv:`): delimiter, encoding, lines before the header. */
   csv: CsvDialect;
+  /**
+   * The encoding of its JSON Lines files (`encoding:`, `utf-8` by default); a byte-order mark
+   * wins. Its CSV files use `csv.encoding`, which defaults to this.
+   */
+  encoding: string;
   /** Cell texts that mean "not managed", like a blank cell. */
   nulls: NullCells;
   /** Where the list of records is in a YAML/JSON file (`data.items`); the root if absent. */
