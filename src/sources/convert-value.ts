@@ -106,8 +106,10 @@ const GROUPED_DECIMAL_COMMA = /^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$/;
 /** A number written with `decimal` as its decimal mark (`12,5` with `,`). */
 function readDecimal(text: string, decimal: "." | ","): Read<number> {
   if (decimal === ".") return readNumberText(text);
-  const plain = GROUPED_DECIMAL_COMMA.test(text) ? text.replaceAll(".", "") : text;
-  if (plain.includes(".")) {
+  // Most cells have no `.`: no grouping to take out, and no regex to run.
+  const grouped = text.indexOf(".") !== -1;
+  const plain = grouped && GROUPED_DECIMAL_COMMA.test(text) ? text.replaceAll(".", "") : text;
+  if (grouped && plain.includes(".")) {
     return new Invalid(`${quote(text)} is not a number with a decimal comma (expected e.g. 12,5)`);
   }
   const read = readNumberText(plain.replace(",", "."));
