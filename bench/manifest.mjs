@@ -9,11 +9,12 @@
 // own column names, local times "dd.MM.yyyy HH:mm:ss" in Europe/Berlin (DST changes included,
 // dst: later), a decimal comma, a value map and templates, validated with `--config`.
 // Generates the CSV in a temporary directory, runs the CLI on it in a child process (as a
-// user would: node startup included) and prints rows per second and the child's peak RSS.
+// user would: node startup included) and prints rows per second (wall and CPU time), the
+// load average around the run (the machine may be shared) and the child's peak RSS.
 // Plain JS so Node 20 runs it without a TypeScript loader; it runs the built dist/.
 import { createWriteStream } from "node:fs";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnCli } from "./processes.mjs";
 
@@ -130,6 +131,7 @@ try {
   process.stdout.write(`${(size / 1024 / 1024).toFixed(1)} MiB\n`);
 
   const startup = await spawnCli(["--version"]);
+  const loadBefore = loadavg()[0];
   const result = await spawnCli(
     mapped ? ["validate", "--config", join(dir, "sift-run-sync.yaml")] : ["validate", path],
   );
@@ -144,6 +146,10 @@ try {
   );
   console.log(
     `rows/second: ${Math.round(rate).toLocaleString("en-US")} (target ≥ ${TARGET_ROWS_PER_SECOND.toLocaleString("en-US")}: ${verdict(rate >= TARGET_ROWS_PER_SECOND)})`,
+  );
+  // The machine is shared: wall time follows the load; CPU time much less so.
+  console.log(
+    `CPU: ${result.cpuSeconds.toFixed(2)} s, ${Math.round(rows / result.cpuSeconds).toLocaleString("en-US")} rows per CPU-second; load average (1 min) ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after`,
   );
   console.log(
     `peak RSS: ${result.maxRssMB.toFixed(0)} MB (target < ${TARGET_PEAK_RSS_MB} MB: ${verdict(result.maxRssMB < TARGET_PEAK_RSS_MB)})`,
