@@ -1,9 +1,19 @@
+import { fstatSync } from "node:fs";
+import type { FileIdentity } from "../manifest/own-files.js";
 import type { StatusLine } from "../report/progress.js";
 
 /** What the CLI touches of the outside world, injected so tests run `main` in-process. */
 export interface CliIo {
-  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stdout: {
+    write(text: string): unknown;
+    isTTY?: boolean;
+  };
   stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  /**
+   * The file stdout is redirected to (`plan dir/ > dir/plan.json`), if it is one: a manifest
+   * directory never yields it.
+   */
+  stdoutFile?: FileIdentity;
   env: Record<string, string | undefined>;
   cwd: string;
   /** Resolves when the user asks to stop (Ctrl-C / SIGTERM). Defaults to process signals. */
@@ -54,6 +64,7 @@ export function processIo(): CliIo {
         return process.stderr.columns;
       },
     },
+    stdoutFile: fileOf(1),
     stdin: process.stdin,
     env: process.env,
     cwd: process.cwd(),
@@ -66,4 +77,14 @@ export function processIo(): CliIo {
       };
     },
   };
+}
+
+/** The regular file open as `fd`, by identity; undefined for a pipe, a terminal, /dev/null. */
+function fileOf(fd: number): FileIdentity | undefined {
+  try {
+    const info = fstatSync(fd);
+    return info.isFile() ? { dev: info.dev, ino: info.ino } : undefined;
+  } catch {
+    return undefined; // closed
+  }
 }

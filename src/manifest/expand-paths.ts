@@ -1,7 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
-import { type OwnFileKind, recogniseOwnFile } from "./own-files.js";
+import { type FileIdentity, type OwnFileKind, recogniseOwnFile } from "./own-files.js";
 import { formatOf, MANIFEST_EXTENSIONS, STDIN_NAME, STDIN_PATH } from "./read-manifest.js";
 
 /**
@@ -12,7 +12,8 @@ import { formatOf, MANIFEST_EXTENSIONS, STDIN_NAME, STDIN_PATH } from "./read-ma
  * `exclude` (the command's own outputs, such as `--results` or `--out`) are left out of a
  * directory: a results file written next to the manifests is not read back as one. Nor are
  * the tool's own files of earlier runs, recognised by their content (a results file, a saved
- * plan); `onOwnFile` hears of each.
+ * plan), the file `stdoutFile` (this command's redirected stdout), or an empty file;
+ * `onOwnFile` hears of each.
  *
  * @example
  * await expandPaths(["manifests"]) // ["manifests/backfill.csv", "manifests/nightly.yaml"]
@@ -21,6 +22,8 @@ export interface ExpandOptions {
   cwd?: string;
   /** Files never taken from a directory: the invocation's own output files. */
   exclude?: readonly string[];
+  /** The file this command's stdout is redirected to: never taken from a directory. */
+  stdoutFile?: FileIdentity;
   /** Told of each file of a directory skipped as one of the tool's own (see own-files.ts). */
   onOwnFile?: (file: string, kind: OwnFileKind) => void;
 }
@@ -59,7 +62,7 @@ export async function expandPaths(paths: string[], options: ExpandOptions = {}):
       for (const name of names) {
         const file = join(given, name);
         if (excluded.has(resolve(cwd, file))) continue;
-        const own = await recogniseOwnFile(resolve(cwd, file));
+        const own = await recogniseOwnFile(resolve(cwd, file), options.stdoutFile);
         if (own === undefined) add(file);
         else options.onOwnFile?.(file, own);
       }

@@ -16,7 +16,12 @@ export {
 } from "./csv-dialect.js";
 export { type CsvHeader, CsvRecord, type CsvTableItem, readCsvTable } from "./csv-table.js";
 export { expandPaths } from "./expand-paths.js";
-export { describeOwnFile, type OwnFileKind, recogniseOwnFile } from "./own-files.js";
+export {
+  describeOwnFile,
+  type FileIdentity,
+  type OwnFileKind,
+  recogniseOwnFile,
+} from "./own-files.js";
 export { MAX_KEPT_PROBLEMS } from "./problem-list.js";
 export type { ReadOptions } from "./read-manifest.js";
 export {

@@ -31,7 +31,11 @@ export async function* readManifestRows(
   options: ExpandOptions & ReadOptions = {},
 ): AsyncGenerator<ManifestRow> {
   const cwd = options.cwd ?? process.cwd();
-  const files = await expandPaths(paths, { cwd, exclude: options.exclude });
+  const files = await expandPaths(paths, {
+    cwd,
+    exclude: options.exclude,
+    stdoutFile: options.stdoutFile,
+  });
   yield* rowsOf(readAllItems(files, cwd, options));
 }
 

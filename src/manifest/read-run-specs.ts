@@ -16,7 +16,11 @@ export async function* readRunSpecs(
   options: ExpandOptions & ReadOptions = {},
 ): AsyncGenerator<RunSpec> {
   const cwd = options.cwd ?? process.cwd();
-  const files = await expandPaths(paths, { cwd, exclude: options.exclude });
+  const files = await expandPaths(paths, {
+    cwd,
+    exclude: options.exclude,
+    stdoutFile: options.stdoutFile,
+  });
   yield* specsOf(readAllItems(files, cwd, options));
 }
 

@@ -39,7 +39,11 @@ export async function validateManifests(
   options: ExpandOptions & ReadOptions & ValidationCallbacks = {},
 ): Promise<ValidationResult> {
   const cwd = options.cwd ?? process.cwd();
-  const files = await expandPaths(paths, { cwd, exclude: options.exclude });
+  const files = await expandPaths(paths, {
+    cwd,
+    exclude: options.exclude,
+    stdoutFile: options.stdoutFile,
+  });
   return collectValidation(files, readAllItems(files, cwd, options), options);
 }
 

@@ -1,5 +1,6 @@
 import { ManifestError, type Problem, UsageError } from "../core/errors.js";
 import {
+  type FileIdentity,
   isInvalidRow,
   type ManifestRow,
   readManifestRows,
@@ -34,6 +35,8 @@ export interface ManifestInput {
   shard?: Shard;
   /** Files a directory never yields: this run's own outputs (`--results`, `--out`). */
   exclude?: readonly string[];
+  /** The file this command's stdout is redirected to, never read from a directory either. */
+  stdoutFile?: FileIdentity;
   /** How CSV files are written (`--delimiter`, `--encoding`); default: sniffed, UTF-8. */
   csv?: CsvDialect;
   /** Only the runs with these clientKeys (`--only`, `--retry-failed`). */
@@ -148,7 +151,7 @@ export async function readManifests(
     },
     onWarning: input.onWarning,
   };
-  const read = { cwd: input.cwd, exclude: input.exclude };
+  const read = { cwd: input.cwd, exclude: input.exclude, stdoutFile: input.stdoutFile };
   const validation =
     input.config === undefined
       ? await validateManifests(input.paths, {

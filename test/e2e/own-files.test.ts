@@ -1,9 +1,11 @@
-import { writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { recogniseOwnFile } from "../../src/manifest/own-files.js";
 import { captureIo } from "../helpers/io.js";
+import { BIN } from "../output/support.js";
 import { manifestDir, runCli, SEED, useEmulator } from "./harness.js";
 
 /**
@@ -78,4 +80,96 @@ describe("the tool's own files in a manifest directory", () => {
     expect(await kind("runs.json")).toBeUndefined();
     expect(await kind("missing.csv")).toBeUndefined();
   });
+
+  it("plan dir/ --format json > dir/plan.json: the shell's file is this command's stdout, skipped", async () => {
+    const dir = manifestDir({ "runs.csv": manifest, "empty.csv": "" });
+    const out = join(dir, "plan.json");
+    for (const night of [1, 2]) {
+      // As a shell does it: the file is created (empty, or truncated) before the command starts.
+      const result = await spawnWithStdoutTo(out, ["plan", dir, "--format", "json"], {
+        SIFT_REST_URI: emulator().url,
+        SIFT_API_KEY: "local",
+      });
+      expect(result.code, result.stderr).toBe(0);
+      const plan = JSON.parse(readFileSync(out, "utf8")) as { changes: { clientKey: string }[] };
+      expect(plan.changes.map((c) => c.clientKey)).toEqual(["own-1", "own-2"]);
+      const notes = result.stderr.split("\n").filter((l) => l.includes("skipped"));
+      expect(notes, `night ${night}`).toHaveLength(2);
+      expect(result.stderr).toContain(
+        `${out}: skipped, the output of this command (its stdout is redirected there), not a manifest`,
+      );
+      expect(result.stderr).toContain(
+        `${join(dir, "empty.csv")}: skipped, an empty file (0 bytes), not a manifest`,
+      );
+    }
+  });
+
+  it("apply dir/ --format json > dir/apply-DATE.json, night after night", async () => {
+    const dir = manifestDir({ "runs.csv": "clientKey,name\nnight-1,Run 1\nnight-2,Run 2\n" });
+    const env = { SIFT_REST_URI: emulator().url, SIFT_API_KEY: "local" };
+    const night1 = await spawnWithStdoutTo(
+      join(dir, "apply-1.json"),
+      ["apply", dir, "--format", "json"],
+      env,
+    );
+    expect(night1.code, night1.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, "apply-1.json"), "utf8"))).toMatchObject({
+      created: 2,
+    });
+    const night2 = await spawnWithStdoutTo(
+      join(dir, "apply-2.json"),
+      ["apply", dir, "--format", "json"],
+      env,
+    );
+    expect(night2.code, night2.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, "apply-2.json"), "utf8"))).toMatchObject({
+      created: 0,
+      unchanged: 2,
+    });
+    expect(night2.stderr).toContain(
+      `${join(dir, "apply-1.json")}: skipped, an apply summary (apply --format json)`,
+    );
+    expect(night2.stderr).toContain(
+      `${join(dir, "apply-2.json")}: skipped, the output of this command`,
+    );
+  });
+
+  it("validate dir/ > dir/runs.yaml: its own output is not validated", async () => {
+    const dir = manifestDir({ "runs.csv": manifest });
+    const out = join(dir, "runs.yaml");
+    const result = await spawnWithStdoutTo(out, ["validate", dir, "--show", "5"], {});
+    expect(result.code, result.stderr).toBe(0);
+    expect(readFileSync(out, "utf8")).toContain("# valid: 1 file, 2 runs, 0 errors");
+    expect(result.stderr).toContain(`note: ${out}: skipped, the output of this command`);
+  });
+
+  it("an empty file, and the file given as stdout by identity, whatever their content", async () => {
+    const dir = manifestDir({ "empty.yaml": "", "runs.csv": manifest });
+    expect(await recogniseOwnFile(join(dir, "empty.yaml"))).toBe("empty");
+    const { dev, ino } = statSync(join(dir, "runs.csv"));
+    expect(await recogniseOwnFile(join(dir, "runs.csv"), { dev, ino })).toBe("stdout");
+    expect(await recogniseOwnFile(join(dir, "runs.csv"), { dev, ino: ino + 1 })).toBeUndefined();
+  });
 });
+
+/** Runs the built CLI with stdout redirected to `file` (created or truncated first, as `>` does). */
+function spawnWithStdoutTo(
+  file: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
+  const fd = openSync(file, "w");
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ["ignore", fd, "pipe"],
+    env: { ...process.env, ...env, NO_COLOR: "1" },
+  });
+  closeSync(fd);
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stderr }));
+  });
+}

@@ -93,7 +93,8 @@ async function runApplyCommand(
     throw error;
   });
   const { logger } = session;
-  await noteOwnFiles(paths, { cwd: io.cwd, exclude: outputFiles(flags) }, (l) => logger.warn(l));
+  const own = { cwd: io.cwd, exclude: outputFiles(flags), stdoutFile: io.stdoutFile };
+  await noteOwnFiles(paths, own, (l) => logger.warn(l));
   const abort = new AbortController();
   const stopListening = io.onInterrupt?.(() => {
     if (!abort.signal.aborted)
@@ -147,6 +148,7 @@ async function runApplyCommand(
             config: flags.syncConfig,
             cwd: io.cwd,
             exclude: outputFiles(flags),
+            stdoutFile: io.stdoutFile,
             shard: flags.shard,
             csv: csvDialectOf(flags),
             stdin,

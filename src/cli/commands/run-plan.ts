@@ -73,7 +73,8 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
     stdin = await spoolStdin(paths, flags.stdinFormat, io);
     session = await openSession(flags, io);
     const { logger } = session;
-    await noteOwnFiles(paths, { cwd: io.cwd, exclude: outputFiles(flags) }, (l) => logger.warn(l));
+    const own = { cwd: io.cwd, exclude: outputFiles(flags), stdoutFile: io.stdoutFile };
+    await noteOwnFiles(paths, own, (l) => logger.warn(l));
     out = stdoutReport(flags.format, session.target, io);
     if (flags.out !== undefined) {
       file = createPlanFileWriter(flags.out, {
@@ -96,6 +97,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
       config: flags.syncConfig,
       cwd: io.cwd,
       exclude: outputFiles(flags),
+      stdoutFile: io.stdoutFile,
       shard: flags.shard,
       csv,
       stdin,

@@ -1,4 +1,5 @@
 import { UsageError } from "../../core/errors.js";
+import type { FileIdentity } from "../../manifest/index.js";
 import type { Logger } from "../../core/logger.js";
 import { readRetryKeys } from "../../report/results-file-read.js";
 import { IGNORABLE_FIELDS, type IgnorableField } from "../../plan/diff.js";
@@ -126,7 +127,7 @@ export function warnMissingKeys(logger: Logger, missing: readonly string[]): voi
  */
 export async function noteOwnFiles(
   paths: string[],
-  options: { cwd: string; exclude?: readonly string[] },
+  options: { cwd: string; exclude?: readonly string[]; stdoutFile?: FileIdentity },
   note: (line: string) => void,
 ): Promise<void> {
   if (paths.length === 0) return;

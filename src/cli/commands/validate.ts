@@ -40,7 +40,7 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
     };
     const onWarning = (warning: Problem) =>
       ctx.io.stderr.write(`warning: ${formatProblem(warning)}\n`);
-    const options = { cwd: ctx.io.cwd, onRun, onWarning };
+    const options = { cwd: ctx.io.cwd, stdoutFile: ctx.io.stdoutFile, onRun, onWarning };
     const { noteOwnFiles } = await import("./shared.js");
     await noteOwnFiles(input.paths, options, (line) => ctx.io.stderr.write(`note: ${line}\n`));
     let result: ValidationResult;
