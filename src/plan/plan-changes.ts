@@ -11,9 +11,29 @@ import { type AdoptByField, type Found, matchRun } from "./match.js";
 /**
  * How many lookup batches may run ahead of the diff. Enough to keep the request pool busy
  * while earlier changes are applied; few enough that memory stays bounded (each batch holds
- * at most 1000 specs and runs).
+ * at most LOOKUP_BATCH_CELLS cells of specs, and the runs they find).
  */
 export const LOOKAHEAD_BATCHES = 8;
+
+/**
+ * The cells (fields and metadata entries, see `cellsOf`) one lookup batch may hold. A narrow
+ * run is ~15 cells, so its batches stay bounded by the URL (~400 keys); a run of a wide sheet
+ * (400 `metadata.*` columns) is ~410, so its batches hold 19 runs. Counting runs instead let
+ * the batches ahead of a 10,000 × 400 sheet hold thousands of specs, the runs found (~65 KB of
+ * JSON each) and their parsed copies: a plan peaked near 1 GB. With this bound it stays under
+ * 250 MB (bench/wide.mjs); each batch's answer is ~1 MB.
+ */
+export const LOOKUP_BATCH_CELLS = 8_000;
+
+/** Cells a run counts for besides its lists and metadata: its scalar fields, roughly. */
+const SCALAR_CELLS = 10;
+
+/** What a row weighs in a lookup batch: its scalar fields, list entries and metadata entries. */
+export function cellsOf(row: ManifestRow): number {
+  const spec = isInvalidRow(row) ? row.spec : row;
+  const lists = (spec.assets?.length ?? 0) + (spec.tags?.length ?? 0);
+  return SCALAR_CELLS + lists + Object.keys(spec.metadata ?? {}).length;
+}
 
 export interface PlanContext {
   assetIds: ReadonlyMap<string, string>;
@@ -38,8 +58,8 @@ const NOTHING_FOUND: Found = { byKey: new Map(), byId: new Map(), keyless: [] };
 
 /**
  * Streams one change per manifest row, in manifest order. Specs are grouped into lookup
- * batches that fit one `client_key in [...]` request; up to LOOKAHEAD_BATCHES lookups run
- * ahead. An invalid row (kept by `--skip-invalid`) is an `invalid` change in its place.
+ * batches that fit one `client_key in [...]` request and LOOKUP_BATCH_CELLS; up to
+ * LOOKAHEAD_BATCHES lookups run ahead, so at most LOOKAHEAD_BATCHES + 1 batches are held. An invalid row (kept by `--skip-invalid`) is an `invalid` change in its place.
  */
 export async function* planChanges(
   specs: AsyncIterable<ManifestRow>,
@@ -51,6 +71,7 @@ export async function* planChanges(
   const ahead: LookedUp[] = [];
   let filter = new InFilterBatch("client_key", budget);
   let batch: ManifestRow[] = [];
+  let batchCells = 0;
   let keys = new Set<string>();
   const adoptBy = options.adoptBy ?? [];
   /** runId → the row adopting it: two rows never adopt one run. */
@@ -71,11 +92,14 @@ export async function* planChanges(
     launched.found.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
     ahead.push(launched);
     batch = [];
+    batchCells = 0;
     keys = new Set();
     filter = new InFilterBatch("client_key", budget);
   };
 
   for await (const spec of specs) {
+    const cells = cellsOf(spec);
+    if (batch.length > 0 && batchCells + cells > LOOKUP_BATCH_CELLS) launch();
     if (!isInvalidRow(spec)) {
       if (!filter.tryAdd(spec.clientKey)) {
         launch();
@@ -84,6 +108,7 @@ export async function* planChanges(
       keys.add(spec.clientKey);
     }
     batch.push(spec);
+    batchCells += cells;
     if (ahead.length >= LOOKAHEAD_BATCHES) yield* diffBatch(ahead.shift()!);
   }
   if (batch.length > 0) launch();
