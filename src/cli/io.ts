@@ -7,6 +7,11 @@ export interface CliIo {
   stdout: {
     write(text: string): unknown;
     isTTY?: boolean;
+    /**
+     * While stdout holds more than its buffer (its reader is slower than the report: a pipe
+     * into `jq`), a promise that settles once it has drained (or closed); else undefined.
+     */
+    drained?(): Promise<void> | undefined;
   };
   stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   /**
@@ -54,6 +59,17 @@ export function processIo(): CliIo {
         return process.stdout.write(text);
       },
       isTTY: process.stdout.isTTY,
+      drained() {
+        const out = process.stdout;
+        if (stdoutClosed || !out.writableNeedDrain) return undefined;
+        return new Promise<void>((resolve) => {
+          const settle = () => {
+            out.off("drain", settle).off("error", settle).off("close", settle);
+            resolve();
+          };
+          out.on("drain", settle).on("error", settle).on("close", settle);
+        });
+      },
     },
     stderr: {
       write(text) {

@@ -44,6 +44,7 @@ export function shareTerminal(io: CliIo): CliIo {
   /** A stream whose writes move the status line out of the way when they reach the terminal. */
   const sharing = (stream: CliIo["stdout"], onTerminal: boolean): CliIo["stdout"] => ({
     isTTY: stream.isTTY,
+    ...(stream.drained && { drained: () => stream.drained?.() }),
     write(text: string) {
       if (!onTerminal || text === "") return stream.write(text);
       erase();

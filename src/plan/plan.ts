@@ -26,8 +26,11 @@ export interface SyncOptions extends ManifestInput {
 }
 
 export interface PlanOptions extends SyncOptions {
-  /** Each change as it is decided, in manifest order (a report, a plan file). */
-  onChange?: (change: Change) => void;
+  /**
+   * Each change as it is decided, in manifest order (a report, a plan file). A promise it
+   * returns holds the plan back until it settles: a slow reader of the report bounds memory.
+   */
+  onChange?: (change: Change) => unknown;
   /** After each run is planned. */
   onProgress?: (progress: { done: number; total: number }) => void;
   /** Stops the plan: its requests (and their retries) end, and `plan` rejects. */
@@ -69,7 +72,8 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
   })) {
     signal?.throwIfAborted();
     countChange(summary, change);
-    options.onChange?.(change);
+    const written = options.onChange?.(change);
+    if (written instanceof Promise) await written;
     options.onProgress?.({ done: ++done, total });
   }
   const refused = refusal(prepared, prepared.scope, options);

@@ -116,6 +116,9 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
         if (ended) return;
         countChange(summary, change);
         report.add(change);
+        // NOTE: stdout into a pipe buffers what its reader has not taken yet: wait for it,
+        // or a 10,000-run plan read by a slower `jq` would sit in memory (~120 MB of text).
+        return io.stdout.drained?.();
       },
       onProgress: progressCallback(progress),
     });

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { SEED, useEmulator } from "../e2e/harness.js";
+import { captureIo } from "../helpers/io.js";
+import { runsDir } from "./support.js";
+
+/**
+ * Issue 11, wide sheets in bounded memory: stdout into a pipe buffers whatever its reader has
+ * not taken yet, so a plan of 10,000 wide runs read by a slower `jq` held its whole report
+ * (~120 MB of text) in memory. The plan waits for stdout to drain before the next change.
+ */
+describe("a slow reader of the report", () => {
+  const emulator = useEmulator({ seed: SEED });
+
+  it("holds the plan back: nothing is written while stdout waits to drain", async () => {
+    const dir = runsDir(300);
+    const io = captureIo({ SIFT_REST_URI: emulator().url, SIFT_API_KEY: "local" });
+    const write = io.stdout.write;
+    let waiting = false;
+    let waits = 0;
+    let writtenWhileWaiting = 0;
+    io.stdout = {
+      isTTY: false,
+      write(text: string) {
+        if (waiting) writtenWhileWaiting++;
+        return write(text);
+      },
+      // As a pipe whose reader is always behind: every change waits for a drain.
+      drained() {
+        waits++;
+        waiting = true;
+        return new Promise<void>((resolve) =>
+          setImmediate(() => {
+            waiting = false;
+            resolve();
+          }),
+        );
+      },
+    };
+    expect(await main(["plan", dir, "--format", "json"], io)).toBe(0);
+    expect(JSON.parse(io.out()).changes).toHaveLength(300);
+    expect(waits).toBe(300);
+    expect(writtenWhileWaiting).toBe(0);
+  });
+});
