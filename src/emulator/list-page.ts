@@ -39,8 +39,18 @@ interface Cursor {
   seq: number;
 }
 
+/** A cursor as a token carries it: its values, or (when long) their hash. */
+type Token =
+  | { values: SortValue[]; hash?: undefined; seq: number }
+  | { values?: undefined; hash: string; seq: number };
+
 /** Sorted views kept per resource (each holds a reference per item, plus its sort values). */
 const MAX_CACHED_VIEWS = 8;
+/**
+ * Sort values longer than this (a long description) are not copied into the token, which
+ * must fit a URL: the token names the item and a hash of its values instead.
+ */
+const MAX_TOKEN_VALUES_CHARS = 512;
 
 export class ListSource<T extends Ranked> {
   private readonly sorted = new Map<string, { version: number; view: OrderedView<T> }>();
@@ -59,7 +69,8 @@ export class ListSource<T extends Ranked> {
     const order = readOrder(query.orderBy, this.orderFields);
     const filter = this.filters.compile(query.filter);
     const tokenScope = this.scopeOf(order, query.filter);
-    const cursor = query.pageToken === "" ? undefined : readToken(query.pageToken, tokenScope);
+    const token = query.pageToken === "" ? undefined : readToken(query.pageToken, tokenScope);
+    const cursor = token === undefined ? undefined : this.resolve(token, order);
     const narrowed = filter.narrow();
     const view = narrowed === undefined ? this.viewOf(order) : sortView(narrowed.candidates, order);
     const check = narrowed?.rest ?? filter;
@@ -82,6 +93,19 @@ export class ListSource<T extends Ranked> {
     });
     const nextPageToken = more ? writeToken(tokenScope, cursorAt(view, last)) : "";
     return { items, nextPageToken };
+  }
+
+  /** The cursor of a token; one holding a hash takes the values of the item it names. */
+  private resolve(token: Token, order: Order<T>): Cursor {
+    if (token.values !== undefined) return { values: token.values, seq: token.seq };
+    const item = this.all()[token.seq];
+    const values = item === undefined ? [] : order.terms.map((term) => term.read(item));
+    if (item === undefined || hashValues(encodeValues(values)) !== token.hash) {
+      throw invalidArgument(
+        "page_token expired: the item it continues from changed; list again from the first page",
+      );
+    }
+    return { values, seq: token.seq };
   }
 
   /** A token is valid only for the query (resource, filter, order) it was issued for. */
@@ -164,31 +188,43 @@ function startIndex<T extends Ranked>(view: OrderedView<T>, cursor: Cursor | und
 }
 
 /** NOTE: numbers travel as text so that NaN and ±Infinity survive JSON. */
-function writeToken(scope: string, cursor: Cursor): string {
-  const k = cursor.values.map((v) => (typeof v === "number" ? { n: String(v) } : v));
-  return Buffer.from(JSON.stringify({ q: scope, k, s: cursor.seq })).toString("base64url");
+function encodeValues(values: SortValue[]): unknown[] {
+  return values.map((v) => (typeof v === "number" ? { n: String(v) } : v));
 }
 
-function readToken(token: string, scope: string): Cursor {
-  let parsed: { q?: unknown; k?: unknown; s?: unknown };
+function hashValues(encoded: unknown[]): string {
+  return createHash("sha256").update(JSON.stringify(encoded)).digest("base64url").slice(0, 22);
+}
+
+function writeToken(scope: string, cursor: Cursor): string {
+  const k = encodeValues(cursor.values);
+  const long = JSON.stringify(k).length > MAX_TOKEN_VALUES_CHARS;
+  const body = long
+    ? { q: scope, h: hashValues(k), s: cursor.seq }
+    : { q: scope, k, s: cursor.seq };
+  return Buffer.from(JSON.stringify(body)).toString("base64url");
+}
+
+function readToken(token: string, scope: string): Token {
+  let parsed: { q?: unknown; k?: unknown; h?: unknown; s?: unknown };
   try {
     parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
   } catch {
     throw invalidArgument("invalid page_token");
   }
-  if (typeof parsed !== "object" || parsed === null || typeof parsed.s !== "number") {
+  if (typeof parsed !== "object" || parsed === null || !Number.isInteger(parsed.s)) {
     throw invalidArgument("invalid page_token");
   }
+  const seq = parsed.s as number;
   const values = Array.isArray(parsed.k) ? parsed.k.map(readTokenValue) : undefined;
-  if (values === undefined || values.includes(undefined)) {
-    throw invalidArgument("invalid page_token");
-  }
+  const valid = values !== undefined && !values.includes(undefined);
+  if (!valid && typeof parsed.h !== "string") throw invalidArgument("invalid page_token");
   if (parsed.q !== scope) {
     throw invalidArgument(
       "page_token was issued for another query: keep filter and order_by identical while paging",
     );
   }
-  return { values: values as SortValue[], seq: parsed.s };
+  return valid ? { values: values as SortValue[], seq } : { hash: parsed.h as string, seq };
 }
 
 function readTokenValue(value: unknown): SortValue | undefined {

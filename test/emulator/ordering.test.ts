@@ -315,3 +315,55 @@ describe('metadata["key"] with NaN and infinite numbers', () => {
     }
   });
 });
+
+describe("page tokens stay short when sort values are long", () => {
+  it("pages by long descriptions with short tokens; a changed cursor item is a clear 400", async () => {
+    const own = await startEmulator();
+    try {
+      const long = (c: string) => "x".repeat(6000) + c;
+      own.load({
+        runs: ["c", "a", "b", "a"].map((c, i) => ({
+          clientKey: `d${i}`,
+          name: `d${i}`,
+          description: long(c),
+        })),
+      });
+      const keys: string[] = [];
+      const tokens: string[] = [];
+      let pageToken: string | undefined;
+      do {
+        const params = { orderBy: "description desc,name", pageSize: 1, pageToken };
+        const { status, body } = await callApi(own, "GET", `/api/v2/runs${query(params)}`);
+        expect(status, JSON.stringify(body)).toBe(200);
+        keys.push(...body.runs.map((r: WireRun) => r.clientKey));
+        pageToken = body.nextPageToken || undefined;
+        if (pageToken !== undefined) tokens.push(pageToken);
+      } while (pageToken !== undefined);
+      expect(keys).toEqual(["d0", "d2", "d1", "d3"]);
+      expect(Math.max(...tokens.map((t) => t.length))).toBeLessThan(200);
+
+      // The run the token continues from changes: the token cannot say where to go on.
+      const first = await callApi(
+        own,
+        "GET",
+        `/api/v2/runs${query({ orderBy: "description desc,name", pageSize: 1 })}`,
+      );
+      const runId = first.body.runs[0].runId;
+      const patched = await callApi(own, "PATCH", "/api/v2/runs", {
+        run: { runId, description: long("z") },
+        updateMask: "description",
+      });
+      expect(patched.status).toBe(200);
+      const stale = await callApi(
+        own,
+        "GET",
+        `/api/v2/runs${query({ orderBy: "description desc,name", pageSize: 1, pageToken: first.body.nextPageToken })}`,
+      );
+      expect(stale.status).toBe(400);
+      expect(stale.body.code).toBe(3);
+      expect(stale.body.message).toMatch(/page_token expired/);
+    } finally {
+      await own.close();
+    }
+  });
+});
