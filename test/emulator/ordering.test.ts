@@ -249,6 +249,19 @@ describe("ListRuns orderBy", () => {
     expect(other.status).toBe(400);
   });
 
+  it("orders the runs an indexed filter (client_key in [...]) finds, paged", async () => {
+    const wanted = ["o-03", "o-07", "o-10", "o-11", "o-13", "o-16", "o-19", "o-22"];
+    const filter = `client_key in [${wanted.map((k) => `'${k}'`).join(", ")}]`;
+    for (const orderBy of ["name desc,start_time", "created_date desc", 'metadata["alt"]']) {
+      const { keys } = await listAll({ filter, orderBy, pageSize: 3 });
+      const expected = modelOrder(
+        allRuns().filter((r) => wanted.includes(r.clientKey!)),
+        orderBy,
+      );
+      expect(keys, orderBy).toEqual(expected);
+    }
+  });
+
   it("400 INVALID_ARGUMENT for an order Sift refuses", async () => {
     for (const orderBy of [
       "colour",
