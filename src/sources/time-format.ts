@@ -94,7 +94,7 @@ export function compileTimeFormat(text: string): TimeFormat | string {
   if (fields.has("hour") && fields.has("hour12")) return "has both HH and hh";
   if (fields.has("hour12") !== fields.has("ampm"))
     return "needs both hh (or h) and a for a 12-hour clock";
-  const compiled = mergeLiterals(steps).map(toMatchStep);
+  const compiled = mergeLiterals(steps).map((step) => new MatchStep(step));
   return { kind: "pattern", text, steps: compiled, hasOffset: fields.has("offset") };
 }
 
@@ -120,7 +120,14 @@ const enum Op {
   AmPm,
   Offset,
 }
-/** Where a number goes in Parsed. */
+const OPS: Record<Step["kind"], Op> = {
+  literal: Op.Literal,
+  number: Op.Number,
+  fraction: Op.Fraction,
+  ampm: Op.AmPm,
+  offset: Op.Offset,
+};
+/** Where a number goes in Parsed (see setNumber). */
 const SLOTS: Record<NumberField, number> = {
   year: 0,
   month: 1,
@@ -137,40 +144,25 @@ const SLOTS: Record<NumberField, number> = {
  * field by name (a `parsed[field]` store with varying names was its slowest part).
  */
 class MatchStep {
-  /** A literal's characters. */
+  readonly op: Op;
+  /** A literal's UTF-16 code units. */
   readonly codes: number[] = [];
   readonly slot: number = -1;
+  /** Digits of a number (at least, at most) or of a fraction (exactly: min = max). */
   readonly min: number = 0;
   readonly max: number = 0;
 
-  constructor(
-    readonly op: Op,
-    step: Step,
-  ) {
-    if (step.kind === "literal") this.codes = Array.from(step.text, (c) => c.charCodeAt(0));
-    if (step.kind === "number") {
+  constructor(step: Step) {
+    this.op = OPS[step.kind];
+    if (step.kind === "literal") {
+      for (let i = 0; i < step.text.length; i++) this.codes.push(step.text.charCodeAt(i));
+    } else if (step.kind === "number") {
       this.slot = SLOTS[step.field];
       this.min = step.min;
       this.max = step.max;
+    } else if (step.kind === "fraction") {
+      this.min = this.max = step.digits;
     }
-    if (step.kind === "fraction") this.min = this.max = step.digits;
-  }
-}
-
-function toMatchStep(step: Step): MatchStep {
-  switch (step.kind) {
-    case "literal":
-      return new MatchStep(Op.Literal, step);
-    case "number":
-      return new MatchStep(Op.Number, step);
-    case "fraction":
-      return new MatchStep(Op.Fraction, step);
-    case "ampm":
-      return new MatchStep(Op.AmPm, step);
-    case "offset":
-      return new MatchStep(Op.Offset, step);
-    default:
-      return step satisfies never;
   }
 }
 

@@ -82,6 +82,14 @@ describe("time formats", () => {
     );
   });
 
+  it("matches quoted literals code unit by code unit, beyond the Basic Multilingual Plane too", () => {
+    const format = "yyyy-MM-dd'🕐'HH:mm' Uhr'";
+    expect(read("2024-01-31🕐12:05 Uhr", format, "UTC")).toBe("2024-01-31T12:05:00Z");
+    // 🕑 shares its first UTF-16 code unit with 🕐.
+    expect(read("2024-01-31🕑12:05 Uhr", format, "UTC")).toMatch(/is not a time in the format/);
+    expect(read("2024-01-31🕐12:05 Uh", format, "UTC")).toMatch(/is not a time in the format/);
+  });
+
   it("refuses patterns it cannot read, saying why", () => {
     expect(compileTimeFormat("dd.MM.yy")).toMatch(/unknown symbol "yy"/);
     expect(compileTimeFormat("HH:mm")).toBe("has no year (expected yyyy, MM and dd at least)");
