@@ -61,7 +61,8 @@ export function openAtomicFile(path: string, what: string): AtomicFile {
   };
 }
 
-function guard(abort: () => void, action: () => void): void {
+/** Runs `action`; on an exception, cleans up with `abort` and rethrows. */
+export function guard(abort: () => void, action: () => void): void {
   try {
     action();
   } catch (error) {

@@ -1,4 +1,4 @@
-import { openAtomicFile } from "../core/atomic-file.js";
+import { guard, openAtomicFile } from "../core/atomic-file.js";
 import type { Change } from "../plan/change.js";
 import { createJsonStream, PLAN_FORMAT_VERSION } from "./json-report.js";
 import { toPlanEntry } from "./plan-entry.js";
@@ -117,15 +117,5 @@ export function toSavedChange(change: Change): SavedChange {
       return { ...entry, action: "invalid", problems: entry.problems ?? [] };
     default:
       return change satisfies never;
-  }
-}
-
-/** Runs `fn`; on an exception, cleans up with `onError` and rethrows. */
-function guard(onError: () => void, fn: () => void): void {
-  try {
-    fn();
-  } catch (error) {
-    onError();
-    throw error;
   }
 }
