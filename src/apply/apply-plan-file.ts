@@ -1,5 +1,6 @@
 import { batchInFilters } from "../plan/batch-filter.js";
 import { filterBudget, LOOKUP_PAGE_SIZE, lookupRuns } from "../plan/lookup.js";
+import { LOOKUP_BATCH_CELLS, SCALAR_CELLS } from "../plan/plan-changes.js";
 import { checkPlanTarget, openPlanFile, type SavedChange } from "../report/plan-file.js";
 import { createPlanSummary } from "../report/summary.js";
 import type { SiftClient } from "../sift/client.js";
@@ -9,8 +10,16 @@ import { applyWork, rowsAfter } from "./apply-work.js";
 import { createdAsPlanned, holdsPlannedValues } from "./created-as-planned.js";
 import type { ConflictPolicy, RowRef, RowResult, Work } from "./work.js";
 
-/** Saved changes checked against Sift per lookup batch. */
+/** Saved changes checked against Sift per lookup batch, at most. */
 const CHECK_BATCH = 1000;
+/**
+ * Cells (see plan-changes.ts) checked per lookup batch, at most: one batch is in flight here,
+ * where a plan keeps LOOKAHEAD_BATCHES. A saved change weighs its own fields and metadata, or
+ * the metadata of the widest run looked up so far if more (an unchanged entry carries none);
+ * the first batch, before any run was seen, is short.
+ */
+export const CHECK_BATCH_CELLS = 4 * LOOKUP_BATCH_CELLS;
+const FIRST_CHECK_BATCH = 50;
 
 export interface ApplyPlanFileOptions {
   path: string;
@@ -71,17 +80,40 @@ async function* checkedWork(
   client: SiftClient,
 ): AsyncGenerator<Work> {
   let batch: SavedChange[] = [];
+  let cells = 0;
+  let limit = FIRST_CHECK_BATCH;
+  /** Metadata entries of the widest run looked up so far. */
+  let widest = 0;
+  const check = async () => {
+    const { work, found } = await checkBatch(batch, client);
+    for (const run of found) widest = Math.max(widest, run.metadata.length);
+    batch = [];
+    cells = 0;
+    limit = CHECK_BATCH;
+    return work;
+  };
   for await (const change of changes) {
-    batch.push(change);
-    if (batch.length >= CHECK_BATCH) {
-      yield* await checkBatch(batch, client);
-      batch = [];
+    const weight = SCALAR_CELLS + Math.max(entriesOf(change), widest);
+    if (batch.length >= limit || (batch.length > 0 && cells + weight > CHECK_BATCH_CELLS)) {
+      yield* await check();
     }
+    batch.push(change);
+    cells += weight;
   }
-  if (batch.length > 0) yield* await checkBatch(batch, client);
+  if (batch.length > 0) yield* await check();
 }
 
-async function checkBatch(batch: SavedChange[], client: SiftClient): Promise<Work[]> {
+/** The field entries and metadata values a saved change holds. */
+function entriesOf(change: SavedChange): number {
+  if (!("request" in change)) return 0;
+  const run = "run" in change.request ? change.request.run : change.request;
+  return change.fields.length + (run.metadata?.length ?? 0);
+}
+
+async function checkBatch(
+  batch: SavedChange[],
+  client: SiftClient,
+): Promise<{ work: Work[]; found: Iterable<Run> }> {
   // An adopt's run has no clientKey yet: it is looked up by runId.
   const adopts = batch.flatMap((c) => (c.action === "adopt" ? [c.runId] : []));
   const [byKey, byId] = await Promise.all([
@@ -91,12 +123,13 @@ async function checkBatch(batch: SavedChange[], client: SiftClient): Promise<Wor
     ),
     lookupRunIds(client, adopts),
   ]);
-  return batch.map((change) =>
+  const work = batch.map((change) =>
     checkChange(
       change,
       change.action === "adopt" ? byId.get(change.runId) : byKey.get(change.clientKey),
     ),
   );
+  return { work, found: [...byKey.values(), ...byId.values()] };
 }
 
 async function lookupRunIds(client: SiftClient, ids: string[]): Promise<Map<string, Run>> {

@@ -26,7 +26,7 @@ export const LOOKAHEAD_BATCHES = 8;
 export const LOOKUP_BATCH_CELLS = 8_000;
 
 /** Cells a run counts for besides its lists and metadata: its scalar fields, roughly. */
-const SCALAR_CELLS = 10;
+export const SCALAR_CELLS = 10;
 
 /** What a row weighs in a lookup batch: its scalar fields, list entries and metadata entries. */
 export function cellsOf(row: ManifestRow): number {
