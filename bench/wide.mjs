@@ -5,12 +5,13 @@
 //   node bench/wide.mjs --runs 2000 --columns 100 # smaller (after npm run build)
 //   node bench/wide.mjs --check                   # exit 1 when a step misses the target
 //
-// Four steps, each the real CLI in a child process (node startup included) against the
+// Six steps, each the real CLI in a child process (node startup included) against the
 // emulator in a process of its own, so that the emulator's memory (it holds every run, ~1 GB
 // here) is never counted as the CLI's: plan and apply an empty organization (10,000 creates,
 // the 400 keys created by their first use, as Sift does), then plan the same again (every
 // lookup answers 400 metadata values per run) and apply a revision that changes one value in
-// every tenth run (1,000 updates). Prints each step's peak RSS, wall time and the load.
+// every tenth run (1,000 updates); last, a saved plan changing them back (`plan --out`) and
+// `apply --plan` of it. Prints each step's peak RSS, wall time and the load.
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { createWriteStream } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -92,6 +93,9 @@ try {
     { name: "apply (all create)", args: ["apply", sheets[0]] },
     { name: "plan (no change)", args: ["plan", sheets[0], "--out", join(dir, "plan2.json")] },
     { name: "apply (10% update)", args: ["apply", sheets[1]] },
+    // The reviewed-plan workflow: the same 1,000 runs changed back, saved, then applied.
+    { name: "plan --out (10%)", args: ["plan", sheets[0], "--out", join(dir, "back.json")] },
+    { name: "apply --plan (10%)", args: ["apply", "--plan", join(dir, "back.json")] },
   ];
   for (const step of steps) {
     const loadBefore = loadavg()[0];
