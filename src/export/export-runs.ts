@@ -36,8 +36,8 @@ export interface ExportOptions {
   /** For runs without a clientKey; default `run-{runId}`. */
   keyTemplate?: KeyTemplate;
   out: TextSink;
-  /** After each page. */
-  onProgress?: (progress: { runs: number }) => void;
+  /** After each page; a promise it returns is awaited before the next page is written. */
+  onProgress?: (progress: { runs: number }) => Promise<void> | void;
 }
 
 /** Fields left out of some rows, by field and reason, with a few example keys. */
@@ -130,7 +130,7 @@ export async function exportRuns(options: ExportOptions): Promise<ExportResult> 
       if (outcome.row.runId !== undefined) result.generatedKeys++;
       for (const o of outcome.omitted) countOmission(omissions, o, clientKey);
     }
-    options.onProgress?.({ runs: result.runs });
+    await options.onProgress?.({ runs: result.runs });
   }
   writer.end();
   result.omissions = [...omissions.values()];

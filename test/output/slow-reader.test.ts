@@ -42,4 +42,36 @@ describe("a slow reader of the report", () => {
     expect(waits).toBe(300);
     expect(writtenWhileWaiting).toBe(0);
   });
+
+  it("holds an export back too: no page is written while stdout waits to drain", async () => {
+    emulator().load({
+      runs: Array.from({ length: 2500 }, (_, i) => ({ clientKey: `slow-${i}`, name: `Slow ${i}` })),
+    });
+    const io = captureIo({ SIFT_REST_URI: emulator().url, SIFT_API_KEY: "local" });
+    const write = io.stdout.write;
+    let waiting = false;
+    let waits = 0;
+    let writtenWhileWaiting = 0;
+    io.stdout = {
+      isTTY: false,
+      write(text: string) {
+        if (waiting) writtenWhileWaiting++;
+        return write(text);
+      },
+      drained() {
+        waits++;
+        waiting = true;
+        return new Promise<void>((resolve) =>
+          setImmediate(() => {
+            waiting = false;
+            resolve();
+          }),
+        );
+      },
+    };
+    expect(await main(["export", "--format", "yaml"], io)).toBe(0);
+    expect(io.out().match(/clientKey: slow-/g)).toHaveLength(2500);
+    expect(waits).toBeGreaterThanOrEqual(3); // a wait after each page of runs
+    expect(writtenWhileWaiting).toBe(0);
+  });
 });

@@ -42,6 +42,9 @@ export async function runExport(flags: ExportFlags, io: CliIo): Promise<number> 
       onProgress: ({ runs }) => {
         progress.tick(runs - reported);
         reported = runs;
+        // NOTE: stdout into a slower reader (`export | gzip`) buffers what it has not taken
+        // yet: wait for it after each page, or a million-run export would sit in memory.
+        return file === undefined ? io.stdout.drained?.() : undefined;
       },
     });
     progress.done();
