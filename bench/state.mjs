@@ -9,7 +9,8 @@
 //   that many new runs; rate = runs / wall time of the whole apply, spawn to exit. This is the
 //   figure of the issue (target: --state ≥ 0.8 × in memory); `--check` exits 1 below it.
 // - raw: 8 concurrent HTTP clients send the same CreateAdhocRun requests and nothing else,
-//   so the emulator's own cost per write shows undiluted by the CLI's.
+//   so the emulator's own cost per write shows undiluted by the CLI's; the rates of the first
+//   and the last tenth of the creates show whether a write costs more as the state grows.
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +21,7 @@ import { ASSETS, BASE_SEED, benchRun, writeManifest } from "./runs.mjs";
 const TARGET_RATIO = 0.8;
 /** The CLI's default `--concurrency`, and so the raw clients' number. */
 const CONCURRENCY = 8;
+const WARM_UP_READS = 2000;
 
 const options = readOptions(process.argv.slice(2));
 const dir = await mkdtemp(join(options.dir, "sift-run-sync-bench-state-"));
@@ -58,7 +60,7 @@ try {
 /** One run of `options.runs` creates against a fresh emulator, with or without a state file. */
 async function measure(client, manifest, statePath) {
   const emulator = await startEmulatorProcess(statePath === undefined ? {} : { statePath });
-  const seconds = await (
+  const timing = await (
     client === "cli" ? applyManifest(emulator.url, manifest) : postRaw(emulator.url)
   ).catch(async (error) => {
     await emulator.close();
@@ -68,7 +70,7 @@ async function measure(client, manifest, statePath) {
   await emulator.close();
   const closeSeconds = (performance.now() - closing) / 1000;
   const snapshotMB = statePath === undefined ? 0 : (await stat(statePath)).size / 2 ** 20;
-  return { seconds, rate: options.runs / seconds, closeSeconds, snapshotMB };
+  return { ...timing, rate: options.runs / timing.seconds, closeSeconds, snapshotMB };
 }
 
 async function applyManifest(url, manifest) {
@@ -76,27 +78,46 @@ async function applyManifest(url, manifest) {
   if (run.code !== 0 || !run.stdout.includes(`${options.runs} created`)) {
     throw new Error(`apply exited with ${run.code}: ${run.stdout}${run.stderr.slice(0, 2000)}`);
   }
-  return run.seconds;
+  return { seconds: run.seconds };
 }
 
 async function postRaw(url) {
   const assetIds = new Map(BASE_SEED.assets.map((a) => [a.name, a.assetId]));
   if (assetIds.size !== ASSETS.length) throw new Error("bench seed without asset ids");
+  // Warm up this process's HTTP client (and the emulator's request path) with reads, so
+  // the first measurement does not pay for the JIT alone.
+  const headers = { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" };
+  const warmUp = async () => {
+    for (let i = 0; i < WARM_UP_READS / CONCURRENCY; i++) {
+      await (await fetch(`${url}/api/v1/assets`, { headers })).text();
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, warmUp));
   let next = 0;
+  let done = 0;
+  const tenth = Math.max(1, Math.floor(options.runs / 10));
+  const marks = {};
   const started = performance.now();
   const worker = async () => {
     for (let i = next++; i < options.runs; i = next++) {
       const response = await fetch(`${url}/api/v2/runs:adhoc`, {
         method: "POST",
-        headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
+        headers,
         body: JSON.stringify(createBody(benchRun("raw", i), assetIds)),
       });
       const text = await response.text();
       if (!response.ok) throw new Error(`create ${i}: ${response.status} ${text}`);
+      done++;
+      if (done === tenth) marks.firstTenth = performance.now();
+      if (done === options.runs - tenth) marks.lastTenth = performance.now();
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return (performance.now() - started) / 1000;
+  const ended = performance.now();
+  // Does a write cost more as the state grows? The first tenth's rate against the last's.
+  const firstRate = tenth / ((marks.firstTenth - started) / 1000);
+  const lastRate = tenth / ((ended - marks.lastTenth) / 1000);
+  return { seconds: (ended - started) / 1000, firstRate, lastRate };
 }
 
 function median(measurements) {
@@ -104,9 +125,13 @@ function median(measurements) {
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
-function line({ seconds, rate, closeSeconds }) {
+function line({ seconds, rate, closeSeconds, firstRate, lastRate }) {
   const close = `emulator close ${closeSeconds.toFixed(2)} s`;
-  return `${rate.toFixed(0)} runs/s (${seconds.toFixed(1)} s; ${close})`;
+  const tenths =
+    firstRate === undefined
+      ? ""
+      : `; first tenth ${firstRate.toFixed(0)}/s, last tenth ${lastRate.toFixed(0)}/s`;
+  return `${rate.toFixed(0)} runs/s (${seconds.toFixed(1)} s${tenths}; ${close})`;
 }
 
 function readOptions(args) {
