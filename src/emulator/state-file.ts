@@ -59,7 +59,9 @@ export class StateFile {
 
   private async compactAndClose(): Promise<void> {
     await this.journal.close();
-    if (this.journal.records > 0 || !this.journal.isComplete()) {
+    // Records of a failed append that no later commit carried are only in memory.
+    const unsaved = this.store.takeChanges().size > 0;
+    if (this.journal.records > 0 || !this.journal.isComplete() || unsaved) {
       await writeSnapshot(this.path, this.store, randomId());
     }
     await rm(journalPathOf(this.path), { force: true });

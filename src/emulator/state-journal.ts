@@ -112,19 +112,25 @@ function journalLines(changes: ChangedRecords): string {
 }
 
 /**
- * Appends the store's changes to the journal with group commit: while one commit is on its
- * way to disk, every write that arrives waits for the next one, which then appends all their
- * records at once. A burst of N concurrent writes costs two appends, and an append costs
- * the records it holds, whatever the state's size.
+ * Appends the store's changes to the journal in group commits. A commit gathers every change
+ * made while the append before it is being written (a burst of N concurrent writes costs one
+ * or two appends), writes its lines, then fdatasyncs. Writes follow each other in commit
+ * order, but a commit's fdatasync may overlap the next commits' (the file system merges
+ * them): a write waits for one sync, not for the sync already under way plus its own. The
+ * cost of a commit is the records it holds, whatever the state's size.
  */
 export class JournalWriter {
   /** Records appended since the journal started. */
   records = 0;
   /** Appends (each one write and one fdatasync) since the journal started. */
   commits = 0;
-  private inFlight: Promise<void> | undefined;
-  private queued: Promise<void> | undefined;
-  /** Set when a failed append could not be undone: the journal's end is unknown. */
+  /** The commit still gathering changes: it starts once the write before it is done. */
+  private gathering: Promise<void> | undefined;
+  /** Settles when the last started commit's write is done (file order = commit order). */
+  private writing: Promise<void> = Promise.resolve();
+  /** Settles when the last started commit is on disk (or failed). */
+  private synced: Promise<void> = Promise.resolve();
+  /** Set when an append failed past undoing: what the journal holds is unknown. */
   private broken: Error | undefined;
 
   private constructor(
@@ -152,20 +158,14 @@ export class JournalWriter {
   /** Resolves once every change made so far is on disk. */
   persist(): Promise<void> {
     if (this.broken !== undefined) return Promise.reject(this.broken);
-    if (this.queued !== undefined) return this.queued;
-    if (this.inFlight === undefined) return this.start();
-    this.queued = this.inFlight.then(ignore, ignore).then(() => {
-      this.queued = undefined;
-      return this.start();
-    });
-    return this.queued;
+    this.gathering ??= this.commit();
+    return this.gathering;
   }
 
   /** Waits for every pending commit. */
   async idle(): Promise<void> {
-    while (this.inFlight !== undefined || this.queued !== undefined) {
-      await (this.queued ?? this.inFlight)?.then(ignore, ignore);
-    }
+    while (this.gathering !== undefined) await this.gathering.then(ignore, ignore);
+    await this.synced;
   }
 
   /** True when every change reached the journal (else only a new snapshot holds them all). */
@@ -178,42 +178,62 @@ export class JournalWriter {
     await this.file.close();
   }
 
-  private start(): Promise<void> {
-    if (this.broken !== undefined) return Promise.reject(this.broken);
+  private async commit(): Promise<void> {
+    await this.writing;
+    this.gathering = undefined;
+    if (this.broken !== undefined) throw this.broken;
     // Taken and serialized now, synchronously: the commit holds every change made until now.
     const changes = this.store.takeChanges();
-    if (changes.size === 0) return Promise.resolve();
-    const commit = this.append(Buffer.from(journalLines(changes)), changes);
-    this.inFlight = commit;
-    commit.then(ignore, ignore).then(() => {
-      if (this.inFlight === commit) this.inFlight = undefined;
-    });
-    return commit;
+    const previous = this.synced;
+    if (changes.size === 0) return previous;
+    const bytes = Buffer.from(journalLines(changes));
+    const written = this.write(bytes, changes);
+    this.writing = written.then(ignore, ignore);
+    const synced = written.then(() => this.sync(previous));
+    this.synced = synced.then(ignore, ignore);
+    await synced;
+    this.records += changes.size;
+    this.commits++;
   }
 
-  private async append(bytes: Buffer, changes: ChangedRecords): Promise<void> {
+  /** Appends `bytes`; on failure, cuts them off again and gives the records to the next commit. */
+  private async write(bytes: Buffer, changes: ChangedRecords): Promise<void> {
+    const position = this.size;
     try {
       for (let done = 0; done < bytes.length;) {
         const { bytesWritten } = await this.file.write(
           bytes,
           done,
           bytes.length - done,
-          this.size + done,
+          position + done,
         );
         done += bytesWritten;
       }
-      await this.file.datasync();
+      this.size = position + bytes.length;
     } catch (error) {
-      // The records go to the next commit, after cutting off what this one left behind.
       this.store.giveBackChanges(changes);
-      await this.file.truncate(this.size).catch((cause: unknown) => {
-        this.broken = new Error(`state journal ${this.path} cannot be appended to`, { cause });
+      await this.file.truncate(position).catch((cause: unknown) => {
+        this.broken ??= new Error(`state journal ${this.path} cannot be appended to`, { cause });
       });
       throw new Error(`state journal ${this.path}: ${(error as Error).message}`, { cause: error });
     }
-    this.size += bytes.length;
-    this.records += changes.size;
-    this.commits++;
+  }
+
+  /**
+   * Makes the journal durable up to here. NOTE: the commits before may still be syncing; this
+   * one is answered after them, and fails when one of them failed to sync (the kernel reports
+   * a lost page to one fsync only, so a later fsync's success does not prove it).
+   */
+  private async sync(previous: Promise<void>): Promise<void> {
+    try {
+      await this.file.datasync();
+    } catch (error) {
+      this.broken ??= new Error(`state journal ${this.path}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    await previous;
+    if (this.broken !== undefined) throw this.broken;
   }
 }
 
