@@ -1,6 +1,7 @@
 // The `--state` benchmark of issue 10: `npm run bench:state` (builds, then runs this).
 //
 //   node bench/state.mjs [--runs 50000] [--client cli|raw|both] [--repeat 1] [--dir DIR] [--check]
+//                        [--state-sync write|disk]   (the emulator's --state-sync; default write)
 //
 // `--runs` creates against an emulator in its own process, once with the state in memory and
 // once with `--state FILE` (in DIR, default the system's temporary directory: keep it on a
@@ -30,7 +31,9 @@ let missed = false;
 try {
   const manifest = join(dir, "runs.csv");
   if (clients.includes("cli")) await writeManifest(manifest, "state", options.runs);
-  console.log(`${options.runs} creates, ${CONCURRENCY} in flight, emulator in its own process`);
+  console.log(
+    `${options.runs} creates, ${CONCURRENCY} in flight, emulator in its own process, --state-sync ${options.stateSync}`,
+  );
   for (const client of clients) {
     const load = loadavg()[0];
     const memory = [];
@@ -59,7 +62,9 @@ try {
 
 /** One run of `options.runs` creates against a fresh emulator, with or without a state file. */
 async function measure(client, manifest, statePath) {
-  const emulator = await startEmulatorProcess(statePath === undefined ? {} : { statePath });
+  const emulator = await startEmulatorProcess(
+    statePath === undefined ? {} : { statePath, stateSync: options.stateSync },
+  );
   const timing = await (
     client === "cli" ? applyManifest(emulator.url, manifest) : postRaw(emulator.url)
   ).catch(async (error) => {
@@ -135,7 +140,14 @@ function line({ seconds, rate, closeSeconds, firstRate, lastRate }) {
 }
 
 function readOptions(args) {
-  const found = { runs: 50_000, client: "both", repeat: 1, dir: tmpdir(), check: false };
+  const found = {
+    runs: 50_000,
+    client: "both",
+    repeat: 1,
+    dir: tmpdir(),
+    check: false,
+    stateSync: "write",
+  };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--check") found.check = true;
@@ -143,6 +155,7 @@ function readOptions(args) {
     else if (arg === "--repeat") found.repeat = Number(args[++i]);
     else if (arg === "--client") found.client = args[++i];
     else if (arg === "--dir") found.dir = args[++i];
+    else if (arg === "--state-sync") found.stateSync = args[++i];
     else throw new Error(`unknown option ${arg} (see the head of bench/state.mjs)`);
   }
   for (const name of ["runs", "repeat"]) {
@@ -151,5 +164,6 @@ function readOptions(args) {
     }
   }
   if (!["cli", "raw", "both"].includes(found.client)) throw new Error("--client: cli, raw or both");
+  if (!["write", "disk"].includes(found.stateSync)) throw new Error("--state-sync: write or disk");
   return found;
 }

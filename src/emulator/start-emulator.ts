@@ -52,7 +52,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let writer: StateFile | undefined;
   if (options.statePath !== undefined) {
     await mkdir(dirname(options.statePath), { recursive: true });
-    writer = await StateFile.open(options.statePath, store);
+    writer = await StateFile.open(options.statePath, store, options.stateSync);
   }
   if (options.seed !== undefined && store.isEmpty()) {
     const seed =

@@ -1,14 +1,14 @@
 import { rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { randomId } from "./random-id.js";
-import { JournalWriter, journalPathOf, replayJournal } from "./state-journal.js";
+import { JournalWriter, journalPathOf, replayJournal, type StateSync } from "./state-journal.js";
 import { readSnapshot, restoreSnapshot, syncDirectory, writeSnapshot } from "./state-snapshot.js";
 import type { Store } from "./store.js";
 
 /**
  * `--state FILE`: a snapshot (FILE, one JSON document) plus a journal (`FILE.journal`, JSON
  * Lines of the records each write changed). A write appends only its records, in a group
- * commit, and is answered once they are fsynced, so its cost does not grow with the state
+ * commit, and is answered once they are written (or, with `disk`, fsynced), so its cost does not grow with the state
  * and a killed emulator restarts with every write it answered. Start and close compact:
  * snapshot + journal → a new snapshot, written atomically; after a clean close FILE alone
  * holds the state.
@@ -27,7 +27,7 @@ export class StateFile {
   ) {}
 
   /** Loads `path` (and its journal) into the empty `store`, compacts, starts journaling. */
-  static async open(path: string, store: Store): Promise<StateFile> {
+  static async open(path: string, store: Store, sync?: StateSync): Promise<StateFile> {
     const snapshot = await readSnapshot(path);
     if (snapshot !== undefined) restoreSnapshot(snapshot, store);
     const replay = await replayJournal(journalPathOf(path), snapshot?.journalId, store);
@@ -37,7 +37,7 @@ export class StateFile {
       await writeSnapshot(path, store, journalId);
     }
     store.trackChanges();
-    const journal = await JournalWriter.create(journalPathOf(path), journalId, store);
+    const journal = await JournalWriter.create(journalPathOf(path), journalId, store, sync);
     return new StateFile(path, store, journal);
   }
 

@@ -9,8 +9,9 @@ import type { Store } from "./store.js";
  * The journal half of `--state FILE`: `FILE.journal`, JSON Lines. The first line names the
  * snapshot it continues, `{"journalId":"…"}`; each other line is one record as a write left
  * it, replacing the one with the same id: `{"tag":{…}}` (by tagId), `{"asset":{…}}` (by
- * assetId), `{"metadataKey":{…}}` (by name) or `{"run":{…}}` (by runId). Lines are appended in group commits, one write and
- * one fdatasync each, and a write is answered only once its commit is on disk.
+ * assetId), `{"metadataKey":{…}}` (by name) or `{"run":{…}}` (by runId). Lines are appended in group commits; a write is
+ * answered once its commit is written (`--state-sync write`, fdatasynced in the background)
+ * or once it is on disk (`--state-sync disk`).
  */
 
 export function journalPathOf(statePath: string): string {
@@ -112,6 +113,14 @@ function journalLines(changes: ChangedRecords): string {
 }
 
 /**
+ * When a write is answered: `write` once its journal lines are written to the file (the
+ * kernel holds them: a killed emulator keeps every answered write; an fdatasync follows in
+ * the background, group-committed), `disk` once they are on disk (a machine crash or power
+ * loss keeps them too; each write then waits for one synced append).
+ */
+export type StateSync = "write" | "disk";
+
+/**
  * NOTE: where the platform has O_DSYNC (Linux, macOS), each append is one write that returns
  * once its lines are on disk: one system call per commit instead of write + fdatasync, which
  * matters when the commit is what a client waits for. Elsewhere (Windows), write + fdatasync.
@@ -136,18 +145,30 @@ export class JournalWriter {
   private writing: Promise<void> = Promise.resolve();
   /** Set when an append failed past undoing: what the journal holds is unknown. */
   private broken: Error | undefined;
+  /** With `write`: the background fdatasync under way, and whether appends came since it began. */
+  private syncing: Promise<void> | undefined;
+  private syncAgain = false;
 
   private constructor(
     private readonly path: string,
     private readonly file: FileHandle,
     private readonly store: Store,
     private size: number,
+    private readonly sync: StateSync,
+    /** Opened with O_DSYNC: an append is on disk when it returns. */
+    private readonly synced: boolean,
   ) {}
 
   /** Starts the journal at `path` afresh, continuing the snapshot `journalId`. */
-  static async create(path: string, journalId: string, store: Store): Promise<JournalWriter> {
+  static async create(
+    path: string,
+    journalId: string,
+    store: Store,
+    sync: StateSync = "write",
+  ): Promise<JournalWriter> {
     const header = Buffer.from(`${JSON.stringify({ journalId })}\n`);
-    const file = await open(path, SYNCED_WRITES ?? "w");
+    const synced = sync === "disk" && SYNCED_WRITES !== undefined;
+    const file = await open(path, synced ? SYNCED_WRITES : "w");
     try {
       await file.write(header, 0, header.length, 0);
       await file.datasync();
@@ -156,7 +177,7 @@ export class JournalWriter {
       await file.close();
       throw error;
     }
-    return new JournalWriter(path, file, store, header.length);
+    return new JournalWriter(path, file, store, header.length, sync, synced);
   }
 
   /** Resolves once every change made so far is on disk. */
@@ -166,10 +187,11 @@ export class JournalWriter {
     return this.gathering;
   }
 
-  /** Waits for every pending commit. */
+  /** Waits for every pending commit (and, with `write`, its background sync). */
   async idle(): Promise<void> {
     while (this.gathering !== undefined) await this.gathering.then(ignore, ignore);
     await this.writing;
+    while (this.syncing !== undefined) await this.syncing;
   }
 
   /** True when every change reached the journal (else only a new snapshot holds them all). */
@@ -220,15 +242,43 @@ export class JournalWriter {
       throw new Error(`state journal ${this.path}: ${(error as Error).message}`, { cause: error });
     }
     this.size = position + bytes.length;
-    if (SYNCED_WRITES !== undefined) return;
+    if (this.synced) return;
+    if (this.sync === "write") return this.syncInBackground();
     try {
       await this.file.datasync();
     } catch (error) {
-      this.broken ??= new Error(`state journal ${this.path}: ${(error as Error).message}`, {
-        cause: error,
-      });
-      throw this.broken;
+      throw this.brokenBy(error);
     }
+  }
+
+  /**
+   * `write`: the append is answered once the kernel holds it (a killed emulator keeps it);
+   * fdatasyncs follow one at a time, each covering every append made before it began.
+   */
+  private syncInBackground(): void {
+    if (this.syncing !== undefined) {
+      this.syncAgain = true;
+      return;
+    }
+    this.syncing = (async () => {
+      try {
+        do {
+          this.syncAgain = false;
+          await this.file.datasync();
+        } while (this.syncAgain);
+      } catch (error) {
+        this.brokenBy(error);
+      } finally {
+        this.syncing = undefined;
+      }
+    })();
+  }
+
+  private brokenBy(error: unknown): Error {
+    this.broken ??= new Error(`state journal ${this.path}: ${(error as Error).message}`, {
+      cause: error,
+    });
+    return this.broken;
   }
 }
 

@@ -22,10 +22,16 @@ export interface EmulatorOptions {
   readOnlyApiKey?: string;
   /**
    * Keep state in this file (a JSON snapshot) and `<statePath>.journal` (JSON Lines of the
-   * records each write changed, fsynced before the write is answered); compacted into the
+   * records each write changed, written before the write is answered); compacted into the
    * snapshot on start and close. A version 1 file (one whole document) loads too.
    */
   statePath?: string;
+  /**
+   * When a write with `statePath` is answered: `write` (default) once its journal lines are
+   * written to the file, so a killed emulator keeps it (fdatasync follows in the background);
+   * `disk` once they are on disk, so a machine crash keeps it too (each write waits for a sync).
+   */
+  stateSync?: "write" | "disk";
   /** A seed file (YAML or JSON) or a seed object, applied on start when the state is empty. */
   seed?: string | EmulatorSeed;
   /** Delay added to every request. */

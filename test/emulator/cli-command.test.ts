@@ -59,6 +59,7 @@ describe("sift-run-sync emulator", () => {
       ["--latency", "-5"],
       ["--rps", "0"],
       ["--fault-kinds", "meteor"],
+      ["--state-sync", "sometimes"],
     ]) {
       const io = captureIo();
       expect(await main(["emulator", ...args], io), args.join(" ")).toBe(1);

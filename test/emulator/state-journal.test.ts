@@ -101,35 +101,38 @@ async function withEmulator<T>(statePath: string, use: (e: Emulator) => Promise<
 }
 
 describe("--state journal", () => {
-  it("a crash keeps every answered write; start compacts into an equivalent snapshot", async () => {
-    const statePath = join(dir, "crash", "state.json");
-    const first = await startEmulator({ statePath, seed: SEED });
-    let before;
-    let crashed: string;
-    try {
-      await writeSome(first);
-      before = await readState(first);
-      // Each write appended only its records: 33 creates + 4 updates, the seed, 1 new key.
-      const records = await journalRecords(statePath);
-      expect(records.filter((r) => r.run !== undefined)).toHaveLength(37);
-      expect(records.filter((r) => r.metadataKey !== undefined)).toHaveLength(4 + 1);
-      crashed = await copyState(statePath, join(dir, "crash", "copy"));
-    } finally {
-      await first.close();
-    }
+  it.each(["write", "disk"] as const)(
+    "a crash keeps every answered write (--state-sync %s); start compacts into an equivalent snapshot",
+    async (stateSync) => {
+      const statePath = join(dir, `crash-${stateSync}`, "state.json");
+      const first = await startEmulator({ statePath, seed: SEED, stateSync });
+      let before;
+      let crashed: string;
+      try {
+        await writeSome(first);
+        before = await readState(first);
+        // Each write appended only its records: 33 creates + 4 updates, the seed, 1 new key.
+        const records = await journalRecords(statePath);
+        expect(records.filter((r) => r.run !== undefined)).toHaveLength(37);
+        expect(records.filter((r) => r.metadataKey !== undefined)).toHaveLength(4 + 1);
+        crashed = await copyState(statePath, join(dir, `crash-${stateSync}`, "copy"));
+      } finally {
+        await first.close();
+      }
 
-    const after = await withEmulator(crashed, readState);
-    expect(after).toEqual(before);
-    // Start compacted: the snapshot holds everything, the journal only its header.
-    const snapshot = JSON.parse(await readFile(crashed, "utf8"));
-    expect(snapshot).toMatchObject({ version: 2, journalId: expect.any(String) });
-    expect(snapshot.runs).toHaveLength(33);
-    // And a clean close leaves FILE alone, which loads to the same state.
-    await expect(readFile(`${crashed}.journal`)).rejects.toMatchObject({ code: "ENOENT" });
-    expect(await withEmulator(crashed, readState)).toEqual(before);
-    // The first emulator's own close compacted too.
-    expect(await withEmulator(statePath, readState)).toEqual(before);
-  });
+      const after = await withEmulator(crashed, readState);
+      expect(after).toEqual(before);
+      // Start compacted: the snapshot holds everything, the journal only its header.
+      const snapshot = JSON.parse(await readFile(crashed, "utf8"));
+      expect(snapshot).toMatchObject({ version: 2, journalId: expect.any(String) });
+      expect(snapshot.runs).toHaveLength(33);
+      // And a clean close leaves FILE alone, which loads to the same state.
+      await expect(readFile(`${crashed}.journal`)).rejects.toMatchObject({ code: "ENOENT" });
+      expect(await withEmulator(crashed, readState)).toEqual(before);
+      // The first emulator's own close compacted too.
+      expect(await withEmulator(statePath, readState)).toEqual(before);
+    },
+  );
 
   it("ignores a journal left by a crash between writing a new snapshot and restarting it", async () => {
     const statePath = join(dir, "stale", "state.json");

@@ -18,6 +18,7 @@ interface EmulatorFlags {
   host: string;
   apiKey: string;
   state?: string;
+  stateSync: "write" | "disk";
   seed?: string;
   latency?: number;
   faultRate?: number;
@@ -44,7 +45,13 @@ export function registerEmulator(program: Command, ctx: CommandContext): void {
       .option("--api-key <key>", "the bearer key clients must send", DEFAULT_API_KEY)
       .option(
         "--state <file>",
-        "keep state in FILE (a snapshot) and FILE.journal (each write, fsynced before its answer)",
+        "keep state in FILE (a snapshot) and FILE.journal (each write, written before its answer)",
+      )
+      .option(
+        "--state-sync <write|disk>",
+        "answer a write once its journal lines are written (survives a killed emulator) or on disk (survives a machine crash too; slower)",
+        parseStateSync,
+        "write",
       )
       .option("--seed <file>", "YAML/JSON assets, metadataKeys and runs, applied to an empty state")
       .option("--latency <ms>", "delay every request by this many milliseconds", parseNonNegative)
@@ -81,6 +88,7 @@ function toOptions(flags: EmulatorFlags): EmulatorOptions {
     host: flags.host,
     apiKey: flags.apiKey,
     statePath: flags.state,
+    stateSync: flags.stateSync,
     seed: flags.seed,
     latencyMs: flags.latency,
     faultRate: flags.faultRate,
@@ -152,6 +160,12 @@ function parseRetryAfter(value: string): number | "none" {
     throw new InvalidArgumentError("expected none or a whole number of seconds ≥ 0");
   }
   return n;
+}
+
+function parseStateSync(value: string): "write" | "disk" {
+  if (value !== "write" && value !== "disk")
+    throw new InvalidArgumentError("expected write or disk");
+  return value;
 }
 
 function parseDefaults(value: string): DefaultsMode {
