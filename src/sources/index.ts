@@ -5,6 +5,7 @@
  * `readSourceSpecs` pass 2.
  */
 export { DEFAULT_CONFIG_FILE } from "./default-config.js";
+export { type ExpandSourcesOptions, expandSources } from "./expand-sources.js";
 export { loadSyncConfig } from "./load-config.js";
 export { readSourceRows, readSourceSpecs, validateSources } from "./read-sources.js";
 export type { SourceConfig, SyncConfig } from "./source-config.js";

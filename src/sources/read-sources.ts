@@ -11,16 +11,13 @@ import {
   type ValidationResult,
 } from "../manifest/validate-manifests.js";
 import { fillDefaults, type RunParts } from "../manifest/yaml-run.js";
-import { expandSources, type SourceFile } from "./expand-sources.js";
+import { type ExpandSourcesOptions, expandSources, type SourceFile } from "./expand-sources.js";
 import { readMappedCsv } from "./read-mapped-csv.js";
 import { readMappedRecords } from "./read-mapped-records.js";
 import type { SyncConfig } from "./source-config.js";
 
-export interface SourceReadOptions {
-  cwd?: string;
-  /** Files never read: the invocation's own outputs (`--results`, `--out`). */
-  exclude?: readonly string[];
-}
+/** `onOwnFile` hears of each own file a directory or glob skips, in every pass that reads. */
+export type SourceReadOptions = Partial<ExpandSourcesOptions>;
 
 /**
  * Pass 1 for a sync config, as validateManifests is for manifest paths: reads every source,
@@ -35,7 +32,7 @@ export async function validateSources(
   options: SourceReadOptions & ValidationCallbacks = {},
 ): Promise<ValidationResult> {
   const cwd = options.cwd ?? process.cwd();
-  const files = await expandSources(config, { cwd, exclude: options.exclude });
+  const files = await expandSources(config, { ...expandOptions(options), cwd });
   return collectValidation(
     files.map((f) => f.file),
     markDuplicates(readSourceFiles(files, config, cwd)),
@@ -49,7 +46,7 @@ export async function* readSourceSpecs(
   options: SourceReadOptions = {},
 ): AsyncGenerator<RunSpec> {
   const cwd = options.cwd ?? process.cwd();
-  const files = await expandSources(config, { cwd, exclude: options.exclude });
+  const files = await expandSources(config, { ...expandOptions(options), cwd });
   yield* specsOf(markDuplicates(readSourceFiles(files, config, cwd)));
 }
 
@@ -59,8 +56,13 @@ export async function* readSourceRows(
   options: SourceReadOptions = {},
 ): AsyncGenerator<ManifestRow> {
   const cwd = options.cwd ?? process.cwd();
-  const files = await expandSources(config, { cwd, exclude: options.exclude });
+  const files = await expandSources(config, { ...expandOptions(options), cwd });
   yield* rowsOf(markDuplicates(readSourceFiles(files, config, cwd)));
+}
+
+function expandOptions(options: SourceReadOptions): Omit<ExpandSourcesOptions, "cwd"> {
+  const { exclude, stdoutFile, onOwnFile } = options;
+  return { exclude, stdoutFile, onOwnFile };
 }
 
 async function* readSourceFiles(

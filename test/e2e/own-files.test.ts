@@ -6,6 +6,7 @@ import { main } from "../../src/cli/main.js";
 import { recogniseOwnFile } from "../../src/manifest/own-files.js";
 import { captureIo } from "../helpers/io.js";
 import { BIN } from "../output/support.js";
+import { projectDir } from "../sources/support.js";
 import { manifestDir, runCli, SEED, useEmulator } from "./harness.js";
 
 /**
@@ -141,6 +142,99 @@ describe("the tool's own files in a manifest directory", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(readFileSync(out, "utf8")).toContain("# valid: 1 file, 2 runs, 0 errors");
     expect(result.stderr).toContain(`note: ${out}: skipped, the output of this command`);
+  });
+
+  it("a config source that is a directory skips them too: plan --config > exports/plan-N.json", async () => {
+    const dir = projectDir({
+      "sift-run-sync.yaml":
+        'version: 1\nsources:\n  - path: exports/\n    fields: { clientKey: "TS-{Test ID}", name: Test Name }\n',
+      "exports/teststand.csv": "Test ID,Test Name\n1,Run 1\n2,Run 2\n",
+      "exports/results-2024-05-01.csv":
+        "clientKey,action,status,runId,updateMask,error,source\nTS-1,create,ok,r1,,,exports/teststand.csv:2\n",
+      "exports/empty.csv": "",
+    });
+    const env = { SIFT_REST_URI: emulator().url, SIFT_API_KEY: "local" };
+    const config = join(dir, "sift-run-sync.yaml");
+    for (const night of [1, 2]) {
+      // Night 2 also finds night 1's plan.json, now a plan document, in the directory.
+      const out = join(dir, "exports", `plan-${night}.json`);
+      const args = ["plan", "--config", config, "--format", "json"];
+      const result = await spawnWithStdoutTo(out, args, env);
+      expect(result.code, result.stderr).toBe(0);
+      const plan = JSON.parse(readFileSync(out, "utf8")) as { changes: { clientKey: string }[] };
+      expect(plan.changes.map((c) => c.clientKey)).toEqual(["TS-1", "TS-2"]);
+      const notes = result.stderr.split("\n").filter((l) => l.includes("skipped"));
+      expect(notes, `night ${night}`).toHaveLength(night === 1 ? 3 : 4);
+      expect(result.stderr).toContain(
+        `${out}: skipped, the output of this command (its stdout is redirected there), not a manifest`,
+      );
+      expect(result.stderr).toContain(
+        `${join(dir, "exports", "results-2024-05-01.csv")}: skipped, a results file (apply --results)`,
+      );
+      expect(result.stderr).toContain(
+        `${join(dir, "exports", "empty.csv")}: skipped, an empty file`,
+      );
+      if (night === 2)
+        expect(result.stderr).toContain(
+          `${join(dir, "exports", "plan-1.json")}: skipped, a saved plan (plan --out)`,
+        );
+    }
+    const io = captureIo({});
+    expect(await main(["validate", "--config", config], io)).toBe(0);
+    expect(io.out()).toMatch(/teststand\.csv: 2 runs\nvalid: 1 file, 2 runs, 0 errors/);
+    expect(io.err()).toContain(
+      `note: ${join(dir, "exports", "plan-1.json")}: skipped, a saved plan`,
+    );
+  });
+
+  it("a config source that is a glob skips them too, and still reads its own JSON exports", async () => {
+    const records = [
+      { "Test ID": "1", "Test Name": "Run 1" },
+      { "Test ID": "2", "Test Name": "Run 2" },
+    ];
+    const dir = projectDir({
+      "sift-run-sync.yaml":
+        'version: 1\nsources:\n  - path: "exports/*.json"\n    fields: { clientKey: "G-{Test ID}", name: Test Name }\n',
+      "exports/lims.json": JSON.stringify(records, null, 2),
+      "exports/apply-2024-05-01.json": '{"created":2,"updated":0,"unchanged":0}\n',
+    });
+    const env = { SIFT_REST_URI: emulator().url, SIFT_API_KEY: "local" };
+    const out = join(dir, "exports", "apply-2024-05-02.json");
+    const args = ["apply", "--config", join(dir, "sift-run-sync.yaml"), "--format", "json"];
+    const result = await spawnWithStdoutTo(out, args, env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(out, "utf8"))).toMatchObject({ created: 2 });
+    expect(result.stderr).toContain(`${out}: skipped, the output of this command`);
+    expect(result.stderr).toContain(
+      `${join(dir, "exports", "apply-2024-05-01.json")}: skipped, an apply summary (apply --format json)`,
+    );
+    expect(result.stderr).not.toContain("lims.json: skipped");
+  });
+
+  it("a file named as a config source's path is read as given, even empty", async () => {
+    const dir = projectDir({
+      "sift-run-sync.yaml": "version: 1\nsources:\n  - path: exports/runs.csv\n",
+      "exports/runs.csv": "",
+    });
+    const io = captureIo({});
+    expect(await main(["validate", "--config", join(dir, "sift-run-sync.yaml")], io)).toBe(1);
+    expect(io.err()).not.toContain("skipped");
+    expect(io.err()).toContain(`${join(dir, "exports", "runs.csv")}:1 is empty`);
+  });
+
+  it("a config source whose directory holds only the tool's own files is a problem of the config", async () => {
+    const dir = projectDir({
+      "sift-run-sync.yaml": "version: 1\nsources:\n  - path: exports/\n",
+      "exports/empty.csv": "",
+    });
+    const io = captureIo({});
+    expect(await main(["validate", "--config", join(dir, "sift-run-sync.yaml")], io)).toBe(1);
+    expect(io.err()).toContain(
+      `note: ${join(dir, "exports", "empty.csv")}: skipped, an empty file`,
+    );
+    expect(io.err()).toContain(
+      `sift-run-sync.yaml:3 sources[0].path: "exports/" has no export files but sift-run-sync's own`,
+    );
   });
 
   it("an empty file, and the file given as stdout by identity, whatever their content", async () => {

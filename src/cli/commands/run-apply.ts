@@ -93,7 +93,12 @@ async function runApplyCommand(
     throw error;
   });
   const { logger } = session;
-  const own = { cwd: io.cwd, exclude: outputFiles(flags), stdoutFile: io.stdoutFile };
+  const own = {
+    cwd: io.cwd,
+    exclude: outputFiles(flags),
+    stdoutFile: io.stdoutFile,
+    config: flags.syncConfig,
+  };
   await noteOwnFiles(paths, own, (l) => logger.warn(l));
   const abort = new AbortController();
   const stopListening = io.onInterrupt?.(() => {

@@ -73,7 +73,12 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
     stdin = await spoolStdin(paths, flags.stdinFormat, io);
     session = await openSession(flags, io);
     const { logger } = session;
-    const own = { cwd: io.cwd, exclude: outputFiles(flags), stdoutFile: io.stdoutFile };
+    const own = {
+      cwd: io.cwd,
+      exclude: outputFiles(flags),
+      stdoutFile: io.stdoutFile,
+      config: flags.syncConfig,
+    };
     await noteOwnFiles(paths, own, (l) => logger.warn(l));
     out = stdoutReport(flags.format, session.target, io);
     if (flags.out !== undefined) {

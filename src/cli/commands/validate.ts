@@ -42,7 +42,8 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
       ctx.io.stderr.write(`warning: ${formatProblem(warning)}\n`);
     const options = { cwd: ctx.io.cwd, stdoutFile: ctx.io.stdoutFile, onRun, onWarning };
     const { noteOwnFiles } = await import("./shared.js");
-    await noteOwnFiles(input.paths, options, (line) => ctx.io.stderr.write(`note: ${line}\n`));
+    const note = (line: string) => ctx.io.stderr.write(`note: ${line}\n`);
+    await noteOwnFiles(input.paths, { ...options, config: input.config }, note);
     let result: ValidationResult;
     if (input.config === undefined) {
       const { validateManifests } = await import("../../manifest/index.js");
