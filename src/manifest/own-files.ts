@@ -23,8 +23,12 @@ const HEAD_BYTES = 4096;
 /** A results file's header starts with these columns, in this order (see results-file.ts). */
 const RESULTS_HEADER =
   /^\s*"?clientKey"?\s*[,;\t|]\s*"?action"?\s*[,;\t|]\s*"?status"?\s*(?:[,;\t|]|$)/;
-/** A plan document (and a saved plan) opens with its format version; no manifest does. */
-const PLAN_HEAD = /^\s*\{\s*"version"\s*:/;
+/**
+ * A plan document (and a saved plan) opens with its format version, then its target (or, when
+ * it has none, its changes). Not the version alone: an export may open with a version of its
+ * own (`{"version": 2, "data": {"items": [...]}}`, read with `records: data.items`).
+ */
+const PLAN_HEAD = /^\s*\{\s*"version"\s*:\s*\d+\s*,\s*"(?:target|changes)"\s*:/;
 /** `apply --format json` prints its summary, which opens with the count of runs created. */
 const SUMMARY_HEAD = /^\s*\{\s*"created"\s*:\s*\d/;
 

@@ -71,6 +71,8 @@ describe("the tool's own files in a manifest directory", () => {
       "rows.jsonl": '{"clientKey":"k","action":"create","status":"ok","source":"runs.csv:2"}\n',
       "list.json": '[{"clientKey":"k","name":"A"}]',
       "runs.json": '{"runs":[{"clientKey":"k","name":"A"}]}',
+      "lims.json": '{"version": 2, "data": {"items": [{"id": "S-1"}]}}', // an export's own version
+      "plan.json": '{"version":2,"target":"http://127.0.0.1:1","changes":[\n],"summary":{}}\n',
     });
     const kind = (name: string) => recogniseOwnFile(join(dir, name));
     expect(await kind("results.csv")).toBeUndefined();
@@ -79,6 +81,8 @@ describe("the tool's own files in a manifest directory", () => {
     expect(await kind("rows.jsonl")).toBe("results");
     expect(await kind("list.json")).toBeUndefined();
     expect(await kind("runs.json")).toBeUndefined();
+    expect(await kind("lims.json")).toBeUndefined();
+    expect(await kind("plan.json")).toBe("plan");
     expect(await kind("missing.csv")).toBeUndefined();
   });
 
