@@ -53,7 +53,7 @@ export async function locateDecodeFault(
     const last = text.lastIndexOf("\n");
     where.column = last === -1 ? where.column + text.length : text.length - last;
   };
-  const message = `invalid ${encoding} text (expected ${encoding}: is the file in another encoding? name it with --encoding or the config's csv.encoding)`;
+  const message = `invalid ${encoding} text (expected ${encoding}: is the file in another encoding? name it with --encoding, or encoding: in the config's source)`;
   const file = await open(path);
   try {
     const buffer = Buffer.alloc(READ_BYTES);

@@ -146,7 +146,7 @@ describe("encodings", () => {
     ]);
     await writeFile(join(dir, "lone.csv"), broken);
     expect(await problemsOf("lone.csv", dialect({ encoding: "utf-16le" }))).toEqual([
-      "lone.csv:4002:8 invalid utf-16le text (expected utf-16le: is the file in another encoding? name it with --encoding or the config's csv.encoding)",
+      "lone.csv:4002:8 invalid utf-16le text (expected utf-16le: is the file in another encoding? name it with --encoding, or encoding: in the config's source)",
     ]);
   });
 

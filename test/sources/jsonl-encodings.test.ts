@@ -92,7 +92,7 @@ sources:
     });
     const located = await validate(dir, ["runs.jsonl"]);
     expect(located.problems[0]).toBe(
-      "runs.jsonl:2:31 invalid utf-16le text (expected utf-16le: is the file in another encoding? name it with --encoding or the config's csv.encoding)",
+      "runs.jsonl:2:31 invalid utf-16le text (expected utf-16le: is the file in another encoding? name it with --encoding, or encoding: in the config's source)",
     );
     const config = await validate(dir, ["--config", "bad.yaml"]);
     expect(config.problems[0]).toMatch(
