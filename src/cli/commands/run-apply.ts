@@ -19,9 +19,10 @@ import { csvDialectOf } from "../options.js";
 import { openSession } from "../session.js";
 import { spoolStdin } from "../stdin.js";
 import type { ApplyFlags } from "./apply.js";
-import { outputFiles, runPlan } from "./run-plan.js";
+import { runPlan } from "./run-plan.js";
 import {
-  noteOwnFiles,
+  noteOwnOutputs,
+  outputFiles,
   parseAdoptBy,
   parseArchive,
   parseIgnore,
@@ -93,13 +94,7 @@ async function runApplyCommand(
     throw error;
   });
   const { logger } = session;
-  const own = {
-    cwd: io.cwd,
-    exclude: outputFiles(flags),
-    stdoutFile: io.stdoutFile,
-    config: flags.syncConfig,
-  };
-  await noteOwnFiles(paths, own, (l) => logger.warn(l));
+  await noteOwnOutputs(paths, flags, io, logger);
   const abort = new AbortController();
   const stopListening = io.onInterrupt?.(() => {
     if (!abort.signal.aborted)

@@ -15,7 +15,8 @@ import { openSession, type Session } from "../session.js";
 import { type SpooledStdin, spoolStdin } from "../stdin.js";
 import type { PlanFlags } from "./plan.js";
 import {
-  noteOwnFiles,
+  noteOwnOutputs,
+  outputFiles,
   parseAdoptBy,
   parseArchive,
   parseIgnore,
@@ -73,13 +74,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
     stdin = await spoolStdin(paths, flags.stdinFormat, io);
     session = await openSession(flags, io);
     const { logger } = session;
-    const own = {
-      cwd: io.cwd,
-      exclude: outputFiles(flags),
-      stdoutFile: io.stdoutFile,
-      config: flags.syncConfig,
-    };
-    await noteOwnFiles(paths, own, (l) => logger.warn(l));
+    await noteOwnOutputs(paths, flags, io, logger);
     out = stdoutReport(flags.format, session.target, io);
     if (flags.out !== undefined) {
       file = createPlanFileWriter(flags.out, {
@@ -178,9 +173,4 @@ function stdoutReport(
     default:
       return format satisfies never;
   }
-}
-
-/** The files this invocation writes: never read back as manifests from a directory. */
-export function outputFiles(flags: { out?: string; results?: string }): string[] {
-  return [flags.out, flags.results].filter((f): f is string => f !== undefined);
 }

@@ -121,6 +121,27 @@ export function warnMissingKeys(logger: Logger, missing: readonly string[]): voi
   );
 }
 
+/** The files plan and apply write: never read back as manifests. */
+export function outputFiles(flags: { out?: string; results?: string }): string[] {
+  return [flags.out, flags.results].filter((f): f is string => f !== undefined);
+}
+
+/** noteOwnFiles for plan and apply: their output files, their stdout, their sync config. */
+export function noteOwnOutputs(
+  paths: string[],
+  flags: { out?: string; results?: string; syncConfig?: SyncConfig },
+  io: { cwd: string; stdoutFile?: FileIdentity },
+  logger: Logger,
+): Promise<void> {
+  const own = {
+    cwd: io.cwd,
+    exclude: outputFiles(flags),
+    stdoutFile: io.stdoutFile,
+    config: flags.syncConfig,
+  };
+  return noteOwnFiles(paths, own, (line) => logger.warn(line));
+}
+
 /**
  * One line per file of a manifest directory (or of a config source's directory or glob)
  * skipped as one of the tool's own (a results file, a saved plan, recognised by content):
