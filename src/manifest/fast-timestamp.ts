@@ -8,7 +8,7 @@ import type { Timestamp } from "../core/timestamp.js";
  */
 
 const D0 = 48; // "0"
-const SECONDS_PER_DAY = 86_400;
+export const SECONDS_PER_DAY = 86_400;
 
 /**
  * The canonical form of `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, without building a
@@ -79,7 +79,7 @@ function pad(n: number, width: number): string {
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-function daysFromCivil(y: number, m: number, d: number): number {
+export function daysFromCivil(y: number, m: number, d: number): number {
   const yy = m <= 2 ? y - 1 : y;
   const era = Math.floor(yy / 400);
   const yoe = yy - era * 400;
@@ -111,8 +111,9 @@ function isCanonicalFraction(text: string, end: number): boolean {
 }
 
 /** `5` → `500`, `000` → ``, `1234` → `123400`: the shortest of 0, 3, 6 or 9 digits. */
-function canonicalFraction(fraction: string): string {
-  const nine = fraction.padEnd(9, "0");
+export function canonicalFraction(fraction: string): string {
+  if (fraction === "") return "";
+  const nine = fraction.length === 9 ? fraction : fraction.padEnd(9, "0");
   if (nine === "000000000") return "";
   if (nine.endsWith("000000")) return nine.slice(0, 3);
   if (nine.endsWith("000")) return nine.slice(0, 6);
@@ -148,7 +149,7 @@ function digits(text: string, start: number, end: number): number {
   return value;
 }
 
-function daysInMonth(year: number, month: number): number {
+export function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }

@@ -1,4 +1,5 @@
 import type { Timestamp } from "../core/timestamp.js";
+import { canonicalFraction, SECONDS_PER_DAY } from "../manifest/fast-timestamp.js";
 
 /**
  * Calendar arithmetic for the time readers: a wall-clock date and time as seconds counted
@@ -6,25 +7,9 @@ import type { Timestamp } from "../core/timestamp.js";
  * fraction as written. Plain numbers, so a million rows build no Date or Temporal object.
  */
 
-export const SECONDS_PER_DAY = 86_400;
 /** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the range RFC 3339 (and Sift) can hold. */
 const MIN_SECONDS = -62_135_596_800;
 const MAX_SECONDS = 253_402_300_799;
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-export function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
-}
-
-export function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
 
 /** `00` .. `59`: two-digit numbers for times of day. */
 const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, "0"));
@@ -52,16 +37,6 @@ export function formatInstant(seconds: number, fraction: string): Timestamp | un
   const time = `${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[ofDay % 60]}`;
   const digits = canonicalFraction(fraction);
   return (digits === "" ? `${date}${time}Z` : `${date}${time}.${digits}Z`) as Timestamp;
-}
-
-/** `5` → `500`, `000` → ``, `1234` → `123400`: the shortest of 0, 3, 6 or 9 digits. */
-function canonicalFraction(fraction: string): string {
-  if (fraction === "") return "";
-  const nine = fraction.length === 9 ? fraction : fraction.padEnd(9, "0");
-  if (nine === "000000000") return "";
-  if (nine.endsWith("000000")) return nine.slice(0, 3);
-  if (nine.endsWith("000")) return nine.slice(0, 6);
-  return nine;
 }
 
 /** `+02:00` for 7200, `-04:30` for -16200. */

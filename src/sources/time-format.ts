@@ -1,7 +1,8 @@
 import type { Timestamp } from "../core/timestamp.js";
 import { readTimestampFast } from "../manifest/fast-timestamp.js";
 import { Invalid, quote } from "../manifest/values.js";
-import { daysFromCivil, daysInMonth, formatInstant, SECONDS_PER_DAY } from "./instant.js";
+import { daysFromCivil, daysInMonth, SECONDS_PER_DAY } from "../manifest/fast-timestamp.js";
+import { formatInstant } from "./instant.js";
 import { type WallTime, ZoneProblem, type ZoneResolver } from "./time-zone.js";
 
 /**

@@ -1,5 +1,6 @@
 import { Temporal } from "temporal-polyfill";
-import { daysFromCivil, formatOffset, SECONDS_PER_DAY } from "./instant.js";
+import { daysFromCivil, SECONDS_PER_DAY } from "../manifest/fast-timestamp.js";
+import { formatOffset } from "./instant.js";
 
 /** What to do with a local time the zone's clocks skipped or repeated (a DST change). */
 export type DstPolicy = "reject" | "earlier" | "later";
