@@ -15,6 +15,7 @@ import {
   readTimestamp,
   setOwn,
   splitList,
+  trimCell,
 } from "./values.js";
 
 export type RowResult =
@@ -183,15 +184,6 @@ function readMetadataCell(
   spec.metadata ??= {};
   setOwn(spec.metadata, key, type === undefined ? { value: read } : { value: read, type });
   return undefined;
-}
-
-/** `cell.trim()`, skipping the call for the usual cell that has nothing to trim. */
-function trimCell(cell: string): string {
-  const last = cell.length - 1;
-  if (last < 0) return cell;
-  const first = cell.charCodeAt(0);
-  const end = cell.charCodeAt(last);
-  return first <= 32 || first >= 127 || end <= 32 || end >= 127 ? cell.trim() : cell;
 }
 
 /**

@@ -154,6 +154,15 @@ export function readNumber(value: number): Read<number> {
   return Number.isFinite(value) ? value : new Invalid(`${value} is not a finite number`);
 }
 
+/** `cell.trim()`, skipping the call for the usual cell that has nothing to trim. */
+export function trimCell(cell: string): string {
+  const last = cell.length - 1;
+  if (last < 0) return cell;
+  const first = cell.charCodeAt(0);
+  const end = cell.charCodeAt(last);
+  return first <= 32 || first >= 127 || end <= 32 || end >= 127 ? cell.trim() : cell;
+}
+
 /** `a; b;;c` → `["a", "b", "c"]`: `;`-separated, items trimmed, empty items dropped. */
 export function splitList(text: string): string[] {
   const items: string[] = [];

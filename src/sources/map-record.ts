@@ -3,7 +3,7 @@ import { locateProblems, type ManifestItem } from "../manifest/manifest-item.js"
 import type { NullCells } from "../manifest/null-cells.js";
 import { checkRunFields, type FieldProblem } from "../manifest/run-checks.js";
 import type { MetadataSpec, RunSpec, Source } from "../manifest/spec.js";
-import { Invalid, setOwn } from "../manifest/values.js";
+import { Invalid, setOwn, trimCell } from "../manifest/values.js";
 import { fillDefaults, type RunParts } from "../manifest/yaml-run.js";
 import { convertValue, type RawValue } from "./convert-value.js";
 import type { FieldRule, FieldValue, TemplatePart } from "./mapping.js";
@@ -176,13 +176,4 @@ export function bindTemplate<R>(
   bind: (column: string) => Getter<R>,
 ): (string | Getter<R>)[] {
   return parts.map((p) => (typeof p === "string" ? p : bind(p.column)));
-}
-
-/** `cell.trim()`, skipping the call for the usual cell that has nothing to trim. */
-function trimCell(cell: string): string {
-  const last = cell.length - 1;
-  if (last < 0) return cell;
-  const first = cell.charCodeAt(0);
-  const end = cell.charCodeAt(last);
-  return first <= 32 || first >= 127 || end <= 32 || end >= 127 ? cell.trim() : cell;
 }
