@@ -59,7 +59,8 @@ const NOTHING_FOUND: Found = { byKey: new Map(), byId: new Map(), keyless: [] };
 /**
  * Streams one change per manifest row, in manifest order. Specs are grouped into lookup
  * batches that fit one `client_key in [...]` request and LOOKUP_BATCH_CELLS; up to
- * LOOKAHEAD_BATCHES lookups run ahead, so at most LOOKAHEAD_BATCHES + 1 batches are held. An invalid row (kept by `--skip-invalid`) is an `invalid` change in its place.
+ * LOOKAHEAD_BATCHES lookups run ahead, so at most LOOKAHEAD_BATCHES + 1 batches are held.
+ * An invalid row (kept by `--skip-invalid`) is an `invalid` change in its place.
  */
 export async function* planChanges(
   specs: AsyncIterable<ManifestRow>,

@@ -226,7 +226,7 @@ function planWarningLog(logger: Logger): { add: (change: Change) => void; end: (
   let total = 0;
   return {
     add(change) {
-      if (change.action === "archive" || !("warnings" in change)) return;
+      if (!("warnings" in change)) return;
       for (const warning of change.warnings) {
         if (++total > MAX_SHOWN_WARNINGS) continue;
         const { clientKey, source } = change.spec;
