@@ -1,6 +1,6 @@
 import { compareTimestamps, parseTimestamp } from "../core/timestamp.js";
 import type { FollowUp } from "../plan/change.js";
-import { readMetadataValue, sameTypedValue } from "../plan/metadata.js";
+import { sameMetadataEntry } from "../sift/metadata-entry.js";
 import type { CreateAdhocRunBody, CreateRunBody, MetadataValue, Run } from "../sift/schemas.js";
 
 /** Field values a saved plan would write (a create's request and follow-up, an update's run). */
@@ -19,8 +19,8 @@ export interface PlannedValues {
 /**
  * Whether `run` already holds every value a saved change would write: the plan was applied
  * before (a second `apply --plan` of the same file), so the change is done. Fields the change
- * leaves out are not compared; metadata by key, type and value; tags and assets as sets;
- * times as instants.
+ * leaves out are not compared; metadata by key, type and value (an entry no manifest can
+ * express, a relation, as JSON); tags and assets as sets; times as instants.
  */
 export function holdsPlannedValues(planned: PlannedValues, run: Run): boolean {
   if (planned.name !== undefined && planned.name !== run.name) return false;
@@ -30,9 +30,10 @@ export function holdsPlannedValues(planned: PlannedValues, run: Run): boolean {
   if (!sameInstant(planned.stopTime, run.stopTime)) return false;
   if (planned.tags !== undefined && !sameSet(planned.tags, run.tags)) return false;
   if (planned.assetIds !== undefined && !sameSet(planned.assetIds, run.assetIds)) return false;
-  const metadata = new Map(run.metadata.map((m) => [m.key.name, readMetadataValue(m)]));
+  const metadata = new Map(run.metadata.map((m) => [m.key.name, m]));
   for (const m of planned.metadata ?? []) {
-    if (!sameTypedValue(metadata.get(m.key.name), readMetadataValue(m))) return false;
+    const held = metadata.get(m.key.name);
+    if (held === undefined || !sameMetadataEntry(held, m)) return false;
   }
   if (planned.isPinned !== undefined && planned.isPinned !== run.isPinned) return false;
   if (planned.isArchived !== undefined && planned.isArchived !== run.isArchived) return false;

@@ -13,6 +13,7 @@ import {
   validateFilterRequest,
 } from "./request-bodies.js";
 import { RUN_FILTER_FIELDS } from "./run-filter-catalog.js";
+import { takeHeldEntries } from "./metadata-values.js";
 import { createAdhocRun, createRun, updateRun } from "./run-writes.js";
 import type { Store } from "./store.js";
 import type { StoredAsset, StoredMetadataKey, StoredRun } from "./types.js";
@@ -34,7 +35,14 @@ export class Api {
       "runs",
       () => store.runs,
       version,
-      RUN_ORDER,
+      {
+        ...RUN_ORDER,
+        // NOTE: Sift documents that ListRuns cannot order by a relation key.
+        refuseMetadataKey: (key) =>
+          store.findMetadataKey(key)?.type === "relation"
+            ? `metadata["${key}"] is a relation key, which runs cannot be ordered by`
+            : undefined,
+      },
       new FilterCompiler(runFilterSchema(store)),
     );
     this.assetList = new ListSource(
@@ -77,8 +85,16 @@ export class Api {
   }
 
   updateRun(body: unknown): object {
-    const input = readBody(updateRunRequest, body, "UpdateRunRequest", this.bodies);
-    return { run: this.toRun(updateRun(this.store, input)) };
+    const { body: rest, taken } = takeHeldEntries(body, this.heldMetadata(body));
+    const input = readBody(updateRunRequest, rest, "UpdateRunRequest", this.bodies);
+    return { run: this.toRun(updateRun(this.store, input, taken)) };
+  }
+
+  /** The metadata of the run an UpdateRun names (`run.runId`, or `run.run_id`), if any. */
+  private heldMetadata(body: unknown) {
+    const run = (body as { run?: { runId?: unknown; run_id?: unknown } } | null)?.run;
+    const runId = run?.runId ?? run?.run_id;
+    return typeof runId === "string" ? (this.store.findRun(runId)?.metadata ?? []) : [];
   }
 
   /** GetRunFilterFields: the fields a ListRuns filter may use, with their types. */

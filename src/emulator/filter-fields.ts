@@ -32,10 +32,21 @@ const time = <T>(read: (item: T) => Timestamp | undefined): FilterField<T> => ({
   },
 });
 const bool = <T>(read: (item: T) => boolean): FilterField<T> => ({ celType: "bool", read });
+/**
+ * NOTE: only string, number and boolean values are visible to filters; a relation or raw
+ * entry reads as absent. Sift documents no filter on relation values.
+ */
 const metadataMap = <T>(read: (item: T) => StoredMetadata[]): FilterField<T> => ({
   celType: "map<string, dyn>",
-  read: (item) => Object.fromEntries(read(item).map((m) => [m.name, m.value])),
+  read: (item) =>
+    Object.fromEntries(read(item).flatMap((m) => (isPlain(m) ? [[m.name, m.value]] : []))),
 });
+
+function isPlain(
+  m: StoredMetadata,
+): m is Extract<StoredMetadata, { value: string | number | boolean }> {
+  return m.type === "string" || m.type === "number" || m.type === "boolean";
+}
 
 export function runFilterSchema(store: Store): FilterSchema<StoredRun> {
   return {

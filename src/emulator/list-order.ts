@@ -37,6 +37,8 @@ export interface OrderFields<T> {
   fields: Record<string, (item: T) => SortValue>;
   /** When set, `metadata["key"]` is accepted: the item's value of that key, or null. */
   metadata?: (item: T, key: string) => SortValue;
+  /** Why `metadata["key"]` cannot be ordered by (a relation key), or undefined. */
+  refuseMetadataKey?: (key: string) => string | undefined;
 }
 
 export const CREATED_DATE = "created_date";
@@ -59,6 +61,8 @@ export function readOrder<T>(orderBy: string, spec: OrderFields<T>): Order<T> {
     if (spec.metadata === undefined) return fail("metadata cannot be ordered by here");
     if (m === null) return fail(`metadata["key"] must be the only field, with a quoted key`);
     const key = unquote(m[1]!) ?? fail(`bad escape in the key ${m[1]}`);
+    const refused = spec.refuseMetadataKey?.(key);
+    if (refused !== undefined) return fail(refused);
     const desc = readDirection(m[2], "metadata", fail);
     const byKey = spec.metadata;
     return {

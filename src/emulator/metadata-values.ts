@@ -1,53 +1,69 @@
-import type { MetadataType } from "../manifest/spec.js";
-import { METADATA_KEY_TYPES } from "../sift/schemas.js";
+import { canonicalJson } from "../sift/metadata-entry.js";
 import { invalidArgument } from "./api-error.js";
-import type { MetadataValueInput } from "./request-bodies.js";
+import { wireKeyType } from "./key-types.js";
+import { type MetadataValueInput, normalizeNames } from "./request-bodies.js";
 import type { Store } from "./store.js";
-import type { StoredMetadata } from "./types.js";
+import type { StoredKeyType, StoredMetadata } from "./types.js";
+
+type RawMetadata = Extract<StoredMetadata, { type: "raw" }>;
+type ValueKind = Exclude<StoredKeyType, "other">;
 
 /** The metadata of a write, checked, plus the keys it will create when committed. */
 export interface ResolvedMetadata {
   values: StoredMetadata[];
-  newKeys: { name: string; type: MetadataType }[];
+  newKeys: { name: string; type: ValueKind }[];
 }
 
-const TYPE_OF_WIRE: Record<string, MetadataType | undefined> = {
-  [METADATA_KEY_TYPES.string]: "string",
-  [METADATA_KEY_TYPES.number]: "number",
-  [METADATA_KEY_TYPES.boolean]: "boolean",
+const KIND_OF_WIRE: Record<string, ValueKind | undefined> = {
+  METADATA_KEY_TYPE_STRING: "string",
+  METADATA_KEY_TYPE_NUMBER: "number",
+  METADATA_KEY_TYPE_BOOLEAN: "boolean",
+  METADATA_KEY_TYPE_RELATION: "relation",
 };
 
 /**
  * Checks metadata values against the organization's keys. NOTE: a key name has one type
  * org-wide; a key the organization does not know yet is created with the type of the value
  * sent (as Sift does). Nothing is created here: the caller commits `newKeys` once the whole
- * request is valid.
+ * request is valid. `held` are the raw entries of the request (by their place in its list)
+ * that `takeHeldEntries` took out: stored as they were.
  */
-export function resolveMetadata(store: Store, inputs: MetadataValueInput[]): ResolvedMetadata {
+export function resolveMetadata(
+  store: Store,
+  inputs: MetadataValueInput[],
+  held: ReadonlyMap<number, RawMetadata> = new Map(),
+): ResolvedMetadata {
   const values: StoredMetadata[] = [];
   const newKeys: ResolvedMetadata["newKeys"] = [];
   const seen = new Set<string>();
-  for (const [i, input] of inputs.entries()) {
-    const name = input.key.name;
+  let next = 0;
+  for (let i = 0; i < inputs.length + held.size; i++) {
     const where = `metadata[${i}]`;
+    const raw = held.get(i);
+    const input = raw === undefined ? inputs[next++]! : undefined;
+    const name = raw?.name ?? input!.key.name;
     if (name === "") throw invalidArgument(`${where}: key.name is required`);
     if (seen.has(name)) throw invalidArgument(`${where}: metadata key "${name}" is given twice`);
     seen.add(name);
-    const { type, value } = readValue(input, where);
-    const declared = input.key.type === undefined ? undefined : TYPE_OF_WIRE[input.key.type];
-    if (declared !== undefined && declared !== type) {
+    if (raw !== undefined) {
+      values.push(raw);
+      continue;
+    }
+    const value = readValue(input!, name, where);
+    const declared = input!.key.type === undefined ? undefined : KIND_OF_WIRE[input!.key.type];
+    if (declared !== undefined && declared !== value.type) {
       throw invalidArgument(
-        `${where}: key "${name}" is declared ${input.key.type} but holds a ${type} value`,
+        `${where}: key "${name}" is declared ${input!.key.type} but holds a ${value.type} value`,
       );
     }
     const existing = store.findMetadataKey(name);
-    if (existing === undefined) newKeys.push({ name, type });
-    else if (existing.type !== type) {
+    if (existing === undefined) newKeys.push({ name, type: value.type });
+    else if (existing.type !== value.type) {
       throw invalidArgument(
-        `${where}: metadata key "${name}" has type ${METADATA_KEY_TYPES[existing.type]} in the organization; a ${type} value cannot be stored under it`,
+        `${where}: metadata key "${name}" has type ${wireKeyType(existing)} in the organization; a ${value.type} value cannot be stored under it`,
       );
     }
-    values.push({ name, type, value });
+    values.push(value);
   }
   return { values, newKeys };
 }
@@ -59,18 +75,69 @@ export function commitMetadataKeys(store: Store, resolved: ResolvedMetadata): vo
   }
 }
 
+/**
+ * Takes out of an UpdateRun body the metadata entries equal (as protojson reads them) to raw
+ * entries the run holds: a newer Sift knows the shapes it emitted, so a client that sends one
+ * back unchanged is accepted, which the request schema (strict about unknown fields) could not
+ * do. Returns the body without them and each one by its place in the list.
+ */
+export function takeHeldEntries(
+  body: unknown,
+  held: readonly StoredMetadata[],
+): { body: unknown; taken: Map<number, RawMetadata> } {
+  const taken = new Map<number, RawMetadata>();
+  const raws = held.filter((m): m is RawMetadata => m.type === "raw");
+  const run = isObject(body) ? body.run : undefined;
+  if (raws.length === 0 || !isObject(run) || !Array.isArray(run.metadata)) return { body, taken };
+  const known = new Map(raws.map((m) => [canonicalJson(normalizeNames(m.raw)), m]));
+  const rest = run.metadata.filter((entry, i) => {
+    if (!isObject(entry)) return true;
+    let text: string;
+    try {
+      text = canonicalJson(normalizeNames(entry));
+    } catch {
+      return true; // not a readable entry: the request schema says why
+    }
+    const match = known.get(text);
+    if (match !== undefined) taken.set(i, match);
+    return match === undefined;
+  });
+  return taken.size === 0
+    ? { body, taken }
+    : { body: { ...(body as object), run: { ...run, metadata: rest } }, taken };
+}
+
 function readValue(
   input: MetadataValueInput,
+  name: string,
   where: string,
-): { type: MetadataType; value: string | number | boolean } {
-  const set: { type: MetadataType; value: string | number | boolean }[] = [];
-  if (input.stringValue !== undefined) set.push({ type: "string", value: input.stringValue });
-  if (input.numberValue !== undefined) set.push({ type: "number", value: input.numberValue });
-  if (input.booleanValue !== undefined) set.push({ type: "boolean", value: input.booleanValue });
+): Exclude<StoredMetadata, RawMetadata> {
+  const set: Exclude<StoredMetadata, RawMetadata>[] = [];
+  if (input.stringValue !== undefined) {
+    set.push({ name, type: "string", value: input.stringValue });
+  }
+  if (input.numberValue !== undefined) {
+    set.push({ name, type: "number", value: input.numberValue });
+  }
+  if (input.booleanValue !== undefined) {
+    set.push({ name, type: "boolean", value: input.booleanValue });
+  }
+  if (input.relationValue !== undefined) {
+    const { resourceType, resourceId } = input.relationValue;
+    // NOTE: both are REQUIRED in metadata.proto; what Sift checks beyond that is unknown.
+    if (resourceType === "" || resourceId === "") {
+      throw invalidArgument(`${where}: relationValue needs a resourceType and a resourceId`);
+    }
+    set.push({ name, type: "relation", value: { resourceType, resourceId } });
+  }
   if (set.length !== 1) {
     throw invalidArgument(
-      `${where}: exactly one of stringValue, numberValue, booleanValue must be set (got ${set.length})`,
+      `${where}: exactly one of stringValue, numberValue, booleanValue, relationValue must be set (got ${set.length})`,
     );
   }
   return set[0]!;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

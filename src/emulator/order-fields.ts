@@ -20,7 +20,13 @@ export const RUN_ORDER: OrderFields<StoredRun> = {
     start_time: (r) => time(r.startTime),
     stop_time: (r) => time(r.stopTime),
   },
-  metadata: (r, key) => r.metadata.find((m) => m.name === key)?.value ?? null,
+  metadata: (r, key) => {
+    const held = r.metadata.find((m) => m.name === key);
+    // NOTE: ListMetadataKeys' relation keys are refused before this (Sift cannot order by them).
+    return held === undefined || held.type === "relation" || held.type === "raw"
+      ? null
+      : held.value;
+  },
 };
 
 export const ASSET_ORDER: OrderFields<StoredAsset> = {

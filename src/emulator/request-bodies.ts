@@ -1,5 +1,5 @@
 import { type ZodType, z } from "zod";
-import { METADATA_KEY_TYPES } from "../sift/schemas.js";
+import { METADATA_KEY_TYPE_NAMES } from "../sift/schemas.js";
 import { invalidArgument } from "./api-error.js";
 import { readTimestamp } from "./time-text.js";
 
@@ -27,10 +27,7 @@ const double = z.union([
   }),
 ]);
 
-const KEY_TYPE_NAMES = ["METADATA_KEY_TYPE_UNSPECIFIED", ...Object.values(METADATA_KEY_TYPES)] as [
-  string,
-  ...string[],
-];
+const KEY_TYPE_NAMES = [...METADATA_KEY_TYPE_NAMES] as [string, ...string[]];
 
 /** NOTE: protojson reads an enum from its name or its number (`"type": 2`). */
 const keyType = z.union([
@@ -58,6 +55,12 @@ const metadataValue = z.strictObject({
   stringValue: z.string().optional(),
   numberValue: double.optional(),
   booleanValue: z.boolean().optional(),
+  relationValue: z
+    .strictObject({
+      resourceType: z.string().default(""),
+      resourceId: z.string().default(""),
+    })
+    .optional(),
   ...archiveFields,
 });
 export type MetadataValueInput = z.infer<typeof metadataValue>;
@@ -191,7 +194,7 @@ function rejectListMask(body: object): void {
  * "not set"); the same field under both names is an error. The request messages have no
  * free-form maps, so every object key is a field name.
  */
-function normalizeNames(value: unknown, path: string): unknown {
+export function normalizeNames(value: unknown, path = ""): unknown {
   if (Array.isArray(value)) return value.map((v, i) => normalizeNames(v, `${path}[${i}]`));
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};

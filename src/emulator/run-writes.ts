@@ -12,7 +12,7 @@ import {
   requireName,
 } from "./run-rules.js";
 import type { Store } from "./store.js";
-import type { StoredRun } from "./types.js";
+import type { StoredMetadata, StoredRun } from "./types.js";
 import { parseUpdateMask } from "./update-mask.js";
 
 /**
@@ -100,7 +100,12 @@ function addRun(store: Store, fields: NewRunFields): StoredRun {
  * UpdateRun: only the masked fields change; a masked field absent from the body is reset
  * to its default (FieldMask semantics); tags and metadata are replaced whole.
  */
-export function updateRun(store: Store, input: UpdateRunInput): StoredRun {
+export function updateRun(
+  store: Store,
+  input: UpdateRunInput,
+  /** Raw entries of the request's metadata list, by place, that the run holds (api.ts). */
+  heldMetadata?: ReadonlyMap<number, StoredMetadata & { type: "raw" }>,
+): StoredRun {
   const paths = parseUpdateMask(input.updateMask);
   const message = input.run ?? {};
   if (message.runId === undefined || message.runId === "") {
@@ -139,7 +144,7 @@ export function updateRun(store: Store, input: UpdateRunInput): StoredRun {
         next.archivedDate = message.isArchived ? (run.archivedDate ?? now) : undefined;
         break;
       case "metadata":
-        metadata = resolveMetadata(store, message.metadata ?? []);
+        metadata = resolveMetadata(store, message.metadata ?? [], heldMetadata);
         next.metadata = metadata.values;
         break;
       default:

@@ -9,17 +9,44 @@ import { randomId } from "./random-id.js";
 import { checkTimes } from "./run-rules.js";
 import type { Store } from "./store.js";
 import { readTimestamp } from "./time-text.js";
-import type { EmulatorSeed, SeedRun, StoredMetadata } from "./types.js";
+import { type KeyTypeOf, readKeyType, wireKeyType } from "./key-types.js";
+import { normalizeNames } from "./request-bodies.js";
+import type {
+  EmulatorSeed,
+  RawMetadataEntry,
+  SeedMetadataValue,
+  SeedRun,
+  StoredKeyType,
+  StoredMetadata,
+} from "./types.js";
 
 /**
  * Seeds: assets, metadata keys and runs given as data (`--seed FILE`, `load()`), added
  * straight to the store. Errors name the item: `runs[3] (tv-004): unknown asset "rig-9"`.
  */
 
-const metadataType = z.enum(METADATA_TYPES);
+/** A plain type, or an enum name or number (one this emulator does not model stands as given). */
+const metadataType = z.union([
+  z.enum([...METADATA_TYPES, "relation"]),
+  z
+    .string()
+    .regex(
+      /^METADATA_KEY_TYPE_[A-Z0-9_]+$/,
+      "expected string, number, boolean, relation or a METADATA_KEY_TYPE_… name",
+    ),
+  z.number().int().nonnegative(),
+]);
+const relationValue = z.strictObject({
+  resourceType: z.string().min(1),
+  resourceId: z.string().min(1),
+});
 const metadataMapping = z
-  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+  .record(z.string(), z.union([z.string(), z.number(), z.boolean(), relationValue]))
   .optional();
+const rawMetadataEntry = z.custom<RawMetadataEntry>(
+  (v) => isObject(v) && isObject(v.key) && typeof v.key.name === "string" && v.key.name !== "",
+  { message: "expected a metadata entry as the API emits it, with key.name" },
+);
 const seedSchema = z.strictObject({
   tags: z
     .array(
@@ -63,6 +90,7 @@ const seedSchema = z.strictObject({
         assets: z.array(z.string()).optional(),
         assetIds: z.array(z.string()).optional(),
         metadata: metadataMapping,
+        rawMetadata: z.array(rawMetadataEntry).optional(),
       }),
     )
     .optional(),
@@ -102,7 +130,9 @@ export function applySeed(store: Store, seed: EmulatorSeed): void {
   const keys = Array.isArray(seed.metadataKeys)
     ? seed.metadataKeys
     : Object.entries(seed.metadataKeys ?? {}).map(([name, type]) => ({ name, type }));
-  for (const key of keys) ensureKey(store, key.name, key.type, `metadataKeys.${key.name}`);
+  for (const key of keys) {
+    ensureKey(store, key.name, readKeyType(key.type), `metadataKeys.${key.name}`);
+  }
   for (const [i, entry] of (seed.assets ?? []).entries()) {
     const given = typeof entry === "string" ? { name: entry } : entry;
     const asset = { ...given, name: given.name.trim() };
@@ -136,7 +166,10 @@ function addSeedRun(store: Store, run: SeedRun, where: string): void {
     fail(`${where}: ${(error as ApiFailure).message}`);
   }
   const assetIds = resolveAssets(store, run, where);
-  const metadata = readMetadata(store, run.metadata, where);
+  const metadata = [
+    ...readMetadata(store, run.metadata, where),
+    ...readRawMetadata(store, run, where),
+  ];
   const now = store.clock.now();
   store.addRun({
     runId: run.runId ?? randomId(),
@@ -157,16 +190,54 @@ function addSeedRun(store: Store, run: SeedRun, where: string): void {
   });
 }
 
-/** Seed metadata as stored values; a key not known yet is made with the value's type. */
+/**
+ * Seed metadata as stored values; a key not known yet is made with the value's type (an
+ * object `{resourceType, resourceId}` is a relation).
+ */
 function readMetadata(
   store: Store,
-  values: Record<string, string | number | boolean> | undefined,
+  values: Record<string, SeedMetadataValue> | undefined,
   where: string,
 ): StoredMetadata[] {
-  return Object.entries(values ?? {}).map(([name, value]) => {
-    const type = store.findMetadataKey(name)?.type ?? (typeof value as MetadataType);
-    ensureKey(store, name, type, `${where}: metadata.${name}`);
-    return { name, type, value: coerce(value, type, `${where}: metadata.${name}`) };
+  return Object.entries(values ?? {}).map(([name, value]): StoredMetadata => {
+    const at = `${where}: metadata.${name}`;
+    const own: StoredKeyType =
+      typeof value === "object" ? "relation" : (typeof value as MetadataType);
+    const key = store.findMetadataKey(name) ?? { type: own };
+    if (key.type === "other") {
+      fail(`${at}: key "${name}" has a type this emulator does not model (give it in rawMetadata)`);
+    }
+    ensureKey(store, name, { type: key.type }, at);
+    if (key.type === "relation") {
+      if (typeof value !== "object") fail(`${at}: a relation key needs {resourceType, resourceId}`);
+      return { name, type: "relation", value: { ...value } };
+    }
+    if (typeof value === "object") fail(`${at}: key "${name}" is a ${key.type} key`);
+    return { name, type: key.type, value: coerce(value, key.type, at) };
+  });
+}
+
+/** `rawMetadata`: stored as given; each key is made with the entry's own type if new. */
+function readRawMetadata(store: Store, run: SeedRun, where: string): StoredMetadata[] {
+  return (run.rawMetadata ?? []).map((raw, i): StoredMetadata => {
+    const at = `${where}: rawMetadata[${i}]`;
+    const name = raw.key.name;
+    if (run.metadata !== undefined && Object.hasOwn(run.metadata, name)) {
+      fail(`${at}: key "${name}" is in metadata too`);
+    }
+    try {
+      normalizeNames(raw);
+    } catch (error) {
+      fail(`${at}: ${(error as ApiFailure).message}`);
+    }
+    const type = raw.key.type;
+    ensureKey(
+      store,
+      name,
+      readKeyType(typeof type === "string" || typeof type === "number" ? type : undefined),
+      at,
+    );
+    return { name, type: "raw", raw: structuredClone(raw) };
   });
 }
 
@@ -193,10 +264,16 @@ function unique(values: string[]): string[] {
   return out.slice();
 }
 
-function ensureKey(store: Store, name: string, type: MetadataType, where: string): void {
+function ensureKey(store: Store, name: string, type: KeyTypeOf, where: string): void {
   const existing = store.findMetadataKey(name);
-  if (existing === undefined) store.addMetadataKey(name, type);
-  else if (existing.type !== type) fail(`${where}: key "${name}" is a ${existing.type} key`);
+  if (existing === undefined) store.addMetadataKey(name, type.type, type.wireType);
+  else if (existing.type !== type.type || wireKeyType(existing) !== wireKeyType(type)) {
+    fail(`${where}: key "${name}" is a ${wireKeyType(existing)} key`);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Lossless only: `"12"` for a number key is 12, `12` for a string key is "12". */

@@ -1,10 +1,9 @@
-import type { Timestamp } from "../core/timestamp.js";
-import type { MetadataType } from "../manifest/spec.js";
 import { ChangedRecords } from "./changed-records.js";
 import { MonotonicClock } from "./clock.js";
 import { randomId } from "./random-id.js";
 import type {
   StoredAsset,
+  StoredKeyType,
   StoredMetadata,
   StoredMetadataKey,
   StoredRun,
@@ -155,12 +154,14 @@ export class Store {
     return asset;
   }
 
-  addMetadataKey(name: string, type: MetadataType, createdDate?: Timestamp): StoredMetadataKey {
+  /** `wireType`: an `other` key's type as ListMetadataKeys lists it. */
+  addMetadataKey(name: string, type: StoredKeyType, wireType?: string | number): StoredMetadataKey {
     const key: StoredMetadataKey = {
       seq: this.metadataKeys.length,
       name,
       type,
-      createdDate: createdDate ?? this.clock.now(),
+      ...(type === "other" && { wireType }),
+      createdDate: this.clock.now(),
     };
     this.metadataKeys.push(key);
     this.keyByName.set(name, key);

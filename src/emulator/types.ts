@@ -1,6 +1,6 @@
 import type { Timestamp } from "../core/timestamp.js";
 import type { MetadataType } from "../manifest/spec.js";
-import type { MetadataKeyTypeWire } from "../sift/schemas.js";
+import type { METADATA_KEY_TYPE_RELATION, MetadataKeyTypeWire } from "../sift/schemas.js";
 
 /** The bearer key the emulator wants unless told otherwise (`--api-key`). */
 export const DEFAULT_API_KEY = "local";
@@ -153,7 +153,7 @@ export interface EmulatorSeed {
   /** Tags with the ids you want (`{name, tagId}`); others get an id when first named. */
   tags?: (string | SeedTag)[];
   assets?: (string | SeedAsset)[];
-  metadataKeys?: SeedMetadataKey[] | Record<string, MetadataType>;
+  metadataKeys?: SeedMetadataKey[] | Record<string, SeedKeyType>;
   runs?: SeedRun[];
 }
 
@@ -167,14 +167,23 @@ export interface SeedAsset {
   assetId?: string;
   tags?: string[];
   /** Key → value, typed like a run's seed metadata. */
-  metadata?: Record<string, string | number | boolean>;
+  metadata?: Record<string, SeedMetadataValue>;
   isArchived?: boolean;
 }
 
+/** A seed's metadata value: a string, number or boolean, or a relation (`{resourceType, resourceId}`). */
+export type SeedMetadataValue = string | number | boolean | RelationValue;
+
 export interface SeedMetadataKey {
   name: string;
-  type: MetadataType;
+  /**
+   * `string`, `number`, `boolean`, `relation`, or (to stand for a type Sift may add later) any
+   * other wire form: a `METADATA_KEY_TYPE_…` name or an enum number, listed as given.
+   */
+  type: SeedKeyType;
 }
+
+export type SeedKeyType = MetadataType | "relation" | string | number;
 
 export interface SeedRun {
   runId?: string;
@@ -192,8 +201,21 @@ export interface SeedRun {
   assets?: string[];
   assetIds?: string[];
   /** Key → value; the key's type is the existing key's, else the value's. */
-  metadata?: Record<string, string | number | boolean>;
+  metadata?: Record<string, SeedMetadataValue>;
+  /**
+   * Seed-only escape hatch: metadata entries exactly as a (newer) Sift would emit them, of a
+   * shape this emulator does not model (`{"key": {...}, "fooValue": ...}`, extra fields).
+   * They are stored and emitted verbatim, and an UpdateRun of this run may send them back
+   * (equal as JSON); any other unknown shape is refused (strict) or loses its unknown fields.
+   */
+  rawMetadata?: RawMetadataEntry[];
 }
+
+/** A metadata entry as JSON, with at least `key.name`. */
+export type RawMetadataEntry = { key: { name: string } & Record<string, unknown> } & Record<
+  string,
+  unknown
+>;
 
 /** A run as the API emits it (protojson; defaults present or not, see `defaults`). */
 export interface WireRun {
@@ -220,13 +242,28 @@ export interface WireRun {
 }
 
 export interface WireMetadataValue {
-  key: { name: string; type: MetadataKeyTypeWire; archivedDate?: null; isArchived?: false };
+  key: WireMetadataKey;
   stringValue?: string;
   /** A number, or "NaN" / "Infinity" / "-Infinity". */
   numberValue?: number | string;
   booleanValue?: boolean;
+  relationValue?: RelationValue;
   archivedDate?: null;
   isArchived?: false;
+}
+
+export interface WireMetadataKey {
+  name: string;
+  /** An enum name; a seeded key of a type this emulator does not know, as given (maybe a number). */
+  type: MetadataKeyTypeWire | typeof METADATA_KEY_TYPE_RELATION | string | number;
+  archivedDate?: null;
+  isArchived?: false;
+}
+
+/** `MetadataRelationValue`: a reference to another resource (Sift's example: a folder). */
+export interface RelationValue {
+  resourceType: string;
+  resourceId: string;
 }
 
 /**
@@ -236,12 +273,22 @@ export interface WireMetadataValue {
 export type DefaultsMode = "emit" | "omit";
 export const DEFAULTS_MODES: readonly DefaultsMode[] = ["emit", "omit"];
 
+/**
+ * A metadata key's type as the emulator stores it: the three a manifest can write, Sift's
+ * relation, or `other` (a seeded key of a type this emulator does not model; see `wireType`).
+ */
+export type StoredKeyType = MetadataType | "relation" | "other";
+
 /** One metadata value as the emulator stores it. */
-export interface StoredMetadata {
-  name: string;
-  type: MetadataType;
-  value: string | number | boolean;
-}
+export type StoredMetadata =
+  | { name: string; type: MetadataType; value: string | number | boolean }
+  | { name: string; type: "relation"; value: RelationValue }
+  | {
+      /** A seeded entry of a shape this emulator does not model (`rawMetadata`): emitted as is. */
+      name: string;
+      type: "raw";
+      raw: RawMetadataEntry;
+    };
 
 /** A run as the emulator stores it. `seq` is its creation rank (and index in the run list). */
 export interface StoredRun {
@@ -277,7 +324,9 @@ export interface StoredAsset {
 export interface StoredMetadataKey {
   seq: number;
   name: string;
-  type: MetadataType;
+  type: StoredKeyType;
+  /** `other` keys only: the type as ListMetadataKeys emits it (`"METADATA_KEY_TYPE_DATE"`, `9`). */
+  wireType?: string | number;
   createdDate: Timestamp;
 }
 

@@ -1,4 +1,4 @@
-import { METADATA_KEY_TYPES } from "../sift/schemas.js";
+import { wireKeyType } from "./key-types.js";
 import { ORGANIZATION_ID, USER_ID } from "./store.js";
 import { runDuration } from "./time-text.js";
 import type {
@@ -7,6 +7,7 @@ import type {
   StoredMetadata,
   StoredMetadataKey,
   StoredRun,
+  WireMetadataKey,
   WireMetadataValue,
   WireRun,
 } from "./types.js";
@@ -59,8 +60,13 @@ export class WireWriter {
     return wire;
   }
 
-  /** A oneof member is emitted even when it holds its default (`numberValue: 0`). */
+  /**
+   * A oneof member is emitted even when it holds its default (`numberValue: 0`). A seeded raw
+   * entry is emitted exactly as it was given, in either mode: it stands for a shape a newer
+   * Sift emits, which this emulator does not model.
+   */
   private metadataValue(value: StoredMetadata): WireMetadataValue {
+    if (value.type === "raw") return structuredClone(value.raw) as unknown as WireMetadataValue;
     const wire: WireMetadataValue = {
       key: this.metadataKey({ name: value.name, type: value.type }),
     };
@@ -74,12 +80,21 @@ export class WireWriter {
       case "boolean":
         wire.booleanValue = value.value as boolean;
         break;
+      case "relation":
+        // NOTE: both fields are REQUIRED in metadata.proto, so never empty: emitted either way.
+        wire.relationValue = {
+          resourceType: value.value.resourceType,
+          resourceId: value.value.resourceId,
+        };
+        break;
+      default:
+        value satisfies never;
     }
     return this.withArchive(wire);
   }
 
-  metadataKey(key: Pick<StoredMetadataKey, "name" | "type">): WireMetadataValue["key"] {
-    return this.withArchive({ name: key.name, type: METADATA_KEY_TYPES[key.type] });
+  metadataKey(key: Pick<StoredMetadataKey, "name" | "type" | "wireType">): WireMetadataKey {
+    return this.withArchive({ name: key.name, type: wireKeyType(key) });
   }
 
   asset(asset: StoredAsset): WireAsset {

@@ -6,7 +6,13 @@ import type { TextSink } from "../report/plan-report.js";
 import { METADATA_KEY_TYPES, type Run } from "../sift/schemas.js";
 import { KeyGenerator } from "./generate-keys.js";
 import { DEFAULT_KEY_TEMPLATE, type KeyTemplate, parseKeyTemplate } from "./key-template.js";
-import { checkMetadataKey, compareText, type ExportFormat, runToRow } from "./run-to-row.js";
+import {
+  checkMetadataKey,
+  compareText,
+  type ExportFormat,
+  runToRow,
+  type UnmanagedMetadata,
+} from "./run-to-row.js";
 import {
   createCsvWriter,
   createYamlWriter,
@@ -58,6 +64,11 @@ export interface ExportResult {
   skippedCount: number;
   /** CSV: metadata keys of the organization that have no column (and why). */
   keysWithoutColumn: { key: string; reason: string }[];
+  /**
+   * Metadata entries no manifest can express (relation values, a type or shape this tool does
+   * not know), left out of every row: their keys (sorted), the runs holding one, a few of those.
+   */
+  unmanagedMetadata: { keys: UnmanagedMetadata[]; runs: number; examples: string[] };
 }
 
 /** Runs are paged in creation order: a later export lists new runs last (diff-friendly). */
@@ -88,7 +99,9 @@ export async function exportRuns(options: ExportOptions): Promise<ExportResult> 
     skipped: [],
     skippedCount: 0,
     keysWithoutColumn: [],
+    unmanagedMetadata: { keys: [], runs: 0, examples: [] },
   };
+  const unmanagedKeys = new Map<string, UnmanagedMetadata>();
   let writer: RowWriter;
   let metadataColumns: Set<string> | undefined;
   if (format === "csv") {
@@ -129,11 +142,21 @@ export async function exportRuns(options: ExportOptions): Promise<ExportResult> 
       result.runs++;
       if (outcome.row.runId !== undefined) result.generatedKeys++;
       for (const o of outcome.omitted) countOmission(omissions, o, clientKey);
+      if (outcome.unmanaged.length > 0) {
+        for (const u of outcome.unmanaged)
+          if (!unmanagedKeys.has(u.key)) unmanagedKeys.set(u.key, u);
+        const noted = result.unmanagedMetadata;
+        noted.runs++;
+        if (noted.examples.length < MAX_EXAMPLES) noted.examples.push(clientKey);
+      }
     }
     await options.onProgress?.({ runs: result.runs });
   }
   writer.end();
   result.omissions = [...omissions.values()];
+  result.unmanagedMetadata.keys = [...unmanagedKeys.values()].sort((a, b) =>
+    compareText(a.key, b.key),
+  );
   return result;
 }
 
@@ -190,12 +213,12 @@ async function listMetadataColumns(
   const columns: MetadataColumn[] = [];
   for await (const key of client.listAllMetadataKeys()) {
     const type = PLAIN_TYPE[key.type];
-    const problem =
-      type === undefined
-        ? `its type ${key.type} has no manifest form`
-        : checkMetadataKey(key.name, "csv");
-    if (problem !== undefined || type === undefined) {
-      result.keysWithoutColumn.push({ key: key.name, reason: problem ?? "" });
+    // A relation key (or one of a type this tool does not know) has no column: the runs that
+    // hold one are named by the one note about unmanaged metadata.
+    if (type === undefined) continue;
+    const problem = checkMetadataKey(key.name, "csv");
+    if (problem !== undefined) {
+      result.keysWithoutColumn.push({ key: key.name, reason: problem });
     } else if (!columns.some((c) => c.key === key.name)) {
       columns.push({ key: key.name, type });
     }

@@ -9,7 +9,8 @@ import {
   readTimestamp,
 } from "../manifest/values.js";
 import type { Timestamp } from "../core/timestamp.js";
-import { METADATA_KEY_TYPES, type MetadataValue, type Run } from "../sift/schemas.js";
+import { readMetadataEntry, type TypedValue } from "../sift/metadata-entry.js";
+import { METADATA_KEY_TYPES, type Run } from "../sift/schemas.js";
 
 /**
  * One Sift run as a manifest row, in the manifest's own vocabulary. Pure: the caller gives the
@@ -47,8 +48,18 @@ export interface Omission {
   reason: string;
 }
 
+/**
+ * A metadata entry no manifest can express, left out: a relation value, or one of a type or
+ * shape this tool does not know. `plan` keeps such entries as Sift has them (merge and replace).
+ */
+export interface UnmanagedMetadata {
+  key: string;
+  relation: boolean;
+}
+
 export type RowOutcome =
-  { kind: "row"; row: ExportRow; omitted: Omission[] } | { kind: "skipped"; reason: string };
+  | { kind: "row"; row: ExportRow; omitted: Omission[]; unmanaged: UnmanagedMetadata[] }
+  | { kind: "skipped"; reason: string };
 
 export interface RowContext {
   format: ExportFormat;
@@ -104,8 +115,14 @@ export function runToRow(run: Run, context: RowContext): RowOutcome {
   if (typeof tags === "string") omitted.push({ field: "tags", reason: tags });
   else row.tags = [...tags].sort();
   if (run.assetIds.length > 0) addAssets(row, run.assetIds, context, omitted);
+  const unmanaged: UnmanagedMetadata[] = [];
   for (const m of [...run.metadata].sort((a, b) => compareText(a.key.name, b.key.name))) {
-    const entry = toExportMetadata(m, context);
+    const reading = readMetadataEntry(m);
+    if (reading.kind !== "typed") {
+      unmanaged.push({ key: m.key.name, relation: reading.kind === "relation" });
+      continue;
+    }
+    const entry = toExportMetadata(m.key.name, reading.typed, context);
     if ("reason" in entry) omitted.push({ field: `metadata.${m.key.name}`, reason: entry.reason });
     else row.metadata.push(entry);
   }
@@ -116,7 +133,7 @@ export function runToRow(run: Run, context: RowContext): RowOutcome {
     delete row[field];
     omitted.push({ field, reason: problem.message });
   }
-  return { kind: "row", row, omitted };
+  return { kind: "row", row, omitted, unmanaged };
 }
 
 function addAssets(row: ExportRow, ids: string[], context: RowContext, omitted: Omission[]) {
@@ -143,12 +160,11 @@ function addAssets(row: ExportRow, ids: string[], context: RowContext, omitted: 
 }
 
 function toExportMetadata(
-  m: MetadataValue,
+  key: string,
+  typed: TypedValue,
   context: RowContext,
 ): ExportMetadata | { reason: string } {
-  const key = m.key.name;
-  const type = TYPE_OF_WIRE[m.key.type];
-  if (type === undefined) return { reason: `its type ${m.key.type} has no manifest form` };
+  const type = TYPE_OF_WIRE[typed.type]!;
   const keyProblem = checkMetadataKey(key, context.format);
   if (keyProblem !== undefined) return { reason: keyProblem };
   if (context.metadataColumns !== undefined && !context.metadataColumns.has(key)) {
@@ -159,13 +175,13 @@ function toExportMetadata(
   }
   switch (type) {
     case "number": {
-      const value = m.numberValue ?? 0;
+      const value = typed.value as number;
       return Number.isFinite(value) ? { key, type, value } : { reason: `${value} is not finite` };
     }
     case "boolean":
-      return { key, type, value: m.booleanValue ?? false };
+      return { key, type, value: typed.value as boolean };
     case "string": {
-      const value = m.stringValue ?? "";
+      const value = typed.value as string;
       if (context.format === "csv" && value === "") {
         return { reason: "is empty, which a CSV cell cannot say (--format yaml can)" };
       }

@@ -1,6 +1,6 @@
 import type { RunSpec } from "../manifest/spec.js";
 import { celString } from "../sift/cel.js";
-import type { MetadataKeyTypeWire, Run } from "../sift/schemas.js";
+import type { KeyTypeName, Run } from "../sift/schemas.js";
 import { encodeQueryComponent } from "../sift/url.js";
 import { batchInFilters } from "./batch-filter.js";
 import { fetchRuns, filterBudget, LOOKUP_PAGE_SIZE, type LookupClient } from "./lookup.js";
@@ -15,7 +15,7 @@ const KEYLESS = "client_key == null";
 
 export interface AdoptLookup {
   adoptBy: readonly AdoptByField[];
-  keyTypes: ReadonlyMap<string, MetadataKeyTypeWire>;
+  keyTypes: ReadonlyMap<string, KeyTypeName>;
 }
 
 /**
@@ -105,7 +105,7 @@ function filterField(field: AdoptByField): string {
 function literalOf(
   spec: RunSpec,
   field: AdoptByField,
-  keyTypes: ReadonlyMap<string, MetadataKeyTypeWire>,
+  keyTypes: ReadonlyMap<string, KeyTypeName>,
 ): string | undefined {
   switch (field) {
     case "name":

@@ -22,8 +22,11 @@ export interface FieldChange {
 }
 
 export interface Warning {
-  /** `not-updated`: --mode create-only left an existing run that differs as it is. */
-  code: "assets-differ" | "time-order" | "not-updated";
+  /**
+   * `not-updated`: --mode create-only left an existing run that differs as it is;
+   * `metadata-kept`: --metadata replace kept entries no manifest can express (relation values).
+   */
+  code: "assets-differ" | "time-order" | "not-updated" | "metadata-kept";
   message: string;
 }
 

@@ -4,8 +4,8 @@ import { type RunSpec, SPEC_FIELDS, type SpecField } from "../manifest/spec.js";
 import type {
   CreateAdhocRunBody,
   CreateRunBody,
+  KeyTypeName,
   MetadataKeyTypeWire,
-  MetadataValue,
   Run,
   UpdatePath,
   UpdateRunBody,
@@ -13,13 +13,8 @@ import type {
 import { canonicalTime } from "./canonical-time.js";
 import type { Change, FieldChange, FollowUp, RunUpdate, Warning } from "./change.js";
 import type { Match } from "./match.js";
-import {
-  readMetadataValue,
-  resolveMetadata,
-  sameTypedValue,
-  type TypedValue,
-  toMetadataValue,
-} from "./metadata.js";
+import { checkHeldMetadata, diffMetadata } from "./metadata-list.js";
+import { resolveMetadata, type TypedValue, toMetadataValue } from "./metadata.js";
 
 /** Fields `--ignore` can name: every field a manifest can manage. */
 export const IGNORABLE_FIELDS = SPEC_FIELDS;
@@ -52,7 +47,7 @@ export interface DiffContext {
   /** Asset id → name of assets the existing runs hold (for messages; else the ids show). */
   assetNames?: ReadonlyMap<string, string>;
   /** Metadata key → type, as the organization has them (plus keys earlier changes introduce). */
-  keyTypes: ReadonlyMap<string, MetadataKeyTypeWire>;
+  keyTypes: ReadonlyMap<string, KeyTypeName>;
 }
 
 /**
@@ -68,6 +63,7 @@ export function diffRun(
   const problems: Problem[] = [];
   const metadata = resolveMetadata(spec, context.keyTypes, problems);
   const assetIds = resolveAssets(spec, context.assetIds, problems);
+  if (existing !== undefined) checkHeldMetadata(spec, existing, problems);
   if (problems.length > 0) return { action: "invalid", spec, problems };
   const mode = options.mode ?? "upsert";
   if (existing === undefined) {
@@ -131,6 +127,7 @@ export function diffMatch(
       const problems: Problem[] = [];
       const metadata = resolveMetadata(spec, context.keyTypes, problems);
       const assetIds = resolveAssets(spec, context.assetIds, problems);
+      checkHeldMetadata(spec, match.run, problems);
       if (problems.length > 0) return { action: "invalid", spec, problems };
       const change = planUpdate(spec, match.run, metadata, assetIds, context, options, match.by);
       return inMode(options.mode ?? "upsert", change);
@@ -179,7 +176,7 @@ function planCreate(
   spec: RunSpec,
   metadata: Map<string, TypedValue> | undefined,
   assetIds: string[] | undefined,
-  keyTypes: ReadonlyMap<string, MetadataKeyTypeWire>,
+  keyTypes: ReadonlyMap<string, KeyTypeName>,
   problems: Problem[],
 ): Change {
   if (spec.name === undefined) {
@@ -322,6 +319,7 @@ function planUpdate(
     if (result.changes.length > 0) {
       fields.push(...result.changes);
       body.metadata = result.list;
+      if (result.kept !== undefined) warnings.push(result.kept);
     }
   }
   if (assetIds !== undefined && !options.ignore.has("assets") && !sameSet(assetIds, run.assetIds)) {
@@ -371,47 +369,9 @@ function planUpdate(
   return unarchive ? { action: "unarchive", ...update } : { action: "update", ...update };
 }
 
-/** Metadata per key, by type and value. The request carries the whole resulting list. */
-function diffMetadata(
-  wanted: Map<string, TypedValue>,
-  current: MetadataValue[],
-  mode: DiffOptions["metadata"],
-): { changes: FieldChange[]; list: MetadataValue[] } {
-  const existing = new Map(current.map((m) => [m.key.name, readMetadataValue(m)]));
-  const changes: FieldChange[] = [];
-  for (const [k, v] of wanted) {
-    const before = existing.get(k);
-    if (!sameTypedValue(before, v)) {
-      changes.push({
-        path: "metadata",
-        label: `metadata.${k}`,
-        before: before?.value,
-        after: v.value,
-      });
-    }
-  }
-  const result = new Map<string, TypedValue>();
-  if (mode === "merge") {
-    for (const [k, v] of existing) result.set(k, v);
-  } else {
-    for (const [k, v] of existing) {
-      if (!wanted.has(k)) {
-        changes.push({
-          path: "metadata",
-          label: `metadata.${k}`,
-          before: v.value,
-          after: undefined,
-        });
-      }
-    }
-  }
-  for (const [k, v] of wanted) result.set(k, v);
-  return { changes, list: [...result].map(([k, v]) => toMetadataValue(k, v)) };
-}
-
 function newKeyTypes(
   metadata: Map<string, TypedValue> | undefined,
-  keyTypes: ReadonlyMap<string, MetadataKeyTypeWire>,
+  keyTypes: ReadonlyMap<string, KeyTypeName>,
 ): Record<string, MetadataKeyTypeWire> {
   const added: Record<string, MetadataKeyTypeWire> = {};
   for (const [k, v] of metadata ?? []) if (!keyTypes.has(k)) added[k] = v.type;

@@ -1,6 +1,6 @@
 import type { RunSpec } from "../manifest/spec.js";
 import { MAX_URL_BYTES } from "../sift/http.js";
-import type { MetadataKeyTypeWire, Run } from "../sift/schemas.js";
+import type { KeyTypeName, Run } from "../sift/schemas.js";
 import { batchInFilters } from "./batch-filter.js";
 
 /** What the lookups need of the Sift client. */
@@ -84,15 +84,15 @@ export async function resolveAssetNames(
 export async function fetchKeyTypes(
   client: LookupClient,
   names: Iterable<string>,
-): Promise<Map<string, MetadataKeyTypeWire>> {
-  const types = new Map<string, MetadataKeyTypeWire>();
+): Promise<Map<string, KeyTypeName>> {
+  const types = new Map<string, KeyTypeName>();
   await forEachMatch(
     client,
     "/api/v1/metadata-keys",
     names,
     (f) => client.listAllMetadataKeys(f),
     (key) => {
-      types.set(key.name, key.type as MetadataKeyTypeWire);
+      types.set(key.name, key.type);
     },
   );
   return types;

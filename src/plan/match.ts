@@ -1,6 +1,6 @@
 import type { Problem } from "../core/errors.js";
 import { formatSource, type RunSpec, type Source } from "../manifest/spec.js";
-import type { MetadataKeyTypeWire, Run } from "../sift/schemas.js";
+import type { KeyTypeName, Run } from "../sift/schemas.js";
 import { canonicalTime } from "./canonical-time.js";
 import { readMetadataValue, resolveMetadata, sameTypedValue } from "./metadata.js";
 
@@ -31,7 +31,7 @@ export interface Found {
 
 export interface MatchOptions {
   adoptBy: readonly AdoptByField[];
-  keyTypes: ReadonlyMap<string, MetadataKeyTypeWire>;
+  keyTypes: ReadonlyMap<string, KeyTypeName>;
   /** runId → the row that adopts it, so far: two rows never adopt the same run. */
   claimed: Map<string, Source>;
 }

@@ -1,16 +1,18 @@
 import type { Problem } from "../core/errors.js";
 import type { MetadataSpec, MetadataType, RunSpec } from "../manifest/spec.js";
+import type { TypedValue } from "../sift/metadata-entry.js";
 import {
+  type KeyTypeName,
+  METADATA_KEY_TYPE_RELATION,
   METADATA_KEY_TYPES,
-  type MetadataKeyTypeWire,
-  type MetadataValue,
 } from "../sift/schemas.js";
 
-/** A metadata value with its resolved type, ready to compare and to send. */
-export interface TypedValue {
-  type: MetadataKeyTypeWire;
-  value: string | number | boolean;
-}
+export {
+  readMetadataValue,
+  sameTypedValue,
+  toMetadataValue,
+  type TypedValue,
+} from "../sift/metadata-entry.js";
 
 const TYPE_OF_WIRE: Record<string, MetadataType> = {
   METADATA_KEY_TYPE_STRING: "string",
@@ -29,7 +31,7 @@ const FALSE = new Set(["false", "no", "0"]);
  */
 export function resolveMetadata(
   spec: RunSpec,
-  keyTypes: ReadonlyMap<string, MetadataKeyTypeWire>,
+  keyTypes: ReadonlyMap<string, KeyTypeName>,
   problems: Problem[],
 ): Map<string, TypedValue> | undefined {
   if (spec.metadata === undefined) return undefined;
@@ -38,6 +40,10 @@ export function resolveMetadata(
     const orgType = keyTypes.get(name);
     const orgPlain = orgType === undefined ? undefined : TYPE_OF_WIRE[orgType];
     const where = { file: spec.source.file, line: spec.source.line, field: `metadata.${name}` };
+    if (orgType !== undefined && orgPlain === undefined) {
+      problems.push(unmanagedKey(spec, name, orgType));
+      continue;
+    }
     if (entry.type !== undefined && orgPlain !== undefined && entry.type !== orgPlain) {
       problems.push({
         ...where,
@@ -57,6 +63,25 @@ export function resolveMetadata(
     resolved.set(name, { type: METADATA_KEY_TYPES[type], value });
   }
   return resolved;
+}
+
+/**
+ * A manifest naming a key whose values no manifest can write: a relation key, or one of a
+ * type this tool does not know. NOTE: writing such a key as a string would be refused by
+ * Sift at best; the key's values stay as Sift has them.
+ */
+export function unmanagedKey(spec: RunSpec, name: string, type: KeyTypeName): Problem {
+  const where = { file: spec.source.file, line: spec.source.line };
+  if (type === METADATA_KEY_TYPE_RELATION) {
+    return {
+      ...where,
+      message: `metadata.${name} is a relation key in Sift; relation values are not managed by manifests`,
+    };
+  }
+  return {
+    ...where,
+    message: `metadata.${name} is a key of type ${type} in Sift, which this tool does not know; its values are not managed by manifests`,
+  };
 }
 
 const EXPECTED: Record<MetadataType, string> = {
@@ -86,32 +111,4 @@ function coerce(entry: MetadataSpec, type: MetadataType): string | number | bool
     default:
       return type satisfies never;
   }
-}
-
-/** The typed value a run holds for a key. protojson may omit a default (0, "", false). */
-export function readMetadataValue(m: MetadataValue): TypedValue {
-  switch (m.key.type) {
-    case METADATA_KEY_TYPES.number:
-      return { type: METADATA_KEY_TYPES.number, value: m.numberValue ?? 0 };
-    case METADATA_KEY_TYPES.boolean:
-      return { type: METADATA_KEY_TYPES.boolean, value: m.booleanValue ?? false };
-    default:
-      return { type: METADATA_KEY_TYPES.string, value: m.stringValue ?? "" };
-  }
-}
-
-export function toMetadataValue(name: string, typed: TypedValue): MetadataValue {
-  const key = { name, type: typed.type };
-  switch (typed.type) {
-    case METADATA_KEY_TYPES.number:
-      return { key, numberValue: typed.value as number };
-    case METADATA_KEY_TYPES.boolean:
-      return { key, booleanValue: typed.value as boolean };
-    default:
-      return { key, stringValue: String(typed.value) };
-  }
-}
-
-export function sameTypedValue(a: TypedValue | undefined, b: TypedValue | undefined): boolean {
-  return a !== undefined && b !== undefined && a.type === b.type && a.value === b.value;
 }

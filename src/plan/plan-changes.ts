@@ -1,6 +1,6 @@
 import { isInvalidRow, type ManifestRow } from "../manifest/index.js";
 import type { RunSpec, Source } from "../manifest/spec.js";
-import type { MetadataKeyTypeWire, Run } from "../sift/schemas.js";
+import type { KeyTypeName, Run } from "../sift/schemas.js";
 import { lookupBatch } from "./adopt-lookup.js";
 import { InFilterBatch } from "./batch-filter.js";
 import type { Change } from "./change.js";
@@ -40,7 +40,7 @@ export interface PlanContext {
   /** Asset id → name, grown as runs holding other assets are met (the "assets differ" warning). */
   assetNames?: Map<string, string>;
   /** Grows as the plan goes: a key a change introduces has that type for the changes after it. */
-  keyTypes: Map<string, MetadataKeyTypeWire>;
+  keyTypes: Map<string, KeyTypeName>;
 }
 
 interface LookedUp {

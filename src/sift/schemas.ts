@@ -18,22 +18,33 @@ export const METADATA_KEY_TYPES = {
 } as const;
 export type MetadataKeyTypeWire = (typeof METADATA_KEY_TYPES)[keyof typeof METADATA_KEY_TYPES];
 
-const KEY_TYPE_BY_NUMBER = ["METADATA_KEY_TYPE_UNSPECIFIED", ...Object.values(METADATA_KEY_TYPES)];
+/** A key whose values reference another resource (`relationValue`); no manifest can write one. */
+export const METADATA_KEY_TYPE_RELATION = "METADATA_KEY_TYPE_RELATION";
 
-/** An enum arrives by name; a number is read too (protojson may be configured so). */
-const keyTypeSchema = z.union([
-  z.string(),
-  z
-    .number()
-    .int()
-    .transform((n) => KEY_TYPE_BY_NUMBER[n] ?? "METADATA_KEY_TYPE_UNSPECIFIED"),
-]);
+/** `sift.metadata.v1.MetadataKeyType`, by enum number. */
+export const METADATA_KEY_TYPE_NAMES = [
+  "METADATA_KEY_TYPE_UNSPECIFIED",
+  ...Object.values(METADATA_KEY_TYPES),
+  METADATA_KEY_TYPE_RELATION,
+] as const;
 
-/** A double: a JSON number, or "NaN" / "Infinity" / "-Infinity" as protojson writes those. */
-const wireNumber = z.union([
-  z.number(),
-  z.enum(["NaN", "Infinity", "-Infinity"]).transform((text) => Number(text)),
-]);
+/**
+ * A key type as Sift sends it: an enum name, most likely, but protojson may be configured to
+ * send numbers, and a newer Sift may have types this client does not know. Known numbers
+ * become their names; an unknown one stays a number's text (`"9"`), so it is never taken
+ * for a known type.
+ */
+export type KeyTypeName = string;
+
+export function keyTypeName(type: unknown): KeyTypeName {
+  if (typeof type === "string") return type;
+  if (typeof type === "number") return METADATA_KEY_TYPE_NAMES[type] ?? String(type);
+  return METADATA_KEY_TYPE_NAMES[0];
+}
+
+const keyTypeSchema = z
+  .union([z.string(), z.number().int()])
+  .transform((type) => keyTypeName(type));
 
 /** An unset message field may arrive as `null` (emitted defaults): read it as absent. */
 function dropNulls(value: unknown): unknown {
@@ -47,13 +58,33 @@ export const metadataKeySchema = z.object({
 });
 export type MetadataKey = z.infer<typeof metadataKeySchema>;
 
-export const metadataValueSchema = z.object({
-  key: metadataKeySchema,
-  stringValue: z.string().optional(),
-  numberValue: wireNumber.optional(),
-  booleanValue: z.boolean().optional(),
+/**
+ * One metadata value of a run (`sift.metadata.v1.MetadataValue`), kept exactly as the JSON
+ * Sift sent: `{"key": {"name": "altitude", "type": "METADATA_KEY_TYPE_NUMBER"},
+ * "numberValue": 1200}`. NOTE: UpdateRun replaces a run's metadata list whole, so a value
+ * this client does not manage (a relation, a type or field it does not know) must go back
+ * byte for byte; nothing here reads or rebuilds it (`readMetadataEntry` classifies one).
+ * Request bodies hold these too: values read from Sift, and values a plan builds.
+ */
+export interface MetadataValue {
+  readonly key: { readonly name: string; readonly [field: string]: unknown };
+  readonly [field: string]: unknown;
+}
+
+function isMetadataValue(value: unknown): value is MetadataValue {
+  if (!isObject(value)) return false;
+  const key = value.key;
+  return isObject(key) && typeof key.name === "string";
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Passes the entry on as the same object: no field dropped, none reordered. */
+export const metadataValueSchema = z.custom<MetadataValue>(isMetadataValue, {
+  message: "expected a metadata value with key.name",
 });
-export type MetadataValue = z.infer<typeof metadataValueSchema>;
 
 export const runSchema = z.preprocess(
   dropNulls,

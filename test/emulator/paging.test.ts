@@ -27,7 +27,7 @@ async function listAll(params: Record<string, string | number | undefined>) {
   let pageToken: string | undefined;
   do {
     const page = await list({ ...params, pageToken });
-    pages.push(page.runs as WireRun[]);
+    pages.push(page.runs as unknown as WireRun[]);
     pageToken = page.nextPageToken || undefined;
   } while (pageToken !== undefined);
   return pages;

@@ -103,6 +103,8 @@ export function formatExportSummary(
       `note: ${o.field} not written for ${count(o.count, "run")} (${examples}): it ${o.reason}; plan leaves it as Sift has it`,
     );
   }
+  const unmanaged = formatUnmanagedNote(result.unmanagedMetadata);
+  if (unmanaged !== undefined) lines.push(unmanaged);
   for (const s of result.skipped) lines.push(`error: run ${s.runId} not exported: ${s.reason}`);
   if (result.skippedCount > result.skipped.length) {
     lines.push(
@@ -110,6 +112,20 @@ export function formatExportSummary(
     );
   }
   return lines.map((l) => escapeControl(l)).join("\n") + "\n";
+}
+
+/** One note for every relation (and unknown) metadata entry left out, naming the keys. */
+function formatUnmanagedNote(noted: ExportResult["unmanagedMetadata"]): string | undefined {
+  if (noted.runs === 0) return undefined;
+  const keys = noted.keys.map((k) => `metadata.${k.key}`).join(", ");
+  const examples = noted.examples.join(", ") + (noted.runs > noted.examples.length ? ", ..." : "");
+  const what = [
+    ...(noted.keys.some((k) => k.relation) ? ["relation values"] : []),
+    ...(noted.keys.some((k) => !k.relation)
+      ? ["values of a type or shape this tool does not know"]
+      : []),
+  ].join(" and ");
+  return `note: ${keys} not written for ${count(noted.runs, "run")} (${examples}): ${what} have no manifest form; plan and apply keep them as Sift has them, with --metadata merge or replace`;
 }
 
 function count(n: number, word: string): string {
