@@ -66,4 +66,5 @@ export { createTableReport } from "./report/table-report.js";
 // The Sift client.
 export { createSiftClient, type SiftClient, type SiftClientOptions } from "./sift/client.js";
 export { type Connection, type ConnectionInput, resolveConnection } from "./sift/connection.js";
+export { type EntryReading, readMetadataEntry, type TypedValue } from "./sift/metadata-entry.js";
 export type { Asset, FilterField, MetadataKey, MetadataValue, Run } from "./sift/schemas.js";

@@ -2,7 +2,7 @@ import { parseTimestamp, type Timestamp } from "../../src/core/timestamp.js";
 import type { RunSpec } from "../../src/manifest/spec.js";
 import type { Change } from "../../src/plan/change.js";
 import type { DiffContext, DiffOptions } from "../../src/plan/diff.js";
-import type { MetadataKeyTypeWire, Run } from "../../src/sift/schemas.js";
+import type { KeyTypeName, Run } from "../../src/sift/schemas.js";
 
 export function ts(text: string): Timestamp {
   const r = parseTimestamp(text);
@@ -42,7 +42,7 @@ export const ASSETS = new Map([
   ["rig-7", "asset-7"],
 ]);
 
-export function context(keyTypes: Record<string, MetadataKeyTypeWire> = {}): DiffContext {
+export function context(keyTypes: Record<string, KeyTypeName> = {}): DiffContext {
   return { assetIds: ASSETS, keyTypes: new Map(Object.entries(keyTypes)) };
 }
 
