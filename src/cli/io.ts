@@ -19,6 +19,8 @@ export interface CliIo {
    * directory never yields it.
    */
   stdoutFile?: FileIdentity;
+  /** The file standard input is redirected from (`apply - < runs.csv`), if it is one. */
+  stdinFile?: FileIdentity;
   env: Record<string, string | undefined>;
   cwd: string;
   /** Resolves when the user asks to stop (Ctrl-C / SIGTERM). Defaults to process signals. */
@@ -81,6 +83,7 @@ export function processIo(): CliIo {
       },
     },
     stdoutFile: fileOf(1),
+    stdinFile: fileOf(0),
     stdin: process.stdin,
     env: process.env,
     cwd: process.cwd(),

@@ -18,6 +18,7 @@ import { type CliIo, OutputClosedError } from "../io.js";
 import { csvDialectOf } from "../options.js";
 import { openSession } from "../session.js";
 import { spoolStdin } from "../stdin.js";
+import { refuseOverwritingInputs } from "./output-guard.js";
 import type { ApplyFlags } from "./apply.js";
 import { runPlan } from "./run-plan.js";
 import {
@@ -88,6 +89,9 @@ async function runApplyCommand(
   if (flags.plan !== undefined) refuseWithPlan(flags);
   const only = readSelection(flags);
   csvDialectOf(flags);
+  const resultsFile =
+    flags.results === undefined ? undefined : { flag: "--results", path: flags.results };
+  await refuseOverwritingInputs([resultsFile], { ...flags, paths }, io); // before the header is written
   const stdin = await spoolStdin(paths, flags.stdinFormat, io);
   const session = await openSession(flags, io).catch(async (error: unknown) => {
     await stdin?.remove();

@@ -8,6 +8,7 @@ import { escapeControl } from "../../report/safe-text.js";
 import type { CliIo } from "../io.js";
 import { openSession } from "../session.js";
 import type { ExportFlags } from "./export.js";
+import { refuseOverwritingInputs } from "./output-guard.js";
 import { startProgress } from "./shared.js";
 
 /** Exit code after Ctrl-C, as shells report a process ended by SIGINT. */
@@ -22,6 +23,11 @@ const EXTENSIONS: Record<ExportFormat, readonly string[]> = {
 export async function runExport(flags: ExportFlags, io: CliIo): Promise<number> {
   const format = chooseFormat(flags);
   const keyTemplate = parseKeyTemplate(flags.keyTemplate);
+  await refuseOverwritingInputs(
+    [flags.out ? { flag: "--out", path: flags.out } : undefined],
+    flags,
+    io,
+  );
   const session = await openSession(flags, io);
   const file = flags.out === undefined ? undefined : openAtomicFile(flags.out, "the export file");
   const stopListening = io.onInterrupt?.(() => {

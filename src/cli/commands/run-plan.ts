@@ -12,6 +12,7 @@ import { escapeControl } from "../../report/safe-text.js";
 import { type CliIo, OutputClosedError } from "../io.js";
 import { csvDialectOf } from "../options.js";
 import { openSession, type Session } from "../session.js";
+import { refuseOverwritingInputs } from "./output-guard.js";
 import { type SpooledStdin, spoolStdin } from "../stdin.js";
 import type { PlanFlags } from "./plan.js";
 import {
@@ -71,6 +72,14 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
     const archiveMissing = parseArchive(flags);
     const only = readSelection(flags);
     const csv = csvDialectOf(flags); // a bad flag fails before anything is read
+    await refuseOverwritingInputs(
+      [flags.out ? { flag: "--out", path: flags.out } : undefined],
+      {
+        ...flags,
+        paths,
+      },
+      io,
+    );
     stdin = await spoolStdin(paths, flags.stdinFormat, io);
     session = await openSession(flags, io);
     const { logger } = session;
