@@ -1,12 +1,25 @@
+import { PlanFileError } from "../core/errors.js";
 import { batchInFilters } from "../plan/batch-filter.js";
-import { filterBudget, LOOKUP_PAGE_SIZE, lookupRuns } from "../plan/lookup.js";
+import { filterBudget, LOOKUP_PAGE_SIZE, lookupRuns, resolveAssetNames } from "../plan/lookup.js";
 import { LOOKUP_BATCH_CELLS, SCALAR_CELLS } from "../plan/plan-changes.js";
-import { checkPlanTarget, openPlanFile, type SavedChange } from "../report/plan-file.js";
+import {
+  checkPlanTarget,
+  openPlanFile,
+  type PlanFileStream,
+  type SavedChange,
+} from "../report/plan-file.js";
+import { copyPlanFile } from "../report/plan-file-copy.js";
 import { createPlanSummary } from "../report/summary.js";
 import type { SiftClient } from "../sift/client.js";
 import type { Run } from "../sift/schemas.js";
 import type { ApplyResult } from "./apply.js";
 import { applyWork, rowsAfter } from "./apply-work.js";
+import {
+  checkAssetIds,
+  checkUpdateAgainstRun,
+  collectAssetIds,
+  isSavedUpdate,
+} from "./check-plan-against-sift.js";
 import { createdAsPlanned, holdsPlannedValues } from "./created-as-planned.js";
 import type { ConflictPolicy, RowRef, RowResult, Work } from "./work.js";
 
@@ -26,6 +39,11 @@ export interface ApplyPlanFileOptions {
   client: SiftClient;
   /** Where this apply writes (API base URL or `local`): must be the plan's target. */
   target: string;
+  /**
+   * `sha256:...`: apply the file only if this is its digest, as the reviewer saw it (through a
+   * channel the file does not control: the reviewed comment, a CI job's output).
+   */
+  expectDigest?: string;
   concurrency?: number;
   failFast?: boolean;
   signal?: AbortSignal;
@@ -33,42 +51,112 @@ export interface ApplyPlanFileOptions {
   onProgress?: (progress: { done: number; total: number }) => void;
 }
 
+export interface PlanFileApplyResult extends ApplyResult {
+  /** The digest of the file applied (see plan-file-digest.ts). */
+  digest: string;
+}
+
 /**
- * Applies exactly a saved plan: the reviewed requests, nothing re-planned. A run whose
- * modifiedDate changed since the plan, or a create whose clientKey now exists, is skipped
+ * Applies exactly a saved plan: the reviewed requests, nothing re-planned. Before anything is
+ * written, the whole file is checked: each request must be what its entry shows (see
+ * plan-file-verify.ts), its digest the expected one, and its old values what Sift holds. A run
+ * whose modifiedDate changed since the plan, or a create whose clientKey now exists, is skipped
  * and reported: the plan is stale for it, and a new plan will show why.
  */
-export async function applyPlanFile(options: ApplyPlanFileOptions): Promise<ApplyResult> {
+export async function applyPlanFile(options: ApplyPlanFileOptions): Promise<PlanFileApplyResult> {
   const started = performance.now();
-  const opened = await openPlanFile(options.path);
-  checkPlanTarget(opened.head, options.target, options.path);
-  // Read the whole file once before acting, so a broken plan leaves nothing half done.
-  const plan = createPlanSummary();
-  let total = 0;
-  for await (const change of opened.changes) {
-    total++;
-    plan[change.action]++;
-    plan.warnings += change.warnings.length;
+  // What is checked is what is applied: a private copy, read as often as needed.
+  const copy = await copyPlanFile(options.path);
+  try {
+    const open = () => openPlanFile(options.path, copy.path);
+    const opened = await open();
+    checkPlanTarget(opened.head, options.target, options.path);
+    // Read the whole file once before acting, so a broken plan leaves nothing half done.
+    const plan = createPlanSummary();
+    const assets = new Map<string, string>();
+    const problems: string[] = [];
+    let total = 0;
+    for await (const change of opened.changes) {
+      total++;
+      plan[change.action]++;
+      plan.warnings += change.warnings.length;
+      for (const p of collectAssetIds(change, assets)) problems.push(`${change.clientKey}: ${p}`);
+    }
+    const digest = opened.digest();
+    refuseIf(problems, options.path);
+    if (options.expectDigest !== undefined && options.expectDigest !== digest) {
+      throw new PlanFileError(
+        `${options.path} has the digest ${digest}, not ${options.expectDigest} (--expect-digest): it is not the plan that was reviewed; nothing was written`,
+      );
+    }
+    await checkAgainstSift(open, assets, options);
+    const { changes } = await open();
+    let done = 0;
+    const counts = await applyWork(checkedWork(changes, options.client), {
+      client: options.client,
+      concurrency: options.concurrency ?? 8,
+      onConflict: keepPlannedCreate,
+      signal: options.signal,
+      failFast: options.failFast,
+      onResult(row) {
+        options.onResult?.(row);
+        options.onProgress?.({ done: ++done, total });
+      },
+      unreached: async function* (reached) {
+        const again = await open();
+        for await (const change of rowsAfter(again.changes, reached)) yield savedRowRef(change);
+      },
+    });
+    const interrupted = counts.stopped?.kind === "interrupted";
+    return { ...counts, plan, elapsedMs: performance.now() - started, interrupted, digest };
+  } finally {
+    await copy.remove();
   }
-  const { changes } = await openPlanFile(options.path);
-  let done = 0;
-  const counts = await applyWork(checkedWork(changes, options.client), {
-    client: options.client,
-    concurrency: options.concurrency ?? 8,
-    onConflict: keepPlannedCreate,
-    signal: options.signal,
-    failFast: options.failFast,
-    onResult(row) {
-      options.onResult?.(row);
-      options.onProgress?.({ done: ++done, total });
-    },
-    unreached: async function* (reached) {
-      const again = await openPlanFile(options.path);
-      for await (const change of rowsAfter(again.changes, reached)) yield savedRowRef(change);
-    },
-  });
-  const interrupted = counts.stopped?.kind === "interrupted";
-  return { ...counts, plan, elapsedMs: performance.now() - started, interrupted };
+}
+
+/**
+ * The entries' claims about Sift, before any write: old values and kept metadata of the runs to
+ * update (looked up in the same batches apply uses), asset ids of the creates. One extra round
+ * of lookups, for the updates only.
+ */
+async function checkAgainstSift(
+  open: () => Promise<PlanFileStream>,
+  assets: ReadonlyMap<string, string>,
+  options: ApplyPlanFileOptions,
+): Promise<void> {
+  const problems: string[] = [];
+  if (assets.size > 0) {
+    const resolved = await resolveAssetNames(options.client, assets.keys());
+    problems.push(...checkAssetIds(assets, resolved));
+  }
+  const { changes } = await open();
+  for await (const batch of lookedUp(onlyUpdates(changes), options.client)) {
+    for (const { change, now } of batch) {
+      if (!isSavedUpdate(change)) continue;
+      for (const p of checkUpdateAgainstRun(change, now))
+        problems.push(`${change.clientKey}: ${p}`);
+    }
+  }
+  refuseIf(problems, options.path);
+}
+
+async function* onlyUpdates(changes: AsyncIterable<SavedChange>): AsyncGenerator<SavedChange> {
+  for await (const change of changes) if (isSavedUpdate(change)) yield change;
+}
+
+/** How many problems the refusal lists. */
+const MAX_LISTED_PROBLEMS = 5;
+
+function refuseIf(problems: readonly string[], path: string): void {
+  if (problems.length === 0) return;
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS).join("; ");
+  const more =
+    problems.length > MAX_LISTED_PROBLEMS
+      ? `; and ${problems.length - MAX_LISTED_PROBLEMS} more`
+      : "";
+  throw new PlanFileError(
+    `${path} does not match what Sift holds or what its entries show (was it edited?); nothing was written: ${listed}${more}`,
+  );
 }
 
 function savedRowRef(change: SavedChange): RowRef {
@@ -79,28 +167,41 @@ async function* checkedWork(
   changes: AsyncIterable<SavedChange>,
   client: SiftClient,
 ): AsyncGenerator<Work> {
+  for await (const batch of lookedUp(changes, client)) {
+    yield* batch.map(({ change, now }) => checkChange(change, now));
+  }
+}
+
+/**
+ * Saved changes in lookup batches, each with the run Sift holds for it now (by clientKey; an
+ * adopt's, which has none yet, by runId). Batches are bounded by cells (see CHECK_BATCH_CELLS).
+ */
+async function* lookedUp(
+  changes: AsyncIterable<SavedChange>,
+  client: SiftClient,
+): AsyncGenerator<{ change: SavedChange; now: Run | undefined }[]> {
   let batch: SavedChange[] = [];
   let cells = 0;
   let limit = FIRST_CHECK_BATCH;
   /** Metadata entries of the widest run looked up so far. */
   let widest = 0;
   const check = async () => {
-    const { work, found } = await checkBatch(batch, client);
+    const { looked, found } = await lookUpBatch(batch, client);
     for (const run of found) widest = Math.max(widest, run.metadata.length);
     batch = [];
     cells = 0;
     limit = CHECK_BATCH;
-    return work;
+    return looked;
   };
   for await (const change of changes) {
     const weight = SCALAR_CELLS + Math.max(entriesOf(change), widest);
     if (batch.length >= limit || (batch.length > 0 && cells + weight > CHECK_BATCH_CELLS)) {
-      yield* await check();
+      yield await check();
     }
     batch.push(change);
     cells += weight;
   }
-  if (batch.length > 0) yield* await check();
+  if (batch.length > 0) yield await check();
 }
 
 /** The field entries and metadata values a saved change holds. */
@@ -110,10 +211,10 @@ function entriesOf(change: SavedChange): number {
   return change.fields.length + (run.metadata?.length ?? 0);
 }
 
-async function checkBatch(
+async function lookUpBatch(
   batch: SavedChange[],
   client: SiftClient,
-): Promise<{ work: Work[]; found: Iterable<Run> }> {
+): Promise<{ looked: { change: SavedChange; now: Run | undefined }[]; found: Iterable<Run> }> {
   // An adopt's run has no clientKey yet: it is looked up by runId.
   const adopts = batch.flatMap((c) => (c.action === "adopt" ? [c.runId] : []));
   const [byKey, byId] = await Promise.all([
@@ -123,13 +224,11 @@ async function checkBatch(
     ),
     lookupRunIds(client, adopts),
   ]);
-  const work = batch.map((change) =>
-    checkChange(
-      change,
-      change.action === "adopt" ? byId.get(change.runId) : byKey.get(change.clientKey),
-    ),
-  );
-  return { work, found: [...byKey.values(), ...byId.values()] };
+  const looked = batch.map((change) => ({
+    change,
+    now: change.action === "adopt" ? byId.get(change.runId) : byKey.get(change.clientKey),
+  }));
+  return { looked, found: [...byKey.values(), ...byId.values()] };
 }
 
 async function lookupRunIds(client: SiftClient, ids: string[]): Promise<Map<string, Run>> {

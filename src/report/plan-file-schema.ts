@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_CLIENT_KEY_LENGTH, MAX_TEXT_LENGTH } from "../manifest/values.js";
 import { metadataValueSchema, UPDATABLE_PATHS } from "../sift/schemas.js";
 
 /**
@@ -6,54 +7,70 @@ import { metadataValueSchema, UPDATABLE_PATHS } from "../sift/schemas.js";
  * apply needs to execute exactly the reviewed change — each request body, the follow-up of a
  * create, and each existing run's modifiedDate (a run changed since is skipped). Never the key.
  * Unknown keys are dropped, so later versions may add keys without breaking this reader.
+ *
+ * What apply sends is bounded as the manifests bound it (a text at most MAX_TEXT_LENGTH
+ * characters, a clientKey MAX_CLIENT_KEY_LENGTH): a 100 MiB name in a plan is refused when the
+ * file is read, never sent. Old values, and metadata kept as Sift holds it, come from Sift and
+ * are bounded only by the length of a line (see plan-file-read.ts).
  */
 
-const fieldValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]).nullable();
+const BOUND = `is longer than the manifests allow (${MAX_TEXT_LENGTH.toLocaleString("en-US")} characters)`;
+const text = z.string().max(MAX_TEXT_LENGTH, { message: BOUND });
+const clientKey = z
+  .string()
+  .min(1)
+  .max(MAX_CLIENT_KEY_LENGTH, { message: `is longer than ${MAX_CLIENT_KEY_LENGTH} characters` });
+/** Sift's ids are UUIDs; a clientKey's bound leaves room for any other id scheme. */
+const id = z.string().min(1).max(MAX_CLIENT_KEY_LENGTH, { message: "is not an id (too long)" });
+const texts = z.array(text);
+
+const oldValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]).nullable();
+const newValue = z.union([text, z.number(), z.boolean(), texts]).nullable();
 
 export const fieldEntrySchema = z.object({
-  field: z.string(),
-  before: fieldValue,
-  after: fieldValue,
+  field: text,
+  before: oldValue,
+  after: newValue,
 });
 
 const runFields = {
-  name: z.string().optional(),
-  description: z.string().optional(),
-  startTime: z.string().optional(),
-  stopTime: z.string().optional(),
+  name: text.optional(),
+  description: text.optional(),
+  startTime: text.optional(),
+  stopTime: text.optional(),
   isPinned: z.boolean().optional(),
-  clientKey: z.string().optional(),
-  tags: z.array(z.string()).optional(),
+  clientKey: clientKey.optional(),
+  tags: texts.optional(),
   isArchived: z.boolean().optional(),
   metadata: z.array(metadataValueSchema).optional(),
 };
 
+// NOTE: no organizationId: a plan never sets one, so a request holding one was not reviewed.
 const createRunBodySchema = z.object({
-  name: z.string(),
-  description: z.string().optional(),
-  tags: z.array(z.string()).optional(),
-  startTime: z.string().optional(),
-  stopTime: z.string().optional(),
-  clientKey: z.string().optional(),
+  name: text,
+  description: text.optional(),
+  tags: texts.optional(),
+  startTime: text.optional(),
+  stopTime: text.optional(),
+  clientKey: clientKey.optional(),
   metadata: z.array(metadataValueSchema).optional(),
-  organizationId: z.string().optional(),
 });
 
 const createAdhocRunBodySchema = z.object({
-  name: z.string(),
-  description: z.string().optional(),
-  startTime: z.string(),
-  stopTime: z.string(),
-  assetIds: z.array(z.string()),
-  tags: z.array(z.string()).optional(),
+  name: text,
+  description: text.optional(),
+  startTime: text,
+  stopTime: text,
+  assetIds: z.array(id),
+  tags: texts.optional(),
   metadata: z.array(metadataValueSchema).optional(),
-  clientKey: z.string().optional(),
+  clientKey: clientKey.optional(),
 });
 
 const updateMaskString = z.string().min(1);
 
 const base = {
-  clientKey: z.string().min(1),
+  clientKey,
   source: z.string(),
   warnings: z.array(z.string()),
   fields: z.array(fieldEntrySchema),
@@ -76,11 +93,11 @@ const createEntrySchema = z
 /** One UpdateRun of an existing run: update, adopt, unarchive and archive entries. */
 const runUpdate = {
   ...base,
-  runId: z.string().min(1),
+  runId: id,
   updateMask: z.array(z.enum(UPDATABLE_PATHS)).min(1),
   modifiedDate: z.string().optional(),
   request: z.object({
-    run: z.object({ runId: z.string().min(1), ...runFields }),
+    run: z.object({ runId: id, ...runFields }),
     updateMask: updateMaskString,
   }),
 };
@@ -98,7 +115,7 @@ const adoptEntrySchema = z
 const unchangedEntrySchema = z.object({
   ...base,
   action: z.literal("unchanged"),
-  runId: z.string().min(1),
+  runId: id,
   modifiedDate: z.string().optional(),
 });
 

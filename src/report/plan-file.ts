@@ -2,11 +2,14 @@ import { guard, openAtomicFile } from "../core/atomic-file.js";
 import type { Change } from "../plan/change.js";
 import { createJsonStream, PLAN_FORMAT_VERSION } from "./json-report.js";
 import { toPlanEntry } from "./plan-entry.js";
+import { createPlanDigest } from "./plan-file-digest.js";
 import type { PlanHead, SavedChange } from "./plan-file-schema.js";
 import type { PlanReport } from "./plan-report.js";
 
+export { DIGEST_PATTERN } from "./plan-file-digest.js";
 export {
   checkPlanTarget,
+  MAX_PLAN_FILE_BYTES,
   openPlanFile,
   type PlanFileStream,
   readPlanFile,
@@ -18,6 +21,8 @@ export type PlanFileMeta = Omit<PlanHead, "version">;
 export interface PlanFileWriter extends PlanReport {
   /** Stops writing and removes the unfinished file (the target path is left untouched). */
   abort(): void;
+  /** The digest of the file written (see plan-file-digest.ts), once `end` has saved it. */
+  digest(): string | undefined;
 }
 
 /**
@@ -40,7 +45,14 @@ export function createPlanFileWriter(path: string, meta: PlanFileMeta): PlanFile
     options: meta.options,
     manifests: meta.manifests,
   };
-  const json = createJsonStream(file, head, toSavedChange);
+  // The digest is computed over what is written, as a reader computes it over what it reads.
+  const digest = createPlanDigest(head);
+  let digested: string | undefined;
+  const json = createJsonStream(file, head, (change) => {
+    const entry = toSavedChange(change);
+    digest.addEntry(entry);
+    return entry;
+  });
   let open = true;
   const abort = () => {
     open = false;
@@ -57,8 +69,10 @@ export function createPlanFileWriter(path: string, meta: PlanFileMeta): PlanFile
       guard(abort, () => json.end(summary));
       open = false;
       file.commit();
+      digested = digest.end({ summary });
     },
     abort,
+    digest: () => digested,
   };
 }
 

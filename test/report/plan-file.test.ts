@@ -19,7 +19,7 @@ import { feed } from "./helpers.js";
 const META: PlanFileMeta = {
   target: "https://api.example.test",
   createdAt: "2024-05-01T12:00:00.000Z",
-  options: { metadata: "replace", ignore: ["stopTime"], shard: "2/8" },
+  options: { metadata: "replace", ignore: ["stopTime"], shard: "1/1" },
   manifests: ["manifests/runs.csv", "manifests/extra.yaml"],
 };
 
@@ -47,6 +47,7 @@ describe("saved plan file", () => {
       ...META,
       changes: JSON.parse(JSON.stringify(mixedPlan().map(toSavedChange))),
       summary,
+      digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
     });
   });
 
@@ -98,9 +99,11 @@ describe("saved plan file", () => {
     const [create] = mixedPlan();
     const count = 3000; // ~1 MB: many write chunks
     for (let i = 0; i < count; i++) {
+      const planned = create as Extract<Change, { action: "create" }>;
       const change = {
-        ...create!,
-        spec: { ...(create as Extract<Change, { action: "create" }>).spec, clientKey: `k-${i}` },
+        ...planned,
+        spec: { ...planned.spec, clientKey: `k-${i}` },
+        body: { ...planned.body, clientKey: `k-${i}` },
       } as Change;
       writer.add(change);
       countChange(summary, change);
