@@ -76,11 +76,15 @@ export async function applyPlanFile(options: ApplyPlanFileOptions): Promise<Plan
     const assets = new Map<string, string>();
     const problems: string[] = [];
     let total = 0;
-    for await (const change of opened.changes) {
-      total++;
-      plan[change.action]++;
-      plan.warnings += change.warnings.length;
-      for (const p of collectAssetIds(change, assets)) problems.push(`${change.clientKey}: ${p}`);
+    try {
+      for await (const change of opened.changes) {
+        total++;
+        plan[change.action]++;
+        plan.warnings += change.warnings.length;
+        for (const p of collectAssetIds(change, assets)) problems.push(`${change.clientKey}: ${p}`);
+      }
+    } catch (error) {
+      throw nothingWritten(error);
     }
     const digest = opened.digest();
     refuseIf(problems, options.path);
@@ -142,6 +146,13 @@ async function checkAgainstSift(
 
 async function* onlyUpdates(changes: AsyncIterable<SavedChange>): AsyncGenerator<SavedChange> {
   for await (const change of changes) if (isSavedUpdate(change)) yield change;
+}
+
+/** A broken file is refused before any request: say so. */
+function nothingWritten(error: unknown): unknown {
+  if (!(error instanceof PlanFileError) || error.message.includes("nothing was written"))
+    return error;
+  return new PlanFileError(`${error.message}; nothing was written`, { cause: error.cause });
 }
 
 /** How many problems the refusal lists. */

@@ -23,6 +23,8 @@ export interface ApplySummary {
   error?: Failure;
   /** Why the apply stopped before reaching every run (`the API stopped answering`), if it did. */
   stopped?: string;
+  /** `apply --plan`: the file applied and its digest. */
+  planFile?: { path: string; digest: string };
 }
 
 /**
@@ -48,7 +50,9 @@ export function formatApplySummary(summary: ApplySummary): string {
   const extra = traffic.length > 0 ? ` (${traffic.join(", ")})` : "";
   const lead = summary.interrupted ? "Interrupted after" : summary.stopped ? "Stopped" : "Applied";
   const why = summary.stopped && !summary.interrupted ? ` ${capitalise(summary.stopped)}.` : "";
-  return `${lead}: ${counts} in ${formatDuration(summary.elapsedMs)}${extra}.${why}`;
+  const file = summary.planFile;
+  const plan = file ? `\nPlan ${escapeControl(file.path)}, digest ${file.digest}.` : "";
+  return `${lead}: ${counts} in ${formatDuration(summary.elapsedMs)}${extra}.${why}${plan}`;
 }
 
 /** The summary for `--format json`: one JSON object. */
@@ -68,6 +72,7 @@ export function formatApplySummaryJson(summary: ApplySummary): string {
     interrupted: summary.interrupted ?? false,
     ...(summary.error !== undefined && { error: summary.error }),
     ...(summary.stopped !== undefined && { stopped: summary.stopped }),
+    ...(summary.planFile !== undefined && { planFile: summary.planFile }),
   });
 }
 

@@ -1,7 +1,7 @@
 import type { Change } from "../plan/change.js";
 import type { Failure } from "./failure.js";
 import { type PlanEntry, toPlanEntry } from "./plan-entry.js";
-import type { PlanReport, TextSink } from "./plan-report.js";
+import type { PlanReport, SavedPlanRef, TextSink } from "./plan-report.js";
 import type { PlanSummary } from "./summary.js";
 
 /**
@@ -44,9 +44,10 @@ export function createJsonStream<E extends PlanEntry>(
       out.write(`${first ? "\n" : ",\n"}${JSON.stringify(toEntry(change))}`);
       first = false;
     },
-    end(summary: PlanSummary, failure?: Failure) {
+    end(summary: PlanSummary, failure?: Failure, saved?: SavedPlanRef) {
       const error = failure === undefined ? "" : `"error":${JSON.stringify(failure)},`;
-      out.write(`\n],${error}"summary":${JSON.stringify(summary)}}\n`);
+      const file = saved === undefined ? "" : `"planFile":${JSON.stringify(saved)},`;
+      out.write(`\n],${error}${file}"summary":${JSON.stringify(summary)}}\n`);
     },
   };
 }

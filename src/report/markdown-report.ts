@@ -51,7 +51,7 @@ export function createMarkdownReport(
       used += row.length;
       shown += 1;
     },
-    end(summary, failure) {
+    end(summary, failure, saved) {
       if (shown > 0) out.write("\n");
       if (failure !== undefined) return out.write(renderFailure(failure, summary, shown + omitted));
       if (omitted > 0) {
@@ -61,6 +61,9 @@ export function createMarkdownReport(
       }
       const line = formatPlanLine(summary);
       out.write(hasChanges(summary) || summary.invalid > 0 ? `**${line}**\n` : `${line}\n`);
+      if (saved !== undefined) {
+        out.write(`\nSaved plan ${markdownText(saved.path)}, digest \`${saved.digest}\`\n`);
+      }
     },
   };
 }

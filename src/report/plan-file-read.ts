@@ -155,7 +155,7 @@ async function open(path: string, source: string): Promise<Opened> {
         const text = line.endsWith(",") ? line.slice(0, -1) : line;
         const raw = parseJson(text, path, lineNo);
         digest.addEntry(raw);
-        const change = check(savedChangeSchema, raw, `${path}:${lineNo}`);
+        const change = check(savedChangeSchema, raw, `${path}:${lineNo}${keyOf(raw)}`);
         if (checks.entry(change, `${path}:${lineNo}`)) yield change;
       }
     } catch (error) {
@@ -200,7 +200,7 @@ async function openWhole(path: string, source: string, size: number | undefined)
   const checks = createChecks(head, path);
   async function* changes(): AsyncGenerator<SavedChange> {
     for (const [i, entry] of entries.entries()) {
-      const change = check(savedChangeSchema, entry, `${path} changes[${i}]`);
+      const change = check(savedChangeSchema, entry, `${path} changes[${i}]${keyOf(entry)}`);
       if (checks.entry(change, `${path} changes[${i}]`)) yield change;
     }
     checks.end(summary, `${path}`);
@@ -220,6 +220,12 @@ function endDigest(digest: PlanDigest, tail: Record<string, unknown>, where: str
   } catch (error) {
     throw new PlanFileError(`${where}: ${reasonOf(error)} (not a plan sift-run-sync wrote)`);
   }
+}
+
+/** ` tv-001`: the clientKey of an entry, for messages (when it has one). */
+function keyOf(entry: unknown): string {
+  const key = (entry as { clientKey?: unknown } | null)?.clientKey;
+  return typeof key === "string" && key.length <= 512 ? ` ${JSON.stringify(key)}` : "";
 }
 
 /** A line longer than the bound: the reader stops there instead of holding it. */

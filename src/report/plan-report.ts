@@ -15,7 +15,14 @@ export interface TextSink {
  */
 export interface PlanReport {
   add(change: Change): void;
-  end(summary: PlanSummary, failure?: Failure): void;
+  /** `saved`: the plan file `--out` wrote, whose digest the report shows. */
+  end(summary: PlanSummary, failure?: Failure, saved?: SavedPlanRef): void;
+}
+
+/** A saved plan as reports name it: where, and its digest (`sha256:...`, see plan-file-digest.ts). */
+export interface SavedPlanRef {
+  path: string;
+  digest: string;
 }
 
 /** One report feeding several (e.g. the table on stdout and the plan file of `--out`). */
@@ -24,8 +31,8 @@ export function combineReports(...reports: PlanReport[]): PlanReport {
     add(change) {
       for (const r of reports) r.add(change);
     },
-    end(summary, failure) {
-      for (const r of reports) r.end(summary, failure);
+    end(summary, failure, saved) {
+      for (const r of reports) r.end(summary, failure, saved);
     },
   };
 }

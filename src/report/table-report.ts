@@ -28,7 +28,7 @@ export function createTableReport(out: TextSink, options: { color: boolean }): P
       out.write(text);
       listed = true;
     },
-    end(summary, failure) {
+    end(summary, failure, saved) {
       if (failure !== undefined) {
         // The reason is on stderr (`error: ...`); stdout says the plan above is not all of it.
         const decided = summary.create + summary.update + summary.unchanged + summary.invalid;
@@ -40,6 +40,12 @@ export function createTableReport(out: TextSink, options: { color: boolean }): P
         return;
       }
       out.write(`${listed ? "\n" : ""}${paint("bold", formatPlanLine(summary))}\n`);
+      if (saved !== undefined) {
+        const path = escapeControl(saved.path);
+        out.write(
+          `Saved ${path}, digest ${saved.digest}; apply exactly this plan with: sift-run-sync apply --plan ${path} --expect-digest ${saved.digest}\n`,
+        );
+      }
     },
   };
 }

@@ -16,6 +16,7 @@ import { addPlanOptions, type PlanFlags, readInput } from "./plan.js";
 export interface ApplyFlags extends PlanFlags {
   dryRun?: boolean;
   plan?: string;
+  expectDigest?: string;
   results?: string;
   failFast?: boolean;
   limit?: number;
@@ -32,6 +33,10 @@ export function registerApply(program: Command, ctx: CommandContext): void {
       "with --dry-run: exit 0 for no changes, 2 for changes, 1 on error, 3 when a guard refuses",
     )
     .option("--plan <file>", "apply exactly this saved plan (from `plan --out`)")
+    .option(
+      "--expect-digest <sha256>",
+      "with --plan: apply the file only if its digest is this one (the reviewed plan's sha256:...)",
+    )
     .option("--results <file>", "write one line per run: .csv or .jsonl")
     .option("--fail-fast", "stop at the first failed run; the rest are reported as skipped")
     .option(

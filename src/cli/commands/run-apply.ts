@@ -13,6 +13,7 @@ import {
   formatRowOutcome,
 } from "../../report/apply-summary.js";
 import { describeFailure } from "../../report/failure.js";
+import { DIGEST_PATTERN } from "../../report/plan-file.js";
 import { createResultsWriter, resultsFormatOf } from "../../report/results-file.js";
 import { type CliIo, OutputClosedError } from "../io.js";
 import { csvDialectOf } from "../options.js";
@@ -87,6 +88,7 @@ async function runApplyCommand(
   const archiveMissing = parseArchive(flags);
   if (flags.results !== undefined) resultsFormatOf(flags.results); // a bad name fails before any work
   if (flags.plan !== undefined) refuseWithPlan(flags);
+  const expectDigest = readExpectedDigest(flags);
   const only = readSelection(flags);
   csvDialectOf(flags);
   const resultsFile =
@@ -145,7 +147,12 @@ async function runApplyCommand(
     };
     const result =
       flags.plan !== undefined
-        ? await applyPlanFile({ ...common, path: flags.plan, target: session.target })
+        ? await applyPlanFile({
+            ...common,
+            path: flags.plan,
+            target: session.target,
+            expectDigest,
+          })
         : await apply({
             ...common,
             paths,
@@ -186,7 +193,11 @@ async function runApplyCommand(
     }
     const { requests, retries } = session.client.stats();
     const stopped = result.stopped && STOP_REASONS[result.stopped.kind];
-    const summary = { ...result, requests, retries, stopped };
+    const planFile =
+      flags.plan !== undefined && "digest" in result && typeof result.digest === "string"
+        ? { path: flags.plan, digest: result.digest }
+        : undefined;
+    const summary = { ...result, requests, retries, stopped, planFile };
     io.stdout.write(
       (flags.format === "json" ? formatApplySummaryJson(summary) : formatApplySummary(summary)) +
         "\n",
@@ -202,6 +213,21 @@ async function runApplyCommand(
     await session.close();
     await stdin?.remove();
   }
+}
+
+/** `--expect-digest sha256:...`, only with --plan; hex digits in any case. */
+function readExpectedDigest(flags: ApplyFlags): string | undefined {
+  if (flags.expectDigest === undefined) return undefined;
+  if (flags.plan === undefined) {
+    throw new UsageError("--expect-digest goes with --plan FILE: it is the digest of that file");
+  }
+  const digest = flags.expectDigest.trim().toLowerCase();
+  if (!DIGEST_PATTERN.test(digest)) {
+    throw new UsageError(
+      `--expect-digest: expected sha256: and 64 hex digits (as plan --out prints), got ${JSON.stringify(flags.expectDigest)}`,
+    );
+  }
+  return digest;
 }
 
 /** A saved plan is applied exactly: flags that would re-plan or select rows do not apply. */

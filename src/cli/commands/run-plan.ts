@@ -5,7 +5,7 @@ import { describeFailure, type Failure, INTERRUPTED } from "../../report/failure
 import { createJsonReport } from "../../report/json-report.js";
 import { createMarkdownReport } from "../../report/markdown-report.js";
 import { createPlanFileWriter, type PlanFileWriter } from "../../report/plan-file.js";
-import { combineReports, type PlanReport } from "../../report/plan-report.js";
+import { combineReports, type PlanReport, type SavedPlanRef } from "../../report/plan-report.js";
 import { countChange, createPlanSummary, hasChanges } from "../../report/summary.js";
 import { createTableReport } from "../../report/table-report.js";
 import { escapeControl } from "../../report/safe-text.js";
@@ -44,10 +44,10 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
   let out: PlanReport | undefined; // the document on stdout
   let file: PlanFileWriter | undefined; // --out
   let ended = false;
-  const endDocument = (failure?: Failure) => {
+  const endDocument = (failure?: Failure, saved?: SavedPlanRef) => {
     if (ended) return;
     ended = true;
-    (out ?? stdoutReport(flags.format, undefined, io)).end(summary, failure);
+    (out ?? stdoutReport(flags.format, undefined, io)).end(summary, failure, saved);
   };
   /** Removes the unfinished plan file and ends the document with the failure. */
   const stopWith = (failure: Failure) => {
@@ -140,8 +140,9 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
       return EXIT.guard;
     }
     file?.end(result.summary); // saved before stdout is ended: a closed stdout keeps a whole plan
-    endDocument();
-    if (flags.out) session.logger.info({ out: flags.out }, "plan saved");
+    const digest = file?.digest();
+    endDocument(undefined, flags.out && digest ? { path: flags.out, digest } : undefined);
+    if (flags.out) session.logger.info({ out: flags.out, digest }, "plan saved");
     warnMissingKeys(session.logger, result.missingKeys);
     const refusal =
       flags.maxChanges &&
