@@ -48,7 +48,7 @@ export function createPlanDigest(head: Record<string, unknown>): PlanDigest {
     end(tail) {
       for (const [key, value] of Object.entries(tail)) {
         if (!counted(key, value)) continue;
-        if (key < CHANGES && !members.has(key)) {
+        if (key < CHANGES) {
           throw new Error(`the member ${JSON.stringify(key)} comes after "changes"`);
         }
         members.set(key, value);

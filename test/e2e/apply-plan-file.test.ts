@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { readPlanFile } from "../../src/report/plan-file.js";
 import { createSiftClient } from "../../src/sift/client.js";
 import { manifestDir, runCli, useEmulator } from "./harness.js";
 
@@ -94,6 +95,47 @@ describe("apply --plan FILE", () => {
         .runs()
         .some((r) => r.clientKey === "other-1"),
     ).toBe(false);
+  });
+});
+
+describe("the digest of a saved plan", () => {
+  it("is printed by every report of plan --out and by apply --plan, and is the file's", async () => {
+    const dir = manifestDir({ "a.yaml": "- {clientKey: dg-1, name: D}" });
+    const digests: string[] = [];
+    for (const format of ["json", "markdown", "table"]) {
+      const file = join(manifestDir({}), "plan.json");
+      const planned = await runCli(emulator(), ["plan", dir, "--out", file, "--format", format]);
+      expect(planned.code, planned.stderr).toBe(0);
+      const { digest } = await readPlanFile(file);
+      digests.push(digest);
+      if (format === "json") {
+        expect(JSON.parse(planned.stdout).planFile).toEqual({ path: file, digest });
+      } else if (format === "markdown") {
+        expect(planned.stdout).toContain(`digest \`${digest}\``);
+      } else {
+        expect(planned.stdout).toContain(`apply --plan ${file} --expect-digest ${digest}`);
+      }
+      const applied = await runCli(emulator(), ["apply", "--plan", file, "--format", format]);
+      expect(applied.code, applied.stderr).toBe(0);
+      if (format === "json")
+        expect(JSON.parse(applied.stdout).planFile).toEqual({ path: file, digest });
+      else expect(applied.stdout).toContain(`Plan ${file}, digest ${digest}.`);
+    }
+    expect(new Set(digests).size).toBe(3); // each file has its own createdAt
+  });
+
+  it("--expect-digest must be a sha256 digest, and goes with --plan", async () => {
+    const bad = await runCli(emulator(), ["apply", "--plan", "x.json", "--expect-digest", "abc"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("--expect-digest: expected sha256: and 64 hex digits");
+    const alone = await runCli(emulator(), [
+      "apply",
+      manifestDir({ "a.yaml": "- {clientKey: dg-2, name: D}" }),
+      "--expect-digest",
+      `sha256:${"a".repeat(64)}`,
+    ]);
+    expect(alone.code).toBe(1);
+    expect(alone.stderr).toContain("--expect-digest goes with --plan FILE");
   });
 });
 

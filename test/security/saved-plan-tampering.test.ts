@@ -102,7 +102,11 @@ describe("a tampered saved plan is refused before any write", () => {
       }),
       "tp-1: updateMask holds description, but no field shows it changing",
     );
-    expect(emulator().runs().find((r) => r.clientKey === "tp-1")?.description).toBe("Keep me");
+    expect(
+      emulator()
+        .runs()
+        .find((r) => r.clientKey === "tp-1")?.description,
+    ).toBe("Keep me");
   });
 
   it("an extra entry (the counts left as they were)", async () => {
@@ -129,8 +133,15 @@ describe("a tampered saved plan is refused before any write", () => {
     const path = tampered((doc) => {
       entry(doc, "tp-5").request.clientKey = "someone-else";
     });
-    await expectRefused(path, 'tp-5: request.clientKey "someone-else" is not the entry\'s clientKey');
-    expect(emulator().runs().some((r) => r.clientKey === "someone-else")).toBe(false);
+    await expectRefused(
+      path,
+      'tp-5: request.clientKey "someone-else" is not the entry\'s clientKey',
+    );
+    expect(
+      emulator()
+        .runs()
+        .some((r) => r.clientKey === "someone-else"),
+    ).toBe(false);
   });
 
   it("edited summary counts", async () => {
@@ -236,7 +247,11 @@ describe("the untampered plan", () => {
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stdout).toMatch(/^Applied: 1 created, 1 updated, 1 unchanged, 0 failed/);
     expect(applied.stdout).toContain(`digest ${digest}`);
-    const runs = Object.fromEntries(emulator().runs().map((r) => [r.clientKey, r]));
+    const runs = Object.fromEntries(
+      emulator()
+        .runs()
+        .map((r) => [r.clientKey, r]),
+    );
     expect(runs["tp-1"]).toMatchObject({ name: "One v2", description: "Keep me" });
     expect(runs["tp-5"]).toMatchObject({ name: "Five", isPinned: true, assetIds: ["asset-a"] });
   });
