@@ -155,7 +155,7 @@ async function open(path: string, source: string): Promise<Opened> {
         const text = line.endsWith(",") ? line.slice(0, -1) : line;
         const raw = parseJson(text, path, lineNo);
         digest.addEntry(raw);
-        const change = check(savedChangeSchema, raw, `${path}:${lineNo}${keyOf(raw)}`);
+        const change = check(savedChangeSchema, raw, `${path}:${lineNo}`, keyOf(raw));
         if (checks.entry(change, `${path}:${lineNo}`)) yield change;
       }
     } catch (error) {
@@ -200,7 +200,7 @@ async function openWhole(path: string, source: string, size: number | undefined)
   const checks = createChecks(head, path);
   async function* changes(): AsyncGenerator<SavedChange> {
     for (const [i, entry] of entries.entries()) {
-      const change = check(savedChangeSchema, entry, `${path} changes[${i}]${keyOf(entry)}`);
+      const change = check(savedChangeSchema, entry, `${path} changes[${i}]`, keyOf(entry));
       if (checks.entry(change, `${path} changes[${i}]`)) yield change;
     }
     checks.end(summary, `${path}`);
@@ -222,10 +222,10 @@ function endDigest(digest: PlanDigest, tail: Record<string, unknown>, where: str
   }
 }
 
-/** ` tv-001`: the clientKey of an entry, for messages (when it has one). */
+/** `"tv-001": `, the clientKey of an entry, for messages (when it has one). */
 function keyOf(entry: unknown): string {
   const key = (entry as { clientKey?: unknown } | null)?.clientKey;
-  return typeof key === "string" && key.length <= 512 ? ` ${JSON.stringify(key)}` : "";
+  return typeof key === "string" && key.length <= 512 ? `${JSON.stringify(key)}: ` : "";
 }
 
 /** A line longer than the bound: the reader stops there instead of holding it. */
@@ -286,14 +286,19 @@ function checkHead(document: unknown, path: string): PlanHead {
   return check(planHeadSchema, document, path);
 }
 
-function check<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+function check<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  where: string,
+  subject = "",
+): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues.slice(0, MAX_LISTED_ISSUES).map((issue) => {
     const at = issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
     return `${at}${issue.message}`;
   });
-  throw new PlanFileError(`invalid plan file ${where}: ${issues.join("; ")}`);
+  throw new PlanFileError(`invalid plan file ${where}: ${subject}${issues.join("; ")}`);
 }
 
 function parseJson(text: string, path: string, line?: number): unknown {

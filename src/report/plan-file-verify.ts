@@ -26,6 +26,17 @@ const PLAIN_PATHS = new Set<string>(UPDATABLE_PATHS.filter((p) => p !== "metadat
 const UPDATES = new Set(["update", "adopt", "unarchive", "archive"]);
 const SCOPED = new Set(["archive", "unarchive"]);
 const VERSION_2_ACTIONS = new Set(["adopt", "archive", "unarchive"]);
+/** What a create's fields show (describeCreate in diff.ts). */
+const CREATE_FIELDS = new Set([
+  "name",
+  "description",
+  "startTime",
+  "stopTime",
+  "assets",
+  "tags",
+  "isPinned",
+  "isArchived",
+]);
 
 export function createPlanVerifier(head: PlanHead): PlanVerifier {
   const keys = new Set<string>();
@@ -120,6 +131,10 @@ function checkCreate(change: Extract<SavedChange, { action: "create" }>): string
   const covered = new Set<string>();
   const plain: Record<string, unknown> = { ...request };
   for (const [label, field] of fields.plain) {
+    if (!CREATE_FIELDS.has(label)) {
+      problems.push(`fields.${label}: not a field a create sets`);
+      continue;
+    }
     if (field.before !== null) problems.push(`fields.${label}: a create has no old value`);
     covered.add(label);
     if (label === "assets") {

@@ -113,6 +113,9 @@ describe("an output never overwrites an input", () => {
     const saved = readFileSync(plan, "utf8");
     await expectRefused(["apply", "--plan", plan, "--results", plan], plan, "the saved plan");
     expect(readFileSync(plan, "utf8")).toBe(saved);
+    const manifest = join(dir, "runs.csv");
+    await expectRefused(["apply", "--plan", plan, "--results", manifest], manifest, "the manifest");
+    expect(readFileSync(manifest, "utf8")).toBe(MANIFEST);
 
     const earlier = join(dir, "earlier.csv");
     writeFileSync(earlier, "clientKey,action,status\r\nov-1,create,failed\r\n");

@@ -76,7 +76,10 @@ async function listInputs(
   io: Pick<CliIo, "cwd" | "env" | "stdoutFile">,
 ): Promise<InputFile[]> {
   const files: InputFile[] = [];
-  const { paths = [], syncConfig } = inputs;
+  const { syncConfig } = inputs;
+  // A saved plan's manifests are not read by `apply --plan`, but they are the user's sources
+  // all the same (as the plan recorded them, relative to where it was made).
+  const paths = inputs.plan === undefined ? (inputs.paths ?? []) : await manifestsOf(inputs.plan);
   if (paths.includes("-")) files.push({ path: STDIN, what: "standard input" });
   const named = paths.filter((p) => p !== "-");
   if (named.length > 0) {
@@ -119,6 +122,17 @@ async function listInputs(
     files.push({ path: `${state}.journal`, what: `the --local emulator's journal` });
   }
   return files;
+}
+
+async function manifestsOf(plan: string): Promise<string[]> {
+  try {
+    const { openPlanFile } = await import("../../report/plan-file.js");
+    const opened = await openPlanFile(plan);
+    opened.close();
+    return opened.head.manifests.filter((p) => p !== "-");
+  } catch {
+    return []; // a broken plan is reported by the command itself
+  }
 }
 
 async function identityOf(path: string): Promise<FileIdentity | undefined> {
