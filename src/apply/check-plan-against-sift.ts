@@ -2,6 +2,7 @@ import stableStringify from "fast-json-stable-stringify";
 import { canonicalTime } from "../plan/canonical-time.js";
 import { typedOf } from "../report/plan-file-verify.js";
 import type { SavedChange } from "../report/plan-file.js";
+import { sameMetadataEntry } from "../sift/metadata-entry.js";
 import type { MetadataValue, Run } from "../sift/schemas.js";
 
 /**
@@ -56,7 +57,7 @@ export function checkUpdateAgainstRun(change: SavedUpdate, now: Run | undefined)
       const kept = sent.get(key);
       if (kept === undefined) {
         problems.push(`request.run.metadata drops ${show(key)}, which no field shows removed`);
-      } else if (!sameEntry(kept, value)) {
+      } else if (!sameMetadataEntry(kept, value)) {
         problems.push(`request.run.metadata changes ${show(key)}, which no field shows changing`);
       }
     }
@@ -131,14 +132,6 @@ function sameValue(held: unknown, before: unknown): boolean {
     return stableStringify([...held].sort()) === stableStringify([...before].sort());
   }
   return held === before;
-}
-
-/** A kept entry against Sift's: by type and value when a manifest can write it, else verbatim. */
-function sameEntry(kept: MetadataValue, held: MetadataValue): boolean {
-  const a = typedOf(kept);
-  const b = typedOf(held);
-  if (a !== undefined && b !== undefined) return kept.key.type === held.key.type && a === b;
-  return stableStringify(kept) === stableStringify(held);
 }
 
 function show(value: unknown): string {

@@ -1,5 +1,6 @@
 import { shardOf } from "../plan/shard.js";
-import { METADATA_KEY_TYPES, type MetadataValue, UPDATABLE_PATHS } from "../sift/schemas.js";
+import { readMetadataValue } from "../sift/metadata-entry.js";
+import { type MetadataValue, UPDATABLE_PATHS } from "../sift/schemas.js";
 import type { PlanHead, SavedChange } from "./plan-file-schema.js";
 
 /**
@@ -295,18 +296,9 @@ function checkMetadata(
   return problems;
 }
 
-/** The value a metadata entry sends, by its key's type; undefined for a shape a manifest cannot write. */
+/** The value a metadata entry sends; undefined for a shape a manifest cannot write (a relation). */
 export function typedOf(value: MetadataValue): Scalar | undefined {
-  switch (value.key.type) {
-    case METADATA_KEY_TYPES.string:
-      return value.stringValue ?? "";
-    case METADATA_KEY_TYPES.number:
-      return value.numberValue ?? 0;
-    case METADATA_KEY_TYPES.boolean:
-      return value.booleanValue ?? false;
-    default:
-      return undefined;
-  }
+  return readMetadataValue(value)?.value;
 }
 
 /** A shown value against a sent one: of the same JSON type (the type the key is sent as). */
