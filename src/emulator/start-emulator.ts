@@ -54,6 +54,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     await mkdir(dirname(options.statePath), { recursive: true });
     writer = await StateFile.open(options.statePath, store, options.stateSync);
   }
+  try {
+    return await serve(options, store, writer);
+  } catch (error) {
+    await writer?.close(); // a bad seed, a port in use: the state file is let go
+    throw error;
+  }
+}
+
+async function serve(
+  options: EmulatorOptions,
+  store: Store,
+  writer: StateFile | undefined,
+): Promise<Emulator> {
   if (options.seed !== undefined && store.isEmpty()) {
     const seed =
       typeof options.seed === "string" ? await readSeedFile(options.seed) : checkSeed(options.seed);

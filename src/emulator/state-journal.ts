@@ -19,7 +19,9 @@ export function journalPathOf(statePath: string): string {
 }
 
 export interface Replay {
-  /** The journal continues another snapshot (or there is none): nothing was read from it. */
+  /** The id the journal's first line names; absent when it has no complete first line. */
+  journalId?: string;
+  /** The journal continues an older snapshot, which the current one took in: nothing was read. */
   stale: boolean;
   /** Records replayed into the store. */
   records: number;
@@ -28,13 +30,19 @@ export interface Replay {
 }
 
 /**
- * Replays the journal at `path` over the store holding the snapshot `journalId`. A missing
- * journal is an empty one; a line that is not a record, other than an incomplete last one,
- * is an error naming `path:line`.
+ * Whether to replay a journal naming `journalId` over the snapshot: `replay` it, `skip` it
+ * (the snapshot holds its records already), or throw to refuse it before anything is read.
+ */
+export type JournalCheck = (journalId: string) => "replay" | "skip";
+
+/**
+ * Replays the journal at `path` over the store, as `check` decides from its first line. A
+ * missing journal is an empty one; a line that is not a record, other than an incomplete
+ * last one, is an error naming `path:line`.
  */
 export async function replayJournal(
   path: string,
-  journalId: string | undefined,
+  check: JournalCheck,
   store: Store,
 ): Promise<Replay> {
   const replay: Replay = { stale: false, records: 0, tornBytes: 0 };
@@ -50,7 +58,8 @@ export async function replayJournal(
         const content = text.slice(start, end);
         start = end + 1;
         if (line === 1) {
-          if (readHeader(content, path) === journalId) continue;
+          replay.journalId = readHeader(content, path);
+          if (check(replay.journalId) === "replay") continue;
           replay.stale = true;
           return replay;
         }

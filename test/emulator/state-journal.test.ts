@@ -1,12 +1,20 @@
-import { appendFile, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { startEmulator } from "../../src/emulator/index.js";
 import { createRun } from "../../src/emulator/run-writes.js";
 import { StateFile } from "../../src/emulator/state-file.js";
 import { Store } from "../../src/emulator/store.js";
 import { callApi } from "../helpers/emulator.js";
+import {
+  copyState,
+  journalRecords,
+  readState,
+  SEED,
+  withEmulator,
+  writeSome,
+} from "./state-support.js";
 
 /**
  * `--state FILE` is a snapshot (FILE) plus a journal (FILE.journal) of the records each write
@@ -14,7 +22,6 @@ import { callApi } from "../helpers/emulator.js";
  * tests copy them aside before closing and start a second emulator on the copy.
  */
 
-const SEED = "fixtures/local-seed.yaml";
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "emulator-journal-"));
@@ -22,83 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/** Creates, updates (a new metadata key too), archives, and a burst of concurrent creates. */
-async function writeSome(emulator: Emulator): Promise<void> {
-  const post = async (path: string, body: object) => {
-    const answer = await callApi(emulator, "POST", path, body);
-    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-    return answer.body.run.runId as string;
-  };
-  const patch = async (body: object) => {
-    const answer = await callApi(emulator, "PATCH", "/api/v2/runs", body);
-    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  };
-  const a = await post("/api/v2/runs", { name: "a", clientKey: "j-a" });
-  const b = await post("/api/v2/runs:adhoc", {
-    name: "b",
-    clientKey: "j-b",
-    startTime: "2024-01-01T00:00:00Z",
-    stopTime: "2024-01-01T01:00:00Z",
-    assetIds: ["asset-stand-a"],
-  });
-  const c = await post("/api/v2/runs", { name: "c", description: "to archive" });
-  await patch({
-    run: {
-      runId: a,
-      name: "a renamed",
-      tags: ["kept"],
-      metadata: [
-        { key: { name: "journal_key", type: "METADATA_KEY_TYPE_STRING" }, stringValue: "v" },
-      ],
-    },
-    updateMask: "name,tags,metadata",
-  });
-  await patch({ run: { runId: c, isArchived: true }, updateMask: "isArchived" });
-  await patch({ run: { runId: c, clientKey: "j-c" }, updateMask: "clientKey" });
-  await patch({ run: { runId: b, description: "" }, updateMask: "description" });
-  await Promise.all(
-    Array.from({ length: 30 }, (_, i) =>
-      post("/api/v2/runs", { name: `burst ${i}`, clientKey: `j-${i}` }),
-    ),
-  );
-}
-
-/** Everything a client can read back: runs (all, in creation order), assets, metadata keys. */
-async function readState(emulator: Emulator) {
-  const assets = await callApi(emulator, "GET", "/api/v1/assets?pageSize=1000");
-  const keys = await callApi(emulator, "GET", "/api/v1/metadata-keys?pageSize=1000");
-  // duration counts to now for a run without a stop time: not part of the state.
-  const runs = emulator.runs().map((run) => ({ ...run, duration: undefined }));
-  return { runs, assets: assets.body.assets, metadataKeys: keys.body.metadataKeys };
-}
-
-/** Copies FILE and FILE.journal to `to/`, as a crash at this moment would leave them. */
-async function copyState(statePath: string, to: string): Promise<string> {
-  await mkdir(to, { recursive: true });
-  const copy = join(to, "state.json");
-  await copyFile(statePath, copy);
-  await copyFile(`${statePath}.journal`, `${copy}.journal`);
-  return copy;
-}
-
-async function journalRecords(
-  statePath: string,
-): Promise<Record<string, { runId?: string; clientKey?: string }>[]> {
-  const lines = (await readFile(`${statePath}.journal`, "utf8")).split("\n");
-  expect(lines.pop()).toBe(""); // every line complete
-  expect(Object.keys(JSON.parse(lines[0]!))).toEqual(["journalId"]);
-  return lines.slice(1).map((line) => JSON.parse(line));
-}
-
-async function withEmulator<T>(statePath: string, use: (e: Emulator) => Promise<T>): Promise<T> {
-  const emulator = await startEmulator({ statePath, seed: SEED });
-  try {
-    return await use(emulator);
-  } finally {
-    await emulator.close();
-  }
-}
 
 describe("--state journal", () => {
   it.each(["write", "disk"] as const)(
@@ -124,7 +54,7 @@ describe("--state journal", () => {
       expect(after).toEqual(before);
       // Start compacted: the snapshot holds everything, the journal only its header.
       const snapshot = JSON.parse(await readFile(crashed, "utf8"));
-      expect(snapshot).toMatchObject({ version: 2, journalId: expect.any(String) });
+      expect(snapshot).toMatchObject({ version: 3, journalId: expect.any(String) });
       expect(snapshot.runs).toHaveLength(33);
       // And a clean close leaves FILE alone, which loads to the same state.
       await expect(readFile(`${crashed}.journal`)).rejects.toMatchObject({ code: "ENOENT" });
@@ -133,30 +63,6 @@ describe("--state journal", () => {
       expect(await withEmulator(statePath, readState)).toEqual(before);
     },
   );
-
-  it("ignores a journal left by a crash between writing a new snapshot and restarting it", async () => {
-    const statePath = join(dir, "stale", "state.json");
-    const oldJournal = join(dir, "stale", "old.journal");
-    await withEmulator(statePath, async (emulator) => {
-      await writeSome(emulator);
-      await copyFile(`${statePath}.journal`, oldJournal);
-    });
-    // A later session changes run j-a again; its close compacts into a newer snapshot.
-    const latest = await withEmulator(statePath, async (emulator) => {
-      const runId = emulator.runs().find((run) => run.clientKey === "j-a")!.runId;
-      const answer = await callApi(emulator, "PATCH", "/api/v2/runs", {
-        run: { runId, name: "a final" },
-        updateMask: "name",
-      });
-      expect(answer.status).toBe(200);
-      return readState(emulator);
-    });
-    // The old journal names another snapshot: replaying it would bring back "a renamed".
-    await copyFile(oldJournal, `${statePath}.journal`);
-    const after = await withEmulator(statePath, readState);
-    expect(after).toEqual(latest);
-    expect(after.runs.find((run) => run.clientKey === "j-a")!.name).toBe("a final");
-  });
 
   it("ignores a torn final line: the commit a crash cut short was never answered", async () => {
     const statePath = join(dir, "torn", "state.json");
@@ -248,7 +154,7 @@ describe("--state journal", () => {
       expect(created.status).toBe(200);
     });
     const upgraded = JSON.parse(await readFile(statePath, "utf8"));
-    expect(upgraded.version).toBe(2);
+    expect(upgraded.version).toBe(3);
     expect(upgraded.runs.map((r: { name: string }) => r.name)).toEqual(["from v1", "new"]);
   });
 });

@@ -104,6 +104,9 @@ describe("an asset deleted after the plan was saved: 404", () => {
     await emulator.close();
     const state = JSON.parse(readFileSync(statePath, "utf8"));
     state.assets = state.assets.filter((a: { name: string }) => a.name !== "stand-b");
+    // Edited by hand: without its counts and checksum, the file loads unchecked.
+    delete state.counts;
+    delete state.checksum;
     writeFileSync(statePath, JSON.stringify(state));
     emulator = await startEmulator({ port, statePath });
 

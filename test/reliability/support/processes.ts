@@ -69,6 +69,11 @@ export class EmulatorProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The process id of the emulator running now. */
+  get pid(): number | undefined {
+    return this.cli?.child.pid;
+  }
+
   /** Starts it (again) on the same port; resolves once it listens. */
   async restart(): Promise<void> {
     const args = ["emulator", "--port", String(this.port), "--state", this.statePath];
