@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { findJsonExcess, MAX_API_JSON_DEPTH } from "../core/json-shape.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Api } from "./api.js";
 import { ApiFailure, invalidArgument } from "./api-error.js";
@@ -150,6 +151,13 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
   const text = Buffer.concat(chunks).toString("utf8");
   if (text.trim() === "") return {};
+  // Measured before JSON.parse, which would hold every level of `[[[[…` in memory.
+  const excess = findJsonExcess(text, { maxDepth: MAX_API_JSON_DEPTH });
+  if (excess !== undefined) {
+    throw invalidArgument(
+      `request body nests more than ${MAX_API_JSON_DEPTH} deep (at position ${excess.offset})`,
+    );
+  }
   try {
     return JSON.parse(text);
   } catch (error) {

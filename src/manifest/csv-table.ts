@@ -1,6 +1,7 @@
 import type { Problem } from "../core/errors.js";
 import { type CsvDelimiter, type CsvDialect, DEFAULT_CSV_DIALECT } from "./csv-dialect.js";
 import { readCsvRecords } from "./csv-records.js";
+import { MAX_RECORD_WIDTH, tooManyColumns } from "./json-limits.js";
 
 /**
  * A CSV file as a table: its header, then records whose cells line up with the header's
@@ -134,8 +135,15 @@ function readHeader(
   file: string,
   format: { delimiter: CsvDelimiter; encoding: string; sniffed: CsvDelimiter },
 ): { ok: true; header: CsvHeader } | { ok: false; problems: Problem[] } {
-  const names = cells.map((cell) => cell.trim());
-  while (names.length > 0 && names.at(-1) === "") names.pop();
+  let width = cells.length;
+  while (width > 0 && cells[width - 1]!.trim() === "") width--;
+  if (width > MAX_RECORD_WIDTH) {
+    return {
+      ok: false,
+      problems: [{ file, line, field: "header", message: tooManyColumns(width) }],
+    };
+  }
+  const names = cells.slice(0, width).map((cell) => cell.trim());
   const problems: Problem[] = [];
   const seen = new Map<string, number>();
   names.forEach((name, index) => {

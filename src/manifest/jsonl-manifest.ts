@@ -5,6 +5,7 @@ import { detectBom, locateDecodeFault } from "./decode-fault.js";
 import type { ManifestItem } from "./manifest-item.js";
 import { NullCells } from "./null-cells.js";
 import { isPlainJson } from "./json-line-check.js";
+import { checkJsonLimits } from "./json-limits.js";
 import { readJsonLine, readJsonValue } from "./yaml-document.js";
 
 export interface JsonlOptions {
@@ -97,6 +98,8 @@ function readLine(
 ): ManifestItem | undefined {
   const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
   if (text.trim() === "") return undefined;
+  const excess = checkJsonLimits(text, "a run needs 2");
+  if (excess !== undefined) return problem(line, excess.message, excess.offset + 1);
   let value: unknown;
   try {
     value = JSON.parse(text);

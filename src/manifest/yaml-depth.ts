@@ -1,4 +1,12 @@
-import { CST, Lexer, type LineCounter, Parser } from "yaml";
+import {
+  Composer,
+  CST,
+  type Document,
+  Lexer,
+  type LineCounter,
+  Parser,
+  YAMLParseError,
+} from "yaml";
 
 /**
  * How deep lists and mappings may nest in a YAML or JSON manifest. A manifest needs 4 (the
@@ -38,4 +46,31 @@ function countOpen(stack: readonly CST.Token[]): number {
   let open = 0;
   for (const token of stack) if (CST.isCollection(token)) open++;
   return open;
+}
+
+/**
+ * The first document of `text`, as yaml's `parseDocument(text, {lineCounter, uniqueKeys})`
+ * reads it (with its error if another document follows), unless it nests too deep.
+ */
+export function parseFirstDocument(
+  text: string,
+  lines: LineCounter,
+): { ok: true; doc: Document.Parsed } | { ok: false; offset: number } {
+  const parsed = parseTokens(text, lines);
+  if (!parsed.ok) return parsed;
+  let doc: Document.Parsed | undefined;
+  for (const next of new Composer({ uniqueKeys: true }).compose(parsed.tokens, true, text.length)) {
+    if (doc === undefined) doc = next;
+    else {
+      const message = "Source contains multiple documents";
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], "MULTIPLE_DOCS", message));
+      break;
+    }
+  }
+  return { ok: true, doc: doc! }; // compose(..., true) always ends with a document
+}
+
+/** The message of a text that nests deeper than MAX_NESTING_DEPTH. */
+export function tooDeepMessage(needs?: string): string {
+  return `lists and mappings nested more than ${MAX_NESTING_DEPTH} deep${needs === undefined ? "" : ` (${needs})`}`;
 }

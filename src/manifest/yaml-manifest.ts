@@ -1,10 +1,11 @@
 import { readFile, stat } from "node:fs/promises";
 import { Composer, LineCounter } from "yaml";
 import type { Problem } from "../core/errors.js";
+import { checkJsonLimits, locateOffset } from "./json-limits.js";
 import type { ManifestItem } from "./manifest-item.js";
 import { NullCells } from "./null-cells.js";
 import { describeUtf8Fault, findUtf8FaultIn } from "./utf8.js";
-import { MAX_NESTING_DEPTH, parseTokens } from "./yaml-depth.js";
+import { parseTokens, tooDeepMessage } from "./yaml-depth.js";
 import { readYamlDocument } from "./yaml-document.js";
 
 /**
@@ -13,6 +14,9 @@ import { readYamlDocument } from "./yaml-document.js";
  * this (some 40,000 runs) a manifest belongs in CSV, which streams.
  */
 export const MAX_YAML_BYTES = 8 * 1024 * 1024;
+
+/** How deep a manifest needs to nest, for the message of one that nests deeper. */
+const MANIFEST_DEPTH = "a manifest needs 4";
 
 /**
  * Reads a YAML or JSON manifest (JSON is read by the same YAML parser, after JSON.parse has
@@ -48,6 +52,12 @@ export async function readYamlManifest(
       : problem(1, "is not UTF-8");
   }
   if (format === "json") {
+    // Measured before JSON.parse, which would hold every level of a deep text in memory.
+    const excess = checkJsonLimits(text, MANIFEST_DEPTH);
+    if (excess !== undefined) {
+      const at = locateOffset(text, excess.offset);
+      return problem(at.line, excess.message, at.column);
+    }
     const jsonProblem = checkJsonSyntax(text);
     if (jsonProblem) return problem(jsonProblem.line, jsonProblem.message, jsonProblem.column);
   }
@@ -57,8 +67,7 @@ export async function readYamlManifest(
   const parsed = parseTokens(text, lines);
   if (!parsed.ok) {
     const at = lines.linePos(parsed.offset);
-    const message = `lists and mappings nested more than ${MAX_NESTING_DEPTH} deep (a manifest needs 4)`;
-    return problem(at.line, message, at.col);
+    return problem(at.line, tooDeepMessage(MANIFEST_DEPTH), at.col);
   }
   const docs = Array.from(new Composer({ uniqueKeys: true }).compose(parsed.tokens));
   const items: ManifestItem[] = [];

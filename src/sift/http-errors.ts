@@ -1,5 +1,6 @@
 import { STATUS_CODES } from "node:http";
 import type { z } from "zod";
+import { findJsonExcess, MAX_API_JSON_DEPTH } from "../core/json-shape.js";
 import { errorBodySchema, HTTP_STATUS_OF_GRPC } from "./schemas.js";
 
 /**
@@ -46,13 +47,25 @@ function grpcCodeOfStatus(status: number): number | undefined {
   return entry ? Number(entry[0]) : undefined;
 }
 
-/** JSON.parse that answers `undefined` instead of throwing. */
+/**
+ * JSON.parse that answers `undefined` instead of throwing, and for a text nesting more than
+ * MAX_API_JSON_DEPTH deep, which it does not parse (it would hold every level in memory).
+ */
 export function parseJson(text: string): unknown {
+  if (findJsonExcess(text, { maxDepth: MAX_API_JSON_DEPTH }) !== undefined) return undefined;
   try {
     return JSON.parse(text);
   } catch {
     return undefined;
   }
+}
+
+/** Why parseJson answered `undefined` for `text`. */
+export function describeUnparsed(text: string): string {
+  const excess = findJsonExcess(text, { maxDepth: MAX_API_JSON_DEPTH });
+  return excess === undefined
+    ? "body is not JSON"
+    : `body nests more than ${MAX_API_JSON_DEPTH} deep (at position ${excess.offset})`;
 }
 
 /**

@@ -4,6 +4,7 @@ import { type Logger, redactSecrets } from "../core/logger.js";
 import { VERSION } from "../version.js";
 import {
   describeErrorAnswer,
+  describeUnparsed,
   parseJson,
   parseRetryAfter,
   redactError,
@@ -172,7 +173,7 @@ export function createHttp(options: HttpOptions): Http {
     const json = text.trim() === "" ? {} : parseJson(text);
     const parsed = json === undefined ? undefined : schema.safeParse(json);
     if (parsed?.success) return { kind: "ok", value: parsed.data };
-    const why = parsed ? summarizeZodIssues(parsed.error) : "body is not JSON";
+    const why = parsed ? summarizeZodIssues(parsed.error) : describeUnparsed(text);
     const apiMessage = redact(`unexpected response from ${name}: ${why}`);
     return { kind: "fail", error: new ApiError({ request: name, status, apiMessage }) };
   }

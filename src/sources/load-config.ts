@@ -1,6 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
+import { LineCounter } from "yaml";
+import { parseFirstDocument, tooDeepMessage } from "../manifest/yaml-depth.js";
 import type { z } from "zod";
 import { ManifestError, type Problem, UsageError } from "../core/errors.js";
 import { DEFAULT_CSV_DIALECT, readCsvDialect } from "../manifest/csv-dialect.js";
@@ -49,7 +50,12 @@ export async function loadSyncConfig(file: string, cwd: string): Promise<SyncCon
     throw new ManifestError([{ file, line: 1, message: "is not UTF-8 (expected a YAML file)" }]);
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const read = parseFirstDocument(text, lines);
+  if (!read.ok) {
+    const at = lines.linePos(read.offset);
+    throw new ManifestError([{ file, line: at.line, column: at.col, message: tooDeepMessage() }]);
+  }
+  const doc = read.doc;
   if (doc.errors.length > 0) {
     throw new ManifestError(
       doc.errors.map((error) => ({

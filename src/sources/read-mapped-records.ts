@@ -1,11 +1,13 @@
 import { readFile, stat } from "node:fs/promises";
-import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { type Document, isMap, isSeq, LineCounter, type Node } from "yaml";
 import type { Problem } from "../core/errors.js";
 import { createChunkDecoder } from "../manifest/chunk-decoder.js";
 import { detectBom, locateDecodeFault } from "../manifest/decode-fault.js";
+import { checkJsonLimits, locateOffset } from "../manifest/json-limits.js";
 import type { ManifestItem } from "../manifest/manifest-item.js";
 import type { NullCells } from "../manifest/null-cells.js";
 import { quote } from "../manifest/values.js";
+import { parseFirstDocument, tooDeepMessage } from "../manifest/yaml-depth.js";
 import { MAX_YAML_BYTES } from "../manifest/yaml-manifest.js";
 import { describe, type RunParts } from "../manifest/yaml-run.js";
 import { unmappedMessage } from "./bind-columns.js";
@@ -67,6 +69,14 @@ export async function readMappedRecords(
   if (format === "lines") {
     text.split("\n").forEach((raw, i) => {
       if (raw.trim() === "") return;
+      // Measured before JSON.parse, which would hold every level of a deep line in memory.
+      const excess = checkJsonLimits(raw);
+      if (excess !== undefined) {
+        const p = problem(i + 1, excess.message);
+        (p as { problem: Problem }).problem.column = excess.offset + 1;
+        items.push(p);
+        return;
+      }
       try {
         const found = findRecords(JSON.parse(raw), undefined, source.records);
         if (typeof found === "string") items.push(problem(i + 1, found));
@@ -82,7 +92,13 @@ export async function readMappedRecords(
     });
   } else {
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+    const read = readDocument(text, path.toLowerCase().endsWith(".json"), lines);
+    if ("offset" in read) {
+      const at = locateOffset(text, read.offset);
+      const located: Problem = { file, line: at.line, column: at.column, message: read.message };
+      return [{ kind: "problem", problem: located }];
+    }
+    const doc = read.doc;
     if (doc.errors.length > 0) {
       return doc.errors.map((e) =>
         problem(
@@ -115,6 +131,21 @@ export async function readMappedRecords(
     items.push(mapper.map(value as Record_, { file, line }));
   }
   return items;
+}
+
+/**
+ * The first document of a YAML or JSON text, unless it nests too deep (yaml-depth.ts) or,
+ * for JSON, holds a mapping too wide (json-limits.ts).
+ */
+function readDocument(
+  text: string,
+  json: boolean,
+  lines: LineCounter,
+): { doc: Document.Parsed } | { offset: number; message: string } {
+  const excess = json ? checkJsonLimits(text) : undefined;
+  if (excess !== undefined) return excess;
+  const read = parseFirstDocument(text, lines);
+  return read.ok ? { doc: read.doc } : { offset: read.offset, message: tooDeepMessage() };
 }
 
 /** The list at `path` (the root when none), with its nodes when the text was YAML/JSON. */
