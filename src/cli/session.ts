@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { LevelWithSilent } from "pino";
+import { UsageError } from "../core/errors.js";
 import { createLogger, type LogFormat, type Logger } from "../core/logger.js";
 import { createSiftClient, type SiftClient } from "../sift/client.js";
 import { type ConnectionFlags, describeConnection, resolveConnection } from "../sift/connection.js";
@@ -62,6 +63,9 @@ export async function openSession(flags: SessionFlags, io: CliIo): Promise<Sessi
       apiKey: LOCAL_API_KEY,
       statePath: join(dir, "state.json"),
       seed: LOCAL_SEED,
+    }).catch((error: unknown) => {
+      // Another --local command in this directory holds the state, or the state is damaged.
+      throw new UsageError(`--local: ${(error as Error).message}`, { cause: error });
     });
     logger.info({ url: emulator.url, state: dir }, "embedded emulator started");
     const client = createSiftClient({ baseUrl: emulator.url, apiKey: LOCAL_API_KEY, ...pool });

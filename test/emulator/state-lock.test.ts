@@ -3,8 +3,10 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
 import { startEmulator } from "../../src/emulator/index.js";
 import { callApi } from "../helpers/emulator.js";
+import { captureIo } from "../helpers/io.js";
 import { EmulatorProcess, spawnCli } from "../reliability/support/processes.js";
 import { BASE_SEED } from "../reliability/support/runs.js";
 
@@ -148,6 +150,26 @@ describe("--state lock", () => {
     );
     expect(await readFile(`${statePath}.lock`, "utf8")).toBe("locked by hand");
     expect(existsSync(statePath)).toBe(false); // nothing was created
+  });
+
+  it("--local: a second command in the same directory stops with a message, not an internal error", async () => {
+    const cwd = join(dir, "local");
+    await mkdir(join(cwd, "manifests"), { recursive: true });
+    await writeFile(join(cwd, "manifests", "runs.csv"), "clientKey,name\nk-1,Run\n");
+    const holder = await startEmulator({ statePath: join(cwd, ".sift-local", "state.json") });
+    try {
+      const io = captureIo({}, cwd);
+      expect(await main(["plan", "manifests", "--local"], io)).toBe(1);
+      expect(io.err()).toMatch(
+        new RegExp(
+          `^error: --local: state file .*\\.sift-local/state\\.json is in use by another emulator \\(pid ${process.pid}, `,
+          "m",
+        ),
+      );
+      expect(io.err()).not.toMatch(/internal error/);
+    } finally {
+      await holder.close();
+    }
   });
 
   it("a start that fails after taking the lock lets it go (a port in use)", async () => {
