@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Emulator } from "../../src/emulator/index.js";
@@ -33,14 +35,15 @@ afterAll(async () => {
 const SITE = { key: { name: "site", type: "METADATA_KEY_TYPE_STRING" }, stringValue: "north" };
 
 describe("metadata entries of unknown shape", () => {
-  it("every UpdateRun body carries them byte-equal, in merge and replace; the re-plan is No changes", async () => {
+  it("every UpdateRun body carries them byte-equal, in merge and replace, saved plans too; the re-plan is No changes", async () => {
     let n = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom("merge", "replace"),
+        fc.constantFrom("apply", "saved plan"),
         fc.nat(3),
         unknownEntries("k", 3),
-        async (mode, at, unknown) => {
+        async (mode, how, at, unknown) => {
           const clientKey = `um-${n++}`;
           // Their keys are new to the organization each time: a key has one type.
           const entries = unknown.map((e) => ({
@@ -56,12 +59,17 @@ describe("metadata entries of unknown shape", () => {
             "runs.yaml": `- clientKey: ${clientKey}\n  metadata: {site: south}\n`,
           });
           const sentBefore = proxy.updateBodies().length;
-          const applied = await runCli({ url: proxy.url } as Emulator, [
-            "apply",
-            dir,
-            "--metadata",
-            mode,
-          ]);
+          const viaProxy = { url: proxy.url } as Emulator;
+          let applied: Awaited<ReturnType<typeof runCli>>;
+          if (how === "apply") {
+            applied = await runCli(viaProxy, ["apply", dir, "--metadata", mode]);
+          } else {
+            const planFile = join(manifestDir({}), "plan.json");
+            await runCli(viaProxy, ["plan", dir, "--metadata", mode, "--out", planFile]);
+            const saved = readFileSync(planFile, "utf8");
+            for (const entry of entries) expect(saved).toContain(JSON.stringify(entry));
+            applied = await runCli(viaProxy, ["apply", "--plan", planFile]);
+          }
           expect(applied.code, applied.stderr).toBe(0);
           expect(applied.stdout).toMatch(/^Applied: 0 created, 1 updated/);
 
