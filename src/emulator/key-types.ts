@@ -7,12 +7,19 @@ export interface KeyTypeOf {
   wireType?: string | number;
 }
 
-const KIND_OF_NAME: Record<string, StoredKeyType> = {
+type ValueKind = Exclude<StoredKeyType, "other">;
+
+const KIND_OF_NAME: Record<string, ValueKind | undefined> = {
   [METADATA_KEY_TYPES.string]: "string",
   [METADATA_KEY_TYPES.number]: "number",
   [METADATA_KEY_TYPES.boolean]: "boolean",
   [METADATA_KEY_TYPE_RELATION]: "relation",
 };
+
+/** The kind of a key type given by enum name or number; undefined for one not modelled. */
+export function kindOfWireType(type: string | number): ValueKind | undefined {
+  return KIND_OF_NAME[keyTypeName(type)];
+}
 
 /** The enum name of a stored key type (`other` keys: their wire form, as seeded). */
 export function wireKeyType(key: Pick<StoredMetadataKey, "type" | "wireType">): string | number {
@@ -35,6 +42,6 @@ export function readKeyType(given: string | number | undefined): KeyTypeOf {
   if (given === "string" || given === "number" || given === "boolean" || given === "relation") {
     return { type: given };
   }
-  const kind = KIND_OF_NAME[keyTypeName(given)];
+  const kind = kindOfWireType(given);
   return kind === undefined ? { type: "other", wireType: given } : { type: kind };
 }

@@ -1,6 +1,7 @@
 import { canonicalJson } from "../sift/metadata-entry.js";
+import { isJsonObject } from "../sift/schemas.js";
 import { invalidArgument } from "./api-error.js";
-import { wireKeyType } from "./key-types.js";
+import { kindOfWireType, wireKeyType } from "./key-types.js";
 import { type MetadataValueInput, normalizeNames } from "./request-bodies.js";
 import type { Store } from "./store.js";
 import type { StoredKeyType, StoredMetadata } from "./types.js";
@@ -13,13 +14,6 @@ export interface ResolvedMetadata {
   values: StoredMetadata[];
   newKeys: { name: string; type: ValueKind }[];
 }
-
-const KIND_OF_WIRE: Record<string, ValueKind | undefined> = {
-  METADATA_KEY_TYPE_STRING: "string",
-  METADATA_KEY_TYPE_NUMBER: "number",
-  METADATA_KEY_TYPE_BOOLEAN: "boolean",
-  METADATA_KEY_TYPE_RELATION: "relation",
-};
 
 /**
  * Checks metadata values against the organization's keys. NOTE: a key name has one type
@@ -50,7 +44,7 @@ export function resolveMetadata(
       continue;
     }
     const value = readValue(input!, name, where);
-    const declared = input!.key.type === undefined ? undefined : KIND_OF_WIRE[input!.key.type];
+    const declared = input!.key.type === undefined ? undefined : kindOfWireType(input!.key.type);
     if (declared !== undefined && declared !== value.type) {
       throw invalidArgument(
         `${where}: key "${name}" is declared ${input!.key.type} but holds a ${value.type} value`,
@@ -87,11 +81,12 @@ export function takeHeldEntries(
 ): { body: unknown; taken: Map<number, RawMetadata> } {
   const taken = new Map<number, RawMetadata>();
   const raws = held.filter((m): m is RawMetadata => m.type === "raw");
-  const run = isObject(body) ? body.run : undefined;
-  if (raws.length === 0 || !isObject(run) || !Array.isArray(run.metadata)) return { body, taken };
+  const run = isJsonObject(body) ? body.run : undefined;
+  if (raws.length === 0 || !isJsonObject(run) || !Array.isArray(run.metadata))
+    return { body, taken };
   const known = new Map(raws.map((m) => [canonicalJson(normalizeNames(m.raw)), m]));
   const rest = run.metadata.filter((entry, i) => {
-    if (!isObject(entry)) return true;
+    if (!isJsonObject(entry)) return true;
     let text: string;
     try {
       text = canonicalJson(normalizeNames(entry));
@@ -136,8 +131,4 @@ function readValue(
     );
   }
   return set[0]!;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

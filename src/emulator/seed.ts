@@ -4,6 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import type { Timestamp } from "../core/timestamp.js";
 import { METADATA_TYPES, type MetadataType } from "../manifest/spec.js";
+import { isJsonObject } from "../sift/schemas.js";
 import type { ApiFailure } from "./api-error.js";
 import { randomId } from "./random-id.js";
 import { checkTimes } from "./run-rules.js";
@@ -44,7 +45,8 @@ const metadataMapping = z
   .record(z.string(), z.union([z.string(), z.number(), z.boolean(), relationValue]))
   .optional();
 const rawMetadataEntry = z.custom<RawMetadataEntry>(
-  (v) => isObject(v) && isObject(v.key) && typeof v.key.name === "string" && v.key.name !== "",
+  (v) =>
+    isJsonObject(v) && isJsonObject(v.key) && typeof v.key.name === "string" && v.key.name !== "",
   { message: "expected a metadata entry as the API emits it, with key.name" },
 );
 const seedSchema = z.strictObject({
@@ -270,10 +272,6 @@ function ensureKey(store: Store, name: string, type: KeyTypeOf, where: string): 
   else if (existing.type !== type.type || wireKeyType(existing) !== wireKeyType(type)) {
     fail(`${where}: key "${name}" is a ${wireKeyType(existing)} key`);
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Lossless only: `"12"` for a number key is 12, `12` for a string key is "12". */

@@ -72,12 +72,13 @@ export interface MetadataValue {
 }
 
 function isMetadataValue(value: unknown): value is MetadataValue {
-  if (!isObject(value)) return false;
+  if (!isJsonObject(value)) return false;
   const key = value.key;
-  return isObject(key) && typeof key.name === "string";
+  return isJsonObject(key) && typeof key.name === "string";
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+/** A JSON object (not an array, not null). */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
