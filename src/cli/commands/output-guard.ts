@@ -125,6 +125,8 @@ async function listInputs(
 }
 
 async function manifestsOf(plan: string): Promise<string[]> {
+  // NOTE: a pipe (`--plan <(...)`) can be read once, by the apply: its manifests stay unknown.
+  if ((await stat(plan).catch(() => undefined))?.isFile() !== true) return [];
   try {
     const { openPlanFile } = await import("../../report/plan-file.js");
     const opened = await openPlanFile(plan);
