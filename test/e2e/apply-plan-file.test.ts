@@ -1,4 +1,6 @@
+import { execFile, execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readPlanFile } from "../../src/report/plan-file.js";
@@ -6,6 +8,7 @@ import { createSiftClient } from "../../src/sift/client.js";
 import { manifestDir, runCli, useEmulator } from "./harness.js";
 
 const emulator = useEmulator();
+const execFileAsync = promisify(execFile);
 
 describe("apply --plan FILE", () => {
   it("applied a second time, reports its creates and updates as already done", async () => {
@@ -122,6 +125,26 @@ describe("the digest of a saved plan", () => {
       else expect(applied.stdout).toContain(`Plan ${file}, digest ${digest}.`);
     }
     expect(new Set(digests).size).toBe(3); // each file has its own createdAt
+  });
+
+  it("is that of what is applied: the file is read once into a private copy (a pipe works)", async () => {
+    const dir = manifestDir({ "a.yaml": "- {clientKey: dg-3, name: Piped}" });
+    const work = manifestDir({});
+    const file = join(work, "plan.json");
+    expect((await runCli(emulator(), ["plan", dir, "--out", file])).code).toBe(0);
+    const { digest } = await readPlanFile(file);
+    const fifo = join(work, "plan.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const writer = execFileAsync("sh", ["-c", 'cat "$0" > "$1"', file, fifo]);
+    const applied = await runCli(emulator(), ["apply", "--plan", fifo, "--expect-digest", digest]);
+    await writer;
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain(`digest ${digest}`);
+    expect(
+      emulator()
+        .runs()
+        .some((r) => r.clientKey === "dg-3"),
+    ).toBe(true);
   });
 
   it("--expect-digest must be a sha256 digest, and goes with --plan", async () => {
