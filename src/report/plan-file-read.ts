@@ -11,6 +11,7 @@ import {
   type SavedPlan,
   savedChangeSchema,
 } from "./plan-file-schema.js";
+import { boundedLines, LineTooLong, mib } from "./plan-file-lines.js";
 import { createPlanVerifier } from "./plan-file-verify.js";
 
 /** How many schema issues a "not a valid plan file" message lists. */
@@ -228,34 +229,6 @@ function keyOf(entry: unknown): string {
   return typeof key === "string" && key.length <= 512 ? `${JSON.stringify(key)}: ` : "";
 }
 
-/** A line longer than the bound: the reader stops there instead of holding it. */
-class LineTooLong extends Error {}
-
-/**
- * The lines of a text stream (LF or CRLF), each at most `max` characters: a longer one throws
- * LineTooLong once that much of it has been read, never holding more.
- */
-async function* boundedLines(input: AsyncIterable<string>, max: number): AsyncGenerator<string> {
-  let pending = "";
-  for await (const chunk of input) {
-    let start = 0;
-    for (;;) {
-      const end = chunk.indexOf("\n", start);
-      if (end === -1) {
-        pending += chunk.slice(start);
-        if (pending.length > max) throw new LineTooLong();
-        break;
-      }
-      const line = pending + chunk.slice(start, end);
-      pending = "";
-      start = end + 1;
-      if (line.length > max + 1) throw new LineTooLong();
-      yield line.endsWith("\r") ? line.slice(0, -1) : line;
-    }
-  }
-  if (pending !== "") yield pending.endsWith("\r") ? pending.slice(0, -1) : pending;
-}
-
 function lineTooLong(path: string, line: number): PlanFileError {
   return new PlanFileError(
     `${path}:${line}: one change is longer than ${mib(MAX_PLAN_LINE_CHARS)}, more than any plan sift-run-sync writes holds (was it edited?); nothing was written`,
@@ -266,10 +239,6 @@ function tooLarge(path: string, size: number, max: number): PlanFileError {
   return new PlanFileError(
     `${path} is ${mib(size)}: a saved plan is at most ${mib(max)} (split the manifests, or plan with --shard K/N)`,
   );
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / 1024 ** 2).toLocaleString("en-US", { maximumFractionDigits: 1 })} MiB`;
 }
 
 /** The version first: a newer file should say so, not list schema differences. */
