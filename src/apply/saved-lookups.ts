@@ -1,8 +1,8 @@
-import { PlanFileError } from "../core/errors.js";
 import { batchInFilters } from "../plan/batch-filter.js";
 import { filterBudget, LOOKUP_PAGE_SIZE, lookupRuns, resolveAssetNames } from "../plan/lookup.js";
 import { LOOKUP_BATCH_CELLS, SCALAR_CELLS } from "../plan/plan-changes.js";
 import type { PlanFileStream, SavedChange } from "../report/plan-file.js";
+import { refusePlan } from "../report/plan-file-verify.js";
 import type { SiftClient } from "../sift/client.js";
 import type { Run } from "../sift/schemas.js";
 import { checkAssetIds, checkUpdateAgainstRun, isSavedUpdate } from "./check-plan-against-sift.js";
@@ -53,19 +53,8 @@ async function* onlyUpdates(changes: AsyncIterable<SavedChange>): AsyncGenerator
   for await (const change of changes) if (isSavedUpdate(change)) yield change;
 }
 
-/** How many problems the refusal lists. */
-const MAX_LISTED_PROBLEMS = 5;
-
 export function refuseIf(problems: readonly string[], path: string): void {
-  if (problems.length === 0) return;
-  const listed = problems.slice(0, MAX_LISTED_PROBLEMS).join("; ");
-  const more =
-    problems.length > MAX_LISTED_PROBLEMS
-      ? `; and ${problems.length - MAX_LISTED_PROBLEMS} more`
-      : "";
-  throw new PlanFileError(
-    `${path} does not match what Sift holds or what its entries show (was it edited?); nothing was written: ${listed}${more}`,
-  );
+  refusePlan(path, "does not match what Sift holds or what its entries show", problems);
 }
 
 /**

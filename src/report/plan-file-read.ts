@@ -12,12 +12,10 @@ import {
   savedChangeSchema,
 } from "./plan-file-schema.js";
 import { boundedLines, LineTooLong, mib } from "./plan-file-lines.js";
-import { createPlanVerifier } from "./plan-file-verify.js";
+import { createPlanVerifier, refusePlan } from "./plan-file-verify.js";
 
 /** How many schema issues a "not a valid plan file" message lists. */
 const MAX_LISTED_ISSUES = 3;
-/** How many problems of a plan that does not hang together the message lists. */
-const MAX_LISTED_PROBLEMS = 5;
 
 /**
  * Size bounds, checked as the file is read (a tampered or foreign file must not exhaust memory
@@ -87,15 +85,9 @@ function createChecks(head: PlanHead, path: string) {
     },
     end(summary: Record<string, number>, where: string): void {
       for (const problem of verifier.end(summary)) problems.push(`${where} ${problem}`);
-      if (problems.length === 0) return;
-      const listed = problems.slice(0, MAX_LISTED_PROBLEMS).join("; ");
-      const more =
-        problems.length > MAX_LISTED_PROBLEMS
-          ? `; and ${problems.length - MAX_LISTED_PROBLEMS} more`
-          : "";
-      throw new PlanFileError(
-        `${path} is not the plan that was made: its requests and counts must be what its entries show (was it edited?); nothing was written: ${listed}${more}`,
-      );
+      const why =
+        "is not the plan that was made: its requests and counts must be what its entries show";
+      refusePlan(path, why, problems);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { SPEC_FIELDS } from "../manifest/spec.js";
 import { readMetadataValue } from "../sift/metadata-entry.js";
 import { type MetadataValue, UPDATABLE_PATHS } from "../sift/schemas.js";
 import type { SavedChange } from "./plan-file-schema.js";
@@ -13,17 +14,8 @@ type Scalar = string | number | boolean;
 const METADATA_PREFIX = "metadata.";
 /** The fields whose new value an UpdateRun carries under the same name. */
 const PLAIN_PATHS = new Set<string>(UPDATABLE_PATHS.filter((p) => p !== "metadata"));
-/** What a create's fields show (describeCreate in diff.ts). */
-const CREATE_FIELDS = new Set([
-  "name",
-  "description",
-  "startTime",
-  "stopTime",
-  "assets",
-  "tags",
-  "isPinned",
-  "isArchived",
-]);
+/** What a create's fields show (describeCreate in diff.ts): a manifest's fields, metadata per key. */
+const CREATE_FIELDS = new Set<string>(SPEC_FIELDS.filter((f) => f !== "metadata"));
 
 export function checkEntry(change: SavedChange): string[] {
   switch (change.action) {

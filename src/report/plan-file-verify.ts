@@ -1,4 +1,5 @@
 import { shardOf } from "../plan/shard.js";
+import { PlanFileError } from "../core/errors.js";
 import type { PlanHead, SavedChange } from "./plan-file-schema.js";
 import { checkEntry } from "./plan-file-verify-entry.js";
 
@@ -86,4 +87,16 @@ function checkAgainstHead(
 function parseShard(text: string | undefined): { index: number; count: number } | undefined {
   const match = text === undefined ? null : /^(\d+)\/(\d+)$/.exec(text);
   return match ? { index: Number(match[1]), count: Number(match[2]) } : undefined;
+}
+
+/** How many problems a refused plan's message lists. */
+const MAX_LISTED_PROBLEMS = 5;
+
+/** Refuses a plan with what is wrong with it (the first few problems, and how many more). */
+export function refusePlan(path: string, why: string, problems: readonly string[]): void {
+  if (problems.length === 0) return;
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS).join("; ");
+  const unlisted = problems.length - MAX_LISTED_PROBLEMS;
+  const more = unlisted > 0 ? `; and ${unlisted} more` : "";
+  throw new PlanFileError(`${path} ${why} (was it edited?); nothing was written: ${listed}${more}`);
 }
