@@ -97,8 +97,19 @@ export class ApiError extends SyncError {
    * 409 ALREADY_EXISTS may have been our own.
    */
   attempts = 1;
+  /**
+   * The API refused to send its answer for its size (gRPC RESOURCE_EXHAUSTED about the
+   * message size, HTTP 429): not throttling; a smaller page is the way out (sift-api.md).
+   */
+  readonly answerTooLarge: boolean;
   constructor(
-    init: { request: string; status: number; grpcCode?: number; apiMessage: string },
+    init: {
+      request: string;
+      status: number;
+      grpcCode?: number;
+      apiMessage: string;
+      answerTooLarge?: boolean;
+    },
     options?: { cause?: unknown },
   ) {
     const status = init.status === 0 ? "no answer" : String(init.status);
@@ -111,5 +122,6 @@ export class ApiError extends SyncError {
     this.status = init.status;
     this.grpcCode = init.grpcCode;
     this.apiMessage = init.apiMessage;
+    this.answerTooLarge = init.answerTooLarge ?? false;
   }
 }

@@ -31,6 +31,10 @@ export interface HandlerConfig {
   limiter: RateLimiter | undefined;
   /** Saves the state; a write is answered only once it resolves. */
   persist: (() => Promise<void>) | undefined;
+  /** An answer over this many bytes (its JSON) is refused as Sift's gateway does: 429, code 8. */
+  maxAnswerBytes: number;
+  /** False: no `runs:validateFilter` (an older deployment), 404 as for any unknown path. */
+  validateFilter: boolean;
 }
 
 /**
@@ -58,6 +62,9 @@ async function serve(config: HandlerConfig, req: IncomingMessage, res: ServerRes
   const url = new URL(target, "http://emulator");
   const route = matchRoute(req.method ?? "GET", url.pathname);
   config.stats.routed(route.operation);
+  if (route.operation === "ValidateRunFilter" && !config.validateFilter) {
+    throw new ApiFailure("NOT_FOUND", "Not Found");
+  }
 
   if (config.limiter?.take() === false) {
     config.stats.throttled();
@@ -84,7 +91,13 @@ async function serve(config: HandlerConfig, req: IncomingMessage, res: ServerRes
       config.stats.committed();
     }
     if (fault === "lost-answer") return req.socket.destroy();
-    sendJson(res, 200, answer);
+    const text = JSON.stringify(answer);
+    const bytes = Buffer.byteLength(text);
+    if (bytes > config.maxAnswerBytes) {
+      config.stats.answerTooLarge();
+      return sendError(res, answerTooLarge(bytes, config.maxAnswerBytes));
+    }
+    sendJsonText(res, 200, text);
   } catch (error) {
     if (fault === "lost-answer") return req.socket.destroy();
     throw error;
@@ -106,6 +119,19 @@ function sendFault(res: ServerResponse, fault: FaultKind, config: HandlerConfig)
     case "lost-answer":
       break;
   }
+}
+
+/**
+ * NOTE: Sift's REST gateway is a gRPC client of the API with gRPC's receive limit; a larger
+ * answer fails there with RESOURCE_EXHAUSTED, which grpc-gateway sends as 429 code 8, in gRPC's
+ * words. (gRPC measures the protobuf message; the emulator measures the JSON it would send.)
+ * A write is committed before its answer is refused, as it would be in Sift.
+ */
+function answerTooLarge(bytes: number, max: number): ApiFailure {
+  return new ApiFailure(
+    "RESOURCE_EXHAUSTED",
+    `grpc: received message larger than max (${bytes} vs. ${max})`,
+  );
 }
 
 function sendRateLimited(
@@ -176,8 +202,11 @@ function sendError(res: ServerResponse, failure: ApiFailure): void {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  sendJsonText(res, status, JSON.stringify(body));
+}
+
+function sendJsonText(res: ServerResponse, status: number, text: string): void {
   if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
   res.writeHead(status, {
     "content-type": "application/json",
     "content-length": Buffer.byteLength(text),

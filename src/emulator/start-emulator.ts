@@ -12,6 +12,7 @@ import { Store } from "./store.js";
 import {
   DEFAULT_API_KEY,
   DEFAULT_HOST,
+  DEFAULT_MAX_ANSWER_BYTES,
   type Emulator,
   type EmulatorOptions,
   DEFAULTS_MODES,
@@ -94,6 +95,8 @@ async function serve(
       : undefined,
     limiter: options.rps === undefined ? undefined : new RateLimiter(options.rps),
     persist: writer === undefined ? undefined : () => writer.persist(),
+    maxAnswerBytes: options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES,
+    validateFilter: options.validateFilter ?? true,
   });
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
     void handler(req, res);
@@ -140,7 +143,8 @@ async function serve(
 }
 
 function checkOptions(options: EmulatorOptions): void {
-  const { port, latencyMs, faultRate, rps, retryAfterSeconds, faultKinds } = options;
+  const { port, latencyMs, faultRate, rps, retryAfterSeconds, faultKinds, maxAnswerBytes } =
+    options;
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
     throw new RangeError(`port must be a whole number 0..65535, got ${port}`);
   }
@@ -151,6 +155,12 @@ function checkOptions(options: EmulatorOptions): void {
     throw new RangeError(`fault rate must be between 0 and 1, got ${faultRate}`);
   }
   if (rps !== undefined && !(rps > 0)) throw new RangeError(`rps must be > 0, got ${rps}`);
+  if (
+    maxAnswerBytes !== undefined &&
+    !(Number.isSafeInteger(maxAnswerBytes) && maxAnswerBytes > 0)
+  ) {
+    throw new RangeError(`maxAnswerBytes must be a whole number > 0, got ${maxAnswerBytes}`);
+  }
   if (
     retryAfterSeconds !== undefined &&
     retryAfterSeconds !== "none" &&

@@ -41,6 +41,10 @@ export class StatsRecorder {
     this.stats.throttled++;
   }
 
+  answerTooLarge(): void {
+    this.stats.tooLarge++;
+  }
+
   snapshot(): EmulatorStats {
     return structuredClone(this.stats);
   }
@@ -60,6 +64,7 @@ function emptyStats(): EmulatorStats {
     maxInFlight: 0,
     faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>,
     throttled: 0,
+    tooLarge: 0,
     unknownFields: {},
   };
 }

@@ -6,6 +6,8 @@ import type { METADATA_KEY_TYPE_RELATION, MetadataKeyTypeWire } from "../sift/sc
 export const DEFAULT_API_KEY = "local";
 /** Loopback only, unless told otherwise. */
 export const DEFAULT_HOST = "127.0.0.1";
+/** NOTE: gRPC's default receive limit, which Sift's gateway meets when an answer is larger. */
+export const DEFAULT_MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /** How to start an emulator. Every field is optional; the defaults serve a plain local API. */
 export interface EmulatorOptions {
@@ -49,6 +51,17 @@ export interface EmulatorOptions {
   retryAfterSeconds?: number | "none";
   /** Above this many requests per second (token bucket, burst = rps), answer 429. */
   rps?: number;
+  /**
+   * An answer whose JSON is larger than this many bytes is refused as Sift's gateway refuses
+   * a message over gRPC's receive limit: 429 with code 8 and `grpc: received message larger
+   * than max (N vs. MAX)`. Default 4 MiB (4194304), gRPC's default.
+   */
+  maxAnswerBytes?: number;
+  /**
+   * `false` acts like a Sift deployment from before `runs:validateFilter` (2026-05): that
+   * endpoint answers 404. Default true.
+   */
+  validateFilter?: boolean;
   /**
    * `emit` (the default, as grpc-gateway v2) or `omit` default values in answers. When
    * absent, the environment variable SIFT_EMULATOR_DEFAULTS decides (test suites use it).
@@ -113,6 +126,8 @@ export interface EmulatorStats {
   faults: Record<FaultKind, number>;
   /** Requests answered 429 by the `rps` limit. */
   throttled: number;
+  /** Answers refused for their size (`maxAnswerBytes`). */
+  tooLarge: number;
   /**
    * Unknown request-body fields discarded (not strict) or refused (strict), by name with
    * its message path (`CreateRunRequest.colour`, `UpdateRunRequest.run.colour`).

@@ -1,4 +1,4 @@
-import { SyncError, UsageError } from "../core/errors.js";
+import { UsageError } from "../core/errors.js";
 import type { MetadataType } from "../manifest/spec.js";
 import { batchInFilters } from "../plan/batch-filter.js";
 import { filterBudget, LOOKUP_PAGE_SIZE, type LookupClient } from "../plan/lookup.js";
@@ -22,12 +22,11 @@ import {
 
 /** What the export needs of the Sift client. */
 export interface ExportClient extends LookupClient {
-  listRuns(params: {
-    filter?: string;
-    pageSize?: number;
-    pageToken?: string;
-    orderBy?: string;
-  }): Promise<{ runs: Run[]; nextPageToken: string }>;
+  /** Pages of runs; a page refused for its size is asked for again, smaller (client.ts). */
+  listRunPages(
+    filter?: string,
+    params?: { pageSize?: number; orderBy?: string; prefetch?: boolean },
+  ): AsyncIterable<Run[]>;
   /** `POST /api/v2/runs:validateFilter`: the problem with `filter`, or "" when it is valid. */
   validateRunFilter(filter: string): Promise<string>;
 }
@@ -118,7 +117,13 @@ export async function exportRuns(options: ExportOptions): Promise<ExportResult> 
   const assetNames = new AssetNames(client);
   const omissions = new Map<string, OmissionCount>();
 
-  for await (const runs of pagesOf(client, filter)) {
+  // The next page is requested while the current one is written.
+  const pages = client.listRunPages(filter || undefined, {
+    pageSize: LOOKUP_PAGE_SIZE,
+    orderBy: EXPORT_ORDER,
+    prefetch: true,
+  });
+  for await (const runs of pages) {
     const keyless = runs.filter((r) => r.clientKey === undefined);
     const [generated] = await Promise.all([keys.keysFor(keyless), assetNames.resolve(runs)]);
     for (const run of runs) {
@@ -176,33 +181,6 @@ async function checkFilter(client: ExportClient, filter: string): Promise<void> 
     throw new UsageError(
       `--filter ${JSON.stringify(filter)} is not a valid run filter: ${problem}`,
     );
-}
-
-/** Pages of runs, the next one requested while the caller works on the current one. */
-async function* pagesOf(client: ExportClient, filter: string): AsyncGenerator<Run[]> {
-  const request = (pageToken: string | undefined) =>
-    client.listRuns({
-      filter: filter || undefined,
-      pageSize: LOOKUP_PAGE_SIZE,
-      orderBy: EXPORT_ORDER,
-      pageToken,
-    });
-  const seen = new Set<string>();
-  let next = request(undefined);
-  for (;;) {
-    const page = await next;
-    const token = page.nextPageToken;
-    if (token !== "" && seen.has(token)) {
-      throw new SyncError("API", "ListRuns: the API repeated a page token; stopped paging");
-    }
-    seen.add(token);
-    if (token !== "") {
-      next = request(token);
-      next.catch(() => {}); // awaited on the next turn
-    }
-    yield page.runs;
-    if (token === "") return;
-  }
 }
 
 /** CSV columns: every metadata key of the organization a manifest column can name. */

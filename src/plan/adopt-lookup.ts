@@ -1,11 +1,13 @@
 import type { RunSpec } from "../manifest/spec.js";
 import { celString } from "../sift/cel.js";
+import { ItemTooLargeError } from "../sift/client.js";
 import type { KeyTypeName, Run } from "../sift/schemas.js";
 import { encodeQueryComponent } from "../sift/url.js";
 import { batchInFilters } from "./batch-filter.js";
 import { fetchRuns, filterBudget, LOOKUP_PAGE_SIZE, type LookupClient } from "./lookup.js";
 import type { AdoptByField, Found } from "./match.js";
 import { resolveMetadata } from "./metadata.js";
+import { locateOversizedRun } from "./oversized-run.js";
 
 /**
  * NOTE: Sift reads an unset field as null (`client_key == null`), so the runs that can be
@@ -33,8 +35,15 @@ export async function lookupBatch(
   const budget = filterBudget(client, "/api/v2/runs");
   const ids = specs.flatMap((s) => (s.runId === undefined ? [] : [s.runId]));
   const [byKey, byId] = await Promise.all([
-    fetchRuns(client, keyFilter, new Set(specs.map((s) => s.clientKey))),
-    listByRunId(client, ids, budget),
+    fetchRuns(client, keyFilter, new Set(specs.map((s) => s.clientKey))).catch((error: unknown) => {
+      if (!(error instanceof ItemTooLargeError)) throw error;
+      return locateOversizedRun(client, specs, "client_key", budget, error);
+    }),
+    listByRunId(client, ids, budget).catch((error: unknown) => {
+      if (!(error instanceof ItemTooLargeError)) throw error;
+      const named = specs.filter((s) => s.runId !== undefined);
+      return locateOversizedRun(client, named, "run_id", budget, error);
+    }),
   ]);
   if (adopt.adoptBy.length === 0) return { byKey, byId, keyless: [] };
   const unmatched = specs.filter((s) => s.runId === undefined && !byKey.has(s.clientKey));

@@ -1,4 +1,4 @@
-import { SyncError } from "../core/errors.js";
+import { ApiError, SyncError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { createHttp, type HttpStats, type RetryOptions } from "./http.js";
 import { createRequestPool, type PoolStats, type RequestPool } from "./pool.js";
@@ -54,6 +54,10 @@ export interface ListParams {
   signal?: AbortSignal;
 }
 export type ListAllParams = Omit<ListParams, "pageToken" | "filter">;
+export interface ListPagesParams extends ListAllParams {
+  /** Ask for the next page as soon as a page arrives, while the caller works on it. */
+  prefetch?: boolean;
+}
 
 export interface Page<T> {
   items: T[];
@@ -66,8 +70,14 @@ export interface ClientStats extends HttpStats {
 
 export interface SiftClient {
   listRuns(params?: ListParams): Promise<{ runs: Run[]; nextPageToken: string }>;
-  /** Every run matching `filter`, page after page (pageSize 1000 unless given). */
+  /**
+   * Every run matching `filter`, page after page (pageSize 1000 unless given). A page Sift
+   * refuses for its size is asked for again at once with half the pageSize, down to 1, and
+   * the later pages keep the smaller size.
+   */
   listAllRuns(filter?: string, params?: ListAllParams): AsyncGenerator<Run>;
+  /** The same, a page at a time (an export writes each page as it comes). */
+  listRunPages(filter?: string, params?: ListPagesParams): AsyncGenerator<Run[]>;
   getRun(runId: string, options?: { signal?: AbortSignal }): Promise<Run>;
   /** NOTE: retried like any request: with a clientKey a duplicate is impossible (409 instead). */
   createRun(body: CreateRunBody, options?: { signal?: AbortSignal }): Promise<Run>;
@@ -79,11 +89,17 @@ export interface SiftClient {
     params?: ListParams,
   ): Promise<{ metadataKeys: MetadataKey[]; nextPageToken: string }>;
   listAllMetadataKeys(filter?: string, params?: ListAllParams): AsyncGenerator<MetadataKey>;
-  /** The fields a ListRuns filter may use, with their types (`GET /api/v2/runs:filterFields`). */
+  /**
+   * The fields a ListRuns filter may use, with their types (`GET /api/v2/runs:filterFields`).
+   * @deprecated Sift is withdrawing this endpoint from its public API (its published OpenAPI
+   * omits it); nothing in this tool calls it. Check a filter with `validateRunFilter`.
+   */
   listRunFilterFields(options?: { signal?: AbortSignal }): Promise<FilterField[]>;
   /**
    * Asks the API whether `filter` is a valid ListRuns filter: resolves to `""` when it is,
    * otherwise to the API's description of the problem (`POST /api/v2/runs:validateFilter`).
+   * A deployment without that endpoint (404/405/501: older than 2026-05) is asked with a
+   * ListRuns of pageSize 1 instead, whose 400 is the problem.
    * @example
    * const problem = await client.validateRunFilter("name == 'x' &&");
    * if (problem !== "") throw new Error(`--filter: ${problem}`);
@@ -109,6 +125,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
   const pool =
     options.pool ?? createRequestPool({ concurrency: options.concurrency, maxRps: options.maxRps });
   const http = createHttp({ ...options, baseUrl, pool });
+  const { logger } = options;
 
   function listQuery(params: ListParams): Query {
     return {
@@ -133,7 +150,10 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
       });
     },
     listAllRuns(filter, params = {}) {
-      return pageThrough("ListRuns", { ...params, filter }, async (p) => {
+      return flatten(client.listRunPages(filter, params));
+    },
+    listRunPages(filter, params = {}) {
+      return pagesThrough(RUN_PAGES, { ...params, filter }, logger, async (p) => {
         const { runs, nextPageToken } = await client.listRuns(p);
         return { items: runs, nextPageToken };
       });
@@ -149,15 +169,24 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
       return run;
     },
     async validateRunFilter(filter, { signal } = {}) {
-      const { errorMessage } = await http.send({
-        operation: "ValidateRunFilter",
-        method: "POST",
-        path: API_PATHS.validateRunFilter,
-        body: { filter },
-        schema: validateFilterResponseSchema,
-        signal,
-      });
-      return errorMessage;
+      try {
+        const { errorMessage } = await http.send({
+          operation: "ValidateRunFilter",
+          method: "POST",
+          path: API_PATHS.validateRunFilter,
+          body: { filter },
+          schema: validateFilterResponseSchema,
+          signal,
+        });
+        return errorMessage;
+      } catch (error) {
+        if (!(error instanceof ApiError && NO_SUCH_ENDPOINT.has(error.status))) throw error;
+        logger?.info(
+          { request: error.request, status: error.status },
+          "runs:validateFilter is not served here (a Sift deployment from before 2026-05): checking the filter with a ListRuns of pageSize 1",
+        );
+        return checkFilterByListing(client, filter, signal);
+      }
     },
     async createRun(body, { signal } = {}) {
       const { run } = await http.send({
@@ -203,10 +232,12 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
       });
     },
     listAllAssets(filter, params = {}) {
-      return pageThrough("ListAssets", { ...params, filter }, async (p) => {
-        const { assets, nextPageToken } = await client.listAssets(p);
-        return { items: assets, nextPageToken };
-      });
+      return flatten(
+        pagesThrough(ASSET_PAGES, { ...params, filter }, logger, async (p) => {
+          const { assets, nextPageToken } = await client.listAssets(p);
+          return { items: assets, nextPageToken };
+        }),
+      );
     },
     listMetadataKeys(params = {}) {
       return http.send({
@@ -219,10 +250,12 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
       });
     },
     listAllMetadataKeys(filter, params = {}) {
-      return pageThrough("ListMetadataKeys", { ...params, filter }, async (p) => {
-        const { metadataKeys, nextPageToken } = await client.listMetadataKeys(p);
-        return { items: metadataKeys, nextPageToken };
-      });
+      return flatten(
+        pagesThrough(KEY_PAGES, { ...params, filter }, logger, async (p) => {
+          const { metadataKeys, nextPageToken } = await client.listMetadataKeys(p);
+          return { items: metadataKeys, nextPageToken };
+        }),
+      );
     },
     async listRunFilterFields({ signal } = {}) {
       const { filterFields } = await http.send({
@@ -245,25 +278,134 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
 }
 
 /**
- * Follows nextPageToken, keeping every other parameter identical (the API requires it).
- * Stops with an error if the server hands back a token it already gave.
+ * NOTE: `runs:validateFilter` exists only since 2026-05; an older deployment answers one of
+ * these for it (unknown path, unknown method, not implemented). That is not an error.
  */
-async function* pageThrough<T>(
-  operation: string,
-  params: ListParams,
+const NO_SUCH_ENDPOINT = new Set([404, 405, 501]);
+
+/** A ListRuns of pageSize 1 with `filter`: its 400 is the filter's problem; "" when it lists. */
+async function checkFilterByListing(
+  client: Pick<SiftClient, "listRuns">,
+  filter: string,
+  signal: AbortSignal | undefined,
+): Promise<string> {
+  try {
+    await client.listRuns({ filter, pageSize: 1, signal });
+    return "";
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 400) return error.apiMessage;
+    // A page of 1 too large to send still means the filter was read.
+    if (error instanceof ApiError && error.answerTooLarge) return "";
+    throw error;
+  }
+}
+
+/** What a listing is called in its messages. */
+interface Listing {
+  operation: string;
+  /** `run`, `asset`, `metadata key` */
+  item: string;
+}
+const RUN_PAGES: Listing = { operation: "ListRuns", item: "run" };
+const ASSET_PAGES: Listing = { operation: "ListAssets", item: "asset" };
+const KEY_PAGES: Listing = { operation: "ListMetadataKeys", item: "metadata key" };
+
+/** How much of a filter an error quotes. */
+const MAX_QUOTED_FILTER = 200;
+
+/**
+ * One item Sift will not send even alone (a page of 1 refused for its size): reading it through
+ * the REST API is impossible. `itemsBefore` locates it in its listing.
+ */
+export class ItemTooLargeError extends ApiError {
+  constructor(
+    readonly listing: { operation: string; item: string; filter: string | undefined },
+    readonly itemsBefore: number,
+    /** The API's refusal of the page of 1. */
+    readonly refused: ApiError,
+  ) {
+    const filter = listing.filter ?? "";
+    const quoted =
+      filter.length > MAX_QUOTED_FILTER ? `${filter.slice(0, MAX_QUOTED_FILTER)}...` : filter;
+    const where = `${listing.operation}${filter === "" ? "" : ` with filter ${JSON.stringify(quoted)}`}`;
+    const position =
+      itemsBefore === 0
+        ? `its first ${listing.item}`
+        : `the ${listing.item} after the first ${itemsBefore}`;
+    super(
+      {
+        request: refused.request,
+        status: refused.status,
+        grpcCode: refused.grpcCode,
+        apiMessage: `${refused.apiMessage}: a single ${listing.item} is larger than the API sends in one answer, even with pageSize 1 (${where}: ${position}); it cannot be read through the REST API`,
+        answerTooLarge: true,
+      },
+      { cause: refused },
+    );
+  }
+}
+
+async function* flatten<T>(pages: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const page of pages) yield* page;
+}
+
+/**
+ * Follows nextPageToken, keeping every other parameter identical (the API requires it), except
+ * the page size: a page the API refuses for its size (429 RESOURCE_EXHAUSTED "message larger
+ * than max") is asked for again at once with half the pageSize, down to 1, and later pages keep
+ * the smaller size (AIP-158 lets a client change page_size between pages). Stops with an error
+ * if the server hands back a token it already gave, or if a single item is too large.
+ */
+async function* pagesThrough<T>(
+  listing: Listing,
+  params: ListPagesParams & { filter?: string },
+  logger: Logger | undefined,
   fetchPage: (params: ListParams) => Promise<Page<T>>,
-): AsyncGenerator<T> {
+): AsyncGenerator<T[]> {
+  const { prefetch = false, ...query } = params;
   const seen = new Set<string>();
+  let pageSize = query.pageSize ?? MAX_PAGE_SIZE;
   let pageToken: string | undefined;
-  const pageSize = params.pageSize ?? MAX_PAGE_SIZE;
+  let itemsBefore = 0;
+  const request = (token: string | undefined) => {
+    const pending = fetchPage({ ...query, pageSize, pageToken: token });
+    pending.catch(() => {}); // awaited below; a prefetched page may be abandoned
+    return pending;
+  };
+  let next = request(undefined);
   for (;;) {
-    const page = await fetchPage({ ...params, pageSize, pageToken });
-    yield* page.items;
-    if (page.nextPageToken === "") return;
-    if (seen.has(page.nextPageToken)) {
-      throw new SyncError("API", `${operation}: the API repeated a page token; stopped paging`);
+    let page: Page<T>;
+    try {
+      page = await next;
+    } catch (error) {
+      if (!(error instanceof ApiError && error.answerTooLarge)) throw error;
+      if (pageSize <= 1) {
+        throw new ItemTooLargeError({ ...listing, filter: query.filter }, itemsBefore, error);
+      }
+      const smaller = Math.max(1, Math.floor(pageSize / 2));
+      logger?.info(
+        { request: error.request, pageSize: smaller },
+        `${listing.operation}: a page of ${pageSize} was refused for its size (${error.apiMessage}); asking for ${smaller}`,
+      );
+      pageSize = smaller;
+      next = request(pageToken);
+      continue;
     }
-    seen.add(page.nextPageToken);
-    pageToken = page.nextPageToken;
+    const token = page.nextPageToken;
+    if (token !== "" && seen.has(token)) {
+      throw new SyncError(
+        "API",
+        `${listing.operation}: the API repeated a page token; stopped paging`,
+      );
+    }
+    seen.add(token);
+    itemsBefore += page.items.length;
+    if (token !== "") {
+      pageToken = token;
+      if (prefetch) next = request(token);
+    }
+    yield page.items;
+    if (token === "") return;
+    if (!prefetch) next = request(token);
   }
 }

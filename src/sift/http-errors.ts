@@ -32,6 +32,26 @@ export function describeErrorAnswer(status: number, statusText: string, body: st
   return { grpcCode: grpcCodeOfStatus(status), apiMessage: `${reason} (${quoted})` };
 }
 
+/** gRPC's RESOURCE_EXHAUSTED: rate limits, and messages over a size limit. */
+const RESOURCE_EXHAUSTED = 8;
+/** gRPC's wording for a message over a size limit (`grpc: received message larger than max (N vs. M)`). */
+const MESSAGE_SIZE_WORDS =
+  /message (is )?(larger|too large|too big|exceeds)|larger than (the )?max|max(imum)? (receive |send )?message size/i;
+
+/**
+ * Whether an error answer says the API would not send its answer for its size: HTTP 429 with
+ * gRPC code 8 and a message about the message size (grpc-gateway's form of a gRPC message over
+ * the receive limit). NOTE: throttling is RESOURCE_EXHAUSTED too; only the size message tells
+ * them apart, so a 429 that says nothing about size stays throttling (backed off, retried).
+ */
+export function isAnswerTooLarge(
+  status: number,
+  grpcCode: number | undefined,
+  message: string,
+): boolean {
+  return status === 429 && grpcCode === RESOURCE_EXHAUSTED && MESSAGE_SIZE_WORDS.test(message);
+}
+
 /** `"<html> <head>..."`: whitespace collapsed, cut at MAX_BODY_SNIPPET characters. */
 export function quoteSnippet(text: string): string {
   const flat = text.replace(/\s+/g, " ").trim();

@@ -5,6 +5,7 @@ import { VERSION } from "../version.js";
 import {
   describeErrorAnswer,
   describeUnparsed,
+  isAnswerTooLarge,
   parseJson,
   parseRetryAfter,
   redactError,
@@ -151,13 +152,17 @@ export function createHttp(options: HttpOptions): Http {
       response.statusText,
       text,
     );
+    // An answer too large to send is no throttling: the same request would fail again, and
+    // slowing the whole run down would not help. The caller asks for less (a smaller page).
+    const answerTooLarge = isAnswerTooLarge(response.status, grpcCode, apiMessage);
     const error = new ApiError({
       request: name,
       status: response.status,
       grpcCode,
       apiMessage: redact(apiMessage),
+      answerTooLarge,
     });
-    if (!RETRYABLE_STATUS.has(response.status)) return { kind: "fail", error };
+    if (answerTooLarge || !RETRYABLE_STATUS.has(response.status)) return { kind: "fail", error };
     const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), Date.now());
     if (response.status === 429) pool.noteThrottled(capRetryAfter(retryAfterMs));
     return { kind: "retry", error, retryAfterMs };
@@ -277,6 +282,7 @@ function finalError(
             status: error.status,
             grpcCode: error.grpcCode,
             apiMessage: error.apiMessage + tried + hint,
+            answerTooLarge: error.answerTooLarge,
           },
           { cause: error.cause },
         );

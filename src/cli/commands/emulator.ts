@@ -3,6 +3,7 @@ import { UsageError } from "../../core/errors.js";
 import {
   DEFAULT_API_KEY,
   DEFAULT_HOST,
+  DEFAULT_MAX_ANSWER_BYTES,
   DEFAULTS_MODES,
   type DefaultsMode,
   type Emulator,
@@ -28,6 +29,8 @@ interface EmulatorFlags {
   retryAfter: number | "none";
   defaults: DefaultsMode;
   strict?: boolean;
+  maxAnswerBytes: number;
+  validateFilter: boolean;
 }
 
 /**
@@ -71,7 +74,17 @@ export function registerEmulator(program: Command, ctx: CommandContext): void {
         parseDefaults,
         "emit",
       )
-      .option("--strict", "answer 400 to unknown request fields instead of discarding them"),
+      .option("--strict", "answer 400 to unknown request fields instead of discarding them")
+      .option(
+        "--max-answer-bytes <n>",
+        "refuse answers larger than N bytes as Sift does (429, code 8, gRPC's message size error)",
+        parsePositiveInteger,
+        DEFAULT_MAX_ANSWER_BYTES,
+      )
+      .option(
+        "--no-validate-filter",
+        "act like a Sift deployment older than runs:validateFilter (404 for it)",
+      ),
   ).action(async (flags: EmulatorFlags) => {
     const emulator = await start(toOptions(flags));
     // Listen for Ctrl-C before announcing the URL: a script may stop us as soon as it reads it.
@@ -98,6 +111,8 @@ function toOptions(flags: EmulatorFlags): EmulatorOptions {
     retryAfterSeconds: flags.retryAfter,
     defaults: flags.defaults,
     strict: flags.strict,
+    maxAnswerBytes: flags.maxAnswerBytes,
+    validateFilter: flags.validateFilter,
   };
 }
 
@@ -149,6 +164,14 @@ function parseInteger(value: string): number {
   const n = Number(value);
   if (value.trim() === "" || !Number.isSafeInteger(n)) {
     throw new InvalidArgumentError("expected a whole number");
+  }
+  return n;
+}
+
+function parsePositiveInteger(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isSafeInteger(n) || n <= 0) {
+    throw new InvalidArgumentError("expected a whole number > 0");
   }
   return n;
 }
