@@ -43,21 +43,21 @@ export class Api {
             ? `metadata["${key}"] is a relation key, which runs cannot be ordered by`
             : undefined,
       },
-      new FilterCompiler(runFilterSchema(store)),
+      new FilterCompiler(runFilterSchema(store), bodies.strict),
     );
     this.assetList = new ListSource(
       "assets",
       () => store.assets,
       version,
       ASSET_ORDER,
-      new FilterCompiler(assetFilterSchema(store)),
+      new FilterCompiler(assetFilterSchema(store), bodies.strict),
     );
     this.keyList = new ListSource(
       "metadata-keys",
       () => store.metadataKeys,
       version,
       METADATA_KEY_ORDER,
-      new FilterCompiler(metadataKeyFilterSchema(store)),
+      new FilterCompiler(metadataKeyFilterSchema(store), bodies.strict),
     );
   }
 

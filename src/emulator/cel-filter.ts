@@ -69,7 +69,11 @@ export class FilterCompiler<T> {
   private readonly timeFields: Set<string>;
   private readonly cache = new Map<string, CompiledFilter<T>>();
 
-  constructor(private readonly schema: FilterSchema<T>) {
+  constructor(
+    private readonly schema: FilterSchema<T>,
+    /** Refuse what Sift may not do: `in` over a timestamp or metadata field (see refuseUncertainIn). */
+    private readonly strict = false,
+  ) {
     const limits = { maxListElements: MAX_LIST_ELEMENTS };
     this.checkEnv = new Environment({ limits });
     this.evalEnv = new Environment({ limits });
@@ -142,6 +146,7 @@ export class FilterCompiler<T> {
     if (check.type !== "bool" && check.type !== "dyn") {
       throw invalidArgument(`invalid filter: must be a boolean expression, not ${check.type}`);
     }
+    if (this.strict) refuseUncertainIn(parsed.ast, text, this.timeFields);
     const rewritten = rewriteFilter(parsed.ast, text, {
       fields: new Set(Object.keys(this.schema.fields)),
       timeFields: this.timeFields,
@@ -152,6 +157,38 @@ export class FilterCompiler<T> {
       throw invalidArgument(`invalid filter: ${describe(error)}`);
     }
   }
+}
+
+/**
+ * NOTE: Sift documents `in` and its clients use it only on ids, keys and names; no source shows
+ * it on timestamps or metadata. Strict, the emulator refuses those, so a client that sends one
+ * fails its tests here rather than meeting an unknown answer in Sift.
+ */
+function refuseUncertainIn(ast: ASTNode, text: string, timeFields: Set<string>): void {
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (isNode(value)) {
+      if (value.op === "in") {
+        const target = (value.args as ASTNode[])[0]!;
+        const timestamp = target.op === "id" && timeFields.has(target.args as string);
+        if (timestamp || isMetadataAccess(target)) {
+          const what = text.slice(target.range.start, target.range.end);
+          throw invalidArgument(
+            `invalid filter: \`in\` on ${timestamp ? "the timestamp" : "the metadata field"} ${what} (refused in strict mode: Sift's clients use \`in\` only on ids, keys and names; compare with >= and <=, or ==)`,
+          );
+        }
+      }
+      visit(value.args);
+    }
+  };
+  visit(ast);
+}
+
+/** `metadata["k"]` or `metadata.k`. */
+function isMetadataAccess(node: ASTNode): boolean {
+  if (node.op !== "[]" && node.op !== ".") return false;
+  const target = (node.args as unknown as [ASTNode])[0];
+  return target.op === "id" && target.args === "metadata";
 }
 
 function isNull(a: unknown, b: unknown): boolean {

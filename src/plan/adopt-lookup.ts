@@ -1,19 +1,11 @@
 import type { RunSpec } from "../manifest/spec.js";
-import { celString } from "../sift/cel.js";
 import { ItemTooLargeError } from "../sift/client.js";
 import type { KeyTypeName, Run } from "../sift/schemas.js";
-import { encodeQueryComponent } from "../sift/url.js";
+import { keylessFilters } from "./adopt-filters.js";
 import { batchInFilters } from "./batch-filter.js";
 import { fetchRuns, filterBudget, LOOKUP_PAGE_SIZE, type LookupClient } from "./lookup.js";
 import type { AdoptByField, Found } from "./match.js";
-import { resolveMetadata } from "./metadata.js";
 import { locateOversizedRun } from "./oversized-run.js";
-
-/**
- * NOTE: Sift reads an unset field as null (`client_key == null`), so the runs that can be
- * adopted are asked for directly; the answer is still checked, whatever the server does.
- */
-const KEYLESS = "client_key == null";
 
 export interface AdoptLookup {
   adoptBy: readonly AdoptByField[];
@@ -23,8 +15,8 @@ export interface AdoptLookup {
 /**
  * The runs one batch of specs may be about, in a few batched requests: by clientKey
  * (`keyFilter`), by runId for the rows that name one (`run_id in [...]`), and, with
- * `--adopt-by`, the runs without a clientKey that share the first adopt-by field's value with
- * a row whose clientKey was not found (`client_key == null && name in [...]`).
+ * `--adopt-by`, the runs without a clientKey that may agree with a row whose clientKey was not
+ * found (`client_key == null && name in [...]`, or time ranges: adopt-filters.ts).
  */
 export async function lookupBatch(
   client: LookupClient,
@@ -69,69 +61,22 @@ async function listByRunId(
   return found;
 }
 
-/** Runs without a clientKey whose first adopt-by field holds a value one of `specs` holds. */
+/** Runs without a clientKey that may agree with one of `specs` on the `--adopt-by` fields. */
 async function listKeyless(
   client: LookupClient,
   specs: readonly RunSpec[],
   adopt: AdoptLookup,
   budget: number,
 ): Promise<Run[]> {
-  const field = adopt.adoptBy[0]!;
-  const literals = new Set<string>();
-  for (const spec of specs) {
-    const literal = literalOf(spec, field, adopt.keyTypes);
-    if (literal !== undefined) literals.add(literal);
-  }
-  if (literals.size === 0) return [];
-  const prefix = `${KEYLESS} && `;
-  const room = budget - encodeQueryComponent(prefix).length;
-  const filters = batchInFilters(filterField(field), literals, room, (literal) => literal);
-  const runs: Run[] = [];
+  const filters = keylessFilters(specs, adopt.adoptBy, adopt.keyTypes, budget);
+  const runs = new Map<string, Run>();
   await Promise.all(
     filters.map(async (filter) => {
-      for await (const run of client.listAllRuns(prefix + filter, { pageSize: LOOKUP_PAGE_SIZE })) {
-        if (run.clientKey === undefined) runs.push(run);
+      for await (const run of client.listAllRuns(filter, { pageSize: LOOKUP_PAGE_SIZE })) {
+        // NOTE: checked again, whatever the server does; ranges may overlap across filters.
+        if (run.clientKey === undefined) runs.set(run.runId, run);
       }
     }),
   );
-  return runs;
-}
-
-function filterField(field: AdoptByField): string {
-  switch (field) {
-    case "name":
-      return "name";
-    case "startTime":
-      return "start_time";
-    case "stopTime":
-      return "stop_time";
-    default:
-      return `metadata[${celString(field.slice("metadata.".length))}]`;
-  }
-}
-
-/** The row's value of `field` as a CEL literal; undefined when the row leaves it out. */
-function literalOf(
-  spec: RunSpec,
-  field: AdoptByField,
-  keyTypes: ReadonlyMap<string, KeyTypeName>,
-): string | undefined {
-  switch (field) {
-    case "name":
-      return spec.name === undefined ? undefined : celString(spec.name);
-    case "startTime":
-    case "stopTime": {
-      const time = spec[field];
-      return time === undefined ? undefined : `timestamp(${celString(time)})`;
-    }
-    default: {
-      const typed = resolveMetadata(spec, keyTypes, [])?.get(field.slice("metadata.".length));
-      if (typed === undefined) return undefined;
-      const { value } = typed;
-      if (typeof value === "string") return celString(value);
-      if (typeof value === "boolean") return String(value);
-      // A double literal: metadata numbers are doubles, and CEL does not compare 3 with 3.0.
-      return Number.isInteger(value) && Math.abs(value) < 1e21 ? `${value}.0` : String(value);
-    }
-  }
+  return [...runs.values()];
 }
