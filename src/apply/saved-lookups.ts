@@ -36,7 +36,7 @@ export async function checkAgainstSift(
   const problems: string[] = [];
   if (assets.size > 0) {
     const resolved = await resolveAssetNames(options.client, assets.keys());
-    problems.push(...checkAssetIds(assets, resolved));
+    problems.push(...checkAssetIds(assets, resolved.ids));
   }
   const { changes } = await open();
   for await (const batch of lookedUp(onlyUpdates(changes), options.client)) {

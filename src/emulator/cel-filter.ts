@@ -26,8 +26,8 @@ export interface FilterField<T> {
 
 export interface FilterSchema<T> {
   fields: Record<string, FilterField<T>>;
-  /** Fields with an index: a value → the item holding it. */
-  indexes: Record<string, (value: string) => T | undefined>;
+  /** Fields with an index: a value → the items holding it. */
+  indexes: Record<string, (value: string) => T | readonly T[] | undefined>;
 }
 
 export interface CompiledFilter<T> {
@@ -122,8 +122,9 @@ export class FilterCompiler<T> {
     const narrow = () => {
       const found = new Set<T>();
       for (const value of pinned.values) {
-        const item = find(value);
-        if (item !== undefined) found.add(item);
+        const items = find(value);
+        if (Array.isArray(items)) for (const item of items as readonly T[]) found.add(item);
+        else if (items !== undefined) found.add(items as T);
       }
       return { candidates: [...found], rest: this.compile(rest.join(" && ")) };
     };

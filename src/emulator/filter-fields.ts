@@ -102,7 +102,7 @@ export function assetFilterSchema(store: Store): FilterSchema<StoredAsset> {
       metadata: metadataMap((a) => a.metadata),
     },
     indexes: {
-      name: (name) => store.findAssetByName(name),
+      name: (name) => store.findAssetsByName(name),
       asset_id: (id) => store.findAsset(id),
     },
   };

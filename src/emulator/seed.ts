@@ -139,7 +139,12 @@ export function applySeed(store: Store, seed: EmulatorSeed): void {
     const given = typeof entry === "string" ? { name: entry } : entry;
     const asset = { ...given, name: given.name.trim() };
     if (asset.name === "") fail(`assets[${i}]: name is required`);
-    if (store.findAssetByName(asset.name)) fail(`assets[${i}]: asset "${asset.name}" exists`);
+    // NOTE: names are unique among live assets; an archived asset's name may be reused.
+    if (!asset.isArchived && store.findLiveAssetByName(asset.name)) {
+      fail(
+        `assets[${i}]: a live asset "${asset.name}" exists (archive one of them to reuse the name)`,
+      );
+    }
     if (asset.assetId !== undefined && store.findAsset(asset.assetId)) {
       fail(`assets[${i}]: asset id "${asset.assetId}" exists`);
     }

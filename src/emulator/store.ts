@@ -31,7 +31,8 @@ export class Store {
   private readonly runById = new Map<string, StoredRun>();
   private readonly runByClientKey = new Map<string, StoredRun>();
   private readonly assetById = new Map<string, StoredAsset>();
-  private readonly assetByName = new Map<string, StoredAsset>();
+  /** Every asset of a name: at most one live, any number archived (names are reused after archiving). */
+  private readonly assetsByName = new Map<string, StoredAsset[]>();
   private readonly keyByName = new Map<string, StoredMetadataKey>();
   private readonly tagByName = new Map<string, StoredTag>();
   private readonly tagById = new Map<string, StoredTag>();
@@ -72,8 +73,35 @@ export class Store {
     return this.assetById.get(assetId);
   }
 
+  /** The asset a name means: the live one, else the latest archived one. */
   findAssetByName(name: string): StoredAsset | undefined {
-    return this.assetByName.get(name);
+    const all = this.assetsByName.get(name);
+    return all?.find((a) => a.archivedDate === undefined) ?? all?.at(-1);
+  }
+
+  /** The live asset of that name, if any (names are unique among live assets). */
+  findLiveAssetByName(name: string): StoredAsset | undefined {
+    return this.assetsByName.get(name)?.find((a) => a.archivedDate === undefined);
+  }
+
+  /** Every asset of that name, archived ones included, oldest first. */
+  findAssetsByName(name: string): readonly StoredAsset[] {
+    return this.assetsByName.get(name) ?? [];
+  }
+
+  private indexAssetName(asset: StoredAsset): void {
+    const all = this.assetsByName.get(asset.name);
+    if (all === undefined) this.assetsByName.set(asset.name, [asset]);
+    else if (!all.includes(asset)) {
+      all.push(asset);
+      all.sort((a, b) => a.seq - b.seq);
+    }
+  }
+
+  private unindexAssetName(asset: StoredAsset): void {
+    const rest = (this.assetsByName.get(asset.name) ?? []).filter((a) => a !== asset);
+    if (rest.length === 0) this.assetsByName.delete(asset.name);
+    else this.assetsByName.set(asset.name, rest);
   }
 
   findMetadataKey(name: string): StoredMetadataKey | undefined {
@@ -147,7 +175,7 @@ export class Store {
     };
     this.assets.push(asset);
     this.assetById.set(assetId, asset);
-    this.assetByName.set(asset.name, asset);
+    this.indexAssetName(asset);
     this.addMissingTags(asset.tags);
     this.version++;
     this.changes?.assets.add(asset);
@@ -189,12 +217,12 @@ export class Store {
     };
     if (existing === undefined) this.assets.push(restored);
     else {
-      this.assetByName.delete(existing.name);
+      this.unindexAssetName(existing);
       Object.assign(existing, restored);
     }
     const stored = existing ?? restored;
     this.assetById.set(stored.assetId, stored);
-    this.assetByName.set(stored.name, stored);
+    this.indexAssetName(stored);
     this.addMissingTags(stored.tags);
     this.clock.advancePast(stored.createdDate);
     this.version++;

@@ -1,7 +1,12 @@
 import { UsageError } from "../core/errors.js";
 import type { MetadataType } from "../manifest/spec.js";
 import { batchInFilters } from "../plan/batch-filter.js";
-import { filterBudget, LOOKUP_PAGE_SIZE, type LookupClient } from "../plan/lookup.js";
+import {
+  type AssetFound,
+  filterBudget,
+  LOOKUP_PAGE_SIZE,
+  type LookupClient,
+} from "../plan/lookup.js";
 import type { TextSink } from "../report/plan-report.js";
 import { METADATA_KEY_TYPES, type Run } from "../sift/schemas.js";
 import { KeyGenerator } from "./generate-keys.js";
@@ -137,6 +142,7 @@ export async function exportRuns(options: ExportOptions): Promise<ExportResult> 
         clientKey,
         generated: run.clientKey === undefined,
         assetNames: assetNames.known,
+        reusedAssetNames: assetNames.reused,
         metadataColumns,
       });
       if (outcome.kind === "skipped") {
@@ -213,9 +219,13 @@ const PLAIN_TYPE: Record<string, MetadataType> = {
 /**
  * Asset id → name, resolved in `asset_id in [...]` batches for the ids a page holds that are
  * not known yet. Kept for the whole export: an organization has far fewer assets than runs.
+ * NOTE: a name can be reused once its asset is archived, and a manifest's name means the live
+ * asset: an archived asset whose name a live asset now holds has no manifest form (`reused`).
  */
 class AssetNames {
   readonly known = new Map<string, string>();
+  /** Archived asset id → its name, which a live asset now holds. */
+  readonly reused = new Map<string, string>();
   private readonly missing = new Set<string>();
 
   constructor(private readonly client: LookupClient) {}
@@ -224,21 +234,48 @@ class AssetNames {
     const wanted = new Set<string>();
     for (const run of runs) {
       for (const id of run.assetIds) {
-        if (!this.known.has(id) && !this.missing.has(id)) wanted.add(id);
+        if (!this.known.has(id) && !this.reused.has(id) && !this.missing.has(id)) wanted.add(id);
       }
     }
     if (wanted.size === 0) return;
-    const filters = batchInFilters("asset_id", wanted, filterBudget(this.client, "/api/v1/assets"));
+    const archived = new Map<string, string>();
+    await this.eachAsset("asset_id", wanted, (asset) => {
+      if (!wanted.has(asset.assetId)) return;
+      this.known.set(asset.assetId, asset.name);
+      if (asset.isArchived === true || (asset.archivedDate ?? null) !== null) {
+        archived.set(asset.assetId, asset.name);
+      }
+    });
+    for (const id of wanted) if (!this.known.has(id)) this.missing.add(id);
+    if (archived.size === 0) return;
+    const liveNames = new Set<string>();
+    await this.eachAsset("name", new Set(archived.values()), (asset) => {
+      if (asset.isArchived !== true && (asset.archivedDate ?? null) === null) {
+        liveNames.add(asset.name);
+      }
+    });
+    for (const [id, name] of archived) {
+      if (!liveNames.has(name)) continue;
+      this.known.delete(id);
+      this.reused.set(id, name);
+    }
+  }
+
+  private async eachAsset(
+    field: "asset_id" | "name",
+    values: Set<string>,
+    visit: (asset: AssetFound) => void,
+  ): Promise<void> {
+    const filters = batchInFilters(field, values, filterBudget(this.client, "/api/v1/assets"));
     await Promise.all(
       filters.map(async (filter) => {
         for await (const asset of this.client.listAllAssets(filter, {
           pageSize: LOOKUP_PAGE_SIZE,
         })) {
-          if (wanted.has(asset.assetId)) this.known.set(asset.assetId, asset.name);
+          visit(asset);
         }
       }),
     );
-    for (const id of wanted) if (!this.known.has(id)) this.missing.add(id);
   }
 }
 

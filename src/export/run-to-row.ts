@@ -68,6 +68,8 @@ export interface RowContext {
   generated: boolean;
   /** Asset id → name, for the ids of this run that exist. */
   assetNames: ReadonlyMap<string, string>;
+  /** Archived asset id → its name, which a live asset now holds (a manifest name means that one). */
+  reusedAssetNames?: ReadonlyMap<string, string>;
   /** CSV only: the metadata keys that have a column (the header is written first). */
   metadataColumns?: ReadonlySet<string>;
 }
@@ -140,6 +142,14 @@ function addAssets(row: ExportRow, ids: string[], context: RowContext, omitted: 
   const names: string[] = [];
   for (const id of ids) {
     const name = context.assetNames.get(id);
+    if (name === undefined && context.reusedAssetNames?.has(id)) {
+      omitted.push({
+        field: "assets",
+        reason:
+          "holds an archived asset whose name a live asset now has (a manifest's asset name means the live one)",
+      });
+      return;
+    }
     if (name === undefined) {
       omitted.push({ field: "assets", reason: "holds an asset id ListAssets does not list" });
       return;

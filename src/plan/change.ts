@@ -24,9 +24,10 @@ export interface FieldChange {
 export interface Warning {
   /**
    * `not-updated`: --mode create-only left an existing run that differs as it is;
-   * `metadata-kept`: --metadata replace kept entries no manifest can express (relation values).
+   * `metadata-kept`: --metadata replace kept entries no manifest can express (relation values);
+   * `archived-asset`: an asset name only archived assets hold; the archived one is used.
    */
-  code: "assets-differ" | "time-order" | "not-updated" | "metadata-kept";
+  code: "assets-differ" | "time-order" | "not-updated" | "metadata-kept" | "archived-asset";
   message: string;
 }
 

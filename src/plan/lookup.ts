@@ -1,20 +1,27 @@
+import { compareTimestamps } from "../core/timestamp.js";
 import type { RunSpec } from "../manifest/spec.js";
 import { MAX_URL_BYTES } from "../sift/http.js";
 import type { KeyTypeName, Run } from "../sift/schemas.js";
 import { batchInFilters } from "./batch-filter.js";
+import { canonicalTime } from "./canonical-time.js";
 
 /** What the lookups need of the Sift client. */
 export interface LookupClient {
   readonly baseUrl: string;
   listAllRuns(filter: string, options?: ListOptions): AsyncIterable<Run>;
-  listAllAssets(
-    filter: string,
-    options?: ListOptions,
-  ): AsyncIterable<{ assetId: string; name: string }>;
+  listAllAssets(filter: string, options?: ListOptions): AsyncIterable<AssetFound>;
   listAllMetadataKeys(
     filter?: string,
     options?: ListOptions,
   ): AsyncIterable<{ name: string; type: string }>;
+}
+
+/** What a lookup reads of an asset. */
+export interface AssetFound {
+  assetId: string;
+  name: string;
+  isArchived?: boolean;
+  archivedDate?: string | null;
 }
 
 interface ListOptions {
@@ -62,22 +69,56 @@ export async function fetchRuns(
   return found;
 }
 
-/** Asset name → id for the names that exist, with `name in [...]` batches. */
+/** Asset names resolved: name → id, and the names only archived assets hold. */
+export interface ResolvedAssets {
+  ids: Map<string, string>;
+  /** Name → how many assets of that name exist, all archived (the id used is in `ids`). */
+  archived: Map<string, number>;
+}
+
+/**
+ * Asset name → id for the names that exist, with `name in [...]` batches. NOTE: a name can
+ * be reused once its asset is archived, so one name may list an archived and a live asset:
+ * the live one is used; only when every asset of the name is archived, the latest archived.
+ */
 export async function resolveAssetNames(
   client: LookupClient,
   names: Iterable<string>,
-): Promise<Map<string, string>> {
-  const ids = new Map<string, string>();
+): Promise<ResolvedAssets> {
+  const best = new Map<string, AssetFound>();
+  const counts = new Map<string, number>();
   await forEachMatch(
     client,
     "/api/v1/assets",
     names,
     (f) => client.listAllAssets(f, { pageSize: LOOKUP_PAGE_SIZE }),
     (asset) => {
-      if (!ids.has(asset.name)) ids.set(asset.name, asset.assetId);
+      counts.set(asset.name, (counts.get(asset.name) ?? 0) + 1);
+      const held = best.get(asset.name);
+      if (held === undefined || preferAsset(asset, held)) best.set(asset.name, asset);
     },
   );
-  return ids;
+  const resolved: ResolvedAssets = { ids: new Map(), archived: new Map() };
+  for (const [name, asset] of best) {
+    resolved.ids.set(name, asset.assetId);
+    if (isArchivedAsset(asset)) resolved.archived.set(name, counts.get(name) ?? 1);
+  }
+  return resolved;
+}
+
+function isArchivedAsset(asset: AssetFound): boolean {
+  return asset.isArchived === true || (asset.archivedDate ?? null) !== null;
+}
+
+/** Whether `a` is the better asset for a name than `b`: live first, then the latest archived. */
+function preferAsset(a: AssetFound, b: AssetFound): boolean {
+  const archivedA = isArchivedAsset(a);
+  const archivedB = isArchivedAsset(b);
+  if (archivedA !== archivedB) return !archivedA;
+  if (!archivedA) return false; // two live assets of one name: Sift forbids it; keep the first
+  const at = canonicalTime(a.archivedDate ?? undefined);
+  const bt = canonicalTime(b.archivedDate ?? undefined);
+  return at !== undefined && (bt === undefined || compareTimestamps(at, bt) > 0);
 }
 
 /** The organization's metadata key types, for the keys the manifests use. */

@@ -41,6 +41,8 @@ export interface PlanContext {
   assetNames?: Map<string, string>;
   /** Grows as the plan goes: a key a change introduces has that type for the changes after it. */
   keyTypes: Map<string, KeyTypeName>;
+  /** Asset names that only archived assets hold (used anyway), with how many there are. */
+  archivedAssets?: ReadonlyMap<string, number>;
 }
 
 interface LookedUp {
@@ -77,6 +79,8 @@ export async function* planChanges(
   const adoptBy = options.adoptBy ?? [];
   /** runId → the row adopting it: two rows never adopt one run. */
   const claimed = new Map<string, Source>();
+  /** Archived-only asset names already warned about: the warning is at the first row naming one. */
+  const warnedAssets = new Set<string>();
 
   const launch = () => {
     const valid = batch.filter((row): row is RunSpec => !isInvalidRow(row));
@@ -125,6 +129,8 @@ export async function* planChanges(
       const match = matchRun(spec, found, { adoptBy, keyTypes: context.keyTypes, claimed });
       const change = diffMatch(spec, match, context, options);
       learnKeyTypes(context, change);
+      const held = match.kind === "existing" || match.kind === "adopt" ? match.run.assetIds : [];
+      warnArchivedAssets(context, change, held, warnedAssets);
       yield change;
     }
   }
@@ -158,6 +164,33 @@ async function nameAssets(
   if (unknown.size === 0) return found;
   for (const [id, name] of await resolveAssetIds(client, unknown)) known.set(id, name);
   return found;
+}
+
+/**
+ * The first row naming an asset name that only archived assets hold gets a warning: the
+ * archived asset is used (Sift reuses names once an asset is archived; a live one is preferred).
+ * A row whose run already holds that asset decides nothing new about it: no warning there (so
+ * an export of such a run plans back to "No changes").
+ */
+function warnArchivedAssets(
+  context: PlanContext,
+  change: Change,
+  held: readonly string[],
+  warned: Set<string>,
+): void {
+  const archived = context.archivedAssets;
+  if (archived === undefined || !("warnings" in change)) return;
+  for (const name of change.spec.assets ?? []) {
+    const count = archived.get(name);
+    if (count === undefined || warned.has(name)) continue;
+    if (held.includes(context.assetIds.get(name)!)) continue;
+    warned.add(name);
+    const which = count === 1 ? "" : ` (the latest archived of ${count})`;
+    change.warnings.push({
+      code: "archived-asset",
+      message: `asset ${JSON.stringify(name)} is archived in Sift and no live asset has that name: the archived asset ${context.assetIds.get(name)}${which} is used (unarchive it in Sift, or check the name, if that is not meant)`,
+    });
+  }
 }
 
 /** A key a change introduces has that type for the changes after it, as it will in Sift. */

@@ -206,17 +206,22 @@ export async function resolveContext(
   names: NamesInUse,
   createAssets?: ManifestInput["createAssets"],
 ): Promise<PlanContext> {
-  const [assetIds, keyTypes] = await Promise.all([
+  const [assets, keyTypes] = await Promise.all([
     resolveAssetNames(client, names.assets),
     fetchKeyTypes(client, names.metadataKeys),
   ]);
+  const assetIds = assets.ids;
   if (createAssets) {
     const unknown = [...names.assets].filter((name) => !assetIds.has(name));
     if (unknown.length > 0) {
       for (const [name, id] of await createAssets(unknown)) assetIds.set(name, id);
     }
   }
-  return { assetIds, keyTypes };
+  return {
+    assetIds,
+    keyTypes,
+    ...(assets.archived.size > 0 && { archivedAssets: assets.archived }),
+  };
 }
 
 /**

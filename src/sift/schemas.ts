@@ -117,6 +117,9 @@ export type Run = z.infer<typeof runSchema>;
 export const assetSchema = z.object({
   assetId: z.string(),
   name: z.string().default(""),
+  /** Archived assets are listed too; their names may be reused by a live asset. */
+  isArchived: z.boolean().default(false),
+  archivedDate: z.string().nullish(),
 });
 export type Asset = z.infer<typeof assetSchema>;
 
