@@ -67,4 +67,4 @@ export { createTableReport } from "./report/table-report.js";
 export { createSiftClient, type SiftClient, type SiftClientOptions } from "./sift/client.js";
 export { type Connection, type ConnectionInput, resolveConnection } from "./sift/connection.js";
 export { type EntryReading, readMetadataEntry, type TypedValue } from "./sift/metadata-entry.js";
-export type { Asset, FilterField, MetadataKey, MetadataValue, Run } from "./sift/schemas.js";
+export type { Asset, FilterField, MetadataKey, MetadataValue, Run, Tag } from "./sift/schemas.js";

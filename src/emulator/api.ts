@@ -1,9 +1,14 @@
 import { ApiFailure, notFound } from "./api-error.js";
 import { FilterCompiler } from "./cel-filter.js";
-import { assetFilterSchema, metadataKeyFilterSchema, runFilterSchema } from "./filter-fields.js";
+import {
+  assetFilterSchema,
+  metadataKeyFilterSchema,
+  runFilterSchema,
+  tagFilterSchema,
+} from "./filter-fields.js";
 import { ListSource } from "./list-page.js";
-import { ASSET_ORDER, METADATA_KEY_ORDER, RUN_ORDER } from "./order-fields.js";
-import { readListQuery } from "./list-query.js";
+import { ASSET_ORDER, METADATA_KEY_ORDER, RUN_ORDER, TAG_ORDER } from "./order-fields.js";
+import { readListQuery, readTagType, type TagType } from "./list-query.js";
 import {
   createAdhocRunRequest,
   createRunRequest,
@@ -16,7 +21,7 @@ import { RUN_FILTER_FIELDS } from "./run-filter-catalog.js";
 import { takeHeldEntries } from "./metadata-values.js";
 import { createAdhocRun, createRun, updateRun } from "./run-writes.js";
 import type { Store } from "./store.js";
-import type { StoredAsset, StoredMetadataKey, StoredRun } from "./types.js";
+import type { StoredAsset, StoredMetadataKey, StoredRun, StoredTagRecord } from "./types.js";
 import type { WireWriter } from "./wire.js";
 
 /** The operations over one store: request in (query or parsed JSON body), JSON out. */
@@ -24,6 +29,7 @@ export class Api {
   private readonly runList: ListSource<StoredRun>;
   private readonly assetList: ListSource<StoredAsset>;
   private readonly keyList: ListSource<StoredMetadataKey>;
+  private readonly tagList: ListSource<StoredTagRecord>;
 
   constructor(
     private readonly store: Store,
@@ -58,6 +64,13 @@ export class Api {
       version,
       METADATA_KEY_ORDER,
       new FilterCompiler(metadataKeyFilterSchema(store), bodies.strict),
+    );
+    this.tagList = new ListSource(
+      "tags",
+      () => store.tags,
+      version,
+      TAG_ORDER,
+      new FilterCompiler(tagFilterSchema(store), bodies.strict),
     );
   }
 
@@ -132,5 +145,28 @@ export class Api {
     const page = this.keyList.page(readListQuery(params));
     const keys = page.items.map((k) => this.wire.metadataKey(k));
     return this.wire.page("metadataKeys", keys, page.nextPageToken);
+  }
+
+  /** ListTags (`GET /api/v2/tags`): filter by `name`, `tag_id`; `tagType` narrows by what names them. */
+  listTags(params: URLSearchParams): object {
+    const tagType = readTagType(params);
+    const also = tagType === undefined ? undefined : this.tagsOfType(tagType);
+    const page = this.tagList.page(readListQuery(params), also);
+    const tags = page.items.map((t) => this.wire.tag(t));
+    return this.wire.page("tags", tags, page.nextPageToken);
+  }
+
+  /**
+   * NOTE: tags here are named by runs and assets only; a tag of another type (annotation,
+   * campaign, report) does not exist, so those types list nothing.
+   */
+  private tagsOfType(type: TagType): { matches: (tag: StoredTagRecord) => boolean; text: string } {
+    const names = new Set<string>();
+    if (type === "TAG_TYPE_RUN")
+      for (const run of this.store.runs) for (const t of run.tags) names.add(t);
+    if (type === "TAG_TYPE_ASSET") {
+      for (const asset of this.store.assets) for (const t of asset.tags) names.add(t);
+    }
+    return { matches: (tag) => names.has(tag.name), text: type };
   }
 }

@@ -3,7 +3,13 @@ import type { Timestamp } from "../core/timestamp.js";
 import { type FilterField, type FilterSchema, toTimeValue } from "./cel-filter.js";
 import { ORGANIZATION_ID, type Store, USER_ID } from "./store.js";
 import { runDuration } from "./time-text.js";
-import type { StoredAsset, StoredMetadata, StoredMetadataKey, StoredRun } from "./types.js";
+import type {
+  StoredAsset,
+  StoredMetadata,
+  StoredMetadataKey,
+  StoredRun,
+  StoredTagRecord,
+} from "./types.js";
 
 /**
  * The filterable fields of each resource, as documented (snake_case), and how to read them
@@ -116,6 +122,17 @@ export function metadataKeyFilterSchema(store: Store): FilterSchema<StoredMetada
       is_archived: bool(() => false),
     },
     indexes: { name: (name) => store.findMetadataKey(name) },
+  };
+}
+
+/** ListTags' filter fields, as tags.proto documents them: `name` and `tag_id`. */
+export function tagFilterSchema(store: Store): FilterSchema<StoredTagRecord> {
+  return {
+    fields: {
+      name: string((t) => t.name),
+      tag_id: string((t) => t.tagId),
+    },
+    indexes: { name: (name) => store.findTagByName(name), tag_id: (id) => store.findTag(id) },
   };
 }
 

@@ -2,8 +2,8 @@ import { invalidArgument } from "./api-error.js";
 
 /**
  * `orderBy` as Sift reads it (AIP-132): a comma-separated list of fields, each optionally
- * followed by ` desc` (`"created_date desc,name"`); ascending is the default and is not
- * written. ListRuns also takes one `metadata["key"]` (optionally ` desc`) on its own.
+ * followed by ` desc` or ` asc` (`"created_date desc,name"`); ascending is the default
+ * (`name asc` is `name`, and pages of one continue the other). ListRuns also takes one `metadata["key"]` (optionally ` desc`) on its own.
  * NOTE: a value that is unset (a run without start time, without the metadata key, an
  * asset never archived) sorts last in either direction: Sift documents this for metadata
  * keys; the emulator applies the same rule to every field so the order is deterministic.
@@ -52,7 +52,7 @@ export function readOrder<T>(orderBy: string, spec: OrderFields<T>): Order<T> {
     const fields = Object.keys(spec.fields).join(", ");
     const metadata = spec.metadata ? `, or one metadata["key"]` : "";
     throw invalidArgument(
-      `invalid order_by "${orderBy}": ${problem} (a comma-separated list of ${fields}${metadata}, each optionally followed by " desc")`,
+      `invalid order_by "${orderBy}": ${problem} (a comma-separated list of ${fields}${metadata}, each optionally followed by " desc" or " asc")`,
     );
   };
 
@@ -94,8 +94,9 @@ export function readOrder<T>(orderBy: string, spec: OrderFields<T>): Order<T> {
 function readDirection(word: string | undefined, field: string, fail: (p: string) => never) {
   if (word === undefined) return false;
   if (word === "desc") return true;
-  if (word === "asc") return fail(`ascending is the default: write "${field}", not "${field} asc"`);
-  return fail(`"${word}" after ${field}: only " desc" may follow a field`);
+  // NOTE: AIP-132 writes ascending as the default, and its parsers accept an explicit ` asc`.
+  if (word === "asc") return false;
+  return fail(`"${word}" after ${field}: only " asc" or " desc" may follow a field`);
 }
 
 /** A single- or double-quoted key with CEL's simple escapes; undefined when malformed. */

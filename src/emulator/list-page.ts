@@ -65,10 +65,18 @@ export class ListSource<T extends Ranked> {
     readonly filters: FilterCompiler<T>,
   ) {}
 
-  page(query: ListQuery): { items: T[]; nextPageToken: string } {
+  /**
+   * `also`: a request parameter that narrows the list besides the filter (ListTags'
+   * `tag_type`), with `text` naming it in the page token's scope.
+   */
+  page(
+    query: ListQuery,
+    also?: { matches: (item: T) => boolean; text: string },
+  ): { items: T[]; nextPageToken: string } {
     const order = readOrder(query.orderBy, this.orderFields);
     const filter = this.filters.compile(query.filter);
-    const tokenScope = this.scopeOf(order, query.filter);
+    const scope = also === undefined ? query.filter : `${query.filter}\n${also.text}`;
+    const tokenScope = this.scopeOf(order, scope);
     const token = query.pageToken === "" ? undefined : readToken(query.pageToken, tokenScope);
     const cursor = token === undefined ? undefined : this.resolve(token, order);
     const narrowed = filter.narrow();
@@ -82,7 +90,7 @@ export class ListSource<T extends Ranked> {
     withoutStackTraces(() => {
       for (let i = startIndex(view, cursor); i < n; i++) {
         const item = view.items[view.backward ? n - 1 - i : i]!;
-        if (!check.matches(item)) continue;
+        if (!check.matches(item) || (also !== undefined && !also.matches(item))) continue;
         if (items.length === query.pageSize) {
           more = true;
           break;

@@ -39,3 +39,28 @@ function readParam(params: URLSearchParams, camel: string, snake: string): strin
   if (values.length > 1) throw invalidArgument(`too many values for parameter "${camel}"`);
   return values[0] ?? "";
 }
+
+/** `sift.tags.v2.TagType`, by name; protojson reads a query enum by name or number. */
+const TAG_TYPES = [
+  "TAG_TYPE_UNSPECIFIED",
+  "TAG_TYPE_ANNOTATION",
+  "TAG_TYPE_ASSET",
+  "TAG_TYPE_CAMPAIGN",
+  "TAG_TYPE_REPORT",
+  "TAG_TYPE_REPORT_TEMPLATE",
+  "TAG_TYPE_RUN",
+] as const;
+export type TagType = (typeof TAG_TYPES)[number];
+
+/** ListTags' `tagType` (or `tag_type`); undefined when absent or unspecified (every tag). */
+export function readTagType(params: URLSearchParams): TagType | undefined {
+  const text = readParam(params, "tagType", "tag_type");
+  if (text === "") return undefined;
+  const type = /^\d+$/.test(text)
+    ? TAG_TYPES[Number(text)]
+    : TAG_TYPES.find((name) => name === text);
+  if (type === undefined) {
+    throw invalidArgument(`tag_type: "${text}" is not one of ${TAG_TYPES.join(", ")}`);
+  }
+  return type === "TAG_TYPE_UNSPECIFIED" ? undefined : type;
+}

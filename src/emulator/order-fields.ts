@@ -1,7 +1,7 @@
 import type { Timestamp } from "../core/timestamp.js";
 import { CREATED_DATE, type OrderFields, type SortValue } from "./list-order.js";
 import { sortableTime } from "./time-text.js";
-import type { StoredAsset, StoredMetadataKey, StoredRun } from "./types.js";
+import type { StoredAsset, StoredMetadataKey, StoredRun, StoredTagRecord } from "./types.js";
 
 /**
  * What each List call can be ordered by, as documented, and each field's sort value.
@@ -45,5 +45,14 @@ export const METADATA_KEY_ORDER: OrderFields<StoredMetadataKey> = {
   fields: {
     [CREATED_DATE]: (k) => k.seq,
     name: (k) => k.name,
+  },
+};
+
+/** NOTE: ListTags lists oldest first by default, as ListMetadataKeys does (tags.proto). */
+export const TAG_ORDER: OrderFields<StoredTagRecord> = {
+  defaultOrder: CREATED_DATE,
+  fields: {
+    [CREATED_DATE]: (t) => t.seq,
+    name: (t) => t.name,
   },
 };

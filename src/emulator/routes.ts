@@ -58,6 +58,9 @@ const TABLE: Record<string, Record<string, Handler>> = {
   [API_PATHS.assets]: {
     GET: { operation: "ListAssets", write: false, call: (api, r) => api.listAssets(r.params) },
   },
+  [API_PATHS.tags]: {
+    GET: { operation: "ListTags", write: false, call: (api, r) => api.listTags(r.params) },
+  },
   [API_PATHS.metadataKeys]: {
     GET: {
       operation: "ListMetadataKeys",

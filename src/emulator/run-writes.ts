@@ -80,6 +80,15 @@ function addCreatedRun(
   });
 }
 
+/** With both in one mask, `isArchived` and `archivedDate` must say the same. */
+function checkArchiveAgrees(isArchived: boolean, archivedDate: Timestamp | undefined): void {
+  if (isArchived !== (archivedDate !== undefined)) {
+    throw invalidArgument(
+      `run.is_archived is ${isArchived} but run.archived_date is ${archivedDate === undefined ? "unset" : `"${archivedDate}"`}: with both in the update mask they must agree (an archived run has an archived date)`,
+    );
+  }
+}
+
 type NewRunFields = Omit<
   StoredRun,
   "seq" | "runId" | "createdDate" | "modifiedDate" | "isPinned" | "archivedDate"
@@ -141,7 +150,11 @@ export function updateRun(
         next.tags = readTags(message.tags);
         break;
       case "isArchived":
-        next.archivedDate = message.isArchived ? (run.archivedDate ?? now) : undefined;
+        next.archivedDate = message.isArchived ? (next.archivedDate ?? now) : undefined;
+        break;
+      case "archivedDate":
+        // The date itself: set archives the run (isArchived is derived from it), unset unarchives.
+        next.archivedDate = message.archivedDate;
         break;
       case "metadata":
         metadata = resolveMetadata(store, message.metadata ?? [], heldMetadata);
@@ -152,6 +165,9 @@ export function updateRun(
     }
   }
   checkTimes(next.startTime, next.stopTime);
+  if (paths.includes("isArchived") && paths.includes("archivedDate")) {
+    checkArchiveAgrees(message.isArchived ?? false, message.archivedDate);
+  }
 
   if (metadata !== undefined) commitMetadataKeys(store, metadata);
   const previousClientKey = run.clientKey;

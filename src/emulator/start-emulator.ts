@@ -131,7 +131,7 @@ async function serve(
       await writer?.close();
     },
     runs: () => store.runs.map((run) => wire.run(run)),
-    tags: () => store.tags.map((tag) => ({ ...tag })),
+    tags: () => store.tags.map(({ tagId, name }) => ({ tagId, name })),
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
     load(seed) {

@@ -1,3 +1,4 @@
+import type { Timestamp } from "../core/timestamp.js";
 import { ChangedRecords } from "./changed-records.js";
 import { MonotonicClock } from "./clock.js";
 import { randomId } from "./random-id.js";
@@ -8,6 +9,7 @@ import type {
   StoredMetadataKey,
   StoredRun,
   StoredTag,
+  StoredTagRecord,
 } from "./types.js";
 
 /** The emulator serves one organization and one user. */
@@ -24,7 +26,7 @@ export class Store {
   readonly runs: StoredRun[] = [];
   readonly assets: StoredAsset[] = [];
   readonly metadataKeys: StoredMetadataKey[] = [];
-  readonly tags: StoredTag[] = [];
+  readonly tags: StoredTagRecord[] = [];
   readonly clock = new MonotonicClock();
   /** Bumped by every change, so caches (sorted orders) know when they are stale. */
   version = 0;
@@ -34,8 +36,8 @@ export class Store {
   /** Every asset of a name: at most one live, any number archived (names are reused after archiving). */
   private readonly assetsByName = new Map<string, StoredAsset[]>();
   private readonly keyByName = new Map<string, StoredMetadataKey>();
-  private readonly tagByName = new Map<string, StoredTag>();
-  private readonly tagById = new Map<string, StoredTag>();
+  private readonly tagByName = new Map<string, StoredTagRecord>();
+  private readonly tagById = new Map<string, StoredTagRecord>();
   /** Kept only with `--state` (see trackChanges): the records changed since the last take. */
   private changes: ChangedRecords | undefined;
 
@@ -108,17 +110,22 @@ export class Store {
     return this.keyByName.get(name);
   }
 
-  findTagByName(name: string): StoredTag | undefined {
+  findTagByName(name: string): StoredTagRecord | undefined {
     return this.tagByName.get(name);
   }
 
-  findTag(tagId: string): StoredTag | undefined {
+  findTag(tagId: string): StoredTagRecord | undefined {
     return this.tagById.get(tagId);
   }
 
   /** Adds a tag; the caller checked that name and id are free. */
-  addTag(name: string, tagId: string = randomId()): StoredTag {
-    const tag: StoredTag = { tagId, name };
+  addTag(name: string, tagId: string = randomId(), createdDate?: Timestamp): StoredTagRecord {
+    const tag: StoredTagRecord = {
+      tagId,
+      name,
+      seq: this.tags.length,
+      createdDate: createdDate ?? this.clock.now(),
+    };
     this.tags.push(tag);
     this.tagByName.set(name, tag);
     this.tagById.set(tagId, tag);
@@ -199,8 +206,10 @@ export class Store {
   }
 
   /** A tag read from a state file, keeping its id; one already here (by tagId) is kept. */
-  restoreTag(tag: StoredTag): void {
-    if (!this.tagById.has(tag.tagId)) this.addTag(tag.name, tag.tagId);
+  restoreTag(tag: StoredTag & { createdDate?: Timestamp }): void {
+    if (this.tagById.has(tag.tagId)) return;
+    if (tag.createdDate !== undefined) this.clock.advancePast(tag.createdDate);
+    this.addTag(tag.name, tag.tagId, tag.createdDate);
   }
 
   /**

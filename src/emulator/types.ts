@@ -100,7 +100,8 @@ export type Operation =
   | "ListAssets"
   | "ListMetadataKeys"
   | "GetRunFilterFields"
-  | "ValidateRunFilter";
+  | "ValidateRunFilter"
+  | "ListTags";
 export const OPERATIONS: readonly Operation[] = [
   "ListRuns",
   "GetRun",
@@ -111,6 +112,7 @@ export const OPERATIONS: readonly Operation[] = [
   "ListMetadataKeys",
   "GetRunFilterFields",
   "ValidateRunFilter",
+  "ListTags",
 ];
 
 export interface EmulatorStats {
@@ -349,4 +351,19 @@ export interface StoredMetadataKey {
 export interface StoredTag {
   tagId: string;
   name: string;
+}
+
+/** A tag as the store keeps it: also its creation rank (ListTags' order) and date. */
+export interface StoredTagRecord extends StoredTag {
+  seq: number;
+  /** Absent in state files written before ListTags: the restore gives it one. */
+  createdDate: Timestamp;
+}
+
+/** A tag as ListTags emits it (`sift.tags.v2.Tag`). */
+export interface WireTag {
+  tagId: string;
+  name: string;
+  createdByUserId: string;
+  createdDate: string;
 }

@@ -1,6 +1,13 @@
 import { UPDATABLE_PATHS, type UpdatePath } from "../sift/schemas.js";
 import { invalidArgument } from "./api-error.js";
 
+/**
+ * NOTE: Sift's UpdateRun allow-list also admits `archived_date` (sift-api.md, Server-side
+ * rules). This tool never sends it (it archives with `isArchived`), so it is the emulator's alone.
+ */
+const MASK_PATHS = [...UPDATABLE_PATHS, "archivedDate"] as const;
+export type MaskPath = UpdatePath | "archivedDate";
+
 /** What protojson accepts as one FieldMask path: lowerCamelCase identifiers, dot-separated. */
 const FIELD_PATH = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/;
 
@@ -9,17 +16,17 @@ const FIELD_PATH = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/;
  * NOTE: protojson rejects a path with `_` ("contains invalid path") before the server sees
  * it; the server then refuses an empty mask and paths it cannot update.
  */
-export function parseUpdateMask(mask: string | undefined): UpdatePath[] {
+export function parseUpdateMask(mask: string | undefined): MaskPath[] {
   const text = (mask ?? "").trim();
   if (text === "") throw invalidArgument("update_mask is required (a comma-separated string)");
-  const paths: UpdatePath[] = [];
+  const paths: MaskPath[] = [];
   for (const path of text.split(",")) {
     if (path.includes("_") || !FIELD_PATH.test(path)) {
       throw invalidArgument(`google.protobuf.FieldMask.paths contains invalid path: "${path}"`);
     }
     if (!isUpdatable(path)) {
       throw invalidArgument(
-        `invalid update mask path "${path}": updatable paths are ${UPDATABLE_PATHS.join(", ")}`,
+        `invalid update mask path "${path}": updatable paths are ${MASK_PATHS.join(", ")}`,
       );
     }
     if (!paths.includes(path)) paths.push(path);
@@ -27,6 +34,6 @@ export function parseUpdateMask(mask: string | undefined): UpdatePath[] {
   return paths;
 }
 
-function isUpdatable(path: string): path is UpdatePath {
-  return (UPDATABLE_PATHS as readonly string[]).includes(path);
+function isUpdatable(path: string): path is MaskPath {
+  return (MASK_PATHS as readonly string[]).includes(path);
 }

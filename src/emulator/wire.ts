@@ -7,9 +7,11 @@ import type {
   StoredMetadata,
   StoredMetadataKey,
   StoredRun,
+  StoredTagRecord,
   WireMetadataKey,
   WireMetadataValue,
   WireRun,
+  WireTag,
 } from "./types.js";
 
 /**
@@ -118,6 +120,16 @@ export class WireWriter {
     else if (this.emit) wire.archivedDate = null;
     this.put(wire, "isArchived", asset.archivedDate !== undefined, false);
     return wire;
+  }
+
+  /** `sift.tags.v2.Tag`: every field is set, so both modes write them all. */
+  tag(tag: StoredTagRecord): WireTag {
+    return {
+      tagId: tag.tagId,
+      name: tag.name,
+      createdByUserId: USER_ID,
+      createdDate: tag.createdDate,
+    };
   }
 
   /** `{runs: [...], nextPageToken}`: in `omit`, an empty list and an empty token are left out. */

@@ -11,8 +11,10 @@ import {
   filterFieldsResponseSchema,
   listAssetsResponseSchema,
   listMetadataKeysResponseSchema,
+  listTagsResponseSchema,
   listRunsResponseSchema,
   type MetadataKey,
+  type Tag,
   type Run,
   runResponseSchema,
   type UpdateRunBody,
@@ -89,6 +91,13 @@ export interface SiftClient {
     params?: ListParams,
   ): Promise<{ metadataKeys: MetadataKey[]; nextPageToken: string }>;
   listAllMetadataKeys(filter?: string, params?: ListAllParams): AsyncGenerator<MetadataKey>;
+  /**
+   * ListTags (`GET /api/v2/tags`, filter on `name` and `tag_id`, oldest first): how tag names
+   * become the ids a ListRuns `tag_id` filter compares.
+   * @example
+   * for await (const tag of client.listAllTags(celIn("name", ["hotfire"]))) ids.push(tag.tagId);
+   */
+  listAllTags(filter?: string, params?: ListAllParams): AsyncGenerator<Tag>;
   /**
    * The fields a ListRuns filter may use, with their types (`GET /api/v2/runs:filterFields`).
    * @deprecated Sift is withdrawing this endpoint from its public API (its published OpenAPI
@@ -257,6 +266,21 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
         }),
       );
     },
+    listAllTags(filter, params = {}) {
+      return flatten(
+        pagesThrough(TAG_PAGES, { ...params, filter }, logger, async (p) => {
+          const { tags, nextPageToken } = await http.send({
+            operation: "ListTags",
+            method: "GET",
+            path: API_PATHS.tags,
+            query: listQuery(p),
+            schema: listTagsResponseSchema,
+            signal: p.signal,
+          });
+          return { items: tags, nextPageToken };
+        }),
+      );
+    },
     async listRunFilterFields({ signal } = {}) {
       const { filterFields } = await http.send({
         operation: "GetRunFilterFields",
@@ -309,6 +333,7 @@ interface Listing {
 const RUN_PAGES: Listing = { operation: "ListRuns", item: "run" };
 const ASSET_PAGES: Listing = { operation: "ListAssets", item: "asset" };
 const KEY_PAGES: Listing = { operation: "ListMetadataKeys", item: "metadata key" };
+const TAG_PAGES: Listing = { operation: "ListTags", item: "tag" };
 
 /** How much of a filter an error quotes. */
 const MAX_QUOTED_FILTER = 200;

@@ -114,13 +114,27 @@ export const runSchema = z.preprocess(
 );
 export type Run = z.infer<typeof runSchema>;
 
-export const assetSchema = z.object({
-  assetId: z.string(),
-  name: z.string().default(""),
-  /** Archived assets are listed too; their names may be reused by a live asset. */
-  isArchived: z.boolean().default(false),
-  archivedDate: z.string().nullish(),
-});
+/**
+ * An asset; an archived one (listed too: its name may be reused by a live asset) also carries
+ * `isArchived: true` and its `archivedDate`. A live one is `{assetId, name}`, as before.
+ */
+export const assetSchema = z
+  .object({
+    assetId: z.string(),
+    name: z.string().default(""),
+    isArchived: z.boolean().optional(),
+    archivedDate: z.string().nullish(),
+  })
+  .transform(({ isArchived, archivedDate, ...asset }): AssetRecord => {
+    if (isArchived !== true && (archivedDate ?? null) === null) return asset;
+    return { ...asset, isArchived: true, ...(archivedDate != null && { archivedDate }) };
+  });
+interface AssetRecord {
+  assetId: string;
+  name: string;
+  isArchived?: true;
+  archivedDate?: string;
+}
 export type Asset = z.infer<typeof assetSchema>;
 
 export const runResponseSchema = z.object({ run: runSchema });
@@ -130,6 +144,20 @@ export const listRunsResponseSchema = z.object({
 });
 export const listAssetsResponseSchema = z.object({
   assets: z.array(assetSchema).default([]),
+  nextPageToken: z.string().default(""),
+});
+/** `sift.tags.v2.Tag`: a tag_id filter compares the id, runs and assets hold the name. */
+export const tagSchema = z.object({
+  tagId: z.string(),
+  name: z.string().default(""),
+  createdDate: z
+    .string()
+    .nullish()
+    .transform((date) => date ?? undefined),
+});
+export type Tag = z.infer<typeof tagSchema>;
+export const listTagsResponseSchema = z.object({
+  tags: z.array(tagSchema).default([]),
   nextPageToken: z.string().default(""),
 });
 export const listMetadataKeysResponseSchema = z.object({
@@ -243,4 +271,5 @@ export const API_PATHS = {
   validateRunFilter: "/api/v2/runs:validateFilter",
   assets: "/api/v1/assets",
   metadataKeys: "/api/v1/metadata-keys",
+  tags: "/api/v2/tags",
 } as const;

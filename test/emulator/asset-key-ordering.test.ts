@@ -52,7 +52,7 @@ describe("ListMetadataKeys orderBy", () => {
   });
 
   it("400 INVALID_ARGUMENT for any other field", async () => {
-    for (const orderBy of ["modified_date", "type", "name asc", 'metadata["x"]']) {
+    for (const orderBy of ["modified_date", "type", "name ASC", 'metadata["x"]']) {
       const { status, body } = await callApi(emulator(), "GET", path + query({ orderBy }));
       expect(status, orderBy).toBe(400);
       expect(body.code).toBe(3);
@@ -80,7 +80,7 @@ describe("ListAssets orderBy", () => {
   });
 
   it("400 INVALID_ARGUMENT for a field assets cannot be ordered by", async () => {
-    for (const orderBy of ["description", "start_time", 'metadata["x"]', "name asc"]) {
+    for (const orderBy of ["description", "start_time", 'metadata["x"]', "name ASC"]) {
       const { status, body } = await callApi(emulator(), "GET", path + query({ orderBy }));
       expect(status, orderBy).toBe(400);
       expect(body.code).toBe(3);

@@ -265,7 +265,8 @@ describe("ListRuns orderBy", () => {
   it("400 INVALID_ARGUMENT for an order Sift refuses", async () => {
     for (const orderBy of [
       "colour",
-      "name asc",
+      "name ascending",
+      "name ASC",
       "name DESC",
       "name desc desc",
       "name,name desc",

@@ -77,7 +77,7 @@ describe("paging", () => {
   });
 
   it("400 for an unknown orderBy", async () => {
-    for (const orderBy of ["colour", "name sideways", "client_key", "name asc"]) {
+    for (const orderBy of ["colour", "name sideways", "client_key", "name ASC"]) {
       const { status, body } = await callApi(
         emulator(),
         "GET",
