@@ -1,6 +1,12 @@
 import { type ASTNode, Environment, type ParseResult } from "@marcbachmann/cel-js";
 import { invalidArgument } from "./api-error.js";
-import { rewriteFilter, TIME_COMPARE, UNSET } from "./cel-rewrite.js";
+import {
+  readLiteral,
+  rewriteFilter,
+  TIME_COMPARE,
+  timestampLiteral,
+  UNSET,
+} from "./cel-rewrite.js";
 import type { Timestamp } from "../core/timestamp.js";
 import { sortableTime } from "./time-text.js";
 
@@ -28,6 +34,11 @@ export interface FilterSchema<T> {
   fields: Record<string, FilterField<T>>;
   /** Fields with an index: a value → the items holding it. */
   indexes: Record<string, (value: string) => T | readonly T[] | undefined>;
+  /**
+   * Time fields with a sorted index: the items whose value lies in [from, to] (sortableTime
+   * keys), for filters that pin a field to ranges (`--adopt-by startTime`'s lookups).
+   */
+  ranges?: Record<string, (from: string, to: string) => readonly T[]>;
 }
 
 export interface CompiledFilter<T> {
@@ -115,7 +126,7 @@ export class FilterCompiler<T> {
       return anyCombination(many, valuesOf, context, (c) => evaluate(parsed, c, used));
     };
     const pinned = findPinnedIndex(checked.ast, Object.keys(this.schema.indexes));
-    if (pinned === undefined) return { matches, narrow: () => undefined };
+    if (pinned === undefined) return { matches, narrow: this.narrowByRanges(checked.ast, matches) };
     const find = this.schema.indexes[pinned.field]!;
     // The other conjuncts, as CEL text cut from the source (each node knows its range).
     const rest = pinned.others.map((node) => `(${text.slice(node.range.start, node.range.end)})`);
@@ -129,6 +140,24 @@ export class FilterCompiler<T> {
       return { candidates: [...found], rest: this.compile(rest.join(" && ")) };
     };
     return { matches, narrow };
+  }
+
+  /**
+   * When a top-level conjunct holds only ranges of one indexed time field
+   * (`(start_time >= timestamp('…') && start_time <= timestamp('…')) || ...`), the items in
+   * those ranges, checked against the whole filter; otherwise every item is scanned.
+   */
+  private narrowByRanges(ast: ASTNode, matches: (item: T) => boolean): CompiledFilter<T>["narrow"] {
+    const ranges = this.schema.ranges;
+    const pinned = ranges && findPinnedRanges(ast, Object.keys(ranges));
+    if (pinned === undefined) return () => undefined;
+    const within = ranges![pinned.field]!;
+    const whole: CompiledFilter<T> = { matches, narrow: () => undefined };
+    return () => {
+      const found = new Set<T>();
+      for (const [from, to] of pinned.ranges) for (const item of within(from, to)) found.add(item);
+      return { candidates: [...found], rest: whole };
+    };
   }
 
   /** Type-checks `text`, then compiles its rewritten form (cel-rewrite.ts) for evaluation. */
@@ -307,6 +336,57 @@ function readPin(
     if (values.every((v) => v !== undefined)) return { field, values: values as string[] };
   }
   return undefined;
+}
+
+/** A top-level conjunct made only of `(f >= timestamp(A) && f <= timestamp(B))` on one field. */
+function findPinnedRanges(
+  ast: ASTNode,
+  fields: string[],
+): { field: string; ranges: [string, string][] } | undefined {
+  for (const node of conjuncts(ast)) {
+    const ranges: [string, string][] = [];
+    let field: string | undefined;
+    const ok = disjuncts(node).every((range) => {
+      const read = readRange(range, fields);
+      if (read === undefined || (field !== undefined && read.field !== field)) return false;
+      field = read.field;
+      ranges.push([read.from, read.to]);
+      return true;
+    });
+    if (ok && field !== undefined) return { field, ranges };
+  }
+  return undefined;
+}
+
+function readRange(
+  node: ASTNode,
+  fields: string[],
+): { field: string; from: string; to: string } | undefined {
+  if (node.op !== "&&") return undefined;
+  let field: string | undefined;
+  let from: string | undefined;
+  let to: string | undefined;
+  for (const side of node.args as ASTNode[]) {
+    if (side.op !== ">=" && side.op !== "<=") return undefined;
+    const [target, value] = side.args as [ASTNode, ASTNode];
+    const literal = timestampLiteral(value);
+    const id = indexedId(target, fields);
+    if (id === undefined || literal === undefined || (field !== undefined && id !== field)) {
+      return undefined;
+    }
+    field = id;
+    const key = sortableTime(readLiteral(literal));
+    if (side.op === ">=") from = key;
+    else to = key;
+  }
+  return field === undefined || from === undefined || to === undefined
+    ? undefined
+    : { field, from, to };
+}
+
+function disjuncts(node: ASTNode): ASTNode[] {
+  if (node.op === "||") return [...disjuncts(node.args[0]), ...disjuncts(node.args[1])];
+  return [node];
 }
 
 function conjuncts(node: ASTNode): ASTNode[] {

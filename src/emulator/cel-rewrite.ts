@@ -136,7 +136,7 @@ function metadataPresence(
   return op === "==" ? `!${test}` : test;
 }
 
-function timestampLiteral(node: ASTNode): string | undefined {
+export function timestampLiteral(node: ASTNode): string | undefined {
   if (node.op !== "call" || node.args[0] !== "timestamp") return undefined;
   const [arg, ...rest] = node.args[1] as ASTNode[];
   return rest.length === 0 && arg?.op === "value" && typeof arg.args === "string"
@@ -144,7 +144,7 @@ function timestampLiteral(node: ASTNode): string | undefined {
     : undefined;
 }
 
-function readLiteral(literal: string): Timestamp {
+export function readLiteral(literal: string): Timestamp {
   const parsed = readTimestamp(literal);
   if (!parsed.ok) throw invalidArgument(`invalid filter: timestamp('${literal}') ${parsed.reason}`);
   return parsed.value;

@@ -2,7 +2,7 @@ import { Environment } from "@marcbachmann/cel-js";
 import type { Timestamp } from "../core/timestamp.js";
 import { type FilterField, type FilterSchema, toTimeValue } from "./cel-filter.js";
 import { ORGANIZATION_ID, type Store, USER_ID } from "./store.js";
-import { runDuration } from "./time-text.js";
+import { runDuration, sortableTime } from "./time-text.js";
 import type {
   StoredAsset,
   StoredMetadata,
@@ -87,7 +87,56 @@ export function runFilterSchema(store: Store): FilterSchema<StoredRun> {
       client_key: (key) => store.findRunByClientKey(key),
       run_id: (id) => store.findRun(id),
     },
+    ranges: {
+      start_time: sortedByTime(store, (r) => r.startTime),
+      stop_time: sortedByTime(store, (r) => r.stopTime),
+    },
   };
+}
+
+/**
+ * Runs in a range of one time field, by binary search over the runs sorted by it (rebuilt
+ * after a write): a ranged lookup reads the runs in its ranges, not the whole store.
+ */
+function sortedByTime(
+  store: Store,
+  read: (run: StoredRun) => Timestamp | undefined,
+): (from: string, to: string) => readonly StoredRun[] {
+  let sorted: { version: number; keys: string[]; runs: StoredRun[] } | undefined;
+  return (from, to) => {
+    if (sorted?.version !== store.version) {
+      const keyed = store.runs
+        .filter((run) => read(run) !== undefined)
+        .map((run) => ({ key: sortableTime(read(run)), run }))
+        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.run.seq - b.run.seq));
+      const keys = keyed.map((k) => k.key);
+      sorted = { version: store.version, keys, runs: keyed.map((k) => k.run) };
+    }
+    const { keys, runs } = sorted;
+    return runs.slice(firstAtLeast(keys, from), firstAbove(keys, to));
+  };
+}
+
+function firstAtLeast(keys: string[], key: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keys[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function firstAbove(keys: string[], key: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keys[mid]! <= key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export function assetFilterSchema(store: Store): FilterSchema<StoredAsset> {
