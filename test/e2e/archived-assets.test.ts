@@ -15,6 +15,9 @@ import { manifestDir, planJson, runCli, useEmulator } from "./harness.js";
 const ASSETS = [
   { name: "stand-r", assetId: "asset-r-old", isArchived: true },
   { name: "stand-r", assetId: "asset-r-new" },
+  // Listed first (newest first): a client taking the first asset of a name would take it.
+  { name: "stand-q", assetId: "asset-q-live" },
+  { name: "stand-q", assetId: "asset-q-archived", isArchived: true },
   { name: "stand-gone", assetId: "asset-gone-1", isArchived: true },
   { name: "stand-gone", assetId: "asset-gone-2", isArchived: true },
 ];
@@ -76,18 +79,32 @@ describe("the emulator holds an archived and a live asset of one name", () => {
 });
 
 describe("name resolution prefers the live asset", () => {
-  it("creates over the live asset, without a warning", async () => {
+  it("creates over the live asset, without a warning, whichever ListAssets lists first", async () => {
+    expect(await assetsNamed("stand-q")).toEqual([
+      ["asset-q-archived", true],
+      ["asset-q-live", false],
+    ]);
     const dir = manifestDir({
-      "runs.csv": `clientKey,name,startTime,stopTime,assets\nlive-1,Live,${TIMES},stand-r\n`,
+      "runs.csv": [
+        "clientKey,name,startTime,stopTime,assets",
+        `live-1,Live,${TIMES},stand-r`,
+        `live-2,Live Q,${TIMES},stand-q`,
+        "",
+      ].join("\n"),
     });
     const { plan } = await planJson(emulator(), [dir]);
-    expect(plan.changes[0]).toMatchObject({ action: "create", warnings: [] });
+    expect(plan.changes.map((c) => [c.action, c.warnings])).toEqual([
+      ["create", []],
+      ["create", []],
+    ]);
     const applied = await runCli(emulator(), ["apply", dir]);
     expect(applied.code, applied.stderr).toBe(0);
-    const run = emulator()
-      .runs()
-      .find((r) => r.clientKey === "live-1");
-    expect(run?.assetIds).toEqual(["asset-r-new"]);
+    const assetsOf = (key: string) =>
+      emulator()
+        .runs()
+        .find((r) => r.clientKey === key)?.assetIds;
+    expect(assetsOf("live-1")).toEqual(["asset-r-new"]);
+    expect(assetsOf("live-2")).toEqual(["asset-q-live"]);
   });
 
   it("uses an asset every one of whose namesakes is archived, warning once, at the first row", async () => {
