@@ -1,9 +1,11 @@
-import { PlanFileError } from "../core/errors.js";
+import { ApiError, PlanFileError } from "../core/errors.js";
+import { type Stopping, stoppingOf } from "../core/stopping.js";
 import { checkPlanTarget, openPlanFile, type SavedChange } from "../report/plan-file.js";
 import { copyPlanFile } from "../report/plan-file-copy.js";
 import { createPlanSummary } from "../report/summary.js";
 import type { SiftClient } from "../sift/client.js";
 import type { Run } from "../sift/schemas.js";
+import { withStopping } from "../sift/stoppable.js";
 import type { ApplyResult } from "./apply.js";
 import { applyWork, rowsAfter } from "./apply-work.js";
 import { collectAssetIds } from "./check-plan-against-sift.js";
@@ -25,7 +27,11 @@ export interface ApplyPlanFileOptions {
   expectDigest?: string;
   concurrency?: number;
   failFast?: boolean;
+  /** As apply's: no new request after it, requests under way cut off `stopGraceMs` later. */
   signal?: AbortSignal;
+  stopGraceMs?: number;
+  /** Instead of `signal`: both steps under the caller's control. */
+  stopping?: Stopping;
   onResult?: (row: RowResult) => void;
   onProgress?: (progress: { done: number; total: number }) => void;
 }
@@ -43,6 +49,18 @@ export interface PlanFileApplyResult extends ApplyResult {
  * and reported: the plan is stale for it, and a new plan will show why.
  */
 export async function applyPlanFile(options: ApplyPlanFileOptions): Promise<PlanFileApplyResult> {
+  const own = options.stopping ? undefined : stoppingOf(options);
+  try {
+    const stopping = options.stopping ?? own;
+    // Every request, the checks' lookups included, stops with it.
+    const client = withStopping(options.client, stopping);
+    return await applyPlanFileStopping({ ...options, client, stopping });
+  } finally {
+    own?.dispose();
+  }
+}
+
+async function applyPlanFileStopping(options: ApplyPlanFileOptions): Promise<PlanFileApplyResult> {
   const started = performance.now();
   // What is checked is what is applied: a private copy, read as often as needed.
   const copy = await copyPlanFile(options.path);
@@ -72,14 +90,21 @@ export async function applyPlanFile(options: ApplyPlanFileOptions): Promise<Plan
         `${options.path} has the digest ${digest}, not ${options.expectDigest} (--expect-digest): it is not the plan that was reviewed; nothing was written`,
       );
     }
-    await checkAgainstSift(open, assets, options);
+    // Stopped during the checks: nothing was written, and every change is reported skipped.
+    const checked = await checkAgainstSift(open, assets, options).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof ApiError && error.reason === "interrupted") return false;
+        throw error;
+      },
+    );
     const { changes } = await open();
     let done = 0;
-    const counts = await applyWork(checkedWork(changes, options.client), {
+    const counts = await applyWork(checked ? checkedWork(changes, options.client) : noWork(), {
       client: options.client,
       concurrency: options.concurrency ?? 8,
       onConflict: keepPlannedCreate,
-      signal: options.signal,
+      stopping: options.stopping,
       failFast: options.failFast,
       onResult(row) {
         options.onResult?.(row);
@@ -103,6 +128,8 @@ function nothingWritten(error: unknown): unknown {
     return error;
   return new PlanFileError(`${error.message}; nothing was written`, { cause: error.cause });
 }
+
+async function* noWork(): AsyncGenerator<Work> {}
 
 function savedRowRef(change: SavedChange): RowRef {
   return { clientKey: change.clientKey, source: change.source, action: change.action };

@@ -1,6 +1,7 @@
-import { ApiError } from "../core/errors.js";
+import { ApiError, SyncError } from "../core/errors.js";
+import type { Stopping } from "../core/stopping.js";
 import { type ExecuteDeps, executeWork, isUnavailable } from "./execute.js";
-import { type Stop, STOP_REASONS } from "./stop.js";
+import { type Stop, type StopKind, STOP_REASONS } from "./stop.js";
 import type { Outcome, RowRef, RowResult, Work } from "./work.js";
 
 /**
@@ -32,13 +33,19 @@ export interface ApplyCounts {
 }
 
 export interface ApplyWorkOptions extends ExecuteDeps {
-  /** Aborted (Ctrl-C): no new row starts; rows under way finish and are reported. */
-  signal?: AbortSignal;
+  /**
+   * Ctrl-C: once it stops, no new row starts; rows under way finish, or are cut off when it
+   * aborts, and are reported. The client in `client` must carry it too (withStopping).
+   */
+  stopping?: Stopping;
   /** Stop starting rows after the first failure; the rest are reported as skipped. */
   failFast?: boolean;
   /** Requests in flight at most (the pool's limit), to size how many rows are started ahead. */
   concurrency: number;
-  /** Called once per row, as each completes. */
+  /**
+   * Called once per row, as each completes. If it throws (the results file cannot be written),
+   * no new row starts and the apply ends as stopped, with that error.
+   */
   onResult(row: RowResult): void;
   /**
    * The rows after the first `reached` of the work stream, read again from their source with
@@ -65,23 +72,33 @@ export async function applyWork(
   /** Why no new row starts, once one should not. */
   let stop: Stop | undefined;
   let unavailableInARow = 0;
+  let rateLimitedInARow = 0;
   /** Rows taken from the work stream (and reported, or under way). */
   let reached = 0;
 
   const finish = (row: RowRef, outcome: Outcome) => {
     countOutcome(counts, outcome);
-    if (outcome.status === "ok") unavailableInARow = 0;
+    if (outcome.status === "ok") unavailableInARow = rateLimitedInARow = 0;
     if (outcome.status === "failed") {
       unavailableInARow = outcome.unavailable ? unavailableInARow + 1 : 0;
+      rateLimitedInARow = outcome.rateLimited ? rateLimitedInARow + 1 : 0;
       if (options.failFast) stop ??= { kind: "fail-fast" };
+      if (rateLimitedInARow >= MAX_UNAVAILABLE_IN_A_ROW) stop ??= { kind: "rate-limited" };
       if (unavailableInARow >= MAX_UNAVAILABLE_IN_A_ROW) stop ??= { kind: "api-unavailable" };
     }
-    options.onResult({ clientKey: row.clientKey, source: row.source, outcome });
+    try {
+      options.onResult({ clientKey: row.clientKey, source: row.source, outcome });
+    } catch (error) {
+      if (!(error instanceof SyncError)) throw error;
+      // The row is counted; it could not be recorded. Starting more rows would only write
+      // more runs no results file holds.
+      stop ??= { kind: "report-failed", error: error.message };
+    }
   };
 
   try {
     for await (const item of work) {
-      if (options.signal?.aborted) stop ??= { kind: "interrupted" };
+      if (options.stopping?.stop.aborted) stop ??= { kind: "interrupted" };
       if (stop !== undefined) break; // this item is reported with the unreached ones
       reached++;
       const running: Promise<void> = executeWork(item, options).then((outcome) => {
@@ -96,12 +113,12 @@ export async function applyWork(
     await Promise.allSettled(pending);
     if (!(error instanceof ApiError)) throw error;
     stop ??= {
-      kind: isUnavailable(error) ? "api-unavailable" : "lookup-failed",
-      error: error.message,
+      kind: stopKindOf(error),
+      ...(error.reason !== "interrupted" && { error: error.message }),
     };
   }
   await Promise.all(pending);
-  if (stop === undefined && options.signal?.aborted) stop = { kind: "interrupted" };
+  if (stop === undefined && options.stopping?.stop.aborted) stop = { kind: "interrupted" };
   if (stop !== undefined) {
     const error = `not attempted: ${STOP_REASONS[stop.kind]}`;
     let left = 0;
@@ -109,10 +126,18 @@ export async function applyWork(
       left++;
       finish(row, { status: "skipped", action: row.action ?? "unplanned", error, grouped: true });
     }
-    // A stop with nothing left (the last row failed under --fail-fast) changed nothing.
-    if (left > 0 || stop.error !== undefined) counts.stopped = stop;
+    // A stop with nothing left (the last row failed under --fail-fast) changed nothing; an
+    // interruption may have cut off the last rows under way, and says so.
+    if (left > 0 || stop.error !== undefined || stop.kind === "interrupted") counts.stopped = stop;
   }
   return counts;
+}
+
+/** Why a lookup's failure stopped the apply. */
+function stopKindOf(error: ApiError): StopKind {
+  if (error.reason === "interrupted") return "interrupted";
+  if (error.reason === "rate-limited") return "rate-limited";
+  return isUnavailable(error) ? "api-unavailable" : "lookup-failed";
 }
 
 export function createApplyCounts(): ApplyCounts {

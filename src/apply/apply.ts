@@ -1,4 +1,5 @@
 import { GuardError } from "../core/errors.js";
+import { type Stopping, stoppingOf } from "../core/stopping.js";
 import { isInvalidRow } from "../manifest/index.js";
 import { formatSource } from "../manifest/spec.js";
 import type { Change } from "../plan/change.js";
@@ -15,6 +16,7 @@ import {
 import type { Scope } from "../plan/scope.js";
 import { countChange, createPlanSummary, type PlanSummary } from "../report/summary.js";
 import type { SiftClient } from "../sift/client.js";
+import { withStopping } from "../sift/stoppable.js";
 import { type ApplyCounts, applyWork, rowsAfter } from "./apply-work.js";
 import { reconcileByDiff, workFromChange } from "./from-change.js";
 import { actionOf, type RowRef, type RowResult, type Work } from "./work.js";
@@ -25,8 +27,15 @@ export interface ApplyOptions extends SyncOptions {
   concurrency?: number;
   /** Stop after the first failed row; the rest are reported as skipped. */
   failFast?: boolean;
-  /** Abort (Ctrl-C): no new row starts, rows under way finish and are reported. */
+  /**
+   * Stop (Ctrl-C): no new request starts, nor a retry; requests under way get `stopGraceMs`
+   * to be answered, then are cut off. Every row is reported (cut off or not reached: skipped).
+   */
   signal?: AbortSignal;
+  /** How long requests under way may take after `signal`. Default 5 s (STOP_GRACE_MS). */
+  stopGraceMs?: number;
+  /** Instead of `signal`: both steps under the caller's control (a second Ctrl-C cuts off at once). */
+  stopping?: Stopping;
   /**
    * Refuse a plan that would create and update more runs than this (a GuardError, exit 3):
    * checked over the whole plan before anything is written.
@@ -62,9 +71,20 @@ export interface ApplyResult extends ApplyCounts {
  * if (result.failed > 0) process.exitCode = 1;
  */
 export async function apply(options: ApplyOptions): Promise<ApplyResult> {
+  const own = options.stopping ? undefined : stoppingOf(options);
+  try {
+    const stopping = options.stopping ?? own;
+    // Every request of the apply, lookups and writes, stops with it.
+    const client = withStopping(options.client, stopping);
+    return await applyStopping({ ...options, client, stopping });
+  } finally {
+    own?.dispose();
+  }
+}
+
+async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
   const started = performance.now();
-  const { client } = options;
-  const { archiveMissing } = options;
+  const { client, stopping, archiveMissing } = options;
   const manifests = await readManifests(options, { keys: archiveMissing !== undefined });
   let diff = diffOptions(options);
   const plan = createPlanSummary();
@@ -115,7 +135,7 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
     client,
     concurrency: options.concurrency ?? 8,
     onConflict: (work, existing, ours) => reconcileByDiff(context!, diff)(work, existing, ours),
-    signal: options.signal,
+    stopping,
     failFast: options.failFast,
     onResult(row) {
       options.onResult?.(row);

@@ -4,6 +4,7 @@ import { celEquals } from "../sift/cel.js";
 import type { SiftClient } from "../sift/client.js";
 import { RETRYABLE_STATUS } from "../sift/http.js";
 import { GRPC, type Run } from "../sift/schemas.js";
+import { STOP_REASONS } from "./stop.js";
 import { actionOf, type ConflictPolicy, type Outcome, type Work } from "./work.js";
 
 export interface ExecuteDeps {
@@ -11,7 +12,16 @@ export interface ExecuteDeps {
   onConflict: ConflictPolicy;
 }
 
-/** Runs one row's requests. Never throws for an API answer: a failure is an Outcome. */
+/** Why a row was not done when stopping began before any of its requests went out. */
+export const NOT_ATTEMPTED_INTERRUPTED = `not attempted: ${STOP_REASONS.interrupted}`;
+/** Why a row was not done when stopping cut off (or stopped retrying) a request of it. */
+export const CUT_OFF_INTERRUPTED =
+  "interrupted while its request was under way: it may or may not have been applied; run the same command again (it finds what was done)";
+
+/**
+ * Runs one row's requests. Never throws for an API answer: a failure is an Outcome, and a row
+ * that stopping interrupted is skipped, saying whether a request of it had gone out.
+ */
 export async function executeWork(work: Work, deps: ExecuteDeps): Promise<Outcome> {
   try {
     return await execute(work, deps);
@@ -19,24 +29,52 @@ export async function executeWork(work: Work, deps: ExecuteDeps): Promise<Outcom
     if (!(error instanceof ApiError)) throw error;
     const action = actionOf(work);
     const runId = "runId" in work ? work.runId : undefined;
+    if (error.reason === "interrupted") {
+      const sent = error.attempts > 0;
+      return {
+        status: "skipped",
+        action,
+        ...(runId && { runId }),
+        error: sent ? CUT_OFF_INTERRUPTED : NOT_ATTEMPTED_INTERRUPTED,
+        ...(!sent && { grouped: true }),
+      };
+    }
     return {
       status: "failed",
       action,
       ...(runId && { runId }),
       error: error.message,
       ...(isUnavailable(error) && { unavailable: true }),
+      ...(error.reason === "rate-limited" && { rateLimited: true }),
     };
   }
 }
 
-/** No answer, or only answers worth retrying, through a request's whole retry budget. */
+/**
+ * No usable answer through a request's whole retry budget: no answer, answers worth retrying
+ * (503, a proxy's 502) or broken ones. Rate limiting is told apart (`rateLimited`).
+ */
 export function isUnavailable(error: ApiError): boolean {
+  if (error.reason === "interrupted" || error.reason === "too-large") return false;
+  if (error.reason === "broken-answer") return true;
   return error.status === 0 || RETRYABLE_STATUS.has(error.status);
 }
 
+/**
+ * Whether a create that failed may still have been committed: an attempt went unanswered (a
+ * timeout, a reset, a gateway's 502/503/504) or a retry followed one. A 4xx on the only
+ * attempt is a refusal: nothing was created.
+ */
+function mayHaveCommitted(error: ApiError): boolean {
+  if (error.reason === "interrupted") return false; // no request may start now to look
+  if (error.reason === "rate-limited") return false; // every attempt was turned away
+  if (error.attempts > 1) return true;
+  return error.status === 0 || error.status >= 500;
+}
+
 async function execute(work: Work, deps: ExecuteDeps): Promise<Outcome> {
-  // NOTE: no abort signal reaches the requests: after Ctrl-C, a row under way finishes, so a
-  // write is never cut off between committing and being reported.
+  // NOTE: after Ctrl-C the client starts no new request, and cuts off the requests under way
+  // after a grace (core/stopping.ts): a row cut off is reported as skipped, "may have been applied".
   const { client } = deps;
   switch (work.kind) {
     case "unchanged":
@@ -74,6 +112,9 @@ async function execute(work: Work, deps: ExecuteDeps): Promise<Outcome> {
         if (error instanceof ApiError && error.grpcCode === GRPC.ALREADY_EXISTS) {
           return reconcile(work, error.attempts > 1, deps);
         }
+        if (error instanceof ApiError && mayHaveCommitted(error)) {
+          return recheckCreate(work, error, deps);
+        }
         throw error;
       }
       if (work.followUp === undefined)
@@ -85,6 +126,14 @@ async function execute(work: Work, deps: ExecuteDeps): Promise<Outcome> {
         });
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
+        if (error.reason === "interrupted") {
+          return {
+            status: "skipped",
+            action: "create",
+            runId: run.runId,
+            error: `created, but interrupted before setting ${work.followUp.updateMask} was confirmed; run the same command again to finish`,
+          };
+        }
         return {
           status: "failed",
           action: "create",
@@ -122,6 +171,44 @@ async function reconcile(
       error: `the API answered 409 ALREADY_EXISTS for clientKey ${JSON.stringify(work.clientKey)}, but no such run can be found`,
     };
   }
+  return makeExistingRight(work, existing, ours, deps);
+}
+
+/**
+ * A create that failed after its retries may have committed all the same (an attempt whose
+ * answer was lost): the run is looked up once more by clientKey before the row is reported.
+ * Found, it is the create's own run, made right as after a 409 (its follow-up, or an update if
+ * it differs from the plan); not found, the create's error stands.
+ */
+async function recheckCreate(
+  work: Extract<Work, { kind: "create" }>,
+  failure: ApiError,
+  deps: ExecuteDeps,
+): Promise<Outcome> {
+  let existing: Run | undefined;
+  try {
+    existing = await findByClientKey(work.clientKey, deps);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.reason === "interrupted") throw error;
+    return {
+      status: "failed",
+      action: "create",
+      error: `${failure.message}; looking the run up afterwards failed too (${error.message}), so it may exist: run the same command again`,
+      ...(isUnavailable(failure) && { unavailable: true }),
+      ...(failure.reason === "rate-limited" && { rateLimited: true }),
+    };
+  }
+  if (existing === undefined) throw failure;
+  return makeExistingRight(work, existing, true, deps);
+}
+
+/** The work the conflict policy asks for on the existing run, done; a create of ours counts as created. */
+async function makeExistingRight(
+  work: Extract<Work, { kind: "create" }>,
+  existing: Run,
+  ours: boolean,
+  deps: ExecuteDeps,
+): Promise<Outcome> {
   const next = deps.onConflict(work, existing, ours);
   if (next.kind === "create") throw new Error("a conflict policy must not create again");
   const outcome = await execute(next, deps);

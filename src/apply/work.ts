@@ -62,6 +62,8 @@ export type Outcome =
       error: string;
       /** Failed with no usable answer through the whole retry budget: the API may be down. */
       unavailable?: boolean;
+      /** Failed because every attempt was answered 429: the API is rate limiting. */
+      rateLimited?: boolean;
       /**
        * Skipped for a reason many rows share (the apply stopped, `--limit`): logged once for
        * all of them, not once per row.

@@ -5,5 +5,6 @@ Exit codes:
   1    any error: invalid manifest, bad flag, unreachable API, a run that failed
   2    plan --detailed-exitcode (or apply --dry-run --detailed-exitcode): there are changes
   3    a guard refused the plan (--max-changes): nothing was written
-  130  interrupted (Ctrl-C or SIGTERM): apply let the rows under way finish; run the same command again
+  130  interrupted by Ctrl-C (SIGINT): no new request started, requests under way got 5 s; run the same command again
+  143  stopped by SIGTERM: the same as 130
   141  stdout was closed before the command ended (| head)`;

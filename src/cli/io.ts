@@ -23,13 +23,21 @@ export interface CliIo {
   stdinFile?: FileIdentity;
   env: Record<string, string | undefined>;
   cwd: string;
-  /** Resolves when the user asks to stop (Ctrl-C / SIGTERM). Defaults to process signals. */
-  onInterrupt?: (handler: () => void) => () => void;
+  /**
+   * Calls `handler` when the user asks to stop (Ctrl-C / SIGTERM), each time; returns the way
+   * to stop listening. Defaults to process signals.
+   */
+  onInterrupt?: (handler: (signal: StopSignal) => void) => () => void;
+  /** Ends the process now (a command that must quit after a signal). Absent in-process. */
+  exit?: (code: number) => void;
   /** Standard input, for the manifest path `-`. */
   stdin?: AsyncIterable<Uint8Array> & { isTTY?: boolean };
   /** The terminal's status line (the progress bar), when stderr is a terminal. */
   status?: StatusLine;
 }
+
+/** The signals that stop a command. */
+export type StopSignal = "SIGINT" | "SIGTERM";
 
 /**
  * Thrown by a write to stdout once its reader has gone (`plan ... | head -2`): the command
@@ -88,13 +96,15 @@ export function processIo(): CliIo {
     env: process.env,
     cwd: process.cwd(),
     onInterrupt(handler) {
-      process.on("SIGINT", handler);
-      process.on("SIGTERM", handler);
+      const onSignal = (signal: NodeJS.Signals) => handler(signal as StopSignal);
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
       return () => {
-        process.off("SIGINT", handler);
-        process.off("SIGTERM", handler);
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
       };
     },
+    exit: (code) => process.exit(code),
   };
 }
 

@@ -82,6 +82,16 @@ export class ManifestError extends SyncError {
   }
 }
 
+/**
+ * What ended a request, when its status alone does not say it:
+ * - `interrupted`: stopped (Ctrl-C, SIGTERM) before an attempt, or cut off during one;
+ * - `rate-limited`: every attempt was answered 429;
+ * - `broken-answer`: the server answered in a way no API does (an empty 200, paging that makes
+ *   no progress);
+ * - `too-large`: the answer was over the client's size cap.
+ */
+export type ApiErrorReason = "interrupted" | "rate-limited" | "broken-answer" | "too-large";
+
 /** A request the API answered with an error (after retries), or could not be reached. */
 export class ApiError extends SyncError {
   /** `GET /api/v2/runs` — never the query string's secrets, never the key. */
@@ -102,6 +112,7 @@ export class ApiError extends SyncError {
    * message size, HTTP 429): not throttling; a smaller page is the way out (sift-api.md).
    */
   readonly answerTooLarge: boolean;
+  readonly reason: ApiErrorReason | undefined;
   constructor(
     init: {
       request: string;
@@ -109,6 +120,7 @@ export class ApiError extends SyncError {
       grpcCode?: number;
       apiMessage: string;
       answerTooLarge?: boolean;
+      reason?: ApiErrorReason;
     },
     options?: { cause?: unknown },
   ) {
@@ -123,5 +135,6 @@ export class ApiError extends SyncError {
     this.grpcCode = init.grpcCode;
     this.apiMessage = init.apiMessage;
     this.answerTooLarge = init.answerTooLarge ?? false;
+    this.reason = init.reason;
   }
 }

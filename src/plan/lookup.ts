@@ -26,8 +26,10 @@ export interface AssetFound {
 
 interface ListOptions {
   pageSize?: number;
-  /** Stops the requests and their retries (a plan stopped by Ctrl-C). */
+  /** Cuts off the requests and their retries (a plan stopped by Ctrl-C). */
   signal?: AbortSignal;
+  /** No new request or retry starts once this aborts (see core/stopping.ts). */
+  stop?: AbortSignal;
 }
 
 export const LOOKUP_PAGE_SIZE = 1000;

@@ -1,5 +1,6 @@
 import type { PlanSummary } from "../report/summary.js";
 import { countChange, createPlanSummary } from "../report/summary.js";
+import { withStopping } from "../sift/stoppable.js";
 import type { Change } from "./change.js";
 import type { DiffOptions, IgnorableField, SyncMode } from "./diff.js";
 import type { AdoptByField } from "./match.js";
@@ -58,7 +59,8 @@ export interface PlanResult {
  */
 export async function plan(options: PlanOptions): Promise<PlanResult> {
   const { signal } = options;
-  const client = withSignal(options.client, signal);
+  // NOTE: a plan writes nothing, so nothing is left to finish: a stop cuts its requests off at once.
+  const client = withStopping(options.client, signal && { stop: signal, abort: signal });
   const prepared = await prepare(options, client, {
     checkRows: false,
     archive: options.archiveMissing,
@@ -124,18 +126,5 @@ export function diffOptions(
     ignore: new Set(options.ignore ?? []),
     mode: options.mode ?? "upsert",
     ...(scope && { unarchive: (run) => scope.archivedInManifests.has(run.runId) }),
-  };
-}
-
-/** The client with `signal` on every lookup: a stopped plan stops its requests and retries. */
-function withSignal(client: ScopeClient, signal: AbortSignal | undefined): ScopeClient {
-  if (signal === undefined) return client;
-  return {
-    baseUrl: client.baseUrl,
-    listAllRuns: (filter, options) => client.listAllRuns(filter, { ...options, signal }),
-    listAllAssets: (filter, options) => client.listAllAssets(filter, { ...options, signal }),
-    listAllMetadataKeys: (filter, options) =>
-      client.listAllMetadataKeys(filter, { ...options, signal }),
-    validateRunFilter: (filter) => client.validateRunFilter(filter, { signal }),
   };
 }

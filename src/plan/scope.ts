@@ -33,7 +33,10 @@ export interface Scope {
 
 export interface ScopeClient extends LookupClient {
   /** `POST /api/v2/runs:validateFilter`: "" when the filter is valid, else the problem. */
-  validateRunFilter(filter: string, options?: { signal?: AbortSignal }): Promise<string>;
+  validateRunFilter(
+    filter: string,
+    options?: { signal?: AbortSignal; stop?: AbortSignal },
+  ): Promise<string>;
 }
 
 /**

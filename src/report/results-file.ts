@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, ftruncateSync, openSync, writeSync } from "node:fs";
 import { extname } from "node:path";
 import { UsageError } from "../core/errors.js";
 import { neutraliseCell } from "./cells.js";
@@ -27,7 +27,11 @@ export interface ResultRow {
 }
 
 export interface ResultsWriter {
-  /** Appends one row; it reaches the file before `write` returns (it survives a crash). */
+  /**
+   * Appends one row; it reaches the file before `write` returns (it survives a crash). When
+   * the file takes no more (a full disk), it throws a UsageError, and again for every later
+   * row: the file ends on its last whole row.
+   */
   write(row: ResultRow): void;
   close(): Promise<void>;
 }
@@ -69,13 +73,44 @@ export function createResultsWriter(path: string): ResultsWriter {
   const fd = attempt(path, () => openSync(path, "w"));
   const encode = format === "csv" ? formatCsvRow : formatJsonRow;
   let open = true;
+  /** Bytes of the whole rows (and header) on disk, and the rows among them. */
+  let whole = 0;
+  let rows = 0;
+  let broken: UsageError | undefined;
   // NOTE: one synchronous write per row: rows are small, and a row written is on disk even if
   // the process is killed right after (the point of a results file for an interrupted apply).
-  if (format === "csv") attempt(path, () => writeSync(fd, `${COLUMNS.join(",")}\r\n`));
+  const writeWhole = (text: string) => {
+    if (broken) throw broken;
+    const bytes = Buffer.from(text, "utf8");
+    try {
+      for (let done = 0; done < bytes.length;) {
+        const n = writeSync(fd, bytes, done);
+        if (n <= 0) throw new Error("the file took no more bytes");
+        done += n;
+      }
+    } catch (error) {
+      // A full disk (ENOSPC) may take part of a row: cut the file back to its last whole row,
+      // so a reader never meets half a row, and refuse every later row.
+      try {
+        ftruncateSync(fd, whole);
+      } catch {
+        // not a regular file (/dev/full): nothing to cut
+      }
+      const reason = error instanceof Error ? error.message : String(error);
+      broken = new UsageError(
+        `cannot write the results file ${path}: ${reason}; it holds the first ${rows.toLocaleString("en-US")} ${rows === 1 ? "row" : "rows"}, each whole`,
+        { cause: error },
+      );
+      throw broken;
+    }
+    whole += bytes.length;
+  };
+  if (format === "csv") writeWhole(`${COLUMNS.join(",")}\r\n`);
   return {
     write(row) {
       if (!open) throw new Error(`results file ${path} is closed`);
-      attempt(path, () => writeSync(fd, encode(row)));
+      writeWhole(encode(row));
+      rows++;
     },
     async close() {
       if (!open) return;

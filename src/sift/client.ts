@@ -1,6 +1,8 @@
-import { ApiError, SyncError } from "../core/errors.js";
+import { ApiError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import { createHttp, type HttpStats, type RetryOptions } from "./http.js";
+import { createHttp, type HttpStats } from "./http.js";
+import { MAX_PAGES_WITHOUT_PROGRESS, type RetryOptions } from "./limits.js";
+import { PageGuard } from "./paging.js";
 import { createRequestPool, type PoolStats, type RequestPool } from "./pool.js";
 import {
   API_PATHS,
@@ -41,10 +43,23 @@ export interface SiftClientOptions {
   maxRps?: number;
   /** A pool to share with other clients; by default the client makes its own. */
   pool?: RequestPool;
-  /** Per-request timeout. Default 30 s. */
+  /** Per-request timeout. Default 30 s (DEFAULT_TIMEOUT_MS). */
   timeoutMs?: number;
   retry?: RetryOptions;
+  /** The largest answer read. Default 64 MiB (MAX_ANSWER_BYTES); a larger one fails, not retried. */
+  maxAnswerBytes?: number;
+  /** Pages in a row with nothing new before a listing fails. Default 10 (MAX_PAGES_WITHOUT_PROGRESS). */
+  maxPagesWithoutProgress?: number;
   logger?: Logger;
+}
+
+/**
+ * How a caller stops a request: after `stop` no new attempt (nor retry) starts; `signal` cuts
+ * off the attempt under way too (see core/stopping.ts).
+ */
+export interface RequestControl {
+  signal?: AbortSignal;
+  stop?: AbortSignal;
 }
 
 export interface ListParams {
@@ -54,6 +69,7 @@ export interface ListParams {
   pageToken?: string;
   orderBy?: string;
   signal?: AbortSignal;
+  stop?: AbortSignal;
 }
 export type ListAllParams = Omit<ListParams, "pageToken" | "filter">;
 export interface ListPagesParams extends ListAllParams {
@@ -80,11 +96,11 @@ export interface SiftClient {
   listAllRuns(filter?: string, params?: ListAllParams): AsyncGenerator<Run>;
   /** The same, a page at a time (an export writes each page as it comes). */
   listRunPages(filter?: string, params?: ListPagesParams): AsyncGenerator<Run[]>;
-  getRun(runId: string, options?: { signal?: AbortSignal }): Promise<Run>;
+  getRun(runId: string, options?: RequestControl): Promise<Run>;
   /** NOTE: retried like any request: with a clientKey a duplicate is impossible (409 instead). */
-  createRun(body: CreateRunBody, options?: { signal?: AbortSignal }): Promise<Run>;
-  createAdhocRun(body: CreateAdhocRunBody, options?: { signal?: AbortSignal }): Promise<Run>;
-  updateRun(body: UpdateRunBody, options?: { signal?: AbortSignal }): Promise<Run>;
+  createRun(body: CreateRunBody, options?: RequestControl): Promise<Run>;
+  createAdhocRun(body: CreateAdhocRunBody, options?: RequestControl): Promise<Run>;
+  updateRun(body: UpdateRunBody, options?: RequestControl): Promise<Run>;
   listAssets(params?: ListParams): Promise<{ assets: Asset[]; nextPageToken: string }>;
   listAllAssets(filter?: string, params?: ListAllParams): AsyncGenerator<Asset>;
   listMetadataKeys(
@@ -103,7 +119,7 @@ export interface SiftClient {
    * @deprecated Sift is withdrawing this endpoint from its public API (its published OpenAPI
    * omits it); nothing in this tool calls it. Check a filter with `validateRunFilter`.
    */
-  listRunFilterFields(options?: { signal?: AbortSignal }): Promise<FilterField[]>;
+  listRunFilterFields(options?: RequestControl): Promise<FilterField[]>;
   /**
    * Asks the API whether `filter` is a valid ListRuns filter: resolves to `""` when it is,
    * otherwise to the API's description of the problem (`POST /api/v2/runs:validateFilter`).
@@ -113,9 +129,9 @@ export interface SiftClient {
    * const problem = await client.validateRunFilter("name == 'x' &&");
    * if (problem !== "") throw new Error(`--filter: ${problem}`);
    */
-  validateRunFilter(filter: string, options?: { signal?: AbortSignal }): Promise<string>;
+  validateRunFilter(filter: string, options?: RequestControl): Promise<string>;
   /** Bytes of the URL a list request would use: batch filters so it stays ≤ MAX_URL_BYTES. */
-  listUrlBytes(path: string, params: Omit<ListParams, "signal">): number;
+  listUrlBytes(path: string, params: Omit<ListParams, "signal" | "stop">): number;
   stats(): ClientStats;
   readonly pool: RequestPool;
   readonly baseUrl: string;
@@ -135,6 +151,10 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
     options.pool ?? createRequestPool({ concurrency: options.concurrency, maxRps: options.maxRps });
   const http = createHttp({ ...options, baseUrl, pool });
   const { logger } = options;
+  const paging = {
+    logger,
+    maxWithoutProgress: options.maxPagesWithoutProgress ?? MAX_PAGES_WITHOUT_PROGRESS,
+  };
 
   function listQuery(params: ListParams): Query {
     return {
@@ -156,28 +176,29 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
         query: listQuery(params),
         schema: listRunsResponseSchema,
         signal: params.signal,
+        stop: params.stop,
       });
     },
     listAllRuns(filter, params = {}) {
       return flatten(client.listRunPages(filter, params));
     },
     listRunPages(filter, params = {}) {
-      return pagesThrough(RUN_PAGES, { ...params, filter }, logger, async (p) => {
+      return pagesThrough(RUN_PAGES, { ...params, filter }, paging, async (p) => {
         const { runs, nextPageToken } = await client.listRuns(p);
         return { items: runs, nextPageToken };
       });
     },
-    async getRun(runId, { signal } = {}) {
+    async getRun(runId, control: RequestControl = {}) {
       const { run } = await http.send({
         operation: "GetRun",
         method: "GET",
         path: `${API_PATHS.runs}/${encodeURIComponent(runId)}`,
         schema: runResponseSchema,
-        signal,
+        ...control,
       });
       return run;
     },
-    async validateRunFilter(filter, { signal } = {}) {
+    async validateRunFilter(filter, control: RequestControl = {}) {
       try {
         const { errorMessage } = await http.send({
           operation: "ValidateRunFilter",
@@ -185,7 +206,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
           path: API_PATHS.validateRunFilter,
           body: { filter },
           schema: validateFilterResponseSchema,
-          signal,
+          ...control,
         });
         return errorMessage;
       } catch (error) {
@@ -194,39 +215,39 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
           { request: error.request, status: error.status },
           "runs:validateFilter is not served here (a Sift deployment from before 2026-05): checking the filter with a ListRuns of pageSize 1",
         );
-        return checkFilterByListing(client, filter, signal);
+        return checkFilterByListing(client, filter, control);
       }
     },
-    async createRun(body, { signal } = {}) {
+    async createRun(body, control: RequestControl = {}) {
       const { run } = await http.send({
         operation: "CreateRun",
         method: "POST",
         path: API_PATHS.runs,
         body,
         schema: runResponseSchema,
-        signal,
+        ...control,
       });
       return run;
     },
-    async createAdhocRun(body, { signal } = {}) {
+    async createAdhocRun(body, control: RequestControl = {}) {
       const { run } = await http.send({
         operation: "CreateAdhocRun",
         method: "POST",
         path: API_PATHS.adhocRuns,
         body,
         schema: runResponseSchema,
-        signal,
+        ...control,
       });
       return run;
     },
-    async updateRun(body, { signal } = {}) {
+    async updateRun(body, control: RequestControl = {}) {
       const { run } = await http.send({
         operation: "UpdateRun",
         method: "PATCH",
         path: API_PATHS.runs,
         body,
         schema: runResponseSchema,
-        signal,
+        ...control,
       });
       return run;
     },
@@ -238,11 +259,12 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
         query: listQuery(params),
         schema: listAssetsResponseSchema,
         signal: params.signal,
+        stop: params.stop,
       });
     },
     listAllAssets(filter, params = {}) {
       return flatten(
-        pagesThrough(ASSET_PAGES, { ...params, filter }, logger, async (p) => {
+        pagesThrough(ASSET_PAGES, { ...params, filter }, paging, async (p) => {
           const { assets, nextPageToken } = await client.listAssets(p);
           return { items: assets, nextPageToken };
         }),
@@ -256,11 +278,12 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
         query: listQuery(params),
         schema: listMetadataKeysResponseSchema,
         signal: params.signal,
+        stop: params.stop,
       });
     },
     listAllMetadataKeys(filter, params = {}) {
       return flatten(
-        pagesThrough(KEY_PAGES, { ...params, filter }, logger, async (p) => {
+        pagesThrough(KEY_PAGES, { ...params, filter }, paging, async (p) => {
           const { metadataKeys, nextPageToken } = await client.listMetadataKeys(p);
           return { items: metadataKeys, nextPageToken };
         }),
@@ -268,7 +291,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
     },
     listAllTags(filter, params = {}) {
       return flatten(
-        pagesThrough(TAG_PAGES, { ...params, filter }, logger, async (p) => {
+        pagesThrough(TAG_PAGES, { ...params, filter }, paging, async (p) => {
           const { tags, nextPageToken } = await http.send({
             operation: "ListTags",
             method: "GET",
@@ -276,18 +299,19 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
             query: listQuery(p),
             schema: listTagsResponseSchema,
             signal: p.signal,
+            stop: p.stop,
           });
           return { items: tags, nextPageToken };
         }),
       );
     },
-    async listRunFilterFields({ signal } = {}) {
+    async listRunFilterFields(control: RequestControl = {}) {
       const { filterFields } = await http.send({
         operation: "GetRunFilterFields",
         method: "GET",
         path: API_PATHS.runFilterFields,
         schema: filterFieldsResponseSchema,
-        signal,
+        ...control,
       });
       return filterFields;
     },
@@ -311,10 +335,10 @@ const NO_SUCH_ENDPOINT = new Set([404, 405, 501]);
 async function checkFilterByListing(
   client: Pick<SiftClient, "listRuns">,
   filter: string,
-  signal: AbortSignal | undefined,
+  control: RequestControl,
 ): Promise<string> {
   try {
-    await client.listRuns({ filter, pageSize: 1, signal });
+    await client.listRuns({ filter, pageSize: 1, ...control });
     return "";
   } catch (error) {
     if (error instanceof ApiError && error.status === 400) return error.apiMessage;
@@ -324,16 +348,40 @@ async function checkFilterByListing(
   }
 }
 
-/** What a listing is called in its messages. */
-interface Listing {
+/** What a listing is called in its messages, and how its items are told apart. */
+interface Listing<T> {
   operation: string;
   /** `run`, `asset`, `metadata key` */
   item: string;
+  /** `GET /api/v2/runs`, as errors name the request. */
+  request: string;
+  /** An item's identity, to tell a page already seen (PageGuard). */
+  idOf: (item: T) => string;
 }
-const RUN_PAGES: Listing = { operation: "ListRuns", item: "run" };
-const ASSET_PAGES: Listing = { operation: "ListAssets", item: "asset" };
-const KEY_PAGES: Listing = { operation: "ListMetadataKeys", item: "metadata key" };
-const TAG_PAGES: Listing = { operation: "ListTags", item: "tag" };
+const RUN_PAGES: Listing<Run> = {
+  operation: "ListRuns",
+  item: "run",
+  request: `GET ${API_PATHS.runs}`,
+  idOf: (run) => run.runId,
+};
+const ASSET_PAGES: Listing<Asset> = {
+  operation: "ListAssets",
+  item: "asset",
+  request: `GET ${API_PATHS.assets}`,
+  idOf: (asset) => asset.assetId,
+};
+const KEY_PAGES: Listing<MetadataKey> = {
+  operation: "ListMetadataKeys",
+  item: "metadata key",
+  request: `GET ${API_PATHS.metadataKeys}`,
+  idOf: (key) => key.name,
+};
+const TAG_PAGES: Listing<Tag> = {
+  operation: "ListTags",
+  item: "tag",
+  request: `GET ${API_PATHS.tags}`,
+  idOf: (tag) => tag.tagId,
+};
 
 /** How much of a filter an error quotes. */
 const MAX_QUOTED_FILTER = 200;
@@ -344,7 +392,7 @@ const MAX_QUOTED_FILTER = 200;
  */
 export class ItemTooLargeError extends ApiError {
   constructor(
-    readonly listing: { operation: string; item: string; filter: string | undefined },
+    readonly listing: { operation: string; item: string; filter?: string | undefined },
     readonly itemsBefore: number,
     /** The API's refusal of the page of 1. */
     readonly refused: ApiError,
@@ -379,16 +427,23 @@ async function* flatten<T>(pages: AsyncIterable<T[]>): AsyncGenerator<T> {
  * the page size: a page the API refuses for its size (429 RESOURCE_EXHAUSTED "message larger
  * than max") is asked for again at once with half the pageSize, down to 1, and later pages keep
  * the smaller size (AIP-158 lets a client change page_size between pages). Stops with an error
- * if the server hands back a token it already gave, or if a single item is too large.
+ * if a single item is too large, or if the paging goes round in circles (PageGuard: a token
+ * handed back again, or `maxWithoutProgress` pages in a row with nothing new); a page seen
+ * before is not yielded again.
  */
 async function* pagesThrough<T>(
-  listing: Listing,
+  listing: Listing<T>,
   params: ListPagesParams & { filter?: string },
-  logger: Logger | undefined,
+  options: { logger: Logger | undefined; maxWithoutProgress: number },
   fetchPage: (params: ListParams) => Promise<Page<T>>,
 ): AsyncGenerator<T[]> {
+  const { logger } = options;
   const { prefetch = false, ...query } = params;
-  const seen = new Set<string>();
+  const items = `${listing.item}s`;
+  const guard = new PageGuard(
+    { ...listing, items, filter: query.filter },
+    options.maxWithoutProgress,
+  );
   let pageSize = query.pageSize ?? MAX_PAGE_SIZE;
   let pageToken: string | undefined;
   let itemsBefore = 0;
@@ -417,19 +472,13 @@ async function* pagesThrough<T>(
       continue;
     }
     const token = page.nextPageToken;
-    if (token !== "" && seen.has(token)) {
-      throw new SyncError(
-        "API",
-        `${listing.operation}: the API repeated a page token; stopped paging`,
-      );
-    }
-    seen.add(token);
-    itemsBefore += page.items.length;
+    const fresh = guard.check(page.items.map(listing.idOf), token);
+    if (fresh) itemsBefore += page.items.length;
     if (token !== "") {
       pageToken = token;
       if (prefetch) next = request(token);
     }
-    yield page.items;
+    if (fresh) yield page.items;
     if (token === "") return;
     if (!prefetch) next = request(token);
   }

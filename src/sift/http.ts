@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { ApiError } from "../core/errors.js";
+import type { ApiErrorReason } from "../core/errors.js";
 import { type Logger, redactSecrets } from "../core/logger.js";
 import { VERSION } from "../version.js";
 import {
@@ -11,12 +12,14 @@ import {
   redactError,
   summarizeZodIssues,
 } from "./http-errors.js";
+import { type RequestLimits, requestLimits, type RetryOptions } from "./limits.js";
 import { describeNetworkFailure } from "./network-errors.js";
-import { fetchWithNodeHttp } from "./node-fetch.js";
+import { AnswerTooLargeError, createNodeFetch, formatBytes } from "./node-fetch.js";
 import { type RequestPool, sleepMs } from "./pool.js";
 import { buildRequestUrl, checkUrlLength, type Query } from "./url.js";
 
 export { MAX_URL_BYTES, type Query } from "./url.js";
+export { DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, type RetryOptions } from "./limits.js";
 
 /**
  * One JSON request to the API, with timeout, retries and the error it ends in.
@@ -25,25 +28,6 @@ export { MAX_URL_BYTES, type Query } from "./url.js";
 
 /** Answers worth another try: rate limited, or a proxy/gateway that could not reach the API. */
 export const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
-export const DEFAULT_TIMEOUT_MS = 30_000;
-
-export interface RetryOptions {
-  /** First backoff ceiling; doubles each attempt. Default 200 ms. */
-  baseDelayMs?: number;
-  /** Ceiling of any one backoff. Default 10 s. */
-  maxDelayMs?: number;
-  /** Attempts in all, the first included. Default 8. */
-  maxAttempts?: number;
-  /** A longer Retry-After than this is cut to it. Default 60 s. */
-  maxRetryAfterMs?: number;
-}
-export const DEFAULT_RETRY: Required<RetryOptions> = {
-  baseDelayMs: 200,
-  maxDelayMs: 10_000,
-  maxAttempts: 8,
-  maxRetryAfterMs: 60_000,
-};
-
 export interface HttpOptions {
   /** e.g. `https://api.siftstack.com`, without a trailing slash. */
   baseUrl: string;
@@ -52,6 +36,8 @@ export interface HttpOptions {
   fetch?: typeof fetch;
   timeoutMs?: number;
   retry?: RetryOptions;
+  /** The largest answer read (default MAX_ANSWER_BYTES); a larger one fails, not retried. */
+  maxAnswerBytes?: number;
   logger?: Logger;
   /**
    * Where the base URL came from (`--api-url`, `SIFT_REST_URI`, `profile staging`): errors
@@ -71,8 +57,13 @@ export interface HttpRequest<T> {
   body?: unknown;
   /** Parses the answer; a mismatch is an ApiError "unexpected response". */
   schema: z.ZodType<T>;
-  /** Aborts the request and its retries (not retried itself). */
+  /** Aborts the request and its retries (not retried itself): an attempt under way is cut off. */
   signal?: AbortSignal;
+  /**
+   * Once aborted, no new attempt starts (nor a retry): the request fails as interrupted, but
+   * an attempt under way goes on until it is answered or `signal` aborts.
+   */
+  stop?: AbortSignal;
 }
 
 export interface HttpStats {
@@ -95,12 +86,14 @@ export interface Http {
 type Attempt<T> =
   | { kind: "ok"; value: T }
   | { kind: "retry"; error: ApiError; retryAfterMs?: number }
-  | { kind: "fail"; error: ApiError };
+  | { kind: "fail"; error: ApiError }
+  /** Not sent: stopping began while it waited for a slot. */
+  | { kind: "stopped" };
 
 export function createHttp(options: HttpOptions): Http {
-  const fetchImpl = options.fetch ?? fetchWithNodeHttp;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const limits: RequestLimits = requestLimits(options);
+  const { retry, timeoutMs } = limits;
+  const fetchImpl = options.fetch ?? createNodeFetch({ maxAnswerBytes: limits.maxAnswerBytes });
   const random = options.random ?? Math.random;
   const { pool, logger, apiKey } = options;
   const host = safeHost(options.baseUrl);
@@ -109,10 +102,13 @@ export function createHttp(options: HttpOptions): Http {
   const hints = urlHints(options.baseUrl, options.urlSource);
   /** Connection retries already shown at warn level: one line per reason and attempt number. */
   const warned = new Set<string>();
+  /** When the last Retry-After wait shown ends: the requests that share one pause show it once. */
+  let shownWaitUntil = 0;
 
   const buildUrl = (path: string, query?: Query) => buildRequestUrl(options.baseUrl, path, query);
 
   async function attempt<T>(req: HttpRequest<T>, url: string, name: string): Promise<Attempt<T>> {
+    if (req.stop?.aborted || req.signal?.aborted) return { kind: "stopped" };
     stats.requests++;
     stats.byOperation[req.operation] = (stats.byOperation[req.operation] ?? 0) + 1;
     const timeout = AbortSignal.timeout(timeoutMs);
@@ -131,11 +127,17 @@ export function createHttp(options: HttpOptions): Http {
         body: req.body === undefined ? undefined : JSON.stringify(req.body),
         signal,
       });
-      text = await response.text();
+      text = await readText(response, limits.maxAnswerBytes);
     } catch (error) {
       const cause = redactError(error, redact);
       if (req.signal?.aborted) {
-        return { kind: "fail", error: connectionError(name, "request aborted", cause) };
+        const why = "interrupted: cut off before its answer came";
+        return { kind: "fail", error: connectionError(name, why, cause, "interrupted") };
+      }
+      if (error instanceof AnswerTooLargeError) {
+        // NOTE: not retried: the same request gets the same answer. A smaller page is the way.
+        const why = `the answer is larger than ${formatBytes(error.maxBytes)}, the most this client reads: stopped reading it`;
+        return { kind: "fail", error: connectionError(name, why, cause, "too-large") };
       }
       const failure = timeout.aborted
         ? { transient: true, message: `no answer from ${host} within ${timeoutMs / 1000} s` }
@@ -174,8 +176,15 @@ export function createHttp(options: HttpOptions): Http {
     name: string,
     status: number,
   ): Attempt<T> {
+    if (text.trim() === "") {
+      // NOTE: every answer of this API is a JSON object; an empty one read as `{}` would say
+      // "no runs exist" and lead to creates. A proxy or server that lost the body: try again.
+      const apiMessage = `a broken answer: HTTP ${status} with an empty body`;
+      const error = new ApiError({ request: name, status, apiMessage, reason: "broken-answer" });
+      return { kind: "retry", error };
+    }
     pool.noteSuccess();
-    const json = text.trim() === "" ? {} : parseJson(text);
+    const json = parseJson(text);
     const parsed = json === undefined ? undefined : schema.safeParse(json);
     if (parsed?.success) return { kind: "ok", value: parsed.data };
     const why = parsed ? summarizeZodIssues(parsed.error) : describeUnparsed(text);
@@ -193,37 +202,89 @@ export function createHttp(options: HttpOptions): Http {
     return Math.max(random() * ceiling, capRetryAfter(retryAfterMs) ?? 0);
   }
 
+  /** Logs the wait before attempt `n + 1`: at warn when the API cannot be reached or asked for it. */
+  function logRetry(
+    name: string,
+    n: number,
+    result: { error: ApiError; retryAfterMs?: number },
+    delayMs: number,
+  ): void {
+    const { error, retryAfterMs } = result;
+    const fields = { request: name, status: error.status, attempt: n, delayMs };
+    const message = `retrying: ${error.apiMessage}`;
+    const next = `attempt ${n + 1} of ${retry.maxAttempts} in ${formatSeconds(delayMs)}`;
+    if (retryAfterMs !== undefined) {
+      // A wait the API asked for is shown at the default level (warn), once for all the
+      // requests that share it (the pool pauses for everyone).
+      const until = Date.now() + delayMs;
+      if (until <= shownWaitUntil + RETRY_AFTER_SHOWN_AGAIN_MS)
+        return logger?.info(fields, message);
+      shownWaitUntil = until;
+      const asked = formatSeconds(retryAfterMs);
+      const capped =
+        retryAfterMs > retry.maxRetryAfterMs
+          ? ` (Retry-After asked for ${asked}; this client waits at most ${formatSeconds(retry.maxRetryAfterMs)})`
+          : ` (Retry-After: ${asked})`;
+      return logger?.warn({ ...fields, retryAfterMs }, `${message}; ${next}${capped}`);
+    }
+    // An API that cannot be reached is shown at the default level (warn), once per reason and
+    // attempt however many requests meet it; other answers worth a retry (429, 503) at info.
+    const key = `${n} ${error.apiMessage}`;
+    if (error.status === 0 && !warned.has(key)) {
+      warned.add(key);
+      return logger?.warn(fields, `${message}; ${next}`);
+    }
+    logger?.info(fields, message);
+  }
+
   async function send<T>(req: HttpRequest<T>): Promise<T> {
     const url = buildUrl(req.path, req.query);
     const name = `${req.method} ${req.path}`;
     checkUrlLength(url, name);
+    /** Answers 429 so far: when every attempt got one, the API is rate limiting us. */
+    let throttled = 0;
     for (let n = 1; ; n++) {
+      if (req.stop?.aborted || req.signal?.aborted) throw interruptedError(name, n - 1);
       if (n > 1) stats.retries++;
-      const result = await pool.run(() => attempt(req, url, name));
+      // NOTE: a stop comes before (or with) the cut-off, so waking on it is enough in the pool.
+      const result = await pool.run(() => attempt(req, url, name), req.stop ?? req.signal);
+      if (result.kind === "stopped") {
+        if (n > 1) stats.retries--;
+        throw interruptedError(name, n - 1);
+      }
       if (result.kind === "ok") return result.value;
-      const aborted = req.signal?.aborted === true;
-      if (result.kind === "fail" || n >= retry.maxAttempts || aborted) {
-        throw finalError(result.error, n, aborted, hints);
+      if (result.error.status === 429) throttled++;
+      if (result.kind === "fail" || n >= retry.maxAttempts) {
+        const rateLimited = result.kind === "retry" && throttled === n;
+        throw finalError(result.error, n, hints, rateLimited);
       }
       const delayMs = Math.round(backoffMs(n, result.retryAfterMs));
-      const fields = { request: name, status: result.error.status, attempt: n, delayMs };
-      const message = `retrying: ${result.error.apiMessage}`;
-      // An API that cannot be reached is shown at the default level (warn), once per reason and
-      // attempt however many requests meet it; answers worth a retry (429, 503) stay at info.
-      const key = `${n} ${result.error.apiMessage}`;
-      if (result.error.status === 0 && !warned.has(key)) {
-        warned.add(key);
-        logger?.warn(
-          fields,
-          `${message}; attempt ${n + 1} of ${retry.maxAttempts} in ${formatSeconds(delayMs)}`,
-        );
-      } else logger?.info(fields, message);
-      await sleepMs(delayMs, req.signal);
-      if (req.signal?.aborted) throw connectionError(name, "request aborted", undefined);
+      logRetry(name, n, result, delayMs);
+      await sleepMs(delayMs, req.stop, req.signal);
     }
   }
 
   return { send, buildUrl, stats: () => ({ ...stats, byOperation: { ...stats.byOperation } }) };
+}
+
+/** A Retry-After wait ending within this of the last one shown is the same pause: not shown again. */
+const RETRY_AFTER_SHOWN_AGAIN_MS = 1000;
+
+/**
+ * The answer's text, at most `maxBytes` of it. The default transport enforces the cap itself;
+ * an injected fetch's body stream is read through a byte counter.
+ */
+async function readText(response: Response, maxBytes: number): Promise<string> {
+  const body = (response as { body?: unknown }).body;
+  if (!(body instanceof ReadableStream)) return response.text();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body as ReadableStream<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw new AnswerTooLargeError(maxBytes);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 interface UrlHints {
@@ -255,33 +316,59 @@ function formatSeconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-function connectionError(request: string, apiMessage: string, cause: Error | undefined): ApiError {
-  return new ApiError({ request, status: 0, apiMessage }, cause ? { cause } : undefined);
+function connectionError(
+  request: string,
+  apiMessage: string,
+  cause: Error | undefined,
+  reason?: ApiErrorReason,
+): ApiError {
+  return new ApiError({ request, status: 0, apiMessage, reason }, cause ? { cause } : undefined);
 }
 
-/** The error to throw: it says how many attempts were made, and where to look if none got an answer. */
+/** Stopping began: `sent` attempts went out before (none: the request was never sent). */
+function interruptedError(request: string, sent: number): ApiError {
+  const apiMessage =
+    sent === 0 ? "interrupted: not sent" : `interrupted: not retried after ${attemptsText(sent)}`;
+  const error = connectionError(request, apiMessage, undefined, "interrupted");
+  error.attempts = sent;
+  return error;
+}
+
+function attemptsText(n: number): string {
+  return n === 1 ? "1 attempt" : `${n} attempts`;
+}
+
+/**
+ * The error to throw: it says how many attempts were made, and where to look if none got an
+ * answer. When every attempt was answered 429, it says the API is rate limiting.
+ */
 function finalError(
   error: ApiError,
   attempts: number,
-  aborted: boolean,
   hints: UrlHints,
+  rateLimited: boolean,
 ): ApiError {
+  const interrupted = error.reason === "interrupted";
   const tried = attempts === 1 ? "" : ` (after ${attempts} attempts)`;
   const hint =
-    error.status === 0 && !aborted
+    error.status === 0 && !interrupted && error.reason !== "too-large"
       ? hints.unreachable + hints.notFound
       : error.status === 404
         ? hints.notFound
         : "";
+  const apiMessage = rateLimited
+    ? `Sift kept answering 429 (rate limited) for ${attemptsText(attempts)}: ${error.apiMessage}`
+    : error.apiMessage + tried + hint;
   const final =
-    tried === "" && hint === ""
+    apiMessage === error.apiMessage
       ? error
       : new ApiError(
           {
             request: error.request,
             status: error.status,
             grpcCode: error.grpcCode,
-            apiMessage: error.apiMessage + tried + hint,
+            apiMessage,
+            reason: rateLimited ? "rate-limited" : error.reason,
             answerTooLarge: error.answerTooLarge,
           },
           { cause: error.cause },

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { MAX_ANSWER_BYTES } from "./limits.js";
 
 /**
  * The client's default transport: the part of `fetch` that http.ts uses (method, headers,
@@ -19,27 +20,50 @@ const AGENTS = {
   "https:": new HttpsAgent({ keepAlive: true }),
 };
 
-export const fetchWithNodeHttp: typeof fetch = (input, init) => {
-  const url = input instanceof URL ? input : new URL(String(input));
-  const protocol = url.protocol as keyof typeof AGENTS;
-  const agent = AGENTS[protocol];
-  if (agent === undefined) {
-    return Promise.reject(new TypeError(`unsupported protocol ${url.protocol}`));
+/**
+ * Thrown (as the fetch's rejection) when an answer is larger than the transport accepts: it
+ * stops reading at the cap instead of holding the whole answer in memory (a string over ~512 MB
+ * cannot even be made: ERR_STRING_TOO_LONG).
+ */
+export class AnswerTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`the answer is larger than ${formatBytes(maxBytes)}`);
+    this.name = "AnswerTooLargeError";
   }
-  const body = readBody(init?.body);
-  const headers: Record<string, string> = { ...(init?.headers as Record<string, string>) };
-  if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
-  const send = protocol === "https:" ? httpsRequest : httpRequest;
-  return new Promise<Response>((resolve, reject) => {
-    const req = send(
-      url,
-      { method: init?.method ?? "GET", headers, agent, signal: init?.signal ?? undefined },
-      (res) => readResponse(res).then(resolve, reject),
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-};
+}
+
+export interface NodeFetchOptions {
+  /** The largest answer body read; beyond it the request rejects with AnswerTooLargeError. */
+  maxAnswerBytes?: number;
+}
+
+/** The transport, with its own answer cap. */
+export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
+  const maxBytes = options.maxAnswerBytes ?? MAX_ANSWER_BYTES;
+  return (input, init) => {
+    const url = input instanceof URL ? input : new URL(String(input));
+    const protocol = url.protocol as keyof typeof AGENTS;
+    const agent = AGENTS[protocol];
+    if (agent === undefined) {
+      return Promise.reject(new TypeError(`unsupported protocol ${url.protocol}`));
+    }
+    const body = readBody(init?.body);
+    const headers: Record<string, string> = { ...(init?.headers as Record<string, string>) };
+    if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
+    const send = protocol === "https:" ? httpsRequest : httpRequest;
+    return new Promise<Response>((resolve, reject) => {
+      const req = send(
+        url,
+        { method: init?.method ?? "GET", headers, agent, signal: init?.signal ?? undefined },
+        (res) => readResponse(res, maxBytes).then(resolve, reject),
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+  };
+}
+
+export const fetchWithNodeHttp: typeof fetch = createNodeFetch();
 
 function readBody(body: RequestInit["body"]): string | undefined {
   if (body === undefined || body === null) return undefined;
@@ -47,11 +71,25 @@ function readBody(body: RequestInit["body"]): string | undefined {
   return body;
 }
 
-/** Reads the whole answer; a connection dropped mid-answer rejects, as fetch's text() would. */
-function readResponse(res: IncomingMessage): Promise<Response> {
+/**
+ * Reads the whole answer; a connection dropped mid-answer rejects, as fetch's text() would.
+ * An answer over `maxBytes` (by its Content-Length, or as it arrives) is cut off: the
+ * connection is closed and the promise rejects with AnswerTooLargeError.
+ */
+function readResponse(res: IncomingMessage, maxBytes: number): Promise<Response> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    res.on("data", (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    const tooLarge = () => {
+      reject(new AnswerTooLargeError(maxBytes));
+      res.destroy();
+    };
+    if (Number(res.headers["content-length"]) > maxBytes) return tooLarge();
+    res.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) return tooLarge();
+      chunks.push(chunk);
+    });
     res.on("error", reject);
     res.on("aborted", () => reject(new Error("connection closed before the answer ended")));
     res.on("end", () => {
@@ -81,4 +119,11 @@ function toResponse(res: IncomingMessage, text: string): Response {
     text: async () => text,
   };
   return answer as unknown as Response;
+}
+
+/** `64 MiB`, `512 KiB`, `100 bytes`. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes.toLocaleString("en-US")} bytes`;
 }

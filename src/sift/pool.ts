@@ -16,7 +16,7 @@ export interface PoolOptions {
   maxRps?: number;
   /** Injectable clock and sleep, for tests. */
   now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface PoolStats {
@@ -34,8 +34,12 @@ export interface PoolStats {
 }
 
 export interface RequestPool {
-  /** Runs `task` when a slot is free, no pause is in force and the rate allows. */
-  run<T>(task: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `task` when a slot is free, no pause is in force and the rate allows. Once `wake`
+   * aborts, `task` runs without waiting out a pause or the rate (it is then expected to
+   * return at once, as a request that is not sent does).
+   */
+  run<T>(task: () => Promise<T>, wake?: AbortSignal): Promise<T>;
   /** A request got 429: halve the limit, and pause new starts for `retryAfterMs` if given. */
   noteThrottled(retryAfterMs?: number): void;
   /** A request succeeded: after enough of them, raise the limit by one. */
@@ -63,24 +67,25 @@ export function createRequestPool(options: PoolOptions = {}): RequestPool {
   let lastHalvedAt = Number.NEGATIVE_INFINITY;
 
   /** Waits out any pause and claims the next start time the rate allows. */
-  async function waitForStart(): Promise<void> {
+  async function waitForStart(wake: AbortSignal | undefined): Promise<void> {
     for (;;) {
+      if (wake?.aborted) return;
       const wait = pausedUntil - now();
       if (wait <= 0) break;
-      await sleep(wait);
+      await sleep(wait, wake);
     }
-    if (startInterval === 0) return;
+    if (startInterval === 0 || wake?.aborted) return;
     const at = Math.max(now(), nextStartAt);
     nextStartAt = at + startInterval;
     const wait = at - now();
-    if (wait > 0) await sleep(wait);
+    if (wait > 0) await sleep(wait, wake);
   }
 
   return {
-    run(task) {
+    run(task, wake) {
       // NOTE: waiting for a pause or the rate holds the slot: nothing may start then anyway.
       return limit(async () => {
-        await waitForStart();
+        await waitForStart(wake);
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
         try {
@@ -130,16 +135,16 @@ const HALVING_COOLDOWN_MS = 1000;
 /** Successes needed per slot of the current limit before it grows by one. */
 const SUCCESSES_PER_SLOT = 2;
 
-/** Resolves after `ms`, or as soon as `signal` aborts. */
-export function sleepMs(ms: number, signal?: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or as soon as one of `signals` aborts. */
+export function sleepMs(ms: number, ...signals: (AbortSignal | undefined)[]): Promise<void> {
   return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
+    if (signals.some((signal) => signal?.aborted)) return resolve();
     const done = () => {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
+      for (const signal of signals) signal?.removeEventListener("abort", done);
       resolve();
     };
     const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
+    for (const signal of signals) signal?.addEventListener("abort", done, { once: true });
   });
 }

@@ -74,10 +74,10 @@ describe("sift-run-sync emulator", () => {
   });
 
   it("runs in-process until interrupted", async () => {
-    let interrupt: (() => void) | undefined;
+    let interrupt: ((signal: "SIGINT") => void) | undefined;
     const io = {
       ...captureIo(),
-      onInterrupt: (handler: () => void) => {
+      onInterrupt: (handler: (signal: "SIGINT") => void) => {
         interrupt = handler;
         return () => {
           interrupt = undefined;
@@ -88,7 +88,7 @@ describe("sift-run-sync emulator", () => {
     while (!io.out().includes("\n")) await new Promise((r) => setTimeout(r, 10));
     const url = io.out().trim().replace("Sift emulator listening on ", "");
     expect((await callApi({ url }, "GET", "/api/v1/assets")).status).toBe(200);
-    interrupt!();
+    interrupt!("SIGINT");
     expect(await done).toBe(0);
   });
 });

@@ -3,14 +3,24 @@ import { main } from "../../src/cli/main.js";
 import { captureIo } from "../helpers/io.js";
 
 describe("--help", () => {
-  it("lists every exit code, 3 (a refused guard) included", async () => {
+  it("lists every exit code, 3 (a refused guard) and 143 (SIGTERM) included", async () => {
     const io = captureIo();
     expect(await main(["--help"], io)).toBe(0);
-    for (const code of ["0", "1", "2", "3", "130", "141"]) {
+    for (const code of ["0", "1", "2", "3", "130", "141", "143"]) {
       expect(io.out()).toMatch(new RegExp(`^  ${code} +\\S`, "m"));
     }
     expect(io.out()).toContain(
       "3    a guard refused the plan (--max-changes): nothing was written",
     );
+    expect(io.out()).toContain("143  stopped by SIGTERM: the same as 130");
+  });
+
+  it("says 130 and 143 in the help of every command that talks to the API", async () => {
+    for (const command of ["plan", "apply", "export"]) {
+      const io = captureIo();
+      expect(await main([command, "--help"], io)).toBe(0);
+      expect(io.out(), command).toMatch(/^ {2}130 +interrupted by Ctrl-C \(SIGINT\)/m);
+      expect(io.out(), command).toMatch(/^ {2}143 +stopped by SIGTERM/m);
+    }
   });
 });

@@ -8,14 +8,17 @@ import { filesIn, runsDir } from "./support.js";
 /**
  * Bug 5 of issue 11: `plan --out` left `plan.json.<pid>-<rand>.tmp` behind (up to 34 MB)
  * after Ctrl-C or a failure. Interrupted, the plan removes its temporary file, writes no plan
- * file, ends its stdout document with the interruption and exits 130.
+ * file, ends its stdout document with the interruption and exits 130 (SIGINT) or 143 (SIGTERM).
  */
 describe("plan --out stopped by a signal", () => {
   // Slow lookups: the plan is under way, its temporary file open, when the signal comes.
   const emulator = useEmulator({ seed: SEED, latencyMs: 400 });
 
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    it(`${signal}: no temporary file, no plan file, a complete JSON document, exit 130`, async () => {
+  for (const [signal, exitCode] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    it(`${signal}: no temporary file, no plan file, a complete JSON document, exit ${exitCode}`, async () => {
       const dir = runsDir(1500);
       const out = join(dir, "plan.json");
       const env = { SIFT_REST_URI: emulator().url, SIFT_API_KEY: "local" };
@@ -31,7 +34,7 @@ describe("plan --out stopped by a signal", () => {
       const code = await cli.exited;
       expect(filesIn(dir, /\.tmp$/)).toEqual([]);
       expect(existsSync(out)).toBe(false);
-      expect(code).toBe(130);
+      expect(code).toBe(exitCode);
       const doc = JSON.parse(cli.stdout());
       expect(doc.error).toEqual({
         code: "INTERRUPTED",

@@ -138,7 +138,8 @@ describe("retries", () => {
     while (server.received.length === 0) await new Promise((r) => setTimeout(r, 5));
     controller.abort();
     const error = (await pending) as ApiError;
-    expect(error.apiMessage).toBe("request aborted");
+    expect(error.apiMessage).toBe("interrupted: not retried after 1 attempt");
+    expect(error.reason).toBe("interrupted");
     expect(server.received).toHaveLength(1);
   });
 

@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { EXIT_CODES_HELP } from "../exit-codes-help.js";
 import type { CommandContext } from "../main.js";
 import {
   addCommonOptions,
@@ -44,6 +45,7 @@ export function registerExport(program: Command, ctx: CommandContext): void {
     .option("--concurrency <n>", "max HTTP requests in flight", parsePositiveInt, 8)
     .option("--max-rps <n>", "max requests per second", parsePositiveNumber);
   addCommonOptions(addConnectionOptions(cmd));
+  cmd.addHelpText("after", EXIT_CODES_HELP);
   cmd.action(async (flags: ExportFlags) => {
     const { runExport } = await import("./run-export.js");
     ctx.setExitCode(await runExport(flags, ctx.io));

@@ -15,6 +15,8 @@ import {
 import { describeFailure } from "../../report/failure.js";
 import { DIGEST_PATTERN } from "../../report/plan-file.js";
 import { createResultsWriter, resultsFormatOf } from "../../report/results-file.js";
+import { STOP_GRACE_MS } from "../../core/stopping.js";
+import { type CommandStop, EXIT_SIGNAL, listenForStop } from "../interrupt.js";
 import { type CliIo, OutputClosedError } from "../io.js";
 import { csvDialectOf } from "../options.js";
 import { openSession } from "../session.js";
@@ -43,9 +45,6 @@ const DONE = {
   unarchive: "unarchived",
 } as const;
 
-/** Exit code after Ctrl-C, as shells report a process ended by SIGINT. */
-const EXIT_INTERRUPTED = 130;
-
 export async function runApply(paths: string[], flags: ApplyFlags, io: CliIo): Promise<number> {
   if (flags.plan !== undefined && paths.length > 0) {
     throw new UsageError("give either manifest paths or --plan FILE, not both");
@@ -63,8 +62,31 @@ export async function runApply(paths: string[], flags: ApplyFlags, io: CliIo): P
   }
   const counts = createApplyCounts();
   const started = performance.now();
+  /** Rows reported so far, and how many the apply works through (known once it started). */
+  const rows = { reported: 0, total: 0 };
+  const stop = listenForStop(io, {
+    onStop: () =>
+      io.stderr.write(
+        `\nstopping: no new request starts; requests under way get ${STOP_GRACE_MS / 1000} s, then are cut off (Ctrl-C again to quit now)\n`,
+      ),
+    quit: () => {
+      // What is known now: the rows not reported yet count as skipped.
+      const skipped = counts.skipped + Math.max(0, rows.total - rows.reported);
+      const { stopped: _, ...done } = counts;
+      const summary = {
+        ...done,
+        skipped,
+        elapsedMs: performance.now() - started,
+        interrupted: true,
+      };
+      io.stdout.write(
+        (flags.format === "json" ? formatApplySummaryJson(summary) : formatApplySummary(summary)) +
+          "\n",
+      );
+    },
+  });
   try {
-    return await runApplyCommand(paths, flags, io, counts);
+    return await runApplyCommand(paths, flags, io, { counts, rows, stop });
   } catch (error) {
     // `--format json`: stdout still holds one JSON document, saying why and what was done.
     if (flags.format === "json" && !(error instanceof OutputClosedError)) {
@@ -74,14 +96,22 @@ export async function runApply(paths: string[], flags: ApplyFlags, io: CliIo): P
       io.stdout.write(formatApplySummaryJson(summary) + "\n");
     }
     throw error;
+  } finally {
+    stop.end();
   }
+}
+
+interface ApplyState {
+  counts: ApplyCounts;
+  rows: { reported: number; total: number };
+  stop: CommandStop;
 }
 
 async function runApplyCommand(
   paths: string[],
   flags: ApplyFlags,
   io: CliIo,
-  counts: ApplyCounts,
+  { counts, rows, stop }: ApplyState,
 ): Promise<number> {
   const ignore = parseIgnore(flags.ignore);
   const adoptBy = parseAdoptBy(flags.adoptBy);
@@ -89,7 +119,8 @@ async function runApplyCommand(
   if (flags.results !== undefined) resultsFormatOf(flags.results); // a bad name fails before any work
   if (flags.plan !== undefined) refuseWithPlan(flags);
   const expectDigest = readExpectedDigest(flags);
-  const only = readSelection(flags);
+  const selectionNotes: string[] = [];
+  const only = readSelection(flags, selectionNotes);
   csvDialectOf(flags);
   const resultsFile =
     flags.results === undefined ? undefined : { flag: "--results", path: flags.results };
@@ -101,13 +132,7 @@ async function runApplyCommand(
   });
   const { logger } = session;
   await noteOwnOutputs(paths, flags, io, logger);
-  const abort = new AbortController();
-  const stopListening = io.onInterrupt?.(() => {
-    if (!abort.signal.aborted)
-      io.stderr.write("\nstopping: letting requests under way finish (Ctrl-C again to quit now)\n");
-    else process.exit(EXIT_INTERRUPTED);
-    abort.abort();
-  });
+  for (const note of selectionNotes) logger.warn(note);
   const progress = startProgress(flags, io, "applying");
   const results = flags.results === undefined ? undefined : createResultsWriter(flags.results);
   /** Rows skipped for a reason many share: one log line per reason at the end, not one per row. */
@@ -116,7 +141,13 @@ async function runApplyCommand(
   const onResult = (row: RowResult) => {
     const line = toResultRow(row);
     countOutcome(counts, row.outcome);
+    rows.reported++;
+    logRow(row, line);
+    // NOTE: after the log line: a results file that cannot be written (a full disk) stops the
+    // apply (applyWork), and the row is still told.
     results?.write(line);
+  };
+  const logRow = (row: RowResult, line: ReturnType<typeof toResultRow>) => {
     if (row.outcome.status === "skipped" && row.outcome.grouped) {
       grouped.set(row.outcome.error, (grouped.get(row.outcome.error) ?? 0) + 1);
       return;
@@ -136,14 +167,18 @@ async function runApplyCommand(
     else if (outcome.status === "ok" && outcome.action !== "unchanged")
       session.logger.info(fields, DONE[outcome.action]);
   };
+  const showProgress = progressCallback(progress);
   try {
     const common = {
       client: session.client,
       concurrency: flags.concurrency,
       failFast: flags.failFast,
-      signal: abort.signal,
+      stopping: stop.stopping,
       onResult,
-      onProgress: progressCallback(progress),
+      onProgress: (p: { done: number; total: number }) => {
+        rows.total = p.total;
+        showProgress(p);
+      },
     };
     const result =
       flags.plan !== undefined
@@ -197,18 +232,26 @@ async function runApplyCommand(
       flags.plan !== undefined && "digest" in result && typeof result.digest === "string"
         ? { path: flags.plan, digest: result.digest }
         : undefined;
-    const summary = { ...result, requests, retries, stopped, planFile };
+    const signalled = stop.exitCode() !== undefined;
+    const summary = {
+      ...result,
+      requests,
+      retries,
+      stopped,
+      planFile,
+      interrupted: result.interrupted || signalled,
+    };
     io.stdout.write(
       (flags.format === "json" ? formatApplySummaryJson(summary) : formatApplySummary(summary)) +
         "\n",
     );
-    if (result.interrupted) return EXIT_INTERRUPTED;
+    // After Ctrl-C (or SIGTERM), whatever was left to do: 130 (or 143).
+    if (signalled || result.interrupted) return stop.exitCode() ?? EXIT_SIGNAL.SIGINT;
     return result.failed > 0 || result.stopped !== undefined || result.plan.invalid > 0
       ? EXIT.error
       : EXIT.ok;
   } finally {
     progress.done();
-    stopListening?.();
     await results?.close();
     await session.close();
     await stdin?.remove();

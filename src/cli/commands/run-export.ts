@@ -2,17 +2,16 @@ import { extname } from "node:path";
 import { UsageError } from "../../core/errors.js";
 import { type ExportResult, exportRuns } from "../../export/export-runs.js";
 import { parseKeyTemplate } from "../../export/key-template.js";
-import { openAtomicFile } from "../../core/atomic-file.js";
+import { type AtomicFile, openAtomicFile } from "../../core/atomic-file.js";
 import type { ExportFormat } from "../../export/run-to-row.js";
 import { escapeControl } from "../../report/safe-text.js";
+import { withStopping } from "../../sift/stoppable.js";
+import { listenForStop } from "../interrupt.js";
 import type { CliIo } from "../io.js";
-import { openSession } from "../session.js";
+import { openSession, type Session } from "../session.js";
 import type { ExportFlags } from "./export.js";
 import { refuseOverwritingInputs } from "./output-guard.js";
 import { startProgress } from "./shared.js";
-
-/** Exit code after Ctrl-C, as shells report a process ended by SIGINT. */
-const EXIT_INTERRUPTED = 130;
 
 const EXTENSIONS: Record<ExportFormat, readonly string[]> = {
   csv: [".csv"],
@@ -28,18 +27,25 @@ export async function runExport(flags: ExportFlags, io: CliIo): Promise<number> 
     flags,
     io,
   );
-  const session = await openSession(flags, io);
-  const file = flags.out === undefined ? undefined : openAtomicFile(flags.out, "the export file");
-  const stopListening = io.onInterrupt?.(() => {
-    file?.abort();
-    io.stderr.write(`\ninterrupted${flags.out ? `: ${flags.out} was not written` : ""}\n`);
-    process.exit(EXIT_INTERRUPTED);
-  });
-  const progress = startProgress(flags, io, "exporting");
+  let file: AtomicFile | undefined;
   let reported = 0;
+  const interrupted = () => {
+    file?.abort();
+    const what =
+      flags.out === undefined
+        ? "stdout holds an incomplete export"
+        : `${flags.out} was not written`;
+    io.stderr.write(`\ninterrupted after ${count(reported, "run")}: ${what}\n`);
+  };
+  // NOTE: export writes nothing to Sift, so nothing is left to finish: stop at once.
+  const stop = listenForStop(io, { graceMs: 0, quit: interrupted });
+  const progress = startProgress(flags, io, "exporting");
+  let session: Session | undefined;
   try {
+    session = await openSession(flags, io);
+    file = flags.out === undefined ? undefined : openAtomicFile(flags.out, "the export file");
     const result = await exportRuns({
-      client: session.client,
+      client: withStopping(session.client, stop.stopping),
       filter: flags.filter,
       includeArchived: flags.includeArchived,
       format,
@@ -54,16 +60,26 @@ export async function runExport(flags: ExportFlags, io: CliIo): Promise<number> 
       },
     });
     progress.done();
+    const late = stop.exitCode(); // Ctrl-C as the last page came
+    if (late !== undefined) {
+      interrupted();
+      return late;
+    }
     file?.commit();
     io.stderr.write(formatExportSummary(result, flags, format));
     return result.skippedCount > 0 ? 1 : 0;
   } catch (error) {
     progress.done();
+    const code = stop.exitCode();
+    if (code !== undefined) {
+      interrupted();
+      return code;
+    }
     file?.abort();
     throw error;
   } finally {
-    stopListening?.();
-    await session.close();
+    stop.end();
+    await session?.close();
   }
 }
 

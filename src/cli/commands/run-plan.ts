@@ -9,6 +9,7 @@ import { combineReports, type PlanReport, type SavedPlanRef } from "../../report
 import { countChange, createPlanSummary, hasChanges } from "../../report/summary.js";
 import { createTableReport } from "../../report/table-report.js";
 import { escapeControl } from "../../report/safe-text.js";
+import { listenForStop } from "../interrupt.js";
 import { type CliIo, OutputClosedError } from "../io.js";
 import { csvDialectOf } from "../options.js";
 import { openSession, type Session } from "../session.js";
@@ -27,9 +28,6 @@ import {
   warnMissingKeys,
 } from "./shared.js";
 
-/** Exit code after Ctrl-C (or SIGTERM), as shells report a process ended by SIGINT. */
-export const EXIT_INTERRUPTED = 130;
-
 /**
  * The plan command (also `apply --dry-run`). Returns the exit code.
  *
@@ -40,7 +38,6 @@ export const EXIT_INTERRUPTED = 130;
  */
 export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Promise<number> {
   const summary = createPlanSummary();
-  const abort = new AbortController();
   let out: PlanReport | undefined; // the document on stdout
   let file: PlanFileWriter | undefined; // --out
   let ended = false;
@@ -58,11 +55,12 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
       if (!(error instanceof OutputClosedError)) throw error;
     }
   };
-  const stopListening = io.onInterrupt?.(() => {
+  const stop = listenForStop(io, {
     // NOTE: plan writes nothing to Sift, so nothing is left to finish: stop at once.
-    abort.abort();
-    stopWith(INTERRUPTED);
+    graceMs: 0,
+    onStop: () => stopWith(INTERRUPTED),
   });
+  const { abort: signal } = stop.stopping;
   let session: Session | undefined;
   let stdin: SpooledStdin | undefined;
   const progress = startProgress(flags, io, "planning");
@@ -70,7 +68,8 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
     const ignore = parseIgnore(flags.ignore);
     const adoptBy = parseAdoptBy(flags.adoptBy);
     const archiveMissing = parseArchive(flags);
-    const only = readSelection(flags);
+    const selectionNotes: string[] = [];
+    const only = readSelection(flags, selectionNotes);
     const csv = csvDialectOf(flags); // a bad flag fails before anything is read
     await refuseOverwritingInputs(
       [flags.out ? { flag: "--out", path: flags.out } : undefined],
@@ -84,6 +83,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
     session = await openSession(flags, io);
     const { logger } = session;
     await noteOwnOutputs(paths, flags, io, logger);
+    for (const note of selectionNotes) logger.warn(note);
     out = stdoutReport(flags.format, session.target, io);
     if (flags.out !== undefined) {
       file = createPlanFileWriter(flags.out, {
@@ -118,7 +118,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
       mode: flags.mode,
       adoptBy,
       ...(archiveMissing && { archiveMissing }),
-      signal: abort.signal,
+      signal,
       skipInvalid: flags.skipInvalid,
       ...(only && { only }),
       onChange: (change) => {
@@ -132,6 +132,9 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
       onProgress: progressCallback(progress),
     });
     progress.done();
+    // Ctrl-C as the last run was planned: the handler ended the document and dropped --out.
+    const late = stop.exitCode();
+    if (late !== undefined) return late;
     if (result.refused !== undefined) {
       // A plan that apply would refuse is shown whole, and never saved.
       file?.abort();
@@ -155,14 +158,15 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
     return flags.detailedExitcode && hasChanges(result.summary) ? 2 : 0;
   } catch (error) {
     progress.done();
-    if (abort.signal.aborted) {
+    const interrupted = stop.exitCode();
+    if (interrupted !== undefined) {
       file?.abort(); // created after the interrupt came, perhaps
-      return EXIT_INTERRUPTED; // the document was ended by the handler
+      return interrupted; // the document was ended by the handler
     }
     stopWith(describeFailure(error));
     throw error;
   } finally {
-    stopListening?.();
+    stop.end();
     await session?.close();
     await stdin?.remove();
   }

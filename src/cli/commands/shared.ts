@@ -95,15 +95,18 @@ export function progressCallback(progress: Progress) {
  * The clientKeys `--only` and `--retry-failed` restrict the command to (both given: the runs
  * in both), or undefined when neither is given.
  */
-export function readSelection(flags: {
-  only?: string[];
-  retryFailed?: string;
-}): Set<string> | undefined {
+export function readSelection(
+  flags: {
+    only?: string[];
+    retryFailed?: string;
+  },
+  notes?: string[],
+): Set<string> | undefined {
   const only = flags.only && new Set(flags.only);
   if (only !== undefined && only.size === 0)
     throw new UsageError("--only: give clientKeys, comma-separated");
   if (flags.retryFailed === undefined) return only;
-  const retry = readRetryKeys(flags.retryFailed);
+  const retry = readRetryKeys(flags.retryFailed, notes);
   return only === undefined ? retry : new Set([...retry].filter((key) => only.has(key)));
 }
 

@@ -1,0 +1,71 @@
+import { createStopping, STOP_GRACE_MS, type Stopping } from "../core/stopping.js";
+import type { CliIo, StopSignal } from "./io.js";
+
+/**
+ * Ctrl-C and SIGTERM, the same way for every command that talks to the API. The first signal
+ * stops: no new request or retry starts, requests under way get STOP_GRACE_MS, then are cut
+ * off, and the command ends with its document and exit code 130 (SIGINT) or 143 (SIGTERM). A
+ * second signal cuts the requests off at once and quits. Whatever happens, the process is gone
+ * within STOP_DEADLINE_MS of the first signal: what the command has not written by then is
+ * written by its `quit` (the summary it can give), and the process exits.
+ */
+
+/** Exit codes after a signal, as shells report a process ended by it (128 + its number). */
+export const EXIT_SIGNAL: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+/** The most a command may take after the first signal before it quits. */
+export const STOP_DEADLINE_MS = 9_000;
+/** After a second signal: the moment the command has to end on its own before it quits. */
+export const QUIT_AFTER_SECOND_SIGNAL_MS = 500;
+
+export interface CommandStop {
+  stopping: Stopping;
+  /** 130 or 143 once a signal came, else undefined. */
+  exitCode(): number | undefined;
+  /** The command ended on its own: stop listening; `quit` will not be called. */
+  end(): void;
+}
+
+export interface StopHandlers {
+  /** At the first signal (say what happens now). */
+  onStop?(signal: StopSignal): void;
+  /** When the command did not end in time: write what can be written, synchronously. */
+  quit?(exitCode: number): void;
+  graceMs?: number;
+}
+
+export function listenForStop(io: CliIo, handlers: StopHandlers = {}): CommandStop {
+  const control = createStopping(undefined, { graceMs: handlers.graceMs ?? STOP_GRACE_MS });
+  let code: number | undefined;
+  let ended = false;
+  const quit = () => {
+    if (!ended) {
+      ended = true;
+      try {
+        handlers.quit?.(code!);
+      } finally {
+        io.exit?.(code!);
+      }
+    } else io.exit?.(code!); // ended, but something keeps the process alive: go
+  };
+  const later = (ms: number) => setTimeout(quit, ms).unref();
+  const stopListening = io.onInterrupt?.((signal) => {
+    if (code === undefined) {
+      code = EXIT_SIGNAL[signal] ?? EXIT_SIGNAL.SIGINT;
+      control.requestStop();
+      handlers.onStop?.(signal);
+      later(STOP_DEADLINE_MS);
+      return;
+    }
+    control.abortNow();
+    later(QUIT_AFTER_SECOND_SIGNAL_MS);
+  });
+  return {
+    stopping: control,
+    exitCode: () => code,
+    end() {
+      ended = true;
+      stopListening?.();
+      control.dispose();
+    },
+  };
+}
