@@ -163,7 +163,19 @@ async function reconcile(
   ours: boolean,
   deps: ExecuteDeps,
 ): Promise<Outcome> {
-  const existing = await findByClientKey(work.clientKey, deps);
+  let existing: Run | undefined;
+  try {
+    existing = await findByClientKey(work.clientKey, deps);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.reason === "interrupted") throw error;
+    // NOTE: the row must not read as "not created": the 409 says the run exists.
+    return {
+      status: "failed",
+      action: "create",
+      error: `the API answered 409 ALREADY_EXISTS for clientKey ${JSON.stringify(work.clientKey)}: the run exists, but looking it up failed (${error.message}); run the same command again`,
+      ...(isUnavailable(error) && { unavailable: true }),
+    };
+  }
   if (existing === undefined) {
     return {
       status: "failed",
@@ -193,7 +205,7 @@ async function recheckCreate(
     return {
       status: "failed",
       action: "create",
-      error: `${failure.message}; looking the run up afterwards failed too (${error.message}), so it may exist: run the same command again`,
+      error: `${failure.message}; looking the run up afterwards failed too (${error.message}), so the run may exist: run the same command again`,
       ...(isUnavailable(failure) && { unavailable: true }),
       ...(failure.reason === "rate-limited" && { rateLimited: true }),
     };
@@ -211,7 +223,20 @@ async function makeExistingRight(
 ): Promise<Outcome> {
   const next = deps.onConflict(work, existing, ours);
   if (next.kind === "create") throw new Error("a conflict policy must not create again");
-  const outcome = await execute(next, deps);
+  let outcome: Outcome;
+  try {
+    outcome = await execute(next, deps);
+  } catch (error) {
+    if (!ours || !(error instanceof ApiError) || error.reason === "interrupted") throw error;
+    // Our create committed: the row says so, with its run, whatever failed after.
+    return {
+      status: "failed",
+      action: "create",
+      runId: existing.runId,
+      error: `created, but making it match the manifest failed (run again to finish): ${error.message}`,
+      ...(isUnavailable(error) && { unavailable: true }),
+    };
+  }
   // A create whose first attempt committed: the run is ours, count it as created.
   if (ours && outcome.status === "ok")
     return { ...outcome, action: "create", mask: "mask" in outcome ? outcome.mask : [] };

@@ -1,4 +1,10 @@
-import { createServer, type IncomingMessage, request, type Server } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  request,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 
 /**
@@ -6,9 +12,10 @@ import type { AddressInfo } from "node:net";
  * - `forward`: passes it to the emulator and its answer back;
  * - `hang`: accepts it and never answers (a hung API, a stuck load balancer);
  * - `lose-answer`: passes it on (a write commits), then answers 503 instead of the emulator's
- *   answer: every attempt of it is seen to fail, though the first one committed.
+ *   answer: every attempt of it is seen to fail, though the first one committed;
+ * - `unavailable`: answers 503 without passing it on.
  */
-export type ProxyAction = "forward" | "hang" | "lose-answer";
+export type ProxyAction = "forward" | "hang" | "lose-answer" | "unavailable";
 
 export interface FaultProxy {
   url: string;
@@ -30,6 +37,10 @@ export async function startFaultProxy(
       hung++;
       req.resume(); // read the body, answer nothing
       return;
+    }
+    if (action === "unavailable") {
+      req.resume();
+      return sendUnavailable(res);
     }
     const forward = request(
       {
@@ -68,6 +79,11 @@ export async function startFaultProxy(
         server.close(() => resolve());
       }),
   };
+}
+
+function sendUnavailable(res: ServerResponse): void {
+  res.writeHead(503, { "content-type": "application/json" });
+  res.end(JSON.stringify({ code: 14, message: "unavailable (injected by the proxy)" }));
 }
 
 /** A ListRuns, ListAssets, ListMetadataKeys or filter check: a read. */

@@ -14,9 +14,17 @@ export interface CliProcess {
   stderr(): string;
 }
 
-/** Starts `sift-run-sync <args>` as its own process, as a cron job would. */
-export function spawnCli(args: string[], env: Record<string, string>, cwd?: string): CliProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
+/**
+ * Starts `sift-run-sync <args>` as its own process, as a cron job would (or, with `program`,
+ * that program with `args`: a shell that sets limits before it runs the CLI).
+ */
+export function spawnCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd?: string,
+  program?: string,
+): CliProcess {
+  const child = spawn(program ?? process.execPath, program ? args : [BIN, ...args], {
     env: { ...process.env, ...env },
     cwd,
     stdio: ["ignore", "pipe", "pipe"],
