@@ -127,11 +127,15 @@ async function execute(work: Work, deps: ExecuteDeps): Promise<Outcome> {
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
         if (error.reason === "interrupted") {
+          const mask = work.followUp.updateMask;
           return {
             status: "skipped",
             action: "create",
             runId: run.runId,
-            error: `created, but interrupted before setting ${work.followUp.updateMask} was confirmed; run the same command again to finish`,
+            error:
+              error.attempts === 0
+                ? `created, but interrupted before setting ${mask}; run the same command again to finish`
+                : `created, but interrupted while setting ${mask} (it may or may not be set); run the same command again to finish`,
           };
         }
         return {

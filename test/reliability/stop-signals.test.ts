@@ -151,7 +151,7 @@ describe("apply stopped by a signal", () => {
 });
 
 describe("plan, export and a saved plan stopped by a signal", () => {
-  it("plan: SIGINT in a hung API ends the JSON document and exits 130", async () => {
+  it("plan: SIGTERM in a hung API ends the JSON document and exits 143", async () => {
     hung = await startHungApi();
     const { manifest } = workDir();
     const cli = spawnCli(["plan", manifest, "--format", "json"], {
@@ -159,8 +159,8 @@ describe("plan, export and a saved plan stopped by a signal", () => {
       SIFT_API_KEY: "local",
     });
     await waitFor(() => hung!.connections() > 0, "the first lookup");
-    cli.child.kill("SIGINT");
-    expect(await cli.exited).toBe(130);
+    cli.child.kill("SIGTERM");
+    expect(await cli.exited).toBe(143);
     expect(JSON.parse(cli.stdout()).error).toEqual({
       code: "INTERRUPTED",
       message: "interrupted (Ctrl-C or SIGTERM): the plan is incomplete",
