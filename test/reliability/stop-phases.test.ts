@@ -102,6 +102,37 @@ describe("an apply stopped", () => {
     expect(result).toMatchObject({ interrupted: true, created: 0, skipped: RUNS });
   });
 
+  it("while a create's follow-up is under way: skipped with its run, saying it was created", async () => {
+    const client = await setUp((req) => req.method === "PATCH");
+    const dir = mkdtempSync(join(tmpdir(), "srs-stop-pin-"));
+    writeFileSync(join(dir, "runs.csv"), "clientKey,name,isPinned\npin-1,Pinned,true\n");
+    const rows: RowResult[] = [];
+    const controller = new AbortController();
+    const applying = apply({
+      paths: [join(dir, "runs.csv")],
+      client,
+      signal: controller.signal,
+      stopGraceMs: GRACE_MS,
+      onResult: (row) => rows.push(row),
+    });
+    await stopWhenHung(controller, 1);
+    await applying;
+    const [run] = emulator!.runs();
+    expect(rows).toEqual([
+      {
+        clientKey: "pin-1",
+        source: expect.stringMatching(/runs\.csv:2$/),
+        outcome: {
+          status: "skipped",
+          action: "create",
+          runId: run!.runId,
+          error:
+            "created, but interrupted while setting isPinned (it may or may not be set); run the same command again to finish",
+        },
+      },
+    ]);
+  });
+
   it("while archiving: the archives are reported too", async () => {
     const inSift: SeedRun[] = Array.from({ length: 10 }, (_, i) => ({
       clientKey: `old-${i}`,

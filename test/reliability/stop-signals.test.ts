@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { type FaultProxy, isRead, startFaultProxy } from "./support/fault-proxy.js";
 import { type HungApi, startHungApi, waitFor } from "./support/hung-api.js";
-import { spawnCli } from "./support/processes.js";
+import { BIN, spawnCli } from "./support/processes.js";
 import { readResults } from "./support/results.js";
 import { duplicateKeys } from "./support/state.js";
 
@@ -148,6 +149,43 @@ describe("apply stopped by a signal", () => {
     expect(emulator.runs()).toHaveLength(40);
     expect(duplicateKeys(emulator.runs())).toEqual([]);
   }, 60_000);
+});
+
+describe("whatever the command is doing", () => {
+  it("it is gone within the deadline: SIGINT while reading a manifest from a stdin that never ends", async () => {
+    // Nothing the API does: the command waits for its input. At the deadline (9 s) it writes
+    // the summary it can and exits 130.
+    // Its own TMPDIR: the copy of stdin appearing there says the command is reading it.
+    const tmp = mkdtempSync(join(tmpdir(), "srs-stdin-tmp-"));
+    const child = spawn(process.execPath, [BIN, "apply", "-"], {
+      env: {
+        ...process.env,
+        TMPDIR: tmp,
+        SIFT_REST_URI: "http://127.0.0.1:9",
+        SIFT_API_KEY: "local",
+      },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    // 'close' waits for our end of its stdin too: close it once the process is gone.
+    child.on("exit", () => child.stdin.destroy());
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    child.stdin.write("clientKey,name\nsg-1,Run 1\n"); // and never closed
+    await waitFor(() => {
+      const spool = readdirSync(tmp).find((name) => name.startsWith("sift-run-sync-stdin-"));
+      return spool !== undefined && existsSync(join(tmp, spool, "stdin"));
+    }, "stdin being read");
+    child.kill("SIGINT");
+    await waitFor(() => err.includes("stopping:"), "the first signal's note");
+    expect(await exited).toBe(130);
+    expect(out).toMatch(
+      /^Interrupted after: 0 created, 0 updated, 0 unchanged, 0 failed, 0 skipped in .*\.\n$/,
+    );
+    child.stdin.destroy();
+  }, 20_000);
 });
 
 describe("plan, export and a saved plan stopped by a signal", () => {
