@@ -1,6 +1,5 @@
 import type { z } from "zod";
-import { ApiError } from "../core/errors.js";
-import type { ApiErrorReason } from "../core/errors.js";
+import { ApiError, type ApiErrorReason } from "../core/errors.js";
 import { type Logger, redactSecrets } from "../core/logger.js";
 import { VERSION } from "../version.js";
 import {
@@ -136,8 +135,14 @@ export function createHttp(options: HttpOptions): Http {
       }
       if (error instanceof AnswerTooLargeError) {
         // NOTE: not retried: the same request gets the same answer. A smaller page is the way.
-        const why = `the answer is larger than ${formatBytes(error.maxBytes)}, the most this client reads: stopped reading it`;
-        return { kind: "fail", error: connectionError(name, why, cause, "too-large") };
+        const apiMessage = `the answer is larger than ${formatBytes(error.maxBytes)}, the most this client reads: stopped reading it`;
+        const init = {
+          request: name,
+          status: error.status,
+          apiMessage,
+          reason: "too-large" as const,
+        };
+        return { kind: "fail", error: new ApiError(init, { cause }) };
       }
       const failure = timeout.aborted
         ? { transient: true, message: `no answer from ${host} within ${timeoutMs / 1000} s` }
@@ -281,7 +286,7 @@ async function readText(response: Response, maxBytes: number): Promise<string> {
   let size = 0;
   for await (const chunk of body as ReadableStream<Uint8Array>) {
     size += chunk.byteLength;
-    if (size > maxBytes) throw new AnswerTooLargeError(maxBytes);
+    if (size > maxBytes) throw new AnswerTooLargeError(maxBytes, response.status);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString("utf8");
@@ -351,7 +356,7 @@ function finalError(
   const interrupted = error.reason === "interrupted";
   const tried = attempts === 1 ? "" : ` (after ${attempts} attempts)`;
   const hint =
-    error.status === 0 && !interrupted && error.reason !== "too-large"
+    error.status === 0 && !interrupted
       ? hints.unreachable + hints.notFound
       : error.status === 404
         ? hints.notFound

@@ -26,7 +26,11 @@ const AGENTS = {
  * cannot even be made: ERR_STRING_TOO_LONG).
  */
 export class AnswerTooLargeError extends Error {
-  constructor(readonly maxBytes: number) {
+  constructor(
+    readonly maxBytes: number,
+    /** The answer's HTTP status. */
+    readonly status: number,
+  ) {
     super(`the answer is larger than ${formatBytes(maxBytes)}`);
     this.name = "AnswerTooLargeError";
   }
@@ -81,7 +85,7 @@ function readResponse(res: IncomingMessage, maxBytes: number): Promise<Response>
     const chunks: Buffer[] = [];
     let size = 0;
     const tooLarge = () => {
-      reject(new AnswerTooLargeError(maxBytes));
+      reject(new AnswerTooLargeError(maxBytes, res.statusCode ?? 0));
       res.destroy();
     };
     if (Number(res.headers["content-length"]) > maxBytes) return tooLarge();

@@ -111,7 +111,7 @@ describe("an answer over the size cap", () => {
     });
     const error = await failure(client().listRuns());
     expect(error.message).toBe(
-      "[GET /api/v2/runs] no answer: the answer is larger than 64 MiB, the most this client reads: stopped reading it",
+      "[GET /api/v2/runs] 200: the answer is larger than 64 MiB, the most this client reads: stopped reading it",
     );
     expect(error.reason).toBe("too-large");
     expect(error.message).not.toMatch(/ERR_STRING_TOO_LONG|\n\s+at /);
