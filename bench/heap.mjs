@@ -1,6 +1,8 @@
 // How small a heap each large job runs in: `npm run bench:heap` (builds, then runs this).
 //
-//   node bench/heap.mjs [--only validate,plan-same,plan-new,apply,export] [--rows 1000000]
+//   node bench/heap.mjs [--only validate,validate-jsonl,validate-yaml,plan-same,plan-new,apply,
+//                               export,export-yaml]
+//                       [--rows 1000000] [--yaml-runs 29000]
 //                       [--runs 200000] [--apply-runs 20000] [--heaps 16,24,32,48,64,96,128]
 //                       [--documented 64]
 //
@@ -11,11 +13,12 @@
 // until one passes: the smallest heap the job fits in. A job that holds
 // anything per row needs a heap that grows with the rows; one that streams does not.
 // Plain JS on the built dist/. The machine may be shared: wall times follow the load.
-import { mkdtemp, rm } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli, spawnCli, startEmulatorProcess } from "./processes.mjs";
-import { writeManifest } from "./runs.mjs";
+import { benchRun, writeManifest } from "./runs.mjs";
 
 const options = readOptions(process.argv.slice(2));
 const dir = await mkdtemp(join(tmpdir(), "sift-run-sync-bench-heap-"));
@@ -27,6 +30,24 @@ const JOBS = {
     async prepare(o) {
       const manifest = join(dir, "validate.csv");
       await writeManifest(manifest, "validate", o.rows);
+      return (nodeArgs) => spawnCli(["validate", manifest], { nodeArgs });
+    },
+  },
+  "validate-jsonl": {
+    what: (o) => `validate a ${fmt(o.rows)}-line JSON Lines manifest`,
+    async prepare(o) {
+      const manifest = join(dir, "runs.jsonl");
+      await writeJsonLines(manifest, o.rows);
+      return (nodeArgs) => spawnCli(["validate", manifest], { nodeArgs });
+    },
+  },
+  "validate-yaml": {
+    what: (o) => `validate a YAML manifest of ${fmt(o.yamlRuns)} runs (YAML is read whole)`,
+    async prepare(o) {
+      const manifest = join(dir, "runs.yaml");
+      await writeFile(manifest, yamlManifest(o.yamlRuns));
+      const { size } = await stat(manifest);
+      console.log(`(runs.yaml: ${(size / 1024 / 1024).toFixed(1)} MiB)`);
       return (nodeArgs) => spawnCli(["validate", manifest], { nodeArgs });
     },
   },
@@ -91,7 +112,49 @@ const JOBS = {
       };
     },
   },
+  "export-yaml": {
+    what: (o) => `export ${fmt(o.runs)} runs to YAML`,
+    async prepare(o) {
+      const emulator = await startEmulatorProcess({});
+      await emulator.ask("load", { prefix: "export", count: o.runs });
+      const out = join(dir, "export.yaml");
+      return {
+        run: (nodeArgs) => runCli(emulator.url, ["export", "--out", out], { nodeArgs }),
+        close: () => emulator.ask("close"),
+      };
+    },
+  },
 };
+
+/** The bench's runs as JSON Lines, streamed. */
+async function writeJsonLines(path, count) {
+  const out = createWriteStream(path);
+  let buffer = "";
+  for (let i = 0; i < count; i++) {
+    buffer += `${JSON.stringify(benchRun("jsonl", i))}\n`;
+    if (buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await new Promise((resolve) => out.once("drain", resolve));
+      buffer = "";
+    }
+  }
+  out.end(buffer);
+  await new Promise((resolve, reject) => out.on("finish", resolve).on("error", reject));
+}
+
+/** The bench's runs as one YAML list, one flow mapping per run. */
+function yamlManifest(count) {
+  const lines = [];
+  for (let i = 0; i < count; i++) {
+    const r = benchRun("yaml", i);
+    const m = r.metadata;
+    lines.push(
+      `- {clientKey: ${r.clientKey}, name: "${r.name}", description: ${r.description}, ` +
+        `startTime: "${r.startTime}", stopTime: "${r.stopTime}", assets: [${r.assets.join(", ")}], ` +
+        `tags: [${r.tags.join(", ")}], metadata: {campaign: ${m.campaign}, altitude_m: ${m.altitude_m}, passed: ${m.passed}}}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
 
 try {
   console.log(`heaps tried: ${options.heaps.join(", ")} MB (--max-old-space-size)`);
@@ -159,10 +222,14 @@ function readOptions(args) {
     return i === -1 ? fallback : args[i + 1];
   };
   return {
-    only: value("only", "validate,plan-same,plan-new,apply,export").split(","),
+    only: value(
+      "only",
+      "validate,validate-jsonl,validate-yaml,plan-same,plan-new,apply,export,export-yaml",
+    ).split(","),
     rows: Number(value("rows", 1_000_000)),
     runs: Number(value("runs", 200_000)),
     applyRuns: Number(value("apply-runs", 20_000)),
+    yamlRuns: Number(value("yaml-runs", 29_000)),
     heaps: value("heaps", "16,24,32,48,64,96,128").split(",").map(Number),
     documented: Number(value("documented", 64)),
   };

@@ -9,9 +9,10 @@ import { parseTokens, tooDeepMessage } from "./yaml-depth.js";
 import { readYamlDocument } from "./yaml-document.js";
 
 /**
- * YAML and JSON manifests are read whole, and the yaml package needs about 80 MB of memory
- * and a second and a half per MiB of text (measured with 2-8 MiB manifests of runs); beyond
- * this (some 40,000 runs) a manifest belongs in CSV, which streams.
+ * YAML and JSON manifests are read whole, and the yaml package needs about 90 MB of memory
+ * per MiB of text (`npm run bench:heap`: a 7.7 MiB manifest of 29,000 runs peaked at 718 MB and
+ * needs a 768 MB heap); beyond this (some 30,000 runs) a manifest belongs in CSV or JSON
+ * Lines, which stream.
  */
 export const MAX_YAML_BYTES = 8 * 1024 * 1024;
 
