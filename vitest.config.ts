@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -13,6 +14,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // Most tests wait on spawned CLIs and emulators, not on the CPU: vitest's default of
+    // (cores - 1) workers would leave one of this 2-core machine's cores idle.
+    maxWorkers: Math.max(2, availableParallelism()),
     env: { SIFT_EMULATOR_STRICT: "1" },
     projects: [
       {

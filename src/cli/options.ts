@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { type CsvDialect, readCsvDialect } from "../manifest/csv-dialect.js";
-import { MANIFEST_FORMATS, type ManifestFormat } from "../manifest/read-manifest.js";
+import { MANIFEST_FORMATS, type ManifestFormat } from "../manifest/formats.js";
 import { type ChangeLimit, parseChangeLimit } from "../plan/guard.js";
 
 /** Flags shared by every command. */

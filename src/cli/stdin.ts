@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { UsageError } from "../core/errors.js";
-import type { ManifestFormat } from "../manifest/read-manifest.js";
+import type { ManifestFormat } from "../manifest/formats.js";
 import type { CliIo } from "./io.js";
 
 export interface SpooledStdin {

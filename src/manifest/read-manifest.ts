@@ -7,8 +7,9 @@ import type { ManifestItem } from "./manifest-item.js";
 import { NullCells } from "./null-cells.js";
 import { readYamlManifest } from "./yaml-manifest.js";
 
-export const MANIFEST_FORMATS = ["csv", "tsv", "yaml", "json", "jsonl"] as const;
-export type ManifestFormat = (typeof MANIFEST_FORMATS)[number];
+import type { ManifestFormat } from "./formats.js";
+
+export { MANIFEST_FORMATS, type ManifestFormat } from "./formats.js";
 
 const FORMATS: Record<string, ManifestFormat> = {
   ".csv": "csv",

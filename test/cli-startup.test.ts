@@ -1,0 +1,48 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+/**
+ * `--version` and `--help` answer fast because the CLI's entry loads no parser: the static
+ * import closure of `src/cli/main.ts` must not reach zod, csv-parse or yaml (they are loaded
+ * by the commands' actions). Speed itself is measured, not tested: see docs/performance.md.
+ */
+function staticClosure(entry: string): { own: string[]; packages: Set<string> } {
+  const own = new Set<string>();
+  const packages = new Set<string>();
+  const walk = (file: string): void => {
+    if (own.has(file)) return;
+    own.add(file);
+    const text = readFileSync(file, "utf8");
+    // Value imports and re-exports only: `import type` and `export type` load nothing.
+    for (const m of text.matchAll(
+      /^(?:import|export)(?!\s+type\s)\s[^;]*?from\s+"([^"]+)"|^import\s+"([^"]+)"/gm,
+    )) {
+      const spec = m[1] ?? m[2]!;
+      if (spec.startsWith(".")) walk(resolve(dirname(file), spec.replace(/\.js$/, ".ts")));
+      else if (!spec.startsWith("node:")) packages.add(spec);
+    }
+  };
+  walk(resolve(entry));
+  return { own: [...own].map((f) => relative(process.cwd(), f)), packages };
+}
+
+describe("CLI start-up", () => {
+  it("loads no manifest parser or schema library before a command runs", () => {
+    const { packages } = staticClosure("src/cli/main.ts");
+    expect([...packages].sort()).toEqual(["commander"]);
+  });
+
+  it("prints the package version through the bin's fast path", () => {
+    const version = JSON.parse(readFileSync("package.json", "utf8")).version;
+    const out = execFileSync(process.execPath, ["bin/sift-run-sync.js", "--version"], {
+      encoding: "utf8",
+    });
+    expect(out).toBe(`${version}\n`);
+    const short = execFileSync(process.execPath, ["bin/sift-run-sync.js", "-V"], {
+      encoding: "utf8",
+    });
+    expect(short).toBe(`${version}\n`);
+  });
+});
