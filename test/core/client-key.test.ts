@@ -1,0 +1,55 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  CLIENT_KEY_MAX_LENGTH,
+  describeClientKeyProblem,
+  explainClientKey,
+  isSiftClientKey,
+  sanitizeClientKey,
+} from "../../src/core/client-key.js";
+
+describe("Sift's clientKey rule", () => {
+  it("accepts 2 to 128 characters of [a-zA-Z0-9_~.-], alphanumeric at both ends", () => {
+    for (const key of ["ab", "tv-001", "a.b~c_d-e", "A1", "x".repeat(128), "0-0"]) {
+      expect(isSiftClientKey(key)).toBe(true);
+      expect(explainClientKey(key)).toBeUndefined();
+    }
+  });
+
+  it("says what breaks it", () => {
+    expect(explainClientKey("a")).toBe("is 1 character long");
+    expect(explainClientKey("")).toBe("is 0 characters long");
+    expect(explainClientKey("x".repeat(129))).toBe("is 129 characters long");
+    expect(explainClientKey("2024-01-01T00:00:00Z")).toBe('holds ":"');
+    expect(explainClientKey("a b:c")).toBe('holds " " and ":"');
+    expect(explainClientKey("a b:c/d\\e")).toBe('holds " ", ":", "/" and 1 more');
+    expect(explainClientKey("-ab")).toBe('starts with "-"');
+    expect(explainClientKey("ab_")).toBe('ends with "_"');
+    expect(explainClientKey("ünï")).toBe('holds "ü" and "ï"');
+    expect(describeClientKeyProblem("a:b")).toBe(
+      `"a:b" holds ":" (Sift's rule for a new run's clientKey: 2 to 128 characters, only letters a-z A-Z, digits and _ ~ . -, starting and ending with a letter or digit)`,
+    );
+    expect(describeClientKeyProblem("ab")).toBeUndefined();
+  });
+
+  it("sanitizes runs of other characters to one '-' and drops outer non-alphanumerics", () => {
+    expect(sanitizeClientKey("Hot fire #1 ")).toBe("Hot-fire-1");
+    expect(sanitizeClientKey("2024-01-01T00:00:00Z")).toBe("2024-01-01T00-00-00Z");
+    expect(sanitizeClientKey("__a  b__")).toBe("a-b");
+    expect(sanitizeClientKey("  😀 x 😀 ")).toBe("x");
+    expect(sanitizeClientKey("ok-1")).toBe("ok-1");
+    expect(sanitizeClientKey("!!!")).toBe("");
+  });
+
+  it("a sanitized key is valid unless too short or too long; sanitizing twice changes nothing", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 200 }), (text) => {
+        const key = sanitizeClientKey(text);
+        expect(sanitizeClientKey(key)).toBe(key);
+        const fits = key.length >= 2 && key.length <= CLIENT_KEY_MAX_LENGTH;
+        expect(isSiftClientKey(key)).toBe(fits);
+        if (isSiftClientKey(text)) expect(key).toBe(text);
+      }),
+    );
+  });
+});
