@@ -61,7 +61,7 @@ export { createMarkdownReport } from "./report/markdown-report.js";
 export { createPlanFileWriter, readPlanFile } from "./report/plan-file.js";
 export type { PlanReport, TextSink } from "./report/plan-report.js";
 export { createResultsWriter, type ResultRow } from "./report/results-file.js";
-export { formatPlanLine, type PlanSummary } from "./report/summary.js";
+export { formatPlanLine, type PlanSummary } from "./plan/summary.js";
 export { createTableReport } from "./report/table-report.js";
 // The Sift client.
 export { createSiftClient, type SiftClient, type SiftClientOptions } from "./sift/client.js";

@@ -2,7 +2,7 @@ import { ApiError, PlanFileError } from "../core/errors.js";
 import { type Stopping, stoppingOf } from "../core/stopping.js";
 import { checkPlanTarget, openPlanFile, type SavedChange } from "../report/plan-file.js";
 import { copyPlanFile } from "../report/plan-file-copy.js";
-import { createPlanSummary } from "../report/summary.js";
+import { createPlanSummary } from "../plan/summary.js";
 import type { SiftClient } from "../sift/client.js";
 import type { Run } from "../sift/schemas.js";
 import { withStopping } from "../sift/stoppable.js";

@@ -14,7 +14,7 @@ import {
   resolveContext,
 } from "../plan/prepare.js";
 import type { Scope } from "../plan/scope.js";
-import { countChange, createPlanSummary, type PlanSummary } from "../report/summary.js";
+import { countChange, createPlanSummary, type PlanSummary } from "../plan/summary.js";
 import type { SiftClient } from "../sift/client.js";
 import { withStopping } from "../sift/stoppable.js";
 import { type ApplyCounts, applyWork, rowsAfter } from "./apply-work.js";

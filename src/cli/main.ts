@@ -2,12 +2,13 @@ import { Command, CommanderError } from "commander";
 import { EXIT, formatProblem, GuardError, ManifestError, SyncError } from "../core/errors.js";
 import { escapeControl } from "../report/safe-text.js";
 import { EXIT_CODES_HELP } from "./exit-codes-help.js";
-import { VERSION } from "../version.js";
+import { VERSION } from "../core/version.js";
 import { registerApply } from "./commands/apply.js";
 import { registerEmulator } from "./commands/emulator.js";
 import { registerExport } from "./commands/export.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerValidate } from "./commands/validate.js";
+import type { CommandContext } from "./context.js";
 import { type CliIo, OutputClosedError, processIo } from "./io.js";
 import { shareTerminal } from "./terminal.js";
 
@@ -19,10 +20,7 @@ const MAX_LISTED_PROBLEMS = 50;
  */
 export const EXIT_OUTPUT_CLOSED = 141;
 
-export interface CommandContext {
-  io: CliIo;
-  setExitCode(code: number): void;
-}
+export type { CommandContext } from "./context.js";
 
 /**
  * Runs the CLI with `argv` (without `node` and the script) and returns the exit code.

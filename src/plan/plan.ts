@@ -1,5 +1,5 @@
-import type { PlanSummary } from "../report/summary.js";
-import { countChange, createPlanSummary } from "../report/summary.js";
+import type { PlanSummary } from "./summary.js";
+import { countChange, createPlanSummary } from "./summary.js";
 import { withStopping } from "../sift/stoppable.js";
 import type { Change } from "./change.js";
 import type { DiffOptions, IgnorableField, SyncMode } from "./diff.js";

@@ -42,5 +42,5 @@ export {
   formatPlanLine,
   hasChanges,
   type PlanSummary,
-} from "./summary.js";
+} from "../plan/summary.js";
 export { createTableReport } from "./table-report.js";

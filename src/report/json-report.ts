@@ -2,7 +2,7 @@ import type { Change } from "../plan/change.js";
 import type { Failure } from "./failure.js";
 import { type PlanEntry, toPlanEntry } from "./plan-entry.js";
 import type { PlanReport, SavedPlanRef, TextSink } from "./plan-report.js";
-import type { PlanSummary } from "./summary.js";
+import type { PlanSummary } from "../plan/summary.js";
 
 /**
  * The plan JSON's format version. 2 added the actions adopt, archive and unarchive; a saved

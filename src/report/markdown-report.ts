@@ -3,11 +3,11 @@ import { formatSource } from "../manifest/spec.js";
 import type { Change, FieldChange } from "../plan/change.js";
 import { markdownCode, markdownCodeCell, markdownText } from "./markdown-text.js";
 import type { PlanReport, TextSink } from "./plan-report.js";
-import type { PlanSummary } from "./summary.js";
+import type { PlanSummary } from "../plan/summary.js";
 import { formatProblemAt } from "./problem-text.js";
 import { showValue } from "./safe-text.js";
 import type { Failure } from "./failure.js";
-import { formatPlanCounts, formatPlanLine, hasChanges } from "./summary.js";
+import { formatPlanCounts, formatPlanLine, hasChanges } from "../plan/summary.js";
 
 /**
  * How much Markdown the rows may take: a GitHub comment holds at most 65,536 characters, so a

@@ -1,6 +1,6 @@
 import type { Change } from "../plan/change.js";
 import type { Failure } from "./failure.js";
-import type { PlanSummary } from "./summary.js";
+import type { PlanSummary } from "../plan/summary.js";
 
 /** Where a report writes: process.stdout, a test's string sink. */
 export interface TextSink {

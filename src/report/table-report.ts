@@ -6,7 +6,7 @@ import { createPaint, type Paint } from "./ansi.js";
 import type { PlanReport, TextSink } from "./plan-report.js";
 import { formatProblemAt } from "./problem-text.js";
 import { escapeControl, showName, showValue } from "./safe-text.js";
-import { formatPlanCounts, formatPlanLine } from "./summary.js";
+import { formatPlanCounts, formatPlanLine } from "../plan/summary.js";
 
 const INDENT = "    ";
 

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { ApiError, type ApiErrorReason } from "../core/errors.js";
 import { type Logger, redactSecrets } from "../core/logger.js";
-import { VERSION } from "../version.js";
+import { VERSION } from "../core/version.js";
 import {
   describeErrorAnswer,
   describeUnparsed,

@@ -1,6 +1,6 @@
 import type { Change } from "../../src/plan/change.js";
 import type { PlanReport } from "../../src/report/plan-report.js";
-import { countChange, createPlanSummary } from "../../src/report/summary.js";
+import { countChange, createPlanSummary } from "../../src/plan/summary.js";
 
 /** Feeds changes through a report the way the pipeline does: add each, then end with counts. */
 export function feed(report: PlanReport, changes: Change[]): void {

@@ -3,7 +3,7 @@ import type { Change } from "../../src/plan/change.js";
 import { diffRun } from "../../src/plan/diff.js";
 import { describeInvisibleChange } from "../../src/report/invisible-change.js";
 import { createMarkdownReport } from "../../src/report/markdown-report.js";
-import { countChange, createPlanSummary } from "../../src/report/summary.js";
+import { countChange, createPlanSummary } from "../../src/plan/summary.js";
 import { createTableReport } from "../../src/report/table-report.js";
 import { context, MERGE, run, spec } from "../plan/builders.js";
 import { captureText } from "./fixtures.js";

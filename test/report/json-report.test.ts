@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createJsonReport } from "../../src/report/json-report.js";
-import { createPlanSummary } from "../../src/report/summary.js";
+import { createPlanSummary } from "../../src/plan/summary.js";
 import { captureText, mixedPlan } from "./fixtures.js";
 import { feed } from "./helpers.js";
 

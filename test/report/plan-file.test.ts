@@ -12,7 +12,7 @@ import {
   toSavedChange,
 } from "../../src/report/plan-file.js";
 import type { Change } from "../../src/plan/change.js";
-import { countChange, createPlanSummary } from "../../src/report/summary.js";
+import { countChange, createPlanSummary } from "../../src/plan/summary.js";
 import { mixedPlan } from "./fixtures.js";
 import { feed } from "./helpers.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Change } from "../../src/plan/change.js";
 import { diffRun } from "../../src/plan/diff.js";
-import { countChange, createPlanSummary } from "../../src/report/summary.js";
+import { countChange, createPlanSummary } from "../../src/plan/summary.js";
 import { createTableReport } from "../../src/report/table-report.js";
 import { context, MERGE, run, spec } from "../plan/builders.js";
 import { captureText, mixedPlan } from "./fixtures.js";

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { UsageError } from "../../core/errors.js";
 import { EXIT_CODES_HELP } from "../exit-codes-help.js";
-import type { CommandContext } from "../main.js";
+import type { CommandContext } from "../context.js";
 import {
   addCommonOptions,
   addConnectionOptions,

@@ -11,7 +11,7 @@ import {
   FAULT_KINDS,
   type FaultKind,
 } from "../../emulator/types.js";
-import type { CommandContext } from "../main.js";
+import type { CommandContext } from "../context.js";
 import { addCommonOptions, parseList, parsePositiveNumber } from "../options.js";
 
 interface EmulatorFlags {

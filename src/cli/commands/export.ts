@@ -1,6 +1,6 @@
 import { type Command, Option } from "commander";
 import { EXIT_CODES_HELP } from "../exit-codes-help.js";
-import type { CommandContext } from "../main.js";
+import type { CommandContext } from "../context.js";
 import {
   addCommonOptions,
   addConnectionOptions,

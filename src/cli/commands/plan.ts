@@ -4,7 +4,7 @@ import type { ChangeLimit } from "../../plan/guard.js";
 import type { Shard } from "../../plan/shard.js";
 import type { SyncConfig } from "../../sources/index.js";
 import { EXIT_CODES_HELP } from "../exit-codes-help.js";
-import type { CommandContext } from "../main.js";
+import type { CommandContext } from "../context.js";
 import {
   addCommonOptions,
   addConnectionOptions,

@@ -6,7 +6,7 @@ import { createJsonReport } from "../../report/json-report.js";
 import { createMarkdownReport } from "../../report/markdown-report.js";
 import { createPlanFileWriter, type PlanFileWriter } from "../../report/plan-file.js";
 import { combineReports, type PlanReport, type SavedPlanRef } from "../../report/plan-report.js";
-import { countChange, createPlanSummary, hasChanges } from "../../report/summary.js";
+import { countChange, createPlanSummary, hasChanges } from "../../plan/summary.js";
 import { createTableReport } from "../../report/table-report.js";
 import { escapeControl } from "../../report/safe-text.js";
 import { listenForStop } from "../interrupt.js";

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { formatProblem, ManifestError, type Problem } from "../../core/errors.js";
 import type { RunSpec, ValidationResult } from "../../manifest/index.js";
-import type { CommandContext } from "../main.js";
+import type { CommandContext } from "../context.js";
 import { addCommonOptions, addCsvOptions, type CsvFlags, parsePositiveInt } from "../options.js";
 import { addConfigOption } from "./input.js";
 

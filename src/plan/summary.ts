@@ -1,4 +1,4 @@
-import type { Change } from "../plan/change.js";
+import type { Change } from "./change.js";
 
 /** Counts of a plan, built one change at a time so a plan never needs to be held in memory. */
 export interface PlanSummary {
