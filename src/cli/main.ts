@@ -4,6 +4,7 @@ import { escapeControl } from "../report/safe-text.js";
 import { EXIT_CODES_HELP } from "./exit-codes-help.js";
 import { VERSION } from "../core/version.js";
 import { registerApply } from "./commands/apply.js";
+import { registerDoctor } from "./commands/doctor.js";
 import { registerEmulator } from "./commands/emulator.js";
 import { registerExport } from "./commands/export.js";
 import { registerPlan } from "./commands/plan.js";
@@ -59,6 +60,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerPlan(program, ctx);
   registerApply(program, ctx);
   registerExport(program, ctx);
+  registerDoctor(program, ctx);
   registerEmulator(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

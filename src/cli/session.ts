@@ -5,7 +5,14 @@ import type { LevelWithSilent } from "pino";
 import { UsageError } from "../core/errors.js";
 import { createLogger, type LogFormat, type Logger } from "../core/logger.js";
 import { createSiftClient, type SiftClient } from "../sift/client.js";
-import { type ConnectionFlags, describeConnection, resolveConnection } from "../sift/connection.js";
+import {
+  type Connection,
+  type ConnectionFlags,
+  describeConnection,
+  resolveConnection,
+} from "../sift/connection.js";
+import type { RetryOptions } from "../sift/limits.js";
+import { createNodeFetch } from "../sift/node-fetch.js";
 import type { CliIo } from "./io.js";
 
 /** Where `--local` keeps the embedded emulator's state, under the working directory. */
@@ -28,7 +35,28 @@ export interface Session {
   logger: Logger;
   /** `--local` only: creates assets the embedded emulator does not know, with a note. */
   createAssets?: (names: string[]) => Promise<Map<string, string>>;
+  /** Where the API is, and where its URL and key came from (the key itself is not kept here). */
+  connection:
+    | Exclude<Connection, { kind: "remote" }>
+    | Omit<Extract<Connection, { kind: "remote" }>, "apiKey">;
+  /** The key's last 4 characters for display (`…a1b2`), or how long it is when shorter than 12. */
+  keyHint: string;
   close(): Promise<void>;
+}
+
+/** How a command may shape its client beyond the flags (doctor watches the wire, times out sooner). */
+export interface SessionTuning {
+  /** Wraps the default transport. */
+  wrapFetch?: (base: typeof fetch) => typeof fetch;
+  timeoutMs?: number;
+  retry?: RetryOptions;
+}
+
+/** `…a1b2`: the last 4 characters of a key long enough that they reveal little. */
+export function hintKey(key: string): string {
+  const chars = [...key];
+  if (chars.length < 12) return `of ${chars.length} characters`;
+  return `…${chars.slice(-4).join("")}`;
 }
 
 /** The logger of a command: pino JSON on a non-TTY stderr, never the key. */
@@ -48,12 +76,23 @@ export function openLogger(
 }
 
 /** Resolves where Sift is (flags > env > profile, or --local) and opens one client for the run. */
-export async function openSession(flags: SessionFlags, io: CliIo): Promise<Session> {
+export async function openSession(
+  flags: SessionFlags,
+  io: CliIo,
+  tuning: SessionTuning = {},
+): Promise<Session> {
   const secrets: string[] = [];
   const logger = openLogger(flags, io, secrets);
   const connection = resolveConnection({ flags, env: io.env });
   for (const warning of connection.warnings) logger.warn(warning);
-  const pool = { concurrency: flags.concurrency, maxRps: flags.maxRps, logger };
+  const pool = {
+    concurrency: flags.concurrency,
+    maxRps: flags.maxRps,
+    logger,
+    ...(tuning.wrapFetch && { fetch: tuning.wrapFetch(createNodeFetch()) }),
+    ...(tuning.timeoutMs !== undefined && { timeoutMs: tuning.timeoutMs }),
+    ...(tuning.retry && { retry: tuning.retry }),
+  };
   if (connection.kind === "local") {
     const dir = join(io.cwd, LOCAL_STATE_DIR);
     mkdirSync(dir, { recursive: true });
@@ -78,7 +117,15 @@ export async function openSession(flags: SessionFlags, io: CliIo): Promise<Sessi
       );
       return ids;
     };
-    return { client, target: "local", logger, createAssets, close: () => emulator.close() };
+    return {
+      client,
+      target: "local",
+      logger,
+      createAssets,
+      connection,
+      keyHint: hintKey(LOCAL_API_KEY),
+      close: () => emulator.close(),
+    };
   }
   secrets.push(connection.apiKey);
   logger.debug({ connection: describeConnection(connection) }, "connecting");
@@ -88,5 +135,13 @@ export async function openSession(flags: SessionFlags, io: CliIo): Promise<Sessi
     urlSource: connection.source,
     ...pool,
   });
-  return { client, target: connection.baseUrl, logger, close: async () => {} };
+  const { apiKey, ...shown } = connection;
+  return {
+    client,
+    target: connection.baseUrl,
+    logger,
+    connection: shown,
+    keyHint: hintKey(apiKey),
+    close: async () => {},
+  };
 }

@@ -18,6 +18,7 @@ interface EmulatorFlags {
   port: number;
   host: string;
   apiKey: string;
+  readOnlyApiKey?: string;
   state?: string;
   stateSync: "write" | "disk";
   seed?: string;
@@ -46,6 +47,10 @@ export function registerEmulator(program: Command, ctx: CommandContext): void {
       .option("--port <n>", "port to listen on; 0 picks a free one", parsePort, 0)
       .option("--host <host>", "address to listen on", DEFAULT_HOST)
       .option("--api-key <key>", "the bearer key clients must send", DEFAULT_API_KEY)
+      .option(
+        "--read-only-api-key <key>",
+        "a second key that may read but whose every write is answered 403 (a viewer's key)",
+      )
       .option(
         "--state <file>",
         "keep state in FILE (a snapshot) and FILE.journal (each write, written before its answer)",
@@ -100,6 +105,7 @@ function toOptions(flags: EmulatorFlags): EmulatorOptions {
     port: flags.port,
     host: flags.host,
     apiKey: flags.apiKey,
+    readOnlyApiKey: flags.readOnlyApiKey,
     statePath: flags.state,
     stateSync: flags.stateSync,
     seed: flags.seed,

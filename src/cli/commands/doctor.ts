@@ -1,0 +1,67 @@
+import { type Command, Option } from "commander";
+import type { CommandContext } from "../main.js";
+import {
+  addCommonOptions,
+  addConnectionOptions,
+  addCsvOptions,
+  addSyncOptions,
+  type CsvFlags,
+  parsePositiveInt,
+  parsePositiveNumber,
+} from "../options.js";
+import type { SessionFlags } from "../session.js";
+import { addConfigOption } from "./input.js";
+import type { PlanFlags } from "./plan.js";
+
+export interface DoctorFlags extends SessionFlags, CsvFlags {
+  config?: string;
+  syncConfig?: PlanFlags["syncConfig"];
+  format: "table" | "json";
+  estimate?: number;
+  writeProbe?: boolean;
+  /** Seconds per request (`--timeout`). */
+  timeout?: number;
+  metadata: PlanFlags["metadata"];
+  mode: PlanFlags["mode"];
+  ignore?: string[];
+  shard?: PlanFlags["shard"];
+  adoptBy?: string[];
+  archiveMissing?: boolean;
+  scope?: string;
+  progress: boolean;
+}
+
+export function registerDoctor(program: Command, ctx: CommandContext): void {
+  const cmd = program
+    .command("doctor")
+    .description(
+      "check a Sift deployment before the first sync: connection, the key's reach, the API's behaviour, the manifests against it; writes nothing (unless --write-probe)",
+    )
+    .argument("[paths...]", "manifest files or directories to check against the organization")
+    .addOption(
+      new Option("--format <format>", "report on stdout")
+        .choices(["table", "json"])
+        .default("table"),
+    )
+    .option(
+      "--estimate <n>",
+      "estimate a cold backfill of N runs (default: the manifests' runs) at the measured latency",
+      parsePositiveInt,
+    )
+    .option(
+      "--write-probe",
+      "also create one run (clientKey srs-doctor-<random>), update it and archive it, to prove the key can write",
+    );
+  addCommonOptions(addCsvOptions(addSyncOptions(addConnectionOptions(addConfigOption(cmd)))));
+  if (!cmd.options.some((option) => option.long === "--timeout")) {
+    cmd.option(
+      "--timeout <seconds>",
+      "give up on a request after this long (doctor: 10)",
+      parsePositiveNumber,
+    );
+  }
+  cmd.action(async (paths: string[], flags: DoctorFlags, command: Command) => {
+    const { runDoctorCommand } = await import("./run-doctor.js");
+    ctx.setExitCode(await runDoctorCommand(paths, flags, command, ctx.io));
+  });
+}

@@ -1,0 +1,296 @@
+import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
+import { connect, type PeerCertificate } from "node:tls";
+import { ApiError } from "../core/errors.js";
+import { type CheckResult, formatCount, plural, result } from "./check.js";
+import type { DoctorContext } from "./context.js";
+import { chooseProxy } from "./proxy-env.js";
+import type { Exchange } from "./recorder.js";
+
+/** Item 1 of `doctor`: where Sift is, how it is reached, how fast, and its clock. */
+
+/** Round trips measured for the latency figures. */
+export const LATENCY_SAMPLES = 10;
+/** A certificate expiring sooner than this is worth a warning. */
+export const CERT_WARN_DAYS = 30;
+/** Sift's clock this far from this machine's is worth a warning (the sync cache's mark). */
+export const CLOCK_WARN_SECONDS = 60;
+/** How long the TLS handshake of the check may take. */
+const TLS_TIMEOUT_MS = 10_000;
+/** The light request timed for latency: a lookup of one clientKey no run has. */
+export const LATENCY_FILTER = "client_key == 'srs-doctor-latency-probe'";
+
+const DAY_MS = 86_400_000;
+
+export function checkSource(
+  ctx: Pick<DoctorContext, "baseUrl" | "local" | "urlSource" | "keySource" | "keyHint">,
+  warnings: readonly string[],
+): CheckResult {
+  const base = { section: "connection", id: "connection.source", title: "Target" } as const;
+  if (ctx.local) {
+    return result(base, "ok", `the embedded emulator at ${ctx.baseUrl} (--local, .sift-local/)`);
+  }
+  const found = `${ctx.baseUrl} (URL from ${ctx.urlSource}; key ${ctx.keyHint} from ${ctx.keySource})`;
+  if (warnings.length === 0) return result(base, "ok", found);
+  return result(base, "warn", `${found}; ${warnings.join("; ")}`, {
+    todo: "see the notes above; the sync itself is unaffected",
+  });
+}
+
+export async function checkDns(ctx: Pick<DoctorContext, "baseUrl" | "env">): Promise<CheckResult> {
+  const base = { section: "connection", id: "connection.dns", title: "DNS" } as const;
+  const url = new URL(ctx.baseUrl);
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  if (isIP(host) !== 0) return result(base, "ok", `${host} is an IP address: no lookup`);
+  const proxied = chooseProxy(url, ctx.env).proxy !== undefined;
+  const started = performance.now();
+  try {
+    const addresses = await lookup(host, { all: true });
+    const ms = performance.now() - started;
+    const shown = addresses.map((a) => a.address);
+    return result(base, "ok", `${host} → ${shown.join(", ")} (${formatMs(ms)})`, {
+      data: { addresses: shown, ms },
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "error";
+    if (proxied) {
+      return result(base, "ok", `${host} does not resolve here (${code}); the proxy resolves it`);
+    }
+    return result(base, "fail", `${host} does not resolve (${code})`, {
+      todo: "check the host name of the API URL, or this machine's DNS (a VPN may be needed)",
+    });
+  }
+}
+
+export function checkProxy(ctx: Pick<DoctorContext, "baseUrl" | "env">): CheckResult {
+  const base = { section: "connection", id: "connection.proxy", title: "Proxy" } as const;
+  const choice = chooseProxy(new URL(ctx.baseUrl), ctx.env);
+  if (choice.proxy !== undefined) {
+    return result(base, "ok", `through ${choice.proxy} (from ${choice.source})`, {
+      data: { proxy: choice.proxy, source: choice.source },
+    });
+  }
+  if (choice.source === "NO_PROXY") return result(base, "ok", "none: NO_PROXY names this host");
+  if (choice.source === "loopback")
+    return result(base, "ok", "none: this machine is never proxied");
+  return result(base, "ok", "none (no HTTPS_PROXY or HTTP_PROXY set)");
+}
+
+export interface TlsFacts {
+  authorized: boolean;
+  authorizationError?: string;
+  issuer: string;
+  subject: string;
+  validTo: Date;
+  protocol: string;
+}
+
+export async function checkTls(
+  ctx: Pick<DoctorContext, "baseUrl" | "env">,
+  options: { now?: number; ca?: string | Buffer } = {},
+): Promise<CheckResult> {
+  const base = { section: "connection", id: "connection.tls", title: "TLS" } as const;
+  const url = new URL(ctx.baseUrl);
+  if (url.protocol === "http:") {
+    return result(base, "ok", "plain http:// to this machine: no TLS to check");
+  }
+  const proxy = chooseProxy(url, ctx.env).proxy;
+  if (proxy !== undefined) {
+    return result(base, "skip", `not inspected: the connection goes through ${proxy}`, {
+      todo: "the requests below show whether TLS through the proxy works",
+    });
+  }
+  let facts: TlsFacts;
+  try {
+    facts = await inspectTls(url, options.ca);
+  } catch (error) {
+    return result(base, "fail", `no TLS handshake with ${url.host}: ${(error as Error).message}`, {
+      todo: "check the API URL's host and port, and that this machine may connect to it",
+    });
+  }
+  const now = options.now ?? Date.now();
+  const days = Math.floor((facts.validTo.getTime() - now) / DAY_MS);
+  const expires = `expires ${facts.validTo.toISOString().slice(0, 10)}`;
+  const found = `${facts.protocol}, certificate for ${facts.subject} issued by ${facts.issuer}, ${expires}`;
+  const data = { ...facts, validTo: facts.validTo.toISOString(), daysLeft: days };
+  if (!facts.authorized) {
+    return result(base, "fail", `${found}: not trusted (${facts.authorizationError})`, {
+      data,
+      todo: "if a proxy or your company's CA signs this certificate, give its CA with NODE_EXTRA_CA_CERTS=ca.pem",
+    });
+  }
+  if (days < 0) {
+    return result(base, "fail", `${found}: expired`, {
+      data,
+      todo: "the server's certificate must be renewed",
+    });
+  }
+  if (days < CERT_WARN_DAYS) {
+    return result(base, "warn", `${found}, in ${plural(days, "day")}`, {
+      data,
+      todo: "a renewal is due: if it lapses, the nightly job fails (ask the server's operators)",
+    });
+  }
+  return result(base, "ok", `${found} (${plural(days, "day")} left)`, { data });
+}
+
+/** One TLS handshake, the certificate read and judged (against Node's CAs and NODE_EXTRA_CA_CERTS). */
+export function inspectTls(url: URL, ca?: string | Buffer): Promise<TlsFacts> {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const port = Number(url.port || 443);
+  return new Promise((resolve, reject) => {
+    const socket = connect({
+      host,
+      port,
+      ...(isIP(host) === 0 && { servername: host }),
+      rejectUnauthorized: false, // judged below, so that the report can say why
+      ...(ca !== undefined && { ca }),
+    });
+    socket.setTimeout(TLS_TIMEOUT_MS, () => {
+      socket.destroy(new Error(`no handshake within ${TLS_TIMEOUT_MS / 1000} s`));
+    });
+    socket.once("error", reject);
+    socket.once("secureConnect", () => {
+      const cert = socket.getPeerCertificate();
+      const facts: TlsFacts = {
+        authorized: socket.authorized,
+        ...(!socket.authorized && {
+          authorizationError: String(socket.authorizationError ?? "unknown"),
+        }),
+        issuer: nameOf(cert.issuer),
+        subject: nameOf(cert.subject),
+        validTo: new Date(cert.valid_to),
+        protocol: socket.getProtocol() ?? "TLS",
+      };
+      socket.end();
+      resolve(facts);
+    });
+  });
+}
+
+function nameOf(name: PeerCertificate["issuer"] | undefined): string {
+  if (name === undefined) return "(unknown)";
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  const org = first(name.O);
+  const cn = first(name.CN);
+  if (org && cn && org !== cn) return `${cn} (${org})`;
+  return cn || org || "(unnamed)";
+}
+
+export interface Latency {
+  medianMs: number;
+  p95Ms: number;
+  samples: number;
+}
+
+/**
+ * LATENCY_SAMPLES light GETs one after another: the first tells whether Sift answers at all.
+ * Returns the check, and the latency when any answer came (a 401 is a round trip too).
+ */
+export async function checkLatency(
+  ctx: Pick<DoctorContext, "client" | "recorder" | "signal">,
+): Promise<{ check: CheckResult; latency?: Latency; reachable: boolean }> {
+  const base = { section: "connection", id: "connection.latency", title: "Round trip" } as const;
+  const from = ctx.recorder.exchanges.length;
+  let unreachable: ApiError | undefined;
+  for (let i = 0; i < LATENCY_SAMPLES; i++) {
+    try {
+      await ctx.client.listRuns({ filter: LATENCY_FILTER, pageSize: 1, signal: ctx.signal });
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (error.status === 0) {
+        unreachable = error;
+        break;
+      }
+      if (error.status === 401 || error.status === 403) break; // the key's checks say it
+    }
+  }
+  const exchanges = ctx.recorder.exchanges.slice(from);
+  const answered = exchanges.filter((e) => e.status !== 0);
+  if (answered.length === 0) {
+    const why = unreachable?.apiMessage ?? "no answer";
+    return {
+      reachable: false,
+      check: result(base, "fail", `Sift does not answer: ${why}`, {
+        todo: "check the API URL, the network path to it (VPN, firewall, proxy) and --timeout",
+      }),
+    };
+  }
+  const latency = measureLatency(answered);
+  const throttled = answered.filter((e) => e.status === 429).length;
+  const found = `median ${formatMs(latency.medianMs)}, p95 ${formatMs(latency.p95Ms)} over ${plural(latency.samples, "request")}`;
+  const data = { ...latency, throttled, lost: exchanges.length - answered.length };
+  if (throttled > 0) {
+    return {
+      reachable: true,
+      latency,
+      check: result(
+        base,
+        "warn",
+        `${found}; ${formatCount(throttled)} of ${formatCount(answered.length)} answered 429 (rate limited) although sent one at a time`,
+        {
+          data,
+          todo: "Sift limits this key's request rate: set --max-rps to stay below it, or spread the backfill",
+        },
+      ),
+    };
+  }
+  if (answered.length < exchanges.length) {
+    return {
+      reachable: true,
+      latency,
+      check: result(base, "warn", `${found}; ${exchanges.length - answered.length} got no answer`, {
+        data,
+        todo: "the connection is unreliable: retries will slow the sync down",
+      }),
+    };
+  }
+  return { reachable: true, latency, check: result(base, "ok", found, { data }) };
+}
+
+export function measureLatency(exchanges: readonly Pick<Exchange, "ms">[]): Latency {
+  const sorted = exchanges.map((e) => e.ms).sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  const mid = sorted.length / 2;
+  const medianMs =
+    sorted.length % 2 === 1 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { medianMs, p95Ms: at(0.95), samples: sorted.length };
+}
+
+/** Sift's clock against this machine's, from the `Date` headers of the answers so far. */
+export function checkClock(exchanges: readonly Exchange[]): CheckResult {
+  const base = { section: "connection", id: "connection.clock", title: "Clock" } as const;
+  const skews = exchanges
+    .filter((e) => e.date !== undefined && !Number.isNaN(Date.parse(e.date)))
+    // A Date header drops the fraction: its instant stands for the middle of its second.
+    .map((e) => (Date.parse(e.date!) + 500 - e.localMidpoint) / 1000)
+    .sort((a, b) => a - b);
+  if (skews.length === 0) {
+    return result(base, "warn", "Sift's answers carry no Date header: its clock is unknown", {
+      todo: "a proxy may strip it; the sync cache's mark then relies on the runs' modifiedDate only",
+    });
+  }
+  // A Date header has whole seconds: the skew is known to about ±1 s.
+  const skew = skews[Math.floor(skews.length / 2)]!;
+  const rounded = Math.round(skew);
+  const side = rounded === 0 ? "" : rounded > 0 ? " ahead of" : " behind";
+  const found =
+    rounded === 0
+      ? "Sift's clock agrees with this machine's (±1 s)"
+      : `Sift's clock is ${plural(Math.abs(rounded), "second")}${side} this machine's (±1 s)`;
+  const data = { skewSeconds: rounded };
+  if (Math.abs(skew) > CLOCK_WARN_SECONDS) {
+    return result(base, "warn", found, {
+      data,
+      todo: "set this machine's clock by NTP (or ask Sift's operators to): the sync cache marks time by Sift's clock, logs and results by this one",
+    });
+  }
+  return result(base, "ok", found, { data });
+}
+
+/** `23 ms`, `1.4 s` */
+export function formatMs(ms: number): string {
+  if (ms < 10) return `${ms.toFixed(1)} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(1)} s`;
+}
