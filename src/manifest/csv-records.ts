@@ -40,6 +40,11 @@ export const MAX_RECORD_CHARS = 1 << 20;
  * csv-parse (see QuotedRecordReader). Splitting lines ourselves also gives exact start
  * lines for records with line breaks inside quoted cells, which csv-parse's `info.lines`
  * miscounts for CRLF files.
+ *
+ * Lines end in LF or CRLF, or, in files from classic Mac OS and Excel's "CSV (Macintosh)",
+ * in a bare CR. csv-parse would detect that from the first record (its `record_delimiter`
+ * default), but it reads only our quoted records; so the file's first line break decides
+ * here, the same way: a CR not followed by LF makes CR the line break of the whole file.
  */
 export async function* readCsvRecords(
   path: string,
@@ -49,6 +54,7 @@ export async function* readCsvRecords(
   const splitter = new RecordSplitter(dialect);
   let carry = ""; // text after the last line break seen
   let goodBytes = 0; // decoded without a fault so far
+  let lineBreak: LineBreak | undefined; // from the first line break of the file
   for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) {
     decoder ??= createChunkDecoder(detectBom(chunk as Buffer) ?? dialect.encoding);
     let text: string;
@@ -62,9 +68,17 @@ export async function* readCsvRecords(
     splitter.encoding = decoder.encoding;
     const items: CsvItem[] = [];
     let start = 0;
-    for (let end = text.indexOf("\n", start); end !== -1; end = text.indexOf("\n", start)) {
-      splitter.pushLine(text.slice(start, end), items);
-      start = end + 1;
+    lineBreak ??= detectLineBreak(text, false);
+    if (lineBreak !== undefined) {
+      splitter.lineBreak = lineBreak;
+      for (
+        let end = text.indexOf(lineBreak, start);
+        end !== -1;
+        end = text.indexOf(lineBreak, start)
+      ) {
+        splitter.pushLine(text.slice(start, end), items);
+        start = end + 1;
+      }
     }
     carry = text.slice(start);
     if (carry.length > MAX_RECORD_CHARS) {
@@ -86,9 +100,31 @@ export async function* readCsvRecords(
     return;
   }
   const items: CsvItem[] = [];
+  // A file whose only line break is a CR at its very end: its one line ends there.
+  if (lineBreak === undefined && carry !== "") {
+    splitter.lineBreak = detectLineBreak(carry, true) ?? "\n";
+    if (splitter.lineBreak === "\r") {
+      for (const line of carry.split("\r")) splitter.pushLine(line, items);
+      carry = "";
+    }
+  }
   if (carry !== "") splitter.pushLine(carry, items);
   splitter.end(items);
   if (items.length > 0) yield items;
+}
+
+type LineBreak = "\n" | "\r";
+
+/**
+ * The line break of a file from its first one: LF (CRLF included) or a bare CR; undefined
+ * while the text holds none yet, or ends in a CR the next chunk may follow with LF.
+ */
+function detectLineBreak(text: string, atEnd: boolean): LineBreak | undefined {
+  const lf = text.indexOf("\n");
+  const cr = text.indexOf("\r");
+  if (cr === -1 || (lf !== -1 && lf < cr)) return lf === -1 ? undefined : "\n";
+  if (cr === text.length - 1) return atEnd ? "\r" : undefined;
+  return text.charCodeAt(cr + 1) === 10 ? "\n" : "\r";
 }
 
 /** Turns physical lines into records: direct splits, or quoted records via csv-parse. */
@@ -98,6 +134,8 @@ class RecordSplitter {
   /** Set after a problem that makes the rest of the file unreadable. */
   stopped = false;
   encoding = DEFAULT_CSV_DIALECT.encoding;
+  /** What ends a line; a quoted cell spanning lines keeps it as written. */
+  lineBreak: LineBreak = "\n";
   private delimiter: CsvDelimiter | undefined;
   private skip: number;
   private quoted: QuotedRecordReader | undefined;
@@ -164,7 +202,7 @@ class RecordSplitter {
   private continuePending(raw: string, out: CsvItem[]): void {
     const pending = this.pending!;
     // Line breaks inside a quoted cell are kept as written (LF, or CRLF via the kept \r).
-    pending.text += "\n" + raw;
+    pending.text += this.lineBreak + raw;
     if (!isInsideQuotes(raw, this.delimiter!, true)) {
       this.finishPending(out);
     } else if (pending.text.length > MAX_RECORD_CHARS) {

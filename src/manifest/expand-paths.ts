@@ -1,13 +1,19 @@
 import { readdir, stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { extname, join, resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
 import { type FileIdentity, type OwnFileKind, recogniseOwnFile } from "./own-files.js";
-import { formatOf, MANIFEST_EXTENSIONS, STDIN_NAME, STDIN_PATH } from "./read-manifest.js";
+import {
+  formatOf,
+  MANIFEST_EXTENSIONS,
+  NAMED_ONLY_EXTENSIONS,
+  STDIN_NAME,
+  STDIN_PATH,
+} from "./read-manifest.js";
 
 /**
  * Expands the paths of one invocation into manifest files: a file as given, a directory
  * as its manifest files (`*.csv`, `*.tsv`, `*.yaml`, `*.yml`, `*.json`, `*.jsonl`,
- * `*.ndjson`) sorted by name (not recursing, and
+ * `*.ndjson`; a `*.txt` only when named) sorted by name (not recursing, and
  * skipping hidden files such as editor backups). A file named twice is read once. Files in
  * `exclude` (the command's own outputs, such as `--results` or `--out`) are left out of a
  * directory: a results file written next to the manifests is not read back as one. Nor are
@@ -50,7 +56,11 @@ export async function expandPaths(paths: string[], options: ExpandOptions = {}):
     if (info.isDirectory()) {
       const names = (await readdir(resolve(cwd, given), { withFileTypes: true }))
         .filter(
-          (e) => !e.name.startsWith(".") && formatOf(e.name) !== undefined && !e.isDirectory(),
+          (e) =>
+            !e.name.startsWith(".") &&
+            formatOf(e.name) !== undefined &&
+            !NAMED_ONLY_EXTENSIONS.has(extname(e.name).toLowerCase()) &&
+            !e.isDirectory(),
         )
         .map((e) => e.name)
         .sort();
@@ -69,7 +79,7 @@ export async function expandPaths(paths: string[], options: ExpandOptions = {}):
     } else {
       if (formatOf(given) === undefined) {
         throw new UsageError(
-          `${given}: unknown manifest format (expected ${MANIFEST_EXTENSIONS}, or - for standard input)`,
+          `${given}: unknown manifest format (expected ${MANIFEST_EXTENSIONS}, a tab-separated *.txt, or - for standard input)`,
         );
       }
       add(given);

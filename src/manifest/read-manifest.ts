@@ -14,6 +14,10 @@ export { MANIFEST_FORMATS, type ManifestFormat } from "./formats.js";
 const FORMATS: Record<string, ManifestFormat> = {
   ".csv": "csv",
   ".tsv": "tsv",
+  // Excel's "Unicode Text" and "Text (Tab delimited)": CSV with its delimiter sniffed (a tab)
+  // and its encoding from the byte-order mark (UTF-16LE), as in a config's sources. Only when
+  // named: a directory's .txt files are more often notes than manifests (see expandPaths).
+  ".txt": "csv",
   ".yaml": "yaml",
   ".yml": "yaml",
   ".json": "json",
@@ -23,6 +27,8 @@ const FORMATS: Record<string, ManifestFormat> = {
 
 /** The extensions of manifest files, for messages. */
 export const MANIFEST_EXTENSIONS = "*.csv, *.tsv, *.yaml, *.yml, *.json, *.jsonl or *.ndjson";
+/** Read when named, never taken from a directory. */
+export const NAMED_ONLY_EXTENSIONS = new Set([".txt"]);
 
 /** How a path names standard input, and how messages name it. */
 export const STDIN_PATH = "-";

@@ -86,9 +86,12 @@ class FieldContext {
       name,
       from,
       map,
-      type: long.type ?? (long.decimal === undefined ? undefined : "number"),
+      type:
+        long.type ??
+        (long.decimal === undefined && long.thousands === undefined ? undefined : "number"),
       separator: long.separator ?? DEFAULT_SEPARATOR,
       decimal: long.decimal ?? ".",
+      thousands: long.thousands,
       times,
       label: labelOf(from, name, via),
     };
@@ -137,13 +140,22 @@ class FieldContext {
     if (target !== "metadata") {
       misplaced("type", "metadata values (run fields have their own types)");
       misplaced("decimal", "metadata values of type number");
-    } else if (long.decimal !== undefined && long.type !== undefined && long.type !== "number") {
+      misplaced("thousands", "metadata values of type number");
+    } else if (long.type !== undefined && long.type !== "number") {
       misplaced("decimal", "metadata values of type number");
+      misplaced("thousands", "metadata values of type number");
+    }
+    if (long.thousands !== undefined && long.thousands === (long.decimal ?? ".")) {
+      this.problems.push({
+        path: [...path, "thousands"],
+        message: `is ${quote(long.thousands)}, the decimal mark too (set decimal: "," for 1.234,5)`,
+      });
     }
     if (!LIST_FIELDS.has(target)) misplaced("separator", "assets and tags");
     if (!TIME_FIELDS.has(target)) {
       misplaced("timeFormat", "startTime and stopTime");
       misplaced("timezone", "startTime and stopTime");
+      misplaced("dst", "startTime and stopTime");
     }
   }
 
@@ -192,19 +204,27 @@ class FieldContext {
         });
         return;
       }
+      if (format.kind === "excel" && zone === undefined) {
+        this.problems.push({
+          path: at,
+          message: `${quote(text)} serials are local times, so they need a timezone (e.g. timezone: Europe/Berlin on the source, or UTC)`,
+        });
+        return;
+      }
       formats.push(format);
     });
     let resolver: ZoneResolver | undefined;
     if (zone !== undefined) {
-      resolver = this.zoneResolver(zone, zoneAt);
+      resolver = this.zoneResolver(zone, zoneAt, long.dst ?? this.entry.dst ?? "reject");
       if (resolver === undefined) return undefined;
     }
     return formats.length === texts.length ? new TimeReader(formats, resolver) : undefined;
   }
 
-  private zoneResolver(zone: string, at: ConfigPath): ZoneResolver | undefined {
-    const dst: DstPolicy = this.entry.dst ?? "reject";
-    let resolver = this.zones.get(zone);
+  private zoneResolver(zone: string, at: ConfigPath, dst: DstPolicy): ZoneResolver | undefined {
+    // One resolver (and offset cache) per zone and rule; a field's `dst` may differ from its source's.
+    const cacheKey = `${dst} ${zone}`;
+    let resolver = this.zones.get(cacheKey);
     if (resolver !== undefined) return resolver;
     if (!isKnownZone(zone)) {
       if (!this.problems.some((p) => p.path.join() === at.join())) {
@@ -217,7 +237,7 @@ class FieldContext {
       return undefined;
     }
     resolver = new ZoneResolver(zone, dst);
-    this.zones.set(zone, resolver);
+    this.zones.set(cacheKey, resolver);
     return resolver;
   }
 }

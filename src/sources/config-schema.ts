@@ -19,7 +19,7 @@ export const CONFIG_VERSION = 1;
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 const timeFormat = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 const TIME_FORMAT =
-  'How times are written: "iso" (RFC 3339, the default), "epoch-s", "epoch-ms", "epoch-us", "epoch-ns", or a pattern such as "dd.MM.yyyy HH:mm" (yyyy MM dd HH hh mm ss a S... XXX); a list is tried in order.';
+  'How times are written: "iso" (RFC 3339, the default), "epoch-s", "epoch-ms", "epoch-us", "epoch-ns", "excel" or "excel-1904" (Excel serial date-times), or a pattern such as "dd.MM.yyyy HH:mm" (yyyy yy MM dd HH hh mm ss a S... XXX); a list is tried in order.';
 
 /** `{ column | template | value, ...modifiers }`: the long form of a field. */
 export const fieldObjectSchema = z
@@ -68,10 +68,22 @@ export const fieldObjectSchema = z
       .describe(
         "startTime and stopTime: the IANA time zone (Europe/Berlin) of times written without an offset.",
       ),
+    dst: z
+      .enum(["earlier", "later"])
+      .optional()
+      .describe(
+        "startTime and stopTime: which instant a local time skipped or repeated by a DST change is (else such a time is an error); over the source's dst.",
+      ),
     decimal: z
       .enum([".", ","])
       .optional()
       .describe('Metadata numbers: the decimal mark; "," reads 21,5 and 1.234,5.'),
+    thousands: z
+      .enum([",", ".", " ", "'"])
+      .optional()
+      .describe(
+        'Metadata numbers: the digit-group mark; "," reads 1,200 and 1,234,567.5. Groups must have three digits.',
+      ),
   })
   .describe("The long form of a field: exactly one of column, template or value, plus modifiers.");
 export type FieldObject = z.infer<typeof fieldObjectSchema>;

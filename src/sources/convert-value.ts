@@ -43,7 +43,8 @@ export function convertValue(rule: FieldRule, raw: RawValue): Read<FieldValue> |
     case "startTime":
     case "stopTime":
       if (typeof value === "object" || typeof value === "boolean") return notText(value);
-      return rule.times!.read(typeof value === "number" ? numberText(value) : value);
+      if (typeof value === "number") return rule.times!.read(numberText(value), value);
+      return rule.times!.read(value);
     case "assets":
     case "tags": {
       const names = readNames(value, rule.separator);
@@ -86,7 +87,12 @@ function readMetadataValue(rule: FieldRule, value: RawValue): Read<MetadataSpec>
     case "number":
       if (typeof value === "number") return { value, type: "number" };
       if (typeof value === "boolean") return notText(value);
-      return typed(readDecimal(value, rule.decimal), "number");
+      return typed(
+        rule.thousands === undefined
+          ? readDecimal(value, rule.decimal)
+          : readGrouped(value, rule.decimal, rule.thousands),
+        "number",
+      );
     case "boolean":
       if (typeof value === "boolean") return { value, type: "boolean" };
       return typed(readBooleanText(String(value)), "boolean");
@@ -116,6 +122,69 @@ function readDecimal(text: string, decimal: "." | ","): Read<number> {
   return read instanceof Invalid
     ? new Invalid(`${quote(text)} is not a number with a decimal comma (expected e.g. 12,5)`)
     : read;
+}
+
+/**
+ * The characters a `thousands` setting stands for: spreadsheets in French or Swiss locales
+ * write a no-break space (U+00A0, U+202F) or a typographic apostrophe (U+2019), which look
+ * like the ASCII ones a user types into the config.
+ */
+const GROUP_MARKS: Record<"," | "." | " " | "'", string> = {
+  ",": ",",
+  ".": ".",
+  " ": " \u00a0\u202f",
+  "'": "'\u2019",
+};
+
+/**
+ * A number written with digit groups (`1,234,567.5` with thousands `,`): every group after
+ * the first of exactly three digits, else it is not a number (`1,2` is not 1.2 nor 12).
+ * Text without a group mark is read as is.
+ */
+function readGrouped(
+  text: string,
+  decimal: "." | ",",
+  thousands: keyof typeof GROUP_MARKS,
+): Read<number> {
+  const marks = GROUP_MARKS[thousands];
+  let plain = "";
+  let groups = 0;
+  let digits = 0;
+  let i = text.charCodeAt(0) === 43 || text.charCodeAt(0) === 45 ? 1 : 0; // + -
+  for (; i < text.length; i++) {
+    const c = text[i]!;
+    if (c >= "0" && c <= "9") {
+      digits++;
+      continue;
+    }
+    if (!marks.includes(c)) break;
+    // The group before this mark: 1–3 digits first, exactly 3 afterwards.
+    if (digits === 0 || digits > 3 || (groups > 0 && digits !== 3))
+      return notANumber(text, decimal);
+    plain += text.slice(i - digits, i);
+    groups++;
+    digits = 0;
+  }
+  if (groups === 0) return readDecimal(text, decimal);
+  if (digits !== 3) return notANumber(text, decimal);
+  const sign = text[0] === "-" || text[0] === "+" ? text[0] : "";
+  const rest = text.slice(i - 3);
+  // After the groups, only the decimal mark and digits: `1,234.5`, not `1,234.5.6` nor `1,234e3`.
+  const tail = rest.slice(3);
+  if (tail !== "" && !(tail[0] === decimal && /^\d+$/.test(tail.slice(1)))) {
+    return notANumber(text, decimal);
+  }
+  return readNumberText(
+    `${sign}${plain}${rest.slice(0, 3)}${tail === "" ? "" : `.${tail.slice(1)}`}`,
+  );
+}
+
+function notANumber(text: string, decimal: "." | ","): Invalid {
+  return new Invalid(
+    decimal === ","
+      ? `${quote(text)} is not a number with a decimal comma (expected e.g. 12,5)`
+      : `${quote(text)} is not a number (expected e.g. 1200 or -3.5)`,
+  );
 }
 
 /** A list from a YAML/JSON list, or from text split on the separator; blank items dropped. */

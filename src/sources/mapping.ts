@@ -41,6 +41,8 @@ export interface FieldRule {
   /** Between the items of a list (assets, tags) held in one cell. */
   separator: string;
   decimal: "." | ",";
+  /** The digit-group separator of a metadata number (`1,234,567.5`), when the field sets one. */
+  thousands: "," | "." | " " | "'" | undefined;
   /** For startTime and stopTime. */
   times: TimeReader | undefined;
   /** `Start (startTime, via sift-run-sync.yaml sources[0])`: how problems name the value. */

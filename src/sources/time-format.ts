@@ -6,8 +6,8 @@ import { formatInstant } from "./instant.js";
 import { type WallTime, ZoneProblem, type ZoneResolver } from "./time-zone.js";
 
 /**
- * Time formats of a source (`timeFormat`): `iso`, `epoch-s|ms|us|ns`, or a pattern of Unicode
- * date field symbols (`dd.MM.yyyy HH:mm`). A pattern is compiled once into a list of steps
+ * Time formats of a source (`timeFormat`): `iso`, `epoch-s|ms|us|ns`, `excel`/`excel-1904`
+ * (serial date-times), or a pattern of Unicode date field symbols (`dd.MM.yyyy HH:mm`). A pattern is compiled once into a list of steps
  * and matched with plain loops: it runs for two cells of every row of million-row exports.
  */
 
@@ -15,9 +15,16 @@ export const EPOCH_UNITS = { "epoch-s": 0, "epoch-ms": 3, "epoch-us": 6, "epoch-
 type EpochFormat = keyof typeof EPOCH_UNITS;
 
 /** The pattern symbols, for messages. */
-export const PATTERN_SYMBOLS = "yyyy MM M dd d HH H hh h mm m ss s a S…SSSSSSSSS XXX";
+export const PATTERN_SYMBOLS = "yyyy yy MM M dd d HH H hh h mm m ss s a S…SSSSSSSSS XXX";
 
-type NumberField = "year" | "month" | "day" | "hour" | "hour12" | "minute" | "second";
+/** Excel's two date systems: the local date of serial 0 (see readExcelSerial). */
+export const EXCEL_SYSTEMS = {
+  excel: daysFromCivil(1899, 12, 30),
+  "excel-1904": daysFromCivil(1904, 1, 1),
+} as const;
+type ExcelFormat = keyof typeof EXCEL_SYSTEMS;
+
+type NumberField = "year" | "year2" | "month" | "day" | "hour" | "hour12" | "minute" | "second";
 type Step =
   | { kind: "number"; field: NumberField; min: number; max: number }
   | { kind: "fraction"; digits: number }
@@ -28,11 +35,13 @@ type Step =
 export type TimeFormat =
   | { kind: "iso"; text: string }
   | { kind: "epoch"; text: string; fractionDigits: number }
+  | { kind: "excel"; text: string; epochDay: number }
   | { kind: "pattern"; text: string; steps: MatchStep[]; hasOffset: boolean };
 
 /** Symbol → step, for the runs of one letter a pattern may hold. */
 const SYMBOLS: Record<string, Step> = {
   yyyy: { kind: "number", field: "year", min: 4, max: 4 },
+  yy: { kind: "number", field: "year2", min: 2, max: 2 },
   MM: { kind: "number", field: "month", min: 2, max: 2 },
   M: { kind: "number", field: "month", min: 1, max: 2 },
   dd: { kind: "number", field: "day", min: 2, max: 2 },
@@ -54,6 +63,9 @@ export function compileTimeFormat(text: string): TimeFormat | string {
   if (text === "iso") return { kind: "iso", text };
   if (Object.hasOwn(EPOCH_UNITS, text)) {
     return { kind: "epoch", text, fractionDigits: EPOCH_UNITS[text as EpochFormat] };
+  }
+  if (Object.hasOwn(EXCEL_SYSTEMS, text)) {
+    return { kind: "excel", text, epochDay: EXCEL_SYSTEMS[text as ExcelFormat] };
   }
   const steps: Step[] = [];
   const fields = new Set<string>();
@@ -84,13 +96,13 @@ export function compileTimeFormat(text: string): TimeFormat | string {
     if (step === undefined) {
       return `has an unknown symbol ${quote(symbol)} (expected ${PATTERN_SYMBOLS}, other letters in 'quotes')`;
     }
-    const field = step.kind === "number" ? step.field : step.kind;
+    const field = step.kind !== "number" ? step.kind : step.field === "year2" ? "year" : step.field;
     if (fields.has(field)) return `names the ${fieldName(field)} twice`;
     fields.add(field);
     steps.push(step);
   }
   for (const needed of ["year", "month", "day"]) {
-    if (!fields.has(needed)) return `has no ${needed} (expected yyyy, MM and dd at least)`;
+    if (!fields.has(needed)) return `has no ${needed} (expected yyyy (or yy), MM and dd at least)`;
   }
   if (fields.has("hour") && fields.has("hour12")) return "has both HH and hh";
   if (fields.has("hour12") !== fields.has("ampm"))
@@ -137,6 +149,7 @@ const SLOTS: Record<NumberField, number> = {
   hour12: 4,
   minute: 5,
   second: 6,
+  year2: 7,
 };
 
 /**
@@ -209,10 +222,14 @@ export class TimeReader {
     private readonly zone: ZoneResolver | undefined,
   ) {}
 
-  read(text: string): Timestamp | Invalid {
+  /**
+   * The time `text` stands for. `serial` is the value itself when a JSON/YAML record held a
+   * number: an Excel serial is read from the double, not from a rounded text of it.
+   */
+  read(text: string, serial?: number): Timestamp | Invalid {
     let firstProblem: Invalid | undefined;
     for (const format of this.formats) {
-      const result = this.readAs(format, text);
+      const result = this.readAs(format, text, serial);
       if (typeof result === "string") return result;
       if (result !== NO_MATCH) firstProblem ??= result;
     }
@@ -226,12 +243,20 @@ export class TimeReader {
     return new Invalid(`${quote(text)} is not a time in any of the formats ${names}`);
   }
 
-  private readAs(format: TimeFormat, text: string): Timestamp | Invalid | typeof NO_MATCH {
+  private readAs(
+    format: TimeFormat,
+    text: string,
+    serial: number | undefined,
+  ): Timestamp | Invalid | typeof NO_MATCH {
     switch (format.kind) {
       case "iso":
         return this.readIso(text);
       case "epoch":
         return readEpoch(text, format.fractionDigits);
+      case "excel": {
+        const value = serial ?? (SERIAL.test(text) ? Number(text) : -1);
+        return value >= 0 ? this.readExcel(text, value, format.epochDay) : NO_MATCH;
+      }
       case "pattern": {
         const parsed = this.parsed;
         parsed.reset();
@@ -268,6 +293,47 @@ export class TimeReader {
       );
     }
     return this.toTimestamp(text, parsed);
+  }
+
+  /**
+   * An Excel serial date-time: days since the system's day 0 (1899-12-30, or 1904-01-01), the
+   * fraction the time of day, a local time in the field's zone; rounded to the millisecond,
+   * as Excel itself shows no finer (a double holds a 2024 serial to about 10 µs).
+   *
+   * The 1900 system counts 1900 as a leap year (Lotus 1-2-3's bug, kept by Excel): serial 60
+   * is 1900-02-29, a day that never was, and serials 1–59 (1900-01-01 .. 1900-02-28) are one
+   * day later than a count from 1899-12-30 says. Those are followed; 60 and serials below 1
+   * (Excel's "1900-01-00", a time of day with no date) are errors, as no instant is meant.
+   */
+  private readExcel(text: string, serial: number, epochDay: number): Timestamp | Invalid {
+    const ms = Math.round(serial * MS_PER_DAY);
+    let day = Math.floor(ms / MS_PER_DAY);
+    const msOfDay = ms - day * MS_PER_DAY;
+    if (epochDay === EXCEL_SYSTEMS.excel && day <= 60) {
+      if (day === 60) {
+        return new Invalid(
+          `${quote(text)} is 1900-02-29 in Excel's 1900 date system, a day that did not exist (Excel counts 1900 as a leap year)`,
+        );
+      }
+      if (day < 1) {
+        return new Invalid(
+          `${quote(text)} is a time of day without a date in Excel's 1900 date system (serial 1 is 1900-01-01)`,
+        );
+      }
+      day += 1;
+    }
+    if (day > MAX_SERIAL_DAYS)
+      return new Invalid(`${quote(text)} is outside 0001-01-01 .. 9999-12-31`);
+    const local = (epochDay + day) * SECONDS_PER_DAY + Math.floor(msOfDay / 1000);
+    const placed = this.zone?.localToEpochSeconds(local);
+    if (placed === undefined) {
+      return new Invalid(`${quote(text)} has no time zone (set timezone on the source)`);
+    }
+    if (placed instanceof ZoneProblem) return new Invalid(`${quote(text)} ${placed.message}`);
+    return (
+      formatInstant(placed, String(msOfDay % 1000).padStart(3, "0")) ??
+      new Invalid(`${quote(text)} is outside 0001-01-01 .. 9999-12-31`)
+    );
   }
 
   /** Checks the fields and places the local time: by its own offset, else in the zone. */
@@ -307,6 +373,12 @@ export class TimeReader {
   }
 }
 
+/** An Excel serial as Excel writes it to CSV: digits, perhaps a fraction (never an exponent). */
+const SERIAL = /^\d+(?:\.\d+)?$/;
+const MS_PER_DAY = SECONDS_PER_DAY * 1000;
+/** Beyond any serial Excel holds (2,958,465 is 9999-12-31), before the zone is asked. */
+const MAX_SERIAL_DAYS = 3_000_000;
+
 /** RFC 3339, plus a space for the `T`, optional seconds and no offset (for a zone to place). */
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}:\d{2})?$/;
@@ -317,6 +389,8 @@ function describeFormat(format: TimeFormat): string {
       return "iso (e.g. 2024-01-31T12:00:00Z)";
     case "epoch":
       return `${format.text} (a number of ${["seconds", "milliseconds", "microseconds", "nanoseconds"][format.fractionDigits / 3]} since 1970)`;
+    case "excel":
+      return `${format.text} (an Excel serial date-time, e.g. ${format.text === "excel" ? "45362.604166666664" : "43900.604166666664"})`;
     case "pattern":
       return quote(format.text);
     default:
@@ -398,10 +472,15 @@ function matchPattern(steps: readonly MatchStep[], text: string, out: Parsed): b
         break;
       }
       case Op.AmPm: {
-        const word = text.slice(at, at + 2).toUpperCase();
-        if (word !== "AM" && word !== "PM") return false;
-        out.pm = word === "PM";
-        at += 2;
+        // AM/PM in any case, or with dots as English style guides write them: a.m., P.M.
+        const first = text.charCodeAt(at) | 0x20;
+        if (first !== 0x61 && first !== 0x70) return false; // a p
+        const dotted = text.charCodeAt(at + 1) === 0x2e; // .
+        const m = at + (dotted ? 2 : 1);
+        if ((text.charCodeAt(m) | 0x20) !== 0x6d) return false; // m
+        if (dotted && text.charCodeAt(m + 1) !== 0x2e) return false;
+        out.pm = first === 0x70;
+        at = dotted ? m + 2 : m + 1;
         break;
       }
       case Op.Offset: {
@@ -444,7 +523,11 @@ function setNumber(out: Parsed, slot: number, value: number): void {
     case 5:
       out.minute = value;
       break;
-    default:
+    case 6:
       out.second = value;
+      break;
+    default:
+      // Excel's rule for two-digit years: 00–29 are 2000–2029, 30–99 are 1930–1999.
+      out.year = value < 30 ? 2000 + value : 1900 + value;
   }
 }

@@ -50,23 +50,42 @@ interface ChangingDay {
  */
 export class ZoneResolver {
   private readonly days = new Map<number, number | ChangingDay>();
+  /**
+   * Of the last time placed: its offset (seconds east of UTC), and whether the `dst` rule
+   * chose it (a skipped or repeated local time). Read right after a call, so the readers can
+   * say which rows a rule decided and quote offsets in messages without a result object per row.
+   */
+  lastOffset = 0;
+  lastDecided = false;
 
   constructor(
     readonly zone: string,
-    private readonly dst: DstPolicy,
+    readonly dst: DstPolicy,
   ) {}
 
   /** Seconds since the epoch of `wall` in this zone, or why there is none. */
   toEpochSeconds(wall: WallTime): number | ZoneProblem {
     const day = daysFromCivil(wall.year, wall.month, wall.day);
-    const local = day * SECONDS_PER_DAY + wall.hour * 3600 + wall.minute * 60 + wall.second;
+    return this.localToEpochSeconds(
+      day * SECONDS_PER_DAY + wall.hour * 3600 + wall.minute * 60 + wall.second,
+    );
+  }
+
+  /** The same, for a local time counted in seconds like Unix time (as if it were UTC). */
+  localToEpochSeconds(local: number): number | ZoneProblem {
+    const day = Math.floor(local / SECONDS_PER_DAY);
+    this.lastDecided = false;
     let offsets = this.days.get(day);
     if (offsets === undefined) {
       offsets = this.offsetsNear(day);
       if (this.days.size >= MAX_CACHED_DAYS) this.days.clear();
       this.days.set(day, offsets);
     }
-    return typeof offsets === "number" ? local - offsets : this.place(local, offsets);
+    if (typeof offsets === "number") {
+      this.lastOffset = offsets;
+      return local - offsets;
+    }
+    return this.place(local, offsets);
   }
 
   /** A local time on a day near a change: the instants whose offset gives that local time. */
@@ -79,7 +98,10 @@ export class ZoneResolver {
         count++;
       }
     }
-    if (count === 1) return found!;
+    if (count === 1) {
+      this.lastOffset = local - found!;
+      return found!;
+    }
     // Skipped (no instant) or repeated (two): the change nearest to this local time decides.
     let nearest = day.transitions[0]!;
     for (const t of day.transitions) {
@@ -88,8 +110,11 @@ export class ZoneResolver {
       }
     }
     const { before, after } = nearest;
-    if (this.dst === "earlier") return local - Math.max(before, after);
-    if (this.dst === "later") return local - Math.min(before, after);
+    if (this.dst !== "reject") {
+      this.lastOffset = this.dst === "earlier" ? Math.max(before, after) : Math.min(before, after);
+      this.lastDecided = true;
+      return local - this.lastOffset;
+    }
     return new ZoneProblem(
       count === 0
         ? `does not exist in ${this.zone}: the clocks went forward from ${formatOffset(before)} to ${formatOffset(after)} (set dst: earlier or dst: later on the source)`

@@ -54,12 +54,12 @@ describe("expandPaths", () => {
   });
 
   it("refuses a missing path, an unknown extension and a directory without manifests", async () => {
-    await write({ "notes.txt": "", "empty/readme.md": "" });
+    await write({ "notes.md": "", "empty/readme.md": "", "empty/notes.txt": "" });
     await expect(expandPaths(["nope.csv"], { cwd: dir })).rejects.toThrow(
       new UsageError("nope.csv: no such file or directory"),
     );
-    await expect(expandPaths(["notes.txt"], { cwd: dir })).rejects.toThrow(
-      "notes.txt: unknown manifest format (expected *.csv, *.tsv, *.yaml, *.yml, *.json, *.jsonl or *.ndjson, or - for standard input)",
+    await expect(expandPaths(["notes.md"], { cwd: dir })).rejects.toThrow(
+      "notes.md: unknown manifest format (expected *.csv, *.tsv, *.yaml, *.yml, *.json, *.jsonl or *.ndjson, a tab-separated *.txt, or - for standard input)",
     );
     await expect(expandPaths(["empty"], { cwd: dir })).rejects.toThrow(
       "empty: no manifest files in this directory (expected *.csv, *.tsv, *.yaml, *.yml, *.json, *.jsonl or *.ndjson)",

@@ -109,7 +109,7 @@ options: { ignore: [startTimes], concurrency: 0 }
 sources:
   - path: x.csv
     timezone: Europe/Berln
-    timeFormat: "dd.MM.yy HH:mm"
+    timeFormat: "dd.MM.yyy HH:mm"
     fields:
       clientKey: "TS-{a"
       name: { column: a, value: x }
@@ -123,7 +123,7 @@ defaults: { isPinned: "yes" }
     });
     expect((await validate(dir)).problems).toEqual([
       'sift-run-sync.yaml:4 sources[0].timezone: unknown time zone "Europe/Berln" (did you mean "Europe/Berlin"?)',
-      'sift-run-sync.yaml:5 sources[0].timeFormat: "dd.MM.yy HH:mm" has an unknown symbol "yy" (expected yyyy MM M dd d HH H hh h mm m ss s a S…SSSSSSSSS XXX, other letters in \'quotes\')',
+      'sift-run-sync.yaml:5 sources[0].timeFormat: "dd.MM.yyy HH:mm" has an unknown symbol "yyy" (expected yyyy yy MM M dd d HH H hh h mm m ss s a S…SSSSSSSSS XXX, other letters in \'quotes\')',
       'sift-run-sync.yaml:7 sources[0].fields.clientKey: template "TS-{a" has a "{" at character 4 that is never closed (write {{ for a brace)',
       "sift-run-sync.yaml:8 sources[0].fields.name: has column and value: expected exactly one of column, template or value",
       "sift-run-sync.yaml:9 sources[0].fields.description.type: is only for metadata values (run fields have their own types)",

@@ -91,8 +91,10 @@ describe("time formats", () => {
   });
 
   it("refuses patterns it cannot read, saying why", () => {
-    expect(compileTimeFormat("dd.MM.yy")).toMatch(/unknown symbol "yy"/);
-    expect(compileTimeFormat("HH:mm")).toBe("has no year (expected yyyy, MM and dd at least)");
+    expect(compileTimeFormat("dd.MM.yyy")).toMatch(/unknown symbol "yyy"/);
+    expect(compileTimeFormat("HH:mm")).toBe(
+      "has no year (expected yyyy (or yy), MM and dd at least)",
+    );
     expect(compileTimeFormat("dd.MM.yyyy hh:mm")).toMatch(/needs both hh/);
     expect(compileTimeFormat("dd.MM.yyyy 'at")).toMatch(/unclosed quote/);
     expect(compileTimeFormat("dd.MM.yyyy SSSSSSSSSS")).toMatch(/unknown symbol/);
