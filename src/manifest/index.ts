@@ -22,6 +22,7 @@ export {
   type OwnFileKind,
   recogniseOwnFile,
 } from "./own-files.js";
+export type { Resolution } from "./manifest-item.js";
 export { MAX_KEPT_PROBLEMS } from "./problem-list.js";
 export type { ReadOptions } from "./read-manifest.js";
 export {

@@ -1,6 +1,7 @@
 import { stringify } from "yaml";
 import { RUN_FIELDS, type RunField } from "./field-names.js";
 import { formatSource, type MetadataSpec, type RunSpec } from "./spec.js";
+import type { Resolution } from "./manifest-item.js";
 
 /**
  * Writes run specs back as manifests: for tests (round trips, fixtures built from specs)
@@ -65,14 +66,30 @@ export function renderYaml(specs: RunSpec[]): string {
  * comment naming where it was read (`# exports/teststand.csv:3`). Typed metadata values
  * keep their type in YAML (a number stays a number, a string that looks like one is quoted).
  */
-export function renderShownRuns(specs: RunSpec[]): string {
+export function renderShownRuns(
+  specs: RunSpec[],
+  marks: ReadonlyMap<RunSpec, readonly Resolution[]> = new Map(),
+): string {
   if (specs.length === 0) return "# no valid runs to show\n[]\n";
   return specs
     .map(
       (spec) =>
-        `# ${escapeComment(formatSource(spec.source))}\n${stringifyRuns([toYamlRun(spec)])}`,
+        `# ${escapeComment(formatSource(spec.source))}\n${markFields(stringifyRuns([toYamlRun(spec)]), marks.get(spec))}`,
     )
     .join("");
+}
+
+/** A comment after each field a rule decided: `startTime: ... # Takeoff "..." read as -08:00 by dst: later`. */
+function markFields(yaml: string, resolved: readonly Resolution[] | undefined): string {
+  if (resolved === undefined) return yaml;
+  let marked = yaml;
+  for (const { field, note } of resolved) {
+    marked = marked.replace(
+      new RegExp(`^(  ${field}: .*)$`, "m"),
+      (line) => `${line} # ${escapeComment(note)}`,
+    );
+  }
+  return marked;
 }
 
 function escapeComment(text: string): string {

@@ -1,9 +1,10 @@
 import type { Problem } from "../core/errors.js";
+import type { Resolution } from "./manifest-item.js";
 import { type ExpandOptions, expandPaths } from "./expand-paths.js";
 import { ProblemList } from "./problem-list.js";
 import { type ItemBatch, readAllItems } from "./read-items.js";
 import type { ReadOptions } from "./read-manifest.js";
-import type { RunSpec } from "./spec.js";
+import { formatSource, type RunSpec } from "./spec.js";
 
 export interface ValidationResult {
   /** The manifest files read, in order (directories expanded). */
@@ -23,6 +24,11 @@ export interface ValidationResult {
   /** The first warnings in detail (at most MAX_KEPT_PROBLEMS): read as written, likely not meant. */
   warnings: Problem[];
   totalWarnings: number;
+  /**
+   * Values of valid runs a rule of the config decided, by rule: `{ "dst: later": { count: 3,
+   * first: "flights.csv:12" } }` for three local times a DST change skipped or repeated.
+   */
+  resolved: Record<string, { count: number; first: string }>;
 }
 
 /**
@@ -52,7 +58,7 @@ export const MAX_SHOWN_WARNINGS = 20;
 
 export interface ValidationCallbacks {
   /** Called with each valid run, in order: lets a caller collect what it needs in this pass. */
-  onRun?: (spec: RunSpec) => void;
+  onRun?: (spec: RunSpec, resolved?: readonly Resolution[]) => void;
   /** Called with the clientKey (when readable) of each invalid run, in order. */
   onInvalidRun?: (clientKey: string | undefined) => void;
   /**
@@ -78,6 +84,7 @@ export async function collectValidation(
   let invalidRuns = 0;
   let fileProblems = 0;
   let lastWarning: Problem | undefined;
+  const resolved: ValidationResult["resolved"] = {};
   for await (const { file, items } of batches) {
     const fileIndex = files.indexOf(file);
     for (const item of items) {
@@ -98,7 +105,10 @@ export async function collectValidation(
         invalidRuns++;
         for (const p of item.problems) problems.add(p);
         options.onInvalidRun?.(item.clientKey);
-      } else options.onRun?.(item.spec);
+      } else {
+        if (item.resolved !== undefined) countResolved(resolved, item.spec, item.resolved);
+        options.onRun?.(item.spec, item.resolved);
+      }
     }
   }
   const unshown = warnings.total - MAX_SHOWN_WARNINGS;
@@ -119,5 +129,17 @@ export async function collectValidation(
     totalProblems: problems.total,
     warnings: warnings.kept,
     totalWarnings: warnings.total,
+    resolved,
   };
+}
+
+function countResolved(
+  counts: ValidationResult["resolved"],
+  spec: RunSpec,
+  resolved: readonly Resolution[],
+): void {
+  for (const { by } of resolved) {
+    const seen = (counts[by] ??= { count: 0, first: formatSource(spec.source) });
+    seen.count++;
+  }
 }

@@ -1,11 +1,13 @@
 import type { Timestamp } from "../core/timestamp.js";
-import { locateProblems, type ManifestItem } from "../manifest/manifest-item.js";
+import { compareCanonical } from "../manifest/fast-timestamp.js";
+import { locateProblems, type ManifestItem, type Resolution } from "../manifest/manifest-item.js";
 import type { NullCells } from "../manifest/null-cells.js";
 import { checkRunFields, type FieldProblem } from "../manifest/run-checks.js";
 import type { MetadataSpec, RunSpec, Source } from "../manifest/spec.js";
-import { Invalid, setOwn, trimCell } from "../manifest/values.js";
+import { Invalid, quote, setOwn, trimCell } from "../manifest/values.js";
 import { fillDefaults, type RunParts } from "../manifest/yaml-run.js";
 import { convertValue, type RawValue } from "./convert-value.js";
+import { formatOffset } from "./instant.js";
 import type { FieldRule, FieldValue, TemplatePart } from "./mapping.js";
 
 /** Reads one value out of a record: a CSV row's cells, or a YAML/JSON object. */
@@ -27,6 +29,9 @@ export class RecordMapper<R> {
   /** Field → the label of the rule that sets it, for problems found across fields. */
   private readonly labels = new Map<string, string>();
   private readonly hasDefaults: boolean;
+  /** How this row's start and stop times were written and read, for messages about both. */
+  private readonly start = new TimeCell();
+  private readonly stop = new TimeCell();
 
   constructor(
     private readonly bound: readonly BoundRule<R>[],
@@ -37,15 +42,33 @@ export class RecordMapper<R> {
     this.hasDefaults = Object.keys(defaults).length > 0;
   }
 
+  /**
+   * Stop not after start, in the words of the export: both cells as written, the offset each
+   * was read with (and the rule that chose it), then the instants in UTC; undefined when a
+   * time did not come from a cell (a constant, a default).
+   */
+  private orderProblem(spec: RunSpec): string | undefined {
+    const { start, stop } = this;
+    if (!start.read || !stop.read || spec.startTime === undefined || spec.stopTime === undefined) {
+      return undefined;
+    }
+    if (compareCanonical(spec.startTime, spec.stopTime) < 0) return undefined;
+    return `${stop.describe()} is not after ${start.describe()}: ${spec.stopTime} vs ${spec.startTime} in UTC (expected startTime < stopTime)`;
+  }
+
   map(record: R, source: Source): ManifestItem {
     // Built in place, without spreads: this runs for every row of million-row exports.
     let spec: RunSpec = new MappedSpec(source);
     let problems: FieldProblem[] | undefined;
+    let resolved: Resolution[] | undefined;
+    this.start.read = false;
+    this.stop.read = false;
     for (const { rule, get } of this.bound) {
       let value: FieldValue | Invalid | undefined;
+      let raw: unknown;
       if (rule.from.kind === "value") value = rule.from.value;
       else {
-        const raw = blankToUndefined(get(record), this.nulls);
+        raw = blankToUndefined(get(record), this.nulls);
         if (raw === undefined) continue;
         value = raw instanceof Invalid ? raw : convertValue(rule, raw as RawValue);
       }
@@ -54,6 +77,14 @@ export class RecordMapper<R> {
         problems ??= [];
         problems.push({ field: rule.label, message: value.message });
         continue;
+      }
+      if (rule.times !== undefined && rule.from.kind !== "value") {
+        const cell = rule.target === "startTime" ? this.start : this.stop;
+        cell.note(rule, raw as RawValue);
+        if (cell.decidedBy !== undefined) {
+          resolved ??= [];
+          resolved.push(cell.resolution(rule.target as Resolution["field"]));
+        }
       }
       setField(spec, rule, value);
     }
@@ -67,10 +98,18 @@ export class RecordMapper<R> {
     }
     if (problems === undefined) {
       const found = checkRunFields(spec);
-      if (found.length === 0) return { kind: "run", spec };
+      if (found.length === 0)
+        return resolved ? { kind: "run", spec, resolved } : { kind: "run", spec };
+      const order = this.orderProblem(spec);
       problems = found.map((p) => {
         const label = p.field === undefined ? undefined : this.labels.get(p.field);
-        return label === undefined ? p : { ...p, field: label };
+        const message =
+          order !== undefined &&
+          p.field === "stopTime" &&
+          p.message.startsWith(`${spec.stopTime} is not after`)
+            ? order
+            : p.message;
+        return label === undefined ? { ...p, message } : { ...p, field: label, message };
       });
     }
     const item: ManifestItem = {
@@ -80,6 +119,44 @@ export class RecordMapper<R> {
     };
     if (clientKey !== "") item.clientKey = clientKey;
     return item;
+  }
+}
+
+/** How one time of a row was written and read (one per mapper and field, reused per row). */
+class TimeCell {
+  read = false;
+  /** The column (or template) as messages name it: `Takeoff`. */
+  name = "";
+  text = "";
+  offset: number | undefined = undefined;
+  decidedBy: string | undefined = undefined;
+
+  note(rule: FieldRule, raw: RawValue): void {
+    const times = rule.times!;
+    this.read = true;
+    this.name =
+      rule.from.kind === "column" ? rule.from.column : quote((rule.from as { text: string }).text);
+    this.text = String(raw);
+    this.offset = times.lastOffset;
+    this.decidedBy = times.lastDecidedBy === undefined ? undefined : `dst: ${times.lastDecidedBy}`;
+  }
+
+  /** `Takeoff "3/10/2024 2:30 AM" (read as -08:00 by dst: later)`, `Landing "..." (-07:00)`. */
+  describe(): string {
+    const written = `${this.name} ${quote(this.text)}`;
+    if (this.offset === undefined) return written;
+    const offset = formatOffset(this.offset);
+    return this.decidedBy === undefined
+      ? `${written} (${offset})`
+      : `${written} (read as ${offset} by ${this.decidedBy})`;
+  }
+
+  resolution(field: Resolution["field"]): Resolution {
+    return {
+      field,
+      by: this.decidedBy!,
+      note: `${this.name} ${quote(this.text)} read as ${formatOffset(this.offset!)} by ${this.decidedBy!}`,
+    };
   }
 }
 

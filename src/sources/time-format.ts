@@ -3,7 +3,7 @@ import { readTimestampFast } from "../manifest/fast-timestamp.js";
 import { Invalid, quote } from "../manifest/values.js";
 import { daysFromCivil, daysInMonth, SECONDS_PER_DAY } from "../manifest/fast-timestamp.js";
 import { formatInstant } from "./instant.js";
-import { type WallTime, ZoneProblem, type ZoneResolver } from "./time-zone.js";
+import { type DstPolicy, type WallTime, ZoneProblem, type ZoneResolver } from "./time-zone.js";
 
 /**
  * Time formats of a source (`timeFormat`): `iso`, `epoch-s|ms|us|ns`, `excel`/`excel-1904`
@@ -216,6 +216,13 @@ const NO_MATCH = 0;
  */
 export class TimeReader {
   private readonly parsed = new Parsed();
+  /**
+   * Of the last time read: the offset it was read with when a zone placed it or its text
+   * held one a pattern read (undefined for RFC 3339 and epoch texts, which say it themselves),
+   * and the `dst` rule that chose it, when the local time was skipped or repeated.
+   */
+  lastOffset: number | undefined = undefined;
+  lastDecidedBy: DstPolicy | undefined = undefined;
 
   constructor(
     readonly formats: readonly TimeFormat[],
@@ -227,6 +234,8 @@ export class TimeReader {
    * number: an Excel serial is read from the double, not from a rounded text of it.
    */
   read(text: string, serial?: number): Timestamp | Invalid {
+    this.lastOffset = undefined;
+    this.lastDecidedBy = undefined;
     let firstProblem: Invalid | undefined;
     for (const format of this.formats) {
       const result = this.readAs(format, text, serial);
@@ -330,10 +339,16 @@ export class TimeReader {
       return new Invalid(`${quote(text)} has no time zone (set timezone on the source)`);
     }
     if (placed instanceof ZoneProblem) return new Invalid(`${quote(text)} ${placed.message}`);
+    this.notePlacement(this.zone!);
     return (
       formatInstant(placed, String(msOfDay % 1000).padStart(3, "0")) ??
       new Invalid(`${quote(text)} is outside 0001-01-01 .. 9999-12-31`)
     );
+  }
+
+  private notePlacement(zone: ZoneResolver): void {
+    this.lastOffset = zone.lastOffset;
+    this.lastDecidedBy = zone.lastDecided ? zone.dst : undefined;
   }
 
   /** Checks the fields and places the local time: by its own offset, else in the zone. */
@@ -359,10 +374,12 @@ export class TimeReader {
         p.minute * 60 +
         p.second;
       seconds = wall - p.offset;
+      this.lastOffset = p.offset;
     } else if (this.zone !== undefined) {
       const placed = this.zone.toEpochSeconds(p);
       if (placed instanceof ZoneProblem) return new Invalid(`${quote(text)} ${placed.message}`);
       seconds = placed;
+      this.notePlacement(this.zone);
     } else {
       return new Invalid(`${quote(text)} has no time zone (set timezone on the source)`);
     }

@@ -212,7 +212,7 @@ fields: { clientKey: "TS-{Test ID}", startTime: Start, stopTime: End }
     const dir = projectDir({ "teststand.csv": rows.join("\n"), "sift-run-sync.yaml": config });
     expect((await readRuns(dir)).problems).toEqual([
       'teststand.csv:3 Start (startTime, via sift-run-sync.yaml sources[0]): "31.02.2024 09:00" has no day 31 in that month',
-      "teststand.csv:4 End (stopTime, via sift-run-sync.yaml sources[0]): 2024-01-31T07:00:00Z is not after startTime 2024-01-31T08:00:00Z (expected startTime < stopTime)",
+      'teststand.csv:4 End (stopTime, via sift-run-sync.yaml sources[0]): End "31.01.2024 08:00" (+01:00) is not after Start "31.01.2024 09:00" (+01:00): 2024-01-31T07:00:00Z vs 2024-01-31T08:00:00Z in UTC (expected startTime < stopTime)',
       'teststand.csv:5 "TS-{Test ID}" (clientKey, via sift-run-sync.yaml sources[0]): is empty (every run needs a clientKey)',
       'teststand.csv:6 clientKey: "TS-1" is also defined at teststand.csv:2',
     ]);

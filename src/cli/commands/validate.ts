@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { formatProblem, ManifestError, type Problem } from "../../core/errors.js";
-import type { RunSpec, ValidationResult } from "../../manifest/index.js";
+import type { Resolution, RunSpec, ValidationResult } from "../../manifest/index.js";
 import type { CommandContext } from "../context.js";
 import { addCommonOptions, addCsvOptions, type CsvFlags, parsePositiveInt } from "../options.js";
 import { addConfigOption } from "./input.js";
@@ -35,8 +35,11 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
     const { resolveInput } = await import("./input.js");
     const input = await resolveInput(paths, flags, ctx.io);
     const shown: RunSpec[] = [];
-    const onRun = (spec: RunSpec) => {
-      if (shown.length < (flags.show ?? 0)) shown.push(spec);
+    const marks = new Map<RunSpec, readonly Resolution[]>();
+    const onRun = (spec: RunSpec, resolved?: readonly Resolution[]) => {
+      if (shown.length >= (flags.show ?? 0)) return;
+      shown.push(spec);
+      if (resolved) marks.set(spec, resolved);
     };
     const onWarning = (warning: Problem) =>
       ctx.io.stderr.write(`warning: ${formatProblem(warning)}\n`);
@@ -63,7 +66,7 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
     if (flags.show === undefined) ctx.io.stdout.write(renderSummary(result));
     else {
       const { renderShownRuns } = await import("../../manifest/index.js");
-      ctx.io.stdout.write(renderShownRuns(shown));
+      ctx.io.stdout.write(renderShownRuns(shown, marks));
       ctx.io.stdout.write(renderSummary(result).replace(/^(?=.)/gm, "# "));
     }
     if (result.totalProblems > 0) throw new ManifestError(result.problems, result.totalProblems);
@@ -79,6 +82,10 @@ export function renderSummary(result: ValidationResult): string {
     `${verdict}: ${plural(result.files.length, "file")}, ${plural(result.runs, "run")}, ${plural(result.totalProblems, "error")}` +
       (result.totalWarnings > 0 ? `, ${plural(result.totalWarnings, "warning")}` : ""),
   );
+  // Not problems, but decisions the user should see: `3 local times resolved by dst: later`.
+  for (const [by, { count, first }] of Object.entries(result.resolved)) {
+    lines.push(`${plural(count, "local time")} resolved by ${by} (the first at ${first})`);
+  }
   return lines.join("\n") + "\n";
 }
 
