@@ -66,5 +66,15 @@ export { createTableReport } from "./report/table-report.js";
 // The Sift client.
 export { createSiftClient, type SiftClient, type SiftClientOptions } from "./sift/client.js";
 export { type Connection, type ConnectionInput, resolveConnection } from "./sift/connection.js";
+// How requests reach the API: proxy variables, extra CAs, and the default bounds.
+export { CA_FILE_ENV, loadCaFile, trustWith } from "./sift/ca.js";
+export { DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, type RetryOptions } from "./sift/limits.js";
+export {
+  describeProxyRoute,
+  matchNoProxy,
+  type Proxy,
+  type ProxyRoute,
+  resolveProxy,
+} from "./sift/proxy.js";
 export { type EntryReading, readMetadataEntry, type TypedValue } from "./sift/metadata-entry.js";
 export type { Asset, FilterField, MetadataKey, MetadataValue, Run, Tag } from "./sift/schemas.js";

@@ -26,7 +26,29 @@ export function addConnectionOptions(cmd: Command): Command {
     .option("--api-url <url>", "Sift REST API base URL (else $SIFT_REST_URI)")
     .option("--api-key <key>", "Sift API key (else $SIFT_API_KEY; prefer the environment)")
     .option("--profile <name>", "read rest_uri and apikey from sift-cli's sift.toml profile")
-    .option("--local", "use the embedded emulator, state kept in .sift-local/");
+    .option("--local", "use the embedded emulator, state kept in .sift-local/")
+    .option(
+      "--ca-file <file>",
+      "PEM file of CAs trusted for the API, on top of the system's and NODE_EXTRA_CA_CERTS (else $SIFT_CA_FILE)",
+    )
+    .option(
+      "--timeout <seconds>",
+      "how long one request may take before it is cut off and retried (default 30)",
+      parsePositiveNumber,
+    )
+    .option(
+      "--retries <n>",
+      "retries of a request that got no answer or a 429/502/503/504 (default 7: 8 attempts)",
+      parseCount,
+    );
+}
+
+export function parseCount(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < 0) {
+    throw new InvalidArgumentError("expected a whole number ≥ 0");
+  }
+  return n;
 }
 
 /** Options of the sync itself, shared by plan and apply. */

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { LevelWithSilent } from "pino";
 import { UsageError } from "../core/errors.js";
 import { createLogger, type LogFormat, type Logger } from "../core/logger.js";
+import { CA_FILE_ENV, loadCaFile, trustWith } from "../sift/ca.js";
 import { createSiftClient, type SiftClient } from "../sift/client.js";
 import {
   type Connection,
@@ -13,6 +14,7 @@ import {
 } from "../sift/connection.js";
 import type { RetryOptions } from "../sift/limits.js";
 import { createNodeFetch } from "../sift/node-fetch.js";
+import { describeProxyRoute, type ProxyRoute, resolveProxy } from "../sift/proxy.js";
 import type { CliIo } from "./io.js";
 
 /** Where `--local` keeps the embedded emulator's state, under the working directory. */
@@ -24,6 +26,12 @@ const LOCAL_API_KEY = "local";
 export interface SessionFlags extends ConnectionFlags {
   concurrency: number;
   maxRps?: number;
+  /** `--ca-file FILE`: CAs trusted for the API on top of node's (else $SIFT_CA_FILE). */
+  caFile?: string;
+  /** `--timeout SECONDS`: per request (default 30). */
+  timeout?: number;
+  /** `--retries N`: retries after the first attempt (default 7). */
+  retries?: number;
   logLevel: LevelWithSilent;
   logFormat?: LogFormat;
 }
@@ -75,6 +83,43 @@ export function openLogger(
   });
 }
 
+/** `--timeout` and `--retries` as the client's options (unset: the client's defaults). */
+export function waitsOf(flags: Pick<SessionFlags, "timeout" | "retries">): {
+  timeoutMs?: number;
+  retry?: { maxAttempts: number };
+} {
+  return {
+    ...(flags.timeout === undefined ? {} : { timeoutMs: Math.round(flags.timeout * 1000) }),
+    ...(flags.retries === undefined ? {} : { retry: { maxAttempts: flags.retries + 1 } }),
+  };
+}
+
+/** `--ca-file FILE`, else $SIFT_CA_FILE, with where it came from. */
+export function caFileOf(
+  flags: Pick<SessionFlags, "caFile">,
+  env: Record<string, string | undefined>,
+): { path: string; source: string } | undefined {
+  if (flags.caFile !== undefined) return { path: flags.caFile, source: "--ca-file" };
+  const fromEnv = env[CA_FILE_ENV]?.trim();
+  return fromEnv ? { path: fromEnv, source: CA_FILE_ENV } : undefined;
+}
+
+/**
+ * How the command's requests reach the API: the proxy route (from io.env) and the extra CAs
+ * of --ca-file / SIFT_CA_FILE (read and checked here: a bad file is a usage error).
+ */
+export function networkOf(
+  baseUrl: string,
+  flags: Pick<SessionFlags, "caFile">,
+  io: Pick<CliIo, "env" | "cwd">,
+): { route: ProxyRoute; ca?: string[]; caSource?: string } {
+  const route = resolveProxy(baseUrl, io.env);
+  const file = caFileOf(flags, io.env);
+  if (file === undefined) return { route };
+  const ca = loadCaFile(resolve(io.cwd, file.path), file.source);
+  return { route, ca, caSource: `${file.path} (from ${file.source})` };
+}
+
 /** Resolves where Sift is (flags > env > profile, or --local) and opens one client for the run. */
 export async function openSession(
   flags: SessionFlags,
@@ -85,11 +130,20 @@ export async function openSession(
   const logger = openLogger(flags, io, secrets);
   const connection = resolveConnection({ flags, env: io.env });
   for (const warning of connection.warnings) logger.warn(warning);
+  const network =
+    connection.kind === "remote" ? networkOf(connection.baseUrl, flags, io) : undefined;
+  const proxy = network?.route.kind === "proxy" ? network.route.proxy : undefined;
+  if (proxy?.password) secrets.push(proxy.password);
+  const transport = {
+    proxy,
+    ca: network?.ca ? trustWith(network.ca, io.env) : undefined,
+  };
   const pool = {
     concurrency: flags.concurrency,
     maxRps: flags.maxRps,
     logger,
-    ...(tuning.wrapFetch && { fetch: tuning.wrapFetch(createNodeFetch()) }),
+    ...waitsOf(flags),
+    ...(tuning.wrapFetch && { fetch: tuning.wrapFetch(createNodeFetch(transport)) }),
     ...(tuning.timeoutMs !== undefined && { timeoutMs: tuning.timeoutMs }),
     ...(tuning.retry && { retry: tuning.retry }),
   };
@@ -128,11 +182,21 @@ export async function openSession(
     };
   }
   secrets.push(connection.apiKey);
-  logger.debug({ connection: describeConnection(connection) }, "connecting");
+  logger.debug(
+    {
+      connection: describeConnection(connection),
+      route: network ? describeProxyRoute(network.route) : undefined,
+      caFile: network?.caSource,
+    },
+    "connecting",
+  );
   const client = createSiftClient({
     baseUrl: connection.baseUrl,
     apiKey: connection.apiKey,
     urlSource: connection.source,
+    env: io.env,
+    proxy: network?.route,
+    ca: network?.ca,
     ...pool,
   });
   const { apiKey, ...shown } = connection;

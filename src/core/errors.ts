@@ -88,9 +88,12 @@ export class ManifestError extends SyncError {
  * - `rate-limited`: every attempt was answered 429;
  * - `broken-answer`: the server answered in a way no API does (an empty 200, paging that makes
  *   no progress);
- * - `too-large`: the answer was over the client's size cap.
+ * - `too-large`: the answer was over the client's size cap;
+ * - `silent`: the API accepted connections but never answered anything (not an API at all?);
+ * - `proxy`: the proxy refused the tunnel or could not be reached (its message names it).
  */
-export type ApiErrorReason = "interrupted" | "rate-limited" | "broken-answer" | "too-large";
+export type ApiErrorReason =
+  "interrupted" | "rate-limited" | "broken-answer" | "too-large" | "silent" | "proxy";
 
 /** A request the API answered with an error (after retries), or could not be reached. */
 export class ApiError extends SyncError {

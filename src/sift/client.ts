@@ -1,8 +1,10 @@
 import { ApiError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
+import { trustWith, loadCaFile } from "./ca.js";
 import { createHttp, type HttpStats } from "./http.js";
 import { MAX_PAGES_WITHOUT_PROGRESS, type RetryOptions } from "./limits.js";
 import { PageGuard } from "./paging.js";
+import { type Proxy, type ProxyRoute, resolveProxy } from "./proxy.js";
 import { createRequestPool, type PoolStats, type RequestPool } from "./pool.js";
 import {
   API_PATHS,
@@ -43,9 +45,27 @@ export interface SiftClientOptions {
   maxRps?: number;
   /** A pool to share with other clients; by default the client makes its own. */
   pool?: RequestPool;
-  /** Per-request timeout. Default 30 s (DEFAULT_TIMEOUT_MS). */
+  /** Per-request timeout (`--timeout` in seconds). Default 30 s (DEFAULT_TIMEOUT_MS). */
   timeoutMs?: number;
+  /** Backoff and attempts (`--retries N` is `maxAttempts: N + 1`). Default 8 attempts. */
   retry?: RetryOptions;
+  /**
+   * Where the proxy variables (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, lower-case too) and
+   * NODE_EXTRA_CA_CERTS are read. Default `process.env`.
+   */
+  env?: Record<string, string | undefined>;
+  /**
+   * The route to the API, when already resolved (`resolveProxy(baseUrl, env)`); by default it
+   * is resolved from `env`. `{ kind: "direct", reason }` never uses a proxy.
+   */
+  proxy?: ProxyRoute;
+  /**
+   * PEM certificates of CAs trusted for this API, on top of node's store and
+   * NODE_EXTRA_CA_CERTS (what `--ca-file` adds). See also `caFile`.
+   */
+  ca?: string[];
+  /** A PEM file of such CAs (`--ca-file`), read when the client is made. */
+  caFile?: string;
   /** The largest answer read. Default 64 MiB (MAX_ANSWER_BYTES); a larger one fails, not retried. */
   maxAnswerBytes?: number;
   /** Pages in a row with nothing new before a listing fails. Default 10 (MAX_PAGES_WITHOUT_PROGRESS). */
@@ -137,6 +157,29 @@ export interface SiftClient {
   readonly baseUrl: string;
 }
 
+/** The proxy and trusted CAs of the default transport (none given: node's defaults, direct). */
+function networkOf(
+  baseUrl: string,
+  options: SiftClientOptions,
+): { proxy: Proxy | undefined; ca: string[] | undefined } {
+  const env = options.env ?? process.env;
+  let route = options.proxy;
+  if (route === undefined && options.fetch === undefined) {
+    try {
+      route = resolveProxy(baseUrl, env);
+    } catch (error) {
+      // not a URL: the first request says so
+      if (!URL.canParse(baseUrl)) route = { kind: "direct", reason: "not a URL" };
+      else throw error;
+    }
+  }
+  const extra = [...(options.ca ?? []), ...(options.caFile ? loadCaFile(options.caFile) : [])];
+  return {
+    proxy: route?.kind === "proxy" ? route.proxy : undefined,
+    ca: extra.length > 0 ? trustWith(extra, env) : undefined,
+  };
+}
+
 /**
  * A typed client for the Sift REST endpoints this tool uses. Every request goes through one
  * request pool, is retried on 429/502/503/504/network errors, and fails as an ApiError.
@@ -149,7 +192,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
   const pool =
     options.pool ?? createRequestPool({ concurrency: options.concurrency, maxRps: options.maxRps });
-  const http = createHttp({ ...options, baseUrl, pool });
+  const http = createHttp({ ...options, baseUrl, pool, ...networkOf(baseUrl, options) });
   const { logger } = options;
   const paging = {
     logger,

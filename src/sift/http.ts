@@ -13,7 +13,8 @@ import {
 } from "./http-errors.js";
 import { type RequestLimits, requestLimits, type RetryOptions } from "./limits.js";
 import { describeNetworkFailure } from "./network-errors.js";
-import { AnswerTooLargeError, createNodeFetch, formatBytes } from "./node-fetch.js";
+import { AnswerTooLargeError, createNodeFetch, exchangeOf, formatBytes } from "./node-fetch.js";
+import type { Proxy } from "./proxy.js";
 import { type RequestPool, sleepMs } from "./pool.js";
 import { buildRequestUrl, checkUrlLength, type Query } from "./url.js";
 
@@ -45,6 +46,10 @@ export interface HttpOptions {
   urlSource?: string;
   /** For tests: the jitter source (default Math.random). */
   random?: () => number;
+  /** The default transport sends through this proxy (see proxy.ts); ignored with `fetch`. */
+  proxy?: Proxy;
+  /** The default transport trusts these CAs instead of node's store (see ca.ts); ignored with `fetch`. */
+  ca?: string[];
 }
 
 export interface HttpRequest<T> {
@@ -84,25 +89,38 @@ export interface Http {
 /** What one attempt came to: a value, a reason to try again, or a final error. */
 type Attempt<T> =
   | { kind: "ok"; value: T }
-  | { kind: "retry"; error: ApiError; retryAfterMs?: number }
+  /** `silent`: a new connection was accepted and nothing at all came back before the timeout. */
+  | { kind: "retry"; error: ApiError; retryAfterMs?: number; silent?: boolean }
   | { kind: "fail"; error: ApiError }
   /** Not sent: stopping began while it waited for a slot. */
-  | { kind: "stopped" };
+  | { kind: "stopped" }
+  /** Not sent: the API was found silent meanwhile (see `send`). */
+  | { kind: "silent" };
 
 export function createHttp(options: HttpOptions): Http {
   const limits: RequestLimits = requestLimits(options);
   const { retry, timeoutMs } = limits;
-  const fetchImpl = options.fetch ?? createNodeFetch({ maxAnswerBytes: limits.maxAnswerBytes });
+  const { proxy } = options;
+  const fetchImpl =
+    options.fetch ??
+    createNodeFetch({ maxAnswerBytes: limits.maxAnswerBytes, proxy, ca: options.ca });
   const random = options.random ?? Math.random;
   const { pool, logger, apiKey } = options;
   const host = safeHost(options.baseUrl);
-  const redact = (text: string) => redactSecrets(text, [apiKey]);
+  const secrets = proxy?.password ? [apiKey, proxy.password] : [apiKey];
+  const redact = (text: string) => redactSecrets(text, secrets);
   const stats: HttpStats = { requests: 0, retries: 0, byOperation: {} };
   const hints = urlHints(options.baseUrl, options.urlSource);
   /** Connection retries already shown at warn level: one line per reason and attempt number. */
   const warned = new Set<string>();
   /** When the last Retry-After wait shown ends: the requests that share one pause show it once. */
   let shownWaitUntil = 0;
+  /** Whether any retry was logged yet: the first one is always shown at the default level. */
+  let retried = false;
+  /** Anything at all (a status line) came back from the API in this run. */
+  let everAnswered = false;
+  /** Some request already found the API silent (see `send`): the others stop at their first silence. */
+  let silentApi = false;
 
   const buildUrl = (path: string, query?: Query) => buildRequestUrl(options.baseUrl, path, query);
 
@@ -144,14 +162,34 @@ export function createHttp(options: HttpOptions): Http {
         };
         return { kind: "fail", error: new ApiError(init, { cause }) };
       }
-      const failure = timeout.aborted
-        ? { transient: true, message: `no answer from ${host} within ${timeoutMs / 1000} s` }
-        : describeNetworkFailure(error, options.baseUrl);
+      if (timeout.aborted) {
+        const exchange = exchangeOf(error);
+        if (exchange?.answered) everAnswered = true;
+        const within = `within ${formatTimeout(timeoutMs)}`;
+        const why =
+          exchange?.proxyStalled && proxy
+            ? `no answer from the proxy ${proxy.display} (from ${proxy.variable}) to its CONNECT ${within}`
+            : `no answer from ${host} ${within}`;
+        logger?.debug({ request: name, error: why }, "no answer");
+        // NOTE: a kept-alive connection may have died unseen: only a new one that was made
+        // and stayed silent says something about the server.
+        const silent =
+          exchange !== undefined &&
+          exchange.fresh &&
+          exchange.connected &&
+          !exchange.answered &&
+          !exchange.proxyStalled;
+        return { kind: "retry", error: connectionError(name, why, cause), silent };
+      }
+      const failure = describeNetworkFailure(error, options.baseUrl);
       const why = redact(failure.message);
       logger?.debug({ request: name, error: why }, "no answer");
-      if (!failure.transient) return { kind: "fail", error: connectionError(name, why, cause) };
-      return { kind: "retry", error: connectionError(name, why, cause) };
+      const reason = failure.proxy ? ("proxy" as const) : undefined;
+      const failed = connectionError(name, why, cause, reason);
+      if (!failure.transient) return { kind: "fail", error: failed };
+      return { kind: "retry", error: failed };
     }
+    everAnswered = true;
     logger?.debug({ request: name, status: response.status }, "answer");
     if (response.ok) return readAnswer(req.schema, text, name, response.status);
     const { grpcCode, apiMessage } = describeErrorAnswer(
@@ -215,6 +253,8 @@ export function createHttp(options: HttpOptions): Http {
     delayMs: number,
   ): void {
     const { error, retryAfterMs } = result;
+    const first = !retried;
+    retried = true;
     const fields = { request: name, status: error.status, attempt: n, delayMs };
     const message = `retrying: ${error.apiMessage}`;
     const next = `attempt ${n + 1} of ${retry.maxAttempts} in ${formatSeconds(delayMs)}`;
@@ -234,8 +274,9 @@ export function createHttp(options: HttpOptions): Http {
     }
     // An API that cannot be reached is shown at the default level (warn), once per reason and
     // attempt however many requests meet it; other answers worth a retry (429, 503) at info.
+    // The first retry of the run is shown whatever its reason: a CI log never sits silent.
     const key = `${n} ${error.apiMessage}`;
-    if (error.status === 0 && !warned.has(key)) {
+    if (first || (error.status === 0 && !warned.has(key))) {
       warned.add(key);
       return logger?.warn(fields, `${message}; ${next}`);
     }
@@ -248,17 +289,41 @@ export function createHttp(options: HttpOptions): Http {
     checkUrlLength(url, name);
     /** Answers 429 so far: when every attempt got one, the API is rate limiting us. */
     let throttled = 0;
+    /** Attempts on new connections that the API accepted and never answered at all. */
+    let silences = 0;
     for (let n = 1; ; n++) {
       if (req.stop?.aborted || req.signal?.aborted) throw interruptedError(name, n - 1);
       if (n > 1) stats.retries++;
       // NOTE: a stop comes before (or with) the cut-off, so waking on it is enough in the pool.
-      const result = await pool.run(() => attempt(req, url, name), req.stop ?? req.signal);
+      // Once the API was found silent, a request whose last attempt met the same silence
+      // stops here rather than wait out another timeout.
+      const result = await pool.run(
+        () =>
+          silentApi && silences > 0 && !everAnswered
+            ? Promise.resolve<Attempt<T>>({ kind: "silent" })
+            : attempt(req, url, name),
+        req.stop ?? req.signal,
+      );
+      if (result.kind === "silent") {
+        stats.retries--;
+        throw silentError(name, n - 1, timeoutMs, options.urlSource, undefined);
+      }
       if (result.kind === "stopped") {
         if (n > 1) stats.retries--;
         throw interruptedError(name, n - 1);
       }
       if (result.kind === "ok") return result.value;
       if (result.error.status === 429) throttled++;
+      if (result.kind === "retry" && result.silent && !everAnswered) {
+        silences++;
+        // NOTE: a server that accepts connections and never says a word is no Sift API (or a
+        // wrong port, or a dead backend behind a TCP balancer): twice is enough to say so.
+        // Anything that ever answered (even slowly, even an error) keeps the full budget.
+        if (silences >= 2 || silentApi) {
+          silentApi = true;
+          throw silentError(name, n, timeoutMs, options.urlSource, result.error);
+        }
+      }
       if (result.kind === "fail" || n >= retry.maxAttempts) {
         const rateLimited = result.kind === "retry" && throttled === n;
         throw finalError(result.error, n, hints, rateLimited);
@@ -317,6 +382,31 @@ export function urlHints(baseUrl: string, source = "--api-url or SIFT_REST_URI")
   return { unreachable: `; check ${where}`, notFound };
 }
 
+/** `30 s`, `0.2 s`. */
+function formatTimeout(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+/** The request's end when the API accepted connections and never answered anything. */
+function silentError(
+  request: string,
+  attempts: number,
+  timeoutMs: number,
+  urlSource: string | undefined,
+  last: ApiError | undefined,
+): ApiError {
+  const source = urlSource?.startsWith("profile ")
+    ? `rest_uri of ${urlSource}`
+    : (urlSource ?? "--api-url");
+  const apiMessage = `the API accepted the connection but sent nothing in ${formatTimeout(timeoutMs)}, twice; is ${source} a Sift API?`;
+  const error = new ApiError(
+    { request, status: 0, apiMessage, reason: "silent" },
+    last?.cause ? { cause: last.cause } : undefined,
+  );
+  error.attempts = attempts;
+  return error;
+}
+
 function formatSeconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
@@ -355,8 +445,9 @@ function finalError(
 ): ApiError {
   const interrupted = error.reason === "interrupted";
   const tried = attempts === 1 ? "" : ` (after ${attempts} attempts)`;
+  // A proxy's refusal names the proxy and its variable: the API URL is not the thing to check.
   const hint =
-    error.status === 0 && !interrupted
+    error.status === 0 && !interrupted && error.reason !== "proxy"
       ? hints.unreachable + hints.notFound
       : error.status === 404
         ? hints.notFound

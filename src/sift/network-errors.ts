@@ -1,3 +1,5 @@
+import { ProxyError } from "./proxy-agent.js";
+
 /**
  * Why a request got no answer, in a sentence, and whether trying again can help. A host name
  * that does not resolve, TLS spoken to a plain-HTTP server or a certificate that is not
@@ -10,6 +12,8 @@ export interface NetworkFailure {
   transient: boolean;
   /** `https://localhost:8080 answered without TLS: is it http://?` */
   message: string;
+  /** The proxy is what failed (its message names it and its variable), not the API. */
+  proxy?: boolean;
 }
 
 /** OpenSSL's ways of saying the other side does not speak TLS (it answered in plain HTTP). */
@@ -25,6 +29,9 @@ const HOST_NOT_FOUND = new Set(["ENOTFOUND", "EAI_NONAME", "EAI_NODATA"]);
  * // { transient: false, message: "https://localhost:8080 answered without TLS: is it http://?" }
  */
 export function describeNetworkFailure(error: unknown, baseUrl: string): NetworkFailure {
+  const proxyError = findProxyError(error);
+  if (proxyError)
+    return { transient: proxyError.transient, message: proxyError.message, proxy: true };
   const cause = rootCause(error);
   const code = typeof cause.code === "string" ? cause.code : "";
   const { origin, host, hostname } = parseOrigin(baseUrl);
@@ -45,7 +52,7 @@ export function describeNetworkFailure(error: unknown, baseUrl: string): Network
       transient: false,
       message:
         `the TLS certificate of ${host} is not accepted: ${cause.message} (${code}); if the ` +
-        "server uses a private certificate authority, point NODE_EXTRA_CA_CERTS at its certificate",
+        "server (or a proxy that inspects TLS) uses a private certificate authority, give its certificate with --ca-file FILE (or SIFT_CA_FILE, or NODE_EXTRA_CA_CERTS)",
     };
   }
   return { transient: true, message: `cannot reach ${host}: ${describeNetworkError(error)}` };
@@ -60,6 +67,16 @@ export function describeNetworkError(error: unknown): string {
     if (typeof code === "string") return code;
   }
   return String(cause);
+}
+
+/** The ProxyError among the error and its causes: the proxy, not the API, failed. */
+function findProxyError(error: unknown): ProxyError | undefined {
+  let current = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if (current instanceof ProxyError) return current;
+    current = current.cause;
+  }
+  return undefined;
 }
 
 /** The innermost error (fetch wraps the socket's error in `cause`), with its code. */

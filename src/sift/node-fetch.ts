@@ -1,6 +1,14 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+  type RequestOptions,
+} from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { Socket } from "node:net";
 import { MAX_ANSWER_BYTES } from "./limits.js";
+import type { Proxy } from "./proxy.js";
+import { type ConnectTrace, TunnelAgent } from "./proxy-agent.js";
 
 /**
  * The client's default transport: the part of `fetch` that http.ts uses (method, headers,
@@ -39,29 +47,106 @@ export class AnswerTooLargeError extends Error {
 export interface NodeFetchOptions {
   /** The largest answer body read; beyond it the request rejects with AnswerTooLargeError. */
   maxAnswerBytes?: number;
+  /** Send every request through this proxy (resolve it with `resolveProxy`). Default: direct. */
+  proxy?: Proxy;
+  /**
+   * The CAs trusted for https, replacing node's store (build it with `trustWith`, which keeps
+   * node's roots and NODE_EXTRA_CA_CERTS). Default: node's store.
+   */
+  ca?: string[];
 }
 
-/** The transport, with its own answer cap. */
+/**
+ * How an attempt that got no answer went, attached to the fetch's rejection when its signal
+ * aborted: whether the connection was a new one, was made, and anything came back.
+ */
+export interface Exchange {
+  /** The connection was a new one (not a kept-alive one reused). */
+  fresh: boolean;
+  /** The connection to the API (through the tunnel, with a proxy) was made. */
+  connected: boolean;
+  /** The answer's status line and headers arrived. */
+  answered: boolean;
+  /** With a proxy: the tunnel to the API was never made (the proxy is what sent nothing). */
+  proxyStalled: boolean;
+}
+
+const EXCHANGE = Symbol("exchange");
+
+/** The Exchange of an aborted attempt of the default transport, if it was one. */
+export function exchangeOf(error: unknown): Exchange | undefined {
+  return typeof error === "object" && error !== null
+    ? (error as { [EXCHANGE]?: Exchange })[EXCHANGE]
+    : undefined;
+}
+
+/** The transport, with its own answer cap, proxy and trusted CAs. */
 export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
   const maxBytes = options.maxAnswerBytes ?? MAX_ANSWER_BYTES;
+  const { proxy } = options;
+  // NOTE: without a proxy or CAs of its own (the usual case) the shared agents serve.
+  const agents =
+    proxy === undefined && options.ca === undefined
+      ? AGENTS
+      : {
+          "http:": proxy ? new HttpAgent({ keepAlive: true }) : AGENTS["http:"],
+          "https:": proxy
+            ? new TunnelAgent({ keepAlive: true, proxy, ca: options.ca })
+            : new HttpsAgent({ keepAlive: true, ca: options.ca }),
+        };
   return (input, init) => {
     const url = input instanceof URL ? input : new URL(String(input));
     const protocol = url.protocol as keyof typeof AGENTS;
-    const agent = AGENTS[protocol];
+    const agent = agents[protocol];
     if (agent === undefined) {
       return Promise.reject(new TypeError(`unsupported protocol ${url.protocol}`));
     }
     const body = readBody(init?.body);
     const headers: Record<string, string> = { ...(init?.headers as Record<string, string>) };
     if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
-    const send = protocol === "https:" ? httpsRequest : httpRequest;
+    const signal = init?.signal ?? undefined;
+    const trace: ConnectTrace = { proxyConnected: false, proxyAnswered: false, signal };
+    let target: URL | string = url;
+    let send = protocol === "https:" ? httpsRequest : httpRequest;
+    if (proxy && protocol === "http:") {
+      // Plain http through a proxy: the absolute URL asked of the proxy itself (no tunnel).
+      target = new URL(`${proxy.url.protocol}//${proxy.url.host}`);
+      send = proxy.url.protocol === "https:" ? httpsRequest : httpRequest;
+      if (proxy.authorization) headers["proxy-authorization"] = proxy.authorization;
+    }
     return new Promise<Response>((resolve, reject) => {
+      let answered = false;
       const req = send(
-        url,
-        { method: init?.method ?? "GET", headers, agent, signal: init?.signal ?? undefined },
-        (res) => readResponse(res, maxBytes).then(resolve, reject),
+        target,
+        {
+          method: init?.method ?? "GET",
+          headers,
+          agent: target === url ? agent : undefined,
+          signal,
+          ...(target === url ? {} : { path: url.href }),
+          trace,
+        } as RequestOptions,
+        (res) => {
+          answered = true;
+          readResponse(res, maxBytes).then(resolve, reject);
+        },
       );
-      req.on("error", reject);
+      let socket: Socket | undefined;
+      req.once("socket", (s: Socket) => {
+        socket = s;
+      });
+      req.on("error", (error: Error) => {
+        if (signal?.aborted) {
+          const exchange: Exchange = {
+            fresh: !req.reusedSocket,
+            connected: socket !== undefined && !socket.connecting,
+            answered,
+            proxyStalled: proxy !== undefined && protocol === "https:" && socket === undefined,
+          };
+          Object.defineProperty(error, EXCHANGE, { value: exchange });
+        }
+        reject(error);
+      });
       req.end(body);
     });
   };

@@ -228,6 +228,20 @@ export const optionsSchema = z.strictObject({
     .positive()
     .optional()
     .describe("--max-rps: at most this many requests per second."),
+  timeout: z
+    .number()
+    .positive()
+    .optional()
+    .describe(
+      "--timeout: seconds one request may take before it is cut off and retried (default 30).",
+    ),
+  retries: z
+    .int()
+    .nonnegative()
+    .optional()
+    .describe(
+      "--retries: retries of a request that got no answer or a 429/502/503/504 (default 7, i.e. 8 attempts).",
+    ),
 });
 export type ConfigOptions = z.infer<typeof optionsSchema>;
 

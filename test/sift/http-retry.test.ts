@@ -93,13 +93,18 @@ describe("retries", () => {
   });
 
   it("retries a timeout, then fails as a connection error naming the host", async () => {
-    server = await startTestServer(() => {
-      /* never answers */
+    // It answered once: a server that never answered anything is "silent" (silent-api.test.ts).
+    let answered = false;
+    server = await startTestServer((_req, res) => {
+      if (!answered) sendJson(res, 200, { run: wireRun("r1") });
+      answered = true;
     });
     const client = clientFor(server.url, {
       timeoutMs: 50,
       retry: { ...FAST_RETRY, maxAttempts: 2 },
     });
+    await client.getRun("r1");
+    server.received.length = 0;
     const error = (await client.listRuns().catch((e: unknown) => e)) as ApiError;
     expect(server.received).toHaveLength(2);
     expect(error.code).toBe("CONNECTION");
