@@ -89,7 +89,9 @@ export function waitsOf(flags: Pick<SessionFlags, "timeout" | "retries">): {
   retry?: { maxAttempts: number };
 } {
   return {
-    ...(flags.timeout === undefined ? {} : { timeoutMs: Math.round(flags.timeout * 1000) }),
+    ...(flags.timeout === undefined
+      ? {}
+      : { timeoutMs: Math.max(1, Math.round(flags.timeout * 1000)) }),
     ...(flags.retries === undefined ? {} : { retry: { maxAttempts: flags.retries + 1 } }),
   };
 }

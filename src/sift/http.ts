@@ -90,7 +90,13 @@ export interface Http {
 type Attempt<T> =
   | { kind: "ok"; value: T }
   /** `silent`: a new connection was accepted and nothing at all came back before the timeout. */
-  | { kind: "retry"; error: ApiError; retryAfterMs?: number; silent?: boolean }
+  | {
+      kind: "retry";
+      error: ApiError;
+      retryAfterMs?: number;
+      /** What stayed silent: the API, or the proxy (it accepted the CONNECT's connection). */
+      silent?: "api" | "proxy";
+    }
   | { kind: "fail"; error: ApiError }
   /** Not sent: stopping began while it waited for a slot. */
   | { kind: "stopped" }
@@ -174,11 +180,15 @@ export function createHttp(options: HttpOptions): Http {
         // NOTE: a kept-alive connection may have died unseen: only a new one that was made
         // and stayed silent says something about the server.
         const silent =
-          exchange !== undefined &&
-          exchange.fresh &&
-          exchange.connected &&
-          !exchange.answered &&
-          !exchange.proxyStalled;
+          exchange === undefined || exchange.answered
+            ? undefined
+            : exchange.proxyStalled
+              ? exchange.proxyConnected
+                ? ("proxy" as const)
+                : undefined
+              : exchange.fresh && exchange.connected
+                ? ("api" as const)
+                : undefined;
         return { kind: "retry", error: connectionError(name, why, cause), silent };
       }
       const failure = describeNetworkFailure(error, options.baseUrl);
@@ -283,6 +293,17 @@ export function createHttp(options: HttpOptions): Http {
     logger?.info(fields, message);
   }
 
+  /** Who accepted connections and said nothing, for the sentence that gives up on it. */
+  function silentWho(what: "api" | "proxy" | undefined): string {
+    if (what === "proxy" && proxy) {
+      return `the proxy ${proxy.display} (from ${proxy.variable}) accepted the connection but answered nothing to CONNECT`;
+    }
+    const source = options.urlSource?.startsWith("profile ")
+      ? `rest_uri of ${options.urlSource}`
+      : (options.urlSource ?? "--api-url");
+    return `the API accepted the connection but sent nothing; is ${source} a Sift API?`;
+  }
+
   async function send<T>(req: HttpRequest<T>): Promise<T> {
     const url = buildUrl(req.path, req.query);
     const name = `${req.method} ${req.path}`;
@@ -291,6 +312,7 @@ export function createHttp(options: HttpOptions): Http {
     let throttled = 0;
     /** Attempts on new connections that the API accepted and never answered at all. */
     let silences = 0;
+    let lastSilent: "api" | "proxy" = "api";
     for (let n = 1; ; n++) {
       if (req.stop?.aborted || req.signal?.aborted) throw interruptedError(name, n - 1);
       if (n > 1) stats.retries++;
@@ -306,7 +328,7 @@ export function createHttp(options: HttpOptions): Http {
       );
       if (result.kind === "silent") {
         stats.retries--;
-        throw silentError(name, n - 1, timeoutMs, options.urlSource, undefined);
+        throw silentError(name, n - 1, timeoutMs, silentWho(lastSilent), undefined);
       }
       if (result.kind === "stopped") {
         if (n > 1) stats.retries--;
@@ -316,12 +338,13 @@ export function createHttp(options: HttpOptions): Http {
       if (result.error.status === 429) throttled++;
       if (result.kind === "retry" && result.silent && !everAnswered) {
         silences++;
+        lastSilent = result.silent;
         // NOTE: a server that accepts connections and never says a word is no Sift API (or a
         // wrong port, or a dead backend behind a TCP balancer): twice is enough to say so.
         // Anything that ever answered (even slowly, even an error) keeps the full budget.
         if (silences >= 2 || silentApi) {
           silentApi = true;
-          throw silentError(name, n, timeoutMs, options.urlSource, result.error);
+          throw silentError(name, n, timeoutMs, silentWho(result.silent), result.error);
         }
       }
       if (result.kind === "fail" || n >= retry.maxAttempts) {
@@ -387,18 +410,19 @@ function formatTimeout(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`;
 }
 
-/** The request's end when the API accepted connections and never answered anything. */
+/**
+ * The request's end when the API (or the proxy) accepted connections and never answered
+ * anything. `who` is silentWho's sentence: the time is put in before its `;`.
+ */
 function silentError(
   request: string,
   attempts: number,
   timeoutMs: number,
-  urlSource: string | undefined,
+  who: string,
   last: ApiError | undefined,
 ): ApiError {
-  const source = urlSource?.startsWith("profile ")
-    ? `rest_uri of ${urlSource}`
-    : (urlSource ?? "--api-url");
-  const apiMessage = `the API accepted the connection but sent nothing in ${formatTimeout(timeoutMs)}, twice; is ${source} a Sift API?`;
+  const [head, tail] = who.split(";");
+  const apiMessage = `${head} in ${formatTimeout(timeoutMs)}, twice${tail === undefined ? "" : `;${tail}`}`;
   const error = new ApiError(
     { request, status: 0, apiMessage, reason: "silent" },
     last?.cause ? { cause: last.cause } : undefined,

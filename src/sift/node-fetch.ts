@@ -69,6 +69,8 @@ export interface Exchange {
   answered: boolean;
   /** With a proxy: the tunnel to the API was never made (the proxy is what sent nothing). */
   proxyStalled: boolean;
+  /** With a stalled proxy: the connection to the proxy was made (it accepted, then said nothing). */
+  proxyConnected: boolean;
 }
 
 const EXCHANGE = Symbol("exchange");
@@ -142,6 +144,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
             connected: socket !== undefined && !socket.connecting,
             answered,
             proxyStalled: proxy !== undefined && protocol === "https:" && socket === undefined,
+            proxyConnected: trace.proxyConnected && !trace.proxyAnswered,
           };
           Object.defineProperty(error, EXCHANGE, { value: exchange });
         }

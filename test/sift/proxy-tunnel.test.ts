@@ -10,6 +10,7 @@ import {
   type Listening,
   makeTestCa,
   startConnectProxy,
+  startSilentListener,
   startTlsFront,
   type TestCa,
 } from "../helpers/network.js";
@@ -139,6 +140,48 @@ describe.skipIf(!HAS_OPENSSL)("through an HTTP proxy (CONNECT)", () => {
     );
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.join("\n") + error.message).not.toContain("hunter2");
+  });
+});
+
+describe.skipIf(!HAS_OPENSSL)("silence through a proxy", () => {
+  it("a proxy that accepts the connection and never answers CONNECT: given up after two", async () => {
+    const hole = await startSilentListener();
+    try {
+      const c = client(
+        { HTTPS_PROXY: `http://u:pw-never-shown@127.0.0.1:${hole.port}` },
+        { timeoutMs: 100, retry: { ...FAST_RETRY, maxAttempts: 8 } },
+      );
+      const error = await failure(c.listRuns());
+      expect(hole.accepted()).toBe(2);
+      expect(error.reason).toBe("silent");
+      expect(error.apiMessage).toBe(
+        `the proxy http://127.0.0.1:${hole.port} (from HTTPS_PROXY) accepted the connection but answered nothing to CONNECT in 0.1 s, twice`,
+      );
+    } finally {
+      await hole.close();
+    }
+  });
+
+  it("an API that never answers inside the tunnel: the API's sentence", async () => {
+    const hole = await startSilentListener();
+    const p = await proxy();
+    try {
+      const c = client(
+        { HTTPS_PROXY: p.url },
+        {
+          baseUrl: `https://api.sift.test:${hole.port}`,
+          timeoutMs: 100,
+          retry: { ...FAST_RETRY, maxAttempts: 8 },
+        },
+      );
+      const error = await failure(c.listRuns());
+      expect(p.connects).toHaveLength(2);
+      expect(error.apiMessage).toBe(
+        "the API accepted the connection but sent nothing in 0.1 s, twice; is --api-url a Sift API?",
+      );
+    } finally {
+      await hole.close();
+    }
   });
 });
 
