@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ApiError } from "../../src/core/errors.js";
+import { createLogger } from "../../src/core/logger.js";
 import { createSiftClient } from "../../src/sift/client.js";
 import { parseRetryAfter } from "../../src/sift/http-errors.js";
 import { FAST_RETRY, sendJson, startTestServer, type TestServer, wireRun } from "./test-server.js";
@@ -136,11 +137,21 @@ describe("retries", () => {
       sendJson(res, 503, { code: 14, message: "down" }),
     );
     const controller = new AbortController();
+    // The retry is logged before its wait: abort then, during the wait (not while the 503 is
+    // still on its way, which would be "cut off").
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: "warn",
+      format: "json",
+      stream: { write: (line: string) => lines.push(line) },
+      secrets: [],
+    });
     const client = clientFor(server.url, {
       retry: { baseDelayMs: 60_000, maxDelayMs: 60_000, maxAttempts: 8 },
+      logger,
     });
     const pending = client.listRuns({ signal: controller.signal }).catch((e: unknown) => e);
-    while (server.received.length === 0) await new Promise((r) => setTimeout(r, 5));
+    while (lines.length === 0) await new Promise((r) => setTimeout(r, 5));
     controller.abort();
     const error = (await pending) as ApiError;
     expect(error.apiMessage).toBe("interrupted: not retried after 1 attempt");
