@@ -4,7 +4,19 @@ import { isInvalidRow } from "../manifest/index.js";
 import { formatSource } from "../manifest/spec.js";
 import type { Change } from "../plan/change.js";
 import { type ChangeLimit, checkMaxChanges, guardedCounts } from "../plan/guard.js";
-import { diffOptions, planAll, refusal, type SyncOptions } from "../plan/plan.js";
+import type { CacheSession } from "../cache/cache-session.js";
+import type { RunSpec } from "../manifest/spec.js";
+import { diffRun } from "../plan/diff.js";
+import {
+  type CacheUse,
+  countKnown,
+  diffOptions,
+  noteInCache,
+  openCache,
+  planAll,
+  refusal,
+  type SyncOptions,
+} from "../plan/plan.js";
 import type { PlanContext } from "../plan/plan-changes.js";
 import {
   checkRows,
@@ -58,6 +70,8 @@ export interface ApplyResult extends ApplyCounts {
   interrupted: boolean;
   /** Keys given in `only` that no manifest run has. */
   missingKeys?: string[];
+  /** With a cache: whether it was trusted, and how many runs Sift changed since it was written. */
+  cache?: CacheUse;
 }
 
 /**
@@ -93,6 +107,10 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
   let done = 0;
   let changes = 0;
   let scope: Scope | undefined;
+  let cache: CacheSession | undefined;
+  let cacheUse: ReturnType<typeof countKnown> | undefined;
+  /** Rows planned and not yet reported: what the cache records once their result is known. */
+  const pending = new Map<string, Pending>();
 
   const limited = (work: Work): Work => {
     if (options.limit === undefined || (work.kind !== "create" && work.kind !== "update"))
@@ -124,12 +142,39 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
     const refused = refusal(manifests, scope, options);
     if (refused !== undefined) throw new GuardError(refused);
     if (options.maxChanges !== undefined) await guardChanges(manifests, context, scope, options);
-    for await (const change of planAll(manifests, context, scope, options)) {
+    cache = (await openCache(client, options, { context, inScope: manifests.inScope }))?.session;
+    cacheUse = cache && countKnown(cache);
+    for await (const change of planAll(manifests, context, scope, {
+      ...options,
+      ...(cacheUse && { knownInSync: cacheUse.knownInSync }),
+    })) {
       countChange(plan, change);
       options.onChange?.(change);
+      if (cache && change.action !== "archive")
+        pending.set(change.spec.clientKey, pendingOf(change));
       yield limited(workFromChange(change));
     }
   }
+
+  /** A row's result decides what the cache records: in sync only when it ended so. */
+  const recordResult = (row: RowResult) => {
+    const planned = pending.get(row.clientKey);
+    if (cache === undefined || planned === undefined) return;
+    pending.delete(row.clientKey);
+    const { outcome } = row;
+    if (outcome.status !== "ok") return cache.notInSync(planned.spec);
+    if (outcome.action === "unchanged") {
+      if (planned.inSync) cache.inSync(planned.spec, planned.inSync);
+      else cache.notInSync(planned.spec);
+      return;
+    }
+    // NOTE: the run as the write answered it is diffed again: someone else's edit between the
+    // lookup and the write would otherwise be taken as in sync, and missed the next night.
+    const run = outcome.run;
+    const again = run && context && diffRun(planned.spec, run, context, diff);
+    if (again === undefined) return cache.notInSync(planned.spec);
+    noteInCache(cache, again);
+  };
 
   const counts = await applyWork(work(), {
     client,
@@ -138,10 +183,16 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
     stopping,
     failFast: options.failFast,
     onResult(row) {
+      recordResult(row);
       options.onResult?.(row);
       options.onProgress?.({ done: ++done, total });
     },
     unreached: (reached) => rowsAfter(rowRefs(manifests, scope), reached),
+  });
+  // Rows not reached keep what the cache held; a stopped apply has not seen every row.
+  await cache?.save({
+    complete: counts.stopped === undefined,
+    pruneUnseen: options.only === undefined && options.limit === undefined,
   });
   return {
     ...counts,
@@ -149,7 +200,23 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
     elapsedMs: performance.now() - started,
     interrupted: counts.stopped?.kind === "interrupted",
     ...(options.only && { missingKeys: manifests.missingKeys }),
+    ...(cacheUse && { cache: cacheUse.counts() }),
   };
+}
+
+interface Pending {
+  spec: RunSpec;
+  /** An unchanged row in sync (no warning): its run. */
+  inSync?: { runId: string; modifiedDate: string };
+}
+
+function pendingOf(change: Exclude<Change, { action: "archive" }>): Pending {
+  if (change.action === "unchanged" && change.warnings.length === 0 && change.modifiedDate)
+    return {
+      spec: change.spec,
+      inSync: { runId: change.runId, modifiedDate: change.modifiedDate },
+    };
+  return { spec: change.spec };
 }
 
 /** Plans the whole manifest once, counting, and refuses it when it breaks `maxChanges`. */

@@ -99,7 +99,13 @@ async function execute(work: Work, deps: ExecuteDeps): Promise<Outcome> {
         }
         throw error;
       }
-      return { status: "ok", action, runId: run.runId, mask: work.body.updateMask.split(",") };
+      return {
+        status: "ok",
+        action,
+        runId: run.runId,
+        mask: work.body.updateMask.split(","),
+        run,
+      };
     }
     case "create": {
       let run: Run;
@@ -118,9 +124,9 @@ async function execute(work: Work, deps: ExecuteDeps): Promise<Outcome> {
         throw error;
       }
       if (work.followUp === undefined)
-        return { status: "ok", action: "create", runId: run.runId, mask: [] };
+        return { status: "ok", action: "create", runId: run.runId, mask: [], run };
       try {
-        await client.updateRun({
+        run = await client.updateRun({
           run: { ...work.followUp.run, runId: run.runId },
           updateMask: work.followUp.updateMask,
         });
@@ -151,6 +157,7 @@ async function execute(work: Work, deps: ExecuteDeps): Promise<Outcome> {
         action: "create",
         runId: run.runId,
         mask: work.followUp.updateMask.split(","),
+        run,
       };
     }
     default:

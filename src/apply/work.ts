@@ -50,8 +50,15 @@ export type PlannedAction = "create" | UpdateAction | "unchanged" | "invalid" | 
 
 /** What became of one row. `action` is what was done, which a 409 can turn from create to update. */
 export type Outcome =
-  | { status: "ok"; action: "create"; runId: string; mask: string[] }
-  | { status: "ok"; action: UpdateAction; runId: string; mask: string[] }
+  | { status: "ok"; action: "create"; runId: string; mask: string[]; run?: Run }
+  | {
+      status: "ok";
+      action: UpdateAction;
+      runId: string;
+      mask: string[];
+      /** The run as the write answered it (the sync cache checks it is now in sync). */
+      run?: Run;
+    }
   | { status: "ok"; action: "unchanged"; runId: string }
   | {
       status: "failed" | "skipped";

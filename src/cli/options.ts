@@ -97,10 +97,37 @@ export function addSyncOptions(cmd: Command): Command {
       "with --archive-missing: refuse (exit 3) to archive more runs than this (default 10%)",
       parseCountOrPercent,
     )
+    .option("--allow-empty", "with --archive-missing: archive even when the manifests hold no runs")
     .option(
-      "--allow-empty",
-      "with --archive-missing: archive even when the manifests hold no runs",
+      "--cache <dir>",
+      "the sync cache: only rows changed in the manifests or in Sift are looked up (default .sift-run-sync/ in the working directory, or beside the sync config)",
+    )
+    .option("--no-cache", "neither read nor write the sync cache")
+    .addOption(
+      new Option(
+        "--refresh <how>",
+        "full: read every run from Sift this once, and rewrite the cache",
+      )
+        .choices(["auto", "full"])
+        .default("auto"),
+    )
+    .option(
+      "--refresh-every <duration>",
+      "a full read when the cache's last one is older than this (90s, 12h, 7d; default 7d)",
+      parseDuration,
     );
+}
+
+/** `90s`, `15m`, `12h`, `7d`: milliseconds. */
+export function parseDuration(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(value.trim());
+  const n = Number(m?.[1]);
+  if (!m || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError(
+      `expected a duration such as 90s, 15m, 12h or 7d, got ${JSON.stringify(value)}`,
+    );
+  }
+  return n * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "s" | "m" | "h" | "d"];
 }
 
 /** `25` or `10%`: a count, or a percentage of a whole. */

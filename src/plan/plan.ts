@@ -1,11 +1,18 @@
+import {
+  type CacheClient,
+  type CacheOptions,
+  type CacheRecorder,
+  type CacheSession,
+  openCacheSession,
+} from "../cache/cache-session.js";
 import type { PlanSummary } from "./summary.js";
 import { countChange, createPlanSummary } from "./summary.js";
 import { withStopping } from "../sift/stoppable.js";
 import type { Change } from "./change.js";
 import type { DiffOptions, IgnorableField, SyncMode } from "./diff.js";
 import type { AdoptByField } from "./match.js";
-import { type PlanContext, planChanges } from "./plan-changes.js";
-import { type ManifestInput, type ManifestRows, prepare } from "./prepare.js";
+import { type KnownInSync, type PlanContext, planChanges } from "./plan-changes.js";
+import { type ManifestInput, type ManifestRows, type Prepared, prepare } from "./prepare.js";
 import { type ArchiveOptions, checkArchiveGuard, type Scope, type ScopeClient } from "./scope.js";
 
 export interface SyncOptions extends ManifestInput {
@@ -24,6 +31,11 @@ export interface SyncOptions extends ManifestInput {
   adoptBy?: readonly AdoptByField[];
   /** Archive the in-scope runs no manifest holds; unarchive the archived ones they hold. */
   archiveMissing?: ArchiveOptions;
+  /**
+   * The sync cache (`--cache DIR`): rows in sync at the last sync, and whose runs Sift lists as
+   * unchanged since, are unchanged without a lookup; the cache is rewritten at the end.
+   */
+  cache?: CacheOptions;
 }
 
 export interface PlanOptions extends SyncOptions {
@@ -48,6 +60,15 @@ export interface PlanResult {
   missingKeys: string[];
   /** Why applying this plan would be refused (`--max-archive`, `--allow-empty`). */
   refused?: string;
+  /** With a cache: whether it was trusted, and how many runs Sift changed since it was written. */
+  cache?: CacheUse;
+}
+
+export interface CacheUse {
+  incremental: boolean;
+  /** Rows the cache knew in sync: unchanged without a lookup. */
+  knownInSync: number;
+  changedInSift: number;
 }
 
 /**
@@ -65,27 +86,94 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
     checkRows: false,
     archive: options.archiveMissing,
   });
+  const cache = await openCache(client, options, prepared);
+  const use = cache && countKnown(cache.session);
   const summary = createPlanSummary();
   const total = totalChanges(prepared, prepared.scope);
   let done = 0;
   for await (const change of planAll(prepared, prepared.context, prepared.scope, {
     ...options,
     client,
+    ...(use && { knownInSync: use.knownInSync }),
   })) {
     signal?.throwIfAborted();
+    if (cache) noteInCache(cache.session, change);
     countChange(summary, change);
     const written = options.onChange?.(change);
     if (written instanceof Promise) await written;
     options.onProgress?.({ done: ++done, total });
   }
   const refused = refusal(prepared, prepared.scope, options);
+  await cache?.session.save({ complete: true, pruneUnseen: options.only === undefined });
   return {
     summary,
     files: prepared.files,
     runs: prepared.runs,
     missingKeys: prepared.missingKeys,
     ...(refused !== undefined && { refused }),
+    ...(use && { cache: use.counts() }),
   };
+}
+
+/**
+ * Opens the sync cache once the names are resolved (before any run is looked up), or
+ * undefined without `cache`.
+ */
+export async function openCache(
+  client: ScopeClient,
+  options: SyncOptions,
+  prepared: Pick<Prepared, "context" | "inScope">,
+): Promise<{ session: CacheSession } | undefined> {
+  if (options.cache === undefined) return undefined;
+  const session = await openCacheSession(client as unknown as CacheClient, options.cache, {
+    options: cacheOptionsOf(options),
+    inScope: prepared.inScope,
+    // NOTE: the key types Sift has before the plan; those the plan introduces are not cached.
+    names: { assetIds: prepared.context.assetIds, keyTypes: new Map(prepared.context.keyTypes) },
+  });
+  return { session };
+}
+
+/** Everything besides a row and its run that changes the row's diff. */
+function cacheOptionsOf(options: SyncOptions): unknown {
+  return {
+    metadata: options.metadata ?? "merge",
+    ignore: [...(options.ignore ?? [])].sort(),
+    mode: options.mode ?? "upsert",
+    adoptBy: [...(options.adoptBy ?? [])].sort(),
+    archiveScope: options.archiveMissing?.scope ?? null,
+  };
+}
+
+/** knownInSync for the plan, counting how many rows it answered. */
+export function countKnown(session: CacheSession): Required<KnownInSync> & {
+  counts: () => CacheUse;
+} {
+  let known = 0;
+  return {
+    knownInSync(spec) {
+      const run = session.knownInSync(spec);
+      if (run !== undefined) known++;
+      return run;
+    },
+    counts: () => ({
+      incremental: session.incremental,
+      knownInSync: known,
+      changedInSift: session.changedInSift,
+    }),
+  };
+}
+
+/** A planned row: in sync (unchanged, no warning) is recorded as such; any other is not. */
+export function noteInCache(recorder: CacheRecorder, change: Change): void {
+  if (change.action === "archive") return;
+  if (
+    change.action === "unchanged" &&
+    change.warnings.length === 0 &&
+    change.modifiedDate !== undefined
+  ) {
+    recorder.inSync(change.spec, { runId: change.runId, modifiedDate: change.modifiedDate });
+  } else recorder.notInSync(change.spec);
 }
 
 /** Every change: one per manifest row, in manifest order, then the runs to archive. */
@@ -93,11 +181,12 @@ export async function* planAll(
   manifests: ManifestRows,
   context: PlanContext,
   scope: Scope | undefined,
-  options: Pick<SyncOptions, "client" | "metadata" | "ignore" | "mode" | "adoptBy">,
+  options: Pick<SyncOptions, "client" | "metadata" | "ignore" | "mode" | "adoptBy"> & KnownInSync,
 ): AsyncGenerator<Change> {
   yield* planChanges(manifests.rows(), options.client, context, {
     ...diffOptions(options, scope),
     adoptBy: options.adoptBy,
+    knownInSync: options.knownInSync,
   });
   yield* scope?.archives ?? [];
 }

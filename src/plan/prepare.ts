@@ -74,6 +74,8 @@ export interface ManifestRows {
   names: NamesInUse;
   /** The runs in scope again, streamed from the files, in order. */
   rows(): AsyncGenerator<ManifestRow>;
+  /** Whether a clientKey is in this invocation's scope (shard, `only`). */
+  inScope: (clientKey: string) => boolean;
 }
 
 export interface Prepared extends ManifestRows {
@@ -185,6 +187,7 @@ export async function readManifests(
     ...(keys && { keys }),
     names,
     rows,
+    inScope: (clientKey) => inScope(clientKey),
   };
 }
 

@@ -69,7 +69,7 @@ describe("--adopt-by startTime", () => {
       ].join("\n"),
     });
     emulator().resetStats();
-    const { plan } = await planJson(emulator(), [dir, "--adopt-by", "startTime"]);
+    const { plan } = await planJson(emulator(), [dir, "--adopt-by", "startTime", "--no-cache"]);
     expect(adopted(plan)).toEqual([
       ["st-1", "adopt", "id-st-1"],
       ["st-2", "adopt", "id-st-1ns"],

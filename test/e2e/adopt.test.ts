@@ -137,7 +137,11 @@ describe("--adopt-by FIELD,...", () => {
       ].join("\n"),
     });
     emulator().resetStats();
-    const { plan, code } = await runPlanJson(dir, ["--adopt-by", "name,startTime"]);
+    const { plan, code } = await runPlanJson(dir, [
+      "--adopt-by",
+      "name,startTime",
+      "--no-cache", // counts the lookups alone
+    ]);
     expect(code).toBe(1); // hf-2 is invalid
     expect(plan.changes.map((c) => [c.clientKey, c.action, c.runId])).toEqual([
       ["hf-1", "adopt", "id-hf-1"],

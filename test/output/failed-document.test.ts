@@ -96,7 +96,18 @@ describe("a plan that fails still prints one complete document", () => {
     it("JSON: the changes decided before the error, the error, their counts", async () => {
       const dir = runsDir(1200);
       const out = join(dir, "plan.json");
-      const args = ["plan", dir, "--format", "json", "--concurrency", "1", "--out", out];
+      // --no-cache: the first ListRuns the proxy lets through must be a lookup.
+      const args = [
+        "plan",
+        dir,
+        "--format",
+        "json",
+        "--concurrency",
+        "1",
+        "--out",
+        out,
+        "--no-cache",
+      ];
       const { code, stdout } = await run(args, url);
       expect(code).toBe(1);
       const doc = JSON.parse(stdout);

@@ -15,6 +15,7 @@ import {
 } from "../options.js";
 import type { SessionFlags } from "../session.js";
 import { addConfigOption } from "./input.js";
+import type { CacheFlags } from "./cache-flags.js";
 import type { ArchiveFlags } from "./shared.js";
 
 /**
@@ -33,7 +34,7 @@ export async function readInput(
   applyConfigOptions(flags as unknown as Record<string, unknown>, input.config, command);
 }
 
-export interface PlanFlags extends SessionFlags, CsvFlags, ArchiveFlags {
+export interface PlanFlags extends SessionFlags, CsvFlags, ArchiveFlags, CacheFlags {
   /** `--config FILE`. */
   config?: string;
   /** The loaded config (from --config or ./sift-run-sync.yaml): not a flag, set by resolveInput. */

@@ -21,6 +21,7 @@ import { type CliIo, OutputClosedError } from "../io.js";
 import { csvDialectOf } from "../options.js";
 import { openSession } from "../session.js";
 import { spoolStdin } from "../stdin.js";
+import { cacheOptionsOf, logCacheUse } from "./cache-flags.js";
 import { refuseOverwritingInputs } from "./output-guard.js";
 import type { ApplyFlags } from "./apply.js";
 import { runPlan } from "./run-plan.js";
@@ -209,11 +210,13 @@ async function runApplyCommand(
             maxChanges: flags.maxChanges,
             limit: flags.limit,
             ...(only && { only }),
+            cache: cacheOptionsOf(flags, io.cwd, session.target, logger),
             onChange: planWarnings.add,
           });
     progress.done();
     planWarnings.end();
     if (result.missingKeys) warnMissingKeys(session.logger, result.missingKeys);
+    if ("cache" in result) logCacheUse(session.logger, result.cache);
     if (result.stopped?.error !== undefined) {
       session.logger.error(
         { error: result.stopped.error },

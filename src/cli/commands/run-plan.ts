@@ -13,6 +13,7 @@ import { listenForStop } from "../interrupt.js";
 import { type CliIo, OutputClosedError } from "../io.js";
 import { csvDialectOf } from "../options.js";
 import { openSession, type Session } from "../session.js";
+import { cacheOptionsOf, logCacheUse } from "./cache-flags.js";
 import { refuseOverwritingInputs } from "./output-guard.js";
 import { type SpooledStdin, spoolStdin } from "../stdin.js";
 import type { PlanFlags } from "./plan.js";
@@ -121,6 +122,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
       signal,
       skipInvalid: flags.skipInvalid,
       ...(only && { only }),
+      cache: cacheOptionsOf(flags, io.cwd, session.target, logger),
       onChange: (change) => {
         if (ended) return;
         countChange(summary, change);
@@ -147,6 +149,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
     endDocument(undefined, flags.out && digest ? { path: flags.out, digest } : undefined);
     if (flags.out) session.logger.info({ out: flags.out, digest }, "plan saved");
     warnMissingKeys(session.logger, result.missingKeys);
+    logCacheUse(session.logger, result.cache);
     const refusal =
       flags.maxChanges &&
       checkMaxChanges(flags.maxChanges, guardedCounts(result.summary), result.runs);

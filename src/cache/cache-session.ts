@@ -1,0 +1,266 @@
+import { createHash } from "node:crypto";
+import { join, resolve } from "node:path";
+import { ApiError } from "../core/errors.js";
+import { parseTimestamp } from "../core/timestamp.js";
+import type { RunSpec } from "../manifest/spec.js";
+import { celString } from "../sift/cel.js";
+import type { ListAllParams, ListParams } from "../sift/client.js";
+import type { Run } from "../sift/schemas.js";
+import { VERSION } from "../core/version.js";
+import { timestampMinus } from "./entry-codec.js";
+import { hashRow, type ResolvedNames, seedOf } from "./row-hash.js";
+import { type CachedRun, NO_CACHE_YET, SyncCache } from "./sync-cache.js";
+
+/** `--cache DIR`'s default, in the working directory (or beside the sync config). */
+export const DEFAULT_CACHE_DIR = ".sift-run-sync";
+/** `--refresh-every`'s default: a full read a week also finds runs deleted in Sift. */
+export const DEFAULT_REFRESH_EVERY_MS = 7 * 24 * 3600 * 1000;
+/**
+ * How far before the last high-water mark the listing of Sift's changes starts. NOTE: the mark
+ * is a modifiedDate Sift itself stamped (the newest it listed), so the two clocks compared are
+ * Sift's own; the margin covers a write stamped before the mark but committed (visible) after
+ * it was read: an UpdateRun in flight, bounded by the request deadline of Sift's gateway, and
+ * the skew between Sift's servers (NTP: milliseconds). 30 s is the most the issue allows and
+ * costs a few runs listed again; a smaller margin saves nothing measurable.
+ */
+export const CHANGES_MARGIN_SECONDS = 30;
+const LIST_PAGE_SIZE = 1000;
+const EPOCH_START = "1970-01-01T00:00:00Z";
+
+/** What the cache needs of the Sift client. */
+export interface CacheClient {
+  readonly baseUrl: string;
+  listRuns(params?: ListParams): Promise<{ runs: Run[]; nextPageToken: string }>;
+  listAllRuns(filter?: string, params?: ListAllParams): AsyncIterable<Run>;
+}
+
+export interface CacheOptions {
+  /** `--cache DIR`: where the cache files live (one per API URL and organization). */
+  dir: string;
+  /** `--refresh full`: read everything from Sift this once, and rewrite the cache. */
+  refresh?: "full" | "auto";
+  /** `--refresh-every`: a cache whose last full read is older is not trusted. Default 7 days. */
+  refreshEveryMs?: number;
+  /** What the cache is for, when not the client's base URL (`local` for --local). */
+  apiUrl?: string;
+  /**
+   * The one note saying why the sync reads everything: `warn` for a damaged cache or a reset
+   * organization, `info` for the routine reasons (none yet, too old, new version or options).
+   */
+  onNote?: (note: string, level: "info" | "warn") => void;
+  /** Local clock, ms (tests). */
+  now?: () => number;
+}
+
+/** What a sync tells the cache about the rows it handled. */
+export interface CacheRecorder {
+  /** The row is in sync with this run (unchanged, or just written and checked). */
+  inSync(spec: RunSpec, run: CachedRun): void;
+  /** The row was handled and is not in sync (to change, failed, skipped, invalid). */
+  notInSync(spec: RunSpec): void;
+}
+
+export interface CacheSession extends CacheRecorder {
+  /** Rows the cache and Sift's changes show are still in sync: no lookup needed. */
+  readonly incremental: boolean;
+  /** The run of a row known in sync (and not changed in Sift since), else undefined. */
+  knownInSync(spec: RunSpec): CachedRun | undefined;
+  /** Runs Sift listed as changed since the mark (not by this tool). */
+  readonly changedInSift: number;
+  /** Writes the cache; `complete`: every row in scope was handled (entries of rows gone are dropped). */
+  save(options: { complete: boolean; pruneUnseen: boolean }): Promise<void>;
+}
+
+export interface SessionScope {
+  /** The diff options (and anything else) that change a row's outcome. */
+  options: unknown;
+  /** Whether an entry's clientKey is in this invocation's scope (shard, --only). */
+  inScope: (clientKey: string) => boolean;
+  /** Asset ids and Sift's key types, once resolved (before any row is planned). */
+  names: ResolvedNames;
+}
+
+/**
+ * Opens the cache for a sync: asks Sift for its newest modifiedDate (the high-water mark this
+ * sync records, taken before any run is read), loads the cache of this API and organization,
+ * decides whether to trust it, and if so lists the runs changed in Sift since its mark.
+ */
+export async function openCacheSession(
+  client: CacheClient,
+  options: CacheOptions,
+  scope: SessionScope,
+): Promise<CacheSession> {
+  const now = options.now ?? Date.now;
+  const apiUrl = options.apiUrl ?? client.baseUrl;
+  // The oldest run names the organization and tells a reset one (or deleted runs) apart.
+  const first = await probe(client, "created_date");
+  if (!first.ok) return unusedSession(options, first.problem);
+  const oldest = first.run;
+  const organizationId = oldest?.organizationId ?? "";
+  const fingerprint = oldest === undefined ? "" : `${oldest.runId}@${oldest.createdDate ?? ""}`;
+  const optionHash = createHash("sha256")
+    .update(JSON.stringify(scope.options))
+    .digest("hex")
+    .slice(0, 16);
+  const identity = { apiUrl, organizationId, fingerprint, toolVersion: VERSION, optionHash };
+  const path = cachePath(options.dir, apiUrl, organizationId);
+  const loaded = SyncCache.load(path, identity);
+  const { cache } = loaded;
+  let distrust: string | undefined;
+  let level: "info" | "warn" = "info";
+  if (loaded.distrust === NO_CACHE_YET) distrust = `no sync cache yet (${path})`;
+  else if (loaded.distrust !== undefined) {
+    distrust = `the sync cache ${path} is not used: ${loaded.distrust.message}`;
+    if (loaded.distrust.alarming) level = "warn";
+  }
+  const low = cache.lowWaterMark(scope.inScope);
+  if (distrust === undefined && options.refresh === "full") distrust = "--refresh full";
+  const refreshEvery = options.refreshEveryMs ?? DEFAULT_REFRESH_EVERY_MS;
+  if (distrust === undefined && low !== undefined && now() - low.refreshedAt > refreshEvery) {
+    distrust = `the last full read is ${describeAge(now() - low.refreshedAt)} old (--refresh-every ${describeAge(refreshEvery)})`;
+  }
+  if (distrust === undefined && organizationId !== "" && low === undefined)
+    distrust = `the sync cache ${path} holds none of these rows yet`;
+  let incremental = distrust === undefined && low !== undefined && organizationId !== "";
+  /** clientKeys of runs changed in Sift since the mark, by others than this tool. */
+  const changed = new Set<string>();
+  let highWaterMark: string | undefined;
+  if (incremental) {
+    try {
+      highWaterMark = await listChanges(client, cache, low!.highWaterMark, changed);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.reason === "interrupted") throw error;
+      // NOTE: a run too large to list (or a listing Sift refuses) is no reason to fail: the
+      // lookups by clientKey report such a run at its own row, as a full refresh does.
+      incremental = false;
+      changed.clear();
+      distrust = `listing the runs changed in Sift failed (${error.message})`;
+      level = "warn";
+    }
+  }
+  if (distrust !== undefined) options.onNote?.(`full refresh: ${distrust}`, level);
+  if (!incremental) {
+    const newest = await probe(client, "modified_date desc");
+    if (!newest.ok) return unusedSession(options, newest.problem);
+    // NOTE: an organization without runs has no mark yet: the next sync lists from the start.
+    highWaterMark = newest.run?.modifiedDate ?? EPOCH_START;
+  }
+  const mark = parseTimestamp(highWaterMark ?? EPOCH_START);
+  cache.beginEpoch({
+    highWaterMark: mark.ok ? mark.value : EPOCH_START,
+    refreshedAt: incremental ? low!.refreshedAt : now(),
+  });
+
+  const seed = seedOf(scope.options);
+  const hash = (spec: RunSpec) => hashRow(spec, scope.names, seed);
+  return {
+    incremental,
+    changedInSift: changed.size,
+    knownInSync(spec) {
+      if (!incremental || changed.has(spec.clientKey)) return undefined;
+      const rowHash = hash(spec);
+      return rowHash === undefined ? undefined : cache.inSync(spec.clientKey, rowHash);
+    },
+    inSync(spec, run) {
+      const rowHash = hash(spec);
+      if (rowHash === undefined) cache.drop(spec.clientKey);
+      else cache.record(spec.clientKey, rowHash, run);
+    },
+    notInSync(spec) {
+      cache.drop(spec.clientKey);
+    },
+    async save({ complete, pruneUnseen }) {
+      let target = path;
+      if (organizationId === "") {
+        // The organization had no runs when the sync began: its first ones name it now.
+        const now = await probe(client, "created_date");
+        if (!now.ok || now.run === undefined) return;
+        const found = now.run;
+        cache.identity.organizationId = found.organizationId;
+        cache.identity.fingerprint = `${found.runId}@${found.createdDate ?? ""}`;
+        target = cachePath(options.dir, apiUrl, found.organizationId);
+      }
+      if (complete && pruneUnseen) cache.dropUntouched(scope.inScope);
+      try {
+        cache.save(target);
+      } catch (error) {
+        // NOTE: the sync's result stands; the next one reads everything again.
+        options.onNote?.(
+          `the sync cache ${target} could not be written (the next sync reads every run): ${(error as Error).message}`,
+          "warn",
+        );
+      }
+    },
+  };
+}
+
+/** The first run in this order, or why Sift would not list it (a run too large to send). */
+async function probe(
+  client: CacheClient,
+  orderBy: string,
+): Promise<{ ok: true; run: Run | undefined } | { ok: false; problem: string }> {
+  try {
+    return { ok: true, run: (await client.listRuns({ pageSize: 1, orderBy })).runs[0] };
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.reason === "interrupted") throw error;
+    return { ok: false, problem: error.message };
+  }
+}
+
+/** A session that reads everything and writes nothing: the cache cannot be checked against Sift. */
+function unusedSession(options: CacheOptions, problem: string): CacheSession {
+  options.onNote?.(`full refresh: the sync cache is not used this time: ${problem}`, "warn");
+  return {
+    incremental: false,
+    changedInSift: 0,
+    knownInSync: () => undefined,
+    inSync() {},
+    notInSync() {},
+    save: async () => {},
+  };
+}
+
+/**
+ * Lists the runs changed since `mark` (less the margin) into `changed`, and returns the new
+ * mark: the newest modifiedDate listed (Sift's own clock, read before any lookup), or `mark`
+ * when nothing changed since.
+ */
+async function listChanges(
+  client: CacheClient,
+  cache: SyncCache,
+  mark: string,
+  changed: Set<string>,
+): Promise<string> {
+  const since = timestampMinus(mark, CHANGES_MARGIN_SECONDS);
+  // NOTE: newest first. Should Sift page by offset, a run modified while the listing pages
+  // moves to the front (already read) and at worst repeats a run; oldest first, it would move
+  // to the end and could push an unread run onto a page already read, and lose it.
+  const filter = `modified_date > timestamp(${celString(since)})`;
+  let newest: string | undefined;
+  for await (const run of client.listAllRuns(filter, {
+    pageSize: LIST_PAGE_SIZE,
+    orderBy: "modified_date desc",
+  })) {
+    newest ??= run.modifiedDate;
+    if (run.clientKey === undefined) continue;
+    const known = cache.get(run.clientKey);
+    // The runs this tool wrote (or saw) itself carry the modifiedDate the cache holds.
+    if (known?.runId === run.runId && known.modifiedDate === run.modifiedDate) continue;
+    changed.add(run.clientKey);
+  }
+  return newest ?? mark;
+}
+
+/** One file per API URL and organization, named by their hash (the key is never part of it). */
+export function cachePath(dir: string, apiUrl: string, organizationId: string): string {
+  const id = createHash("sha256").update(`${apiUrl}\n${organizationId}`).digest("hex").slice(0, 16);
+  return join(resolve(dir), `runs-${id}.srscache`);
+}
+
+function describeAge(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s}s`;
+  if (s < 2 * 3600) return `${Math.round(s / 60)}m`;
+  if (s < 2 * 86400) return `${Math.round(s / 3600)}h`;
+  return `${Math.round(s / 86400)}d`;
+}

@@ -1,0 +1,311 @@
+import {
+  allocateColumns,
+  type CacheColumns,
+  type CacheData,
+  CacheFileError,
+  type CacheMeta,
+  decodeCache,
+  encodeCache,
+  type Epoch,
+  MAX_KEY_BYTES,
+  readCacheFile,
+  writeCacheFile,
+} from "./cache-file.js";
+import { packRunId, packTimestamp, unpackRunId, unpackTimestamp } from "./entry-codec.js";
+
+/** What a cache must have been written for to be read: anything else is ignored whole. */
+export type CacheIdentity = Omit<CacheMeta, "epochs">;
+
+/** Why a cache is not used; `alarming`: damaged, or the organization lost runs. */
+export interface Distrust {
+  message: string;
+  alarming: boolean;
+}
+
+/** `load`'s reason when there is no file. */
+export const NO_CACHE_YET = "none yet";
+
+/** A row known to be in sync: its run, and that run's modifiedDate when it was. */
+export interface CachedRun {
+  runId: string;
+  modifiedDate: string;
+}
+
+/**
+ * The sync cache in memory: per clientKey the row's hash, its run and the run's modifiedDate,
+ * and the epoch (the sync) that found it in sync. Entries a sync handles move to its own
+ * epoch; the others keep theirs, so a sync of a few rows (`--only`, `--shard`) records only
+ * those and the next night still lists Sift's changes from the oldest mark that matters.
+ */
+export class SyncCache {
+  private columns: CacheColumns;
+  private readonly index = new Map<string, number>();
+  private alive: Uint8Array;
+  private touched: Uint8Array;
+  private epochs: Epoch[];
+  private current = -1;
+
+  private constructor(
+    /** Mutable only to name the organization its first runs belong to (see CacheSession.save). */
+    readonly identity: CacheIdentity,
+    data?: CacheData,
+  ) {
+    this.columns = data?.columns ?? allocateColumns(1024);
+    this.epochs = data ? [...data.meta.epochs] : [];
+    this.alive = new Uint8Array(this.columns.rowHash.length).fill(1, 0, this.columns.count);
+    this.touched = new Uint8Array(this.columns.rowHash.length);
+    for (let i = 0; i < this.columns.count; i++) this.index.set(this.columns.keys[i]!, i);
+  }
+
+  static empty(identity: CacheIdentity): SyncCache {
+    return new SyncCache(identity);
+  }
+
+  /**
+   * The cache of `path`, or why it cannot be used: `empty` then holds the entries it can still
+   * keep (none, unless only its age is in doubt).
+   */
+  static load(
+    path: string,
+    identity: CacheIdentity,
+  ):
+    | { cache: SyncCache; distrust?: undefined }
+    | { cache: SyncCache; distrust: typeof NO_CACHE_YET | Distrust } {
+    let data: CacheData;
+    try {
+      const bytes = readCacheFile(path);
+      if (bytes === undefined) return { cache: SyncCache.empty(identity), distrust: NO_CACHE_YET };
+      data = decodeCache(bytes);
+    } catch (error) {
+      if (!(error instanceof CacheFileError)) throw error;
+      return {
+        cache: SyncCache.empty(identity),
+        distrust: { message: error.message, alarming: true },
+      };
+    }
+    const differs = differentIdentity(data.meta, identity);
+    if (differs !== undefined) return { cache: SyncCache.empty(identity), distrust: differs };
+    return { cache: new SyncCache(identity, data) };
+  }
+
+  get size(): number {
+    let n = 0;
+    for (let i = 0; i < this.columns.count; i++) n += this.alive[i]!;
+    return n;
+  }
+
+  /** The sync now under way starts an epoch: what it records is good from `highWaterMark`. */
+  beginEpoch(epoch: Epoch): void {
+    this.epochs.push(epoch);
+    this.current = this.epochs.length - 1;
+  }
+
+  /**
+   * Over the entries `inScope` selects: the lowest high-water mark (Sift's changes since then
+   * may concern them) and the oldest full refresh; undefined when no entry is in scope.
+   */
+  lowWaterMark(inScope: (key: string) => boolean): Epoch | undefined {
+    const used = new Set<number>();
+    for (let i = 0; i < this.columns.count; i++) {
+      if (this.alive[i] && inScope(this.columns.keys[i]!)) used.add(this.columns.epoch[i]!);
+    }
+    if (used.size === 0) return undefined;
+    let low: Epoch | undefined;
+    for (const e of used) {
+      const epoch = this.epochs[e]!;
+      low = {
+        highWaterMark:
+          low === undefined || epoch.highWaterMark < low.highWaterMark
+            ? epoch.highWaterMark
+            : low.highWaterMark,
+        refreshedAt: Math.min(low?.refreshedAt ?? Infinity, epoch.refreshedAt),
+      };
+    }
+    return low;
+  }
+
+  /** The row's run, when the cache holds this very row (same hash) as in sync. */
+  inSync(key: string, rowHash: number): CachedRun | undefined {
+    const i = this.index.get(key);
+    if (i === undefined || !this.alive[i] || this.columns.rowHash[i] !== rowHash) return undefined;
+    return this.entryAt(i);
+  }
+
+  /** The run the cache holds for this clientKey, whatever the row's hash. */
+  get(key: string): CachedRun | undefined {
+    const i = this.index.get(key);
+    return i === undefined || !this.alive[i] ? undefined : this.entryAt(i);
+  }
+
+  /** The row is in sync with its run at `modifiedDate`, as of the current epoch. */
+  record(key: string, rowHash: number, run: CachedRun): void {
+    const seconds = packTimestamp(run.modifiedDate);
+    if (seconds === undefined || Buffer.byteLength(key, "utf8") > MAX_KEY_BYTES) {
+      this.drop(key);
+      return;
+    }
+    let i = this.index.get(key);
+    if (i === undefined) {
+      i = this.append(key);
+    }
+    const c = this.columns;
+    if (!packRunId(run.runId, c.runId, i * 16)) {
+      this.drop(key);
+      return;
+    }
+    c.rowHash[i] = rowHash;
+    c.seconds[i] = seconds[0];
+    c.nanos[i] = seconds[1];
+    c.epoch[i] = this.currentEpoch();
+    this.alive[i] = 1;
+    this.touched[i] = 1;
+  }
+
+  /** The row was handled and is not in sync (failed, skipped, to change): forget it. */
+  drop(key: string): void {
+    const i = this.index.get(key);
+    if (i === undefined) return;
+    this.alive[i] = 0;
+    this.touched[i] = 1;
+  }
+
+  /** Entries `inScope` selects that no handled row touched: rows gone from the manifests. */
+  dropUntouched(inScope: (key: string) => boolean): void {
+    for (let i = 0; i < this.columns.count; i++) {
+      if (!this.touched[i] && this.alive[i] && inScope(this.columns.keys[i]!)) this.alive[i] = 0;
+    }
+  }
+
+  /**
+   * Writes the cache atomically. A cache another sync wrote meanwhile (cron and a manual run)
+   * is merged: its entries stand for every row this one did not handle, each with its own
+   * epoch, so neither sync's knowledge is lost and no entry goes back.
+   */
+  save(path: string): void {
+    this.mergeFrom(path);
+    writeCacheFile(path, encodeCache(this.compact()));
+  }
+
+  private mergeFrom(path: string): void {
+    let disk: CacheData;
+    try {
+      const bytes = readCacheFile(path);
+      if (bytes === undefined) return;
+      disk = decodeCache(bytes);
+    } catch {
+      return; // unreadable: replaced
+    }
+    if (differentIdentity(disk.meta, this.identity) !== undefined) return;
+    const epochOf = new Map<number, number>();
+    const c = disk.columns;
+    for (let j = 0; j < c.count; j++) {
+      const key = c.keys[j]!;
+      const i = this.index.get(key);
+      if (i !== undefined && this.touched[i]) continue;
+      let e = epochOf.get(c.epoch[j]!);
+      if (e === undefined) {
+        e = this.epochs.push(disk.meta.epochs[c.epoch[j]!]!) - 1;
+        epochOf.set(c.epoch[j]!, e);
+      }
+      const at = i ?? this.append(key);
+      this.columns.rowHash[at] = c.rowHash[j]!;
+      this.columns.runId.set(c.runId.subarray(j * 16, j * 16 + 16), at * 16);
+      this.columns.seconds[at] = c.seconds[j]!;
+      this.columns.nanos[at] = c.nanos[j]!;
+      this.columns.epoch[at] = e;
+      this.alive[at] = 1;
+    }
+  }
+
+  /** Live entries only, and only the epochs they refer to. */
+  private compact(): CacheData {
+    const c = this.columns;
+    const live = this.size;
+    const out = allocateColumns(live);
+    const renumber = new Map<number, number>();
+    const epochs: Epoch[] = [];
+    let n = 0;
+    for (let i = 0; i < c.count; i++) {
+      if (!this.alive[i]) continue;
+      let e = renumber.get(c.epoch[i]!);
+      if (e === undefined) {
+        e = epochs.push(this.epochs[c.epoch[i]!]!) - 1;
+        renumber.set(c.epoch[i]!, e);
+      }
+      out.keys[n] = c.keys[i]!;
+      out.rowHash[n] = c.rowHash[i]!;
+      out.runId.set(c.runId.subarray(i * 16, i * 16 + 16), n * 16);
+      out.seconds[n] = c.seconds[i]!;
+      out.nanos[n] = c.nanos[i]!;
+      out.epoch[n] = e;
+      n++;
+    }
+    out.count = n;
+    return { meta: { ...this.identity, epochs }, columns: out };
+  }
+
+  private currentEpoch(): number {
+    if (this.current < 0) throw new Error("beginEpoch before recording");
+    return this.current;
+  }
+
+  private entryAt(i: number): CachedRun {
+    const c = this.columns;
+    return {
+      runId: unpackRunId(c.runId, i * 16),
+      modifiedDate: unpackTimestamp(c.seconds[i]!, c.nanos[i]!),
+    };
+  }
+
+  private append(key: string): number {
+    const c = this.columns;
+    if (c.count === c.rowHash.length) this.grow(Math.max(1024, c.count * 2));
+    const i = this.columns.count++;
+    this.columns.keys[i] = key;
+    this.index.set(key, i);
+    return i;
+  }
+
+  private grow(capacity: number): void {
+    const old = this.columns;
+    const next = allocateColumns(capacity);
+    next.count = old.count;
+    for (let i = 0; i < old.count; i++) next.keys[i] = old.keys[i]!;
+    next.rowHash.set(old.rowHash);
+    next.runId.set(old.runId);
+    next.seconds.set(old.seconds);
+    next.nanos.set(old.nanos);
+    next.epoch.set(old.epoch);
+    this.columns = next;
+    const alive = new Uint8Array(capacity);
+    alive.set(this.alive);
+    this.alive = alive;
+    const touched = new Uint8Array(capacity);
+    touched.set(this.touched);
+    this.touched = touched;
+  }
+}
+
+/** Why a cache written for `meta` says nothing about `identity`, or undefined. */
+function differentIdentity(meta: CacheMeta, identity: CacheIdentity): Distrust | undefined {
+  const routine = (message: string) => ({ message, alarming: false });
+  const alarming = (message: string) => ({ message, alarming: true });
+  if (typeof meta !== "object" || meta === null || !Array.isArray(meta.epochs))
+    return alarming("its header cannot be read");
+  if (meta.toolVersion !== identity.toolVersion)
+    return routine(
+      `it was written by sift-run-sync ${meta.toolVersion}, this is ${identity.toolVersion}`,
+    );
+  if (meta.apiUrl !== identity.apiUrl) return alarming(`it is for another API (${meta.apiUrl})`);
+  if (meta.organizationId !== identity.organizationId)
+    return alarming(`it is for another organization (${meta.organizationId})`);
+  if (meta.fingerprint !== identity.fingerprint)
+    return alarming(
+      "the organization's oldest run is not the one it was (runs were deleted in Sift, or the organization was reset)",
+    );
+  if (meta.optionHash !== identity.optionHash)
+    return routine(
+      "it was written with other diff options (--metadata, --ignore, --mode, --adopt-by or --scope)",
+    );
+  return undefined;
+}

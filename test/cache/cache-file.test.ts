@@ -1,0 +1,228 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { CacheFileError, decodeCache, encodeCache } from "../../src/cache/cache-file.js";
+import {
+  packRunId,
+  packTimestamp,
+  timestampMinus,
+  unpackRunId,
+  unpackTimestamp,
+} from "../../src/cache/entry-codec.js";
+import { hashRow } from "../../src/cache/row-hash.js";
+import { type CacheIdentity, SyncCache } from "../../src/cache/sync-cache.js";
+import type { RunSpec } from "../../src/manifest/spec.js";
+
+const IDENTITY: CacheIdentity = {
+  apiUrl: "https://api.example",
+  organizationId: "org-1",
+  fingerprint: "r@2024-01-01T00:00:00Z",
+  toolVersion: "1.0.0",
+  optionHash: "abc",
+};
+const RUN_A = {
+  runId: "0b8f6a34-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
+  modifiedDate: "2026-01-02T03:04:05.123456789Z",
+};
+const RUN_B = {
+  runId: "11111111-2222-4333-8444-555555555555",
+  modifiedDate: "2026-01-02T03:04:06Z",
+};
+
+function tempFile(): string {
+  return join(mkdtempSync(join(tmpdir(), "srs-cache-")), "runs.srscache");
+}
+
+describe("the cache file", () => {
+  it("reads back what it wrote: entries, epochs, identity", () => {
+    const path = tempFile();
+    const cache = SyncCache.empty(IDENTITY);
+    cache.beginEpoch({ highWaterMark: "2026-01-02T00:00:00Z", refreshedAt: 1000 });
+    cache.record("tv-001", 42, RUN_A);
+    cache.record("tv-é", 7, RUN_B);
+    cache.save(path);
+    const { cache: back, distrust } = SyncCache.load(path, IDENTITY);
+    expect(distrust).toBeUndefined();
+    expect(back.inSync("tv-001", 42)).toEqual(RUN_A);
+    expect(back.inSync("tv-é", 7)).toEqual(RUN_B);
+    expect(back.inSync("tv-001", 43)).toBeUndefined(); // another row hash: not this row
+    expect(back.lowWaterMark(() => true)).toEqual({
+      highWaterMark: "2026-01-02T00:00:00Z",
+      refreshedAt: 1000,
+    });
+  });
+
+  it("is refused when damaged, cut short, or written for another version, API, organization or options", () => {
+    const path = tempFile();
+    const cache = SyncCache.empty(IDENTITY);
+    cache.beginEpoch({ highWaterMark: "2026-01-02T00:00:00Z", refreshedAt: 1000 });
+    cache.record("tv-001", 42, RUN_A);
+    cache.save(path);
+    const good = readFileSync(path);
+    const flipped = Buffer.from(good);
+    flipped[flipped.length - 40] = flipped[flipped.length - 40]! ^ 1;
+    expect(() => decodeCache(flipped)).toThrow(/checksum/);
+    expect(() => decodeCache(good.subarray(0, 30))).toThrow(CacheFileError);
+    expect(() =>
+      decodeCache(Buffer.from("not a cache at all, but long enough to be read")),
+    ).toThrow(/not a sync cache/);
+    writeFileSync(path, flipped);
+    expect(SyncCache.load(path, IDENTITY).distrust).toMatchObject({ alarming: true });
+    writeFileSync(path, good);
+    for (const [field, reason] of [
+      ["toolVersion", /written by sift-run-sync 1\.0\.0, this is 2/],
+      ["apiUrl", /another API/],
+      ["organizationId", /another organization/],
+      ["fingerprint", /oldest run/],
+      ["optionHash", /other diff options/],
+    ] as const) {
+      const other = { ...IDENTITY, [field]: "2" };
+      const loaded = SyncCache.load(path, other);
+      expect(loaded.distrust).toMatchObject({ message: expect.stringMatching(reason) });
+      expect(loaded.cache.inSync("tv-001", 42)).toBeUndefined();
+    }
+  });
+
+  it("costs about 40 bytes per entry plus its clientKey", () => {
+    const cache = SyncCache.empty(IDENTITY);
+    cache.beginEpoch({ highWaterMark: "2026-01-02T00:00:00Z", refreshedAt: 1000 });
+    for (let i = 0; i < 1000; i++) cache.record(`tv-${String(i).padStart(7, "0")}`, i, RUN_A);
+    const path = tempFile();
+    cache.save(path);
+    const perRun = readFileSync(path).length / 1000;
+    expect(perRun).toBeLessThan(52);
+  });
+
+  it("merges a cache another sync wrote meanwhile: each keeps the rows it handled", () => {
+    const path = tempFile();
+    const base = SyncCache.empty(IDENTITY);
+    base.beginEpoch({ highWaterMark: "2026-01-01T00:00:00Z", refreshedAt: 1 });
+    base.record("a", 1, RUN_A);
+    base.record("b", 2, RUN_A);
+    base.save(path);
+    const one = SyncCache.load(path, IDENTITY).cache;
+    const two = SyncCache.load(path, IDENTITY).cache;
+    one.beginEpoch({ highWaterMark: "2026-01-02T00:00:00Z", refreshedAt: 1 });
+    two.beginEpoch({ highWaterMark: "2026-01-03T00:00:00Z", refreshedAt: 1 });
+    one.record("a", 10, RUN_B);
+    two.record("b", 20, RUN_B);
+    two.drop("a"); // two also saw a, not in sync: its word on a is older than one's save, kept
+    one.save(path);
+    two.save(path);
+    const merged = SyncCache.load(path, IDENTITY).cache;
+    expect(merged.inSync("b", 20)).toEqual(RUN_B);
+    // two handled a last (dropped it): the cache errs on the side of a lookup
+    expect(merged.get("a")).toBeUndefined();
+    expect(merged.lowWaterMark(() => true)?.highWaterMark).toBe("2026-01-03T00:00:00Z");
+    one.save(path); // one again, with its stale view: b is the newer one from the file
+    const again = SyncCache.load(path, IDENTITY).cache;
+    expect(again.inSync("b", 20)).toEqual(RUN_B);
+    expect(again.inSync("a", 10)).toEqual(RUN_B);
+    // the mark is the lowest over the epochs of the entries kept
+    expect(again.lowWaterMark(() => true)?.highWaterMark).toBe("2026-01-02T00:00:00Z");
+  });
+
+  it("encodes and decodes any set of entries", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.string({ minLength: 1, maxLength: 40 }),
+            fc.integer({ min: 0, max: 2 ** 53 - 1 }),
+          ),
+          {
+            maxLength: 30,
+          },
+        ),
+        (rows) => {
+          const cache = SyncCache.empty(IDENTITY);
+          cache.beginEpoch({ highWaterMark: "2026-01-02T00:00:00Z", refreshedAt: 5 });
+          const last = new Map<string, number>();
+          for (const [key, hash] of rows) {
+            cache.record(key, hash, RUN_A);
+            last.set(key, hash);
+          }
+          const path = tempFile();
+          cache.save(path);
+          const back = SyncCache.load(path, IDENTITY).cache;
+          expect(back.size).toBe(last.size);
+          for (const [key, hash] of last) expect(back.inSync(key, hash)).toEqual(RUN_A);
+          expect(decodeCache(encodeCache(decodeCache(readFileSync(path)))).columns.count).toBe(
+            last.size,
+          );
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+});
+
+describe("entry codecs", () => {
+  it("keeps canonical timestamps exactly, and refuses others", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 253402300799 }),
+        fc.integer({ min: 0, max: 999_999_999 }),
+        (seconds, nanos) => {
+          expect(packTimestamp(unpackTimestamp(seconds, nanos))).toEqual([seconds, nanos]);
+        },
+      ),
+    );
+    expect(packTimestamp("2026-01-02T03:04:05.1Z")).toBeUndefined(); // protojson writes .100
+    expect(packTimestamp("2026-01-02T03:04:05+01:00")).toBeUndefined();
+    expect(timestampMinus("2026-01-02T00:00:10.500Z", 30)).toBe("2026-01-01T23:59:40.500Z");
+  });
+
+  it("packs UUIDs in 16 bytes, and refuses other ids", () => {
+    const bytes = new Uint8Array(16);
+    expect(packRunId(RUN_A.runId, bytes, 0)).toBe(true);
+    expect(unpackRunId(bytes, 0)).toBe(RUN_A.runId);
+    expect(packRunId("id-hf-1", bytes, 0)).toBe(false);
+    expect(packRunId(RUN_A.runId.toUpperCase(), bytes, 0)).toBe(false);
+  });
+});
+
+describe("the row hash", () => {
+  const names = {
+    assetIds: new Map([["stand-a", "asset-a"]]),
+    keyTypes: new Map([["campaign", "string"]]),
+  };
+  const spec = (over: Partial<RunSpec> = {}): RunSpec => ({
+    clientKey: "k",
+    name: "Run",
+    assets: ["stand-a"],
+    tags: ["a", "b"],
+    metadata: { campaign: { value: "c1" } },
+    source: { file: "runs.csv", line: 2 },
+    ...over,
+  });
+
+  it("changes with any managed field, the options, what names resolve to; not with the source line", () => {
+    const base = hashRow(spec(), names, 1);
+    expect(hashRow(spec({ source: { file: "other.csv", line: 9 } }), names, 1)).toBe(base);
+    for (const other of [
+      spec({ name: "Run2" }),
+      spec({ description: "" }),
+      spec({ tags: ["a"] }),
+      spec({ tags: undefined }),
+      spec({ tags: [] }),
+      spec({ isPinned: false }),
+      spec({ metadata: { campaign: { value: "c2" } } }),
+      spec({ metadata: {} }),
+      spec({ runId: "r" }),
+    ]) {
+      expect(hashRow(other, names, 1)).not.toBe(base);
+    }
+    expect(hashRow(spec(), names, 2)).not.toBe(base);
+    expect(hashRow(spec(), { ...names, assetIds: new Map([["stand-a", "asset-b"]]) }, 1)).not.toBe(
+      base,
+    );
+    expect(hashRow(spec(), { ...names, keyTypes: new Map([["campaign", "number"]]) }, 1)).not.toBe(
+      base,
+    );
+    // A key Sift does not have yet: its type depends on the rows before it, never cached.
+    expect(hashRow(spec(), { ...names, keyTypes: new Map() }, 1)).toBeUndefined();
+  });
+});
