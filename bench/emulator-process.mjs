@@ -16,10 +16,19 @@ const emulator = await startEmulator({ port: 0, seed: BASE_SEED, ...options });
 const commands = {
   stats: () => emulator.stats(),
   reset: () => emulator.resetStats(),
-  /** Adds runs `0..count-1` of `prefix`, as a sync of them would have left them. */
-  load: ({ prefix, count }) => {
+  /**
+   * Adds runs `0..count-1` of `prefix`, as a sync of them would have left them (with
+   * `modifiedFrom` and `modifiedStepMs`: run i as it was left at modifiedFrom + i × step).
+   */
+  load: ({ prefix, count, modifiedFrom, modifiedStepMs = 0 }) => {
+    const fieldsOf =
+      modifiedFrom === undefined
+        ? () => ({})
+        : (i) => ({
+            modifiedDate: new Date(Date.parse(modifiedFrom) + i * modifiedStepMs).toISOString(),
+          });
     for (let from = 0; from < count; from += LOAD_CHUNK) {
-      emulator.load(seedRuns(prefix, from, Math.min(LOAD_CHUNK, count - from)));
+      emulator.load(seedRuns(prefix, from, Math.min(LOAD_CHUNK, count - from), fieldsOf));
     }
     return { runs: count };
   },

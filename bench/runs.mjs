@@ -47,6 +47,12 @@ function isoSeconds(seconds) {
   return `${new Date(seconds * 1000).toISOString().slice(0, 19)}Z`;
 }
 
+/** The CSV header and one run's row, as writeManifest writes them (bench/nightly.mjs edits rows). */
+export const CSV_HEADER = HEADER;
+export function csvRow(run) {
+  return csvLine(run);
+}
+
 function csvLine(run) {
   const m = run.metadata;
   return [
@@ -79,11 +85,11 @@ export async function writeManifest(path, prefix, count, revision = 0) {
 }
 
 /** The emulator seed holding runs `0..count-1` as they are after a sync of revision 0. */
-export function seedRuns(prefix, from, count) {
+export function seedRuns(prefix, from, count, fieldsOf = () => ({})) {
   const runs = [];
   for (let i = from; i < from + count; i++) {
     const run = benchRun(prefix, i);
-    runs.push({ ...run, isAdhoc: true });
+    runs.push({ ...run, isAdhoc: true, ...fieldsOf(i) });
   }
   return { runs };
 }

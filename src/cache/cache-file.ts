@@ -128,7 +128,7 @@ export function decodeCache(bytes: Buffer): CacheData {
   try {
     for (let i = 0; i < count; i++) {
       columns.rowHash[i] = bytes.readDoubleLE(at);
-      columns.runId.set(bytes.subarray(at + 8, at + 24), i * 16);
+      bytes.copy(columns.runId, i * 16, at + 8, at + 24);
       columns.seconds[i] = bytes.readDoubleLE(at + 24);
       columns.nanos[i] = bytes.readUInt32LE(at + 32);
       columns.epoch[i] = bytes.readUInt16LE(at + 36);

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import type { Timestamp } from "../core/timestamp.js";
+import { compareTimestamps, type Timestamp } from "../core/timestamp.js";
 import { METADATA_TYPES, type MetadataType } from "../manifest/spec.js";
 import { isJsonObject } from "../sift/schemas.js";
 import type { ApiFailure } from "./api-error.js";
@@ -88,6 +88,7 @@ const seedSchema = z.strictObject({
         isPinned: z.boolean().optional(),
         isArchived: z.boolean().optional(),
         isAdhoc: z.boolean().optional(),
+        modifiedDate: z.string().optional(),
         assetNames: z.array(z.string()).optional(),
         assets: z.array(z.string()).optional(),
         assetIds: z.array(z.string()).optional(),
@@ -178,10 +179,14 @@ function addSeedRun(store: Store, run: SeedRun, where: string): void {
     ...readRawMetadata(store, run, where),
   ];
   const now = store.clock.now();
+  const stamped =
+    run.modifiedDate === undefined ? now : readTime(run.modifiedDate, `${where}: modifiedDate`);
+  if (stamped !== undefined && compareTimestamps(stamped, now) > 0)
+    fail(`${where}: modifiedDate is in the future`);
   store.addRun({
     runId: run.runId ?? randomId(),
-    createdDate: now,
-    modifiedDate: now,
+    createdDate: stamped ?? now,
+    modifiedDate: stamped ?? now,
     name: run.name,
     description: run.description ?? "",
     tags: unique((run.tags ?? []).map((tag) => tag.trim())),

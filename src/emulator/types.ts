@@ -213,6 +213,11 @@ export interface SeedRun {
   isPinned?: boolean;
   isArchived?: boolean;
   isAdhoc?: boolean;
+  /**
+   * When the run was made and last changed (default: now), for a seed of runs as an earlier
+   * sync left them days ago; never later than now, and the clock goes on from now.
+   */
+  modifiedDate?: string;
   /** Asset names (`assets` is an alias). */
   assetNames?: string[];
   assets?: string[];
