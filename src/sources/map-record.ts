@@ -8,6 +8,7 @@ import { Invalid, quote, setOwn, trimCell } from "../manifest/values.js";
 import { fillDefaults, type RunParts } from "../manifest/yaml-run.js";
 import { convertValue, type RawValue } from "./convert-value.js";
 import { formatOffset } from "./instant.js";
+import type { DstPolicy } from "./time-zone.js";
 import type { FieldRule, FieldValue, TemplatePart } from "./mapping.js";
 
 /** Reads one value out of a record: a CSV row's cells, or a YAML/JSON object. */
@@ -125,38 +126,42 @@ export class RecordMapper<R> {
 /** How one time of a row was written and read (one per mapper and field, reused per row). */
 class TimeCell {
   read = false;
-  /** The column (or template) as messages name it: `Takeoff`. */
-  name = "";
-  text = "";
-  offset: number | undefined = undefined;
-  decidedBy: string | undefined = undefined;
+  /** Kept as they are, words made only for a message: this runs for two cells of every row. */
+  private rule: FieldRule | undefined = undefined;
+  private raw: RawValue = "";
+  private offset: number | undefined = undefined;
+  decidedBy: DstPolicy | undefined = undefined;
 
   note(rule: FieldRule, raw: RawValue): void {
     const times = rule.times!;
     this.read = true;
-    this.name =
-      rule.from.kind === "column" ? rule.from.column : quote((rule.from as { text: string }).text);
-    this.text = String(raw);
+    this.rule = rule;
+    this.raw = raw;
     this.offset = times.lastOffset;
-    this.decidedBy = times.lastDecidedBy === undefined ? undefined : `dst: ${times.lastDecidedBy}`;
+    this.decidedBy = times.lastDecidedBy;
   }
 
   /** `Takeoff "3/10/2024 2:30 AM" (read as -08:00 by dst: later)`, `Landing "..." (-07:00)`. */
   describe(): string {
-    const written = `${this.name} ${quote(this.text)}`;
+    const written = this.written();
     if (this.offset === undefined) return written;
     const offset = formatOffset(this.offset);
     return this.decidedBy === undefined
       ? `${written} (${offset})`
-      : `${written} (read as ${offset} by ${this.decidedBy})`;
+      : `${written} (read as ${offset} by dst: ${this.decidedBy})`;
   }
 
   resolution(field: Resolution["field"]): Resolution {
-    return {
-      field,
-      by: this.decidedBy!,
-      note: `${this.name} ${quote(this.text)} read as ${formatOffset(this.offset!)} by ${this.decidedBy!}`,
-    };
+    const by = `dst: ${this.decidedBy!}`;
+    return { field, by, note: `${this.written()} read as ${formatOffset(this.offset!)} by ${by}` };
+  }
+
+  /** `Takeoff "3/10/2024 2:30 AM"`: the column (or template) and the text as written. */
+  private written(): string {
+    const from = this.rule!.from;
+    const name =
+      from.kind === "column" ? from.column : from.kind === "template" ? quote(from.text) : "";
+    return `${name} ${quote(String(this.raw))}`;
   }
 }
 
