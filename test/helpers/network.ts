@@ -139,6 +139,8 @@ export interface ConnectProxy extends Listening {
   connects: string[];
   /** The Proxy-Authorization header of each CONNECT (undefined when none was sent). */
   authorizations: (string | undefined)[];
+  /** Plain-http requests passed on (absolute-form URL), with their Proxy-Authorization. */
+  forwarded: { url: string; authorization?: string }[];
 }
 
 export interface ConnectProxyOptions {
@@ -156,8 +158,29 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
   const connects: string[] = [];
   const authorizations: (string | undefined)[] = [];
   const sockets = new Set<Socket>();
-  const server = createHttpServer((_req, res) => {
-    res.writeHead(400).end("CONNECT only");
+  const forwarded: { url: string; authorization?: string }[] = [];
+  const server = createHttpServer((req, res) => {
+    // Plain http: the request line holds the absolute URL; passed on to 127.0.0.1 at its port.
+    if (!req.url?.startsWith("http://"))
+      return void res.writeHead(400).end("absolute URL expected");
+    const target = new URL(req.url);
+    forwarded.push({ url: req.url, authorization: req.headers["proxy-authorization"] });
+    const { "proxy-authorization": _auth, ...headers } = req.headers;
+    const forward = request(
+      {
+        host: "127.0.0.1",
+        port: target.port,
+        path: target.pathname + target.search,
+        method: req.method,
+        headers,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on("error", () => res.destroy());
+    req.pipe(forward);
   });
   server.on("connect", (req, client: Socket, head: Buffer) => {
     sockets.add(client);
@@ -193,6 +216,7 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
     url: `http://127.0.0.1:${port}`,
     connects,
     authorizations,
+    forwarded,
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();

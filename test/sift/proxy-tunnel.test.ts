@@ -143,6 +143,41 @@ describe.skipIf(!HAS_OPENSSL)("through an HTTP proxy (CONNECT)", () => {
   });
 });
 
+describe("plain http and NO_PROXY over real sockets", () => {
+  it("sends plain http to the proxy in absolute form, with Proxy-Authorization", async () => {
+    const p = await proxy();
+    const port = new URL(emulator().url).port;
+    const c = createSiftClient({
+      baseUrl: `http://api.corp.test:${port}`,
+      apiKey: API_KEY,
+      env: { HTTP_PROXY: `http://svc:pw@127.0.0.1:${p.port}` },
+      retry: FAST_RETRY,
+    });
+    expect((await c.listRuns({ pageSize: 1 })).runs).toEqual([]);
+    expect(p.forwarded).toEqual([
+      {
+        url: `http://api.corp.test:${port}/api/v2/runs?pageSize=1`,
+        authorization: `Basic ${Buffer.from("svc:pw").toString("base64")}`,
+      },
+    ]);
+  });
+
+  it("goes direct for a host NO_PROXY names: the proxy sees nothing", async () => {
+    const p = await proxy();
+    const c = createSiftClient({
+      baseUrl: "https://api.corp.invalid",
+      apiKey: API_KEY,
+      env: { HTTPS_PROXY: p.url, NO_PROXY: ".corp.invalid" },
+      retry: FAST_RETRY,
+    });
+    const error = await failure(c.listRuns());
+    // Direct: the client itself looked the name up (through the proxy, the proxy would have).
+    expect(error.apiMessage).toMatch(/^cannot (resolve the host name|reach) api\.corp\.invalid/);
+    expect(error.apiMessage).not.toContain("proxy");
+    expect(p.connects).toEqual([]);
+  });
+});
+
 describe.skipIf(!HAS_OPENSSL)("silence through a proxy", () => {
   it("a proxy that accepts the connection and never answers CONNECT: given up after two", async () => {
     const hole = await startSilentListener();
