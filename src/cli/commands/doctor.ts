@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import type { CommandContext } from "../main.js";
+import type { CommandContext } from "../context.js";
 import {
   addCommonOptions,
   addConnectionOptions,
