@@ -153,16 +153,17 @@ export async function checkModifiedDate(ctx: Ctx): Promise<CheckResult> {
   const base = { section: "api", id: "api.modified-date", title: "modified_date" } as const;
   const filter = "modified_date > timestamp('2000-01-01T00:00:00Z')";
   try {
+    // NOTE: as the sync cache asks for the runs changed since its mark.
     await ctx.client.listRuns({
       filter,
-      orderBy: "modified_date",
+      orderBy: "modified_date desc",
       pageSize: 1,
       signal: ctx.signal,
     });
     return result(
       base,
       "ok",
-      "`modified_date > timestamp(...)` with orderBy=modified_date accepted",
+      "`modified_date > timestamp(...)` with orderBy=modified_date desc accepted",
     );
   } catch (error) {
     if (error instanceof ApiError && error.status === 400) {

@@ -1,8 +1,19 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
-import { ApiError, EXIT, UsageError } from "../../core/errors.js";
+import { ApiError, EXIT, SyncError, UsageError } from "../../core/errors.js";
 import type { CheckResult } from "../../doctor/check.js";
 import { result } from "../../doctor/check.js";
-import { type DoctorFacts, runDoctor } from "../../doctor/doctor.js";
+import type { DoctorContext } from "../../doctor/context.js";
+import { type DoctorFacts, runDoctor, skipped } from "../../doctor/doctor.js";
+import { estimateCheck } from "../../doctor/estimate.js";
+import { checkManifests, type ManifestFacts } from "../../doctor/manifest-checks.js";
+import { runWriteProbe } from "../../doctor/write-probe.js";
+import { DEFAULT_CONFIG_FILE } from "../../sources/default-config.js";
+import { csvDialectOf } from "../options.js";
+import { type SpooledStdin, spoolStdin } from "../stdin.js";
+import { type PlanFlags, readInput } from "./plan.js";
+import { parseAdoptBy, parseArchive, parseIgnore } from "./shared.js";
 import { createRecorder, type Recorder } from "../../doctor/recorder.js";
 import { buildReport, renderJson, renderTable } from "../../doctor/render.js";
 import { resolveConnection } from "../../sift/connection.js";
@@ -26,8 +37,6 @@ export async function runDoctorCommand(
   command: Command,
   io: CliIo,
 ): Promise<number> {
-  void paths;
-  void command;
   const checks: CheckResult[] = [];
   let target: string | undefined;
   const stop = listenForStop(io, { graceMs: flags.writeProbe ? undefined : 0 });
@@ -51,7 +60,7 @@ export async function runDoctorCommand(
     target = session.target;
     const { connection } = session;
     const remote = connection.kind === "remote" ? connection : undefined;
-    const ctx = {
+    const ctx: DoctorContext = {
       client: session.client,
       recorder,
       baseUrl: session.client.baseUrl,
@@ -66,10 +75,7 @@ export async function runDoctorCommand(
     await runDoctor(ctx, {
       connectionWarnings: connection.warnings,
       onCheck: (check) => checks.push(check),
-      after: async (facts: DoctorFacts, add) => {
-        void facts;
-        void add;
-      },
+      after: (facts, add) => runLaterChecks(ctx, facts, add, { paths, flags, command, io }),
     });
     const late = stop.exitCode();
     if (late !== undefined) {
@@ -102,6 +108,114 @@ export async function runDoctorCommand(
   } finally {
     stop.end();
     await session?.close();
+  }
+}
+
+interface CommandInput {
+  paths: string[];
+  flags: DoctorFlags;
+  command: Command;
+  io: CliIo;
+}
+
+/** Items 4-6: the manifests against Sift, the write probe (opt-in), the estimate. */
+async function runLaterChecks(
+  ctx: DoctorContext,
+  facts: DoctorFacts,
+  add: (check: CheckResult) => void,
+  input: CommandInput,
+): Promise<void> {
+  const { flags } = input;
+  const online = facts.readable;
+  const manifests = await checkInput(ctx, input, online);
+  for (const check of manifests.checks) add(check);
+  let writeMs: number | undefined;
+  if (flags.writeProbe) {
+    if (facts.latency === undefined || !online) {
+      add(skipped("write-probe", "the key could not read", "fix the ✗ lines above first"));
+    } else {
+      const probe = await runWriteProbe(ctx);
+      for (const check of probe.checks) add(check);
+      writeMs = probe.writeMs;
+    }
+  }
+  const runs = flags.estimate ?? manifests.facts?.runs;
+  if (runs === undefined || runs === 0) return;
+  if (facts.latency === undefined) {
+    add(skipped("estimate", "no round trip was measured"));
+    return;
+  }
+  const batch = facts.lookupBatch ?? 1;
+  const names = manifests.facts
+    ? Math.ceil(manifests.facts.assetNames / batch) +
+      Math.ceil(manifests.facts.metadataKeys / batch)
+    : 0;
+  for (const check of estimateCheck({
+    runs,
+    lookupBatch: batch,
+    latencyMs: facts.latency.medianMs,
+    ...(writeMs !== undefined && { writeLatencyMs: writeMs }),
+    concurrency: flags.concurrency,
+    ...(flags.maxRps !== undefined && { maxRps: flags.maxRps }),
+    ...(flags.estimate === undefined &&
+      manifests.facts && { followUps: manifests.facts.followUps }),
+    nameLookups: names,
+    source: flags.estimate !== undefined ? "--estimate" : "the manifests",
+  })) {
+    add(check);
+  }
+}
+
+/** The manifests, when paths, --config or ./sift-run-sync.yaml give some. */
+async function checkInput(
+  ctx: DoctorContext,
+  { paths, flags, command, io }: CommandInput,
+  online: boolean,
+): Promise<{ checks: CheckResult[]; facts?: ManifestFacts }> {
+  const given =
+    paths.length > 0 || flags.config !== undefined || existsSync(join(io.cwd, DEFAULT_CONFIG_FILE));
+  if (!given) {
+    const why = `no manifests given (paths, --config, or ./${DEFAULT_CONFIG_FILE})`;
+    return {
+      checks: [skipped("manifests", why, "`doctor runs.csv` checks them against Sift too")],
+    };
+  }
+  let stdin: SpooledStdin | undefined;
+  const base = { section: "manifests", id: "manifests.offline", title: "Offline checks" } as const;
+  try {
+    await readInput(paths, flags as unknown as PlanFlags, command, io);
+    const options = {
+      paths,
+      config: flags.syncConfig,
+      cwd: io.cwd,
+      stdoutFile: io.stdoutFile,
+      csv: csvDialectOf(flags),
+      ...(flags.shard && { shard: flags.shard }),
+      metadata: flags.metadata,
+      ignore: parseIgnore(flags.ignore),
+      mode: flags.mode,
+      adoptBy: parseAdoptBy(flags.adoptBy),
+    };
+    const archiveMissing = parseArchive(flags);
+    stdin = await spoolStdin(paths, flags.stdinFormat, io);
+    const all = { ...options, ...(archiveMissing && { archiveMissing }), ...(stdin && { stdin }) };
+    if (!online) {
+      const offline = await checkManifests(ctx, all, { offlineOnly: true });
+      return {
+        checks: [
+          ...offline.checks,
+          skipped("manifests", "the key could not read the organization"),
+        ],
+      };
+    }
+    return await checkManifests(ctx, all);
+  } catch (error) {
+    if (!(error instanceof SyncError) || error instanceof ApiError) throw error;
+    return {
+      checks: [result(base, "fail", error.message, { todo: "fix the input, as for plan" })],
+    };
+  } finally {
+    await stdin?.remove();
   }
 }
 
