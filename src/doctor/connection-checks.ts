@@ -158,7 +158,7 @@ export function inspectTls(url: URL, ca?: string | Buffer): Promise<TlsFacts> {
           authorizationError: String(socket.authorizationError ?? "unknown"),
         }),
         issuer: nameOf(cert.issuer),
-        subject: nameOf(cert.subject),
+        subject: commonName(cert.subject),
         validTo: new Date(cert.valid_to),
         protocol: socket.getProtocol() ?? "TLS",
       };
@@ -166,6 +166,11 @@ export function inspectTls(url: URL, ca?: string | Buffer): Promise<TlsFacts> {
       resolve(facts);
     });
   });
+}
+
+function commonName(name: PeerCertificate["subject"] | undefined): string {
+  const cn = name?.CN;
+  return (Array.isArray(cn) ? cn[0] : cn) || "(unnamed)";
 }
 
 function nameOf(name: PeerCertificate["issuer"] | undefined): string {

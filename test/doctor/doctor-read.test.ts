@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { useEmulator } from "../helpers/emulator.js";
@@ -122,5 +125,20 @@ describe("doctor counts at most 10 pages", () => {
     expect(check(report, "key.runs").found).toBe(
       "lists more than 10,000 runs (0 archived, 0 without a clientKey, of the first 10,000)",
     );
+  });
+});
+
+describe("doctor --local", () => {
+  it("the embedded emulator answers every probe: a clean report, exit 0", async () => {
+    const io = captureIo({}, mkdtempSync(join(tmpdir(), "srs-doctor-local-")));
+    const code = await main(["doctor", "--local", "--format", "json"], io);
+    expect(code, io.err()).toBe(0);
+    const report = JSON.parse(io.out());
+    expect(report.target).toBe("local");
+    const unclean = report.checks.filter(
+      (c: { status: string; section: string }) => c.status === "warn" || c.status === "fail",
+    );
+    expect(unclean).toEqual([]);
+    expect(report.summary.ok).toBeGreaterThanOrEqual(13);
   });
 });
