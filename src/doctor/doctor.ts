@@ -55,9 +55,18 @@ export async function runDoctor(
   };
   add(checkSource(ctx, options.connectionWarnings ?? []));
   if (!ctx.local) {
-    add(await checkDns(ctx));
+    const dns = await checkDns(ctx);
+    add(dns);
     add(checkProxy(ctx));
-    add(await checkTls(ctx));
+    if (dns.status === "fail") {
+      add(
+        result(
+          { section: "connection", id: "connection.tls", title: "TLS" },
+          "skip",
+          "not checked: the host does not resolve",
+        ),
+      );
+    } else add(await checkTls(ctx));
   }
   ctx.signal?.throwIfAborted();
   const latency = await checkLatency(ctx);
@@ -96,12 +105,7 @@ export async function runDoctor(
 
 /** One line standing for a section that could not be checked. */
 export function skipped(section: Section, why: string, todo?: string): CheckResult {
-  return result(
-    { section, id: `${section}.skipped`, title: "Not checked" },
-    "skip",
-    `not checked: ${why}`,
-    {
-      ...(todo !== undefined && { todo }),
-    },
-  );
+  return result({ section, id: `${section}.skipped`, title: "Not checked" }, "skip", why, {
+    ...(todo !== undefined && { todo }),
+  });
 }
