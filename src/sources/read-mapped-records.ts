@@ -19,6 +19,13 @@ import {
   RecordMapper,
 } from "./map-record.js";
 import { columnsOf, type Mapping } from "./mapping.js";
+import {
+  findMissingPaths,
+  keyOffset,
+  mappedObjects,
+  type ReadRecord,
+  unmappedNestedKeys,
+} from "./nested-keys.js";
 import type { SourceConfig } from "./source-config.js";
 
 type Record_ = Record<string, unknown>;
@@ -64,8 +71,9 @@ export async function readMappedRecords(
     if (fault.column !== undefined) located.column = fault.column;
     return [{ kind: "problem", problem: located }];
   }
-  const records: { line: number; value: unknown }[] = [];
+  const records: ReadRecord[] = [];
   const items: ManifestItem[] = [];
+  const lines = new LineCounter();
   if (format === "lines") {
     text.split("\n").forEach((raw, i) => {
       if (raw.trim() === "") return;
@@ -91,7 +99,6 @@ export async function readMappedRecords(
       }
     });
   } else {
-    const lines = new LineCounter();
     const read = readDocument(text, path.toLowerCase().endsWith(".json"), lines);
     if ("offset" in read) {
       const at = locateOffset(text, read.offset);
@@ -110,25 +117,65 @@ export async function readMappedRecords(
     const found = findRecords(doc.toJS({ maxAliasCount: 100 }), doc.contents, source.records);
     if (typeof found === "string") return [problem(1, found)];
     found.values.forEach((value, i) => {
-      const range = found.nodes[i]?.range;
-      records.push({ line: range ? lines.linePos(range[0]).line : 1, value });
+      const node = found.nodes[i];
+      const range = node?.range;
+      records.push({ line: range ? lines.linePos(range[0]).line : 1, value, node });
     });
   }
   const bound = bindRecordRules(mapping, source.nulls);
   const mapper = new RecordMapper(bound, source.nulls, defaults);
   const known = knownKeys(mapping);
   const reported = new Set<string>();
-  for (const { line, value } of records) {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+  const isRecord = (value: unknown): value is Record_ =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
+  // A mapped dot path no record holds: the file's problem, as a missing CSV column is.
+  const missing = findMissingPaths(
+    records.flatMap((r) => (isRecord(r.value) ? [r.value] : [])),
+    mapping,
+  );
+  const firstLine = records[0]?.line ?? 1;
+  for (const { path, rule, hint } of missing) {
+    items.push(
+      problem(
+        firstLine,
+        `is in no record of ${file}; ${hint}`,
+        `${path} (${rule.name}, via ${mapping.via})`,
+      ),
+    );
+  }
+  const missingPaths = missing.map((m) => m.path);
+  const objects = mappedObjects(mapping);
+  const nestedReported = new Set<string>();
+  for (const { line, value, node } of records) {
+    /** A key no rule reads, located at the key itself when the reader knows where it is. */
+    const unmapped = (path: string): ManifestItem => {
+      const located: Problem = {
+        file,
+        line,
+        field: path,
+        message: unmappedMessage(path, missingPaths, mapping),
+      };
+      const offset = keyOffset(node, path);
+      if (offset !== undefined) {
+        const at = lines.linePos(offset);
+        located.line = at.line;
+        located.column = at.col;
+      }
+      return { kind: "problem", problem: located };
+    };
+    if (!isRecord(value)) {
       items.push(problem(line, `expected a record (a mapping of keys), got ${describe(value)}`));
       continue;
     }
     for (const key of Object.keys(value)) {
       if (known.has(key) || reported.has(key) || mapping.ignoreColumns.has(key)) continue;
       reported.add(key);
-      items.push(problem(line, unmappedMessage(key, [], mapping), key));
+      items.push(unmapped(key));
     }
-    items.push(mapper.map(value as Record_, { file, line }));
+    for (const path of unmappedNestedKeys(value, objects, mapping.ignoreColumns, nestedReported)) {
+      items.push(unmapped(path));
+    }
+    items.push(mapper.map(value, { file, line }));
   }
   return items;
 }

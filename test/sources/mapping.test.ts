@@ -158,7 +158,7 @@ ${ignore}`,
       "sift-run-sync.yaml": config(""),
     });
     expect((await readRuns(dir)).problems).toEqual([
-      "lims/export.json:4 count: is not mapped by sift-run-sync.yaml sources[0] (map it under fields, or list it in ignoreColumns)",
+      "lims/export.json:10 count: is not mapped by sift-run-sync.yaml sources[0] (map it under fields, or list it in ignoreColumns)",
     ]);
     const ok = projectDir({
       "lims/export.json": JSON.stringify(lims, null, 2),
