@@ -24,6 +24,7 @@ import {
   readManifests,
   readManifestScope,
   resolveContext,
+  unicodeOfInput,
 } from "../plan/prepare.js";
 import type { Scope } from "../plan/scope.js";
 import { countChange, createPlanSummary, type PlanSummary } from "../plan/summary.js";
@@ -132,7 +133,7 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
   // ends with every row reported (as skipped), not with an exception and rows lost.
   async function* work(): AsyncGenerator<Work> {
     [context, scope] = await Promise.all([
-      resolveContext(client, manifests.names, options.createAssets),
+      resolveContext(client, manifests.names, options.createAssets, unicodeOfInput(options)),
       archiveMissing && readManifestScope(client, manifests, archiveMissing, options),
     ]);
     diff = diffOptions(options, scope);

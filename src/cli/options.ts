@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { UNICODE_MODES, type UnicodeMode } from "../core/unicode.js";
 import { type CsvDialect, readCsvDialect } from "../manifest/csv-dialect.js";
 import { MANIFEST_FORMATS, type ManifestFormat } from "../manifest/formats.js";
 import { type ChangeLimit, parseChangeLimit } from "../plan/guard.js";
@@ -196,6 +197,13 @@ export function addCsvOptions(cmd: Command): Command {
       new Option("--stdin-format <format>", "what the path - (standard input) holds")
         .choices(MANIFEST_FORMATS)
         .default("csv"),
+    )
+    .addOption(
+      // No default here: a sync config's `options: { unicode }` applies when the flag is not given.
+      new Option(
+        "--unicode <mode>",
+        "nfc (default): read, compare and write text in Unicode NFC, as Sift holds it; keep: byte for byte",
+      ).choices(UNICODE_MODES),
     );
 }
 
@@ -203,6 +211,8 @@ export interface CsvFlags {
   delimiter?: string;
   encoding?: string;
   stdinFormat?: ManifestFormat;
+  /** `--unicode`, or the sync config's `options.unicode`; undefined means nfc. */
+  unicode?: UnicodeMode;
 }
 
 /** The dialect the flags ask for (already checked by the option parsers). */

@@ -1,5 +1,7 @@
+import { DEFAULT_UNICODE, type UnicodeMode } from "../core/unicode.js";
 import { ClientKeyRegistry } from "./client-keys.js";
 import type { ManifestItem } from "./manifest-item.js";
+import { normalizeItems } from "./normalize-spec.js";
 import { type ReadOptions, readManifest } from "./read-manifest.js";
 
 /**
@@ -12,7 +14,7 @@ export async function* readAllItems(
   cwd: string,
   options: ReadOptions = {},
 ): AsyncGenerator<ItemBatch> {
-  yield* markDuplicates(readEachFile(files, cwd, options));
+  yield* markDuplicates(readEachFile(files, cwd, options), options.unicode);
 }
 
 /** A batch of items and the file it came from. */
@@ -34,12 +36,16 @@ async function* readEachFile(
 /**
  * Turns runs whose clientKey an earlier item (of any batch) already has into problems at the
  * later place, naming the earlier one. For every reader of runs: manifests and mapped sources.
+ * First, with `unicode: nfc` (the default), their text is normalized (normalize-spec.ts).
  */
 export async function* markDuplicates(
   batches: AsyncIterable<ItemBatch>,
+  unicode: UnicodeMode = DEFAULT_UNICODE,
 ): AsyncGenerator<ItemBatch> {
   const keys = new ClientKeyRegistry();
-  for await (const { file, items } of batches) {
+  for await (const batch of batches) {
+    const { file } = batch;
+    const items = normalizeItems(batch.items, unicode);
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       if (item.kind === "run") {

@@ -1,5 +1,6 @@
 import { extname, resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
+import type { UnicodeMode } from "../core/unicode.js";
 import { type CsvDialect, DEFAULT_CSV_DIALECT } from "./csv-dialect.js";
 import { readCsvManifest } from "./csv-manifest.js";
 import { readJsonlManifest } from "./jsonl-manifest.js";
@@ -55,6 +56,8 @@ export interface ReadOptions {
   encoding?: string;
   /** Texts that mean "not managed", like a blank cell (a sync config's `nulls:`). */
   nulls?: NullCells;
+  /** `--unicode`: text read in NFC (default), or byte for byte (`keep`). */
+  unicode?: UnicodeMode;
 }
 
 /**

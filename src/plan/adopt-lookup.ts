@@ -1,3 +1,4 @@
+import type { UnicodeMode } from "../core/unicode.js";
 import type { RunSpec } from "../manifest/spec.js";
 import { ItemTooLargeError } from "../sift/client.js";
 import type { KeyTypeName, Run } from "../sift/schemas.js";
@@ -10,6 +11,8 @@ import { locateOversizedRun } from "./oversized-run.js";
 export interface AdoptLookup {
   adoptBy: readonly AdoptByField[];
   keyTypes: ReadonlyMap<string, KeyTypeName>;
+  /** `--unicode`: with nfc, `keyFilter` lists each key's NFD form too (clientKeyForms). */
+  unicode?: UnicodeMode;
 }
 
 /**
@@ -27,7 +30,13 @@ export async function lookupBatch(
   const budget = filterBudget(client, "/api/v2/runs");
   const ids = specs.flatMap((s) => (s.runId === undefined ? [] : [s.runId]));
   const [byKey, byId] = await Promise.all([
-    fetchRuns(client, keyFilter, new Set(specs.map((s) => s.clientKey))).catch((error: unknown) => {
+    fetchRuns(
+      client,
+      keyFilter,
+      new Set(specs.map((s) => s.clientKey)),
+      new Map(),
+      adopt.unicode,
+    ).catch((error: unknown) => {
       if (!(error instanceof ItemTooLargeError)) throw error;
       return locateOversizedRun(client, specs, "client_key", budget, error);
     }),

@@ -1,5 +1,12 @@
 import type { Problem } from "../core/errors.js";
 import { compareTimestamps, type Timestamp } from "../core/timestamp.js";
+import {
+  DEFAULT_UNICODE,
+  didYouMean,
+  normalizeText,
+  toNfc,
+  type UnicodeMode,
+} from "../core/unicode.js";
 import { type RunSpec, SPEC_FIELDS, type SpecField } from "../manifest/spec.js";
 import type {
   CreateAdhocRunBody,
@@ -39,11 +46,20 @@ export interface DiffOptions {
    * row does not manage isArchived. Undefined: nothing is unarchived.
    */
   unarchive?: (run: Run) => boolean;
+  /**
+   * `--unicode`: `nfc` (default) compares Sift's text with the manifest's (NFC already) in NFC,
+   * so a value Sift holds in NFD is unchanged; `keep` compares byte for byte.
+   */
+  unicode?: UnicodeMode;
 }
 
 export interface DiffContext {
   /** Asset name → id, for the asset names that exist. */
   assetIds: ReadonlyMap<string, string>;
+  /** `--unicode keep`: asset names Sift holds only in another Unicode form (for "did you mean"). */
+  assetOtherForms?: ReadonlyMap<string, string>;
+  /** Metadata keys the organization holds only in another Unicode form → their name there. */
+  keyNames?: ReadonlyMap<string, string>;
   /** Asset id → name of assets the existing runs hold (for messages; else the ids show). */
   assetNames?: ReadonlyMap<string, string>;
   /** Metadata key → type, as the organization has them (plus keys earlier changes introduce). */
@@ -62,13 +78,13 @@ export function diffRun(
 ): Change {
   const problems: Problem[] = [];
   const metadata = resolveMetadata(spec, context.keyTypes, problems);
-  const assetIds = resolveAssets(spec, context.assetIds, problems);
+  const assetIds = resolveAssets(spec, context.assetIds, problems, context.assetOtherForms);
   if (existing !== undefined) checkHeldMetadata(spec, existing, problems);
   if (problems.length > 0) return { action: "invalid", spec, problems };
   const mode = options.mode ?? "upsert";
   if (existing === undefined) {
     if (mode === "update-only") return { action: "skip", spec, reason: UPDATE_ONLY_REASON };
-    return planCreate(spec, metadata, assetIds, context.keyTypes, problems);
+    return planCreate(spec, metadata, assetIds, context, problems);
   }
   return inMode(mode, planUpdate(spec, existing, metadata, assetIds, context, options, undefined));
 }
@@ -120,13 +136,13 @@ export function diffMatch(
       // Report the row's other problems too: all of a row's problems in one pass.
       const problems: Problem[] = [...match.problems];
       resolveMetadata(spec, context.keyTypes, problems);
-      resolveAssets(spec, context.assetIds, problems);
+      resolveAssets(spec, context.assetIds, problems, context.assetOtherForms);
       return { action: "invalid", spec, problems };
     }
     case "adopt": {
       const problems: Problem[] = [];
       const metadata = resolveMetadata(spec, context.keyTypes, problems);
-      const assetIds = resolveAssets(spec, context.assetIds, problems);
+      const assetIds = resolveAssets(spec, context.assetIds, problems, context.assetOtherForms);
       checkHeldMetadata(spec, match.run, problems);
       if (problems.length > 0) return { action: "invalid", spec, problems };
       const change = planUpdate(spec, match.run, metadata, assetIds, context, options, match.by);
@@ -147,7 +163,7 @@ export function checkSpec(
 ): { problems: Problem[]; newKeyTypes: Record<string, MetadataKeyTypeWire> } {
   const problems: Problem[] = [];
   const metadata = resolveMetadata(spec, context.keyTypes, problems);
-  resolveAssets(spec, context.assetIds, problems);
+  resolveAssets(spec, context.assetIds, problems, context.assetOtherForms);
   return { problems, newKeyTypes: newKeyTypes(metadata, context.keyTypes) };
 }
 
@@ -155,17 +171,23 @@ function resolveAssets(
   spec: RunSpec,
   known: ReadonlyMap<string, string>,
   problems: Problem[],
+  otherForms?: ReadonlyMap<string, string>,
 ): string[] | undefined {
   if (spec.assets === undefined) return undefined;
   const ids: string[] = [];
   for (const name of spec.assets) {
     const id = known.get(name);
     if (id === undefined) {
+      const other = otherForms?.get(name);
+      const hint =
+        other === undefined
+          ? ""
+          : ` (${didYouMean(name, other)} --unicode keep compares names byte for byte)`;
       problems.push({
         file: spec.source.file,
         line: spec.source.line,
         field: "assets",
-        message: `no asset named ${JSON.stringify(name)} exists in Sift`,
+        message: `no asset named ${JSON.stringify(name)} exists in Sift${hint}`,
       });
     } else ids.push(id);
   }
@@ -176,9 +198,10 @@ function planCreate(
   spec: RunSpec,
   metadata: Map<string, TypedValue> | undefined,
   assetIds: string[] | undefined,
-  keyTypes: ReadonlyMap<string, KeyTypeName>,
+  context: DiffContext,
   problems: Problem[],
 ): Change {
+  const { keyTypes, keyNames } = context;
   if (spec.name === undefined) {
     problems.push({
       file: spec.source.file,
@@ -188,7 +211,8 @@ function planCreate(
     });
     return { action: "invalid", spec, problems };
   }
-  const metadataList = metadata && [...metadata].map(([k, v]) => toMetadataValue(k, v));
+  const metadataList =
+    metadata && [...metadata].map(([k, v]) => toMetadataValue(keyNames?.get(k) ?? k, v));
   const common = {
     name: spec.name,
     ...(spec.description !== undefined && { description: spec.description }),
@@ -265,15 +289,18 @@ function planUpdate(
 ): Change {
   const managed = (field: keyof RunSpec & string) =>
     spec[field] !== undefined && !options.ignore.has(field as IgnorableField);
+  const unicode = options.unicode ?? DEFAULT_UNICODE;
+  /** Sift's text as the manifest's is compared: in NFC unless `--unicode keep`. */
+  const sift = (text: string) => normalizeText(text, unicode);
   const fields: FieldChange[] = [];
   const body: UpdateRunBody["run"] = { runId: run.runId };
   const warnings: Warning[] = [];
 
-  if (managed("name") && spec.name !== run.name) {
+  if (managed("name") && spec.name !== sift(run.name)) {
     fields.push({ path: "name", label: "name", before: run.name, after: spec.name });
     body.name = spec.name;
   }
-  if (managed("description") && spec.description !== run.description) {
+  if (managed("description") && spec.description !== sift(run.description)) {
     const change = { before: run.description, after: spec.description };
     fields.push({ path: "description", label: "description", ...change });
     body.description = spec.description;
@@ -295,7 +322,10 @@ function planUpdate(
     });
     body.isPinned = spec.isPinned;
   }
-  if (managed("tags") && !sameSet(spec.tags!, run.tags)) {
+  if (
+    managed("tags") &&
+    !sameSet(spec.tags!, unicode === "keep" ? run.tags : run.tags.map(toNfc))
+  ) {
     fields.push({ path: "tags", label: "tags", before: [...run.tags].sort(), after: spec.tags });
     body.tags = spec.tags;
   }
@@ -315,7 +345,10 @@ function planUpdate(
     body.isArchived = false;
   }
   if (metadata !== undefined && !options.ignore.has("metadata")) {
-    const result = diffMetadata(metadata, run.metadata, options.metadata);
+    const result = diffMetadata(metadata, run.metadata, options.metadata, {
+      unicode,
+      ...(context.keyNames && { keyNames: context.keyNames }),
+    });
     if (result.changes.length > 0) {
       fields.push(...result.changes);
       body.metadata = result.list;

@@ -1,4 +1,5 @@
 import type { Problem } from "../core/errors.js";
+import { DEFAULT_UNICODE, normalizeText, toNfc, type UnicodeMode } from "../core/unicode.js";
 import type { RunSpec } from "../manifest/spec.js";
 import { readMetadataEntry } from "../sift/metadata-entry.js";
 import { METADATA_KEY_TYPE_RELATION, type MetadataValue, type Run } from "../sift/schemas.js";
@@ -29,7 +30,9 @@ export function diffMetadata(
   wanted: ReadonlyMap<string, TypedValue>,
   current: readonly MetadataValue[],
   mode: "merge" | "replace",
+  text: MetadataText = {},
 ): MetadataListDiff {
+  const unicode = text.unicode ?? DEFAULT_UNICODE;
   const changed = new Map<string, FieldChange>();
   const removed = new Map<string, FieldChange>();
   const kept: { name: string; relation: boolean }[] = [];
@@ -37,7 +40,8 @@ export function diffMetadata(
   /** Keys of the manifest already in `list`. */
   const placed = new Set<string>();
   for (const entry of current) {
-    const name = entry.key.name;
+    // NOTE: a key Sift holds in NFD is the manifest's NFC key (nfc); its entry keeps Sift's name.
+    const name = normalizeText(entry.key.name, unicode);
     const reading = readMetadataEntry(entry);
     const want = wanted.get(name);
     if (want !== undefined) {
@@ -45,11 +49,11 @@ export function diffMetadata(
       if (placed.has(name)) continue;
       placed.add(name);
       // NOTE: checkHeldMetadata made a named key holding an unreadable entry a problem.
-      const before = reading.kind === "typed" ? reading.typed : undefined;
+      const before = reading.kind === "typed" ? siftText(reading.typed, unicode) : undefined;
       if (sameTypedValue(before, want)) list.push(entry);
       else {
         changed.set(name, metadataChange(name, before?.value, want.value));
-        list.push(toMetadataValue(name, want));
+        list.push(toMetadataValue(entry.key.name, want));
       }
     } else if (reading.kind !== "typed") {
       list.push(entry);
@@ -63,11 +67,25 @@ export function diffMetadata(
   for (const [name, want] of wanted) {
     if (placed.has(name)) continue;
     changed.set(name, metadataChange(name, undefined, want.value));
-    list.push(toMetadataValue(name, want));
+    list.push(toMetadataValue(text.keyNames?.get(name) ?? name, want));
   }
   const changes = [...wanted.keys()].flatMap((name) => changed.get(name) ?? []);
   changes.push(...removed.values());
   return { changes, list, kept: keptWarning(kept) };
+}
+
+/** How metadata text compares: `--unicode`, and keys the organization holds in another form. */
+export interface MetadataText {
+  unicode?: UnicodeMode;
+  /** Manifest key → the organization's name for it, where the two differ in Unicode form. */
+  keyNames?: ReadonlyMap<string, string>;
+}
+
+/** A string value Sift holds, as the manifest's is compared (NFC unless `keep`). */
+function siftText(typed: TypedValue, unicode: UnicodeMode): TypedValue {
+  if (typeof typed.value !== "string") return typed;
+  const value = normalizeText(typed.value, unicode);
+  return value === typed.value ? typed : { ...typed, value };
 }
 
 /**
@@ -78,7 +96,10 @@ export function diffMetadata(
 export function checkHeldMetadata(spec: RunSpec, run: Run, problems: Problem[]): void {
   if (spec.metadata === undefined) return;
   for (const entry of run.metadata) {
-    const name = entry.key.name;
+    // Under NFC too: a key held in NFD is the manifest's key all the same.
+    const name = Object.hasOwn(spec.metadata, entry.key.name)
+      ? entry.key.name
+      : toNfc(entry.key.name);
     if (!Object.hasOwn(spec.metadata, name)) continue;
     const reading = readMetadataEntry(entry);
     if (reading.kind === "typed") continue;

@@ -1,3 +1,4 @@
+import { DEFAULT_UNICODE } from "../core/unicode.js";
 import { isInvalidRow, type ManifestRow } from "../manifest/index.js";
 import type { RunSpec, Source } from "../manifest/spec.js";
 import type { KeyTypeName, Run } from "../sift/schemas.js";
@@ -5,7 +6,7 @@ import { lookupBatch } from "./adopt-lookup.js";
 import { InFilterBatch } from "./batch-filter.js";
 import type { Change } from "./change.js";
 import { type DiffOptions, diffMatch } from "./diff.js";
-import { filterBudget, type LookupClient, resolveAssetIds } from "./lookup.js";
+import { clientKeyForms, filterBudget, type LookupClient, resolveAssetIds } from "./lookup.js";
 import { type AdoptByField, type Found, matchRun } from "./match.js";
 
 /**
@@ -43,6 +44,10 @@ export interface PlanContext {
   keyTypes: Map<string, KeyTypeName>;
   /** Asset names that only archived assets hold (used anyway), with how many there are. */
   archivedAssets?: ReadonlyMap<string, number>;
+  /** `--unicode keep`: asset names Sift holds only in another Unicode form (for "did you mean"). */
+  assetOtherForms?: ReadonlyMap<string, string>;
+  /** Metadata keys the organization holds only in another Unicode form → their name there. */
+  keyNames?: ReadonlyMap<string, string>;
 }
 
 interface LookedUp {
@@ -85,6 +90,9 @@ export async function* planChanges(
   let keys = new Set<string>();
   let known = new Map<ManifestRow, { runId: string; modifiedDate: string }>();
   const adoptBy = options.adoptBy ?? [];
+  // NOTE: Sift takes only ASCII clientKeys for new runs, but older or adopted runs may hold
+  // others: with nfc a key is looked up in both forms, so an NFD key Sift holds is found.
+  const unicode = options.unicode ?? DEFAULT_UNICODE;
   /** runId → the row adopting it: two rows never adopt one run. */
   const claimed = new Map<string, Source>();
   /** Archived-only asset names already warned about: the warning is at the first row naming one. */
@@ -101,6 +109,7 @@ export async function* planChanges(
           : lookupBatch(client, valid, filter.filter(), {
               adoptBy,
               keyTypes: context.keyTypes,
+              unicode,
             }).then((found) => nameAssets(client, context, valid, found)),
     };
     launched.found.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
@@ -125,9 +134,10 @@ export async function* planChanges(
     if (batch.length > 0 && batchCells + cells > LOOKUP_BATCH_CELLS) launch();
     if (inSync !== undefined) known.set(spec, inSync);
     else if (!isInvalidRow(spec)) {
-      if (!filter.tryAdd(spec.clientKey)) {
+      const forms = clientKeyForms(spec.clientKey, unicode);
+      if (!forms.every((form) => filter.tryAdd(form))) {
         launch();
-        filter.tryAdd(spec.clientKey);
+        for (const form of forms) filter.tryAdd(form);
       }
       keys.add(spec.clientKey);
     }

@@ -12,7 +12,13 @@ import type { Change } from "./change.js";
 import type { DiffOptions, IgnorableField, SyncMode } from "./diff.js";
 import type { AdoptByField } from "./match.js";
 import { type KnownInSync, type PlanContext, planChanges } from "./plan-changes.js";
-import { type ManifestInput, type ManifestRows, type Prepared, prepare } from "./prepare.js";
+import {
+  type ManifestInput,
+  type ManifestRows,
+  type Prepared,
+  prepare,
+  unicodeOfInput,
+} from "./prepare.js";
 import { type ArchiveOptions, checkArchiveGuard, type Scope, type ScopeClient } from "./scope.js";
 
 export interface SyncOptions extends ManifestInput {
@@ -36,6 +42,7 @@ export interface SyncOptions extends ManifestInput {
    * unchanged since, are unchanged without a lookup; the cache is rewritten at the end.
    */
   cache?: CacheOptions;
+  // `unicode` (ManifestInput): how text is read and compared; resolve it with unicodeOfInput.
 }
 
 export interface PlanOptions extends SyncOptions {
@@ -142,6 +149,8 @@ function cacheOptionsOf(options: SyncOptions): unknown {
     mode: options.mode ?? "upsert",
     adoptBy: [...(options.adoptBy ?? [])].sort(),
     archiveScope: options.archiveMissing?.scope ?? null,
+    // NFC or byte-exact comparison decides whether a row is in sync (issue 20).
+    unicode: unicodeOfInput(options),
   };
 }
 
@@ -181,7 +190,11 @@ export async function* planAll(
   manifests: ManifestRows,
   context: PlanContext,
   scope: Scope | undefined,
-  options: Pick<SyncOptions, "client" | "metadata" | "ignore" | "mode" | "adoptBy"> & KnownInSync,
+  options: Pick<
+    SyncOptions,
+    "client" | "metadata" | "ignore" | "mode" | "adoptBy" | "unicode" | "config"
+  > &
+    KnownInSync,
 ): AsyncGenerator<Change> {
   yield* planChanges(manifests.rows(), options.client, context, {
     ...diffOptions(options, scope),
@@ -207,13 +220,14 @@ export function refusal(
 }
 
 export function diffOptions(
-  options: Pick<SyncOptions, "metadata" | "ignore" | "mode">,
+  options: Pick<SyncOptions, "metadata" | "ignore" | "mode" | "unicode" | "config">,
   scope?: Scope,
 ): DiffOptions {
   return {
     metadata: options.metadata ?? "merge",
     ignore: new Set(options.ignore ?? []),
     mode: options.mode ?? "upsert",
+    unicode: unicodeOfInput(options),
     ...(scope && { unarchive: (run) => scope.archivedInManifests.has(run.runId) }),
   };
 }

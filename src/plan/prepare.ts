@@ -1,4 +1,5 @@
 import { ManifestError, type Problem, UsageError } from "../core/errors.js";
+import { DEFAULT_UNICODE, type UnicodeMode } from "../core/unicode.js";
 import {
   type FileIdentity,
   isInvalidRow,
@@ -56,6 +57,11 @@ export interface ManifestInput {
   createAssets?: (names: string[]) => Promise<Map<string, string>>;
   /** Each manifest warning (read as written, likely not meant), once, in the validating pass. */
   onWarning?: (warning: Problem) => void;
+  /**
+   * `--unicode`: text read and compared in NFC (the default), or byte for byte (`keep`). With a
+   * sync config, undefined means its `options.unicode`.
+   */
+  unicode?: UnicodeMode;
 }
 
 export interface ManifestRows {
@@ -97,7 +103,7 @@ export async function prepare(
 ): Promise<Prepared> {
   const manifests = await readManifests(input, { keys: options.archive !== undefined });
   const [context, scope] = await Promise.all([
-    resolveContext(client, manifests.names, input.createAssets),
+    resolveContext(client, manifests.names, input.createAssets, unicodeOfInput(input)),
     options.archive && readManifestScope(client, manifests, options.archive, input),
   ]);
   if (options.checkRows && !input.skipInvalid) await checkRows(manifests, context);
@@ -153,7 +159,12 @@ export async function readManifests(
     },
     onWarning: input.onWarning,
   };
-  const read = { cwd: input.cwd, exclude: input.exclude, stdoutFile: input.stdoutFile };
+  const read = {
+    cwd: input.cwd,
+    exclude: input.exclude,
+    stdoutFile: input.stdoutFile,
+    unicode: input.unicode,
+  };
   const validation =
     input.config === undefined
       ? await validateManifests(input.paths, {
@@ -191,6 +202,11 @@ export async function readManifests(
   };
 }
 
+/** The Unicode mode of an input: `--unicode`, else its sync config's, else nfc. */
+export function unicodeOfInput(input: Pick<ManifestInput, "unicode" | "config">): UnicodeMode {
+  return input.unicode ?? input.config?.options.unicode ?? DEFAULT_UNICODE;
+}
+
 /** Whether a clientKey is in this invocation's scope (shard, `only`). */
 function scopeOf(input: ManifestInput): (clientKey: string | undefined) => boolean {
   const { shard, only } = input;
@@ -208,10 +224,11 @@ export async function resolveContext(
   client: LookupClient,
   names: NamesInUse,
   createAssets?: ManifestInput["createAssets"],
+  unicode: UnicodeMode = DEFAULT_UNICODE,
 ): Promise<PlanContext> {
   const [assets, keyTypes] = await Promise.all([
-    resolveAssetNames(client, names.assets),
-    fetchKeyTypes(client, names.metadataKeys),
+    resolveAssetNames(client, names.assets, unicode),
+    fetchKeyTypes(client, names.metadataKeys, unicode),
   ]);
   const assetIds = assets.ids;
   if (createAssets) {
@@ -222,8 +239,10 @@ export async function resolveContext(
   }
   return {
     assetIds,
-    keyTypes,
+    keyTypes: keyTypes.types,
     ...(assets.archived.size > 0 && { archivedAssets: assets.archived }),
+    ...(assets.otherForms.size > 0 && { assetOtherForms: assets.otherForms }),
+    ...(keyTypes.names.size > 0 && { keyNames: keyTypes.names }),
   };
 }
 
@@ -239,7 +258,11 @@ export async function checkRows(manifests: ManifestRows, context: PlanContext): 
   let invalidRuns = 0;
   for await (const row of manifests.rows()) {
     if (isInvalidRow(row)) continue;
-    const found = checkSpec(row as RunSpec, { assetIds: context.assetIds, keyTypes });
+    const found = checkSpec(row as RunSpec, {
+      assetIds: context.assetIds,
+      keyTypes,
+      ...(context.assetOtherForms && { assetOtherForms: context.assetOtherForms }),
+    });
     if (found.problems.length > 0) invalidRuns++;
     total += found.problems.length;
     problems.push(...found.problems.slice(0, MAX_KEPT_PROBLEMS - problems.length));

@@ -1,3 +1,4 @@
+import { UNICODE_MODES } from "../core/unicode.js";
 import { z } from "zod";
 import { MAX_CLIENT_KEY_LENGTH, MAX_TEXT_LENGTH } from "../manifest/values.js";
 import { metadataValueSchema, UPDATABLE_PATHS } from "../sift/schemas.js";
@@ -167,6 +168,8 @@ export const planOptionsSchema = z.object({
   adoptBy: z.array(z.string()).optional(),
   /** `--archive-missing --scope CEL` */
   archiveScope: z.string().optional(),
+  /** `--unicode` as resolved (flag, else the sync config's, else nfc); absent in plans made before it. */
+  unicode: z.enum(UNICODE_MODES).optional(),
 });
 export type PlanOptionsRecord = z.infer<typeof planOptionsSchema>;
 

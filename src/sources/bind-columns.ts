@@ -1,3 +1,4 @@
+import { didYouMean, toNfc } from "../core/unicode.js";
 import { RUN_FIELDS } from "../manifest/field-names.js";
 import type { NullCells } from "../manifest/null-cells.js";
 import type { FieldProblem } from "../manifest/run-checks.js";
@@ -24,8 +25,12 @@ export function bindCsvHeader(
   const indexOf = (column: string): number | undefined => {
     const exact = names.indexOf(column);
     if (exact !== -1) return exact;
-    const folded = column.toLowerCase();
-    const matches = names.flatMap((n, i) => (n.toLowerCase() === folded ? [i] : []));
+    // A header written in NFD (Excel for Mac) names the config's NFC column, and back.
+    const nfc = toNfc(column);
+    const composed = names.findIndex((n) => toNfc(n) === nfc);
+    if (composed !== -1) return composed;
+    const folded = nfc.toLowerCase();
+    const matches = names.flatMap((n, i) => (toNfc(n).toLowerCase() === folded ? [i] : []));
     return matches.length === 1 ? matches[0] : undefined;
   };
   for (const rule of mapping.rules) {
@@ -37,7 +42,7 @@ export function bindCsvHeader(
       }
       missing.push(column);
       const suggestion = suggestName(column, names);
-      const hint = suggestion ? ` (did you mean ${quote(suggestion)}?)` : "";
+      const hint = suggestion ? ` (${didYouMean(column, suggestion)})` : "";
       problems.push({
         field: `${column} (${rule.name}, via ${mapping.via})`,
         message: `is not a column of this file${hint}`,

@@ -1,3 +1,4 @@
+import { toNfc } from "../core/unicode.js";
 import type { RunField } from "../manifest/field-names.js";
 import { suggestName } from "../manifest/suggest.js";
 import { Invalid, quote, readMetadataKey } from "../manifest/values.js";
@@ -166,6 +167,11 @@ class FieldContext {
     for (const [text, value] of Object.entries(long.map)) {
       if (text === MAP_DEFAULT) fallback = { value };
       else entries.set(text, value);
+    }
+    // An NFD key (a config saved on a Mac) also stands for its NFC form, which texts are tried in.
+    for (const [text, value] of [...entries]) {
+      const nfc = toNfc(text);
+      if (!entries.has(nfc)) entries.set(nfc, value);
     }
     if (entries.size === 0 && fallback === undefined) {
       this.problems.push({ path: [...path, "map"], message: "is empty" });

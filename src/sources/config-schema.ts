@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { METADATA_TYPES, SPEC_FIELDS } from "../manifest/spec.js";
+import { UNICODE_MODES } from "../core/unicode.js";
 
 /**
  * The shape of `sift-run-sync.yaml`, as written. Key names are fixed by the exports issue
@@ -192,7 +193,7 @@ export const sourceSchema = z.strictObject({
     .array(z.string().min(1))
     .optional()
     .describe(
-      "Columns (or top-level record keys) no field reads, on purpose; any other unmapped column is an error.",
+      "Columns (or record keys, dot paths allowed: results.operator) no field reads, on purpose; any other unmapped column, or key under a mapped object, is an error.",
     ),
   records: z
     .string()
@@ -241,6 +242,12 @@ export const optionsSchema = z.strictObject({
     .optional()
     .describe(
       "--retries: retries of a request that got no answer or a 429/502/503/504 (default 7, i.e. 8 attempts).",
+    ),
+  unicode: z
+    .enum(UNICODE_MODES)
+    .optional()
+    .describe(
+      "--unicode: nfc (default) reads, compares and writes text in Unicode NFC, so text a Mac wrote decomposed (NFD) equals Sift's; keep compares byte for byte.",
     ),
 });
 export type ConfigOptions = z.infer<typeof optionsSchema>;

@@ -1,3 +1,4 @@
+import { toNfc } from "../core/unicode.js";
 import type { MetadataSpec } from "../manifest/spec.js";
 import {
   Invalid,
@@ -65,10 +66,11 @@ export function convertValue(rule: FieldRule, raw: RawValue): Read<FieldValue> |
 function applyMap(map: ValueMap, raw: RawValue): Scalar | null | Invalid {
   if (typeof raw === "object") return notText(raw);
   const text = String(raw);
-  const mapped = map.entries.get(text);
+  // A text in NFD (as macOS writes it) finds the map's NFC entry, and back (compile-fields.ts).
+  const mapped = map.entries.get(text) ?? map.entries.get(toNfc(text));
   if (mapped !== undefined) return mapped;
   if (map.fallback !== undefined) return map.fallback.value;
-  const known = [...map.entries.keys()].map(quote);
+  const known = [...new Set([...map.entries.keys()].map(toNfc))].map(quote);
   const expected = known.length <= 8 ? known.join(", ") : `${known.slice(0, 8).join(", ")}, ...`;
   return new Invalid(
     `${quote(text)} is not in the map (expected ${expected}, or give the map a default)`,

@@ -1,3 +1,4 @@
+import { DEFAULT_UNICODE, toNfc, type UnicodeMode } from "../core/unicode.js";
 import { readFile, stat } from "node:fs/promises";
 import { type Document, isMap, isSeq, LineCounter, type Node } from "yaml";
 import type { Problem } from "../core/errors.js";
@@ -42,7 +43,10 @@ export async function readMappedRecords(
   source: SourceConfig,
   mapping: Mapping,
   defaults: RunParts,
+  options: { unicode?: UnicodeMode } = {},
 ): Promise<ManifestItem[]> {
+  // A key a Mac wrote in NFD is the config's NFC key (`--unicode nfc`, the default).
+  const keys = (options.unicode ?? DEFAULT_UNICODE) === "nfc" ? nfcKeys : (value: unknown) => value;
   const problem = (line: number, message: string, field?: string): ManifestItem => {
     const p: Problem = { file, line, message };
     if (field !== undefined) p.field = field;
@@ -86,7 +90,7 @@ export async function readMappedRecords(
         return;
       }
       try {
-        const found = findRecords(JSON.parse(raw), undefined, source.records);
+        const found = findRecords(keys(JSON.parse(raw)), undefined, source.records);
         if (typeof found === "string") items.push(problem(i + 1, found));
         else for (const value of found.values) records.push({ line: i + 1, value });
       } catch (error) {
@@ -114,7 +118,7 @@ export async function readMappedRecords(
         ),
       );
     }
-    const found = findRecords(doc.toJS({ maxAliasCount: 100 }), doc.contents, source.records);
+    const found = findRecords(keys(doc.toJS({ maxAliasCount: 100 })), doc.contents, source.records);
     if (typeof found === "string") return [problem(1, found)];
     found.values.forEach((value, i) => {
       const node = found.nodes[i];
@@ -250,6 +254,34 @@ function pathGetter(column: string): Getter<Record_> {
     }
     return value;
   };
+}
+
+/** A parsed value with every object key in NFC (the same objects when all keys are ASCII). */
+function nfcKeys(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = nfcKeys(value[i]);
+    return value;
+  }
+  if (typeof value !== "object" || value === null) return value;
+  const record = value as Record_;
+  let renamed = false;
+  for (const key of Object.keys(record)) {
+    const child = nfcKeys(record[key]);
+    if (child !== record[key]) record[key] = child;
+    if (toNfc(key) !== key) renamed = true;
+  }
+  if (!renamed) return record;
+  const out: Record_ = {};
+  for (const [key, child] of Object.entries(record)) {
+    // defineProperty: a key "__proto__" stays a key, as JSON.parse made it.
+    Object.defineProperty(out, toNfc(key), {
+      value: child,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
 }
 
 /** The top-level keys of a record that some rule reads. */

@@ -1,3 +1,4 @@
+import { DEFAULT_UNICODE, type UnicodeMode } from "../core/unicode.js";
 import { locateProblems, type ManifestItem } from "../manifest/manifest-item.js";
 import { readManifest } from "../manifest/read-manifest.js";
 import { type ItemBatch, markDuplicates } from "../manifest/read-items.js";
@@ -16,8 +17,11 @@ import { readMappedCsv } from "./read-mapped-csv.js";
 import { readMappedRecords } from "./read-mapped-records.js";
 import type { SyncConfig } from "./source-config.js";
 
-/** `onOwnFile` hears of each own file a directory or glob skips, in every pass that reads. */
-export type SourceReadOptions = Partial<ExpandSourcesOptions>;
+/**
+ * `onOwnFile` hears of each own file a directory or glob skips, in every pass that reads.
+ * `unicode` (`--unicode`) wins over the config's `options.unicode`; default nfc.
+ */
+export type SourceReadOptions = Partial<ExpandSourcesOptions> & { unicode?: UnicodeMode };
 
 /**
  * Pass 1 for a sync config, as validateManifests is for manifest paths: reads every source,
@@ -35,7 +39,10 @@ export async function validateSources(
   const files = await expandSources(config, { ...expandOptions(options), cwd });
   return collectValidation(
     files.map((f) => f.file),
-    markDuplicates(readSourceFiles(files, config, cwd)),
+    markDuplicates(
+      readSourceFiles(files, config, cwd, unicodeOf(config, options)),
+      unicodeOf(config, options),
+    ),
     options,
   );
 }
@@ -47,7 +54,12 @@ export async function* readSourceSpecs(
 ): AsyncGenerator<RunSpec> {
   const cwd = options.cwd ?? process.cwd();
   const files = await expandSources(config, { ...expandOptions(options), cwd });
-  yield* specsOf(markDuplicates(readSourceFiles(files, config, cwd)));
+  yield* specsOf(
+    markDuplicates(
+      readSourceFiles(files, config, cwd, unicodeOf(config, options)),
+      unicodeOf(config, options),
+    ),
+  );
 }
 
 /** Pass 2 with `--skip-invalid`: like readSourceSpecs, invalid runs yielded in their place. */
@@ -57,7 +69,17 @@ export async function* readSourceRows(
 ): AsyncGenerator<ManifestRow> {
   const cwd = options.cwd ?? process.cwd();
   const files = await expandSources(config, { ...expandOptions(options), cwd });
-  yield* rowsOf(markDuplicates(readSourceFiles(files, config, cwd)));
+  yield* rowsOf(
+    markDuplicates(
+      readSourceFiles(files, config, cwd, unicodeOf(config, options)),
+      unicodeOf(config, options),
+    ),
+  );
+}
+
+/** The Unicode mode of a read: the flag, else the config's option, else nfc. */
+export function unicodeOf(config: SyncConfig, options: SourceReadOptions): UnicodeMode {
+  return options.unicode ?? config.options.unicode ?? DEFAULT_UNICODE;
 }
 
 function expandOptions(options: SourceReadOptions): Omit<ExpandSourcesOptions, "cwd"> {
@@ -69,6 +91,7 @@ async function* readSourceFiles(
   files: SourceFile[],
   config: SyncConfig,
   cwd: string,
+  unicode: UnicodeMode,
 ): AsyncGenerator<ItemBatch> {
   for (const { source, file, path, format } of files) {
     const { mapping } = source;
@@ -85,7 +108,9 @@ async function* readSourceFiles(
         yield { file, items };
       }
     } else {
-      const items = await readMappedRecords(path, file, format, source, mapping, config.defaults);
+      const items = await readMappedRecords(path, file, format, source, mapping, config.defaults, {
+        unicode,
+      });
       yield { file, items };
     }
   }

@@ -1,3 +1,4 @@
+import { DEFAULT_UNICODE } from "../../core/unicode.js";
 import { apply } from "../../apply/apply.js";
 import { applyPlanFile } from "../../apply/apply-plan-file.js";
 import { type ApplyCounts, countOutcome, createApplyCounts } from "../../apply/apply-work.js";
@@ -204,6 +205,7 @@ async function runApplyCommand(
             metadata: flags.metadata,
             ignore,
             mode: flags.mode,
+            unicode: flags.unicode ?? DEFAULT_UNICODE,
             adoptBy,
             ...(archiveMissing && { archiveMissing }),
             skipInvalid: flags.skipInvalid,

@@ -1,3 +1,4 @@
+import { DEFAULT_UNICODE } from "../../core/unicode.js";
 import { EXIT, formatProblem } from "../../core/errors.js";
 import { checkMaxChanges, guardedCounts } from "../../plan/guard.js";
 import { plan } from "../../plan/plan.js";
@@ -94,6 +95,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
           metadata: flags.metadata,
           ignore,
           mode: flags.mode,
+          unicode: flags.unicode ?? DEFAULT_UNICODE,
           ...(flags.shard && { shard: `${flags.shard.index}/${flags.shard.count}` }),
           ...(adoptBy.length > 0 && { adoptBy }),
           ...(archiveMissing && { archiveScope: archiveMissing.scope }),
@@ -117,6 +119,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
       metadata: flags.metadata,
       ignore,
       mode: flags.mode,
+      unicode: flags.unicode ?? DEFAULT_UNICODE,
       adoptBy,
       ...(archiveMissing && { archiveMissing }),
       signal,

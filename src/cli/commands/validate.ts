@@ -55,13 +55,18 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
       const csv = csvDialectOf(flags);
       const stdin = await spoolStdin(input.paths, flags.stdinFormat, ctx.io);
       try {
-        result = await validateManifests(input.paths, { ...options, csv, stdin });
+        result = await validateManifests(input.paths, {
+          ...options,
+          csv,
+          stdin,
+          unicode: flags.unicode,
+        });
       } finally {
         await stdin?.remove();
       }
     } else {
       const { validateSources } = await import("../../sources/index.js");
-      result = await validateSources(input.config, options);
+      result = await validateSources(input.config, { ...options, unicode: flags.unicode });
     }
     if (flags.show === undefined) ctx.io.stdout.write(renderSummary(result));
     else {

@@ -1,0 +1,90 @@
+import { toNfc, type UnicodeMode } from "../core/unicode.js";
+import type { ManifestItem } from "./manifest-item.js";
+import type { MetadataSpec, RunSpec } from "./spec.js";
+
+/**
+ * `--unicode nfc` (the default): the text of every run read (clientKey, name, description,
+ * asset names, tags, metadata keys and string values) in NFC, whatever form the file holds
+ * (macOS writes NFD). One place for every reader, manifests and mapped sources alike: it runs
+ * before duplicate clientKeys are found, so an NFD and an NFC key are one key. `keep` reads
+ * text byte for byte.
+ */
+export function normalizeItems(items: ManifestItem[], mode: UnicodeMode): ManifestItem[] {
+  if (mode === "keep") return items;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    if (item.kind === "run") items[i] = normalizeRun(item.spec);
+    else if (item.kind === "invalid-run" && item.clientKey !== undefined) {
+      item.clientKey = toNfc(item.clientKey);
+    }
+  }
+  return items;
+}
+
+/** A run in NFC; two metadata keys that are one key in NFC make it invalid. */
+function normalizeRun(spec: RunSpec): ManifestItem {
+  spec.clientKey = toNfc(spec.clientKey);
+  if (spec.name !== undefined) spec.name = toNfc(spec.name);
+  if (spec.description !== undefined) spec.description = toNfc(spec.description);
+  if (spec.assets !== undefined) spec.assets = normalizeList(spec.assets, false);
+  if (spec.tags !== undefined) spec.tags = normalizeList(spec.tags, true);
+  if (spec.metadata === undefined || isNfcMetadata(spec.metadata)) return { kind: "run", spec };
+  const metadata: Record<string, MetadataSpec> = {};
+  for (const [key, entry] of Object.entries(spec.metadata)) {
+    const name = toNfc(key);
+    if (Object.hasOwn(metadata, name)) {
+      const { file, line } = spec.source;
+      return {
+        kind: "invalid-run",
+        clientKey: spec.clientKey,
+        source: spec.source,
+        problems: [
+          {
+            file,
+            line,
+            field: `metadata.${key}`,
+            message: `is metadata.${name} written in another Unicode form (NFD): a run has one value per key (or read the file with --unicode keep)`,
+          },
+        ],
+      };
+    }
+    metadata[name] = normalizeMetadata(entry);
+  }
+  spec.metadata = metadata;
+  return { kind: "run", spec };
+}
+
+/** Whether every key and text of `metadata` is NFC already (the common case: no copy). */
+function isNfcMetadata(metadata: Record<string, MetadataSpec>): boolean {
+  for (const key in metadata) {
+    if (toNfc(key) !== key) return false;
+    const { value, text } = metadata[key]!;
+    if (typeof value === "string" && toNfc(value) !== value) return false;
+    if (text !== undefined && toNfc(text) !== text) return false;
+  }
+  return true;
+}
+
+function normalizeMetadata(entry: MetadataSpec): MetadataSpec {
+  if (typeof entry.value !== "string" && entry.text === undefined) return entry;
+  const out: MetadataSpec = { ...entry };
+  if (typeof entry.value === "string") out.value = toNfc(entry.value);
+  if (entry.text !== undefined) out.text = toNfc(entry.text);
+  return out;
+}
+
+/**
+ * A list in NFC: assets keep their order, tags stay sorted; names equal in NFC are one name.
+ * The same array when nothing changes (the common, ASCII case).
+ */
+function normalizeList(names: string[], sorted: boolean): string[] {
+  let changed = false;
+  const out = names.map((name) => {
+    const nfc = toNfc(name);
+    if (nfc !== name) changed = true;
+    return nfc;
+  });
+  if (!changed) return names;
+  const unique = [...new Set(out)];
+  return sorted ? unique.sort() : unique;
+}
