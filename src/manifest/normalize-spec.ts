@@ -78,13 +78,9 @@ function normalizeMetadata(entry: MetadataSpec): MetadataSpec {
  * The same array when nothing changes (the common, ASCII case).
  */
 function normalizeList(names: string[], sorted: boolean): string[] {
-  let changed = false;
-  const out = names.map((name) => {
-    const nfc = toNfc(name);
-    if (nfc !== name) changed = true;
-    return nfc;
-  });
-  if (!changed) return names;
-  const unique = [...new Set(out)];
+  let i = 0;
+  while (i < names.length && toNfc(names[i]!) === names[i]) i++;
+  if (i === names.length) return names; // no allocation on the hot path
+  const unique = [...new Set(names.map(toNfc))];
   return sorted ? unique.sort() : unique;
 }
