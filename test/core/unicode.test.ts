@@ -11,6 +11,21 @@ describe("NFC with an ASCII fast path", () => {
         expect(toNfc(text.normalize("NFD"))).toBe(text.normalize("NFC"));
       }),
     );
+    // The fast path's premise: every code point below U+0300 is NFC by itself, and composes
+    // with nothing before it.
+    for (let c = 0; c < 0x300; c++) {
+      const text = String.fromCodePoint(c);
+      expect(text.normalize("NFC")).toBe(text);
+      expect(`a${text}`.normalize("NFC")).toBe(`a${text}`);
+    }
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.integer({ min: 0, max: 0x2ff }).map((c) => String.fromCodePoint(c)) }),
+        (text) => {
+          expect(toNfc(text)).toBe(text.normalize("NFC"));
+        },
+      ),
+    );
     expect(textForms("stand-a")).toEqual(["stand-a"]);
     expect(textForms("He\u0301lios")).toEqual(["He\u0301lios", "H\u00e9lios"]);
   });
