@@ -4,7 +4,7 @@ import { connect, type PeerCertificate } from "node:tls";
 import { ApiError } from "../core/errors.js";
 import { type CheckResult, formatCount, plural, result } from "./check.js";
 import type { DoctorContext } from "./context.js";
-import { chooseProxy } from "./proxy-env.js";
+import { resolveProxy } from "../sift/proxy.js";
 import type { Exchange } from "./recorder.js";
 
 /** Item 1 of `doctor`: where Sift is, how it is reached, how fast, and its clock. */
@@ -42,7 +42,7 @@ export async function checkDns(ctx: Pick<DoctorContext, "baseUrl" | "env">): Pro
   const url = new URL(ctx.baseUrl);
   const host = url.hostname.replace(/^\[|\]$/g, "");
   if (isIP(host) !== 0) return result(base, "ok", `${host} is an IP address: no lookup`);
-  const proxied = chooseProxy(url, ctx.env).proxy !== undefined;
+  const proxied = proxyOf(url, ctx.env) !== undefined;
   const started = performance.now();
   try {
     const addresses = await lookup(host, { all: true });
@@ -64,16 +64,21 @@ export async function checkDns(ctx: Pick<DoctorContext, "baseUrl" | "env">): Pro
 
 export function checkProxy(ctx: Pick<DoctorContext, "baseUrl" | "env">): CheckResult {
   const base = { section: "connection", id: "connection.proxy", title: "Proxy" } as const;
-  const choice = chooseProxy(new URL(ctx.baseUrl), ctx.env);
-  if (choice.proxy !== undefined) {
-    return result(base, "ok", `through ${choice.proxy} (from ${choice.source})`, {
-      data: { proxy: choice.proxy, source: choice.source },
+  // NOTE: the same route the client's transport takes (sift/proxy.ts).
+  const route = resolveProxy(ctx.baseUrl, ctx.env);
+  if (route.kind === "proxy") {
+    const { display, variable } = route.proxy;
+    return result(base, "ok", `through ${display} (from ${variable})`, {
+      data: { proxy: display, source: variable },
     });
   }
-  if (choice.source === "NO_PROXY") return result(base, "ok", "none: NO_PROXY names this host");
-  if (choice.source === "loopback")
-    return result(base, "ok", "none: this machine is never proxied");
-  return result(base, "ok", "none (no HTTPS_PROXY or HTTP_PROXY set)");
+  return result(base, "ok", `none: ${route.reason}`);
+}
+
+/** The proxy's display form (never its password), or undefined for a direct connection. */
+function proxyOf(url: URL, env: DoctorContext["env"]): string | undefined {
+  const route = resolveProxy(url, env);
+  return route.kind === "proxy" ? route.proxy.display : undefined;
 }
 
 export interface TlsFacts {
@@ -94,7 +99,7 @@ export async function checkTls(
   if (url.protocol === "http:") {
     return result(base, "ok", "plain http:// to this machine: no TLS to check");
   }
-  const proxy = chooseProxy(url, ctx.env).proxy;
+  const proxy = proxyOf(url, ctx.env);
   if (proxy !== undefined) {
     return result(base, "skip", `not inspected: the connection goes through ${proxy}`, {
       todo: "the requests below show whether TLS through the proxy works",

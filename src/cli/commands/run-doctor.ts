@@ -243,7 +243,8 @@ async function connect(
   const session = await openSession(flags, io, {
     wrapFetch: (base) => (recorder = createRecorder(base)).fetch,
     timeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : DOCTOR_TIMEOUT_MS,
-    retry: { maxAttempts: DOCTOR_ATTEMPTS },
+    // --retries, when given, is the user's; else one retry.
+    retry: { maxAttempts: flags.retries !== undefined ? flags.retries + 1 : DOCTOR_ATTEMPTS },
   });
   return { session, recorder: recorder! };
 }
