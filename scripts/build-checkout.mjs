@@ -6,6 +6,9 @@ import { fileURLToPath } from "node:url";
 
 /** @param {URL} root the checkout's root directory */
 export function ensureBuilt(root) {
+  // Under vitest the globalSetup has built dist/: a rebuild racing the other CLIs a test run
+  // spawns (a source edited meanwhile) would break them.
+  if (process.env.VITEST) return;
   const dir = fileURLToPath(root);
   const entry = `${dir}dist/cli/main.js`;
   if (existsSync(entry) && statSync(entry).mtimeMs >= newestSource(dir)) return;

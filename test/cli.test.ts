@@ -9,7 +9,9 @@ describe("the CLI", () => {
   it("prints help and version from bin/ with exit 0", () => {
     const help = execFileSync(process.execPath, [BIN, "--help"], { encoding: "utf8" });
     for (const cmd of ["validate", "plan", "apply", "emulator"]) expect(help).toContain(cmd);
-    expect(help).toMatch(/Exit codes:[\s\S]*\n {2}3 +a guard refused the plan \(--max-changes\)/);
+    expect(help).toMatch(
+      /Exit codes:[\s\S]*\n {2}3 +a guard refused the plan \(--max-changes, --max-archive/,
+    );
     const version = execFileSync(process.execPath, [BIN, "--version"], { encoding: "utf8" });
     expect(version.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });

@@ -12,7 +12,7 @@ import {
   type FaultKind,
 } from "../../emulator/types.js";
 import type { CommandContext } from "../context.js";
-import { addCommonOptions, parseList, parsePositiveNumber } from "../options.js";
+import { parseList, parsePositiveNumber } from "../options.js";
 
 interface EmulatorFlags {
   port: number;
@@ -40,64 +40,65 @@ interface EmulatorFlags {
  * the port when it was 0.
  */
 export function registerEmulator(program: Command, ctx: CommandContext): void {
-  addCommonOptions(
-    program
-      .command("emulator")
-      .description("serve a local stand-in for the Sift REST API (for tests, demos and --local)")
-      .option("--port <n>", "port to listen on; 0 picks a free one", parsePort, 0)
-      .option("--host <host>", "address to listen on", DEFAULT_HOST)
-      .option("--api-key <key>", "the bearer key clients must send", DEFAULT_API_KEY)
-      .option(
-        "--read-only-api-key <key>",
-        "a second key that may read but whose every write is answered 403 (a viewer's key)",
-      )
-      .option(
-        "--state <file>",
-        "keep state in FILE (a snapshot) and FILE.journal (each write, written before its answer)",
-      )
-      .option(
-        "--state-sync <write|disk>",
-        "answer a write once its journal lines are written (survives a killed emulator) or on disk (survives a machine crash too; slower)",
-        parseStateSync,
-        "write",
-      )
-      .option("--seed <file>", "YAML/JSON assets, metadataKeys and runs, applied to an empty state")
-      .option("--latency <ms>", "delay every request by this many milliseconds", parseNonNegative)
-      .option("--fault-rate <p>", "probability (0..1) of an injected fault per request", parseRate)
-      .option("--fault-seed <n>", "seed of the fault sequence (reproducible faults)", parseInteger)
-      .option("--fault-kinds <kinds>", `faults to pick from: ${FAULT_KINDS.join(",")}`, parseKinds)
-      .option("--rps <n>", "answer 429 above this many requests per second", parsePositiveNumber)
-      .option(
-        "--retry-after <none|seconds>",
-        "Retry-After header of 429 answers (--rps, rate-limited fault); none sends no header, as Sift",
-        parseRetryAfter,
-        "none",
-      )
-      .option(
-        "--defaults <emit|omit>",
-        "emit default values in answers (grpc-gateway v2's default) or omit them",
-        parseDefaults,
-        "emit",
-      )
-      .option("--strict", "answer 400 to unknown request fields instead of discarding them")
-      .option(
-        "--max-answer-bytes <n>",
-        "refuse answers larger than N bytes as Sift does (429, code 8, gRPC's message size error)",
-        parsePositiveInteger,
-        DEFAULT_MAX_ANSWER_BYTES,
-      )
-      .option(
-        "--no-validate-filter",
-        "act like a Sift deployment older than runs:validateFilter (404 for it)",
-      ),
-  ).action(async (flags: EmulatorFlags) => {
-    const emulator = await start(toOptions(flags));
-    // Listen for Ctrl-C before announcing the URL: a script may stop us as soon as it reads it.
-    const interrupted = waitForInterrupt(ctx);
-    ctx.io.stdout.write(`Sift emulator listening on ${emulator.url}\n`);
-    await interrupted;
-    await emulator.close();
-  });
+  // None of the common options (--log-level, --log-format, --no-progress): the emulator logs
+  // nothing and shows no progress, and its --help offers only what means something here.
+  program
+    .command("emulator")
+    .description("serve a local stand-in for the Sift REST API (for tests, demos and --local)")
+    .option("--port <n>", "port to listen on; 0 picks a free one", parsePort, 0)
+    .option("--host <host>", "address to listen on", DEFAULT_HOST)
+    .option("--api-key <key>", "the bearer key clients must send", DEFAULT_API_KEY)
+    .option(
+      "--read-only-api-key <key>",
+      "a second key that may read but whose every write is answered 403 (a viewer's key)",
+    )
+    .option(
+      "--state <file>",
+      "keep state in FILE (a snapshot) and FILE.journal (each write, written before its answer)",
+    )
+    .option(
+      "--state-sync <write|disk>",
+      "answer a write once its journal lines are written (survives a killed emulator) or on disk (survives a machine crash too; slower)",
+      parseStateSync,
+      "write",
+    )
+    .option("--seed <file>", "YAML/JSON assets, metadataKeys and runs, applied to an empty state")
+    .option("--latency <ms>", "delay every request by this many milliseconds", parseNonNegative)
+    .option("--fault-rate <p>", "probability (0..1) of an injected fault per request", parseRate)
+    .option("--fault-seed <n>", "seed of the fault sequence (reproducible faults)", parseInteger)
+    .option("--fault-kinds <kinds>", `faults to pick from: ${FAULT_KINDS.join(",")}`, parseKinds)
+    .option("--rps <n>", "answer 429 above this many requests per second", parsePositiveNumber)
+    .option(
+      "--retry-after <none|seconds>",
+      "Retry-After header of 429 answers (--rps, rate-limited fault); none sends no header, as Sift",
+      parseRetryAfter,
+      "none",
+    )
+    .option(
+      "--defaults <emit|omit>",
+      "emit default values in answers (grpc-gateway v2's default) or omit them",
+      parseDefaults,
+      "emit",
+    )
+    .option("--strict", "answer 400 to unknown request fields instead of discarding them")
+    .option(
+      "--max-answer-bytes <n>",
+      "refuse answers larger than N bytes as Sift does (429, code 8, gRPC's message size error)",
+      parsePositiveInteger,
+      DEFAULT_MAX_ANSWER_BYTES,
+    )
+    .option(
+      "--no-validate-filter",
+      "act like a Sift deployment older than runs:validateFilter (404 for it)",
+    )
+    .action(async (flags: EmulatorFlags) => {
+      const emulator = await start(toOptions(flags));
+      // Listen for Ctrl-C before announcing the URL: a script may stop us as soon as it reads it.
+      const interrupted = waitForInterrupt(ctx);
+      ctx.io.stdout.write(`Sift emulator listening on ${emulator.url}\n`);
+      await interrupted;
+      await emulator.close();
+    });
 }
 
 function toOptions(flags: EmulatorFlags): EmulatorOptions {
