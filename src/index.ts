@@ -63,6 +63,23 @@ export type { PlanReport, TextSink } from "./report/plan-report.js";
 export { createResultsWriter, type ResultRow } from "./report/results-file.js";
 export { formatPlanLine, type PlanSummary } from "./plan/summary.js";
 export { createTableReport } from "./report/table-report.js";
+// The sync config (sift-run-sync.yaml): load it, then pass it as `config` to plan/apply, or
+// read its sources alone (validateSources, readSourceSpecs), as `validate --config` does.
+export { syncConfigJsonSchema } from "./sources/config-json-schema.js";
+export {
+  loadSyncConfig,
+  readSourceSpecs,
+  validateSources,
+  type SourceConfig,
+  type SyncConfig,
+} from "./sources/index.js";
+// export: Sift's runs as a manifest.
+export { type ExportOptions, type ExportResult, exportRuns } from "./export/export-runs.js";
+export { type KeyTemplate, parseKeyTemplate } from "./export/key-template.js";
+export type { ExportFormat } from "./export/run-to-row.js";
+// Guards and row selection as the flags spell them: --max-changes, --retry-failed.
+export { type ChangeLimit, parseChangeLimit } from "./plan/guard.js";
+export { readRetryKeys } from "./report/results-file-read.js";
 // The Sift client.
 export { createSiftClient, type SiftClient, type SiftClientOptions } from "./sift/client.js";
 export { type Connection, type ConnectionInput, resolveConnection } from "./sift/connection.js";

@@ -1,4 +1,4 @@
-import { execFileSync, type SpawnSyncReturns, spawnSync } from "node:child_process";
+import { execFile, execFileSync, type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, normalize, posix } from "node:path";
@@ -154,13 +154,18 @@ describe("npm install --omit=dev of the tarball", () => {
 });
 
 describe("TypeScript against the installed package (skipLibCheck: false, module nodenext)", () => {
-  it("compiles the .d.ts files and every ts block of the README", () => {
+  it("compiles the .d.ts files and every ts block of the README and docs/", () => {
     const project = join(work, "project");
     const src = join(project, "src");
     mkdirSync(src, { recursive: true });
-    const blocks = codeBlocks(readFileSync(join(ROOT, "README.md"), "utf8"), "ts");
+    // The README's and the shipped docs' TypeScript, each block a module of its own.
+    const blocks = [...shipped]
+      .filter((p) => p.endsWith(".md"))
+      .sort()
+      .flatMap((file) => codeBlocks(readFileSync(join(ROOT, file), "utf8"), "ts", file));
+    expect(blocks.map((b) => b.file)).toContain("README.md");
     expect(blocks.length).toBeGreaterThanOrEqual(2);
-    blocks.forEach((block, i) => writeFileSync(join(src, `readme-${i + 1}.ts`), block.text));
+    blocks.forEach((block, i) => writeFileSync(join(src, `block-${i + 1}.ts`), block.text));
     // Every declaration file, not just those the snippets reach.
     writeFileSync(join(src, "all.ts"), 'import * as all from "sift-run-sync";\nexport { all };\n');
     writeFileSync(
@@ -187,24 +192,104 @@ describe("TypeScript against the installed package (skipLibCheck: false, module 
     } catch (error) {
       output = String((error as { stdout?: string }).stdout);
     }
-    // Name the README line of each error, not the temporary file's.
-    const located = output.replace(
-      /\S*src\/readme-(\d+)\.ts\((\d+),(\d+)\)/g,
-      (_, n, line, col) => {
-        const block = blocks[Number(n) - 1]!;
-        return `README.md:${block.line + Number(line)}:${col}`;
-      },
-    );
+    // Name the Markdown file and line of each error, not the temporary file's.
+    const located = output.replace(/\S*src\/block-(\d+)\.ts\((\d+),(\d+)\)/g, (_, n, line, col) => {
+      const block = blocks[Number(n) - 1]!;
+      return `${block.file}:${block.line + Number(line)}:${col}`;
+    });
     expect(located).toBe("");
   }, 120_000);
 });
 
-/** The fenced blocks of `lang` and the README line before their first line. */
-function codeBlocks(text: string, lang: string): { text: string; line: number }[] {
+describe("the README's library example", () => {
+  it("runs against the installed package, as the README says", async () => {
+    const project = join(work, "project");
+    const example = codeBlocks(
+      readFileSync(join(ROOT, "README.md"), "utf8"),
+      "ts",
+      "README.md",
+    ).find((b) => b.text.includes("createSiftClient") && b.text.includes("await apply("));
+    expect(
+      example,
+      "the README's library section has a ts block using createSiftClient",
+    ).toBeDefined();
+    const dir = join(project, "example");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "sync.ts"), example!.text);
+    writeFileSync(
+      join(project, "tsconfig.example.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: "nodenext",
+          moduleResolution: "nodenext",
+          strict: true,
+          skipLibCheck: true,
+          outDir: "example-out",
+          types: ["node"],
+          typeRoots: [join(ROOT, "node_modules/@types")],
+        },
+        files: ["example/sync.ts"],
+      }),
+    );
+    execFileSync(process.execPath, [TSC, "-p", join(project, "tsconfig.example.json")]);
+    const { startEmulator } = await import("../../src/emulator/index.js");
+    const emulator = await startEmulator({});
+    try {
+      const cwd = mkdtempSync(join(work, "example-"));
+      writeFileSync(
+        join(cwd, "runs.csv"),
+        "clientKey,name\nlib-1,Library run 1\nlib-2,Library run 2\n",
+      );
+      // Asynchronously: the emulator answers from this process's event loop.
+      const run = () =>
+        new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+          execFile(
+            process.execPath,
+            [join(project, "example-out/sync.js")],
+            {
+              cwd,
+              encoding: "utf8",
+              env: { ...process.env, SIFT_REST_URI: emulator.url, SIFT_API_KEY: "local" },
+            },
+            (error, stdout, stderr) =>
+              resolve({
+                status: error ? ((error as { code?: number }).code ?? 1) : 0,
+                stdout,
+                stderr,
+              }),
+          );
+        });
+      const first = await run();
+      expect(first.status, first.stderr).toBe(0);
+      expect(first.stdout).toContain("create lib-1");
+      expect(first.stdout).toContain("plan: 2 to create, 0 to update");
+      expect(first.stdout).toContain("applied: 2 created, 0 updated, 0 failed");
+      expect(
+        emulator
+          .runs()
+          .map((r) => r.clientKey)
+          .sort(),
+      ).toEqual(["lib-1", "lib-2"]);
+      const second = await run();
+      expect(second.status, second.stderr).toBe(0);
+      expect(second.stdout).toContain("applied: 0 created, 0 updated, 0 failed");
+    } finally {
+      await emulator.close();
+    }
+  }, 120_000);
+});
+
+/** The fenced blocks of `lang` and the line before their first line. */
+function codeBlocks(
+  text: string,
+  lang: string,
+  file: string,
+): { text: string; line: number; file: string }[] {
   return new MarkdownIt()
     .parse(text, {})
     .filter((t) => t.type === "fence" && t.info.trim() === lang)
-    .map((t) => ({ text: t.content, line: t.map![0] + 1 }));
+    .map((t) => ({ text: t.content, line: t.map![0] + 1, file }));
 }
 
 function relativeLinks(text: string): string[] {
