@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, formatProblem, GuardError, ManifestError, SyncError } from "../core/errors.js";
+import { addSecret, redactingWriter } from "../core/secrets.js";
 import { escapeControl } from "../report/safe-text.js";
 import { EXIT_CODES_HELP } from "./exit-codes-help.js";
 import { VERSION } from "../core/version.js";
@@ -28,7 +29,11 @@ export type { CommandContext } from "./context.js";
  * Never throws: every error ends as a message on stderr and exit code 1.
  */
 export async function main(argv: string[], given: CliIo = processIo()): Promise<number> {
-  const io = shareTerminal(given);
+  // The key is known before anything runs: no output, not even a usage error, can hold it.
+  addSecret(given.env.SIFT_API_KEY);
+  for (const key of optionValues(argv, "--api-key")) addSecret(key);
+  const redacted = redactIo(given);
+  const io = shareTerminal(redacted.io);
   let exitCode = 0;
   const ctx: CommandContext = {
     io,
@@ -41,8 +46,78 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
   } catch (error) {
-    return reportError(error, io, argv.includes("debug") || argv.includes("--log-level=debug"));
+    return reportError(error, io, wantsStack(argv));
+  } finally {
+    redacted.flush();
   }
+}
+
+/**
+ * The values given to an option: `--api-key K` and `--api-key=K`, up to a `--` (after which
+ * every word is an argument).
+ */
+export function optionValues(argv: readonly string[], option: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === "--") break;
+    if (word === option && i + 1 < argv.length) values.push(argv[++i]!);
+    else if (word.startsWith(`${option}=`)) values.push(word.slice(option.length + 1));
+  }
+  return values;
+}
+
+/**
+ * Whether errors show their stack: with `--log-level debug` (or trace) alone. NOTE: read
+ * from the option, not from any word: a manifest file named `debug` is no log level.
+ */
+export function wantsStack(argv: readonly string[]): boolean {
+  return optionValues(argv, "--log-level").some((level) => level === "debug" || level === "trace");
+}
+
+/**
+ * stdout and stderr with every known secret redacted (secrets.ts), whatever writes them:
+ * reports, logs, errors quoting a cell, commander's messages. `flush` writes what a stream held
+ * back (the possible start of a key), at the end or before the process exits.
+ */
+function redactIo(io: CliIo): { io: CliIo; flush(): void } {
+  const out = redactingWriter(io.stdout);
+  const err = redactingWriter(io.stderr);
+  const flush = () => {
+    for (const writer of [out, err]) {
+      try {
+        writer.flush();
+      } catch (error) {
+        if (!(error instanceof OutputClosedError)) throw error;
+      }
+    }
+  };
+  const stderr = io.stderr;
+  const exit = io.exit;
+  return {
+    io: {
+      ...io,
+      stdout: {
+        write: (text) => out.write(text),
+        isTTY: io.stdout.isTTY,
+        ...(io.stdout.drained && { drained: () => io.stdout.drained?.() }),
+      },
+      stderr: {
+        write: (text) => err.write(text),
+        isTTY: stderr.isTTY,
+        get columns() {
+          return stderr.columns;
+        },
+      },
+      ...(exit && {
+        exit: (code: number) => {
+          flush();
+          exit(code);
+        },
+      }),
+    },
+    flush,
+  };
 }
 
 export function buildProgram(ctx: CommandContext): Command {

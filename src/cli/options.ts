@@ -194,7 +194,10 @@ export function addCsvOptions(cmd: Command): Command {
       checkEncoding,
     )
     .addOption(
-      new Option("--stdin-format <format>", "what the path - (standard input) holds")
+      new Option(
+        "--stdin-format <format>",
+        "what the path - (standard input) holds, and a pipe named without an extension (<(generate))",
+      )
         .choices(MANIFEST_FORMATS)
         .default("csv"),
     )

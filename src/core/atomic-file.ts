@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { UsageError } from "./errors.js";
+import { redactingWriter } from "./secrets.js";
 
 /** Writes go to disk in chunks of this size: few system calls, bounded memory. */
 const WRITE_CHUNK_CHARS = 64 * 1024;
@@ -24,6 +25,12 @@ export function openAtomicFile(path: string, what: string): AtomicFile {
   const fd = attempt(() => openSync(temp, "wx"));
   let open = true;
   let buffer = "";
+  // Every known key is redacted from what the file holds, whatever the write boundaries.
+  const redacted = redactingWriter({
+    write(text: string) {
+      buffer += text;
+    },
+  });
   const flush = () => {
     if (buffer === "") return;
     const chunk = buffer;
@@ -39,12 +46,13 @@ export function openAtomicFile(path: string, what: string): AtomicFile {
   return {
     write(text) {
       if (!open) return;
-      buffer += text;
+      redacted.write(text);
       if (buffer.length >= WRITE_CHUNK_CHARS) guard(abort, flush);
     },
     commit() {
       if (!open) return;
       guard(abort, () => {
+        redacted.flush();
         flush();
         fsyncSync(fd);
         closeSync(fd);

@@ -1,10 +1,14 @@
 import { type LevelWithSilent, type Logger, pino } from "pino";
+import { REDACTED, redact, redactSecrets } from "./secrets.js";
+
+export { MIN_SECRET_LENGTH, REDACTED, redactSecrets } from "./secrets.js";
 
 /**
  * The run's logger: pino JSON lines on stderr when it is not a TTY (or `--log-format json`),
  * short readable lines otherwise. The API key never gets out: pino `redact` blanks the
  * fields that hold it, and as a second guard every written line has each secret string
- * replaced by `[REDACTED]`, wherever it hides (a message, an error, a URL).
+ * replaced by `[REDACTED]`, wherever it hides (a message, an error, a URL), and so is every
+ * key the process knows (secrets.ts).
  */
 
 export type LogFormat = "json" | "pretty";
@@ -36,7 +40,6 @@ const REDACT_PATHS = [
   "*.headers.authorization",
   "*.headers.Authorization",
 ];
-export const REDACTED = "[REDACTED]";
 
 /**
  * @example
@@ -50,7 +53,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const destination = {
     write(line: string) {
       const text = format === "pretty" ? formatPrettyLine(line, color) : line;
-      stream.write(redactSecrets(text, secrets));
+      stream.write(redact(redactSecrets(text, secrets)));
     },
   };
   return pino(
@@ -61,24 +64,6 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     destination,
   );
-}
-
-/**
- * Shorter strings are not blanked out of text: they would mangle ordinary words (the local
- * emulator's key is `local`), and no real API key is that short.
- */
-export const MIN_SECRET_LENGTH = 6;
-
-/** `text` with every occurrence of each secret (raw or JSON-escaped) replaced by `[REDACTED]`. */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length < MIN_SECRET_LENGTH) continue;
-    out = out.split(secret).join(REDACTED);
-    const escaped = JSON.stringify(secret).slice(1, -1);
-    if (escaped !== secret) out = out.split(escaped).join(REDACTED);
-  }
-  return out;
 }
 
 const LEVEL_NAMES: Record<number, string> = {

@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import { redactDeep } from "../core/secrets.js";
 import { type MetadataType, SPEC_FIELDS, type SpecField } from "../manifest/spec.js";
 import type { TextSink } from "../report/plan-report.js";
 import type { ExportRow } from "./run-to-row.js";
@@ -32,7 +33,8 @@ export function createCsvWriter(out: TextSink, columns: readonly MetadataColumn[
   const header = [...CSV_FIELDS, ...columns.map((c) => `metadata.${c.key}:${c.type}`)];
   out.write(csvLine(header));
   return {
-    write(row) {
+    write(given) {
+      const row = redactDeep(given); // before quoting, which would hide a key from the stream's redaction
       const cells = CSV_FIELDS.map((field) => csvValue(row[field]));
       const metadata = new Array<string>(columns.length).fill("");
       for (const m of row.metadata) {
@@ -70,7 +72,8 @@ export function createYamlWriter(out: TextSink): RowWriter {
   return {
     write(row) {
       rows++;
-      out.write(stringify([toYamlRun(row)], YAML_OPTIONS));
+      // Before YAML quotes or folds a value, which would hide a key from the stream's redaction.
+      out.write(stringify([toYamlRun(redactDeep(row))], YAML_OPTIONS));
     },
     end() {
       if (rows === 0) out.write("[]\n");

@@ -1,6 +1,7 @@
-import { readdir, stat } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
+import { inputKind, refusal } from "./input-kind.js";
 import { type FileIdentity, type OwnFileKind, recogniseOwnFile } from "./own-files.js";
 import {
   formatOf,
@@ -18,8 +19,11 @@ import {
  * `exclude` (the command's own outputs, such as `--results` or `--out`) are left out of a
  * directory: a results file written next to the manifests is not read back as one. Nor are
  * the tool's own files of earlier runs, recognised by their content (a results file, a saved
- * plan), the file `stdoutFile` (this command's redirected stdout), or an empty file;
- * `onOwnFile` hears of each.
+ * plan), the file `stdoutFile` (this command's redirected stdout), an empty file, or what is
+ * no regular file (a FIFO, a device, a socket: never opened); `onOwnFile` hears of each.
+ * A FIFO named as a path (`plan <(generate)`) is taken, whatever its name: the caller reads
+ * it once (ReadOptions.pipes). A path to a device, a socket or a pseudo-file of /proc, /sys
+ * or /dev (also through a symlink, also in a directory) is refused, never opened.
  *
  * @example
  * await expandPaths(["manifests"]) // ["manifests/backfill.csv", "manifests/nightly.yaml"]
@@ -51,9 +55,8 @@ export async function expandPaths(paths: string[], options: ExpandOptions = {}):
       add(STDIN_NAME); // standard input: see ReadOptions.stdin
       continue;
     }
-    const info = await stat(resolve(cwd, given)).catch(() => undefined);
-    if (info === undefined) throw new UsageError(`${given}: no such file or directory`);
-    if (info.isDirectory()) {
+    const kind = await inputKind(resolve(cwd, given), given);
+    if (kind.kind === "directory") {
       const names = (await readdir(resolve(cwd, given), { withFileTypes: true }))
         .filter(
           (e) =>
@@ -72,11 +75,27 @@ export async function expandPaths(paths: string[], options: ExpandOptions = {}):
       for (const name of names) {
         const file = join(given, name);
         if (excluded.has(resolve(cwd, file))) continue;
+        const entry = await inputKind(resolve(cwd, file), file);
+        if (entry.kind === "directory") continue; // a symlink to a directory: not listed either
+        if (entry.kind === "pipe") {
+          options.onOwnFile?.(file, "fifo");
+          continue;
+        }
+        if (entry.kind === "special") {
+          options.onOwnFile?.(file, entry.what === "a socket" ? "socket" : "device");
+          continue;
+        }
+        const refused = refusal(file, entry);
+        if (refused) throw refused;
         const own = await recogniseOwnFile(resolve(cwd, file), options.stdoutFile);
         if (own === undefined) add(file);
         else options.onOwnFile?.(file, own);
       }
+    } else if (kind.kind === "pipe") {
+      add(given); // read once, as a stream, by the caller: its name need not say its format
     } else {
+      const refused = refusal(given, kind);
+      if (refused) throw refused;
       if (formatOf(given) === undefined) {
         throw new UsageError(
           `${given}: unknown manifest format (expected ${MANIFEST_EXTENSIONS}, a tab-separated *.txt, or - for standard input)`,

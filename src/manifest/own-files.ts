@@ -9,7 +9,16 @@ import { open } from "node:fs/promises";
  * (`apply exports/ --results exports/results-$(date +%F).csv`), they would be read back as
  * manifests and fail on unknown columns, or on a missing header.
  */
-export type OwnFileKind = "results" | "plan" | "summary" | "stdout" | "empty";
+export type OwnFileKind =
+  | "results"
+  | "plan"
+  | "summary"
+  | "stdout"
+  | "empty"
+  /** No regular file, never opened (opening a FIFO waits for a writer). */
+  | "fifo"
+  | "device"
+  | "socket";
 
 /** A file by identity, whatever its name: the file a command's stdout is redirected to. */
 export interface FileIdentity {
@@ -101,6 +110,12 @@ export function describeOwnFile(file: string, kind: OwnFileKind): string {
       return `${file}: skipped, the output of this command (its stdout is redirected there), not a manifest`;
     case "empty":
       return `${file}: skipped, an empty file (0 bytes), not a manifest`;
+    case "fifo":
+      return `${file}: skipped, a FIFO (named pipe), not a regular file: never opened (name it as a path to read it once)`;
+    case "device":
+      return `${file}: skipped, a device, not a regular file: never opened`;
+    case "socket":
+      return `${file}: skipped, a socket, not a regular file: never opened`;
     default:
       return kind satisfies never;
   }

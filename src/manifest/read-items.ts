@@ -1,8 +1,11 @@
 import { DEFAULT_UNICODE, type UnicodeMode } from "../core/unicode.js";
+import type { Problem } from "../core/errors.js";
+import { holdsSecret, knownSecretCount } from "../core/secrets.js";
 import { ClientKeyRegistry } from "./client-keys.js";
 import type { ManifestItem } from "./manifest-item.js";
 import { normalizeItems } from "./normalize-spec.js";
 import { type ReadOptions, readManifest } from "./read-manifest.js";
+import type { RunSpec } from "./spec.js";
 
 /**
  * Every item of every file, in order, with duplicate clientKeys across all of them turned
@@ -35,7 +38,8 @@ async function* readEachFile(
 
 /**
  * Turns runs whose clientKey an earlier item (of any batch) already has into problems at the
- * later place, naming the earlier one. For every reader of runs: manifests and mapped sources.
+ * later place, naming the earlier one, and runs holding the API key anywhere (secretProblems)
+ * into invalid runs. For every reader of runs: manifests and mapped sources.
  * First, with `unicode: nfc` (the default), their text is normalized (normalize-spec.ts).
  */
 export async function* markDuplicates(
@@ -47,7 +51,14 @@ export async function* markDuplicates(
     const { file } = batch;
     const items = normalizeItems(batch.items, unicode);
     for (let i = 0; i < items.length; i++) {
-      const item = items[i]!;
+      let item = items[i]!;
+      if (item.kind === "run") {
+        const secret = secretProblems(item.spec);
+        if (secret.length > 0) {
+          const { clientKey, source } = item.spec;
+          item = items[i] = { kind: "invalid-run", clientKey, source, problems: secret };
+        }
+      }
       if (item.kind === "run") {
         const duplicate = keys.add(item.spec.clientKey, item.spec.source);
         if (duplicate === undefined) continue;
@@ -74,4 +85,32 @@ export async function* markDuplicates(
     }
     yield { file, items };
   }
+}
+
+/**
+ * A problem for each field of a run that holds a known API key (secrets.ts): such a run is
+ * invalid. NOTE: the safest reading of a key pasted into a manifest: sent, it would be stored
+ * in Sift for everyone who can read the run; printed, it would be in CI logs. The message
+ * names the field, never its value.
+ */
+export function secretProblems(spec: RunSpec): Problem[] {
+  if (knownSecretCount() === 0) return [];
+  const at = { file: spec.source.file, line: spec.source.line };
+  const message =
+    "holds the API key: a manifest must not hold it (it would be sent to Sift and shown in reports); remove it";
+  const fields: string[] = [];
+  for (const [field, value] of Object.entries(spec)) {
+    if (field === "source" || value === undefined) continue;
+    if (field === "metadata") {
+      for (const [key, entry] of Object.entries(value as NonNullable<RunSpec["metadata"]>)) {
+        const texts = [key, String(entry.value), entry.text ?? ""];
+        if (texts.some(holdsSecret)) fields.push(`metadata.${key}`);
+      }
+    } else if (
+      Array.isArray(value) ? value.some((v) => holdsSecret(String(v))) : holdsSecret(String(value))
+    ) {
+      fields.push(field);
+    }
+  }
+  return fields.map((field) => ({ ...at, field, message }));
 }

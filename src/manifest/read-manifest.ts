@@ -50,6 +50,11 @@ export interface ReadOptions {
    */
   stdin?: { path: string; format: ManifestFormat };
   /**
+   * FIFOs named as paths (`plan <(generate)`, a `mkfifo` file), each already saved to a file
+   * as `stdin` is, by the path as given; their format is the name's, else `--stdin-format`'s.
+   */
+  pipes?: ReadonlyMap<string, { path: string; format: ManifestFormat }>;
+  /**
    * The encoding of JSON Lines files; default: the CSV dialect's (`--encoding` names both).
    * YAML and JSON documents are UTF-8.
    */
@@ -118,6 +123,8 @@ function locate(
     }
     return options.stdin;
   }
+  const pipe = options.pipes?.get(file);
+  if (pipe !== undefined) return pipe;
   const format = formatOf(file);
   if (format === undefined) {
     throw new UsageError(`${file}: unknown manifest format (expected ${MANIFEST_EXTENSIONS})`);

@@ -49,6 +49,8 @@ export interface ManifestInput {
   skipInvalid?: boolean;
   /** What the path `-` reads (standard input, saved to a file). */
   stdin?: ReadOptions["stdin"];
+  /** FIFOs named as paths, each saved to a file (see ReadOptions.pipes). */
+  pipes?: ReadOptions["pipes"];
   /**
    * Creates assets the organization does not have, returning name → assetId. Only the
    * embedded emulator of `--local` offers this (a newcomer's own exports name assets it has
@@ -171,6 +173,7 @@ export async function readManifests(
           ...read,
           csv: input.csv,
           stdin: input.stdin,
+          pipes: input.pipes,
           ...callbacks,
         })
       : await validateSources(input.config, { ...read, ...callbacks });
@@ -184,7 +187,12 @@ export async function readManifests(
   const rows = async function* () {
     const all =
       input.config === undefined
-        ? readManifestRows(input.paths, { ...read, csv: input.csv, stdin: input.stdin })
+        ? readManifestRows(input.paths, {
+            ...read,
+            csv: input.csv,
+            stdin: input.stdin,
+            pipes: input.pipes,
+          })
         : readSourceRows(input.config, read);
     for await (const row of all)
       if (inScope(isInvalidRow(row) ? row.spec.clientKey : row.clientKey)) yield row;

@@ -1,3 +1,4 @@
+import { redact } from "../core/secrets.js";
 import { neutraliseCell } from "./cells.js";
 import { escapeControl } from "./safe-text.js";
 
@@ -15,7 +16,9 @@ const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;
 
 /** Text shown literally: `a|b <i>` → `a\|b &lt;i&gt;`, a newline → a visible `\n`. */
 export function escapeMarkdown(text: string): string {
-  return escapeControl(text)
+  // NOTE: redacted before escaping: an escaped key (`sift\_key`) is no longer found by the
+  // redaction of the output stream.
+  return escapeControl(redact(text))
     .replace(/[&<>]/g, (c) => ENTITIES[c]!)
     .replace(MARKDOWN_SPECIAL, (c) => `\\${c}`);
 }

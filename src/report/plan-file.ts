@@ -1,4 +1,5 @@
 import { guard, openAtomicFile } from "../core/atomic-file.js";
+import { redactDeep } from "../core/secrets.js";
 import type { Change } from "../plan/change.js";
 import { createJsonStream, PLAN_FORMAT_VERSION } from "./json-report.js";
 import { toPlanEntry } from "./plan-entry.js";
@@ -38,18 +39,20 @@ export interface PlanFileWriter extends PlanReport {
  */
 export function createPlanFileWriter(path: string, meta: PlanFileMeta): PlanFileWriter {
   const file = openAtomicFile(path, "the plan file");
-  const head = {
+  // NOTE: redacted before the digest is taken: the digest is the file's, and no key is in it.
+  // A value that held the key no longer matches Sift's, so applying the file is refused.
+  const head = redactDeep({
     version: PLAN_FORMAT_VERSION,
     target: meta.target,
     createdAt: meta.createdAt,
     options: meta.options,
     manifests: meta.manifests,
-  };
+  });
   // The digest is computed over what is written, as a reader computes it over what it reads.
   const digest = createPlanDigest(head);
   let digested: string | undefined;
   const json = createJsonStream(file, head, (change) => {
-    const entry = toSavedChange(change);
+    const entry = redactDeep(toSavedChange(change));
     digest.addEntry(entry);
     return entry;
   });

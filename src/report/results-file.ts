@@ -1,6 +1,7 @@
 import { closeSync, ftruncateSync, openSync, writeSync } from "node:fs";
 import { extname } from "node:path";
 import { UsageError } from "../core/errors.js";
+import { redactDeep } from "../core/secrets.js";
 import { neutraliseCell } from "./cells.js";
 
 /** One manifest run's outcome, as `apply --results FILE` records it (contract §5). */
@@ -109,7 +110,8 @@ export function createResultsWriter(path: string): ResultsWriter {
   return {
     write(row) {
       if (!open) throw new Error(`results file ${path} is closed`);
-      writeWhole(encode(row));
+      // The key never reaches the file, not even in a manifest's cell (secrets.ts).
+      writeWhole(encode(redactDeep(row)));
       rows++;
     },
     async close() {

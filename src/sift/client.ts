@@ -1,5 +1,6 @@
 import { ApiError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
+import { addSecret } from "../core/secrets.js";
 import { trustWith, loadCaFile } from "./ca.js";
 import { createHttp, type HttpStats } from "./http.js";
 import { MAX_PAGES_WITHOUT_PROGRESS, type RetryOptions } from "./limits.js";
@@ -190,6 +191,7 @@ function networkOf(
  */
 export function createSiftClient(options: SiftClientOptions): SiftClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
+  addSecret(options.apiKey); // never written by this process's outputs (secrets.ts)
   const pool =
     options.pool ?? createRequestPool({ concurrency: options.concurrency, maxRps: options.maxRps });
   const http = createHttp({ ...options, baseUrl, pool, ...networkOf(baseUrl, options) });

@@ -21,7 +21,7 @@ import { type CommandStop, EXIT_SIGNAL, listenForStop } from "../interrupt.js";
 import { type CliIo, OutputClosedError } from "../io.js";
 import { csvDialectOf } from "../options.js";
 import { openSession } from "../session.js";
-import { spoolStdin } from "../stdin.js";
+import { spoolInputs } from "../stdin.js";
 import { cacheOptionsOf, logCacheUse } from "./cache-flags.js";
 import { refuseOverwritingInputs } from "./output-guard.js";
 import type { ApplyFlags } from "./apply.js";
@@ -127,9 +127,9 @@ async function runApplyCommand(
   const resultsFile =
     flags.results === undefined ? undefined : { flag: "--results", path: flags.results };
   await refuseOverwritingInputs([resultsFile], { ...flags, paths }, io); // before the header is written
-  const stdin = await spoolStdin(paths, flags.stdinFormat, io);
+  const spooled = await spoolInputs(paths, flags.stdinFormat, io);
   const session = await openSession(flags, io).catch(async (error: unknown) => {
-    await stdin?.remove();
+    await spooled?.remove();
     throw error;
   });
   const { logger } = session;
@@ -199,7 +199,8 @@ async function runApplyCommand(
             stdoutFile: io.stdoutFile,
             shard: flags.shard,
             csv: csvDialectOf(flags),
-            stdin,
+            stdin: spooled?.stdin,
+            pipes: spooled?.pipes,
             createAssets: session.createAssets,
             onWarning: (warning) => session.logger.warn(formatProblem(warning)),
             metadata: flags.metadata,
@@ -259,7 +260,7 @@ async function runApplyCommand(
     progress.done();
     await results?.close();
     await session.close();
-    await stdin?.remove();
+    await spooled?.remove();
   }
 }
 

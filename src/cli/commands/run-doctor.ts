@@ -11,7 +11,7 @@ import { checkManifests, type ManifestFacts } from "../../doctor/manifest-checks
 import { runWriteProbe } from "../../doctor/write-probe.js";
 import { DEFAULT_CONFIG_FILE } from "../../sources/default-config.js";
 import { csvDialectOf } from "../options.js";
-import { type SpooledStdin, spoolStdin } from "../stdin.js";
+import { type SpooledInputs, spoolInputs } from "../stdin.js";
 import { type PlanFlags, readInput } from "./plan.js";
 import { parseAdoptBy, parseArchive, parseIgnore } from "./shared.js";
 import { createRecorder, type Recorder } from "../../doctor/recorder.js";
@@ -180,7 +180,7 @@ async function checkInput(
       checks: [skipped("manifests", why, "`doctor runs.csv` checks them against Sift too")],
     };
   }
-  let stdin: SpooledStdin | undefined;
+  let spooled: SpooledInputs | undefined;
   const base = { section: "manifests", id: "manifests.offline", title: "Offline checks" } as const;
   try {
     await readInput(paths, flags as unknown as PlanFlags, command, io);
@@ -197,8 +197,13 @@ async function checkInput(
       adoptBy: parseAdoptBy(flags.adoptBy),
     };
     const archiveMissing = parseArchive(flags);
-    stdin = await spoolStdin(paths, flags.stdinFormat, io);
-    const all = { ...options, ...(archiveMissing && { archiveMissing }), ...(stdin && { stdin }) };
+    spooled = await spoolInputs(paths, flags.stdinFormat, io);
+    const all = {
+      ...options,
+      ...(archiveMissing && { archiveMissing }),
+      ...(spooled?.stdin && { stdin: spooled.stdin }),
+      ...(spooled && { pipes: spooled.pipes }),
+    };
     if (!online) {
       const offline = await checkManifests(ctx, all, { offlineOnly: true });
       return {
@@ -215,7 +220,7 @@ async function checkInput(
       checks: [result(base, "fail", error.message, { todo: "fix the input, as for plan" })],
     };
   } finally {
-    await stdin?.remove();
+    await spooled?.remove();
   }
 }
 

@@ -16,7 +16,7 @@ import { csvDialectOf } from "../options.js";
 import { openSession, type Session } from "../session.js";
 import { cacheOptionsOf, logCacheUse } from "./cache-flags.js";
 import { refuseOverwritingInputs } from "./output-guard.js";
-import { type SpooledStdin, spoolStdin } from "../stdin.js";
+import { type SpooledInputs, spoolInputs } from "../stdin.js";
 import type { PlanFlags } from "./plan.js";
 import {
   noteOwnOutputs,
@@ -64,7 +64,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
   });
   const { abort: signal } = stop.stopping;
   let session: Session | undefined;
-  let stdin: SpooledStdin | undefined;
+  let spooled: SpooledInputs | undefined;
   const progress = startProgress(flags, io, "planning");
   try {
     const ignore = parseIgnore(flags.ignore);
@@ -81,7 +81,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
       },
       io,
     );
-    stdin = await spoolStdin(paths, flags.stdinFormat, io);
+    spooled = await spoolInputs(paths, flags.stdinFormat, io);
     session = await openSession(flags, io);
     const { logger } = session;
     await noteOwnOutputs(paths, flags, io, logger);
@@ -112,7 +112,8 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
       stdoutFile: io.stdoutFile,
       shard: flags.shard,
       csv,
-      stdin,
+      stdin: spooled?.stdin,
+      pipes: spooled?.pipes,
       createAssets: session.createAssets,
       onWarning: (warning) => session?.logger.warn(formatProblem(warning)),
       client: session.client,
@@ -174,7 +175,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
   } finally {
     stop.end();
     await session?.close();
-    await stdin?.remove();
+    await spooled?.remove();
   }
 }
 

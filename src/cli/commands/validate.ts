@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { formatProblem, ManifestError, type Problem } from "../../core/errors.js";
 import type { Resolution, RunSpec, ValidationResult } from "../../manifest/index.js";
+import { escapeControl } from "../../report/safe-text.js";
 import type { CommandContext } from "../context.js";
 import { addCommonOptions, addCsvOptions, type CsvFlags, parsePositiveInt } from "../options.js";
 import { addConfigOption } from "./input.js";
@@ -42,27 +43,29 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
       if (resolved) marks.set(spec, resolved);
     };
     const onWarning = (warning: Problem) =>
-      ctx.io.stderr.write(`warning: ${formatProblem(warning)}\n`);
+      ctx.io.stderr.write(`warning: ${escapeControl(formatProblem(warning))}\n`);
     const options = { cwd: ctx.io.cwd, stdoutFile: ctx.io.stdoutFile, onRun, onWarning };
     const { noteOwnFiles } = await import("./shared.js");
-    const note = (line: string) => ctx.io.stderr.write(`note: ${line}\n`);
+    const note = (line: string) => ctx.io.stderr.write(`note: ${escapeControl(line)}\n`);
     await noteOwnFiles(input.paths, { ...options, config: input.config }, note);
     let result: ValidationResult;
     if (input.config === undefined) {
       const { validateManifests } = await import("../../manifest/index.js");
       const { csvDialectOf } = await import("../options.js");
-      const { spoolStdin } = await import("../stdin.js");
+      const { spoolInputs } = await import("../stdin.js");
       const csv = csvDialectOf(flags);
-      const stdin = await spoolStdin(input.paths, flags.stdinFormat, ctx.io);
+      const spooled = await spoolInputs(input.paths, flags.stdinFormat, ctx.io);
       try {
+        const { stdin, pipes } = spooled ?? {};
         result = await validateManifests(input.paths, {
           ...options,
           csv,
           stdin,
+          pipes,
           unicode: flags.unicode,
         });
       } finally {
-        await stdin?.remove();
+        await spooled?.remove();
       }
     } else {
       const { validateSources } = await import("../../sources/index.js");
@@ -80,7 +83,9 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
 
 export function renderSummary(result: ValidationResult): string {
   const lines = result.files.map(
-    (file, i) => `${file}: ${plural(result.runsPerFile[i] ?? 0, "run")}`,
+    // A file name is shown as stderr and the reports show it: no escape sequence, line break or
+    // direction override of a name reaches the terminal (or a CI log) raw.
+    (file, i) => `${escapeControl(file)}: ${plural(result.runsPerFile[i] ?? 0, "run")}`,
   );
   const verdict = result.totalProblems === 0 ? "valid" : "invalid";
   lines.push(
