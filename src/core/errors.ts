@@ -128,9 +128,14 @@ export class ApiError extends SyncError {
     options?: { cause?: unknown },
   ) {
     const status = init.status === 0 ? "no answer" : String(init.status);
+    // NOTE: a message that already says "no answer ..." is not prefixed with it again
+    // ("no answer: no answer from HOST within 30 s", issue 18.9).
+    const said = init.status === 0 && /^no answer\b/.test(init.apiMessage);
     super(
       init.status === 0 ? "CONNECTION" : "API",
-      `[${init.request}] ${status}: ${init.apiMessage}`,
+      said
+        ? `[${init.request}] ${init.apiMessage}`
+        : `[${init.request}] ${status}: ${init.apiMessage}`,
       options,
     );
     this.request = init.request;

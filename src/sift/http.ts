@@ -1,3 +1,4 @@
+import { STATUS_CODES } from "node:http";
 import type { z } from "zod";
 import { ApiError, type ApiErrorReason } from "../core/errors.js";
 import { type Logger, redactSecrets } from "../core/logger.js";
@@ -202,11 +203,9 @@ export function createHttp(options: HttpOptions): Http {
     everAnswered = true;
     logger?.debug({ request: name, status: response.status }, "answer");
     if (response.ok) return readAnswer(req.schema, text, name, response.status);
-    const { grpcCode, apiMessage } = describeErrorAnswer(
-      response.status,
-      response.statusText,
-      text,
-    );
+    const described = describeErrorAnswer(response.status, response.statusText, text);
+    const { grpcCode } = described;
+    const apiMessage = describeRedirect(response, url) ?? described.apiMessage;
     // An answer too large to send is no throttling: the same request would fail again, and
     // slowing the whole run down would not help. The caller asks for less (a smaller page).
     const answerTooLarge = isAnswerTooLarge(response.status, grpcCode, apiMessage);
@@ -358,6 +357,27 @@ export function createHttp(options: HttpOptions): Http {
   }
 
   return { send, buildUrl, stats: () => ({ ...stats, byOperation: { ...stats.byOperation } }) };
+}
+
+/**
+ * For a 3xx: where it points, and why it is not followed. NOTE: never followed: the key would
+ * go with the request to wherever the redirect says. The query string is left out (it may hold
+ * the other server's tokens).
+ */
+function describeRedirect(response: Response, url: string): string | undefined {
+  if (response.status < 300 || response.status > 399) return undefined;
+  const reason = response.statusText || STATUS_CODES[response.status] || "redirect";
+  const location = response.headers.get("location");
+  if (location === null || location.trim() === "")
+    return `${reason}, a redirect without a Location`;
+  let where = location.trim();
+  try {
+    const target = new URL(where, url);
+    where = `${target.origin}${target.pathname}${target.search === "" ? "" : "?..."}`;
+  } catch {
+    where = JSON.stringify(where.slice(0, 200));
+  }
+  return `${reason}: redirects to ${where}, not followed (the API key would go with it; if Sift is there, make that the base URL)`;
 }
 
 /** A Retry-After wait ending within this of the last one shown is the same pause: not shown again. */
