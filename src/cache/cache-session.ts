@@ -173,8 +173,9 @@ export async function openCacheSession(
       let target = path;
       if (organizationId === "") {
         // The organization had no runs when the sync began: its first ones name it now.
-        const now = await probe(client, "created_date");
-        if (!now.ok || now.run === undefined) return;
+        // The cache never changes a sync's outcome: a stopped or failing sync saves nothing here.
+        const now = await probe(client, "created_date").catch(() => undefined);
+        if (now === undefined || !now.ok || now.run === undefined) return;
         const found = now.run;
         cache.identity.organizationId = found.organizationId;
         cache.identity.fingerprint = `${found.runId}@${found.createdDate ?? ""}`;

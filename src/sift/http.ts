@@ -316,11 +316,11 @@ export function createHttp(options: HttpOptions): Http {
       if (req.stop?.aborted || req.signal?.aborted) throw interruptedError(name, n - 1);
       if (n > 1) stats.retries++;
       // NOTE: a stop comes before (or with) the cut-off, so waking on it is enough in the pool.
-      // Once the API was found silent, a request whose last attempt met the same silence
-      // stops here rather than wait out another timeout.
+      // Once the API was found silent (and nothing ever answered), no request waits out
+      // another timeout: not a retry, nor a later request (the sync cache's probe comes first).
       const result = await pool.run(
         () =>
-          silentApi && silences > 0 && !everAnswered
+          silentApi && !everAnswered
             ? Promise.resolve<Attempt<T>>({ kind: "silent" })
             : attempt(req, url, name),
         req.stop ?? req.signal,

@@ -79,7 +79,7 @@ describe.skipIf(!HAS_OPENSSL)("plan through a proxy, with a private CA", () => {
   it("a proxy that refuses: one sentence naming it and its variable, exit 1", async () => {
     const p = await proxy({ credentials: "ci:right" });
     const result = await plan(
-      ["--api-url", `https://api.sift.test:${front.port}`, "--ca-file", ca.caFile],
+      ["--api-url", `https://api.sift.test:${front.port}`, "--ca-file", ca.caFile, "--no-cache"],
       { https_proxy: `http://ci:wrong-one@127.0.0.1:${p.port}` },
     );
     expect(result.code).toBe(1);

@@ -168,7 +168,8 @@ describe("--timeout and --retries", () => {
     server = await startTestServer((_req, res) =>
       sendJson(res, 503, { code: 14, message: "down" }),
     );
-    const plan2 = await plan([dir(), "--api-url", server.url, "--retries", "2"]);
+    // --no-cache: the sync cache's probe would be one more request to count.
+    const plan2 = await plan([dir(), "--api-url", server.url, "--retries", "2", "--no-cache"]);
     expect(plan2.code).toBe(1);
     expect(server.received).toHaveLength(3);
     expect(plan2.stderr).toContain("503: down (after 3 attempts)");
@@ -188,11 +189,11 @@ describe("--timeout and --retries", () => {
       join(cwd, "sift-run-sync.yaml"),
       "version: 1\nsources:\n  - path: runs.csv\noptions: { retries: 1, timeout: 5 }\n",
     );
-    const fromConfig = await plan(["--api-url", server.url], cwd);
+    const fromConfig = await plan(["--api-url", server.url, "--no-cache"], cwd);
     expect(fromConfig.code).toBe(1);
     expect(server.received).toHaveLength(2);
     server.received.length = 0;
-    await plan(["--api-url", server.url, "--retries", "3"], cwd);
+    await plan(["--api-url", server.url, "--retries", "3", "--no-cache"], cwd);
     expect(server.received).toHaveLength(4);
   });
 
