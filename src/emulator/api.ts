@@ -1,4 +1,5 @@
-import { ApiFailure, notFound } from "./api-error.js";
+import { isUuid } from "../core/run-id.js";
+import { ApiFailure, invalidArgument, notFound } from "./api-error.js";
 import { FilterCompiler } from "./cel-filter.js";
 import {
   assetFilterSchema,
@@ -19,7 +20,7 @@ import {
 } from "./request-bodies.js";
 import { RUN_FILTER_FIELDS } from "./run-filter-catalog.js";
 import { takeHeldEntries } from "./metadata-values.js";
-import { createAdhocRun, createRun, updateRun } from "./run-writes.js";
+import { createAdhocRun, createRun, updateRun, type WriteRules } from "./run-writes.js";
 import type { Store } from "./store.js";
 import type { StoredAsset, StoredMetadataKey, StoredRun, StoredTagRecord } from "./types.js";
 import type { WireWriter } from "./wire.js";
@@ -35,6 +36,7 @@ export class Api {
     private readonly store: Store,
     private readonly wire: WireWriter,
     private readonly bodies: BodyOptions,
+    private readonly rules: WriteRules = {},
   ) {
     const version = () => store.version;
     this.runList = new ListSource(
@@ -82,6 +84,10 @@ export class Api {
   }
 
   getRun(runId: string): object {
+    // NOTE: Sift validates run_id as a UUID (buf.validate string.uuid) before looking it up.
+    if (!isUuid(runId)) {
+      throw invalidArgument("validation error: run_id: value must be a valid UUID [string.uuid]");
+    }
     const run = this.store.findRun(runId);
     if (run === undefined) throw notFound(`run "${runId}" not found`);
     return { run: this.toRun(run) };
@@ -89,12 +95,12 @@ export class Api {
 
   createRun(body: unknown): object {
     const input = readBody(createRunRequest, body, "CreateRunRequest", this.bodies);
-    return { run: this.toRun(createRun(this.store, input)) };
+    return { run: this.toRun(createRun(this.store, input, this.rules)) };
   }
 
   createAdhocRun(body: unknown): object {
     const input = readBody(createAdhocRunRequest, body, "CreateAdhocRunRequest", this.bodies);
-    return { run: this.toRun(createAdhocRun(this.store, input)) };
+    return { run: this.toRun(createAdhocRun(this.store, input, this.rules)) };
   }
 
   updateRun(body: unknown): object {

@@ -1,3 +1,8 @@
+import {
+  type ClientKeyCheck,
+  isSiftClientKey,
+  SIFT_CLIENT_KEY_MESSAGE,
+} from "../core/client-key.js";
 import type { Timestamp } from "../core/timestamp.js";
 import { ApiFailure, invalidArgument } from "./api-error.js";
 import { ORGANIZATION_ID, type Store } from "./store.js";
@@ -38,6 +43,18 @@ export function checkOrganization(organizationId: string | undefined): void {
       "PERMISSION_DENIED",
       `organization "${organizationId}" is not accessible with this key`,
     );
+  }
+}
+
+/**
+ * NOTE: Sift's CreateRun and CreateAdhocRun refuse a clientKey outside its rule
+ * (buf.validate, src/core/client-key.ts); runs made before the rule (seeded) may hold any key,
+ * and whether UpdateRun checks a key set by adoption is unknown (it is not checked here).
+ */
+export function checkNewClientKey(clientKey: string | undefined, check: ClientKeyCheck): void {
+  if (clientKey === undefined || clientKey === "" || check === "off") return;
+  if (!isSiftClientKey(clientKey)) {
+    throw invalidArgument(`validation error: client_key: ${SIFT_CLIENT_KEY_MESSAGE}`);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { ClientKeyCheck } from "../core/client-key.js";
 import type { Timestamp } from "../core/timestamp.js";
 import { invalidArgument, notFound } from "./api-error.js";
 import { commitMetadataKeys, resolveMetadata } from "./metadata-values.js";
@@ -6,6 +7,7 @@ import type { CreateAdhocRunInput, CreateRunInput, UpdateRunInput } from "./requ
 import {
   changeClientKey,
   checkOrganization,
+  checkNewClientKey,
   checkTimes,
   claimClientKey,
   readTags,
@@ -20,7 +22,14 @@ import { parseUpdateMask } from "./update-mask.js";
  * it is valid, so a refused request leaves no trace (not even a new metadata key).
  */
 
-export function createRun(store: Store, input: CreateRunInput): StoredRun {
+/** The server-side rules a deployment enforces (`clientKeyCheck`: Sift's clientKey rule, default on). */
+export interface WriteRules {
+  clientKeyCheck?: ClientKeyCheck;
+}
+
+export function createRun(store: Store, input: CreateRunInput, rules: WriteRules = {}): StoredRun {
+  // NOTE: request validation (buf.validate) comes before the handler's own checks.
+  checkNewClientKey(input.clientKey, rules.clientKeyCheck ?? "sift");
   const name = requireName(input.name, "name");
   checkOrganization(input.organizationId);
   checkTimes(input.startTime, input.stopTime);
@@ -35,7 +44,12 @@ export function createRun(store: Store, input: CreateRunInput): StoredRun {
 }
 
 /** NOTE: an adhoc run covers data already ingested: times and existing assets are required. */
-export function createAdhocRun(store: Store, input: CreateAdhocRunInput): StoredRun {
+export function createAdhocRun(
+  store: Store,
+  input: CreateAdhocRunInput,
+  rules: WriteRules = {},
+): StoredRun {
+  checkNewClientKey(input.clientKey, rules.clientKeyCheck ?? "sift");
   const name = requireName(input.name, "name");
   if (input.startTime === undefined) throw invalidArgument("start_time is required");
   if (input.stopTime === undefined) throw invalidArgument("stop_time is required");

@@ -78,7 +78,12 @@ async function serve(
   const stats = new StatsRecorder();
   const wire = new WireWriter(defaultsMode(options));
   const strict = options.strict ?? process.env[STRICT_ENV] === "1";
-  const api = new Api(store, wire, { strict, onUnknownField: (name) => stats.unknownField(name) });
+  const api = new Api(
+    store,
+    wire,
+    { strict, onUnknownField: (name) => stats.unknownField(name) },
+    { clientKeyCheck: options.clientKeyCheck ?? "sift" },
+  );
   const handler = createHandler({
     api,
     stats,

@@ -1,3 +1,4 @@
+import type { ClientKeyCheck } from "../core/client-key.js";
 import type { Timestamp } from "../core/timestamp.js";
 import type { MetadataType } from "../manifest/spec.js";
 import type { METADATA_KEY_TYPE_RELATION, MetadataKeyTypeWire } from "../sift/schemas.js";
@@ -62,6 +63,11 @@ export interface EmulatorOptions {
    * endpoint answers 404. Default true.
    */
   validateFilter?: boolean;
+  /**
+   * `sift` (the default) refuses a create whose clientKey breaks Sift's rule as Sift does
+   * (400, code 3); `off` acts like a deployment that accepts other keys.
+   */
+  clientKeyCheck?: ClientKeyCheck;
   /**
    * `emit` (the default, as grpc-gateway v2) or `omit` default values in answers. When
    * absent, the environment variable SIFT_EMULATOR_DEFAULTS decides (test suites use it).

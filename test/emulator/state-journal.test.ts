@@ -123,7 +123,7 @@ describe("--state journal", () => {
       runs: [
         {
           seq: 0,
-          runId: "run-old",
+          runId: "0e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b",
           createdDate: "2024-01-02T00:00:00Z",
           modifiedDate: "2024-01-03T00:00:00Z",
           name: "from v1",
@@ -142,7 +142,11 @@ describe("--state journal", () => {
     };
     await writeFile(statePath, JSON.stringify(v1));
     await withEmulator(statePath, async (emulator) => {
-      const run = await callApi(emulator, "GET", "/api/v2/runs/run-old");
+      const run = await callApi(
+        emulator,
+        "GET",
+        "/api/v2/runs/0e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b",
+      );
       expect(run.status).toBe(200);
       expect(run.body.run).toMatchObject({
         name: "from v1",

@@ -51,7 +51,7 @@ describe("--state lock", () => {
     try {
       const created = await callApi(first, "POST", "/api/v2/runs", {
         name: "kept",
-        clientKey: "k",
+        clientKey: "k1",
       });
       expect(created.status).toBe(200);
       await expect(startEmulator({ statePath })).rejects.toThrow(
@@ -59,7 +59,7 @@ describe("--state lock", () => {
       );
       // The refused start changed nothing: the first one still journals, its write is kept.
       const journal = await readFile(`${statePath}.journal`, "utf8");
-      expect(journal).toMatch(/"clientKey":"k"/);
+      expect(journal).toMatch(/"clientKey":"k1"/);
       expect((await callApi(first, "GET", "/api/v2/runs")).body.runs).toHaveLength(1);
     } finally {
       await first.close();
@@ -68,7 +68,7 @@ describe("--state lock", () => {
     expect(existsSync(`${statePath}.lock`)).toBe(false);
     const second = await startEmulator({ statePath });
     try {
-      expect(second.runs().map((run) => run.clientKey)).toEqual(["k"]);
+      expect(second.runs().map((run) => run.clientKey)).toEqual(["k1"]);
     } finally {
       await second.close();
     }
@@ -89,7 +89,7 @@ describe("--state lock", () => {
 
       const created = await callApi(emulator, "POST", "/api/v2/runs", {
         name: "a",
-        clientKey: "a",
+        clientKey: "a1",
       });
       expect(created.status).toBe(200);
       await emulator.kill();

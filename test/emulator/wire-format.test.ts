@@ -128,7 +128,7 @@ describe("every answer parses with the client's schemas", () => {
       name: "altitude_m",
       type: "METADATA_KEY_TYPE_NUMBER",
     });
-    const missing = await callApi(e, "GET", "/api/v2/runs/no-such-run");
+    const missing = await callApi(e, "GET", "/api/v2/runs/00000000-0000-4000-8000-00000000dead");
     expect(missing.status).toBe(404);
     expect(errorBodySchema.parse(missing.body)).toMatchObject({ code: 5, details: [] });
   });

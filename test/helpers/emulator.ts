@@ -70,3 +70,12 @@ export function query(params: Record<string, string | number | undefined>): stri
   const text = search.toString();
   return text === "" ? "" : `?${text}`;
 }
+
+/**
+ * A UUID for a seeded run, readable in a test: `uuidOf(7)` is
+ * `00000000-0000-4000-8000-000000000007`. Sift's run ids are UUIDs, and the emulator, as Sift,
+ * refuses any other id where it checks one (GetRun; a manifest `runId`).
+ */
+export function uuidOf(n: number): string {
+  return `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+}

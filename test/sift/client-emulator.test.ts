@@ -4,6 +4,7 @@ import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { celEquals, celIn } from "../../src/sift/cel.js";
 import { createSiftClient, type SiftClientOptions } from "../../src/sift/client.js";
 import { METADATA_KEY_TYPES } from "../../src/sift/schemas.js";
+import { uuidOf } from "../helpers/emulator.js";
 
 const KEY = "sift_emulator_key_0123456789";
 let emulator: Emulator | undefined;
@@ -166,9 +167,9 @@ describe("client against the emulator", () => {
 
   it("keeps the emulator's in-flight count within the pool's concurrency", async () => {
     const e = await start({ latencyMs: 20 });
-    e.load({ runs: Array.from({ length: 30 }, (_, i) => ({ runId: `r${i}`, name: `r${i}` })) });
+    e.load({ runs: Array.from({ length: 30 }, (_, i) => ({ runId: uuidOf(i), name: `r${i}` })) });
     const client = clientFor(e, { concurrency: 4 });
-    await Promise.all(Array.from({ length: 30 }, (_, i) => client.getRun(`r${i}`)));
+    await Promise.all(Array.from({ length: 30 }, (_, i) => client.getRun(uuidOf(i))));
     expect(e.stats().maxInFlight).toBeLessThanOrEqual(4);
     expect(client.stats().pool.maxInFlight).toBe(4);
     expect(e.stats().requests.GetRun).toBe(30);

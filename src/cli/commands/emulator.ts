@@ -1,4 +1,5 @@
-import { type Command, InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { CLIENT_KEY_CHECKS, type ClientKeyCheck } from "../../core/client-key.js";
 import { UsageError } from "../../core/errors.js";
 import {
   DEFAULT_API_KEY,
@@ -32,6 +33,7 @@ interface EmulatorFlags {
   strict?: boolean;
   maxAnswerBytes: number;
   validateFilter: boolean;
+  clientKeyCheck: ClientKeyCheck;
 }
 
 /**
@@ -91,6 +93,14 @@ export function registerEmulator(program: Command, ctx: CommandContext): void {
       "--no-validate-filter",
       "act like a Sift deployment older than runs:validateFilter (404 for it)",
     )
+    .addOption(
+      new Option(
+        "--client-key-check <rule>",
+        "sift: refuse creates whose clientKey breaks Sift's rule (400, as Sift); off: accept any key",
+      )
+        .choices(CLIENT_KEY_CHECKS)
+        .default("sift"),
+    )
     .action(async (flags: EmulatorFlags) => {
       const emulator = await start(toOptions(flags));
       // Listen for Ctrl-C before announcing the URL: a script may stop us as soon as it reads it.
@@ -120,6 +130,7 @@ function toOptions(flags: EmulatorFlags): EmulatorOptions {
     strict: flags.strict,
     maxAnswerBytes: flags.maxAnswerBytes,
     validateFilter: flags.validateFilter,
+    clientKeyCheck: flags.clientKeyCheck,
   };
 }
 
