@@ -17,6 +17,7 @@ import {
   refusal,
   type SyncOptions,
 } from "../plan/plan.js";
+import { checkNewKeys } from "../plan/new-keys.js";
 import type { PlanContext } from "../plan/plan-changes.js";
 import {
   checkRows,
@@ -138,7 +139,10 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
     ]);
     diff = diffOptions(options, scope);
     total += scope?.archives.length ?? 0;
-    if (!options.skipInvalid) await checkRows(manifests, context);
+    if (!options.skipInvalid) {
+      await checkRows(manifests, context);
+      await checkNewKeys(manifests, client, context, { ...diff, adoptBy: options.adoptBy });
+    }
     // Before the first write: a refused plan writes nothing.
     const refused = refusal(manifests, scope, options);
     if (refused !== undefined) throw new GuardError(refused);

@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { UNICODE_MODES, type UnicodeMode } from "../core/unicode.js";
+import { CLIENT_KEY_CHECKS } from "../core/client-key.js";
 import { type CsvDialect, readCsvDialect } from "../manifest/csv-dialect.js";
 import { MANIFEST_FORMATS, type ManifestFormat } from "../manifest/formats.js";
 import { type ChangeLimit, parseChangeLimit } from "../plan/guard.js";
@@ -116,7 +117,20 @@ export function addSyncOptions(cmd: Command): Command {
       "--refresh-every <duration>",
       "a full read when the cache's last one is older than this (90s, 12h, 7d; default 7d)",
       parseDuration,
-    );
+    )
+    .addOption(clientKeyCheckOption());
+}
+
+/**
+ * `--client-key-check sift|off`: whether a new run's clientKey must follow Sift's rule
+ * (plan, apply: such a create is invalid; validate: a warning). No default value here, so a
+ * sync config's `options.clientKeyCheck` can apply when the flag is not given.
+ */
+export function clientKeyCheckOption(): Option {
+  return new Option(
+    "--client-key-check <rule>",
+    "sift (default): a run to be created needs a clientKey Sift accepts (2-128 of a-z A-Z 0-9 _ ~ . -, alphanumeric at both ends); off: any key, for a Sift that accepts others",
+  ).choices(CLIENT_KEY_CHECKS);
 }
 
 /** `90s`, `15m`, `12h`, `7d`: milliseconds. */

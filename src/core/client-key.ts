@@ -15,11 +15,15 @@ export const CLIENT_KEY_MAX_LENGTH = 128;
 
 /** The rule in words, for messages and docs. */
 export const CLIENT_KEY_RULE =
-  "2 to 128 characters, only letters a-z A-Z, digits and _ ~ . -, starting and ending with a letter or digit";
+  "2 to 128 characters of a-z A-Z 0-9 _ ~ . -, starting and ending with a letter or digit";
 
 /** The rule's message as Sift words it (what the emulator answers a create with a bad key). */
 export const SIFT_CLIENT_KEY_MESSAGE =
   "client_key must be 3-128 characters, start and end with an alphanumeric, and contain only [a-zA-Z0-9_~.-]";
+
+/** How to get past a new run's clientKey that breaks the rule, for messages. */
+export const NEW_KEY_FIX =
+  "change the key; with a sync config, set `sanitize: true` on its clientKey field; or --client-key-check off for a Sift that accepts other keys";
 
 /** `--client-key-check`: `sift` (the default) checks new runs' keys by the rule, `off` does not. */
 export const CLIENT_KEY_CHECKS = ["sift", "off"] as const;

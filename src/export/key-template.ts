@@ -1,5 +1,9 @@
 import { UsageError } from "../core/errors.js";
-import { MAX_CLIENT_KEY_LENGTH } from "../manifest/values.js";
+import {
+  CLIENT_KEY_MAX_LENGTH,
+  CLIENT_KEY_MIN_LENGTH,
+  sanitizeClientKey,
+} from "../core/client-key.js";
 
 /**
  * `--key-template`: the clientKey an export gives a run that has none, e.g. `run-{runId}`
@@ -24,9 +28,6 @@ export interface KeyValues {
   name: string;
   startTime: string | undefined;
 }
-
-/** Control characters, and the whitespace a CSV cell loses to trimming: not kept in a key. */
-const UNSAFE_RUN = /[\s\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]+/gu;
 
 /** Reads `--key-template`; an unknown `{placeholder}` or a control character is a usage error. */
 export function parseKeyTemplate(text: string): KeyTemplate {
@@ -63,18 +64,22 @@ export function parseKeyTemplate(text: string): KeyTemplate {
 }
 
 /**
- * The key a template makes for one run. A value's whitespace and control characters become
- * one `-` each run of them (a name `Hot fire\t1` gives `Hot-fire-1`), so the key survives a
- * CSV cell (cells are trimmed) and is a valid clientKey. Empty or too long, the key falls
- * back on the run id, which is unique.
+ * The key a template makes for one run, always one Sift accepts for a new run (its rule,
+ * src/core/client-key.ts): the whole text is sanitized as `sanitize: true` does (a name
+ * `Hot fire\t1` gives `Hot-fire-1`, a startTime `2024-03-04T09-00-00Z`), so it also survives
+ * a CSV cell. Too short, the key gets the run id (unique); too long, it is cut and gets it.
  */
 export function expandKeyTemplate(template: KeyTemplate, values: KeyValues): string {
-  let key = "";
+  let text = "";
   for (const part of template.parts) {
-    key += "text" in part ? part.text : sanitize(values[part.placeholder] ?? "");
+    // Each value on its own first: its outer spaces go, not only the key's.
+    text += "text" in part ? part.text : sanitizeClientKey(values[part.placeholder] ?? "");
   }
-  if (key === "") return `run-${sanitize(values.runId)}`;
-  return fitLength(key, values.runId);
+  const key = sanitizeClientKey(text);
+  if (key === "") return `run-${idPart(values.runId)}`;
+  if (key.length < CLIENT_KEY_MIN_LENGTH) return `${key}-${idPart(values.runId)}`;
+  if (key.length <= CLIENT_KEY_MAX_LENGTH) return key;
+  return disambiguateKey(key, values.runId, 1);
 }
 
 /**
@@ -82,26 +87,11 @@ export function expandKeyTemplate(template: KeyTemplate, values: KeyValues): str
  * Sift, or by an earlier generated key). `attempt` > 1 adds a counter as a last resort.
  */
 export function disambiguateKey(key: string, runId: string, attempt: number): string {
-  const suffix = attempt <= 1 ? `-${sanitize(runId)}` : `-${sanitize(runId)}-${attempt}`;
-  return cutTo(key, MAX_CLIENT_KEY_LENGTH - suffix.length) + suffix;
+  const suffix = attempt <= 1 ? `-${idPart(runId)}` : `-${idPart(runId)}-${attempt}`;
+  return sanitizeClientKey(key.slice(0, CLIENT_KEY_MAX_LENGTH - suffix.length) + suffix);
 }
 
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-/** A value as a key may hold it: whole characters, no outer whitespace, inner runs as `-`. */
-function sanitize(value: string): string {
-  const parts = value.replace(LONE_SURROGATE, "\ufffd").split(UNSAFE_RUN);
-  return parts.filter((p) => p !== "").join("-");
-}
-
-function fitLength(key: string, runId: string): string {
-  if (key.length <= MAX_CLIENT_KEY_LENGTH) return key;
-  return disambiguateKey(key, runId, 1);
-}
-
-/** The first `max` UTF-16 units of `text`, never splitting a character in two. */
-function cutTo(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const code = text.charCodeAt(max - 1);
-  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+/** A run id as a key may hold it (Sift's are UUIDs, which it keeps as they are). */
+function idPart(runId: string): string {
+  return sanitizeClientKey(runId) || "id";
 }

@@ -26,13 +26,22 @@ export class ClientKeyRegistry {
   /** Entry index per slot, EMPTY when free; twice as many slots as entries at most. */
   private slots = new Int32Array(INITIAL_ENTRIES * 2).fill(EMPTY);
   private readonly files: string[] = [];
+  /**
+   * The texts sanitized keys were made from (`sanitize: true`), as UTF-8 in their own arena,
+   * entry i's from originStarts[i] to originStarts[i + 1] (empty: the key is its own text).
+   * Allocated at the first such key: manifests never need it.
+   */
+  private origins: { arena: Buffer; used: number; starts: Uint32Array } | undefined;
 
   get size(): number {
     return this.count;
   }
 
-  /** Records `clientKey` at `source`; returns a message when it was already defined. */
-  add(clientKey: string, source: Source): string | undefined {
+  /**
+   * Records `clientKey` at `source`; returns a message when it was already defined. `original`:
+   * the text the key was sanitized from, named in that message (both rows' texts).
+   */
+  add(clientKey: string, source: Source, original?: string): string | undefined {
     // Write the key's bytes at the end of the arena: kept if new, forgotten if not.
     this.reserveArena(clientKey.length * 3);
     const start = this.arenaUsed;
@@ -56,18 +65,32 @@ export class ClientKeyRegistry {
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const entry = this.slots[slot]!;
       if (entry === EMPTY) {
-        this.insert(slot, hash, length, source);
+        this.insert(slot, hash, length, source, original);
         return undefined;
       }
       if (this.hashes[entry] === hash && this.sameBytes(entry, start, length)) {
         const file = this.files[this.fileIndexes[entry]!];
-        return `${quote(clientKey)} is also defined at ${file}:${this.lines[entry]}`;
+        const earlier = this.originOf(entry);
+        if (original === undefined && earlier === undefined) {
+          return `${quote(clientKey)} is also defined at ${file}:${this.lines[entry]}`;
+        }
+        // NOTE: keys sanitized into one: the texts tell the user which rows collide and why.
+        const from = (text: string | undefined) =>
+          text === undefined ? "as it is" : `sanitized from ${quote(text)}`;
+        return `${quote(clientKey)} (${from(original)}) is also defined at ${file}:${this.lines[entry]} (${from(earlier)})`;
       }
     }
   }
 
-  private insert(slot: number, hash: number, length: number, source: Source): void {
+  private insert(
+    slot: number,
+    hash: number,
+    length: number,
+    source: Source,
+    original: string | undefined,
+  ): void {
     const entry = this.count++;
+    if (original !== undefined || this.origins !== undefined) this.keepOrigin(entry, original);
     this.slots[slot] = entry;
     this.hashes[entry] = hash;
     this.fileIndexes[entry] = this.fileIndex(source.file);
@@ -75,6 +98,38 @@ export class ClientKeyRegistry {
     this.arenaUsed += length;
     this.starts[entry + 1] = this.arenaUsed;
     if (this.count * 2 > this.slots.length) this.grow();
+  }
+
+  private keepOrigin(entry: number, original: string | undefined): void {
+    this.origins ??= {
+      arena: Buffer.allocUnsafe(INITIAL_ARENA_BYTES),
+      used: 0,
+      starts: new Uint32Array(this.starts.length),
+    };
+    const origins = this.origins;
+    if (origins.starts.length < this.starts.length) {
+      origins.starts = resized(origins.starts, this.starts.length);
+    }
+    // Entries before the first original keep empty ranges: their starts are 0, as `used` was.
+    if (original !== undefined) {
+      const bytes = Buffer.byteLength(original, "utf8");
+      if (origins.used + bytes > origins.arena.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(origins.arena.length * 2, origins.used + bytes));
+        origins.arena.copy(bigger, 0, 0, origins.used);
+        origins.arena = bigger;
+      }
+      origins.arena.write(original, origins.used, "utf8");
+      origins.used += bytes;
+    }
+    origins.starts[entry + 1] = origins.used;
+  }
+
+  private originOf(entry: number): string | undefined {
+    const origins = this.origins;
+    if (origins === undefined || entry + 1 >= origins.starts.length) return undefined;
+    const from = origins.starts[entry]!;
+    const to = origins.starts[entry + 1]!;
+    return to > from ? origins.arena.toString("utf8", from, to) : undefined;
   }
 
   private sameBytes(entry: number, start: number, length: number): boolean {

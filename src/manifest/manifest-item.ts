@@ -4,9 +4,16 @@ import type { RunSpec, Source } from "./spec.js";
 
 /** What a manifest reader yields, in file order. */
 export type ManifestItem =
-  | { kind: "run"; spec: RunSpec; resolved?: Resolution[] }
+  /** `keyText`: the text a sync config's `sanitize: true` made the clientKey from. */
+  | { kind: "run"; spec: RunSpec; resolved?: Resolution[]; keyText?: string }
   /** A run with problems; its clientKey, when readable, still counts for duplicates. */
-  | { kind: "invalid-run"; clientKey?: string; source: Source; problems: Problem[] }
+  | {
+      kind: "invalid-run";
+      clientKey?: string;
+      keyText?: string;
+      source: Source;
+      problems: Problem[];
+    }
   /** A problem that belongs to no run: syntax, header, file shape. */
   | { kind: "problem"; problem: Problem }
   /** Read as written, but likely not what was meant (a `,` in a `;`-separated list). */

@@ -60,19 +60,20 @@ export async function* markDuplicates(
         }
       }
       if (item.kind === "run") {
-        const duplicate = keys.add(item.spec.clientKey, item.spec.source);
+        const duplicate = keys.add(item.spec.clientKey, item.spec.source, item.keyText);
         if (duplicate === undefined) continue;
         const { source } = item.spec;
         items[i] = {
           kind: "invalid-run",
           clientKey: item.spec.clientKey,
+          ...(item.keyText !== undefined && { keyText: item.keyText }),
           source,
           problems: [
             { file: source.file, line: source.line, field: "clientKey", message: duplicate },
           ],
         };
       } else if (item.kind === "invalid-run" && item.clientKey !== undefined) {
-        const duplicate = keys.add(item.clientKey, item.source);
+        const duplicate = keys.add(item.clientKey, item.source, item.keyText);
         if (duplicate === undefined) continue;
         const { source } = item;
         item.problems.push({

@@ -1,3 +1,9 @@
+import {
+  CLIENT_KEY_RULE,
+  explainClientKey,
+  isSiftClientKey,
+  NEW_KEY_FIX,
+} from "../core/client-key.js";
 import type { Problem } from "../core/errors.js";
 import type { Resolution } from "./manifest-item.js";
 import { type ExpandOptions, expandPaths } from "./expand-paths.js";
@@ -5,6 +11,7 @@ import { ProblemList } from "./problem-list.js";
 import { type ItemBatch, readAllItems } from "./read-items.js";
 import type { ReadOptions } from "./read-manifest.js";
 import { formatSource, type RunSpec } from "./spec.js";
+import { quote } from "./values.js";
 
 export interface ValidationResult {
   /** The manifest files read, in order (directories expanded). */
@@ -66,6 +73,11 @@ export interface ValidationCallbacks {
    * count of the rest: a warning that holds for every row of a large export must not flood the log.
    */
   onWarning?: (warning: Problem) => void;
+  /**
+   * `validate`: a run whose clientKey breaks Sift's rule for new runs is a warning (offline,
+   * whether the run exists is unknown; plan and apply decide per run).
+   */
+  warnClientKeys?: boolean;
 }
 
 /**
@@ -101,6 +113,12 @@ export async function collectValidation(
       }
       runs++;
       runsPerFile[fileIndex]!++;
+      if (options.warnClientKeys && item.kind === "run" && !isSiftClientKey(item.spec.clientKey)) {
+        const warning = clientKeyWarning(item.spec);
+        warnings.add(warning);
+        if (warnings.total <= MAX_SHOWN_WARNINGS) options.onWarning?.(warning);
+        lastWarning = warning;
+      }
       if (item.kind === "invalid-run") {
         invalidRuns++;
         for (const p of item.problems) problems.add(p);
@@ -142,4 +160,14 @@ function countResolved(
     const seen = (counts[by] ??= { count: 0, first: formatSource(spec.source) });
     seen.count++;
   }
+}
+
+/** The warning `validate` gives a clientKey that a new run could not have. */
+function clientKeyWarning(spec: RunSpec): Problem {
+  return {
+    file: spec.source.file,
+    line: spec.source.line,
+    field: "clientKey",
+    message: `${quote(spec.clientKey)} ${explainClientKey(spec.clientKey)}: Sift creates runs only with clientKeys of ${CLIENT_KEY_RULE}, so plan and apply will not create this run; a run that already has this key is still matched (${NEW_KEY_FIX})`,
+  };
 }

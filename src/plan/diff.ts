@@ -1,3 +1,9 @@
+import {
+  CLIENT_KEY_RULE,
+  type ClientKeyCheck,
+  explainClientKey,
+  NEW_KEY_FIX,
+} from "../core/client-key.js";
 import type { Problem } from "../core/errors.js";
 import { compareTimestamps, type Timestamp } from "../core/timestamp.js";
 import {
@@ -8,6 +14,7 @@ import {
   type UnicodeMode,
 } from "../core/unicode.js";
 import { type RunSpec, SPEC_FIELDS, type SpecField } from "../manifest/spec.js";
+import { quote } from "../manifest/values.js";
 import type {
   CreateAdhocRunBody,
   CreateRunBody,
@@ -41,6 +48,8 @@ export interface DiffOptions {
   ignore: ReadonlySet<IgnorableField>;
   /** Default `upsert`. */
   mode?: SyncMode;
+  /** `sift` (default): a run to be created needs a clientKey by Sift's rule; `off`: any key. */
+  clientKeyCheck?: ClientKeyCheck;
   /**
    * `--archive-missing`: whether an archived run is in the scope, and so is unarchived when its
    * row does not manage isArchived. Undefined: nothing is unarchived.
@@ -80,13 +89,31 @@ export function diffRun(
   const metadata = resolveMetadata(spec, context.keyTypes, problems);
   const assetIds = resolveAssets(spec, context.assetIds, problems, context.assetOtherForms);
   if (existing !== undefined) checkHeldMetadata(spec, existing, problems);
-  if (problems.length > 0) return { action: "invalid", spec, problems };
   const mode = options.mode ?? "upsert";
+  if (existing === undefined && mode !== "update-only") checkNewKey(spec, options, problems);
+  if (problems.length > 0) return { action: "invalid", spec, problems };
   if (existing === undefined) {
     if (mode === "update-only") return { action: "skip", spec, reason: UPDATE_ONLY_REASON };
     return planCreate(spec, metadata, assetIds, context, problems);
   }
   return inMode(mode, planUpdate(spec, existing, metadata, assetIds, context, options, undefined));
+}
+
+/**
+ * A run to be created needs a clientKey Sift accepts (src/core/client-key.ts): a create with
+ * another key is refused by Sift, so it is invalid here and never sent. Existing runs are
+ * matched by any key (they may predate the rule).
+ */
+function checkNewKey(spec: RunSpec, options: DiffOptions, problems: Problem[]): void {
+  if (options.clientKeyCheck === "off") return;
+  const reason = explainClientKey(spec.clientKey);
+  if (reason === undefined) return;
+  problems.push({
+    file: spec.source.file,
+    line: spec.source.line,
+    field: "clientKey",
+    message: `${quote(spec.clientKey)} ${reason}, and no run has this key: Sift creates runs only with clientKeys of ${CLIENT_KEY_RULE} (${NEW_KEY_FIX})`,
+  });
 }
 
 const UPDATE_ONLY_REASON = "no run has this clientKey, and --mode update-only never creates one";

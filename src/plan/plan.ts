@@ -5,6 +5,7 @@ import {
   type CacheSession,
   openCacheSession,
 } from "../cache/cache-session.js";
+import type { ClientKeyCheck } from "../core/client-key.js";
 import type { PlanSummary } from "./summary.js";
 import { countChange, createPlanSummary } from "./summary.js";
 import { withStopping } from "../sift/stoppable.js";
@@ -30,6 +31,8 @@ export interface SyncOptions extends ManifestInput {
   ignore?: readonly IgnorableField[];
   /** upsert (default), create-only (never change an existing run), update-only (never create). */
   mode?: SyncMode;
+  /** `sift` (default): a run to be created needs a clientKey Sift accepts; `off`: any key. */
+  clientKeyCheck?: ClientKeyCheck;
   /**
    * Rows whose clientKey is not found adopt the one run without a clientKey that agrees on
    * these fields (`["name", "startTime"]`, `metadata.<key>`). A row's `runId` always adopts.
@@ -192,7 +195,7 @@ export async function* planAll(
   scope: Scope | undefined,
   options: Pick<
     SyncOptions,
-    "client" | "metadata" | "ignore" | "mode" | "adoptBy" | "unicode" | "config"
+    "client" | "metadata" | "ignore" | "mode" | "adoptBy" | "unicode" | "config" | "clientKeyCheck"
   > &
     KnownInSync,
 ): AsyncGenerator<Change> {
@@ -220,7 +223,10 @@ export function refusal(
 }
 
 export function diffOptions(
-  options: Pick<SyncOptions, "metadata" | "ignore" | "mode" | "unicode" | "config">,
+  options: Pick<
+    SyncOptions,
+    "metadata" | "ignore" | "mode" | "unicode" | "config" | "clientKeyCheck"
+  >,
   scope?: Scope,
 ): DiffOptions {
   return {
@@ -228,6 +234,7 @@ export function diffOptions(
     ignore: new Set(options.ignore ?? []),
     mode: options.mode ?? "upsert",
     unicode: unicodeOfInput(options),
+    clientKeyCheck: options.clientKeyCheck ?? "sift",
     ...(scope && { unarchive: (run) => scope.archivedInManifests.has(run.runId) }),
   };
 }

@@ -1,3 +1,4 @@
+import { isSiftClientKey } from "../core/client-key.js";
 import { ManifestError, type Problem, UsageError } from "../core/errors.js";
 import { DEFAULT_UNICODE, type UnicodeMode } from "../core/unicode.js";
 import {
@@ -74,6 +75,8 @@ export interface ManifestRows {
   invalid: number;
   /** Keys of `only` that no manifest run has. */
   missingKeys: string[];
+  /** Valid runs in scope whose clientKey breaks Sift's rule for new runs (fine if they exist). */
+  breakingKeys: number;
   /** Valid runs in the manifests, all shards: none at all makes archiving suspect. */
   allRuns: number;
   /** With `keys`: the clientKeys of this shard's runs, invalid ones included. */
@@ -146,6 +149,7 @@ export async function readManifests(
   let runs = 0;
   let invalid = 0;
   let allRuns = 0;
+  let breakingKeys = 0;
   const callbacks: ValidationCallbacks = {
     onRun(spec) {
       allRuns++;
@@ -154,6 +158,7 @@ export async function readManifests(
       seen?.add(spec.clientKey);
       addNamesInUse(names, spec);
       runs++;
+      if (!isSiftClientKey(spec.clientKey)) breakingKeys++;
     },
     onInvalidRun(clientKey) {
       if (clientKey !== undefined && inScope(clientKey)) keys?.add(clientKey);
@@ -202,6 +207,7 @@ export async function readManifests(
     runs: runs + invalid,
     invalid,
     missingKeys,
+    breakingKeys,
     allRuns,
     ...(keys && { keys }),
     names,

@@ -94,6 +94,7 @@ class FieldContext {
       decimal: long.decimal ?? ".",
       thousands: long.thousands,
       times,
+      sanitize: long.sanitize === true,
       label: labelOf(from, name, via),
     };
     if (long.value !== undefined) {
@@ -153,6 +154,7 @@ class FieldContext {
       });
     }
     if (!LIST_FIELDS.has(target)) misplaced("separator", "assets and tags");
+    if (target !== "clientKey") misplaced("sanitize", "clientKey");
     if (!TIME_FIELDS.has(target)) {
       misplaced("timeFormat", "startTime and stopTime");
       misplaced("timezone", "startTime and stopTime");

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CLIENT_KEY_CHECKS } from "../core/client-key.js";
 import { METADATA_TYPES, SPEC_FIELDS } from "../manifest/spec.js";
 import { UNICODE_MODES } from "../core/unicode.js";
 
@@ -84,6 +85,12 @@ export const fieldObjectSchema = z
       .optional()
       .describe(
         'Metadata numbers: the digit-group mark; "," reads 1,200 and 1,234,567.5. Groups must have three digits.',
+      ),
+    sanitize: z
+      .boolean()
+      .optional()
+      .describe(
+        "clientKey only: make each text a key Sift accepts: every run of characters outside a-z A-Z 0-9 _ ~ . - becomes one -, outer non-alphanumerics are dropped; a key still shorter than 2 or longer than 128 is an error at its row (never cut).",
       ),
   })
   .describe("The long form of a field: exactly one of column, template or value, plus modifiers.");
@@ -248,6 +255,12 @@ export const optionsSchema = z.strictObject({
     .optional()
     .describe(
       "--unicode: nfc (default) reads, compares and writes text in Unicode NFC, so text a Mac wrote decomposed (NFD) equals Sift's; keep compares byte for byte.",
+    ),
+  clientKeyCheck: z
+    .enum(CLIENT_KEY_CHECKS)
+    .optional()
+    .describe(
+      "--client-key-check: sift (default) makes a run to be created with a clientKey Sift refuses invalid (2 to 128 of a-z A-Z 0-9 _ ~ . -, alphanumeric at both ends); off accepts any key.",
     ),
 });
 export type ConfigOptions = z.infer<typeof optionsSchema>;

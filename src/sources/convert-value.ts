@@ -1,4 +1,5 @@
 import { toNfc } from "../core/unicode.js";
+import { CLIENT_KEY_RULE, explainClientKey, sanitizeClientKey } from "../core/client-key.js";
 import type { MetadataSpec } from "../manifest/spec.js";
 import {
   Invalid,
@@ -35,7 +36,8 @@ export function convertValue(rule: FieldRule, raw: RawValue): Read<FieldValue> |
   if (value === null) return undefined;
   switch (rule.target) {
     case "clientKey":
-      return typeof value === "object" ? notText(value) : readClientKey(String(value));
+      if (typeof value === "object") return notText(value);
+      return rule.sanitize ? readSanitizedKey(String(value)) : readClientKey(String(value));
     case "runId":
       return typeof value === "object" ? notText(value) : readRunId(String(value));
     case "name":
@@ -61,6 +63,32 @@ export function convertValue(rule: FieldRule, raw: RawValue): Read<FieldValue> |
     default:
       return rule.target satisfies never;
   }
+}
+
+/**
+ * `sanitize: true`: the text made a key Sift accepts. One that still breaks the rule (too
+ * short or too long once sanitized) is refused at its row: a key is never cut, since two cut
+ * keys could become one.
+ */
+function readSanitizedKey(text: string): Read<string> {
+  const key = sanitizeClientKey(text);
+  const reason = explainClientKey(key);
+  if (reason === undefined) return key;
+  return new Invalid(
+    `${quote(text)} sanitizes to ${quote(key)}, which ${reason} (Sift needs a clientKey of ${CLIENT_KEY_RULE}; keys are never cut)`,
+  );
+}
+
+/**
+ * The text a sanitized clientKey was made from (after the value map), when sanitizing
+ * changed it: duplicate-key errors name both rows' original texts.
+ */
+export function keyTextOf(rule: FieldRule, raw: RawValue): string | undefined {
+  if (!rule.sanitize) return undefined;
+  const value = rule.map === undefined ? raw : applyMap(rule.map, raw);
+  if (value === null || value instanceof Invalid || typeof value === "object") return undefined;
+  const text = String(value);
+  return sanitizeClientKey(text) === text ? undefined : text;
 }
 
 function applyMap(map: ValueMap, raw: RawValue): Scalar | null | Invalid {

@@ -6,7 +6,7 @@ import { checkRunFields, type FieldProblem } from "../manifest/run-checks.js";
 import type { MetadataSpec, RunSpec, Source } from "../manifest/spec.js";
 import { Invalid, quote, setOwn, trimCell } from "../manifest/values.js";
 import { fillDefaults, type RunParts } from "../manifest/yaml-run.js";
-import { convertValue, type RawValue } from "./convert-value.js";
+import { convertValue, keyTextOf, type RawValue } from "./convert-value.js";
 import { formatOffset } from "./instant.js";
 import type { DstPolicy } from "./time-zone.js";
 import type { FieldRule, FieldValue, TemplatePart } from "./mapping.js";
@@ -64,6 +64,7 @@ export class RecordMapper<R> {
     let resolved: Resolution[] | undefined;
     this.start.read = false;
     this.stop.read = false;
+    let keyText: string | undefined;
     for (const { rule, get } of this.bound) {
       let value: FieldValue | Invalid | undefined;
       let raw: unknown;
@@ -72,6 +73,7 @@ export class RecordMapper<R> {
         raw = blankToUndefined(get(record), this.nulls);
         if (raw === undefined) continue;
         value = raw instanceof Invalid ? raw : convertValue(rule, raw as RawValue);
+        if (rule.sanitize && !(raw instanceof Invalid)) keyText = keyTextOf(rule, raw as RawValue);
       }
       if (value === undefined) continue;
       if (value instanceof Invalid) {
@@ -99,8 +101,13 @@ export class RecordMapper<R> {
     }
     if (problems === undefined) {
       const found = checkRunFields(spec);
-      if (found.length === 0)
-        return resolved ? { kind: "run", spec, resolved } : { kind: "run", spec };
+      if (found.length === 0) {
+        const item: ManifestItem = resolved
+          ? { kind: "run", spec, resolved }
+          : { kind: "run", spec };
+        if (keyText !== undefined) item.keyText = keyText;
+        return item;
+      }
       const order = this.orderProblem(spec);
       problems = found.map((p) => {
         const label = p.field === undefined ? undefined : this.labels.get(p.field);
@@ -119,6 +126,7 @@ export class RecordMapper<R> {
       problems: locateProblems(source, problems),
     };
     if (clientKey !== "") item.clientKey = clientKey;
+    if (clientKey !== "" && keyText !== undefined) item.keyText = keyText;
     return item;
   }
 }

@@ -45,6 +45,8 @@ export interface FieldRule {
   thousands: "," | "." | " " | "'" | undefined;
   /** For startTime and stopTime. */
   times: TimeReader | undefined;
+  /** clientKey with `sanitize: true`: the text is made a key Sift accepts before it is read. */
+  sanitize: boolean;
   /** `Start (startTime, via sift-run-sync.yaml sources[0])`: how problems name the value. */
   label: string;
 }

@@ -27,7 +27,7 @@ describe("Sift's clientKey rule", () => {
     expect(explainClientKey("ab_")).toBe('ends with "_"');
     expect(explainClientKey("ünï")).toBe('holds "ü" and "ï"');
     expect(describeClientKeyProblem("a:b")).toBe(
-      `"a:b" holds ":" (Sift's rule for a new run's clientKey: 2 to 128 characters, only letters a-z A-Z, digits and _ ~ . -, starting and ending with a letter or digit)`,
+      `"a:b" holds ":" (Sift's rule for a new run's clientKey: 2 to 128 characters of a-z A-Z 0-9 _ ~ . -, starting and ending with a letter or digit)`,
     );
     expect(describeClientKeyProblem("ab")).toBeUndefined();
   });

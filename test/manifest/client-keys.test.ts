@@ -47,4 +47,24 @@ describe("the clientKey registry", () => {
       expect(keys.add(k, { file: "f.csv", line: 1 })).toBeUndefined();
     }
   });
+
+  it("names both rows' original texts when sanitized keys collide, through growth", () => {
+    const keys = new ClientKeyRegistry();
+    for (let i = 0; i < 3000; i++) keys.add(`plain-${i}`, { file: "a.csv", line: i + 2 });
+    expect(keys.add("Hot-fire-1", { file: "b.csv", line: 2 }, "Hot fire #1")).toBeUndefined();
+    for (let i = 0; i < 3000; i++)
+      keys.add(`more-${i}`, { file: "b.csv", line: i + 3 }, `more ${i}`);
+    expect(keys.add("Hot-fire-1", { file: "b.csv", line: 9000 }, "Hot fire 1 ")).toBe(
+      '"Hot-fire-1" (sanitized from "Hot fire 1 ") is also defined at b.csv:2 (sanitized from "Hot fire #1")',
+    );
+    expect(keys.add("more-7", { file: "c.csv", line: 4 })).toBe(
+      '"more-7" (as it is) is also defined at b.csv:10 (sanitized from "more 7")',
+    );
+    expect(keys.add("plain-5", { file: "c.csv", line: 5 }, "plain 5")).toBe(
+      '"plain-5" (sanitized from "plain 5") is also defined at a.csv:7 (as it is)',
+    );
+    expect(keys.add("plain-6", { file: "c.csv", line: 6 })).toBe(
+      '"plain-6" is also defined at a.csv:8',
+    );
+  });
 });

@@ -61,11 +61,11 @@ describe("manifests", () => {
   const fits = Array.from({ length: 16_382 }, (_, i) => `metadata.k${i}`);
   writeFileSync(
     join(dir, "widest.csv"),
-    `clientKey,name,${fits.join(",")}\nk,n${",v".repeat(16_382)}\n`,
+    `clientKey,name,${fits.join(",")}\nk1,n${",v".repeat(16_382)}\n`,
   );
   writeFileSync(
     join(dir, "widest.jsonl"),
-    `{"clientKey":"c","name":"d","metadata":${wideObject(16_384)}}\n`,
+    `{"clientKey":"c1","name":"d","metadata":${wideObject(16_384)}}\n`,
   );
 
   it("a JSON manifest nested 4 million deep (8 MiB): refused, located, in a 48 MB heap", async () => {

@@ -45,6 +45,9 @@ let emulator: Emulator;
 beforeAll(async () => {
   emulator = await startEmulator({
     port: 0,
+    // Hostile keys can only be created where Sift's key rule is off (or exist from before it):
+    // a deployment that accepts them, with --client-key-check off below.
+    clientKeyCheck: "off",
     seed: {
       metadataKeys: [{ name: "note", type: "string" }],
       // Existing runs, so updates render old → new with hostile values on both sides.
@@ -68,7 +71,7 @@ describe("results CSV in a spreadsheet", () => {
     });
     const results = join(dir, "results.csv");
     const run = await cli(
-      ["apply", "=evil.csv", "@evil.csv", "--results", results],
+      ["apply", "=evil.csv", "@evil.csv", "--results", results, "--client-key-check", "off"],
       env(),
       manifests,
     );
@@ -88,7 +91,10 @@ describe("results CSV in a spreadsheet", () => {
       "runs.json": JSON.stringify(FORMULA_KEYS.map((clientKey) => ({ clientKey, name: "n" }))),
     });
     const results = join(dir, "results.jsonl");
-    const run = await cli(["apply", manifests, "--results", results], env());
+    const run = await cli(
+      ["apply", manifests, "--results", results, "--client-key-check", "off"],
+      env(),
+    );
     expect(run.code, run.stderr).toBe(0);
     const lines = readFileSync(results, "utf8")
       .trim()
@@ -115,7 +121,10 @@ describe("the Markdown plan in a pull request", () => {
       metadata: { note: "![x](y)" },
     });
     const { manifests } = workspace({ "runs.json": JSON.stringify(runs) });
-    const run = await cli(["plan", manifests, "--format", "markdown"], env());
+    const run = await cli(
+      ["plan", manifests, "--format", "markdown", "--client-key-check", "off"],
+      env(),
+    );
     expect(run.code, run.stderr).toBe(0);
     return run.stdout;
   }

@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import type { ClientKeyCheck } from "../../core/client-key.js";
 import type { SyncMode } from "../../plan/diff.js";
 import type { ChangeLimit } from "../../plan/guard.js";
 import type { Shard } from "../../plan/shard.js";
@@ -50,6 +51,8 @@ export interface PlanFlags extends SessionFlags, CsvFlags, ArchiveFlags, CacheFl
   progress: boolean;
   skipInvalid?: boolean;
   maxChanges?: ChangeLimit;
+  /** `--client-key-check` (or the config's option); undefined means `sift`. */
+  clientKeyCheck?: ClientKeyCheck;
   only?: string[];
   retryFailed?: string;
 }

@@ -207,6 +207,7 @@ async function runApplyCommand(
             ignore,
             mode: flags.mode,
             unicode: flags.unicode ?? DEFAULT_UNICODE,
+            clientKeyCheck: flags.clientKeyCheck,
             adoptBy,
             ...(archiveMissing && { archiveMissing }),
             skipInvalid: flags.skipInvalid,

@@ -121,6 +121,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
       ignore,
       mode: flags.mode,
       unicode: flags.unicode ?? DEFAULT_UNICODE,
+      clientKeyCheck: flags.clientKeyCheck,
       adoptBy,
       ...(archiveMissing && { archiveMissing }),
       signal,

@@ -1,14 +1,22 @@
 import type { Command } from "commander";
+import type { ClientKeyCheck } from "../../core/client-key.js";
 import { formatProblem, ManifestError, type Problem } from "../../core/errors.js";
 import type { Resolution, RunSpec, ValidationResult } from "../../manifest/index.js";
 import { escapeControl } from "../../report/safe-text.js";
 import type { CommandContext } from "../context.js";
-import { addCommonOptions, addCsvOptions, type CsvFlags, parsePositiveInt } from "../options.js";
+import {
+  addCommonOptions,
+  addCsvOptions,
+  clientKeyCheckOption,
+  type CsvFlags,
+  parsePositiveInt,
+} from "../options.js";
 import { addConfigOption } from "./input.js";
 
 interface ValidateFlags extends CsvFlags {
   config?: string;
   show?: number;
+  clientKeyCheck?: ClientKeyCheck;
 }
 
 /**
@@ -29,7 +37,8 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
             "--show <n>",
             "print the first N runs as read, as a YAML manifest (the summary follows as comments)",
             parsePositiveInt,
-          ),
+          )
+          .addOption(clientKeyCheckOption()),
       ),
     ),
   ).action(async (paths: string[], flags: ValidateFlags) => {
@@ -44,7 +53,15 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
     };
     const onWarning = (warning: Problem) =>
       ctx.io.stderr.write(`warning: ${escapeControl(formatProblem(warning))}\n`);
-    const options = { cwd: ctx.io.cwd, stdoutFile: ctx.io.stdoutFile, onRun, onWarning };
+    // Flags win over the config's options, as for plan and apply.
+    const keyCheck = flags.clientKeyCheck ?? input.config?.options.clientKeyCheck ?? "sift";
+    const options = {
+      cwd: ctx.io.cwd,
+      stdoutFile: ctx.io.stdoutFile,
+      onRun,
+      onWarning,
+      warnClientKeys: keyCheck === "sift",
+    };
     const { noteOwnFiles } = await import("./shared.js");
     const note = (line: string) => ctx.io.stderr.write(`note: ${escapeControl(line)}\n`);
     await noteOwnFiles(input.paths, { ...options, config: input.config }, note);
