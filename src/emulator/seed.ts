@@ -1,3 +1,4 @@
+import { isUuid, UUID_EXAMPLE } from "../core/run-id.js";
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -162,6 +163,12 @@ function addSeedRun(store: Store, run: SeedRun, where: string): void {
   if (typeof run.name !== "string" || run.name.trim() === "") fail(`${where}: name is required`);
   if (run.clientKey !== undefined && store.findRunByClientKey(run.clientKey)) {
     fail(`${where}: client key "${run.clientKey}" is used by another run`);
+  }
+  // NOTE: Sift's run ids are UUIDs (GetRun refuses others): a seed cannot hold a run Sift could not.
+  if (run.runId !== undefined && !isUuid(run.runId)) {
+    fail(
+      `${where}: run id "${run.runId}" is not a UUID (Sift's run ids are, e.g. ${UUID_EXAMPLE})`,
+    );
   }
   if (run.runId !== undefined && store.findRun(run.runId)) {
     fail(`${where}: run id "${run.runId}" exists`);

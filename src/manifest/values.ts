@@ -1,3 +1,4 @@
+import { isUuid, UUID_EXAMPLE } from "../core/run-id.js";
 import { parseTimestamp, TIMESTAMP_EXAMPLE, type Timestamp } from "../core/timestamp.js";
 import { readTimestampFast } from "./fast-timestamp.js";
 
@@ -61,24 +62,16 @@ export function readClientKey(text: string): Read<string> {
   return text;
 }
 
-/** Sift's run ids are UUIDs; anything this long is a pasted value, not an id. */
-const MAX_RUN_ID_LENGTH = 128;
-
 /**
- * A run id, as Sift prints it. Not checked to be a UUID (ids are Sift's to choose), only to
- * be one printable word that fits a batched `run_id in [...]` lookup.
+ * A run id, as Sift prints it: a UUID (Sift's GetRun refuses any other id). Anything else
+ * cannot name a run, so it never reaches a batched `run_id in [...]` lookup.
  */
 export function readRunId(text: string): Read<string> {
   const id = text.trim();
   if (id === "") return new Invalid("is empty (expected a run id, or leave it out)");
-  if (id.length > MAX_RUN_ID_LENGTH) {
+  if (!isUuid(id)) {
     return new Invalid(
-      `is ${id.length} characters long (expected a run id, at most ${MAX_RUN_ID_LENGTH})`,
-    );
-  }
-  if (!/^[\x21-\x7e]+$/.test(id)) {
-    return new Invalid(
-      `${quote(id)} is not a run id (expected letters, digits and dashes, e.g. a UUID)`,
+      `${quote(id)} is not a Sift run id (expected a UUID, e.g. ${UUID_EXAMPLE}, as Sift prints it; or leave runId out to match by clientKey)`,
     );
   }
   return id;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { uuidFor } from "../helpers/emulator.js";
 import { callApi, query } from "../helpers/emulator.js";
 import { manifestDir, planJson, runCli, useEmulator } from "./harness.js";
 
@@ -43,15 +44,31 @@ describe("--adopt-by startTime", () => {
   it("adopts the run whose start is the row's, to the nanosecond, with one ranged request", async () => {
     emulator().load({
       runs: [
-        { runId: "id-st-1", name: "A", startTime: "2024-02-01T10:00:00Z" },
+        {
+          runId: "81cc7642-9571-4453-8e23-bccbcacdfd78",
+          name: "A",
+          startTime: "2024-02-01T10:00:00Z",
+        },
         // The same second, one nanosecond later: the range finds it, the local check tells them apart.
-        { runId: "id-st-1ns", name: "B", startTime: "2024-02-01T10:00:00.000000001Z" },
+        {
+          runId: "9dd48647-1f12-4f40-8ace-d9db49479345",
+          name: "B",
+          startTime: "2024-02-01T10:00:00.000000001Z",
+        },
         // Between two rows' times: listed with them, adopted by none.
-        { runId: "id-st-mid", name: "M", startTime: "2024-02-01T10:00:30Z" },
-        { runId: "id-st-far", name: "F", startTime: "2025-06-01T00:00:00Z" },
+        {
+          runId: "88bc5f21-78e8-4b75-81b5-94cd699aba3d",
+          name: "M",
+          startTime: "2024-02-01T10:00:30Z",
+        },
+        {
+          runId: "7be612e9-52cd-4e4c-8fc3-9d02a2c58d7a",
+          name: "F",
+          startTime: "2025-06-01T00:00:00Z",
+        },
         // Agrees, but has a clientKey: never adopted.
         {
-          runId: "id-st-keyed",
+          runId: "435e7e2c-23fd-42e7-8bb2-9b29ecc7306d",
           clientKey: "legacy-st",
           name: "K",
           startTime: "2024-02-01T10:01:00Z",
@@ -71,8 +88,8 @@ describe("--adopt-by startTime", () => {
     emulator().resetStats();
     const { plan } = await planJson(emulator(), [dir, "--adopt-by", "startTime", "--no-cache"]);
     expect(adopted(plan)).toEqual([
-      ["st-1", "adopt", "id-st-1"],
-      ["st-2", "adopt", "id-st-1ns"],
+      ["st-1", "adopt", "81cc7642-9571-4453-8e23-bccbcacdfd78"],
+      ["st-2", "adopt", "9dd48647-1f12-4f40-8ace-d9db49479345"],
       ["st-3", "create", undefined],
       ["st-4", "create", undefined],
     ]);
@@ -94,7 +111,7 @@ describe("--adopt-by startTime", () => {
     const day = (i: number) => new Date(Date.UTC(2023, 0, 1) + i * 86_400_000).toISOString();
     emulator().load({
       runs: Array.from({ length: count }, (_, i) => ({
-        runId: `id-yr-${i}`,
+        runId: uuidFor(`id-yr-${i}`),
         name: `Year ${i}`,
         startTime: day(i).replace(".000Z", ".5Z"),
       })),
@@ -119,14 +136,14 @@ describe("--adopt-by stopTime and metadata", () => {
       metadataKeys: { campaign: "string" },
       runs: [
         {
-          runId: "id-sp-a",
+          runId: "782521e5-cf2e-4a3e-85a9-29621ef05def",
           name: "SA",
           stopTime: "2024-04-01T10:00:00Z",
           startTime: "2024-04-01T09:00:00Z",
           metadata: { campaign: "spring" },
         },
         {
-          runId: "id-sp-b",
+          runId: "b4325988-dfb8-4db3-88c7-d462e276ee58",
           name: "SB",
           stopTime: "2024-04-01T10:00:00Z",
           startTime: "2024-04-01T09:00:00Z",
@@ -139,22 +156,34 @@ describe("--adopt-by stopTime and metadata", () => {
         "clientKey,name,startTime,stopTime,metadata.campaign\nsp-1,SA,2024-04-01T09:00:00Z,2024-04-01T10:00:00Z,summer\n",
     });
     const { plan } = await planJson(emulator(), [dir, "--adopt-by", "stopTime,metadata.campaign"]);
-    expect(adopted(plan)).toEqual([["sp-1", "adopt", "id-sp-b"]]);
+    expect(adopted(plan)).toEqual([["sp-1", "adopt", "b4325988-dfb8-4db3-88c7-d462e276ee58"]]);
   });
 
   it("by a number key (1200 equals 1200.0) and a boolean key, with ==", async () => {
     emulator().load({
       metadataKeys: { altitude_m: "number", passed: "boolean" },
       runs: [
-        { runId: "id-md-1", name: "M1", metadata: { altitude_m: 1200, passed: true } },
-        { runId: "id-md-2", name: "M2", metadata: { altitude_m: 1300, passed: true } },
-        { runId: "id-md-3", name: "M3", metadata: { altitude_m: 1300, passed: false } },
+        {
+          runId: "e6ba44c0-f148-4a88-8c4d-e2766bf375c3",
+          name: "M1",
+          metadata: { altitude_m: 1200, passed: true },
+        },
+        {
+          runId: "6ccebc32-38aa-4cfa-821b-0745bbe94b3b",
+          name: "M2",
+          metadata: { altitude_m: 1300, passed: true },
+        },
+        {
+          runId: "922205f9-d072-49ec-866e-e13fa24b691d",
+          name: "M3",
+          metadata: { altitude_m: 1300, passed: false },
+        },
       ],
     });
     const byNumber = manifestDir({ "runs.csv": "clientKey,metadata.altitude_m\nmd-1,1200.0\n" });
     expect(
       adopted((await planJson(emulator(), [byNumber, "--adopt-by", "metadata.altitude_m"])).plan),
-    ).toEqual([["md-1", "adopt", "id-md-1"]]);
+    ).toEqual([["md-1", "adopt", "e6ba44c0-f148-4a88-8c4d-e2766bf375c3"]]);
     const byBoth = manifestDir({
       "runs.csv": "clientKey,metadata.passed,metadata.altitude_m\nmd-3,false,1300\n",
     });
@@ -163,6 +192,6 @@ describe("--adopt-by stopTime and metadata", () => {
       "--adopt-by",
       "metadata.passed,metadata.altitude_m",
     ]);
-    expect(adopted(plan)).toEqual([["md-3", "adopt", "id-md-3"]]);
+    expect(adopted(plan)).toEqual([["md-3", "adopt", "922205f9-d072-49ec-866e-e13fa24b691d"]]);
   });
 });

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
+import { uuidFor } from "../helpers/emulator.js";
 import type { SeedRun, WireRun } from "../../src/emulator/index.js";
 import { manifestDir, runCli, useEmulator } from "./harness.js";
 
@@ -16,7 +17,7 @@ function seedSource(prefix: string, count: number, extra: SeedRun[] = []): void 
     metadataKeys: { source: "string" },
     runs: [
       ...Array.from({ length: count }, (_, i) => ({
-        runId: `id-${prefix}-${i + 1}`,
+        runId: uuidFor(`id-${prefix}-${i + 1}`),
         clientKey: `${prefix}-${i + 1}`,
         name: `${prefix} ${i + 1}`,
         metadata: { source: prefix },
@@ -53,12 +54,21 @@ describe("--archive-missing --scope CEL", () => {
   it("archives the in-scope runs no manifest holds, and only those; a second run writes nothing", async () => {
     seedSource("ts", 10, [
       // Outside the scope: never touched.
-      { runId: "id-other", clientKey: "other-1", name: "Other", metadata: { source: "elsewhere" } },
+      {
+        runId: "7222818d-2ec2-4ef5-882f-ba9f17deeb42",
+        clientKey: "other-1",
+        name: "Other",
+        metadata: { source: "elsewhere" },
+      },
       // In the scope, but without a clientKey: no manifest could hold it.
-      { runId: "id-ts-hand", name: "By hand", metadata: { source: "ts" } },
+      {
+        runId: "98dc9821-6f65-4b0e-887f-2bca9caf01f0",
+        name: "By hand",
+        metadata: { source: "ts" },
+      },
       // In the scope and already archived.
       {
-        runId: "id-ts-old",
+        runId: "eeffd06f-67ba-440f-82db-068a7268f222",
         clientKey: "ts-old",
         name: "Old",
         isArchived: true,
@@ -69,7 +79,7 @@ describe("--archive-missing --scope CEL", () => {
     const plan = await runCli(emulator(), ["plan", dir, ...scopeOf("ts")]);
     expect(plan.code).toBe(0);
     expect(plan.stdout).toBe(
-      '- archive ts-10 (id-ts-10)\n    name: "ts 10"\n\nPlan: 0 to create, 0 to update, 1 to archive, 9 unchanged, 0 warnings.\n',
+      '- archive ts-10 (56247b39-cbc8-407c-86f8-b421ae37f20b)\n    name: "ts 10"\n\nPlan: 0 to create, 0 to update, 1 to archive, 9 unchanged, 0 warnings.\n',
     );
     const json = await runCli(emulator(), ["plan", dir, ...scopeOf("ts"), "--format", "json"]);
     const document = JSON.parse(json.stdout);
@@ -79,7 +89,7 @@ describe("--archive-missing --scope CEL", () => {
       action: "archive",
       source: "",
       warnings: [],
-      runId: "id-ts-10",
+      runId: "56247b39-cbc8-407c-86f8-b421ae37f20b",
       updateMask: ["isArchived"],
       fields: [{ field: "isArchived", before: false, after: true }],
     });
@@ -91,7 +101,7 @@ describe("--archive-missing --scope CEL", () => {
       "markdown",
     ]);
     expect(markdown.stdout).toContain(
-      '| archive | <code>ts-10</code> | _(no manifest)_ | run <code>id-ts-10</code><br>name: <code>"ts 10"</code> |',
+      '| archive | <code>ts-10</code> | _(no manifest)_ | run <code>56247b39-cbc8-407c-86f8-b421ae37f20b</code><br>name: <code>"ts 10"</code> |',
     );
 
     emulator().resetStats();
@@ -106,9 +116,9 @@ describe("--archive-missing --scope CEL", () => {
     expect(applied.code).toBe(0);
     expect(applied.stdout).toMatch(/^Applied: 0 created, 0 updated, 1 archived, 9 unchanged/);
     expect(emulator().stats().writes).toBe(1);
-    expect(run("id-ts-10").isArchived).toBe(true);
-    expect(run("id-other").isArchived).toBeFalsy();
-    expect(run("id-ts-hand").isArchived).toBeFalsy();
+    expect(run("56247b39-cbc8-407c-86f8-b421ae37f20b").isArchived).toBe(true);
+    expect(run("7222818d-2ec2-4ef5-882f-ba9f17deeb42").isArchived).toBeFalsy();
+    expect(run("98dc9821-6f65-4b0e-887f-2bca9caf01f0").isArchived).toBeFalsy();
     const rows = parse(readFileSync(results, "utf8"), { columns: true }) as Record<
       string,
       string
@@ -118,7 +128,7 @@ describe("--archive-missing --scope CEL", () => {
       clientKey: "ts-10",
       action: "archive",
       status: "ok",
-      runId: "id-ts-10",
+      runId: "56247b39-cbc8-407c-86f8-b421ae37f20b",
       updateMask: "isArchived",
       error: "",
       source: "",
@@ -133,21 +143,21 @@ describe("--archive-missing --scope CEL", () => {
   it("unarchives an archived run the manifests hold, unless its row manages isArchived or it is out of scope", async () => {
     seedSource("ua", 12, [
       {
-        runId: "id-ua-back",
+        runId: "22f0ece4-0c4a-4def-81f2-5c428f80c75d",
         clientKey: "ua-back",
         name: "ua back",
         isArchived: true,
         metadata: { source: "ua" },
       },
       {
-        runId: "id-ua-kept",
+        runId: "e5d5dea5-a828-4178-8574-6f65eed3d817",
         clientKey: "ua-kept",
         name: "ua kept",
         isArchived: true,
         metadata: { source: "ua" },
       },
       {
-        runId: "id-ua-out",
+        runId: "a064a5f4-0816-4973-88b8-0f8f2aaf039d",
         clientKey: "ua-out",
         name: "ua out",
         isArchived: true,
@@ -169,9 +179,9 @@ describe("--archive-missing --scope CEL", () => {
     );
     const applied = await runCli(emulator(), ["apply", dir, ...scopeOf("ua")]);
     expect(applied.stdout).toMatch(/^Applied: 0 created, 0 updated, 1 unarchived, 14 unchanged/);
-    expect(run("id-ua-back").isArchived).toBeFalsy();
-    expect(run("id-ua-kept").isArchived).toBe(true);
-    expect(run("id-ua-out").isArchived).toBe(true);
+    expect(run("22f0ece4-0c4a-4def-81f2-5c428f80c75d").isArchived).toBeFalsy();
+    expect(run("e5d5dea5-a828-4178-8574-6f65eed3d817").isArchived).toBe(true);
+    expect(run("a064a5f4-0816-4973-88b8-0f8f2aaf039d").isArchived).toBe(true);
   });
 
   it("refuses (exit 3, nothing written) more than --max-archive (default 10%) or archiving from empty manifests", async () => {
@@ -186,7 +196,7 @@ describe("--archive-missing --scope CEL", () => {
       join(dir, "p.json"),
     ]);
     expect(plan.code).toBe(3);
-    expect(plan.stdout).toContain("- archive gd-9 (id-gd-9)");
+    expect(plan.stdout).toContain(`- archive gd-9 (${uuidFor("id-gd-9")})`);
     expect(plan.stderr).toBe(
       "error: --max-archive 10%: this plan would archive 2 of the 10 in-scope runs (20%); nothing was written (check the manifests and --scope, or raise --max-archive)\n",
     );
@@ -221,8 +231,8 @@ describe("--archive-missing --scope CEL", () => {
     ]);
     expect(allowed.code).toBe(0);
     expect(allowed.stdout).toMatch(/^Applied: 0 created, 0 updated, 2 archived, 8 unchanged/);
-    expect(run("id-gd-9").isArchived).toBe(true);
-    expect(run("id-gd-10").isArchived).toBe(true);
+    expect(run(uuidFor("id-gd-9")).isArchived).toBe(true);
+    expect(run(uuidFor("id-gd-10")).isArchived).toBe(true);
     const wiped = await runCli(emulator(), [
       "apply",
       empty,
@@ -292,7 +302,7 @@ describe("an apply stopped before its archives", () => {
     emulator().load({
       runs: [
         {
-          runId: "id-st-0",
+          runId: "652a6ede-3613-4bd6-8226-bc3790b8286a",
           clientKey: "st-0",
           name: "st 0",
           startTime: "2024-01-01T00:00:00Z",
@@ -326,7 +336,7 @@ describe("an apply stopped before its archives", () => {
     expect(lines).toHaveLength(11); // 10 manifest rows and 1 archive
     const archive = lines.find((l) => l.clientKey === "st-10");
     expect(archive).toMatchObject({ action: "archive", status: "skipped" });
-    expect(run("id-st-10").isArchived).toBeFalsy();
+    expect(run(uuidFor("id-st-10")).isArchived).toBeFalsy();
     const skipped = lines.filter((l) => l.status === "skipped").length;
     expect(applied.stdout).toContain(`1 failed, ${skipped} skipped`);
   });
@@ -363,7 +373,7 @@ describe("a saved plan with archives", () => {
     expect(applied.stderr).toContain(
       "archive skipped: the run changed in Sift after the plan was made",
     );
-    expect(run("id-sp-9").isArchived).toBe(true);
-    expect(run("id-sp-10").isArchived).toBeFalsy();
+    expect(run(uuidFor("id-sp-9")).isArchived).toBe(true);
+    expect(run(uuidFor("id-sp-10")).isArchived).toBeFalsy();
   });
 });

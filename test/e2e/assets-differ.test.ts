@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { uuidFor } from "../helpers/emulator.js";
 import { manifestDir, planJson, runCli, useEmulator } from "./harness.js";
 
 const emulator = useEmulator({
@@ -9,7 +10,7 @@ const emulator = useEmulator({
     ],
     runs: [
       ...Array.from({ length: 25 }, (_, i) => ({
-        runId: `run-many-${i}`,
+        runId: uuidFor(`run-many-${i}`),
         name: `Many ${i}`,
         clientKey: `many-${i}`,
         assetIds: ["asset-a"],
@@ -17,7 +18,7 @@ const emulator = useEmulator({
         stopTime: "2024-01-01T01:00:00Z",
       })),
       {
-        runId: "run-ad",
+        runId: "9163236c-913a-48d4-8a5a-420fdc861f41",
         name: "Held on stand-a",
         clientKey: "ad-1",
         assetIds: ["asset-a"],

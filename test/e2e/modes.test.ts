@@ -179,14 +179,17 @@ describe("--mode upsert (the default)", () => {
 });
 
 describe("--mode and adoption (a row's runId names a run without a clientKey)", () => {
-  const ADOPTABLE = `clientKey,runId,name\nadopt-1,run-keyless,Made by hand\n`;
+  const ADOPTABLE = `clientKey,runId,name\nadopt-1,1d4ad20a-4243-436a-899c-595d9c61c4f2,Made by hand\n`;
 
   async function withKeyless(
     body: (e: Awaited<ReturnType<typeof startEmulator>>) => Promise<void>,
   ) {
     const emulator = await startEmulator({
       port: 0,
-      seed: { ...SEED, runs: [{ runId: "run-keyless", name: "Made by hand" }] },
+      seed: {
+        ...SEED,
+        runs: [{ runId: "1d4ad20a-4243-436a-899c-595d9c61c4f2", name: "Made by hand" }],
+      },
     });
     try {
       await body(emulator);
@@ -200,7 +203,11 @@ describe("--mode and adoption (a row's runId names a run without a clientKey)", 
       const dir = manifestDir({ "runs.csv": ADOPTABLE });
       const { plan } = await planJson(emulator, [dir, "--mode", "create-only"]);
       expect(plan.changes).toMatchObject([
-        { clientKey: "adopt-1", action: "unchanged", runId: "run-keyless" },
+        {
+          clientKey: "adopt-1",
+          action: "unchanged",
+          runId: "1d4ad20a-4243-436a-899c-595d9c61c4f2",
+        },
       ]);
       expect(plan.changes[0]!.warnings[0]).toMatch(
         /--mode create-only leaves existing runs as they are/,

@@ -176,10 +176,14 @@ describe("--out and errors", () => {
 
 describe("runs without a clientKey", () => {
   const KEYLESS = [
-    { runId: "run-aaa", name: "Made by hand", startTime: "2024-01-01T00:00:00Z" },
-    { runId: "run-bbb", name: "  Stand A\tcold flow  " },
-    { runId: "run-ccc", name: "Stand A cold flow" },
-    // Its key is what the template would make for run-aaa: generated keys must not collide.
+    {
+      runId: "cb02e664-31a4-48f8-8da1-b4e3f9e57412",
+      name: "Made by hand",
+      startTime: "2024-01-01T00:00:00Z",
+    },
+    { runId: "a096851a-d7e0-4228-8ba6-2de9dc230d87", name: "  Stand A\tcold flow  " },
+    { runId: "69014f63-b387-47a5-8cdc-4afdaa158abd", name: "Stand A cold flow" },
+    // Its key is what the template would make for the first run: generated keys must not collide.
     { clientKey: "hand-Made-by-hand", name: "Already keyed" },
   ];
 
@@ -192,9 +196,15 @@ describe("runs without a clientKey", () => {
       expect(code, stderr).toBe(0);
       const runs = parse(text) as Array<{ clientKey: string; runId?: string; name?: string }>;
       expect(runs.map((r) => [r.clientKey, r.runId])).toEqual([
-        ["hand-Made-by-hand-run-aaa", "run-aaa"],
-        ["hand-Stand-A-cold-flow", "run-bbb"],
-        ["hand-Stand-A-cold-flow-run-ccc", "run-ccc"],
+        [
+          "hand-Made-by-hand-cb02e664-31a4-48f8-8da1-b4e3f9e57412",
+          "cb02e664-31a4-48f8-8da1-b4e3f9e57412",
+        ],
+        ["hand-Stand-A-cold-flow", "a096851a-d7e0-4228-8ba6-2de9dc230d87"],
+        [
+          "hand-Stand-A-cold-flow-69014f63-b387-47a5-8cdc-4afdaa158abd",
+          "69014f63-b387-47a5-8cdc-4afdaa158abd",
+        ],
         ["hand-Made-by-hand", undefined],
       ]);
       expect(stderr).toMatch(
@@ -207,8 +217,10 @@ describe("runs without a clientKey", () => {
     await withEmulator(KEYLESS, async (emulator) => {
       const { text } = await exportTo(emulator, "csv");
       expect(text.split("\n").slice(1, 3)).toEqual([
-        'run-run-aaa,run-aaa,Made by hand,,2024-01-01T00:00:00Z,,,";",false,false,,,',
-        expect.stringMatching(/^run-run-bbb,run-bbb,,/), // the padded name: not written in CSV
+        'run-cb02e664-31a4-48f8-8da1-b4e3f9e57412,cb02e664-31a4-48f8-8da1-b4e3f9e57412,Made by hand,,2024-01-01T00:00:00Z,,,";",false,false,,,',
+        expect.stringMatching(
+          /^run-a096851a-d7e0-4228-8ba6-2de9dc230d87,a096851a-d7e0-4228-8ba6-2de9dc230d87,,/,
+        ), // the padded name: not written in CSV
       ]);
     });
   });
@@ -244,12 +256,12 @@ describe("--filter", () => {
 describe("export → plan → apply adopts runs without a clientKey", () => {
   const MIXED = [
     {
-      runId: "run-aaa",
+      runId: "cb02e664-31a4-48f8-8da1-b4e3f9e57412",
       name: "Made by hand",
       startTime: "2024-01-01T00:00:00Z",
       metadata: { passed: true },
     },
-    { runId: "run-bbb", name: "  Stand A\tcold flow  ", tags: ["x"] },
+    { runId: "a096851a-d7e0-4228-8ba6-2de9dc230d87", name: "  Stand A\tcold flow  ", tags: ["x"] },
     { clientKey: "keyed-1", name: "Keyed", tags: ["y"] },
   ];
 
@@ -258,8 +270,8 @@ describe("export → plan → apply adopts runs without a clientKey", () => {
       await withEmulator(MIXED, async (emulator) => {
         const first = await exportThenPlan(emulator, format, ["--key-template", "hand-{name}"]);
         expect(first.plan.changes.map((c) => [c.clientKey, c.action, c.runId])).toEqual([
-          ["hand-Made-by-hand", "adopt", "run-aaa"],
-          ["hand-Stand-A-cold-flow", "adopt", "run-bbb"],
+          ["hand-Made-by-hand", "adopt", "cb02e664-31a4-48f8-8da1-b4e3f9e57412"],
+          ["hand-Stand-A-cold-flow", "adopt", "a096851a-d7e0-4228-8ba6-2de9dc230d87"],
           ["keyed-1", "unchanged", expect.any(String)],
         ]);
         for (const change of first.plan.changes.filter((c) => c.action === "adopt")) {
@@ -270,12 +282,13 @@ describe("export → plan → apply adopts runs without a clientKey", () => {
         );
         const applied = await runCli(emulator, ["apply", dir]);
         expect(applied.code, applied.stderr).toBe(0);
-        expect(emulator.runs().find((r) => r.runId === "run-bbb")?.clientKey).toBe(
-          "hand-Stand-A-cold-flow",
-        );
+        expect(
+          emulator.runs().find((r) => r.runId === "a096851a-d7e0-4228-8ba6-2de9dc230d87")
+            ?.clientKey,
+        ).toBe("hand-Stand-A-cold-flow");
         const again = await exportThenPlan(emulator, format);
         expectNoChanges(again.plan, again.text);
-        expect(again.text).not.toContain("run-aaa"); // keyed now: no runId written
+        expect(again.text).not.toContain("cb02e664-31a4-48f8-8da1-b4e3f9e57412"); // keyed now: no runId written
       });
     });
   }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll } from "vitest";
 import { compareTimestamps, type Timestamp } from "../../src/core/timestamp.js";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
@@ -78,4 +79,13 @@ export function query(params: Record<string, string | number | undefined>): stri
  */
 export function uuidOf(n: number): string {
   return `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+}
+
+/**
+ * A UUID named by a label, the same on every call: `uuidFor("id-gd-9")`, for tests that seed
+ * runs by a readable name and find them again. (md5 of the label, shaped as a version-4 UUID.)
+ */
+export function uuidFor(label: string): string {
+  const h = createHash("md5").update(label).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -115,18 +115,23 @@ describe("validateManifests", () => {
   });
 
   it("reads runId as CSV column runId/run_id and YAML key, never as a default", async () => {
+    const ID = "3f0e9a2c-0000-4c5e-9f8a-000000000001";
     await write({
-      "a.csv": "clientKey,run_id,name\na-1, 3f0e-1 ,A\na-2,,B\n",
-      "b.yaml": "defaults: {runId: x}\nruns:\n  - {clientKey: b-1, runId: 9c1d}\n",
-      "c.csv": 'clientKey,runId\nc-1,"two words"\n',
+      "a.csv": `clientKey,run_id,name\na-1, ${ID} ,A\na-2,,B\n`,
+      "b.yaml": `defaults: {runId: x}\nruns:\n  - {clientKey: b-1, runId: ${ID.toUpperCase()}}\n`,
+      "c.csv": 'clientKey,runId\nc-1,"two words"\nc-2,run-1\n',
     });
     const result = await validateManifests(["a.csv", "b.yaml", "c.csv"], { cwd: dir });
+    // Sift's run ids are UUIDs: anything else can name no run, and never reaches a lookup.
+    const notAnId = (text: string) =>
+      `runId: "${text}" is not a Sift run id (expected a UUID, e.g. 3f0e9a2c-7b1d-4c5e-9f8a-1b2c3d4e5f60, as Sift prints it; or leave runId out to match by clientKey)`;
     expect(result.problems.map(formatProblem)).toEqual([
       "b.yaml:1 runId: cannot have a default (each run needs its own)",
-      'c.csv:2 runId: "two words" is not a run id (expected letters, digits and dashes, e.g. a UUID)',
+      `c.csv:2 ${notAnId("two words")}`,
+      `c.csv:3 ${notAnId("run-1")}`,
     ]);
     expect(await collect(["a.csv"])).toEqual([
-      { clientKey: "a-1", runId: "3f0e-1", name: "A", source: { file: "a.csv", line: 2 } },
+      { clientKey: "a-1", runId: ID, name: "A", source: { file: "a.csv", line: 2 } },
       { clientKey: "a-2", name: "B", source: { file: "a.csv", line: 3 } },
     ]);
   });

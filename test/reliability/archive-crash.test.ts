@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { uuidFor } from "../helpers/emulator.js";
 import { runCliProcess, spawnCli } from "./support/processes.js";
 import { sleep } from "./support/random.js";
 
@@ -21,13 +22,13 @@ beforeAll(async () => {
     metadataKeys: { source: "string" },
     runs: [
       ...Array.from({ length: SOURCE_RUNS }, (_, i) => ({
-        runId: `id-kc-${i}`,
+        runId: uuidFor(`id-kc-${i}`),
         clientKey: `kc-${i}`,
         name: `kc ${i}`,
         metadata: { source: "kc" },
       })),
       ...Array.from({ length: KEYLESS }, (_, i) => ({
-        runId: `id-hand-${i}`,
+        runId: uuidFor(`id-hand-${i}`),
         name: `hand ${i}`,
         metadata: { source: "kc" },
       })),
@@ -40,7 +41,10 @@ describe("apply --archive-missing killed with SIGKILL", () => {
   it("is finished by a fresh apply: every adoption and archive done once, nothing else touched", async () => {
     const dir = mkdtempSync(join(tmpdir(), "srs-archive-crash-"));
     const rows = [
-      ...Array.from({ length: KEYLESS }, (_, i) => `hand-${i},id-hand-${i},hand ${i}`),
+      ...Array.from(
+        { length: KEYLESS },
+        (_, i) => `hand-${i},${uuidFor(`id-hand-${i}`)},hand ${i}`,
+      ),
       ...Array.from({ length: KEPT }, (_, i) => `kc-${i},,kc ${i}`),
     ];
     writeFileSync(join(dir, "runs.csv"), `clientKey,runId,name\n${rows.join("\n")}\n`);
@@ -78,13 +82,17 @@ describe("apply --archive-missing killed with SIGKILL", () => {
 
     const runs = emulator.runs();
     expect(runs).toHaveLength(SOURCE_RUNS + KEYLESS); // nothing created
+    const hand = new Map(Array.from({ length: KEYLESS }, (_, i) => [uuidFor(`id-hand-${i}`), i]));
+    const source = new Map(
+      Array.from({ length: SOURCE_RUNS }, (_, i) => [uuidFor(`id-kc-${i}`), i]),
+    );
     for (const run of runs) {
-      const n = Number(/(\d+)$/.exec(run.runId)![1]);
-      if (run.runId.startsWith("id-hand-")) {
+      const n = hand.get(run.runId);
+      if (n !== undefined) {
         expect(run.clientKey).toBe(`hand-${n}`);
         expect(run.isArchived ?? false).toBe(false);
       } else {
-        expect(run.isArchived ?? false).toBe(n >= KEPT);
+        expect(run.isArchived ?? false).toBe(source.get(run.runId)! >= KEPT);
       }
     }
     // Every write happened once: the adoptions and archives, none twice.

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { uuidFor } from "../helpers/emulator.js";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { cli, workspace } from "./support.js";
 
@@ -54,7 +55,7 @@ beforeAll(async () => {
     seed: {
       assets: ASSETS,
       runs: [...HOSTILE, ...DECOYS].map((clientKey, i) => ({
-        runId: `run-${i}`,
+        runId: uuidFor(`run-${i}`),
         clientKey,
         name: "same",
       })),
@@ -81,7 +82,7 @@ describe("hostile clientKeys and asset names in CEL filters", () => {
   it("each hostile clientKey finds exactly its own run", async () => {
     const { changes } = await planOf(HOSTILE.map((clientKey) => ({ clientKey, name: "same" })));
     expect(changes.map((c) => [c.clientKey, c.action, c.runId])).toEqual(
-      HOSTILE.map((key, i) => [key, "unchanged", `run-${i}`]),
+      HOSTILE.map((key, i) => [key, "unchanged", uuidFor(`run-${i}`)]),
     );
   });
 

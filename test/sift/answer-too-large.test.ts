@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { uuidFor } from "../helpers/emulator.js";
 import { ApiError } from "../../src/core/errors.js";
 import { startEmulator } from "../../src/emulator/index.js";
 import { createSiftClient, ItemTooLargeError } from "../../src/sift/client.js";
@@ -14,7 +15,7 @@ import { FAST_RETRY } from "./test-server.js";
 
 /** 40 runs of ~10.4 KB each: 3 fit in a 35,000-byte answer, 7 do not. */
 const RUNS = Array.from({ length: 40 }, (_, i) => ({
-  runId: `id-wide-${String(i).padStart(2, "0")}`,
+  runId: uuidFor(`id-wide-${String(i).padStart(2, "0")}`),
   clientKey: `wide-${String(i).padStart(2, "0")}`,
   name: `Wide ${i}`,
   description: "d".repeat(10_000),
@@ -83,7 +84,12 @@ describe("a page refused for its size", () => {
   it("a lone run over the limit ends in one clear error naming the listing, not a loop", async () => {
     emulator().load({
       runs: [
-        { runId: "id-huge", clientKey: "huge", name: "Huge", description: "h".repeat(50_000) },
+        {
+          runId: "55c30e97-c969-4015-838a-3a20af510ebb",
+          clientKey: "huge",
+          name: "Huge",
+          description: "h".repeat(50_000),
+        },
       ],
     });
     emulator().resetStats();
@@ -97,7 +103,7 @@ describe("a page refused for its size", () => {
     })().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ItemTooLargeError);
     expect(error).toBeInstanceOf(ApiError);
-    expect(seen).toEqual(["id-wide-00", "id-wide-01"]);
+    expect(seen).toEqual([uuidFor("id-wide-00"), uuidFor("id-wide-01")]);
     expect((error as ItemTooLargeError).itemsBefore).toBe(2);
     expect((error as Error).message).toMatch(
       /^\[GET \/api\/v2\/runs\] 429: grpc: received message larger than max \(\d+ vs\. 35000\): a single run is larger than the API sends in one answer, even with pageSize 1 \(ListRuns with filter "name\.startsWith\('Huge'\) \|\| name == 'Wide 0' \|\| name == 'Wide 1'": the run after the first 2\); it cannot be read through the REST API$/,
