@@ -98,4 +98,19 @@ sources:
     expect(code).toBe(1);
     expect(problems.join("\n")).toMatch(/fields\.name\.sanitize.*is only for clientKey/);
   });
+
+  it("options.clientKeyCheck: off turns the rule off as the flag does; the flag wins", async () => {
+    const dir = projectDir({
+      "exports/tests.csv": "Test ID,Test Name\nA 1,One\n",
+      "sift-run-sync.yaml": `version: 1
+sources:
+  - path: exports/tests.csv
+    fields: { clientKey: Test ID, name: Test Name }
+options: { clientKeyCheck: "off" }
+`,
+    });
+    expect((await validate(dir)).problems).toEqual([]);
+    const flagged = await validate(dir, ["--client-key-check", "sift"]);
+    expect(flagged.problems.join("\n")).toMatch(/warning: .*clientKey: "A 1" holds " "/);
+  });
 });
