@@ -246,8 +246,10 @@ async function planCounts(
     client: ctx.client,
     ...(ctx.signal && { signal: ctx.signal }),
     onChange: (change) => {
-      if (change.action === "create") {
-        if (change.followUp !== undefined) followUps++;
+      if (change.action === "create" && change.followUp !== undefined) followUps++;
+      // The plan makes a create whose key breaks the rule invalid (--client-key-check sift);
+      // with `off` it stays a create, which this Sift may still refuse.
+      if (change.action === "create" || change.action === "invalid") {
         if (!isSiftClientKey(change.spec.clientKey)) {
           badCount++;
           if (badKeys.length < MAX_NAMED) {
