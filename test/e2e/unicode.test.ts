@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { callApi } from "../helpers/emulator.js";
+import { callApi, uuidFor } from "../helpers/emulator.js";
 import { manifestDir, planJson, runCli, useEmulator } from "./harness.js";
 
 /**
@@ -27,7 +27,7 @@ const emulator = useEmulator({
     ],
     runs: [
       {
-        runId: "run-vol-1",
+        runId: uuidFor("run-vol-1"),
         clientKey: "vol-1",
         name: `Vol ${HELIOS}`,
         description: "Pr\u00e9-vol",
@@ -38,13 +38,13 @@ const emulator = useEmulator({
         metadata: { pilot: ZOE },
       },
       {
-        runId: "run-vol-2",
+        runId: uuidFor("run-vol-2"),
         clientKey: "vol-2",
         name: nfd("Vol Sélène"),
         metadata: { [nfd("opérateur")]: nfd("Jérôme") },
       },
       // A run made before Sift's ASCII rule for new keys, or adopted, with an NFD key.
-      { runId: "run-vol-3", clientKey: nfd("vol-é"), name: "Three" },
+      { runId: uuidFor("run-vol-3"), clientKey: nfd("vol-é"), name: "Three" },
     ],
   },
 });
@@ -69,7 +69,7 @@ describe("--unicode nfc (the default): text as a Mac writes it", () => {
     ]);
     const applied = await runCli(emulator(), ["apply", dir]);
     expect(applied.code).toBe(0);
-    const run = await callApi(emulator(), "GET", "/api/v2/runs/run-vol-1");
+    const run = await callApi(emulator(), "GET", `/api/v2/runs/${uuidFor("run-vol-1")}`);
     expect(run.body.run.modifiedDate).toBe(run.body.run.createdDate);
   });
 
@@ -86,8 +86,8 @@ describe("--unicode nfc (the default): text as a Mac writes it", () => {
     });
     const { plan } = await planJson(emulator(), [dir]);
     expect(plan.changes.map((c) => [c.clientKey, c.action, c.runId])).toEqual([
-      ["vol-2", "unchanged", "run-vol-2"],
-      ["vol-\u00e9", "unchanged", "run-vol-3"],
+      ["vol-2", "unchanged", uuidFor("run-vol-2")],
+      ["vol-\u00e9", "unchanged", uuidFor("run-vol-3")],
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runCli, SEED, useEmulator } from "../e2e/harness.js";
-import { callApi } from "../helpers/emulator.js";
+import { callApi, uuidFor } from "../helpers/emulator.js";
 import { oneSource, projectDir, readRuns, validate as validateIn } from "./support.js";
 
 /** `validate` in `dir`: its exit code and the problems it printed (not the closing count). */
@@ -111,7 +111,7 @@ describe("a LIMS that renamed a nested key, planned against Sift", () => {
       ...SEED,
       runs: [
         {
-          runId: "run-lims-1",
+          runId: uuidFor("run-lims-1"),
           clientKey: "LIMS-S-1",
           name: "Sample 1",
           metadata: { passed: true },
