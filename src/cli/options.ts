@@ -1,8 +1,9 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { UNICODE_MODES, type UnicodeMode } from "../core/unicode.js";
+import { UNICODE_MODES } from "../core/unicode.js";
 import { CLIENT_KEY_CHECKS } from "../core/client-key.js";
 import { type CsvDialect, readCsvDialect } from "../manifest/csv-dialect.js";
-import { MANIFEST_FORMATS, type ManifestFormat } from "../manifest/formats.js";
+import { MANIFEST_FORMATS } from "../manifest/formats.js";
+import type { CsvFlags } from "./flags.js";
 import { type ChangeLimit, parseChangeLimit } from "../plan/guard.js";
 
 /** Flags shared by every command. */
@@ -222,14 +223,6 @@ export function addCsvOptions(cmd: Command): Command {
         "nfc (default): read, compare and write text in Unicode NFC, as Sift holds it; keep: byte for byte",
       ).choices(UNICODE_MODES),
     );
-}
-
-export interface CsvFlags {
-  delimiter?: string;
-  encoding?: string;
-  stdinFormat?: ManifestFormat;
-  /** `--unicode`, or the sync config's `options.unicode`; undefined means nfc. */
-  unicode?: UnicodeMode;
 }
 
 /** The dialect the flags ask for (already checked by the option parsers). */

@@ -1,20 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { LevelWithSilent } from "pino";
 import { UsageError } from "../core/errors.js";
-import { createLogger, type LogFormat, type Logger } from "../core/logger.js";
+import { createLogger, type Logger } from "../core/logger.js";
 import { CA_FILE_ENV, loadCaFile, trustWith } from "../sift/ca.js";
 import { createSiftClient, type SiftClient } from "../sift/client.js";
-import {
-  type Connection,
-  type ConnectionFlags,
-  describeConnection,
-  resolveConnection,
-} from "../sift/connection.js";
+import { type Connection, describeConnection, resolveConnection } from "../sift/connection.js";
 import type { RetryOptions } from "../sift/limits.js";
 import { createNodeFetch } from "../sift/node-fetch.js";
 import { describeProxyRoute, type ProxyRoute, resolveProxy } from "../sift/proxy.js";
+import type { SessionFlags } from "./flags.js";
 import type { CliIo } from "./io.js";
 
 /** Where `--local` keeps the embedded emulator's state, under the working directory. */
@@ -22,19 +17,6 @@ export const LOCAL_STATE_DIR = ".sift-local";
 /** Assets and metadata keys the example manifests use, seeded on first `--local` use. */
 const LOCAL_SEED = new URL("../../fixtures/local-seed.yaml", import.meta.url).pathname;
 const LOCAL_API_KEY = "local";
-
-export interface SessionFlags extends ConnectionFlags {
-  concurrency: number;
-  maxRps?: number;
-  /** `--ca-file FILE`: CAs trusted for the API on top of node's (else $SIFT_CA_FILE). */
-  caFile?: string;
-  /** `--timeout SECONDS`: per request (default 30). */
-  timeout?: number;
-  /** `--retries N`: retries after the first attempt (default 7). */
-  retries?: number;
-  logLevel: LevelWithSilent;
-  logFormat?: LogFormat;
-}
 
 export interface Session {
   client: SiftClient;

@@ -11,16 +11,8 @@ import {
   parsePositiveInt,
 } from "../options.js";
 import { addConfigOption } from "./input.js";
-import { addPlanOptions, type PlanFlags, readInput } from "./plan.js";
-
-export interface ApplyFlags extends PlanFlags {
-  dryRun?: boolean;
-  plan?: string;
-  expectDigest?: string;
-  results?: string;
-  failFast?: boolean;
-  limit?: number;
-}
+import type { ApplyFlags } from "../flags.js";
+import { addPlanOptions, readInput } from "./plan.js";
 
 export function registerApply(program: Command, ctx: CommandContext): void {
   const cmd = program

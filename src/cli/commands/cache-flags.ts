@@ -2,13 +2,7 @@ import { dirname, resolve } from "node:path";
 import { type CacheOptions, DEFAULT_CACHE_DIR } from "../../cache/cache-session.js";
 import type { Logger } from "../../core/logger.js";
 import type { SyncConfig } from "../../sources/index.js";
-
-export interface CacheFlags {
-  /** `--cache DIR`; false with `--no-cache`; undefined: the default place. */
-  cache?: string | false;
-  refresh?: "auto" | "full";
-  refreshEvery?: number;
-}
+import type { CacheFlags } from "../flags.js";
 
 /**
  * Where the sync cache lives and how it is used, or undefined with `--no-cache`. Its default

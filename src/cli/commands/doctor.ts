@@ -5,31 +5,11 @@ import {
   addConnectionOptions,
   addCsvOptions,
   addSyncOptions,
-  type CsvFlags,
   parsePositiveInt,
   parsePositiveNumber,
 } from "../options.js";
-import type { SessionFlags } from "../session.js";
+import type { DoctorFlags } from "../flags.js";
 import { addConfigOption } from "./input.js";
-import type { PlanFlags } from "./plan.js";
-
-export interface DoctorFlags extends SessionFlags, CsvFlags {
-  config?: string;
-  syncConfig?: PlanFlags["syncConfig"];
-  format: "table" | "json";
-  estimate?: number;
-  writeProbe?: boolean;
-  /** Seconds per request (`--timeout`). */
-  timeout?: number;
-  metadata: PlanFlags["metadata"];
-  mode: PlanFlags["mode"];
-  ignore?: string[];
-  shard?: PlanFlags["shard"];
-  adoptBy?: string[];
-  archiveMissing?: boolean;
-  scope?: string;
-  progress: boolean;
-}
 
 export function registerDoctor(program: Command, ctx: CommandContext): void {
   const cmd = program

@@ -7,16 +7,7 @@ import {
   parsePositiveInt,
   parsePositiveNumber,
 } from "../options.js";
-import type { SessionFlags } from "../session.js";
-
-export interface ExportFlags extends SessionFlags {
-  filter?: string;
-  includeArchived?: boolean;
-  format?: "csv" | "yaml";
-  out?: string;
-  keyTemplate: string;
-  progress: boolean;
-}
+import type { ExportFlags } from "../flags.js";
 
 /** `export`: Sift's runs as a manifest that plans back to "No changes". */
 export function registerExport(program: Command, ctx: CommandContext): void {

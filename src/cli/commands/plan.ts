@@ -1,9 +1,4 @@
 import { type Command, Option } from "commander";
-import type { ClientKeyCheck } from "../../core/client-key.js";
-import type { SyncMode } from "../../plan/diff.js";
-import type { ChangeLimit } from "../../plan/guard.js";
-import type { Shard } from "../../plan/shard.js";
-import type { SyncConfig } from "../../sources/index.js";
 import { EXIT_CODES_HELP } from "../exit-codes-help.js";
 import type { CommandContext } from "../context.js";
 import {
@@ -12,12 +7,9 @@ import {
   addCsvOptions,
   addOperatorOptions,
   addSyncOptions,
-  type CsvFlags,
 } from "../options.js";
-import type { SessionFlags } from "../session.js";
+import type { PlanFlags } from "../flags.js";
 import { addConfigOption } from "./input.js";
-import type { CacheFlags } from "./cache-flags.js";
-import type { ArchiveFlags } from "./shared.js";
 
 /**
  * Resolves where the runs come from (paths, --config, or ./sift-run-sync.yaml) into
@@ -33,28 +25,6 @@ export async function readInput(
   const input = await resolveInput(paths, flags, io);
   flags.syncConfig = input.config;
   applyConfigOptions(flags as unknown as Record<string, unknown>, input.config, command);
-}
-
-export interface PlanFlags extends SessionFlags, CsvFlags, ArchiveFlags, CacheFlags {
-  /** `--config FILE`. */
-  config?: string;
-  /** The loaded config (from --config or ./sift-run-sync.yaml): not a flag, set by resolveInput. */
-  syncConfig?: SyncConfig;
-  out?: string;
-  format: "table" | "markdown" | "json";
-  detailedExitcode?: boolean;
-  metadata: "merge" | "replace";
-  mode: SyncMode;
-  ignore?: string[];
-  shard?: Shard;
-  adoptBy?: string[];
-  progress: boolean;
-  skipInvalid?: boolean;
-  maxChanges?: ChangeLimit;
-  /** `--client-key-check` (or the config's option); undefined means `sift`. */
-  clientKeyCheck?: ClientKeyCheck;
-  only?: string[];
-  retryFailed?: string;
 }
 
 export function addPlanOptions(cmd: Command): Command {

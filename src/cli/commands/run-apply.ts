@@ -24,7 +24,7 @@ import { openSession } from "../session.js";
 import { spoolInputs } from "../stdin.js";
 import { cacheOptionsOf, logCacheUse } from "./cache-flags.js";
 import { refuseOverwritingInputs } from "./output-guard.js";
-import type { ApplyFlags } from "./apply.js";
+import type { ApplyFlags } from "../flags.js";
 import { runPlan } from "./run-plan.js";
 import {
   noteOwnOutputs,

@@ -12,7 +12,7 @@ import { runWriteProbe } from "../../doctor/write-probe.js";
 import { DEFAULT_CONFIG_FILE } from "../../sources/default-config.js";
 import { csvDialectOf } from "../options.js";
 import { type SpooledInputs, spoolInputs } from "../stdin.js";
-import { type PlanFlags, readInput } from "./plan.js";
+import { readInput } from "./plan.js";
 import { parseAdoptBy, parseArchive, parseIgnore } from "./shared.js";
 import { createRecorder, type Recorder } from "../../doctor/recorder.js";
 import { buildReport, renderJson, renderTable } from "../../doctor/render.js";
@@ -20,7 +20,7 @@ import { resolveConnection } from "../../sift/connection.js";
 import { listenForStop } from "../interrupt.js";
 import type { CliIo } from "../io.js";
 import { openSession, type Session } from "../session.js";
-import type { DoctorFlags } from "./doctor.js";
+import type { DoctorFlags, PlanFlags } from "../flags.js";
 
 /** doctor's requests give up sooner than a sync's: it reports, it does not have to finish. */
 const DOCTOR_TIMEOUT_MS = 10_000;

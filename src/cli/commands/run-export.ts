@@ -9,7 +9,7 @@ import { withStopping } from "../../sift/stoppable.js";
 import { listenForStop } from "../interrupt.js";
 import type { CliIo } from "../io.js";
 import { openSession, type Session } from "../session.js";
-import type { ExportFlags } from "./export.js";
+import type { ExportFlags } from "../flags.js";
 import { refuseOverwritingInputs } from "./output-guard.js";
 import { startProgress } from "./shared.js";
 

@@ -17,7 +17,7 @@ import { openSession, type Session } from "../session.js";
 import { cacheOptionsOf, logCacheUse } from "./cache-flags.js";
 import { refuseOverwritingInputs } from "./output-guard.js";
 import { type SpooledInputs, spoolInputs } from "../stdin.js";
-import type { PlanFlags } from "./plan.js";
+import type { PlanFlags } from "../flags.js";
 import {
   noteOwnOutputs,
   outputFiles,

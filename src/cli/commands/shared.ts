@@ -5,8 +5,9 @@ import type { Logger } from "../../core/logger.js";
 import { readRetryKeys } from "../../report/results-file-read.js";
 import { IGNORABLE_FIELDS, type IgnorableField } from "../../plan/diff.js";
 import { ADOPT_BY_FIELDS, type AdoptByField } from "../../plan/match.js";
-import type { ArchiveLimit, ArchiveOptions } from "../../plan/scope.js";
+import type { ArchiveOptions } from "../../plan/scope.js";
 import { createProgress, type Progress } from "../../report/progress.js";
+import type { ArchiveFlags } from "../flags.js";
 import type { CliIo } from "../io.js";
 
 /** `--ignore startTime,stopTime`, checked against the fields a manifest can manage. */
@@ -34,14 +35,6 @@ export function parseAdoptBy(fields: string[] | undefined): AdoptByField[] {
     }
   }
   return [...new Set(fields ?? [])] as AdoptByField[];
-}
-
-export interface ArchiveFlags {
-  archiveMissing?: boolean;
-  scope?: string;
-  maxArchive?: ArchiveLimit;
-  allowEmpty?: boolean;
-  mode?: string;
 }
 
 /** `--archive-missing --scope CEL [--max-archive N|P%] [--allow-empty]`, checked together. */

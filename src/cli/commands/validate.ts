@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import type { ClientKeyCheck } from "../../core/client-key.js";
 import { formatProblem, ManifestError, type Problem } from "../../core/errors.js";
 import type { Resolution, RunSpec, ValidationResult } from "../../manifest/index.js";
 import { escapeControl } from "../../report/safe-text.js";
@@ -8,16 +7,10 @@ import {
   addCommonOptions,
   addCsvOptions,
   clientKeyCheckOption,
-  type CsvFlags,
   parsePositiveInt,
 } from "../options.js";
+import type { ValidateFlags } from "../flags.js";
 import { addConfigOption } from "./input.js";
-
-interface ValidateFlags extends CsvFlags {
-  config?: string;
-  show?: number;
-  clientKeyCheck?: ClientKeyCheck;
-}
 
 /**
  * `validate [paths...]`: offline; parses and checks manifests (or the sources of a sync
