@@ -127,3 +127,24 @@ export function redactError(error: unknown, redact: (text: string) => string, de
   return copy;
 }
 const MAX_CAUSE_DEPTH = 5;
+
+/**
+ * For a 3xx: where it points, and why it is not followed. NOTE: never followed: the key would
+ * go with the request to wherever the redirect says. The query string is left out (it may hold
+ * the other server's tokens).
+ */
+export function describeRedirect(response: Response, url: string): string | undefined {
+  if (response.status < 300 || response.status > 399) return undefined;
+  const reason = response.statusText || STATUS_CODES[response.status] || "redirect";
+  const location = response.headers.get("location");
+  if (location === null || location.trim() === "")
+    return `${reason}, a redirect without a Location`;
+  let where = location.trim();
+  try {
+    const target = new URL(where, url);
+    where = `${target.origin}${target.pathname}${target.search === "" ? "" : "?..."}`;
+  } catch {
+    where = JSON.stringify(where.slice(0, 200));
+  }
+  return `${reason}: redirects to ${where}, not followed (the API key would go with it; if Sift is there, make that the base URL)`;
+}

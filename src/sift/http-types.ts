@@ -1,0 +1,66 @@
+import type { z } from "zod";
+import type { Logger } from "../core/logger.js";
+import type { RetryOptions } from "./limits.js";
+import type { Proxy } from "./proxy.js";
+import type { RequestPool } from "./pool.js";
+import type { Query } from "./url.js";
+
+/** What the request layer is given and offers (createHttp in http.ts). */
+
+export interface HttpOptions {
+  /** e.g. `https://api.siftstack.com`, without a trailing slash. */
+  baseUrl: string;
+  apiKey: string;
+  pool: RequestPool;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+  retry?: RetryOptions;
+  /** The largest answer read (default MAX_ANSWER_BYTES); a larger one fails, not retried. */
+  maxAnswerBytes?: number;
+  logger?: Logger;
+  /**
+   * Where the base URL came from (`--api-url`, `SIFT_REST_URI`, `profile staging`): errors
+   * that point at the URL name it. By default they name `--api-url or SIFT_REST_URI`.
+   */
+  urlSource?: string;
+  /** For tests: the jitter source (default Math.random). */
+  random?: () => number;
+  /** The default transport sends through this proxy (see proxy.ts); ignored with `fetch`. */
+  proxy?: Proxy;
+  /** The default transport trusts these CAs instead of node's store (see ca.ts); ignored with `fetch`. */
+  ca?: string[];
+}
+
+export interface HttpRequest<T> {
+  /** The RPC's name, for stats and logs: `ListRuns`, `CreateAdhocRun`. */
+  operation: string;
+  method: "GET" | "POST" | "PATCH";
+  path: string;
+  query?: Query;
+  body?: unknown;
+  /** Parses the answer; a mismatch is an ApiError "unexpected response". */
+  schema: z.ZodType<T>;
+  /** Aborts the request and its retries (not retried itself): an attempt under way is cut off. */
+  signal?: AbortSignal;
+  /**
+   * Once aborted, no new attempt starts (nor a retry): the request fails as interrupted, but
+   * an attempt under way goes on until it is answered or `signal` aborts.
+   */
+  stop?: AbortSignal;
+}
+
+export interface HttpStats {
+  /** HTTP requests sent, retries included. */
+  requests: number;
+  /** How many of those were retries. */
+  retries: number;
+  /** Requests sent per operation. */
+  byOperation: Record<string, number>;
+}
+
+export interface Http {
+  send<T>(request: HttpRequest<T>): Promise<T>;
+  /** The full URL a request would use. */
+  buildUrl(path: string, query?: Query): string;
+  stats(): HttpStats;
+}
