@@ -74,14 +74,25 @@ export {
   type SyncConfig,
 } from "./sources/index.js";
 // export: Sift's runs as a manifest.
-export { type ExportOptions, type ExportResult, exportRuns } from "./export/export-runs.js";
+export {
+  type ExportClient,
+  type ExportOptions,
+  type ExportResult,
+  exportRuns,
+  type OmissionCount,
+} from "./export/export-runs.js";
 export { type KeyTemplate, parseKeyTemplate } from "./export/key-template.js";
 export type { ExportFormat } from "./export/run-to-row.js";
 // Guards and row selection as the flags spell them: --max-changes, --retry-failed.
 export { type ChangeLimit, parseChangeLimit } from "./plan/guard.js";
 export { readRetryKeys } from "./report/results-file-read.js";
 // The Sift client.
-export { createSiftClient, type SiftClient, type SiftClientOptions } from "./sift/client.js";
+export {
+  type ClientStats,
+  createSiftClient,
+  type SiftClient,
+  type SiftClientOptions,
+} from "./sift/client.js";
 export { type Connection, type ConnectionInput, resolveConnection } from "./sift/connection.js";
 // How requests reach the API: proxy variables, extra CAs, and the default bounds.
 export { CA_FILE_ENV, loadCaFile, trustWith } from "./sift/ca.js";

@@ -43,7 +43,7 @@ export type Work =
     };
 
 /** The UpdateRuns of a plan, told apart in reports and counts. */
-export type UpdateAction = "update" | "adopt" | "unarchive" | "archive";
+type UpdateAction = "update" | "adopt" | "unarchive" | "archive";
 
 /** What was planned for a row. */
 export type PlannedAction = "create" | UpdateAction | "unchanged" | "invalid" | "skip";

@@ -24,8 +24,8 @@ import { dirname } from "node:path";
  * file or the new one, never half of one.
  */
 
-export const MAGIC = "SRSCACHE";
-export const FORMAT_VERSION = 1;
+const MAGIC = "SRSCACHE";
+const FORMAT_VERSION = 1;
 const RECORD_FIXED_BYTES = 8 + 16 + 8 + 4 + 2 + 2;
 const TRAILER_BYTES = 32;
 const HEADER_BYTES = MAGIC.length + 4 + 4;

@@ -14,7 +14,7 @@ import { type CachedRun, NO_CACHE_YET, SyncCache } from "./sync-cache.js";
 /** `--cache DIR`'s default, in the working directory (or beside the sync config). */
 export const DEFAULT_CACHE_DIR = ".sift-run-sync";
 /** `--refresh-every`'s default: a full read a week also finds runs deleted in Sift. */
-export const DEFAULT_REFRESH_EVERY_MS = 7 * 24 * 3600 * 1000;
+const DEFAULT_REFRESH_EVERY_MS = 7 * 24 * 3600 * 1000;
 /**
  * How far before the last high-water mark the listing of Sift's changes starts. NOTE: the mark
  * is a modifiedDate Sift itself stamped (the newest it listed), so the two clocks compared are
@@ -23,7 +23,7 @@ export const DEFAULT_REFRESH_EVERY_MS = 7 * 24 * 3600 * 1000;
  * the skew between Sift's servers (NTP: milliseconds). 30 s is the most the issue allows and
  * costs a few runs listed again; a smaller margin saves nothing measurable.
  */
-export const CHANGES_MARGIN_SECONDS = 30;
+const CHANGES_MARGIN_SECONDS = 30;
 const LIST_PAGE_SIZE = 1000;
 const EPOCH_START = "1970-01-01T00:00:00Z";
 
@@ -253,7 +253,7 @@ async function listChanges(
 }
 
 /** One file per API URL and organization, named by their hash (the key is never part of it). */
-export function cachePath(dir: string, apiUrl: string, organizationId: string): string {
+function cachePath(dir: string, apiUrl: string, organizationId: string): string {
   const id = createHash("sha256").update(`${apiUrl}\n${organizationId}`).digest("hex").slice(0, 16);
   return join(resolve(dir), `runs-${id}.srscache`);
 }

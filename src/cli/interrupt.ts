@@ -13,9 +13,9 @@ import type { CliIo, StopSignal } from "./io.js";
 /** Exit codes after a signal, as shells report a process ended by it (128 + its number). */
 export const EXIT_SIGNAL: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
 /** The most a command may take after the first signal before it quits. */
-export const STOP_DEADLINE_MS = 9_000;
+const STOP_DEADLINE_MS = 9_000;
 /** After a second signal: the moment the command has to end on its own before it quits. */
-export const QUIT_AFTER_SECOND_SIGNAL_MS = 500;
+const QUIT_AFTER_SECOND_SIGNAL_MS = 500;
 
 export interface CommandStop {
   stopping: Stopping;

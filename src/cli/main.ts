@@ -20,7 +20,7 @@ const MAX_LISTED_PROBLEMS = 50;
  * Exit code when stdout's reader went away (`| head`): what a shell reports for a process
  * ended by SIGPIPE (128 + 13), as `cat` or `git log` piped into `head` end.
  */
-export const EXIT_OUTPUT_CLOSED = 141;
+const EXIT_OUTPUT_CLOSED = 141;
 
 export type { CommandContext } from "./context.js";
 
@@ -56,7 +56,7 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
  * The values given to an option: `--api-key K` and `--api-key=K`, up to a `--` (after which
  * every word is an argument).
  */
-export function optionValues(argv: readonly string[], option: string): string[] {
+function optionValues(argv: readonly string[], option: string): string[] {
   const values: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i]!;
@@ -71,7 +71,7 @@ export function optionValues(argv: readonly string[], option: string): string[] 
  * Whether errors show their stack: with `--log-level debug` (or trace) alone. NOTE: read
  * from the option, not from any word: a manifest file named `debug` is no log level.
  */
-export function wantsStack(argv: readonly string[]): boolean {
+function wantsStack(argv: readonly string[]): boolean {
   return optionValues(argv, "--log-level").some((level) => level === "debug" || level === "trace");
 }
 

@@ -46,7 +46,7 @@ export function addConnectionOptions(cmd: Command): Command {
     );
 }
 
-export function parseCount(value: string): number {
+function parseCount(value: string): number {
   const n = Number(value);
   if (value.trim() === "" || !Number.isInteger(n) || n < 0) {
     throw new InvalidArgumentError("expected a whole number ≥ 0");
@@ -135,7 +135,7 @@ export function clientKeyCheckOption(): Option {
 }
 
 /** `90s`, `15m`, `12h`, `7d`: milliseconds. */
-export function parseDuration(value: string): number {
+function parseDuration(value: string): number {
   const m = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(value.trim());
   const n = Number(m?.[1]);
   if (!m || !Number.isFinite(n) || n <= 0) {
@@ -147,7 +147,7 @@ export function parseDuration(value: string): number {
 }
 
 /** `25` or `10%`: a count, or a percentage of a whole. */
-export function parseCountOrPercent(value: string): { count: number } | { percent: number } {
+function parseCountOrPercent(value: string): { count: number } | { percent: number } {
   const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(value.trim());
   const n = Number(m?.[1]);
   if (
@@ -180,12 +180,12 @@ export function parseList(value: string): string[] {
     .filter((s) => s !== "");
 }
 
-export interface Shard {
+interface Shard {
   index: number;
   count: number;
 }
 
-export function parseShard(value: string): Shard {
+function parseShard(value: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(value.trim());
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);
@@ -263,7 +263,7 @@ export function addOperatorOptions(cmd: Command): Command {
     );
 }
 
-export function parseMaxChanges(value: string): ChangeLimit {
+function parseMaxChanges(value: string): ChangeLimit {
   try {
     return parseChangeLimit(value);
   } catch (error) {

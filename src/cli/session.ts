@@ -43,14 +43,14 @@ export interface SessionTuning {
 }
 
 /** `…a1b2`: the last 4 characters of a key long enough that they reveal little. */
-export function hintKey(key: string): string {
+function hintKey(key: string): string {
   const chars = [...key];
   if (chars.length < 12) return `of ${chars.length} characters`;
   return `…${chars.slice(-4).join("")}`;
 }
 
 /** The logger of a command: pino JSON on a non-TTY stderr, never the key. */
-export function openLogger(
+function openLogger(
   flags: Pick<SessionFlags, "logLevel" | "logFormat">,
   io: CliIo,
   secrets: string[],
@@ -66,7 +66,7 @@ export function openLogger(
 }
 
 /** `--timeout` and `--retries` as the client's options (unset: the client's defaults). */
-export function waitsOf(flags: Pick<SessionFlags, "timeout" | "retries">): {
+function waitsOf(flags: Pick<SessionFlags, "timeout" | "retries">): {
   timeoutMs?: number;
   retry?: { maxAttempts: number };
 } {
@@ -79,7 +79,7 @@ export function waitsOf(flags: Pick<SessionFlags, "timeout" | "retries">): {
 }
 
 /** `--ca-file FILE`, else $SIFT_CA_FILE, with where it came from. */
-export function caFileOf(
+function caFileOf(
   flags: Pick<SessionFlags, "caFile">,
   env: Record<string, string | undefined>,
 ): { path: string; source: string } | undefined {
@@ -92,7 +92,7 @@ export function caFileOf(
  * How the command's requests reach the API: the proxy route (from io.env) and the extra CAs
  * of --ca-file / SIFT_CA_FILE (read and checked here: a bad file is a usage error).
  */
-export function networkOf(
+function networkOf(
   baseUrl: string,
   flags: Pick<SessionFlags, "caFile">,
   io: Pick<CliIo, "env" | "cwd">,

@@ -9,7 +9,7 @@
  * other keys: the rule is for creates only, never for matching.
  */
 
-export const CLIENT_KEY_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_~.-]{0,126}[a-zA-Z0-9]$/;
+const CLIENT_KEY_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_~.-]{0,126}[a-zA-Z0-9]$/;
 export const CLIENT_KEY_MIN_LENGTH = 2;
 export const CLIENT_KEY_MAX_LENGTH = 128;
 

@@ -1,7 +1,7 @@
 import { type LevelWithSilent, type Logger, pino } from "pino";
 import { REDACTED, redact, redactSecrets } from "./secrets.js";
 
-export { MIN_SECRET_LENGTH, REDACTED, redactSecrets } from "./secrets.js";
+export { REDACTED, redactSecrets } from "./secrets.js";
 
 /**
  * The run's logger: pino JSON lines on stderr when it is not a TTY (or `--log-format json`),

@@ -3,7 +3,7 @@
  * `string.uuid`, any version, either case). A manifest `runId` that is not one cannot name a
  * run, so it is refused before it reaches a `run_id in [...]` lookup.
  */
-export const UUID_PATTERN =
+const UUID_PATTERN =
   /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export function isUuid(text: string): boolean {

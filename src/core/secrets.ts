@@ -16,7 +16,7 @@ export const REDACTED = "[REDACTED]";
  * Shorter strings are not blanked out of text: they would mangle ordinary words (the local
  * emulator's key is `local`), and no real API key is that short.
  */
-export const MIN_SECRET_LENGTH = 6;
+const MIN_SECRET_LENGTH = 6;
 
 /** Each known secret and its JSON-escaped form, when it differs (what a JSON output holds). */
 const forms: string[] = [];

@@ -105,16 +105,6 @@ export function fromEpochNanos(nanos: bigint): Timestamp {
   return formatTimestamp(Number(sec) * 1000, rest);
 }
 
-/** protobuf Duration text for stop − start, e.g. `5400s` or `1.5s`. */
-export function formatDuration(start: Timestamp, stop: Timestamp): string {
-  const d = toEpochNanos(stop) - toEpochNanos(start);
-  const neg = d < 0n;
-  const abs = neg ? -d : d;
-  const sec = abs / 1_000_000_000n;
-  const nanos = Number(abs % 1_000_000_000n);
-  return (neg ? "-" : "") + String(sec) + formatNanos(nanos) + "s";
-}
-
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
   return [4, 6, 9, 11].includes(month) ? 30 : 31;

@@ -42,13 +42,8 @@ export function textForms(text: string): string[] {
   return [...new Set([text, text.normalize("NFC"), text.normalize("NFD")])];
 }
 
-/** Whether two texts are equal under `mode` (NFC: their NFC forms are equal). */
-export function sameText(a: string, b: string, mode: UnicodeMode): boolean {
-  return a === b || (mode === "nfc" && toNfc(a) === toNfc(b));
-}
-
 /** `U+00E9`, `U+0065 U+0301`. */
-export function codePoints(text: string): string {
+function codePoints(text: string): string {
   return [...text]
     .map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`)
     .join(" ");
@@ -58,7 +53,7 @@ export function codePoints(text: string): string {
  * Whether `a` and `b` look the same on screen though they differ: equal under NFKC, which
  * folds NFC/NFD and look-alikes such as µ (U+00B5) and μ (U+03BC), or a no-break space.
  */
-export function looksTheSame(a: string, b: string): boolean {
+function looksTheSame(a: string, b: string): boolean {
   return a !== b && a.normalize("NFKC") === b.normalize("NFKC");
 }
 
@@ -66,7 +61,7 @@ export function looksTheSame(a: string, b: string): boolean {
  * The code points where `a` and `b` differ, past their common beginning and end:
  * `["U+0065 U+0301", "U+00E9"]` for an NFD and an NFC "é".
  */
-export function differingCodePoints(a: string, b: string): [string, string] {
+function differingCodePoints(a: string, b: string): [string, string] {
   const x = [...a];
   const y = [...b];
   let start = 0;

@@ -10,15 +10,15 @@ import type { Exchange } from "./recorder.js";
 /** Item 1 of `doctor`: where Sift is, how it is reached, how fast, and its clock. */
 
 /** Round trips measured for the latency figures. */
-export const LATENCY_SAMPLES = 10;
+const LATENCY_SAMPLES = 10;
 /** A certificate expiring sooner than this is worth a warning. */
-export const CERT_WARN_DAYS = 30;
+const CERT_WARN_DAYS = 30;
 /** Sift's clock this far from this machine's is worth a warning (the sync cache's mark). */
-export const CLOCK_WARN_SECONDS = 60;
+const CLOCK_WARN_SECONDS = 60;
 /** How long the TLS handshake of the check may take. */
 const TLS_TIMEOUT_MS = 10_000;
 /** The light request timed for latency: a lookup of one clientKey no run has. */
-export const LATENCY_FILTER = "client_key == 'srs-doctor-latency-probe'";
+const LATENCY_FILTER = "client_key == 'srs-doctor-latency-probe'";
 
 const DAY_MS = 86_400_000;
 
@@ -81,7 +81,7 @@ function proxyOf(url: URL, env: DoctorContext["env"]): string | undefined {
   return route.kind === "proxy" ? route.proxy.display : undefined;
 }
 
-export interface TlsFacts {
+interface TlsFacts {
   authorized: boolean;
   authorizationError?: string;
   issuer: string;
@@ -140,7 +140,7 @@ export async function checkTls(
 }
 
 /** One TLS handshake, the certificate read and judged (against Node's CAs and NODE_EXTRA_CA_CERTS). */
-export function inspectTls(url: URL, ca?: string | Buffer): Promise<TlsFacts> {
+function inspectTls(url: URL, ca?: string | Buffer): Promise<TlsFacts> {
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const port = Number(url.port || 443);
   return new Promise((resolve, reject) => {
@@ -258,7 +258,7 @@ export async function checkLatency(
   return { reachable: true, latency, check: result(base, "ok", found, { data }) };
 }
 
-export function measureLatency(exchanges: readonly Pick<Exchange, "ms">[]): Latency {
+function measureLatency(exchanges: readonly Pick<Exchange, "ms">[]): Latency {
   const sorted = exchanges.map((e) => e.ms).sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
   const mid = sorted.length / 2;

@@ -7,7 +7,7 @@ import type { DoctorContext } from "./context.js";
 /** Item 2 of `doctor`: what the key may read, and how much the organization holds. */
 
 /** Pages counted at most per listing: beyond it the count is "more than". */
-export const MAX_COUNTED_PAGES = 10;
+const MAX_COUNTED_PAGES = 10;
 
 /** What the runs listing showed, for the checks of the API's behaviour. */
 export interface RunsScan {

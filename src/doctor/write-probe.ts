@@ -10,8 +10,8 @@ import type { DoctorContext } from "./context.js";
  */
 
 /** Every probe run's clientKey starts with this (Sift's clientKey rule holds for it). */
-export const PROBE_KEY_PREFIX = "srs-doctor-";
-export const PROBE_RUN_NAME = "sift-run-sync doctor write probe (safe to delete)";
+const PROBE_KEY_PREFIX = "srs-doctor-";
+const PROBE_RUN_NAME = "sift-run-sync doctor write probe (safe to delete)";
 
 export interface WriteProbeResult {
   checks: CheckResult[];

@@ -159,7 +159,7 @@ function quote(value: string): string {
  * RE2's leading `(?i)` as a JavaScript pattern: each letter becomes a class of both cases
  * (`(?i)ab[c-d]` → `[aA][bB][c-dC-D]`). Other inline flags are refused rather than misread.
  */
-export function toJsPattern(pattern: string): string {
+function toJsPattern(pattern: string): string {
   const m = /^\(\?([a-zA-Z]+)\)/.exec(pattern);
   if (m === null) return pattern;
   if (m[1] !== "i") throw invalidArgument(`invalid filter: regex flag (?${m[1]}) is not supported`);

@@ -13,7 +13,7 @@ import { invalidArgument } from "./api-error.js";
 /** One sort value: null when unset. */
 export type SortValue = string | number | boolean | null;
 
-export interface OrderTerm<T> {
+interface OrderTerm<T> {
   read: (item: T) => SortValue;
   desc: boolean;
 }

@@ -9,8 +9,8 @@ export interface ListQuery {
 }
 
 /** NOTE: page size 0 or absent means 50; above 1000 it is coerced to 1000, not refused. */
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 1000;
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 1000;
 
 /**
  * Reads `pageSize`, `pageToken`, `filter`, `orderBy` (or their snake_case names, which

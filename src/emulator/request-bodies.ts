@@ -115,7 +115,6 @@ const runMessage = z.strictObject({
   isAdhoc: z.boolean().optional(),
   duration: z.string().optional(),
 });
-export type RunMessageInput = z.infer<typeof runMessage>;
 
 export const updateRunRequest = z.strictObject({
   run: runMessage.optional(),

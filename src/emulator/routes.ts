@@ -3,7 +3,7 @@ import type { Api } from "./api.js";
 import { ApiFailure, invalidArgument } from "./api-error.js";
 import type { Operation } from "./types.js";
 
-export interface RouteRequest {
+interface RouteRequest {
   params: URLSearchParams;
   body: unknown;
   /** The `{runId}` of GetRun, percent-decoded. */

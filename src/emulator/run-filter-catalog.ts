@@ -4,7 +4,7 @@
  * NOTE: metadata is filtered as `metadata["key"]` / `metadata.key`, not a listed field.
  */
 
-export type FilterFieldType =
+type FilterFieldType =
   | "FILTER_FIELD_TYPE_STRING"
   | "FILTER_FIELD_TYPE_TIMESTAMP"
   | "FILTER_FIELD_TYPE_INT"

@@ -28,8 +28,8 @@ import { WireWriter } from "./wire.js";
 const MAX_HEADER_BYTES = 256 * 1024;
 
 /** Defaults of `defaults` and `strict` when the options leave them out (the test suites set them). */
-export const DEFAULTS_ENV = "SIFT_EMULATOR_DEFAULTS";
-export const STRICT_ENV = "SIFT_EMULATOR_STRICT";
+const DEFAULTS_ENV = "SIFT_EMULATOR_DEFAULTS";
+const STRICT_ENV = "SIFT_EMULATOR_STRICT";
 
 function defaultsMode(options: EmulatorOptions): DefaultsMode {
   const mode = options.defaults ?? process.env[DEFAULTS_ENV] ?? "emit";
@@ -179,5 +179,3 @@ function checkOptions(options: EmulatorOptions): void {
     if (!FAULT_KINDS.includes(kind)) throw new RangeError(`unknown fault kind "${kind}"`);
   }
 }
-
-export { DEFAULT_API_KEY, DEFAULT_HOST };

@@ -18,12 +18,12 @@ import { hostname } from "node:os";
  * shared disk) cannot be checked and is never broken.
  */
 
-export function lockPathOf(statePath: string): string {
+function lockPathOf(statePath: string): string {
   return `${statePath}.lock`;
 }
 
 /** Who holds a lock, as its file says. */
-export interface LockOwner {
+interface LockOwner {
   pid: number;
   host: string;
   /** Linux: the process's start time in clock ticks since boot (`/proc/PID/stat` field 22). */
@@ -35,7 +35,7 @@ export interface LockOwner {
 }
 
 /** The state file is held by a live emulator: nothing was read or changed. */
-export class StateInUseError extends Error {
+class StateInUseError extends Error {
   constructor(
     readonly statePath: string,
     readonly owner: LockOwner,

@@ -67,7 +67,7 @@ export function sortableTime(ts: Timestamp | undefined): string {
 }
 
 /** protobuf Duration text of stop − start (`5400s`, `1.5s`), for stop after start. */
-export function durationText(start: Timestamp, stop: Timestamp): string {
+function durationText(start: Timestamp, stop: Timestamp): string {
   const [startSec, startNanos] = splitTime(start);
   const [stopSec, stopNanos] = splitTime(stop);
   let sec = stopSec - startSec;
@@ -100,7 +100,7 @@ function splitTime(ts: Timestamp): [seconds: number, nanos: number] {
 }
 
 /** `.5` → ".500", trimmed to 3, 6 or 9 digits; "" for 0. */
-export function fractionText(nanos: number): string {
+function fractionText(nanos: number): string {
   if (nanos === 0) return "";
   const digits = String(nanos).padStart(9, "0");
   if (nanos % 1_000_000 === 0) return `.${digits.slice(0, 3)}`;

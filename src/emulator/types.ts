@@ -180,12 +180,12 @@ export interface EmulatorSeed {
   runs?: SeedRun[];
 }
 
-export interface SeedTag {
+interface SeedTag {
   name: string;
   tagId?: string;
 }
 
-export interface SeedAsset {
+interface SeedAsset {
   name: string;
   assetId?: string;
   tags?: string[];
@@ -197,7 +197,7 @@ export interface SeedAsset {
 /** A seed's metadata value: a string, number or boolean, or a relation (`{resourceType, resourceId}`). */
 export type SeedMetadataValue = string | number | boolean | RelationValue;
 
-export interface SeedMetadataKey {
+interface SeedMetadataKey {
   name: string;
   /**
    * `string`, `number`, `boolean`, `relation`, or (to stand for a type Sift may add later) any
@@ -206,7 +206,7 @@ export interface SeedMetadataKey {
   type: SeedKeyType;
 }
 
-export type SeedKeyType = MetadataType | "relation" | string | number;
+type SeedKeyType = MetadataType | "relation" | string | number;
 
 export interface SeedRun {
   runId?: string;
@@ -289,7 +289,7 @@ export interface WireMetadataKey {
 }
 
 /** `MetadataRelationValue`: a reference to another resource (Sift's example: a folder). */
-export interface RelationValue {
+interface RelationValue {
   resourceType: string;
   resourceId: string;
 }

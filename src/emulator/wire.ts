@@ -155,7 +155,7 @@ export class WireWriter {
 }
 
 /** NOTE: protojson writes a NaN or infinite double as a string. */
-export function toWireNumber(value: number): number | string {
+function toWireNumber(value: number): number | string {
   if (Number.isFinite(value)) return value;
   return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
 }

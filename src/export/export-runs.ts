@@ -172,7 +172,7 @@ export async function exportRuns(options: ExportOptions): Promise<ExportResult> 
 }
 
 /** `--filter`, and `is_archived == false` unless archived runs are wanted. */
-export function composeFilter(filter: string | undefined, includeArchived: boolean): string {
+function composeFilter(filter: string | undefined, includeArchived: boolean): string {
   const archived = includeArchived ? undefined : "is_archived == false";
   if (filter === undefined || filter.trim() === "") return archived ?? "";
   // The line break ends a trailing `//` comment in the user's filter.

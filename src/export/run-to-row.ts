@@ -20,7 +20,7 @@ import { METADATA_KEY_TYPES, type Run } from "../sift/schemas.js";
 
 export type ExportFormat = "csv" | "yaml";
 
-export interface ExportMetadata {
+interface ExportMetadata {
   key: string;
   type: MetadataType;
   value: string | number | boolean;
@@ -43,7 +43,7 @@ export interface ExportRow {
 }
 
 /** A field of a run that was not written, and why: `name` / `has leading or trailing spaces`. */
-export interface Omission {
+interface Omission {
   field: string;
   reason: string;
 }
@@ -82,7 +82,7 @@ const TYPE_OF_WIRE: Record<string, MetadataType> = {
 
 type TimeFields = { startTime?: Timestamp; stopTime?: Timestamp; assets?: string[] };
 
-export const CSV_TRIMS =
+const CSV_TRIMS =
   "has leading or trailing spaces, which a CSV cell loses (--format yaml keeps them)";
 
 export function runToRow(run: Run, context: RowContext): RowOutcome {
@@ -204,7 +204,7 @@ function toExportMetadata(
 }
 
 /** Why `key` cannot be written as a clientKey in `format`, or undefined when it can. */
-export function checkKey(key: string, format: ExportFormat): string | undefined {
+function checkKey(key: string, format: ExportFormat): string | undefined {
   const read = checkWholeCharacters(key) ?? readClientKey(key);
   if (read instanceof Invalid) return read.message;
   if (format === "csv" && key !== key.trim()) return CSV_TRIMS;

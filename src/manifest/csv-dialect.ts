@@ -96,7 +96,7 @@ export function readCsvDialect(input: CsvDialectInput = {}): CsvDialectResult {
 }
 
 /** The platform's name for an encoding label (`latin1` → `windows-1252`), if it knows it. */
-export function canonicalEncoding(label: string): string | undefined {
+function canonicalEncoding(label: string): string | undefined {
   try {
     return new TextDecoder(label.trim()).encoding;
   } catch {

@@ -27,7 +27,7 @@ export type CsvItem =
 /** Bytes read from disk at a time. */
 const CHUNK_BYTES = 1 << 16;
 /** A record (or a line) longer than this is a missing closing quote, not data. */
-export const MAX_RECORD_CHARS = 1 << 20;
+const MAX_RECORD_CHARS = 1 << 20;
 
 /**
  * Streams a CSV file as records, in batches (one per chunk read), never holding more than a
@@ -233,7 +233,7 @@ class RecordSplitter {
  * first character; elsewhere (`12" pipe`) it is text, as Excel, Python's csv and pandas read
  * it. Inside a quoted cell, `""` is a quote and a lone `"` closes the cell.
  */
-export function isInsideQuotes(text: string, delimiter: string, open: boolean): boolean {
+function isInsideQuotes(text: string, delimiter: string, open: boolean): boolean {
   let inside = open;
   let cellStart = !open;
   const d = delimiter.charCodeAt(0);
@@ -258,7 +258,7 @@ export function isInsideQuotes(text: string, delimiter: string, open: boolean): 
  * The delimiter a header line uses: the candidate seen most often outside quoted cells
  * (ties go to the earlier of `,` `;` tab `|`); a one-column header is `,`-separated.
  */
-export function sniffDelimiter(header: string): CsvDelimiter {
+function sniffDelimiter(header: string): CsvDelimiter {
   const counts = countDelimiters(header);
   let best: CsvDelimiter = ",";
   let bestCount = 0;

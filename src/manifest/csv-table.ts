@@ -32,7 +32,7 @@ export interface CsvHeader {
 }
 
 /** One data row: `cells[i]` is the untrimmed text under `header.names[i]`. */
-export class CsvRecord {
+class CsvRecord {
   constructor(
     readonly line: number,
     readonly cells: readonly string[],

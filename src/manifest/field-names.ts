@@ -34,7 +34,7 @@ export function toRunFieldLoosely(name: string): RunField | undefined {
 }
 
 /** `Start Time` → `starttime`. */
-export function simplifyName(name: string): string {
+function simplifyName(name: string): string {
   return name.toLowerCase().replace(/[_\-\s]/g, "");
 }
 
@@ -80,6 +80,3 @@ export function synonymOf(name: string): RunField | undefined {
   const simple = simplifyName(name);
   return Object.hasOwn(SYNONYMS, simple) ? SYNONYMS[simple] : undefined;
 }
-
-/** The names a "did you mean" may suggest. */
-export const SUGGESTED_FIELDS: readonly string[] = RUN_FIELDS;

@@ -46,7 +46,7 @@ export async function inputKind(path: string, given = path): Promise<InputKind> 
 }
 
 /** The pseudo file system `path` (absolute, resolved) is under, if any. */
-export function pseudoRoot(path: string): string | undefined {
+function pseudoRoot(path: string): string | undefined {
   const under = (root: string) => path === root || path.startsWith(root + sep);
   if (REAL_UNDER_DEV.some(under)) return undefined;
   return PSEUDO_ROOTS.find(under);
@@ -71,7 +71,7 @@ export function refusal(given: string, kind: InputKind): UsageError | undefined 
 }
 
 /** A path `stat` could not follow, said plainly: a symlink loop says so. */
-export function unreadable(given: string, error: NodeJS.ErrnoException): UsageError {
+function unreadable(given: string, error: NodeJS.ErrnoException): UsageError {
   switch (error.code) {
     case "ENOENT":
       return new UsageError(`${given}: no such file or directory`, { cause: error });

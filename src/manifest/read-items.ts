@@ -94,7 +94,7 @@ export async function* markDuplicates(
  * in Sift for everyone who can read the run; printed, it would be in CI logs. The message
  * names the field, never its value.
  */
-export function secretProblems(spec: RunSpec): Problem[] {
+function secretProblems(spec: RunSpec): Problem[] {
   if (knownSecretCount() === 0) return [];
   const at = { file: spec.source.file, line: spec.source.line };
   const message =

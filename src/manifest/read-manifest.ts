@@ -10,7 +10,7 @@ import { readYamlManifest } from "./yaml-manifest.js";
 
 import type { ManifestFormat } from "./formats.js";
 
-export { MANIFEST_FORMATS, type ManifestFormat } from "./formats.js";
+export { type ManifestFormat } from "./formats.js";
 
 const FORMATS: Record<string, ManifestFormat> = {
   ".csv": "csv",

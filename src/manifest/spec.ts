@@ -15,7 +15,7 @@ export type MetadataType = (typeof METADATA_TYPES)[number];
  * it (a CSV column suffix `metadata.k:number`). Without it, the key's type in the
  * organization decides, else the value's own type (YAML scalars), else string.
  */
-export const metadataSpecSchema = z.object({
+const metadataSpecSchema = z.object({
   value: z.union([z.string(), z.number(), z.boolean()]),
   type: z.enum(METADATA_TYPES).optional(),
   /**
@@ -26,7 +26,7 @@ export const metadataSpecSchema = z.object({
 });
 export type MetadataSpec = z.infer<typeof metadataSpecSchema>;
 
-export const sourceSchema = z.object({ file: z.string(), line: z.number().int().positive() });
+const sourceSchema = z.object({ file: z.string(), line: z.number().int().positive() });
 /** Where a run was written: `runs.csv:14` (file as given on the command line). */
 export type Source = z.infer<typeof sourceSchema>;
 

@@ -22,7 +22,7 @@ function simplify(name: string): string {
 }
 
 /** Levenshtein distance, two rows at a time. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

@@ -18,7 +18,7 @@ export function describeUtf8Fault(fault: Utf8Fault): string {
 }
 
 /** Scans bytes chunk by chunk, remembering a sequence cut by a chunk boundary. */
-export class Utf8Scanner {
+class Utf8Scanner {
   private line = 1;
   private column = 1;
   /** Continuation bytes still expected by the sequence in progress. */

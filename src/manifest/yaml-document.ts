@@ -9,7 +9,7 @@ import { quote } from "./values.js";
 import { describe, fillDefaults, type KeyLines, type RunParts, readYamlRun } from "./yaml-run.js";
 
 /** How many alias expansions a document may use: enough for sharing, not for a bomb. */
-export const MAX_ALIAS_COUNT = 100;
+const MAX_ALIAS_COUNT = 100;
 
 const TOP_LEVEL_KEYS = ["defaults", "runs"];
 const EXPECTED_SHAPE = "expected a list of runs, or a mapping with defaults and runs";

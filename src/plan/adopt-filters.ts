@@ -117,11 +117,7 @@ function metadataLiteral(value: string | number | boolean): string {
  * `prefix(c1 || c2 || ...)` filters, each within `budget` bytes once URL-encoded and at most
  * MAX_BATCH_VALUES clauses. A clause that cannot fit even alone is a bug (they are short).
  */
-export function batchDisjunctions(
-  prefix: string,
-  clauses: readonly string[],
-  budget: number,
-): string[] {
+function batchDisjunctions(prefix: string, clauses: readonly string[], budget: number): string[] {
   const emptyBytes = encodeQueryComponent(`${prefix}()`).length;
   const filters: string[] = [];
   let batch: string[] = [];

@@ -113,11 +113,6 @@ export interface ArchiveChange {
   body: UpdateRunBody;
 }
 
-export type Action = Change["action"];
-
-/** The manifest run a change is about; undefined for an archive (no manifest holds it). */
-export type ManifestChange = Exclude<Change, ArchiveChange>;
-
 /** The clientKey a change is about. */
 export function changeKey(change: Change): string {
   return change.action === "archive" ? change.clientKey : change.spec.clientKey;

@@ -38,8 +38,7 @@ export type IgnorableField = SpecField;
  * Which writes a sync may make, as Data Loader's insert / update / upsert: `create-only` never
  * changes an existing run, `update-only` never creates one.
  */
-export const SYNC_MODES = ["upsert", "create-only", "update-only"] as const;
-export type SyncMode = (typeof SYNC_MODES)[number];
+export type SyncMode = "upsert" | "create-only" | "update-only";
 
 export interface DiffOptions {
   /** merge: the manifest's keys are set, others kept; replace: exactly the manifest's keys. */

@@ -30,17 +30,17 @@ export function guardedCounts(summary: {
 }
 
 /** Runs the guard counts: creates + updates + archives. */
-export function countGuardedChanges(counts: GuardedCounts): number {
+function countGuardedChanges(counts: GuardedCounts): number {
   return counts.create + counts.update + (counts.archive ?? 0);
 }
 
 /** The limit in runs, for `runs` runs in the manifests (`10%` of 1,005 runs is 100). */
-export function resolveLimit(limit: ChangeLimit, runs: number): number {
+function resolveLimit(limit: ChangeLimit, runs: number): number {
   return "count" in limit ? limit.count : Math.floor((runs * limit.percent) / 100);
 }
 
 /** `10%` or `250`, as the flag was given. */
-export function formatLimit(limit: ChangeLimit): string {
+function formatLimit(limit: ChangeLimit): string {
   return "count" in limit ? String(limit.count) : `${limit.percent}%`;
 }
 

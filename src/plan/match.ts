@@ -105,7 +105,7 @@ function claim(spec: RunSpec, run: Run, by: string, options: MatchOptions): Matc
 }
 
 /** Whether a run agrees with the row on every `--adopt-by` field (a field the row leaves out never agrees). */
-export function agreesOn(
+function agreesOn(
   spec: RunSpec,
   run: Run,
   options: Pick<MatchOptions, "adoptBy" | "keyTypes">,

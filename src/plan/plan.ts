@@ -208,7 +208,7 @@ export async function* planAll(
 }
 
 /** How many changes planAll yields. */
-export function totalChanges(manifests: ManifestRows, scope: Scope | undefined): number {
+function totalChanges(manifests: ManifestRows, scope: Scope | undefined): number {
   return manifests.runs + (scope?.archives.length ?? 0);
 }
 

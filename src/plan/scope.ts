@@ -7,7 +7,7 @@ import { type Shard, shardOf } from "./shard.js";
 export type ArchiveLimit = { count: number } | { percent: number };
 
 /** `--max-archive`'s default: a tenth of the in-scope runs. */
-export const DEFAULT_MAX_ARCHIVE: ArchiveLimit = { percent: 10 };
+const DEFAULT_MAX_ARCHIVE: ArchiveLimit = { percent: 10 };
 
 export interface ArchiveOptions {
   /**

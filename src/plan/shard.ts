@@ -1,5 +1,3 @@
-import type { RunSpec } from "../manifest/spec.js";
-
 export interface Shard {
   /** 1-based: shard K of N. */
   index: number;
@@ -18,13 +16,4 @@ export function shardOf(clientKey: string, count: number): number {
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return (hash % count) + 1;
-}
-
-export async function* filterShard(
-  specs: AsyncIterable<RunSpec>,
-  shard: Shard | undefined,
-): AsyncGenerator<RunSpec> {
-  for await (const spec of specs) {
-    if (shard === undefined || shardOf(spec.clientKey, shard.count) === shard.index) yield spec;
-  }
 }

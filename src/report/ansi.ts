@@ -8,7 +8,7 @@ const STYLES = {
   bold: [1, 22],
 } as const;
 
-export type Style = keyof typeof STYLES;
+type Style = keyof typeof STYLES;
 
 export type Paint = (style: Style, text: string) => string;
 

@@ -13,7 +13,7 @@ import { formatPlanCounts, formatPlanLine, hasChanges } from "../plan/summary.js
  * How much Markdown the rows may take: a GitHub comment holds at most 65,536 characters, so a
  * large plan shows its first rows and says how many more there are.
  */
-export const MAX_MARKDOWN_CHARS = 60_000;
+const MAX_MARKDOWN_CHARS = 60_000;
 
 export interface MarkdownReportOptions {
   /** Heading text; default `sift-run-sync plan`. */
@@ -89,7 +89,7 @@ function renderFailure(failure: Failure, summary: PlanSummary, rows: number): st
 }
 
 /** One table row; undefined for an unchanged run without warnings (counted, not listed). */
-export function renderRow(change: Change): string | undefined {
+function renderRow(change: Change): string | undefined {
   if (change.action === "archive") {
     const notes = [
       `run ${markdownCode(change.runId)}`,

@@ -15,7 +15,7 @@ const MARKDOWN_SPECIAL = /[\\`*_[\]|~#!]/g;
 const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;" };
 
 /** Text shown literally: `a|b <i>` → `a\|b &lt;i&gt;`, a newline → a visible `\n`. */
-export function escapeMarkdown(text: string): string {
+function escapeMarkdown(text: string): string {
   // NOTE: redacted before escaping: an escaped key (`sift\_key`) is no longer found by the
   // redaction of the output stream.
   return escapeControl(redact(text))

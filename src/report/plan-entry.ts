@@ -4,7 +4,7 @@ import type { Change, FieldChange, FieldValue } from "../plan/change.js";
 import type { UpdatePath } from "../sift/schemas.js";
 
 /** A field change in JSON: `null` stands for "absent" (a key added, removed, an unset time). */
-export interface FieldEntry {
+interface FieldEntry {
   field: string;
   before: Exclude<FieldValue, undefined> | null;
   after: Exclude<FieldValue, undefined> | null;
@@ -85,7 +85,7 @@ export function toPlanEntry(change: Change): PlanEntry {
   }
 }
 
-export function toFieldEntry(f: FieldChange): FieldEntry {
+function toFieldEntry(f: FieldChange): FieldEntry {
   return { field: f.label, before: f.before ?? null, after: f.after ?? null };
 }
 

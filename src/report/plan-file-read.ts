@@ -24,8 +24,8 @@ const MAX_LISTED_ISSUES = 3;
  * not in our line layout (reformatted by another tool) is parsed whole, so it has less room.
  */
 export const MAX_PLAN_FILE_BYTES = 4 * 1024 ** 3;
-export const MAX_PLAN_LINE_CHARS = 16 * 1024 ** 2;
-export const MAX_WHOLE_PLAN_BYTES = 64 * 1024 ** 2;
+const MAX_PLAN_LINE_CHARS = 16 * 1024 ** 2;
+const MAX_WHOLE_PLAN_BYTES = 64 * 1024 ** 2;
 
 /** Our own layout: the head on line 1, one change per line, the summary on the last line. */
 const HEAD_END = ',"changes":[';

@@ -28,7 +28,7 @@ const texts = z.array(text);
 const oldValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]).nullable();
 const newValue = z.union([text, z.number(), z.boolean(), texts]).nullable();
 
-export const fieldEntrySchema = z.object({
+const fieldEntrySchema = z.object({
   field: text,
   before: oldValue,
   after: newValue,
@@ -158,7 +158,7 @@ export const planSummarySchema = z.object({
   warnings: count,
 });
 
-export const planOptionsSchema = z.object({
+const planOptionsSchema = z.object({
   metadata: z.enum(["merge", "replace"]),
   ignore: z.array(z.string()),
   /** `K/N` */
@@ -171,7 +171,6 @@ export const planOptionsSchema = z.object({
   /** `--unicode` as resolved (flag, else the sync config's, else nfc); absent in plans made before it. */
   unicode: z.enum(UNICODE_MODES).optional(),
 });
-export type PlanOptionsRecord = z.infer<typeof planOptionsSchema>;
 
 /** Everything of a saved plan before its changes. */
 export const planHeadSchema = z.object({

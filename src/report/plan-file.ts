@@ -10,12 +10,11 @@ import type { PlanReport } from "./plan-report.js";
 export { DIGEST_PATTERN } from "./plan-file-digest.js";
 export {
   checkPlanTarget,
-  MAX_PLAN_FILE_BYTES,
   openPlanFile,
   type PlanFileStream,
   readPlanFile,
 } from "./plan-file-read.js";
-export type { PlanHead, SavedChange, SavedPlan } from "./plan-file-schema.js";
+export type { SavedChange } from "./plan-file-schema.js";
 
 export type PlanFileMeta = Omit<PlanHead, "version">;
 

@@ -12,7 +12,7 @@ const MIN_RATE_WINDOW_MS = 500;
  */
 export const RATE_TIME_CONSTANT_MS = 5_000;
 
-export interface ProgressStream {
+interface ProgressStream {
   write(text: string): unknown;
   /** Terminal width; the line is cut to fit so `\r` redraws never wrap. */
   columns?: number;
@@ -93,7 +93,7 @@ export function createProgress(options: ProgressOptions): Progress {
 }
 
 /** A status line drawn with `\r` on a stream of its own (nothing else writes to it). */
-export function statusLineOn(stream: ProgressStream): StatusLine {
+function statusLineOn(stream: ProgressStream): StatusLine {
   let shown = false;
   return {
     show(text) {

@@ -123,7 +123,7 @@ export function createResultsWriter(path: string): ResultsWriter {
 }
 
 /** One CSV record (CRLF-terminated, as RFC 4180 has it). */
-export function formatCsvRow(row: ResultRow): string {
+function formatCsvRow(row: ResultRow): string {
   const cells = [
     row.clientKey,
     row.action,
@@ -137,7 +137,7 @@ export function formatCsvRow(row: ResultRow): string {
 }
 
 /** One JSON line; absent values are left out. */
-export function formatJsonRow(row: ResultRow): string {
+function formatJsonRow(row: ResultRow): string {
   const ordered = Object.fromEntries(COLUMNS.map((k) => [k, row[k]]));
   return `${JSON.stringify(ordered)}\n`;
 }

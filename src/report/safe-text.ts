@@ -20,7 +20,7 @@ export function escapeControl(text: string): string {
 }
 
 /** A string JSON-quoted with every unsafe character escaped: `"Old\nname"`. */
-export function quoteText(text: string): string {
+function quoteText(text: string): string {
   return escapeControl(JSON.stringify(text));
 }
 

@@ -51,7 +51,7 @@ export function createTableReport(out: TextSink, options: { color: boolean }): P
 }
 
 /** The lines of one change, each ending in a newline; "" for an unchanged run without warnings. */
-export function renderChange(change: Change, paint: Paint): string {
+function renderChange(change: Change, paint: Paint): string {
   if (change.action === "archive") {
     // No manifest holds the run: its runId says which one it is.
     return (
@@ -111,7 +111,7 @@ export function renderChange(change: Change, paint: Paint): string {
 }
 
 /** `name: "Old" → "New"`, `metadata.site: "north" → (removed)`, `description: (none) → "x"`. */
-export function renderField(f: FieldChange, paint: Paint): string {
+function renderField(f: FieldChange, paint: Paint): string {
   const before = showValue(f.before) ?? paint("dim", "(none)");
   const after = showValue(f.after) ?? paint("dim", f.before === undefined ? "(none)" : "(removed)");
   const invisible = describeInvisibleChange(f.before, f.after);

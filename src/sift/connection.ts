@@ -155,7 +155,7 @@ const API_PATH = /(^|\/)api(\/|$)/i;
  * over plain http to another host can be read on the way), it has no credentials, query
  * or fragment. A URL without a scheme means https. The trailing slash is dropped.
  */
-export function checkBaseUrl(text: string, source: string): string {
+function checkBaseUrl(text: string, source: string): string {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`;
   let url: URL;
   try {

@@ -53,7 +53,7 @@ export function isAnswerTooLarge(
 }
 
 /** `"<html> <head>..."`: whitespace collapsed, cut at MAX_BODY_SNIPPET characters. */
-export function quoteSnippet(text: string): string {
+function quoteSnippet(text: string): string {
   const flat = text.replace(/\s+/g, " ").trim();
   const cut = flat.length > MAX_BODY_SNIPPET ? flat.slice(0, MAX_BODY_SNIPPET) + "..." : flat;
   return JSON.stringify(cut);

@@ -59,7 +59,7 @@ export function describeNetworkFailure(error: unknown, baseUrl: string): Network
 }
 
 /** Why a fetch failed without an answer: `connect ECONNREFUSED ...`, `getaddrinfo ENOTFOUND host`. */
-export function describeNetworkError(error: unknown): string {
+function describeNetworkError(error: unknown): string {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   if (cause instanceof Error) {
     const code = (cause as { code?: unknown }).code;

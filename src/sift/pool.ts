@@ -7,7 +7,7 @@ import pLimit from "p-limit";
  * until the server's Retry-After; steady successes raise the limit again, one at a time.
  */
 
-export const DEFAULT_CONCURRENCY = 8;
+const DEFAULT_CONCURRENCY = 8;
 
 export interface PoolOptions {
   /** Most requests in flight at once (the configured maximum). Default 8. */

@@ -18,16 +18,6 @@ import { UsageError } from "../core/errors.js";
  * `Proxy-Authorization: Basic` and never shown: `display` has neither.
  */
 
-/** The variables read, in the order they are looked at. */
-export const PROXY_VARIABLES = [
-  "https_proxy",
-  "HTTPS_PROXY",
-  "http_proxy",
-  "HTTP_PROXY",
-  "no_proxy",
-  "NO_PROXY",
-] as const;
-
 export interface Proxy {
   /** The proxy's URL, credentials included: never log it (use `display`). */
   url: URL;

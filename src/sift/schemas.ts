@@ -52,7 +52,7 @@ function dropNulls(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null));
 }
 
-export const metadataKeySchema = z.object({
+const metadataKeySchema = z.object({
   name: z.string(),
   type: keyTypeSchema.default("METADATA_KEY_TYPE_UNSPECIFIED"),
 });
@@ -118,7 +118,7 @@ export type Run = z.infer<typeof runSchema>;
  * An asset; an archived one (listed too: its name may be reused by a live asset) also carries
  * `isArchived: true` and its `archivedDate`. A live one is `{assetId, name}`, as before.
  */
-export const assetSchema = z
+const assetSchema = z
   .object({
     assetId: z.string(),
     name: z.string().default(""),
@@ -147,7 +147,7 @@ export const listAssetsResponseSchema = z.object({
   nextPageToken: z.string().default(""),
 });
 /** `sift.tags.v2.Tag`: a tag_id filter compares the id, runs and assets hold the name. */
-export const tagSchema = z.object({
+const tagSchema = z.object({
   tagId: z.string(),
   name: z.string().default(""),
   createdDate: z
@@ -166,7 +166,7 @@ export const listMetadataKeysResponseSchema = z.object({
 });
 
 /** One field of `runs:filterFields` (`sift.common.v1.FilterField`). */
-export const filterFieldSchema = z.object({
+const filterFieldSchema = z.object({
   fieldName: z.string(),
   type: z.string().default("FILTER_FIELD_TYPE_UNSPECIFIED"),
   enumValues: z.array(z.string()).default([]),

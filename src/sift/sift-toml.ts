@@ -10,7 +10,7 @@ import { UsageError } from "../core/errors.js";
  */
 
 /** The name that selects the top-level keys when no table has that name. */
-export const DEFAULT_PROFILE = "default";
+const DEFAULT_PROFILE = "default";
 
 export interface Profile {
   restUri?: string;

@@ -11,7 +11,7 @@ import { compileTimeFormat, type TimeFormat, TimeReader } from "./time-format.js
 import { type DstPolicy, isKnownZone, knownZones, ZoneResolver } from "./time-zone.js";
 
 /** The separator of lists in a cell, as in our own CSV format. */
-export const DEFAULT_SEPARATOR = ";";
+const DEFAULT_SEPARATOR = ";";
 const MAP_DEFAULT = "default";
 const LIST_FIELDS = new Set<RunField>(["assets", "tags"]);
 const TIME_FIELDS = new Set<RunField>(["startTime", "stopTime"]);

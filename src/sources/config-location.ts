@@ -11,7 +11,7 @@ export interface ConfigProblem {
 }
 
 /** `sources[0].fields.startTime`; keys that are not plain words are quoted. */
-export function formatConfigPath(path: ConfigPath): string {
+function formatConfigPath(path: ConfigPath): string {
   let text = "";
   for (const part of path) {
     if (typeof part === "number") text += `[${part}]`;

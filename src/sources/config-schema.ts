@@ -97,7 +97,7 @@ export const fieldObjectSchema = z
 export type FieldObject = z.infer<typeof fieldObjectSchema>;
 
 /** A column (or dot path), a `{Column}` template, or the long form. */
-export const fieldSpecSchema = z
+const fieldSpecSchema = z
   .union([
     z
       .string()

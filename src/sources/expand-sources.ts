@@ -8,7 +8,7 @@ import { quote } from "../manifest/values.js";
 import type { SourceConfig, SyncConfig } from "./source-config.js";
 
 /** How a source file is read, by its extension. */
-export type SourceFormat = "csv" | "document" | "lines";
+type SourceFormat = "csv" | "document" | "lines";
 
 const FORMATS: Record<string, SourceFormat> = {
   ".csv": "csv",
@@ -22,7 +22,7 @@ const FORMATS: Record<string, SourceFormat> = {
 };
 const EXPECTED = "expected .csv, .tsv, .txt, .yaml, .yml, .json, .jsonl or .ndjson";
 
-export function sourceFormatOf(file: string): SourceFormat | undefined {
+function sourceFormatOf(file: string): SourceFormat | undefined {
   const ext = extname(file).toLowerCase();
   return Object.hasOwn(FORMATS, ext) ? FORMATS[ext] : undefined;
 }

@@ -4,8 +4,7 @@
  * run fields. It feeds the same pipeline as manifest paths: `validateSources` is pass 1,
  * `readSourceSpecs` pass 2.
  */
-export { DEFAULT_CONFIG_FILE } from "./default-config.js";
-export { type ExpandSourcesOptions, expandSources } from "./expand-sources.js";
+export { expandSources } from "./expand-sources.js";
 export { loadSyncConfig } from "./load-config.js";
 export { readSourceRows, readSourceSpecs, validateSources } from "./read-sources.js";
 export type { SourceConfig, SyncConfig } from "./source-config.js";

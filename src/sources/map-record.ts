@@ -229,7 +229,7 @@ function setField(spec: RunSpec, rule: FieldRule, value: FieldValue): void {
 }
 
 /** A value as read, or undefined when it means "not managed": absent, null, blank, a null token. */
-export function blankToUndefined(raw: unknown, nulls: NullCells): unknown {
+function blankToUndefined(raw: unknown, nulls: NullCells): unknown {
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw !== "string") return raw;
   const text = trimCell(raw);

@@ -26,7 +26,7 @@ const MAX_HELD_PATHS = 10_000;
 const MAX_LISTED = 5;
 
 /** The dot paths the mapping reads (a column holding `.`), with the rule reading each. */
-export function mappedDotPaths(mapping: Mapping): { path: string; rule: FieldRule }[] {
+function mappedDotPaths(mapping: Mapping): { path: string; rule: FieldRule }[] {
   const seen = new Set<string>();
   const paths: { path: string; rule: FieldRule }[] = [];
   for (const rule of mapping.rules) {
@@ -40,7 +40,7 @@ export function mappedDotPaths(mapping: Mapping): { path: string; rule: FieldRul
 }
 
 /** Whether a record holds `path`: as a literal key (`"a.b"`), else key by key. */
-export function holdsPath(record: Record_, path: string): boolean {
+function holdsPath(record: Record_, path: string): boolean {
   if (Object.hasOwn(record, path)) return true;
   let value: unknown = record;
   for (const part of path.split(".")) {
@@ -123,7 +123,7 @@ export function mappedObjects(mapping: Mapping): Map<string, Set<string>> {
 }
 
 /** Whether `ignoreColumns` lists `path` or an object path above it. */
-export function isIgnoredPath(path: string, ignore: ReadonlySet<string>): boolean {
+function isIgnoredPath(path: string, ignore: ReadonlySet<string>): boolean {
   if (ignore.has(path)) return true;
   for (let at = path.indexOf("."); at !== -1; at = path.indexOf(".", at + 1)) {
     if (ignore.has(path.slice(0, at))) return true;

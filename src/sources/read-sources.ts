@@ -78,7 +78,7 @@ export async function* readSourceRows(
 }
 
 /** The Unicode mode of a read: the flag, else the config's option, else nfc. */
-export function unicodeOf(config: SyncConfig, options: SourceReadOptions): UnicodeMode {
+function unicodeOf(config: SyncConfig, options: SourceReadOptions): UnicodeMode {
   return options.unicode ?? config.options.unicode ?? DEFAULT_UNICODE;
 }
 

@@ -11,14 +11,14 @@ import { type DstPolicy, type WallTime, ZoneProblem, type ZoneResolver } from ".
  * and matched with plain loops: it runs for two cells of every row of million-row exports.
  */
 
-export const EPOCH_UNITS = { "epoch-s": 0, "epoch-ms": 3, "epoch-us": 6, "epoch-ns": 9 } as const;
+const EPOCH_UNITS = { "epoch-s": 0, "epoch-ms": 3, "epoch-us": 6, "epoch-ns": 9 } as const;
 type EpochFormat = keyof typeof EPOCH_UNITS;
 
 /** The pattern symbols, for messages. */
-export const PATTERN_SYMBOLS = "yyyy yy MM M dd d HH H hh h mm m ss s a S…SSSSSSSSS XXX";
+const PATTERN_SYMBOLS = "yyyy yy MM M dd d HH H hh h mm m ss s a S…SSSSSSSSS XXX";
 
 /** Excel's two date systems: the local date of serial 0 (see readExcelSerial). */
-export const EXCEL_SYSTEMS = {
+const EXCEL_SYSTEMS = {
   excel: daysFromCivil(1899, 12, 30),
   "excel-1904": daysFromCivil(1904, 1, 1),
 } as const;

@@ -2,7 +2,7 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** One request the proxy passed on: method, path with query, and the body's exact text. */
-export interface RecordedRequest {
+interface RecordedRequest {
   method: string;
   url: string;
   body: string;

@@ -104,7 +104,7 @@ function chooseFormat(flags: Pick<ExportFlags, "format" | "out">): ExportFormat 
 }
 
 /** What happened, on stderr (stdout may be the manifest itself). */
-export function formatExportSummary(
+function formatExportSummary(
   result: ExportResult,
   flags: Pick<ExportFlags, "out" | "keyTemplate">,
   format: ExportFormat,

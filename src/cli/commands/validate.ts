@@ -91,7 +91,7 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
   });
 }
 
-export function renderSummary(result: ValidationResult): string {
+function renderSummary(result: ValidationResult): string {
   const lines = result.files.map(
     // A file name is shown as stderr and the reports show it: no escape sequence, line break or
     // direction override of a name reaches the terminal (or a CI log) raw.

@@ -25,7 +25,7 @@ export interface FaultScenario {
   concurrency?: number;
 }
 
-export interface ApplySummaryJson {
+interface ApplySummaryJson {
   created: number;
   updated: number;
   unchanged: number;

@@ -8,7 +8,7 @@ import { diffResults, readResults } from "./results.js";
 import { BASE_SEED, generateRuns, toCsv } from "./runs.js";
 import { diffState, duplicateKeys } from "./state.js";
 
-export interface Outage {
+interface Outage {
   /** Kill the API server once this many rows are in the results file. */
   afterRows: number;
   /** Start it again after this long; `undefined`: it never comes back. */
@@ -99,7 +99,7 @@ function countLines(path: string): number {
 }
 
 /** Every run the API holds, read page by page over HTTP. */
-export async function listAllRuns(url: string): Promise<WireRun[]> {
+async function listAllRuns(url: string): Promise<WireRun[]> {
   const runs: WireRun[] = [];
   let pageToken = "";
   do {

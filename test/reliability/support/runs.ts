@@ -13,7 +13,7 @@ export const ASSETS = [
   { name: 'rig 7, bay "3"', assetId: "asset-7" },
 ];
 
-export const METADATA_KEYS = [
+const METADATA_KEYS = [
   { name: "campaign", type: "string" as const },
   { name: "altitude_m", type: "number" as const },
   { name: "passed", type: "boolean" as const },
