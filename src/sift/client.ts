@@ -31,9 +31,7 @@ export { ItemTooLargeError, MAX_PAGE_SIZE } from "./list-pages.js";
 export type {
   ClientStats,
   ListAllParams,
-  ListPagesParams,
   ListParams,
-  Page,
   RequestControl,
   SiftClient,
   SiftClientOptions,

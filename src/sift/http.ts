@@ -28,8 +28,7 @@ import {
 import { createRetries } from "./retries.js";
 import { buildRequestUrl, checkUrlLength, type Query } from "./url.js";
 
-export { MAX_URL_BYTES, type Query } from "./url.js";
-export { DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, type RetryOptions } from "./limits.js";
+export { MAX_URL_BYTES } from "./url.js";
 
 /**
  * One JSON request to the API, with timeout, retries and the error it ends in.
