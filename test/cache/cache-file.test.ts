@@ -12,7 +12,8 @@ import {
   unpackTimestamp,
 } from "../../src/cache/entry-codec.js";
 import { hashRow } from "../../src/cache/row-hash.js";
-import { type CacheIdentity, SyncCache } from "../../src/cache/sync-cache.js";
+import type { CacheIdentity } from "../../src/cache/cache-identity.js";
+import { SyncCache } from "../../src/cache/sync-cache.js";
 import type { RunSpec } from "../../src/manifest/spec.js";
 
 const IDENTITY: CacheIdentity = {
