@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import MarkdownIt from "markdown-it";
 import { describe, expect, it } from "vitest";
+import { EXIT_CODES, GUARDS } from "../src/cli/exit-codes.js";
 import { buildProgram } from "../src/cli/main.js";
 import { captureIo } from "./helpers/io.js";
 
@@ -82,6 +83,35 @@ describe(DOC, () => {
       }
     }
     expect(stray).toEqual([]);
+  });
+});
+
+describe(`${DOC}, Exit codes`, () => {
+  /** The rows of the table under `## Exit codes`: code → meaning. */
+  function exitCodeRows(): Map<number, string> {
+    const tokens = new MarkdownIt().parse(text, {});
+    const rows = new Map<number, string>();
+    let inSection = false;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      if (t.type === "heading_open") inSection = tokens[i + 1]!.content === "Exit codes";
+      if (inSection && t.type === "tr_open" && tokens[i + 1]?.type === "td_open") {
+        const cells = tokens.slice(i).filter((x) => x.type === "inline");
+        rows.set(Number(cells[0]!.content), cells[1]!.content);
+      }
+    }
+    return rows;
+  }
+
+  it("lists exactly the codes of the exit-code table, the guards' flags in the guard's row", () => {
+    const rows = exitCodeRows();
+    expect([...rows.keys()].sort((a, b) => a - b)).toEqual(
+      EXIT_CODES.map((e) => e.code).sort((a, b) => a - b),
+    );
+    const guardRow = rows.get(EXIT_CODES.find((e) => e.name === "guard")!.code)!;
+    for (const flag of GUARDS.flatMap((g) => g.match(/--[\w-]+/g) ?? [])) {
+      expect(guardRow).toContain(`\`${flag}\``);
+    }
   });
 });
 

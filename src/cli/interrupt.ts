@@ -1,4 +1,5 @@
 import { createStopping, STOP_GRACE_MS, type Stopping } from "../core/stopping.js";
+import { EXIT_SIGNAL } from "./exit-codes.js";
 import type { CliIo, StopSignal } from "./io.js";
 
 /**
@@ -10,8 +11,6 @@ import type { CliIo, StopSignal } from "./io.js";
  * written by its `quit` (the summary it can give), and the process exits.
  */
 
-/** Exit codes after a signal, as shells report a process ended by it (128 + its number). */
-export const EXIT_SIGNAL: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
 /** The most a command may take after the first signal before it quits. */
 const STOP_DEADLINE_MS = 9_000;
 /** After a second signal: the moment the command has to end on its own before it quits. */

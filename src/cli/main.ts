@@ -1,8 +1,8 @@
 import { Command, CommanderError } from "commander";
-import { EXIT, formatProblem, GuardError, ManifestError, SyncError } from "../core/errors.js";
+import { formatProblem, GuardError, ManifestError, SyncError } from "../core/errors.js";
 import { addSecret, redactingWriter } from "../core/secrets.js";
 import { escapeControl } from "../report/safe-text.js";
-import { EXIT_CODES_HELP } from "./exit-codes-help.js";
+import { EXIT, exitCodesHelp } from "./exit-codes.js";
 import { VERSION } from "../core/version.js";
 import { registerApply } from "./commands/apply.js";
 import { registerDoctor } from "./commands/doctor.js";
@@ -16,11 +16,6 @@ import { shareTerminal } from "./terminal.js";
 
 /** How many manifest problems are listed before the rest are only counted. */
 const MAX_LISTED_PROBLEMS = 50;
-/**
- * Exit code when stdout's reader went away (`| head`): what a shell reports for a process
- * ended by SIGPIPE (128 + 13), as `cat` or `git log` piped into `head` end.
- */
-const EXIT_OUTPUT_CLOSED = 141;
 
 export type { CommandContext } from "./context.js";
 
@@ -123,7 +118,7 @@ function redactIo(io: CliIo): { io: CliIo; flush(): void } {
 export function buildProgram(ctx: CommandContext): Command {
   const program = new Command("sift-run-sync")
     .description("Keep Sift runs equal to CSV/YAML manifests: validate, plan, apply.")
-    .addHelpText("after", EXIT_CODES_HELP)
+    .addHelpText("after", exitCodesHelp())
     .version(VERSION, "-V, --version")
     .showHelpAfterError("(add --help for usage)")
     .exitOverride()
@@ -150,10 +145,10 @@ function heldBackHint(error: ManifestError): string {
 }
 
 function reportError(error: unknown, io: CliIo, debug: boolean): number {
-  if (error instanceof OutputClosedError) return EXIT_OUTPUT_CLOSED; // quietly: nobody reads
+  if (error instanceof OutputClosedError) return EXIT.outputClosed; // quietly: nobody reads
   if (error instanceof CommanderError) {
     // Help and version exit 0; commander already printed its usage message.
-    return error.exitCode === 0 ? 0 : 1;
+    return error.exitCode === 0 ? EXIT.ok : EXIT.error;
   }
   if (error instanceof ManifestError) {
     for (const p of error.problems.slice(0, MAX_LISTED_PROBLEMS)) {
@@ -172,11 +167,11 @@ function reportError(error: unknown, io: CliIo, debug: boolean): number {
   if (error instanceof SyncError) {
     io.stderr.write(`error: ${escapeControl(error.message)}\n`);
     if (debug && error.stack) io.stderr.write(error.stack + "\n");
-    return 1;
+    return EXIT.error;
   }
   const message = error instanceof Error ? error.message : String(error);
   io.stderr.write(`internal error: ${escapeControl(message)}\n`);
   if (debug && error instanceof Error && error.stack) io.stderr.write(error.stack + "\n");
   else io.stderr.write("(run with --log-level debug for a stack trace)\n");
-  return 1;
+  return EXIT.error;
 }

@@ -6,17 +6,6 @@
 
 export type ErrorCode = "MANIFEST" | "USAGE" | "API" | "CONNECTION" | "PLAN" | "GUARD" | "INTERNAL";
 
-/** Exit codes (contract §2): the CLI's one catch and its commands return these. */
-export const EXIT = {
-  ok: 0,
-  /** Any error: invalid input, an unreachable API, a row that failed. */
-  error: 1,
-  /** `plan --detailed-exitcode` (or `apply --dry-run --detailed-exitcode`) with changes. */
-  changes: 2,
-  /** A guard refused the plan (`--max-changes`, ...): nothing was written. */
-  guard: 3,
-} as const;
-
 export class SyncError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { UsageError } from "../../core/errors.js";
-import { EXIT_CODES_HELP } from "../exit-codes-help.js";
+import { exitCodesHelp } from "../exit-codes.js";
 import type { CommandContext } from "../context.js";
 import {
   addCommonOptions,
@@ -41,7 +41,7 @@ export function registerApply(program: Command, ctx: CommandContext): void {
       addCsvOptions(addSyncOptions(addConnectionOptions(addPlanOptions(addConfigOption(cmd))))),
     ),
   );
-  cmd.addHelpText("after", EXIT_CODES_HELP);
+  cmd.addHelpText("after", exitCodesHelp());
   cmd.action(async (paths: string[], flags: ApplyFlags, command: Command) => {
     const { runApply } = await import("./run-apply.js");
     if (flags.plan !== undefined && flags.config !== undefined) {

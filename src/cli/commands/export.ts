@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { EXIT_CODES_HELP } from "../exit-codes-help.js";
+import { exitCodesHelp } from "../exit-codes.js";
 import type { CommandContext } from "../context.js";
 import {
   addCommonOptions,
@@ -36,7 +36,7 @@ export function registerExport(program: Command, ctx: CommandContext): void {
     .option("--concurrency <n>", "max HTTP requests in flight", parsePositiveInt, 8)
     .option("--max-rps <n>", "max requests per second", parsePositiveNumber);
   addCommonOptions(addConnectionOptions(cmd));
-  cmd.addHelpText("after", EXIT_CODES_HELP);
+  cmd.addHelpText("after", exitCodesHelp());
   cmd.action(async (flags: ExportFlags) => {
     const { runExport } = await import("./run-export.js");
     ctx.setExitCode(await runExport(flags, ctx.io));

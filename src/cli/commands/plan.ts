@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { EXIT_CODES_HELP } from "../exit-codes-help.js";
+import { exitCodesHelp } from "../exit-codes.js";
 import type { CommandContext } from "../context.js";
 import {
   addCommonOptions,
@@ -51,7 +51,7 @@ export function registerPlan(program: Command, ctx: CommandContext): void {
       addCsvOptions(addSyncOptions(addConnectionOptions(addPlanOptions(addConfigOption(cmd))))),
     ),
   );
-  cmd.addHelpText("after", EXIT_CODES_HELP);
+  cmd.addHelpText("after", exitCodesHelp());
   cmd.action(async (paths: string[], flags: PlanFlags, command: Command) => {
     // Loaded on use: `--help` and the other commands need none of the pipeline.
     const { runPlan } = await import("./run-plan.js");

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { ApiError, EXIT, SyncError, UsageError } from "../../core/errors.js";
+import { ApiError, SyncError, UsageError } from "../../core/errors.js";
+import { EXIT } from "../exit-codes.js";
 import type { CheckResult } from "../../doctor/check.js";
 import { result } from "../../doctor/check.js";
 import type { DoctorContext } from "../../doctor/context.js";

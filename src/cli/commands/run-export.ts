@@ -6,6 +6,7 @@ import { type AtomicFile, openAtomicFile } from "../../core/atomic-file.js";
 import type { ExportFormat } from "../../export/run-to-row.js";
 import { escapeControl } from "../../report/safe-text.js";
 import { withStopping } from "../../sift/stoppable.js";
+import { EXIT } from "../exit-codes.js";
 import { listenForStop } from "../interrupt.js";
 import type { CliIo } from "../io.js";
 import { openSession, type Session } from "../session.js";
@@ -67,7 +68,7 @@ export async function runExport(flags: ExportFlags, io: CliIo): Promise<number> 
     }
     file?.commit();
     io.stderr.write(formatExportSummary(result, flags, format));
-    return result.skippedCount > 0 ? 1 : 0;
+    return result.skippedCount > 0 ? EXIT.error : EXIT.ok;
   } catch (error) {
     progress.done();
     const code = stop.exitCode();

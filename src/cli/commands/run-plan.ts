@@ -1,5 +1,6 @@
 import { DEFAULT_UNICODE } from "../../core/unicode.js";
-import { EXIT, formatProblem } from "../../core/errors.js";
+import { formatProblem } from "../../core/errors.js";
+import { EXIT } from "../exit-codes.js";
 import { checkMaxChanges, guardedCounts } from "../../plan/guard.js";
 import { plan } from "../../plan/plan.js";
 import { describeFailure, type Failure, INTERRUPTED } from "../../report/failure.js";
@@ -163,7 +164,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
       return EXIT.guard;
     }
     if (result.summary.invalid > 0) return EXIT.error;
-    return flags.detailedExitcode && hasChanges(result.summary) ? 2 : 0;
+    return flags.detailedExitcode && hasChanges(result.summary) ? EXIT.changes : EXIT.ok;
   } catch (error) {
     progress.done();
     const interrupted = stop.exitCode();
