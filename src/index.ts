@@ -29,7 +29,7 @@ export {
   SyncError,
   UsageError,
 } from "./core/errors.js";
-export type { Timestamp } from "./core/timestamp.js";
+export type { Timestamp } from "./time/timestamp.js";
 // The local emulator, for tests of programs that embed the sync.
 export { type Emulator, type EmulatorOptions, startEmulator } from "./emulator/index.js";
 // Manifests.

@@ -1,5 +1,5 @@
 import stableStringify from "fast-json-stable-stringify";
-import { canonicalTime } from "../plan/canonical-time.js";
+import { canonicalTime } from "../time/canonical-time.js";
 import { typedOf } from "../report/plan-file-verify-entry.js";
 import type { SavedChange } from "../report/plan-file.js";
 import { sameMetadataEntry } from "../sift/metadata-entry.js";

@@ -1,4 +1,4 @@
-import { compareTimestamps, parseTimestamp } from "../core/timestamp.js";
+import { compareTimestamps, parseTimestamp } from "../time/timestamp.js";
 import type { FollowUp } from "../plan/change.js";
 import { sameMetadataEntry } from "../sift/metadata-entry.js";
 import type { CreateAdhocRunBody, CreateRunBody, MetadataValue, Run } from "../sift/schemas.js";

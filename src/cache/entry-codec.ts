@@ -1,3 +1,5 @@
+import { daysInMonth } from "../time/calendar.js";
+
 /**
  * runIds and modifiedDates in fixed bytes. Only values that come back exactly as they were
  * are stored: a lowercase UUID, and a timestamp in protojson's canonical form (UTC `Z`, 0, 3,
@@ -36,7 +38,6 @@ export function unpackRunId(from: Uint8Array, at: number): string {
   return text;
 }
 
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const LENGTHS = new Set([20, 24, 27, 30]);
 
 /**
@@ -66,8 +67,7 @@ export function packTimestamp(text: string): [number, number] | undefined {
   const second = digits(17, 19);
   if (year < 1000 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23) return undefined;
   if (minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return undefined;
+  if (day > daysInMonth(year, month)) return undefined;
   let nanos = 0;
   if (length > 20) {
     const width = length - 21;

@@ -7,7 +7,7 @@ import {
   timestampLiteral,
   UNSET,
 } from "./cel-rewrite.js";
-import type { Timestamp } from "../core/timestamp.js";
+import type { Timestamp } from "../time/timestamp.js";
 import { sortableTime } from "./time-text.js";
 
 /**

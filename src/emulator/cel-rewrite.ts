@@ -1,5 +1,5 @@
 import type { ASTNode } from "@marcbachmann/cel-js";
-import type { Timestamp } from "../core/timestamp.js";
+import type { Timestamp } from "../time/timestamp.js";
 import { invalidArgument } from "./api-error.js";
 import { readTimestamp, sortableTime } from "./time-text.js";
 

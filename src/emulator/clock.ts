@@ -1,4 +1,4 @@
-import type { Timestamp } from "../core/timestamp.js";
+import type { Timestamp } from "../time/timestamp.js";
 
 const NANOS_PER_SECOND = 1_000_000_000;
 

@@ -1,5 +1,5 @@
 import { Environment } from "@marcbachmann/cel-js";
-import type { Timestamp } from "../core/timestamp.js";
+import type { Timestamp } from "../time/timestamp.js";
 import { type FilterField, type FilterSchema, toTimeValue } from "./cel-filter.js";
 import { ORGANIZATION_ID, type Store, USER_ID } from "./store.js";
 import { runDuration, sortableTime } from "./time-text.js";

@@ -1,4 +1,4 @@
-import type { Timestamp } from "../core/timestamp.js";
+import type { Timestamp } from "../time/timestamp.js";
 import { CREATED_DATE, type OrderFields, type SortValue } from "./list-order.js";
 import { sortableTime } from "./time-text.js";
 import type { StoredAsset, StoredMetadataKey, StoredRun, StoredTagRecord } from "./types.js";

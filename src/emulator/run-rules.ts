@@ -3,7 +3,7 @@ import {
   isSiftClientKey,
   SIFT_CLIENT_KEY_MESSAGE,
 } from "../core/client-key.js";
-import type { Timestamp } from "../core/timestamp.js";
+import type { Timestamp } from "../time/timestamp.js";
 import { ApiFailure, invalidArgument } from "./api-error.js";
 import { ORGANIZATION_ID, type Store } from "./store.js";
 import { isBefore } from "./time-text.js";

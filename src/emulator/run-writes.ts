@@ -1,5 +1,5 @@
 import type { ClientKeyCheck } from "../core/client-key.js";
-import type { Timestamp } from "../core/timestamp.js";
+import type { Timestamp } from "../time/timestamp.js";
 import { invalidArgument, notFound } from "./api-error.js";
 import { commitMetadataKeys, resolveMetadata } from "./metadata-values.js";
 import { randomId } from "./random-id.js";

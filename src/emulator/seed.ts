@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { compareTimestamps, type Timestamp } from "../core/timestamp.js";
+import { compareTimestamps, type Timestamp } from "../time/timestamp.js";
 import { METADATA_TYPES, type MetadataType } from "../manifest/spec.js";
 import { isJsonObject } from "../sift/schemas.js";
 import type { ApiFailure } from "./api-error.js";

@@ -1,4 +1,4 @@
-import type { Timestamp } from "../core/timestamp.js";
+import type { Timestamp } from "../time/timestamp.js";
 import { ChangedRecords } from "./changed-records.js";
 import { MonotonicClock } from "./clock.js";
 import { randomId } from "./random-id.js";

@@ -1,4 +1,5 @@
-import { parseTimestamp, type Timestamp, type TimestampResult } from "../core/timestamp.js";
+import { daysInMonth } from "../time/calendar.js";
+import { parseTimestamp, type Timestamp, type TimestampResult } from "../time/timestamp.js";
 
 /**
  * Fast paths over canonical timestamps (UTC, `Z`, 0/3/6/9 fractional digits), for the hot
@@ -6,7 +7,6 @@ import { parseTimestamp, type Timestamp, type TimestampResult } from "../core/ti
  * string work, no BigInt, no Date per call where it can be avoided.
  */
 
-const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 /** Canonical lengths: no fraction, or 3, 6, 9 fractional digits. */
 const CANONICAL_LENGTHS = new Set([20, 24, 27, 30]);
 
@@ -24,11 +24,9 @@ function isCanonical(t: string): boolean {
   const year = digits(t, 0, 4);
   const month = digits(t, 5, 2);
   const day = digits(t, 8, 2);
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1]!) {
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
     return false;
   }
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (month === 2 && day === 29 && !leap) return false;
   const hour = digits(t, 11, 2);
   const minute = digits(t, 14, 2);
   const second = digits(t, 17, 2);

@@ -1,5 +1,5 @@
 import type { ClientKeyCheck } from "../core/client-key.js";
-import type { Timestamp } from "../core/timestamp.js";
+import type { Timestamp } from "../time/timestamp.js";
 import type { MetadataType } from "../manifest/spec.js";
 import type { METADATA_KEY_TYPE_RELATION, MetadataKeyTypeWire } from "../sift/schemas.js";
 

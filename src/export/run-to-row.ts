@@ -8,7 +8,7 @@ import {
   readText,
   readTimestamp,
 } from "../manifest/values.js";
-import type { Timestamp } from "../core/timestamp.js";
+import type { Timestamp } from "../time/timestamp.js";
 import { readMetadataEntry, type TypedValue } from "../sift/metadata-entry.js";
 import { METADATA_KEY_TYPES, type Run } from "../sift/schemas.js";
 

@@ -1,4 +1,4 @@
-import { compareCanonical } from "./fast-timestamp.js";
+import { compareCanonical } from "../time/fast-timestamp.js";
 import type { RunSpec } from "./spec.js";
 
 /** A problem with one field of a run; the reader adds the file and line. */

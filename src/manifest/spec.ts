@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Timestamp } from "../core/timestamp.js";
+import type { Timestamp } from "../time/timestamp.js";
 
 /**
  * A run as a manifest describes it: the output of the manifest stage and the input of the

@@ -1,6 +1,7 @@
+import { Invalid, quote, type Read } from "../core/invalid.js";
 import { isUuid, UUID_EXAMPLE } from "../core/run-id.js";
-import { parseTimestamp, TIMESTAMP_EXAMPLE, type Timestamp } from "../core/timestamp.js";
-import { readTimestampFast } from "./fast-timestamp.js";
+import { parseTimestamp, TIMESTAMP_EXAMPLE, type Timestamp } from "../time/timestamp.js";
+import { readTimestampFast } from "../time/fast-timestamp.js";
 
 /**
  * Readers for single values, shared by the CSV and YAML readers so both formats accept the
@@ -8,23 +9,12 @@ import { readTimestampFast } from "./fast-timestamp.js";
  * `Invalid` saying why; they never throw. (Not `{ok, value}` objects: these run for every
  * cell of million-row files, and a good value then costs no allocation.)
  */
-export class Invalid {
-  constructor(readonly message: string) {}
-}
-export type Read<T> = T | Invalid;
+export { Invalid, type Read, quote };
 
 /** A clientKey is looked up in URLs that must stay under 8 KiB, many keys per request. */
 export const MAX_CLIENT_KEY_LENGTH = 512;
 /** Guards against a runaway value (a missing quote, a pasted file) in any text field. */
 export const MAX_TEXT_LENGTH = 65_536;
-/** How much of a bad value an error message quotes. */
-const MAX_QUOTED_LENGTH = 60;
-
-/** A value for a message: JSON-quoted, shortened when long. */
-export function quote(text: string): string {
-  const short = text.length > MAX_QUOTED_LENGTH ? text.slice(0, MAX_QUOTED_LENGTH - 1) + "…" : text;
-  return JSON.stringify(short);
-}
 
 /** Whether `text` holds a control character (U+0000..U+001F, U+007F); a loop, not a regex: hot. */
 function hasControlCharacter(text: string): boolean {

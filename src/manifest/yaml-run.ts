@@ -1,4 +1,4 @@
-import type { Timestamp } from "../core/timestamp.js";
+import type { Timestamp } from "../time/timestamp.js";
 import { RUN_FIELDS, type RunField, toRunField } from "./field-names.js";
 import type { FieldProblem } from "./run-checks.js";
 import type { MetadataSpec, RunSpec } from "./spec.js";

@@ -1,4 +1,4 @@
-import { fromEpochNanos, type Timestamp, toEpochNanos } from "../core/timestamp.js";
+import { fromEpochNanos, type Timestamp, toEpochNanos } from "../time/timestamp.js";
 import type { RunSpec } from "../manifest/spec.js";
 import { celString } from "../sift/cel.js";
 import type { KeyTypeName } from "../sift/schemas.js";

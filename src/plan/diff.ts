@@ -5,7 +5,7 @@ import {
   NEW_KEY_FIX,
 } from "../core/client-key.js";
 import type { Problem } from "../core/errors.js";
-import { compareTimestamps, type Timestamp } from "../core/timestamp.js";
+import { compareTimestamps, type Timestamp } from "../time/timestamp.js";
 import {
   DEFAULT_UNICODE,
   didYouMean,
@@ -24,7 +24,7 @@ import type {
   UpdatePath,
   UpdateRunBody,
 } from "../sift/schemas.js";
-import { canonicalTime } from "./canonical-time.js";
+import { canonicalTime } from "../time/canonical-time.js";
 import type { Change, FieldChange, FollowUp, RunUpdate, Warning } from "./change.js";
 import type { Match } from "./match.js";
 import { checkHeldMetadata, diffMetadata } from "./metadata-list.js";

@@ -1,10 +1,10 @@
-import { compareTimestamps } from "../core/timestamp.js";
+import { compareTimestamps } from "../time/timestamp.js";
 import { DEFAULT_UNICODE, textForms, toNfc, type UnicodeMode } from "../core/unicode.js";
 import type { RunSpec } from "../manifest/spec.js";
 import { MAX_URL_BYTES } from "../sift/http.js";
 import type { KeyTypeName, Run } from "../sift/schemas.js";
 import { batchInFilters } from "./batch-filter.js";
-import { canonicalTime } from "./canonical-time.js";
+import { canonicalTime } from "../time/canonical-time.js";
 
 /** What the lookups need of the Sift client. */
 export interface LookupClient {

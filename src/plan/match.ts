@@ -1,7 +1,7 @@
 import type { Problem } from "../core/errors.js";
 import { formatSource, type RunSpec, type Source } from "../manifest/spec.js";
 import type { KeyTypeName, Run } from "../sift/schemas.js";
-import { canonicalTime } from "./canonical-time.js";
+import { canonicalTime } from "../time/canonical-time.js";
 import { readMetadataValue, resolveMetadata, sameTypedValue } from "./metadata.js";
 
 /**

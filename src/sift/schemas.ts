@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Timestamp } from "../core/timestamp.js";
+import type { Timestamp } from "../time/timestamp.js";
 
 /**
  * The Sift REST API's JSON, as protojson emits it: camelCase names; default values either

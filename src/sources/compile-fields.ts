@@ -7,8 +7,9 @@ import type { FieldObject, FieldSpec, FieldsConfig, SourceEntry } from "./config
 import { convertValue } from "./convert-value.js";
 import type { FieldRule, Scalar, ValueFrom, ValueMap } from "./mapping.js";
 import { isTemplate, parseTemplate } from "./template.js";
-import { compileTimeFormat, type TimeFormat, TimeReader } from "./time-format.js";
-import { type DstPolicy, isKnownZone, knownZones, ZoneResolver } from "./time-zone.js";
+import { compileTimeFormat, type TimeFormat } from "../time/compile-format.js";
+import { TimeReader } from "../time/time-reader.js";
+import { type DstPolicy, isKnownZone, knownZones, ZoneResolver } from "../time/zone.js";
 
 /** The separator of lists in a cell, as in our own CSV format. */
 const DEFAULT_SEPARATOR = ";";

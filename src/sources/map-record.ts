@@ -1,5 +1,5 @@
-import type { Timestamp } from "../core/timestamp.js";
-import { compareCanonical } from "../manifest/fast-timestamp.js";
+import type { Timestamp } from "../time/timestamp.js";
+import { compareCanonical } from "../time/fast-timestamp.js";
 import { locateProblems, type ManifestItem, type Resolution } from "../manifest/manifest-item.js";
 import type { NullCells } from "../manifest/null-cells.js";
 import { checkRunFields, type FieldProblem } from "../manifest/run-checks.js";
@@ -7,8 +7,8 @@ import type { MetadataSpec, RunSpec, Source } from "../manifest/spec.js";
 import { Invalid, quote, setOwn, trimCell } from "../manifest/values.js";
 import { fillDefaults, type RunParts } from "../manifest/yaml-run.js";
 import { convertValue, keyTextOf, type RawValue } from "./convert-value.js";
-import { formatOffset } from "./instant.js";
-import type { DstPolicy } from "./time-zone.js";
+import { formatOffset } from "../time/instant.js";
+import type { DstPolicy } from "../time/zone.js";
 import type { FieldRule, FieldValue, TemplatePart } from "./mapping.js";
 
 /** Reads one value out of a record: a CSV row's cells, or a YAML/JSON object. */

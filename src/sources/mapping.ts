@@ -1,6 +1,6 @@
 import type { RunField } from "../manifest/field-names.js";
 import type { MetadataSpec, MetadataType } from "../manifest/spec.js";
-import type { TimeReader } from "./time-format.js";
+import type { TimeReader } from "../time/time-reader.js";
 
 /**
  * A source's field mapping, compiled from the config: one rule per run field (and per

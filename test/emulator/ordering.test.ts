@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { compareTimestamps, type Timestamp } from "../../src/core/timestamp.js";
+import { compareTimestamps, type Timestamp } from "../../src/time/timestamp.js";
 import { type SeedRun, startEmulator, type WireRun } from "../../src/emulator/index.js";
 import { callApi, query, useEmulator } from "../helpers/emulator.js";
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isSiftClientKey } from "../../src/core/client-key.js";
-import { fromEpochNanos } from "../../src/core/timestamp.js";
+import { fromEpochNanos } from "../../src/time/timestamp.js";
 import { startEmulator } from "../../src/emulator/index.js";
 import { SEED } from "../e2e/harness.js";
 import { planJson, runCli } from "../e2e/harness.js";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll } from "vitest";
-import { compareTimestamps, type Timestamp } from "../../src/core/timestamp.js";
+import { compareTimestamps, type Timestamp } from "../../src/time/timestamp.js";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../src/emulator/index.js";
 
 /**

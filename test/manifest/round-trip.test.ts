@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compareTimestamps, fromEpochNanos } from "../../src/core/timestamp.js";
+import { compareTimestamps, fromEpochNanos } from "../../src/time/timestamp.js";
 import {
   type MetadataSpec,
   type RunSpec,

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fromEpochNanos, type Timestamp, toEpochNanos } from "../../src/core/timestamp.js";
+import { fromEpochNanos, type Timestamp, toEpochNanos } from "../../src/time/timestamp.js";
 import {
   keylessFilters,
   MAX_RANGE_NS,

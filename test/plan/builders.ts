@@ -1,4 +1,4 @@
-import { parseTimestamp, type Timestamp } from "../../src/core/timestamp.js";
+import { parseTimestamp, type Timestamp } from "../../src/time/timestamp.js";
 import type { RunSpec } from "../../src/manifest/spec.js";
 import type { Change } from "../../src/plan/change.js";
 import type { DiffContext, DiffOptions } from "../../src/plan/diff.js";

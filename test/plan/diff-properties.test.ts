@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fromEpochNanos } from "../../src/core/timestamp.js";
+import { fromEpochNanos } from "../../src/time/timestamp.js";
 import type { RunSpec } from "../../src/manifest/spec.js";
 import { Invalid, readTags } from "../../src/manifest/values.js";
 import { type DiffOptions, diffRun } from "../../src/plan/diff.js";

@@ -1,4 +1,4 @@
-import { compareTimestamps, parseTimestamp, type Timestamp } from "../../../src/core/timestamp.js";
+import { compareTimestamps, parseTimestamp, type Timestamp } from "../../../src/time/timestamp.js";
 import type { WireRun } from "../../../src/emulator/index.js";
 import { ASSETS, type ManifestRun } from "./runs.js";
 

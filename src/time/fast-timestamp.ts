@@ -1,4 +1,5 @@
-import type { Timestamp } from "../core/timestamp.js";
+import { civilFromDays, daysFromCivil, daysInMonth, SECONDS_PER_DAY } from "./calendar.js";
+import type { Timestamp } from "./timestamp.js";
 
 /**
  * A shortcut for timestamps as exports from other systems usually write them
@@ -8,7 +9,6 @@ import type { Timestamp } from "../core/timestamp.js";
  */
 
 const D0 = 48; // "0"
-export const SECONDS_PER_DAY = 86_400;
 
 /**
  * The canonical form of `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, without building a
@@ -78,31 +78,6 @@ function pad(n: number, width: number): string {
   return String(n).padStart(width, "0");
 }
 
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-export function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
-}
-
-/** The inverse of daysFromCivil: [year, month, day]. */
-function civilFromDays(days: number): [number, number, number] {
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
-}
-
 /** Whether the fraction in [20, end) is none, or 3, 6 or 9 digits not ending in `000`. */
 function isCanonicalFraction(text: string, end: number): boolean {
   const length = end - 20;
@@ -147,9 +122,4 @@ function digits(text: string, start: number, end: number): number {
     value = value * 10 + d;
   }
   return value;
-}
-
-export function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }

@@ -2,8 +2,9 @@ import fc from "fast-check";
 import { Temporal } from "temporal-polyfill";
 import { describe, expect, it } from "vitest";
 import { Invalid } from "../../src/manifest/values.js";
-import { compileTimeFormat, type TimeFormat, TimeReader } from "../../src/sources/time-format.js";
-import { type DstPolicy, ZoneResolver } from "../../src/sources/time-zone.js";
+import { compileTimeFormat, type TimeFormat } from "../../src/time/compile-format.js";
+import { TimeReader } from "../../src/time/time-reader.js";
+import { type DstPolicy, ZoneResolver } from "../../src/time/zone.js";
 
 function reader(formats: string | string[], zone?: string, dst: DstPolicy = "reject") {
   const compiled = [formats].flat().map((f) => {

@@ -1,5 +1,5 @@
-import { parseTimestamp, type Timestamp } from "../core/timestamp.js";
-import { readTimestampFast } from "../manifest/fast-timestamp.js";
+import { readTimestampFast } from "./fast-timestamp.js";
+import { parseTimestamp, type Timestamp } from "./timestamp.js";
 
 /**
  * A timestamp from the API in our canonical form, to compare with a manifest's. The API

@@ -1,15 +1,12 @@
-import type { Timestamp } from "../core/timestamp.js";
-import { canonicalFraction, SECONDS_PER_DAY } from "../manifest/fast-timestamp.js";
+import { MAX_EPOCH_SECONDS, MIN_EPOCH_SECONDS, SECONDS_PER_DAY } from "./calendar.js";
+import { canonicalFraction } from "./fast-timestamp.js";
+import type { Timestamp } from "./timestamp.js";
 
 /**
  * Calendar arithmetic for the time readers: a wall-clock date and time as seconds counted
  * like Unix time (as if it were UTC), and canonical timestamps from epoch seconds plus the
  * fraction as written. Plain numbers, so a million rows build no Date or Temporal object.
  */
-
-/** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the range RFC 3339 (and Sift) can hold. */
-const MIN_SECONDS = -62_135_596_800;
-const MAX_SECONDS = 253_402_300_799;
 
 /** `00` .. `59`: two-digit numbers for times of day. */
 const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, "0"));
@@ -23,7 +20,7 @@ const MAX_CACHED_DAYS = 50_000;
  * every row: the date part is cached per day, the rest is concatenation.
  */
 export function formatInstant(seconds: number, fraction: string): Timestamp | undefined {
-  if (!(seconds >= MIN_SECONDS && seconds <= MAX_SECONDS)) return undefined;
+  if (!(seconds >= MIN_EPOCH_SECONDS && seconds <= MAX_EPOCH_SECONDS)) return undefined;
   const day = Math.floor(seconds / SECONDS_PER_DAY);
   let date = dayTexts.get(day);
   if (date === undefined) {

@@ -5,8 +5,8 @@ import {
   fromEpochNanos,
   parseTimestamp,
   type Timestamp,
-} from "../../src/core/timestamp.js";
-import { compareCanonical, readTimestampFast } from "../../src/manifest/fast-timestamp.js";
+} from "../../src/time/timestamp.js";
+import { compareCanonical, readTimestampFast } from "../../src/time/fast-timestamp.js";
 
 const MIN_NANOS = -62_135_596_800_000_000_000n;
 const MAX_NANOS = 253_402_300_799_999_999_999n;

@@ -1,5 +1,5 @@
 import { Temporal } from "temporal-polyfill";
-import { daysFromCivil, SECONDS_PER_DAY } from "../manifest/fast-timestamp.js";
+import { daysFromCivil, SECONDS_PER_DAY } from "./calendar.js";
 import { formatOffset } from "./instant.js";
 
 /** What to do with a local time the zone's clocks skipped or repeated (a DST change). */

@@ -1,3 +1,5 @@
+import { daysInMonth } from "./calendar.js";
+
 /**
  * Timestamps at nanosecond precision. A JavaScript `Date` keeps milliseconds only, so
  * timestamps travel as strings in protojson's canonical form: UTC, `Z`, and 0, 3, 6 or 9
@@ -103,9 +105,4 @@ export function fromEpochNanos(nanos: bigint): Timestamp {
   const sec = nanos >= 0n ? nanos / 1_000_000_000n : -((-nanos + 999_999_999n) / 1_000_000_000n);
   const rest = Number(nanos - sec * 1_000_000_000n);
   return formatTimestamp(Number(sec) * 1000, rest);
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
