@@ -1,19 +1,22 @@
 import { RUN_FIELDS, type RunField, synonymOf, toRunFieldLoosely } from "./field-names.js";
 import type { FieldProblem } from "./run-checks.js";
-import { METADATA_TYPES, type MetadataType } from "./spec.js";
+import { fieldDef, METADATA_TYPES, type MetadataType, type NamedField } from "./run-fields.js";
 import { suggestName } from "./suggest.js";
 import { Invalid, quote, readMetadataKey } from "./values.js";
 
 /** What one CSV column holds. */
 export type Column =
-  | { kind: "field"; field: Exclude<RunField, "metadata"> }
+  | { kind: "field"; field: CsvField; def: NamedField }
   | { kind: "metadata"; key: string; type?: MetadataType };
 
 export type ColumnPlan = { ok: true; columns: Column[] } | { ok: false; problems: FieldProblem[] };
 
+/** Every field but metadata, which takes one column per key. */
+type CsvField = Exclude<RunField, "metadata">;
+const CSV_FIELDS = RUN_FIELDS.filter((f): f is CsvField => f !== "metadata");
+
 const METADATA_PREFIX = "metadata.";
-const EXPECTED_COLUMNS =
-  "clientKey, runId, name, description, startTime, stopTime, assets, tags, isPinned, isArchived or metadata.<key>[:string|number|boolean]";
+const EXPECTED_COLUMNS = `${CSV_FIELDS.join(", ")} or metadata.<key>[:${METADATA_TYPES.join("|")}]`;
 
 /**
  * Reads the header row into the meaning of each column. Any problem makes the whole file
@@ -63,13 +66,8 @@ function readColumn(
   }
   const field = toRunFieldLoosely(header);
   if (field !== undefined && field !== "metadata")
-    return { ok: true, value: { kind: "field", field } };
-  const suggestion =
-    synonymOf(header) ??
-    suggestName(
-      header,
-      RUN_FIELDS.filter((f) => f !== "metadata"),
-    );
+    return { ok: true, value: { kind: "field", field, def: fieldDef(field) } };
+  const suggestion = synonymOf(header) ?? suggestName(header, CSV_FIELDS);
   const hint = suggestion ? `did you mean ${quote(suggestion)}?` : `expected ${EXPECTED_COLUMNS}`;
   return { ok: false, message: `unknown column ${quote(header)} (${hint})` };
 }

@@ -1,6 +1,7 @@
 import type { Column } from "./csv-header.js";
 import { NullCells } from "./null-cells.js";
 import { checkRunFields, checkRunFieldsBeside, type FieldProblem } from "./run-checks.js";
+import type { NamedField, ReadKind } from "./run-fields.js";
 import type { MetadataSpec, RunSpec, Source } from "./spec.js";
 import {
   Invalid,
@@ -48,14 +49,14 @@ export function readCsvRow(
     const problem =
       column.kind === "metadata"
         ? readMetadataCell(spec, column.key, column.type, cell)
-        : readFieldCell(spec, column.field, cell);
+        : readFieldCell(spec, column.def, cell);
     if (problem) {
       problems ??= [];
       problems.push(problem);
     }
-    if (column.kind === "field" && isList(column.field) && cell.indexOf(",") !== -1) {
+    if (column.kind === "field" && isList(column.def) && cell.indexOf(",") !== -1) {
       warnings ??= [];
-      warnings.push(listCommaWarning(column.field, cell));
+      warnings.push(listCommaWarning(column.def, cell));
     }
   }
   if (blank) return { kind: "blank" }; // e.g. a spreadsheet's trailing `,,,,` row
@@ -76,14 +77,15 @@ export function readCsvRow(
   return warnings ? { kind: "run", spec, warnings } : { kind: "run", spec };
 }
 
-function isList(field: Extract<Column, { kind: "field" }>["field"]): boolean {
-  return field === "tags" || field === "assets";
+function isList(def: NamedField): boolean {
+  return def.read === "tags" || def.read === "assets";
 }
 
 /** `tags: "a,b"` is one tag named `a,b`: most likely meant as two. */
-function listCommaWarning(field: string, cell: string): FieldProblem {
+function listCommaWarning(def: NamedField, cell: string): FieldProblem {
+  const field = def.name;
   const items = splitList(cell);
-  const what = field === "tags" ? "tag" : "asset";
+  const what = def.read === "tags" ? "tag" : "asset";
   const suggestion = cell
     .split(/[;,]/)
     .map((s) => s.trim())
@@ -95,76 +97,36 @@ function listCommaWarning(field: string, cell: string): FieldProblem {
   };
 }
 
-function readFieldCell(
-  spec: RunSpec,
-  field: Extract<Column, { kind: "field" }>["field"],
-  cell: string,
-): FieldProblem | undefined {
-  // One switch, no closures, and each store names its property: this runs for every cell
-  // of every row, and a computed `spec[field] = ...` store was measurably slower.
-  switch (field) {
-    case "clientKey": {
-      const read = readClientKey(cell);
-      if (read instanceof Invalid) return { field, message: read.message };
-      spec.clientKey = read;
-      return undefined;
-    }
-    case "runId": {
-      const read = readRunId(cell);
-      if (read instanceof Invalid) return { field, message: read.message };
-      spec.runId = read;
-      return undefined;
-    }
-    case "name": {
-      const read = readText(cell);
-      if (read instanceof Invalid) return { field, message: read.message };
-      spec.name = read;
-      return undefined;
-    }
-    case "description": {
-      const read = readText(cell);
-      if (read instanceof Invalid) return { field, message: read.message };
-      spec.description = read;
-      return undefined;
-    }
-    case "startTime": {
-      const read = readTimestamp(cell);
-      if (read instanceof Invalid) return { field, message: read.message };
-      spec.startTime = read;
-      return undefined;
-    }
-    case "stopTime": {
-      const read = readTimestamp(cell);
-      if (read instanceof Invalid) return { field, message: read.message };
-      spec.stopTime = read;
-      return undefined;
-    }
-    case "assets": {
-      const read = readAssets(splitList(cell));
-      if (read instanceof Invalid) return { field, message: read.message };
-      spec.assets = read;
-      return undefined;
-    }
-    case "tags": {
-      const read = readTags(splitList(cell));
-      if (read instanceof Invalid) return { field, message: read.message };
-      spec.tags = read;
-      return undefined;
-    }
-    case "isPinned": {
-      const read = readBooleanText(cell);
-      if (read instanceof Invalid) return { field, message: read.message };
-      spec.isPinned = read;
-      return undefined;
-    }
-    case "isArchived": {
-      const read = readBooleanText(cell);
-      if (read instanceof Invalid) return { field, message: read.message };
-      spec.isArchived = read;
-      return undefined;
-    }
+/** One case per kind of value (run-fields.ts), and one store, the field's own. */
+function readFieldCell(spec: RunSpec, def: NamedField, cell: string): FieldProblem | undefined {
+  const read = readCell(def.read, cell);
+  if (read instanceof Invalid) return { field: def.name, message: read.message };
+  def.set(spec, read);
+  return undefined;
+}
+
+/** A cell is never blank here: a name reads as any text. */
+function readCell(kind: ReadKind, cell: string): Read<unknown> {
+  switch (kind) {
+    case "clientKey":
+      return readClientKey(cell);
+    case "runId":
+      return readRunId(cell);
+    case "name":
+    case "text":
+      return readText(cell);
+    case "timestamp":
+      return readTimestamp(cell);
+    case "assets":
+      return readAssets(splitList(cell));
+    case "tags":
+      return readTags(splitList(cell));
+    case "boolean":
+      return readBooleanText(cell);
+    case "metadata":
+      return new Invalid("takes one column per key (metadata.<key>)"); // planColumns never maps it
     default:
-      return field satisfies never;
+      return kind satisfies never;
   }
 }
 

@@ -1,22 +1,16 @@
-import { SPEC_FIELDS } from "./spec.js";
+import { NAMED_FIELDS, RUN_FIELDS, type RunField } from "./run-fields.js";
 
 /**
  * The names a manifest may use for a run's fields: camelCase as in the contract, and the
  * snake_case spellings other systems export (`client_key`, `start_time`, ...).
  */
 
-/** Every field of a run spec: the identity (clientKey, runId), then the fields a manifest can manage. */
-export const RUN_FIELDS = ["clientKey", "runId", ...SPEC_FIELDS] as const;
-export type RunField = (typeof RUN_FIELDS)[number];
+export { RUN_FIELDS, type RunField } from "./run-fields.js";
 
-const SNAKE_CASE: Record<string, RunField> = {
-  client_key: "clientKey",
-  run_id: "runId",
-  start_time: "startTime",
-  stop_time: "stopTime",
-  is_pinned: "isPinned",
-  is_archived: "isArchived",
-};
+/** Each field's other spellings (run-fields.ts): `client_key` → clientKey. */
+const SNAKE_CASE: Record<string, RunField> = Object.fromEntries(
+  NAMED_FIELDS.flatMap((f) => f.aliases.map((alias) => [alias, f.name])),
+);
 
 /** The field a key or column names, or undefined when it names none. */
 export function toRunField(name: string): RunField | undefined {
@@ -50,30 +44,9 @@ const LOOSE_NAMES = new Map<string, RunField>(
  * the field (a column `End` might be an end-of-test flag; the user confirms by renaming
  * it or mapping it in a sync config).
  */
-const SYNONYMS: Record<string, RunField> = {
-  start: "startTime",
-  started: "startTime",
-  begin: "startTime",
-  starttimestamp: "startTime",
-  end: "stopTime",
-  ended: "stopTime",
-  stop: "stopTime",
-  stopped: "stopTime",
-  finish: "stopTime",
-  endtime: "stopTime",
-  key: "clientKey",
-  id: "clientKey",
-  externalid: "clientKey",
-  title: "name",
-  runname: "name",
-  asset: "assets",
-  tag: "tags",
-  labels: "tags",
-  pinned: "isPinned",
-  archived: "isArchived",
-  comment: "description",
-  notes: "description",
-};
+const SYNONYMS: Record<string, RunField> = Object.fromEntries(
+  NAMED_FIELDS.flatMap((f) => f.synonyms.map((synonym) => [synonym, f.name])),
+);
 
 /** The field a column name is another tool's word for, if it is a common one. */
 export function synonymOf(name: string): RunField | undefined {

@@ -1,6 +1,6 @@
-import type { Timestamp } from "../time/timestamp.js";
 import { RUN_FIELDS, type RunField, toRunField } from "./field-names.js";
 import type { FieldProblem } from "./run-checks.js";
+import { fieldDef, type NamedField } from "./run-fields.js";
 import type { MetadataSpec, RunSpec } from "./spec.js";
 import { suggestName } from "./suggest.js";
 import {
@@ -70,7 +70,7 @@ export function readYamlRun(
     }
     seen.set(field, key);
     if (item === null) continue; // not managed
-    if ((field === "clientKey" || field === "runId") && role === "defaults") {
+    if (fieldDef(field).compare === "identity" && role === "defaults") {
       problems.push({ field, line, message: "cannot have a default (each run needs its own)" });
       continue;
     }
@@ -78,7 +78,7 @@ export function readYamlRun(
       readMetadata(item, at, parts, problems, line);
       continue;
     }
-    const message = readField(parts, field, item);
+    const message = readField(parts, fieldDef(field), item);
     if (message !== undefined) problems.push({ field, line, message });
   }
   return { parts, problems };
@@ -97,50 +97,33 @@ function definedOnly(parts: RunParts): RunParts {
   return Object.fromEntries(Object.entries(parts).filter(([, v]) => v !== undefined));
 }
 
-/** Reads one field into `parts`; returns what is wrong, if anything. */
-function readField(
-  parts: RunParts,
-  field: Exclude<RunField, "metadata">,
-  value: unknown,
-): string | undefined {
-  switch (field) {
+/** Reads one field into `parts`, by the kind of its value; returns what is wrong, if anything. */
+function readField(parts: RunParts, def: NamedField, value: unknown): string | undefined {
+  const set = (v: unknown) => def.set(parts, v);
+  switch (def.read) {
     case "clientKey":
-      return ifString(value, readClientKey, (v) => {
-        parts.clientKey = v;
-      });
+      return ifString(value, readClientKey, set);
     case "runId":
-      return ifString(value, readRunId, (v) => {
-        parts.runId = v;
-      });
+      return ifString(value, readRunId, set);
     case "name":
-      return ifString(value, readName, (v) => {
-        parts.name = v;
-      });
-    case "description":
-      return ifString(value, readText, (v) => {
-        parts.description = v;
-      });
-    case "startTime":
-    case "stopTime":
-      return ifString(value, readTimestamp, (v: Timestamp) => {
-        parts[field] = v;
-      });
+      return ifString(value, readName, set);
+    case "text":
+      return ifString(value, readText, set);
+    case "timestamp":
+      return ifString(value, readTimestamp, set);
     case "assets":
-      return ifNames(value, readAssets, (v) => {
-        parts.assets = v;
-      });
+      return ifNames(value, readAssets, set);
     case "tags":
-      return ifNames(value, readTags, (v) => {
-        parts.tags = v;
-      });
-    case "isPinned":
-    case "isArchived":
+      return ifNames(value, readTags, set);
+    case "boolean":
       if (typeof value !== "boolean")
         return `expected a boolean (true or false), got ${describe(value)}`;
-      parts[field] = value;
+      set(value);
       return undefined;
+    case "metadata":
+      return "is read by readMetadata"; // readYamlRun reads metadata key by key
     default:
-      return field satisfies never;
+      return def.read satisfies never;
   }
 }
 
