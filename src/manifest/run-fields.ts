@@ -18,7 +18,7 @@ export type MetadataType = (typeof METADATA_TYPES)[number];
  * it (a CSV column suffix `metadata.k:number`). Without it, the key's type in the
  * organization decides, else the value's own type (YAML scalars), else string.
  */
-export const metadataSpecSchema = z.object({
+const metadataSpecSchema = z.object({
   value: z.union([z.string(), z.number(), z.boolean()]),
   type: z.enum(METADATA_TYPES).optional(),
   /**
@@ -60,7 +60,7 @@ export type ReadKind =
  * - `asset-ids`: the resolved ids as a set; never updated (a difference is a warning);
  * - `metadata`: key by key (plan/metadata-list.ts).
  */
-export type Comparison = "identity" | "text" | "time" | "set" | "equal" | "asset-ids" | "metadata";
+type Comparison = "identity" | "text" | "time" | "set" | "equal" | "asset-ids" | "metadata";
 
 /**
  * Which request writes the field to a new run:
@@ -69,10 +69,10 @@ export type Comparison = "identity" | "text" | "time" | "set" | "equal" | "asset
  *   field defaults to false, so only `true` is sent;
  * - `adhoc`: CreateAdhocRun's `assetIds` (a run with assets is created ad hoc).
  */
-export type CreateWrite = "body" | "follow-up" | "adhoc";
+type CreateWrite = "body" | "follow-up" | "adhoc";
 
 /** A run spec (or YAML run parts) as the setters see it: typed by RunSpec at every caller. */
-export interface FieldStore {
+interface FieldStore {
   [field: string]: unknown;
 }
 
@@ -104,7 +104,7 @@ export interface RunFieldDef {
  * Every field of a run spec, in report order: the identity (clientKey, runId), then the fields
  * a manifest can manage.
  */
-export const RUN_FIELD_TABLE = {
+const RUN_FIELD_TABLE = {
   clientKey: {
     wire: "clientKey",
     schema: z.string().min(1),
@@ -269,9 +269,6 @@ export const RUN_FIELD_SHAPE = Object.fromEntries(
   Object.entries(RUN_FIELD_TABLE).map(([name, def]) => [name, def.schema]),
 ) as { [K in keyof Table]: Table[K]["schema"] };
 
-/** A run spec's fields, as the table declares them. */
-export type RunFieldValues = z.infer<z.ZodObject<{ [K in keyof Table]: Table[K]["schema"] }>>;
-
 /** Every field of a run spec: the identity (clientKey, runId), then the fields a manifest can manage. */
 export type RunField = keyof Table;
 export const RUN_FIELDS = Object.keys(RUN_FIELD_TABLE) as RunField[];
@@ -296,19 +293,3 @@ export const NAMED_FIELDS: readonly NamedField[] = RUN_FIELDS.map((name) => ({
 export function fieldDef(name: RunField): NamedField {
   return NAMED_FIELDS[RUN_FIELDS.indexOf(name)]!;
 }
-
-/** The fields of a given read kind (`boolean`: isPinned, isArchived). */
-export type FieldOfKind<R extends ReadKind> = {
-  [K in RunField]: Table[K]["read"] extends R ? K : never;
-}[RunField];
-export function fieldsOfKind<R extends ReadKind>(read: R): FieldOfKind<R>[] {
-  return RUN_FIELDS.filter((f) => RUN_FIELD_TABLE[f].read === read) as FieldOfKind<R>[];
-}
-
-/** Fields a create writes in one UpdateRun after it (only when `true`): isPinned, isArchived. */
-export type FollowUpField = {
-  [K in RunField]: Table[K] extends { create: "follow-up" } ? K : never;
-}[RunField];
-export const FOLLOW_UP_FIELDS = RUN_FIELDS.filter(
-  (f) => (RUN_FIELD_TABLE[f] as RunFieldDef).create === "follow-up",
-) as FollowUpField[];
