@@ -40,6 +40,7 @@ export {
   readCsvDialect,
   readRunSpecs,
   validateManifests,
+  type ValidationResult,
 } from "./manifest/index.js";
 export type { MetadataSpec, MetadataType, RunSpec, Source } from "./manifest/spec.js";
 export type { ArchiveChange, Change, FieldChange, FieldValue, Warning } from "./plan/change.js";
@@ -53,7 +54,21 @@ export {
   IGNORABLE_FIELDS,
   type IgnorableField,
 } from "./plan/diff.js";
-export { type PlanOptions, type PlanResult, plan, type SyncOptions } from "./plan/plan.js";
+export {
+  type CacheUse,
+  type PlanOptions,
+  type PlanResult,
+  plan,
+  type Refusal,
+  type SyncOptions,
+} from "./plan/plan.js";
+export {
+  clientOptionsOf,
+  type ManifestInput,
+  type SyncCacheOptions,
+  type ValidateOptions,
+} from "./plan/options.js";
+export { validate } from "./plan/read-input.js";
 export { type Shard, shardOf } from "./plan/shard.js";
 // Reports.
 export { createJsonReport } from "./report/json-report.js";
@@ -61,14 +76,15 @@ export { createMarkdownReport } from "./report/markdown-report.js";
 export { createPlanFileWriter, readPlanFile } from "./report/plan-file.js";
 export type { PlanReport, TextSink } from "./report/plan-report.js";
 export { createResultsWriter, type ResultRow } from "./report/results-file.js";
-export { formatPlanLine, type PlanSummary } from "./plan/summary.js";
+export { formatPlanLine, hasChanges, type PlanSummary } from "./plan/summary.js";
 export { createTableReport } from "./report/table-report.js";
-// The sync config (sift-run-sync.yaml): load it, then pass it as `config` to plan/apply, or
-// read its sources alone (validateSources, readSourceSpecs), as `validate --config` does.
+// The sync config (sift-run-sync.yaml): load it, then pass it as `config` to plan/apply/validate,
+// or read its sources alone (validateSources, then readSources: its runs as RunSpecs).
 export { syncConfigJsonSchema } from "./sources/config-json-schema.js";
 export {
   loadSyncConfig,
   readSourceSpecs,
+  readSourceSpecs as readSources,
   validateSources,
   type SourceConfig,
   type SyncConfig,

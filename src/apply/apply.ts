@@ -1,33 +1,20 @@
 import { GuardError } from "../core/errors.js";
 import { type Stopping, stoppingOf } from "../core/stopping.js";
 import { isInvalidRow } from "../manifest/index.js";
-import { formatSource } from "../manifest/spec.js";
+import { formatSource, type RunSpec } from "../manifest/spec.js";
+import type { CacheUse } from "../plan/cache-use.js";
+import { inSyncRun, noteInCache } from "../plan/cache-use.js";
 import type { Change } from "../plan/change.js";
-import { type ChangeLimit, checkMaxChanges, guardedCounts } from "../plan/guard.js";
-import type { CacheSession } from "../cache/cache-session.js";
-import type { RunSpec } from "../manifest/spec.js";
 import { diffRun } from "../plan/diff.js";
+import { resolveSettings, type SyncOptions } from "../plan/options.js";
 import {
-  type CacheUse,
-  countKnown,
-  diffOptions,
-  noteInCache,
-  openCache,
+  archiveRefusal,
+  changesRefusal,
+  countPlan,
   planAll,
-  refusal,
-  type SyncOptions,
-} from "../plan/plan.js";
-import { checkNewKeys } from "../plan/new-keys.js";
-import type { PlanContext } from "../plan/plan-changes.js";
-import {
-  checkRows,
-  type ManifestRows,
-  readManifests,
-  readManifestScope,
-  resolveContext,
-  unicodeOfInput,
-} from "../plan/prepare.js";
-import type { Scope } from "../plan/scope.js";
+  totalChanges,
+} from "../plan/planner.js";
+import { type Prepared, readManifests, resolveAgainstSift } from "../plan/prepare.js";
 import { countChange, createPlanSummary, type PlanSummary } from "../plan/summary.js";
 import type { SiftClient } from "../sift/client.js";
 import { withStopping } from "../sift/stoppable.js";
@@ -35,11 +22,18 @@ import { type ApplyCounts, applyWork, rowsAfter } from "./apply-work.js";
 import { reconcileByDiff, workFromChange } from "./from-change.js";
 import { actionOf, type RowRef, type RowResult, type Work } from "./work.js";
 
+/** Requests in flight at most, by default (`--concurrency`). */
+const DEFAULT_CONCURRENCY = 8;
+
+/** `apply` (from manifests; a saved plan is `applyPlanFile`). */
 export interface ApplyOptions extends SyncOptions {
   client: SiftClient;
-  /** Requests in flight at most; match the client's pool. Default 8. */
+  /**
+   * `--concurrency`: requests in flight at most; match the client's pool. Default: the sync
+   * config's `options.concurrency`, else 8.
+   */
   concurrency?: number;
-  /** Stop after the first failed row; the rest are reported as skipped. */
+  /** `--fail-fast`: stop after the first failed row; the rest are reported as skipped. */
   failFast?: boolean;
   /**
    * Stop (Ctrl-C): no new request starts, nor a retry; requests under way get `stopGraceMs`
@@ -50,12 +44,7 @@ export interface ApplyOptions extends SyncOptions {
   stopGraceMs?: number;
   /** Instead of `signal`: both steps under the caller's control (a second Ctrl-C cuts off at once). */
   stopping?: Stopping;
-  /**
-   * Refuse a plan that would create and update more runs than this (a GuardError, exit 3):
-   * checked over the whole plan before anything is written.
-   */
-  maxChanges?: ChangeLimit;
-  /** Apply only the first N creates and updates (a canary); the later ones are skipped. */
+  /** `--limit N`: apply only the first N creates and updates (a canary); the later ones are skipped. */
   limit?: number;
   /** Each change as planned, in manifest order. */
   onChange?: (change: Change) => void;
@@ -100,17 +89,15 @@ export async function apply(options: ApplyOptions): Promise<ApplyResult> {
 
 async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
   const started = performance.now();
-  const { client, stopping, archiveMissing } = options;
-  const manifests = await readManifests(options, { keys: archiveMissing !== undefined });
-  let diff = diffOptions(options);
+  const { client, stopping } = options;
+  const settings = resolveSettings(options);
+  // Offline first: an invalid manifest stops here, before any request.
+  const manifests = await readManifests(options, { keys: settings.archiveMissing !== undefined });
   const plan = createPlanSummary();
-  let context: PlanContext | undefined;
+  let prepared: Prepared | undefined;
   let total = manifests.runs;
   let done = 0;
   let changes = 0;
-  let scope: Scope | undefined;
-  let cache: CacheSession | undefined;
-  let cacheUse: ReturnType<typeof countKnown> | undefined;
   /** Rows planned and not yet reported: what the cache records once their result is known. */
   const pending = new Map<string, Pending>();
 
@@ -133,36 +120,33 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
   // Everything that asks the API runs inside the stream, so that an API gone at any point
   // ends with every row reported (as skipped), not with an exception and rows lost.
   async function* work(): AsyncGenerator<Work> {
-    [context, scope] = await Promise.all([
-      resolveContext(client, manifests.names, options.createAssets, unicodeOfInput(options)),
-      archiveMissing && readManifestScope(client, manifests, archiveMissing, options),
-    ]);
-    diff = diffOptions(options, scope);
-    total += scope?.archives.length ?? 0;
-    if (!options.skipInvalid) {
-      await checkRows(manifests, context);
-      await checkNewKeys(manifests, client, context, { ...diff, adoptBy: options.adoptBy });
-    }
+    const ready = await resolveAgainstSift(manifests, client, options, settings, {
+      checkRows: true,
+    });
+    prepared = ready;
+    total = totalChanges(ready);
     // Before the first write: a refused plan writes nothing.
-    const refused = refusal(manifests, scope, options);
-    if (refused !== undefined) throw new GuardError(refused);
-    if (options.maxChanges !== undefined) await guardChanges(manifests, context, scope, options);
-    cache = (await openCache(client, options, { context, inScope: manifests.inScope }))?.session;
-    cacheUse = cache && countKnown(cache);
-    for await (const change of planAll(manifests, context, scope, {
-      ...options,
-      ...(cacheUse && { knownInSync: cacheUse.knownInSync }),
-    })) {
+    const refused =
+      archiveRefusal(ready) ??
+      (settings.maxChanges && changesRefusal(ready, await countPlan(ready, client)));
+    if (refused) {
+      throw new GuardError(
+        refused.guard === "archive" ? refused.message : `${refused.message}; nothing was written`,
+      );
+    }
+    const cache = ready.cache?.session;
+    for await (const change of planAll(ready, client)) {
       countChange(plan, change);
       options.onChange?.(change);
       if (cache && change.action !== "archive")
-        pending.set(change.spec.clientKey, pendingOf(change));
+        pending.set(change.spec.clientKey, { spec: change.spec, inSync: inSyncRun(change) });
       yield limited(workFromChange(change));
     }
   }
 
   /** A row's result decides what the cache records: in sync only when it ended so. */
   const recordResult = (row: RowResult) => {
+    const cache = prepared?.cache?.session;
     const planned = pending.get(row.clientKey);
     if (cache === undefined || planned === undefined) return;
     pending.delete(row.clientKey);
@@ -176,15 +160,16 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
     // NOTE: the run as the write answered it is diffed again: someone else's edit between the
     // lookup and the write would otherwise be taken as in sync, and missed the next night.
     const run = outcome.run;
-    const again = run && context && diffRun(planned.spec, run, context, diff);
+    const again = run && prepared && diffRun(planned.spec, run, prepared.context, prepared.diff);
     if (again === undefined) return cache.notInSync(planned.spec);
     noteInCache(cache, again);
   };
 
   const counts = await applyWork(work(), {
     client,
-    concurrency: options.concurrency ?? 8,
-    onConflict: (work, existing, ours) => reconcileByDiff(context!, diff)(work, existing, ours),
+    concurrency: options.concurrency ?? options.config?.options.concurrency ?? DEFAULT_CONCURRENCY,
+    onConflict: (work, existing, ours) =>
+      reconcileByDiff(prepared!.context, prepared!.diff)(work, existing, ours),
     stopping,
     failFast: options.failFast,
     onResult(row) {
@@ -192,10 +177,10 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
       options.onResult?.(row);
       options.onProgress?.({ done: ++done, total });
     },
-    unreached: (reached) => rowsAfter(rowRefs(manifests, scope), reached),
+    unreached: (reached) => rowsAfter(rowRefs(manifests, prepared), reached),
   });
   // Rows not reached keep what the cache held; a stopped apply has not seen every row.
-  await cache?.save({
+  await prepared?.cache?.session.save({
     complete: counts.stopped === undefined,
     pruneUnseen: options.only === undefined && options.limit === undefined,
   });
@@ -205,7 +190,7 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
     elapsedMs: performance.now() - started,
     interrupted: counts.stopped?.kind === "interrupted",
     ...(options.only && { missingKeys: manifests.missingKeys }),
-    ...(cacheUse && { cache: cacheUse.counts() }),
+    ...(prepared?.cache && { cache: prepared.cache.counts() }),
   };
 }
 
@@ -215,39 +200,16 @@ interface Pending {
   inSync?: { runId: string; modifiedDate: string };
 }
 
-function pendingOf(change: Exclude<Change, { action: "archive" }>): Pending {
-  if (change.action === "unchanged" && change.warnings.length === 0 && change.modifiedDate)
-    return {
-      spec: change.spec,
-      inSync: { runId: change.runId, modifiedDate: change.modifiedDate },
-    };
-  return { spec: change.spec };
-}
-
-/** Plans the whole manifest once, counting, and refuses it when it breaks `maxChanges`. */
-async function guardChanges(
-  manifests: ManifestRows,
-  context: PlanContext,
-  scope: Scope | undefined,
-  options: ApplyOptions,
-): Promise<void> {
-  const counts = createPlanSummary();
-  // A copy: planning adds the key types new runs introduce, and the real pass starts afresh.
-  const copy = { assetIds: context.assetIds, keyTypes: new Map(context.keyTypes) };
-  for await (const change of planAll(manifests, copy, scope, options)) {
-    countChange(counts, change);
-  }
-  const refusal = checkMaxChanges(options.maxChanges!, guardedCounts(counts), manifests.runs);
-  if (refusal !== undefined) throw new GuardError(`${refusal}; nothing was written`);
-}
-
 /** Every row the apply works through, in order: the manifests' rows, then the runs to archive. */
-async function* rowRefs(manifests: ManifestRows, scope: Scope | undefined): AsyncGenerator<RowRef> {
+async function* rowRefs(
+  manifests: Prepared["manifests"],
+  prepared: Prepared | undefined,
+): AsyncGenerator<RowRef> {
   for await (const row of manifests.rows()) {
     const spec = isInvalidRow(row) ? row.spec : row;
     yield { clientKey: spec.clientKey, source: formatSource(spec.source) };
   }
-  for (const archive of scope?.archives ?? []) {
+  for (const archive of prepared?.scope?.archives ?? []) {
     yield { clientKey: archive.clientKey, source: "", action: "archive" };
   }
 }

@@ -4,7 +4,7 @@ import { isInvalidRow, type ManifestRow } from "../manifest/index.js";
 import type { DiffOptions } from "./diff.js";
 import type { LookupClient } from "./lookup.js";
 import { type AdoptOptions, type PlanContext, planChanges } from "./plan-changes.js";
-import type { ManifestRows } from "./prepare.js";
+import type { ManifestRows } from "./read-input.js";
 
 /** How many problems are kept in detail; the rest are counted. */
 const MAX_KEPT_PROBLEMS = 50;

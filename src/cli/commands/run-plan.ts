@@ -1,7 +1,6 @@
 import { DEFAULT_UNICODE } from "../../core/unicode.js";
 import { formatProblem } from "../../core/errors.js";
 import { EXIT } from "../exit-codes.js";
-import { checkMaxChanges, guardedCounts } from "../../plan/guard.js";
 import { plan } from "../../plan/plan.js";
 import { describeFailure, type Failure, INTERRUPTED } from "../../report/failure.js";
 import { createJsonReport } from "../../report/json-report.js";
@@ -127,6 +126,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
       ...(archiveMissing && { archiveMissing }),
       signal,
       skipInvalid: flags.skipInvalid,
+      maxChanges: flags.maxChanges,
       ...(only && { only }),
       cache: cacheOptionsOf(flags, io.cwd, session.target, logger),
       onChange: (change) => {
@@ -143,11 +143,11 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
     // Ctrl-C as the last run was planned: the handler ended the document and dropped --out.
     const late = stop.exitCode();
     if (late !== undefined) return late;
-    if (result.refused !== undefined) {
+    if (result.refused?.guard === "archive") {
       // A plan that apply would refuse is shown whole, and never saved.
       file?.abort();
       endDocument();
-      io.stderr.write(`error: ${escapeControl(result.refused)}\n`);
+      io.stderr.write(`error: ${escapeControl(result.refused.message)}\n`);
       return EXIT.guard;
     }
     file?.end(result.summary); // saved before stdout is ended: a closed stdout keeps a whole plan
@@ -156,11 +156,11 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
     if (flags.out) session.logger.info({ out: flags.out, digest }, "plan saved");
     warnMissingKeys(session.logger, result.missingKeys);
     logCacheUse(session.logger, result.cache);
-    const refusal =
-      flags.maxChanges &&
-      checkMaxChanges(flags.maxChanges, guardedCounts(result.summary), result.runs);
-    if (refusal) {
-      session.logger.error({ guard: "max-changes" }, `${refusal}; apply would refuse this plan`);
+    if (result.refused?.guard === "max-changes") {
+      session.logger.error(
+        { guard: "max-changes" },
+        `${result.refused.message}; apply would refuse this plan`,
+      );
       return EXIT.guard;
     }
     if (result.summary.invalid > 0) return EXIT.error;

@@ -1,0 +1,78 @@
+import type { Change } from "./change.js";
+import { checkMaxChanges, guardedCounts } from "./guard.js";
+import type { LookupClient } from "./lookup.js";
+import { planChanges } from "./plan-changes.js";
+import type { Prepared } from "./prepare.js";
+import { checkArchiveGuard } from "./scope.js";
+import { countChange, createPlanSummary, type PlanSummary } from "./summary.js";
+
+/**
+ * The planner plan and apply share: every change, one per manifest row in manifest order,
+ * then the runs to archive; and the guards' verdict on the whole plan.
+ */
+
+/** Why applying a plan is refused (a GuardError, exit 3): which guard, in a sentence. */
+export interface Refusal {
+  /** `archive`: `--max-archive` or `--allow-empty`; `max-changes`: `--max-changes`. */
+  guard: "archive" | "max-changes";
+  message: string;
+}
+
+/** Every change of the plan. With `useCache: false`, rows the cache knows are looked up too. */
+export async function* planAll(
+  prepared: Prepared,
+  client: LookupClient,
+  options: { useCache?: boolean } = {},
+): AsyncGenerator<Change> {
+  const { manifests, context, scope, diff, settings, cache } = prepared;
+  yield* planChanges(manifests.rows(), client, context, {
+    ...diff,
+    adoptBy: settings.adoptBy,
+    ...(cache && options.useCache !== false && { knownInSync: cache.knownInSync }),
+  });
+  yield* scope?.archives ?? [];
+}
+
+/** How many changes planAll yields. */
+export function totalChanges(prepared: Prepared): number {
+  return prepared.manifests.runs + (prepared.scope?.archives.length ?? 0);
+}
+
+/**
+ * The archive guard's verdict, known before any run is planned (undefined: allowed, or
+ * nothing to archive).
+ */
+export function archiveRefusal(prepared: Prepared): Refusal | undefined {
+  const { scope, settings, manifests } = prepared;
+  if (scope === undefined || settings.archiveMissing === undefined) return undefined;
+  const message = checkArchiveGuard(scope, manifests.allRuns, settings.archiveMissing);
+  return message === undefined ? undefined : { guard: "archive", message };
+}
+
+/** `--max-changes`' verdict on a plan's counts. */
+export function changesRefusal(prepared: Prepared, summary: PlanSummary): Refusal | undefined {
+  const limit = prepared.settings.maxChanges;
+  if (limit === undefined) return undefined;
+  const message = checkMaxChanges(limit, guardedCounts(summary), prepared.manifests.runs);
+  return message === undefined ? undefined : { guard: "max-changes", message };
+}
+
+/** The guards' verdict on a whole plan, as apply checks them: the archive guard first. */
+export function refusalOf(prepared: Prepared, summary: PlanSummary): Refusal | undefined {
+  return archiveRefusal(prepared) ?? changesRefusal(prepared, summary);
+}
+
+/**
+ * The counts of the whole plan, planned once without writing (apply's `--max-changes`
+ * checks them before the first write).
+ */
+export async function countPlan(prepared: Prepared, client: LookupClient): Promise<PlanSummary> {
+  // A copy: planning adds the key types new runs introduce, and the real pass starts afresh.
+  const context = { ...prepared.context, keyTypes: new Map(prepared.context.keyTypes) };
+  const summary = createPlanSummary();
+  // NOTE: without the cache, as before it was opened here: its counts must not count twice.
+  for await (const change of planAll({ ...prepared, context }, client, { useCache: false })) {
+    countChange(summary, change);
+  }
+  return summary;
+}

@@ -1,0 +1,168 @@
+import { isSiftClientKey } from "../core/client-key.js";
+import { ManifestError } from "../core/errors.js";
+import {
+  isInvalidRow,
+  type ManifestRow,
+  readManifestRows,
+  type ValidationResult,
+  validateManifests,
+} from "../manifest/index.js";
+import type { ValidationCallbacks } from "../manifest/validate-manifests.js";
+import { readSourceRows, validateSources } from "../sources/index.js";
+import { addNamesInUse, type NamesInUse } from "./lookup.js";
+import type { ManifestInput, ValidateOptions } from "./options.js";
+import { shardOf } from "./shard.js";
+
+/**
+ * The offline step: the manifests (or a sync config's sources) read and checked, before
+ * anything asks Sift. Manifest paths and a sync config are told apart here, once.
+ */
+
+export interface ManifestRows {
+  files: string[];
+  /** Runs in scope (this shard, `only`): valid ones, and invalid ones with `skipInvalid`. */
+  runs: number;
+  /** Invalid runs in scope (only with `skipInvalid`; otherwise reading them threw). */
+  invalid: number;
+  /** Keys of `only` that no manifest run has. */
+  missingKeys: string[];
+  /** Valid runs in scope whose clientKey breaks Sift's rule for new runs (fine if they exist). */
+  breakingKeys: number;
+  /** Valid runs in the manifests, all shards: none at all makes archiving suspect. */
+  allRuns: number;
+  /** With `keys`: the clientKeys of this shard's runs, invalid ones included. */
+  keys?: Set<string>;
+  /** What the valid runs use, to resolve against Sift before diffing. */
+  names: NamesInUse;
+  /** The runs in scope again, streamed from the files, in order. */
+  rows(): AsyncGenerator<ManifestRow>;
+  /** Whether a clientKey is in this invocation's scope (shard, `only`). */
+  inScope: (clientKey: string) => boolean;
+}
+
+/**
+ * `validate`: every file (or source) read and checked offline; the problems are in the
+ * result, not thrown.
+ *
+ * @example
+ * const result = await validate({ paths: ["runs.csv"] });
+ * for (const p of result.problems) console.error(formatProblem(p));
+ */
+export function validate(options: ValidateOptions): Promise<ValidationResult> {
+  const keyCheck = options.clientKeyCheck ?? options.config?.options.clientKeyCheck ?? "sift";
+  return validateInput(options, {
+    onRun: options.onRun,
+    onWarning: options.onWarning,
+    warnClientKeys: keyCheck === "sift",
+  });
+}
+
+/** Pass 1 over paths or a config's sources. */
+function validateInput(
+  input: Omit<ValidateOptions, "onRun" | "onWarning" | "clientKeyCheck">,
+  callbacks: ValidationCallbacks,
+): Promise<ValidationResult> {
+  const read = readOptionsOf(input);
+  return input.config === undefined
+    ? validateManifests(input.paths, {
+        ...read,
+        csv: input.csv,
+        stdin: input.stdin,
+        pipes: input.pipes,
+        ...callbacks,
+      })
+    : validateSources(input.config, { ...read, ...callbacks });
+}
+
+/** Pass 2 over paths or a config's sources: every row, streamed. */
+function readInputRows(input: ManifestInput): AsyncGenerator<ManifestRow> {
+  const read = readOptionsOf(input);
+  return input.config === undefined
+    ? readManifestRows(input.paths, {
+        ...read,
+        csv: input.csv,
+        stdin: input.stdin,
+        pipes: input.pipes,
+      })
+    : readSourceRows(input.config, read);
+}
+
+function readOptionsOf(input: Pick<ManifestInput, "cwd" | "exclude" | "stdoutFile" | "unicode">) {
+  return {
+    cwd: input.cwd,
+    exclude: input.exclude,
+    stdoutFile: input.stdoutFile,
+    unicode: input.unicode,
+  };
+}
+
+/**
+ * One pass validates every file (all shards) and collects what the runs in scope use:
+ * reading 200,000 rows takes ~1.5 s, so each pass saved counts. Throws a ManifestError for
+ * any problem, except, with `skipInvalid`, problems of single runs.
+ */
+export async function readManifests(
+  input: ManifestInput,
+  options: { keys?: boolean } = {},
+): Promise<ManifestRows> {
+  const names: NamesInUse = { assets: new Set(), metadataKeys: new Set() };
+  const inScope = scopeOf(input);
+  const seen = input.only && new Set<string>();
+  // NOTE: archiving needs the manifests' clientKeys as a set: what the scope holds beyond them.
+  const keys = options.keys ? new Set<string>() : undefined;
+  let runs = 0;
+  let invalid = 0;
+  let allRuns = 0;
+  let breakingKeys = 0;
+  const validation = await validateInput(input, {
+    onRun(spec) {
+      allRuns++;
+      if (!inScope(spec.clientKey)) return;
+      keys?.add(spec.clientKey);
+      seen?.add(spec.clientKey);
+      addNamesInUse(names, spec);
+      runs++;
+      if (!isSiftClientKey(spec.clientKey)) breakingKeys++;
+    },
+    onInvalidRun(clientKey) {
+      if (clientKey !== undefined && inScope(clientKey)) keys?.add(clientKey);
+      if (input.skipInvalid && inScope(clientKey)) invalid++;
+    },
+    onWarning: input.onWarning,
+  });
+  const stops = validation.fileProblems > 0 || (validation.invalidRuns > 0 && !input.skipInvalid);
+  if (stops) {
+    throw new ManifestError(validation.problems, validation.totalProblems, {
+      heldBack: validation.fileProblems > 0 ? undefined : runs,
+    });
+  }
+  const missingKeys = input.only ? [...input.only].filter((key) => !seen!.has(key)) : [];
+  const rows = async function* () {
+    for await (const row of readInputRows(input))
+      if (inScope(isInvalidRow(row) ? row.spec.clientKey : row.clientKey)) yield row;
+  };
+  return {
+    files: validation.files,
+    runs: runs + invalid,
+    invalid,
+    missingKeys,
+    breakingKeys,
+    allRuns,
+    ...(keys && { keys }),
+    names,
+    rows,
+    inScope: (clientKey) => inScope(clientKey),
+  };
+}
+
+/** Whether a clientKey is in this invocation's scope (shard, `only`). */
+function scopeOf(input: ManifestInput): (clientKey: string | undefined) => boolean {
+  const { shard, only } = input;
+  return (clientKey) => {
+    // A run whose clientKey cannot be read is reported by the first shard only.
+    if (clientKey === undefined || clientKey === "")
+      return only === undefined && (shard?.index ?? 1) === 1;
+    if (only !== undefined && !only.has(clientKey)) return false;
+    return shard === undefined || shardOf(clientKey, shard.count) === shard.index;
+  };
+}
