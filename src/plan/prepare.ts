@@ -87,7 +87,7 @@ export async function resolveAgainstSift(
   };
 }
 
-export function diffOptionsOf(settings: Settings, scope?: Scope): DiffOptions {
+function diffOptionsOf(settings: Settings, scope?: Scope): DiffOptions {
   return {
     metadata: settings.metadata,
     ignore: settings.ignore,
@@ -142,7 +142,7 @@ export async function resolveContext(
  * Checks every valid row against Sift (unknown asset, metadata of the wrong type): any
  * problem throws, naming how many valid rows it holds back.
  */
-export async function checkRows(manifests: ManifestRows, context: PlanContext): Promise<void> {
+async function checkRows(manifests: ManifestRows, context: PlanContext): Promise<void> {
   // Keys new to the organization take the type of their first use, as they will in Sift.
   const keyTypes = new Map(context.keyTypes);
   const problems: Problem[] = [];
