@@ -13,8 +13,6 @@ import { createdAsPlanned, holdsPlannedValues } from "./created-as-planned.js";
 import { checkAgainstSift, lookedUp, refuseIf } from "./saved-lookups.js";
 import type { ConflictPolicy, RowRef, RowResult, Work } from "./work.js";
 
-export { CHECK_BATCH_CELLS } from "./saved-lookups.js";
-
 export interface ApplyPlanFileOptions {
   path: string;
   client: SiftClient;

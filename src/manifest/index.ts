@@ -13,7 +13,7 @@ export type { Resolution } from "./manifest-item.js";
 export { MAX_KEPT_PROBLEMS } from "./problem-list.js";
 export { isInvalidRow, type ManifestRow, readManifestRows } from "./read-manifest-rows.js";
 export { readRunSpecs } from "./read-run-specs.js";
-export { renderCsv, renderShownRuns, renderYaml } from "./render.js";
+export { renderShownRuns, renderYaml } from "./render.js";
 export type { MetadataSpec, RunSpec } from "./spec.js";
 export { formatSource, runSpecSchema } from "./spec.js";
 export {

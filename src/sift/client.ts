@@ -26,7 +26,6 @@ import {
 } from "./schemas.js";
 import { MAX_URL_BYTES, measureUrlBytes, type Query } from "./url.js";
 
-export { MAX_URL_BYTES };
 export { ItemTooLargeError, MAX_PAGE_SIZE } from "./list-pages.js";
 export type {
   ClientStats,

@@ -155,11 +155,10 @@ export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
   };
 }
 
-export const fetchWithNodeHttp: typeof fetch = createNodeFetch();
-
 function readBody(body: RequestInit["body"]): string | undefined {
   if (body === undefined || body === null) return undefined;
-  if (typeof body !== "string") throw new TypeError("fetchWithNodeHttp sends string bodies only");
+  if (typeof body !== "string")
+    throw new TypeError("createNodeFetch's fetch sends string bodies only");
   return body;
 }
 

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { applyPlanFile, CHECK_BATCH_CELLS } from "../../src/apply/apply-plan-file.js";
+import { applyPlanFile } from "../../src/apply/apply-plan-file.js";
+import { CHECK_BATCH_CELLS } from "../../src/apply/saved-lookups.js";
 import { SCALAR_CELLS } from "../../src/plan/plan-changes.js";
 import { createSiftClient, type SiftClient } from "../../src/sift/client.js";
 import { manifestDir, runCli, useEmulator } from "./harness.js";

@@ -8,10 +8,10 @@ import {
   type MetadataSpec,
   type RunSpec,
   readRunSpecs,
-  renderCsv,
   renderYaml,
   validateManifests,
 } from "../../src/manifest/index.js";
+import { renderCsv } from "../helpers/render-csv.js";
 
 /** Characters that break naive CSV/YAML writers and readers. */
 const NASTY = [

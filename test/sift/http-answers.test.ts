@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ApiError, SyncError } from "../../src/core/errors.js";
 import { createLogger } from "../../src/core/logger.js";
-import { createSiftClient, MAX_URL_BYTES } from "../../src/sift/client.js";
+import { createSiftClient } from "../../src/sift/client.js";
+import { MAX_URL_BYTES } from "../../src/sift/url.js";
 import { FAST_RETRY, sendJson, startTestServer, type TestServer } from "./test-server.js";
 
 let server: TestServer | undefined;

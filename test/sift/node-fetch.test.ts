@@ -1,7 +1,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { fetchWithNodeHttp } from "../../src/sift/node-fetch.js";
+import { createNodeFetch } from "../../src/sift/node-fetch.js";
+
+const fetchWithNodeHttp = createNodeFetch();
 
 let server: Server | undefined;
 afterEach(async () => {

@@ -5,12 +5,8 @@ import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { Temporal } from "temporal-polyfill";
 import { describe, expect, it } from "vitest";
-import {
-  type RunSpec,
-  readRunSpecs,
-  renderCsv,
-  validateManifests,
-} from "../../src/manifest/index.js";
+import { type RunSpec, readRunSpecs, validateManifests } from "../../src/manifest/index.js";
+import { renderCsv } from "../helpers/render-csv.js";
 import { loadSyncConfig, readSourceSpecs, validateSources } from "../../src/sources/index.js";
 import { type PlanJson, runCli, useEmulator } from "../e2e/harness.js";
 import { projectDir } from "./support.js";
