@@ -24,7 +24,7 @@ import {
   runResponseSchema,
   validateFilterResponseSchema,
 } from "./schemas.js";
-import { MAX_URL_BYTES, measureUrlBytes, type Query } from "./url.js";
+import { measureUrlBytes, type Query } from "./url.js";
 
 export { ItemTooLargeError, MAX_PAGE_SIZE } from "./list-pages.js";
 export type {
