@@ -1,7 +1,26 @@
 import type { ClientKeyCheck } from "../core/client-key.js";
-import type { Timestamp } from "../time/timestamp.js";
-import type { MetadataType } from "../manifest/spec.js";
-import type { METADATA_KEY_TYPE_RELATION, MetadataKeyTypeWire } from "../sift/schemas.js";
+import type { EmulatorSeed } from "./seed-types.js";
+import type { StoredTag } from "./stored-types.js";
+import type { DefaultsMode, WireRun } from "./wire-types.js";
+
+export type { EmulatorSeed, RawMetadataEntry, SeedMetadataValue, SeedRun } from "./seed-types.js";
+export type {
+  StoredAsset,
+  StoredKeyType,
+  StoredMetadata,
+  StoredMetadataKey,
+  StoredRun,
+  StoredTag,
+  StoredTagRecord,
+} from "./stored-types.js";
+export {
+  type DefaultsMode,
+  DEFAULTS_MODES,
+  type WireMetadataKey,
+  type WireMetadataValue,
+  type WireRun,
+  type WireTag,
+} from "./wire-types.js";
 
 /** The bearer key the emulator wants unless told otherwise (`--api-key`). */
 export const DEFAULT_API_KEY = "local";
@@ -161,220 +180,4 @@ export interface Emulator {
    * on `tag_id` compares these ids. A tag is made when a run or asset first names it.
    */
   tags(): StoredTag[];
-}
-
-/**
- * What `--seed` and `load()` accept. Friendly to write by hand:
- * ```yaml
- * assets: [stand-a, {name: rig-7, assetId: asset-rig-7}]
- * metadataKeys: {campaign: string, altitude_m: number}
- * runs:
- *   - {clientKey: tv-001, name: Test 1, assets: [stand-a], metadata: {campaign: c1}}
- * ```
- */
-export interface EmulatorSeed {
-  /** Tags with the ids you want (`{name, tagId}`); others get an id when first named. */
-  tags?: (string | SeedTag)[];
-  assets?: (string | SeedAsset)[];
-  metadataKeys?: SeedMetadataKey[] | Record<string, SeedKeyType>;
-  runs?: SeedRun[];
-}
-
-interface SeedTag {
-  name: string;
-  tagId?: string;
-}
-
-interface SeedAsset {
-  name: string;
-  assetId?: string;
-  tags?: string[];
-  /** Key → value, typed like a run's seed metadata. */
-  metadata?: Record<string, SeedMetadataValue>;
-  isArchived?: boolean;
-}
-
-/** A seed's metadata value: a string, number or boolean, or a relation (`{resourceType, resourceId}`). */
-export type SeedMetadataValue = string | number | boolean | RelationValue;
-
-interface SeedMetadataKey {
-  name: string;
-  /**
-   * `string`, `number`, `boolean`, `relation`, or (to stand for a type Sift may add later) any
-   * other wire form: a `METADATA_KEY_TYPE_…` name or an enum number, listed as given.
-   */
-  type: SeedKeyType;
-}
-
-type SeedKeyType = MetadataType | "relation" | string | number;
-
-export interface SeedRun {
-  runId?: string;
-  clientKey?: string;
-  name: string;
-  description?: string;
-  tags?: string[];
-  startTime?: string;
-  stopTime?: string;
-  isPinned?: boolean;
-  isArchived?: boolean;
-  isAdhoc?: boolean;
-  /**
-   * When the run was made and last changed (default: now), for a seed of runs as an earlier
-   * sync left them days ago; never later than now, and the clock goes on from now.
-   */
-  modifiedDate?: string;
-  /** Asset names (`assets` is an alias). */
-  assetNames?: string[];
-  assets?: string[];
-  assetIds?: string[];
-  /** Key → value; the key's type is the existing key's, else the value's. */
-  metadata?: Record<string, SeedMetadataValue>;
-  /**
-   * Seed-only escape hatch: metadata entries exactly as a (newer) Sift would emit them, of a
-   * shape this emulator does not model (`{"key": {...}, "fooValue": ...}`, extra fields).
-   * They are stored and emitted verbatim, and an UpdateRun of this run may send them back
-   * (equal as JSON); any other unknown shape is refused (strict) or loses its unknown fields.
-   */
-  rawMetadata?: RawMetadataEntry[];
-}
-
-/** A metadata entry as JSON, with at least `key.name`. */
-export type RawMetadataEntry = { key: { name: string } & Record<string, unknown> } & Record<
-  string,
-  unknown
->;
-
-/** A run as the API emits it (protojson; defaults present or not, see `defaults`). */
-export interface WireRun {
-  runId: string;
-  createdDate: string;
-  modifiedDate: string;
-  createdByUserId: string;
-  modifiedByUserId: string;
-  organizationId: string;
-  startTime?: string;
-  stopTime?: string;
-  isPinned?: boolean;
-  name?: string;
-  description?: string;
-  tags?: string[];
-  defaultReportId?: string;
-  clientKey?: string;
-  metadata?: WireMetadataValue[];
-  assetIds?: string[];
-  archivedDate?: string;
-  isArchived?: boolean;
-  isAdhoc?: boolean;
-  duration?: string;
-}
-
-export interface WireMetadataValue {
-  key: WireMetadataKey;
-  stringValue?: string;
-  /** A number, or "NaN" / "Infinity" / "-Infinity". */
-  numberValue?: number | string;
-  booleanValue?: boolean;
-  relationValue?: RelationValue;
-  archivedDate?: null;
-  isArchived?: false;
-}
-
-export interface WireMetadataKey {
-  name: string;
-  /** An enum name; a seeded key of a type this emulator does not know, as given (maybe a number). */
-  type: MetadataKeyTypeWire | typeof METADATA_KEY_TYPE_RELATION | string | number;
-  archivedDate?: null;
-  isArchived?: false;
-}
-
-/** `MetadataRelationValue`: a reference to another resource (Sift's example: a folder). */
-interface RelationValue {
-  resourceType: string;
-  resourceId: string;
-}
-
-/**
- * How answers carry fields that hold their default value: `emit` (grpc-gateway v2's
- * default marshaler: `"description": ""`, `"tags": []`, `"isPinned": false`...) or `omit`.
- */
-export type DefaultsMode = "emit" | "omit";
-export const DEFAULTS_MODES: readonly DefaultsMode[] = ["emit", "omit"];
-
-/**
- * A metadata key's type as the emulator stores it: the three a manifest can write, Sift's
- * relation, or `other` (a seeded key of a type this emulator does not model; see `wireType`).
- */
-export type StoredKeyType = MetadataType | "relation" | "other";
-
-/** One metadata value as the emulator stores it. */
-export type StoredMetadata =
-  | { name: string; type: MetadataType; value: string | number | boolean }
-  | { name: string; type: "relation"; value: RelationValue }
-  | {
-      /** A seeded entry of a shape this emulator does not model (`rawMetadata`): emitted as is. */
-      name: string;
-      type: "raw";
-      raw: RawMetadataEntry;
-    };
-
-/** A run as the emulator stores it. `seq` is its creation rank (and index in the run list). */
-export interface StoredRun {
-  seq: number;
-  runId: string;
-  createdDate: Timestamp;
-  modifiedDate: Timestamp;
-  name: string;
-  description: string;
-  tags: string[];
-  startTime?: Timestamp;
-  stopTime?: Timestamp;
-  isPinned: boolean;
-  clientKey?: string;
-  metadata: StoredMetadata[];
-  assetIds: string[];
-  archivedDate?: Timestamp;
-  isAdhoc: boolean;
-  defaultReportId: string;
-}
-
-export interface StoredAsset {
-  seq: number;
-  assetId: string;
-  name: string;
-  tags: string[];
-  createdDate: Timestamp;
-  /** Absent in state files written before assets had metadata: read as none. */
-  metadata: StoredMetadata[];
-  archivedDate?: Timestamp;
-}
-
-export interface StoredMetadataKey {
-  seq: number;
-  name: string;
-  type: StoredKeyType;
-  /** `other` keys only: the type as ListMetadataKeys emits it (`"METADATA_KEY_TYPE_DATE"`, `9`). */
-  wireType?: string | number;
-  createdDate: Timestamp;
-}
-
-/** A tag: runs and assets hold its name, `tag_id` filters compare its id. */
-export interface StoredTag {
-  tagId: string;
-  name: string;
-}
-
-/** A tag as the store keeps it: also its creation rank (ListTags' order) and date. */
-export interface StoredTagRecord extends StoredTag {
-  seq: number;
-  /** Absent in state files written before ListTags: the restore gives it one. */
-  createdDate: Timestamp;
-}
-
-/** A tag as ListTags emits it (`sift.tags.v2.Tag`). */
-export interface WireTag {
-  tagId: string;
-  name: string;
-  createdByUserId: string;
-  createdDate: string;
 }
