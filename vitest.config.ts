@@ -17,7 +17,9 @@ export default defineConfig({
     // Most tests wait on spawned CLIs and emulators, not on the CPU: vitest's default of
     // (cores - 1) workers would leave one of this 2-core machine's cores idle.
     maxWorkers: Math.max(2, availableParallelism()),
-    env: { SIFT_EMULATOR_STRICT: "1" },
+    // Spawned CLIs inherit SIFT_RUN_SYNC_BACKOFF_SCALE: a scenario that waits out a whole retry
+    // budget (8 attempts, as by default) takes a hundredth of its real time.
+    env: { SIFT_EMULATOR_STRICT: "1", SIFT_RUN_SYNC_BACKOFF_SCALE: "0.01" },
     projects: [
       {
         extends: true,
@@ -32,7 +34,11 @@ export default defineConfig({
         test: {
           name: "omit",
           include: E2E,
-          env: { SIFT_EMULATOR_STRICT: "1", SIFT_EMULATOR_DEFAULTS: "omit" },
+          env: {
+            SIFT_EMULATOR_STRICT: "1",
+            SIFT_EMULATOR_DEFAULTS: "omit",
+            SIFT_RUN_SYNC_BACKOFF_SCALE: "0.01",
+          },
         },
       },
     ],

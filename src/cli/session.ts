@@ -6,7 +6,7 @@ import { createLogger, type Logger } from "../core/logger.js";
 import { CA_FILE_ENV, loadCaFile, trustWith } from "../sift/ca.js";
 import { createSiftClient, type SiftClient } from "../sift/client.js";
 import { type Connection, describeConnection, resolveConnection } from "../sift/connection.js";
-import type { RetryOptions } from "../sift/limits.js";
+import { DEFAULT_RETRY, type RetryOptions } from "../sift/limits.js";
 import { createNodeFetch } from "../sift/node-fetch.js";
 import { describeProxyRoute, type ProxyRoute, resolveProxy } from "../sift/proxy.js";
 import type { SessionFlags } from "./flags.js";
@@ -78,6 +78,26 @@ function waitsOf(flags: Pick<SessionFlags, "timeout" | "retries">): {
   };
 }
 
+/**
+ * `SIFT_RUN_SYNC_BACKOFF_SCALE` (a number in (0, 1]): every backoff, and the cap on a
+ * Retry-After, scaled by it, the number of attempts kept. For tests and emulators, so that a
+ * scenario that waits out a whole retry budget takes a fraction of a second; unset, 1.
+ */
+export const BACKOFF_SCALE_ENV = "SIFT_RUN_SYNC_BACKOFF_SCALE";
+
+export function backoffOf(env: Record<string, string | undefined>): RetryOptions | undefined {
+  const raw = env[BACKOFF_SCALE_ENV]?.trim();
+  if (!raw) return undefined;
+  const scale = Number(raw);
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 1)
+    throw new UsageError(`${BACKOFF_SCALE_ENV}=${raw} is not a number in (0, 1]`);
+  return {
+    baseDelayMs: DEFAULT_RETRY.baseDelayMs * scale,
+    maxDelayMs: DEFAULT_RETRY.maxDelayMs * scale,
+    maxRetryAfterMs: DEFAULT_RETRY.maxRetryAfterMs * scale,
+  };
+}
+
 /** `--ca-file FILE`, else $SIFT_CA_FILE, with where it came from. */
 function caFileOf(
   flags: Pick<SessionFlags, "caFile">,
@@ -122,14 +142,20 @@ export async function openSession(
     proxy,
     ca: network?.ca ? trustWith(network.ca, io.env) : undefined,
   };
+  const waits = waitsOf(flags);
+  const backoff = backoffOf(io.env);
+  const retry =
+    backoff || waits.retry || tuning.retry
+      ? { ...backoff, ...waits.retry, ...tuning.retry }
+      : undefined;
   const pool = {
     concurrency: flags.concurrency,
     maxRps: flags.maxRps,
     logger,
-    ...waitsOf(flags),
+    ...waits,
     ...(tuning.wrapFetch && { fetch: tuning.wrapFetch(createNodeFetch(transport)) }),
     ...(tuning.timeoutMs !== undefined && { timeoutMs: tuning.timeoutMs }),
-    ...(tuning.retry && { retry: tuning.retry }),
+    ...(retry && { retry }),
   };
   if (connection.kind === "local") {
     const dir = join(io.cwd, LOCAL_STATE_DIR);

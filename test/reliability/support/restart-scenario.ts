@@ -53,7 +53,13 @@ export async function runRestartScenario(scenario: RestartScenario): Promise<Res
   const server = await EmulatorProcess.start(dir, BASE_SEED, latency);
   try {
     const results = join(dir, "results.jsonl");
-    const env = { SIFT_REST_URI: server.url, SIFT_API_KEY: "local" };
+    // A server that comes back must find the apply still retrying: the real retry budget.
+    const comesBack = scenario.outages.some((o) => o.downForMs !== undefined);
+    const env = {
+      SIFT_REST_URI: server.url,
+      SIFT_API_KEY: "local",
+      ...(comesBack && { SIFT_RUN_SYNC_BACKOFF_SCALE: "1" }),
+    };
     const started = performance.now();
     const apply = spawnCli(["apply", join(dir, "manifests"), "--results", results], env);
     let down = false;
