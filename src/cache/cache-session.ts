@@ -129,7 +129,7 @@ export async function openCacheSession(
     try {
       highWaterMark = await listChanges(client, cache, low!.highWaterMark, changed);
     } catch (error) {
-      if (!(error instanceof ApiError) || error.reason === "interrupted") throw error;
+      if (!isListingRefused(error)) throw error;
       // NOTE: a run too large to list (or a listing Sift refuses) is no reason to fail: the
       // lookups by clientKey report such a run at its own row, as a full refresh does.
       incremental = false;
@@ -195,7 +195,11 @@ export async function openCacheSession(
   };
 }
 
-/** The first run in this order, or why Sift would not list it (a run too large to send). */
+/**
+ * The first run in this order, or why Sift would not list it (a run too large to send). An
+ * API that does not answer (or refuses the key) fails the sync here as its first lookup would:
+ * one retry budget, and every row reported, never a second budget spent on the lookups.
+ */
 async function probe(
   client: CacheClient,
   orderBy: string,
@@ -203,10 +207,25 @@ async function probe(
   try {
     return { ok: true, run: (await client.listRuns({ pageSize: 1, orderBy })).runs[0] };
   } catch (error) {
-    if (!(error instanceof ApiError) || error.reason === "interrupted") throw error;
+    if (!isListingRefused(error)) throw error;
     return { ok: false, problem: error.message };
   }
 }
+
+/**
+ * Whether Sift refused this listing for what it holds (a run too large to send, a filter or
+ * order it does not take), which the lookups by clientKey may not meet: the sync goes on
+ * without the cache. Anything else (no answer, 5xx, 429, 401/403) would fail the lookups too.
+ */
+function isListingRefused(error: unknown): error is ApiError {
+  if (!(error instanceof ApiError)) return false;
+  if (error.reason === "too-large" || error.answerTooLarge) return true;
+  if (error.reason !== undefined) return false; // interrupted, rate-limited, silent, proxy, broken
+  return error.status >= 400 && error.status < 500 && !NOT_THE_LISTING.has(error.status);
+}
+
+/** 4xx answers about the key or the rate, not about this listing. */
+const NOT_THE_LISTING = new Set([401, 403, 429]);
 
 /** A session that reads everything and writes nothing: the cache cannot be checked against Sift. */
 function unusedSession(options: CacheOptions, problem: string): CacheSession {
