@@ -1,7 +1,7 @@
 import { ApiError, SyncError } from "../core/errors.js";
 import type { Stopping } from "../core/stopping.js";
 import { type ExecuteDeps, executeWork, isUnavailable } from "./execute.js";
-import { type Stop, type StopKind, STOP_REASONS } from "./stop.js";
+import { formatSkip, type SkipReason, type Stop, type StopKind } from "./stop.js";
 import type { Outcome, RowRef, RowResult, Work } from "./work.js";
 
 /**
@@ -120,11 +120,13 @@ export async function applyWork(
   await Promise.all(pending);
   if (stop === undefined && options.stopping?.stop.aborted) stop = { kind: "interrupted" };
   if (stop !== undefined) {
-    const error = `not attempted: ${STOP_REASONS[stop.kind]}`;
+    const skip: SkipReason = { code: "not-attempted", stop: stop.kind };
+    const error = formatSkip(skip);
     let left = 0;
     for await (const row of options.unreached(reached)) {
       left++;
-      finish(row, { status: "skipped", action: row.action ?? "unplanned", error, grouped: true });
+      const action = row.action ?? "unplanned";
+      finish(row, { status: "skipped", action, error, grouped: true, skip });
     }
     // A stop with nothing left (the last row failed under --fail-fast) changed nothing; an
     // interruption may have cut off the last rows under way, and says so.

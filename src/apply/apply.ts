@@ -20,6 +20,7 @@ import type { SiftClient } from "../sift/client.js";
 import { withStopping } from "../sift/stoppable.js";
 import { type ApplyCounts, applyWork, rowsAfter } from "./apply-work.js";
 import { reconcileByDiff, workFromChange } from "./from-change.js";
+import { formatSkip, type SkipReason } from "./stop.js";
 import { actionOf, type RowRef, type RowResult, type Work } from "./work.js";
 
 /** Requests in flight at most, by default (`--concurrency`). */
@@ -105,6 +106,7 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
     if (options.limit === undefined || (work.kind !== "create" && work.kind !== "update"))
       return work;
     if (++changes <= options.limit) return work;
+    const skip: SkipReason = { code: "beyond-limit", limit: options.limit };
     return {
       kind: "skip",
       clientKey: work.clientKey,
@@ -113,7 +115,8 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
       action: actionOf(work),
       failed: false,
       grouped: true,
-      reason: `not applied: beyond --limit ${options.limit}; run again without --limit to apply it`,
+      skip,
+      reason: formatSkip(skip),
     };
   };
 

@@ -4,7 +4,7 @@ import { celEquals } from "../sift/cel.js";
 import type { SiftClient } from "../sift/client.js";
 import { RETRYABLE_STATUS } from "../sift/http.js";
 import { GRPC, type Run } from "../sift/schemas.js";
-import { STOP_REASONS } from "./stop.js";
+import { formatSkip, type SkipReason } from "./stop.js";
 import { actionOf, type ConflictPolicy, type Outcome, type Work } from "./work.js";
 
 export interface ExecuteDeps {
@@ -13,7 +13,8 @@ export interface ExecuteDeps {
 }
 
 /** Why a row was not done when stopping began before any of its requests went out. */
-export const NOT_ATTEMPTED_INTERRUPTED = `not attempted: ${STOP_REASONS.interrupted}`;
+const INTERRUPTED_SKIP: SkipReason = { code: "not-attempted", stop: "interrupted" };
+export const NOT_ATTEMPTED_INTERRUPTED = formatSkip(INTERRUPTED_SKIP);
 /** Why a row was not done when stopping cut off (or stopped retrying) a request of it. */
 export const CUT_OFF_INTERRUPTED =
   "interrupted while its request was under way: it may or may not have been applied; run the same command again (it finds what was done)";
@@ -36,7 +37,7 @@ export async function executeWork(work: Work, deps: ExecuteDeps): Promise<Outcom
         action,
         ...(runId && { runId }),
         error: sent ? CUT_OFF_INTERRUPTED : NOT_ATTEMPTED_INTERRUPTED,
-        ...(!sent && { grouped: true }),
+        ...(!sent && { grouped: true, skip: INTERRUPTED_SKIP }),
       };
     }
     return {
@@ -86,6 +87,7 @@ async function execute(work: Work, deps: ExecuteDeps): Promise<Outcome> {
         ...(work.runId && { runId: work.runId }),
         error: work.reason,
         ...(work.grouped && { grouped: true }),
+        ...(work.skip && { skip: work.skip }),
       };
     case "update": {
       const action = work.action ?? "update";

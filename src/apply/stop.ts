@@ -32,3 +32,31 @@ export const STOP_REASONS: Record<StopKind, string> = {
 export function formatSkippedLine(count: number, reason: string): string {
   return `${count.toLocaleString("en-US")} ${count === 1 ? "row" : "rows"} skipped: ${reason}`;
 }
+
+/**
+ * Why a row was skipped for a reason many rows share, as a code: the texts (its results line,
+ * the one log line for all of them) derive from it, and nothing reads them back.
+ */
+export type SkipReason =
+  /** The apply stopped before the row was reached, or before any request of it went out. */
+  | { code: "not-attempted"; stop: StopKind }
+  /** `--limit N`: the row's create or update came after the first N. */
+  | { code: "beyond-limit"; limit: number };
+
+/** Why, in the words of the aggregated log line: `the API stopped answering; run ...`. */
+export function describeSkip(skip: SkipReason): string {
+  switch (skip.code) {
+    case "not-attempted":
+      return STOP_REASONS[skip.stop];
+    case "beyond-limit":
+      return `beyond --limit ${skip.limit}; run again without --limit to apply it`;
+    default:
+      return skip satisfies never;
+  }
+}
+
+/** The row's own line (results file, summary): `not attempted: the API stopped answering; ...`. */
+export function formatSkip(skip: SkipReason): string {
+  const done = skip.code === "beyond-limit" ? "not applied" : "not attempted";
+  return `${done}: ${describeSkip(skip)}`;
+}

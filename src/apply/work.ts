@@ -1,6 +1,7 @@
 import type { RunSpec } from "../manifest/spec.js";
 import type { FollowUp } from "../plan/change.js";
 import type { ResultRow } from "../report/results-file.js";
+import type { SkipReason } from "./stop.js";
 import type { CreateAdhocRunBody, CreateRunBody, Run, UpdateRunBody } from "../sift/schemas.js";
 
 /**
@@ -40,6 +41,8 @@ export type Work =
       action?: PlannedAction;
       /** A reason many rows share: logged once for all (see Outcome). */
       grouped?: boolean;
+      /** With `grouped`: the reason's code (`reason` is its text). */
+      skip?: SkipReason;
     };
 
 /** The UpdateRuns of a plan, told apart in reports and counts. */
@@ -76,6 +79,8 @@ export type Outcome =
        * all of them, not once per row.
        */
       grouped?: boolean;
+      /** With `grouped`: why, as a code (`error` is its text, `describeSkip` the shared line's). */
+      skip?: SkipReason;
     };
 
 export interface RowResult extends RowRef {

@@ -2,7 +2,7 @@ import { DEFAULT_UNICODE } from "../../core/unicode.js";
 import { apply } from "../../apply/apply.js";
 import { applyPlanFile } from "../../apply/apply-plan-file.js";
 import { type ApplyCounts, countOutcome, createApplyCounts } from "../../apply/apply-work.js";
-import { formatSkippedLine, STOP_REASONS } from "../../apply/stop.js";
+import { describeSkip, formatSkippedLine, STOP_REASONS } from "../../apply/stop.js";
 import { type RowResult, toResultRow } from "../../apply/work.js";
 import { formatProblem, UsageError } from "../../core/errors.js";
 import { EXIT, EXIT_SIGNAL } from "../exit-codes.js";
@@ -151,8 +151,9 @@ async function runApplyCommand(
     results?.write(line);
   };
   const logRow = (row: RowResult, line: ReturnType<typeof toResultRow>) => {
-    if (row.outcome.status === "skipped" && row.outcome.grouped) {
-      grouped.set(row.outcome.error, (grouped.get(row.outcome.error) ?? 0) + 1);
+    if (row.outcome.status === "skipped" && row.outcome.skip) {
+      const reason = describeSkip(row.outcome.skip);
+      grouped.set(reason, (grouped.get(reason) ?? 0) + 1);
       return;
     }
     const fields = {
@@ -229,10 +230,7 @@ async function runApplyCommand(
       );
     }
     for (const [reason, n] of grouped) {
-      session.logger.warn(
-        { skipped: n },
-        formatSkippedLine(n, reason.replace(/^not (attempted|applied): /, "")),
-      );
+      session.logger.warn({ skipped: n }, formatSkippedLine(n, reason));
     }
     const { requests, retries } = session.client.stats();
     const stopped = result.stopped && STOP_REASONS[result.stopped.kind];
