@@ -45,7 +45,7 @@ export {
 export type { MetadataSpec, MetadataType, RunSpec, Source } from "./manifest/spec.js";
 export type { ArchiveChange, Change, FieldChange, FieldValue, Warning } from "./plan/change.js";
 export { changeKey } from "./plan/change.js";
-export type { AdoptByField } from "./plan/match.js";
+export type { AdoptByField, AdoptBySpec } from "./core/adopt-by.js";
 export type { ArchiveLimit, ArchiveOptions } from "./plan/scope.js";
 export {
   type DiffContext,

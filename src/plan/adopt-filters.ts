@@ -4,18 +4,20 @@ import { celString } from "../sift/cel.js";
 import type { KeyTypeName } from "../sift/schemas.js";
 import { encodeQueryComponent } from "../sift/url.js";
 import { batchInFilters, MAX_BATCH_VALUES } from "./batch-filter.js";
-import type { AdoptByField } from "./match.js";
+import type { AdoptByRule } from "../core/adopt-by.js";
+import { textForms, type UnicodeMode } from "../core/unicode.js";
 import { resolveMetadata } from "./metadata.js";
 
 /**
  * The ListRuns filters that find the runs without a clientKey some rows may adopt, with only
  * the filters Sift's own clients use: `name in [...]`, and `>=`/`<=` ranges on times.
  * NOTE: no Sift source shows `in` on timestamp or metadata fields (sift-api.md), so none is
- * sent. The filters only narrow the candidates; `agreesOn` (match.ts) compares every
+ * sent. The filters only narrow the candidates; `compareOnRules` (agreement.ts) compares every
  * `--adopt-by` field locally, so a server that matched more would change nothing.
  *
  * Which field narrows: `name` when listed (`client_key == null && name in [...]`); else the
- * first listed time, the rows' instants gathered into bounded ranges; else the first metadata
+ * first listed time, the rows' instants (widened by its tolerance) gathered into bounded
+ * ranges; else the first metadata
  * key, as `metadata["k"] == v || ...` (equality on a metadata field, which Sift documents).
  */
 
@@ -41,25 +43,35 @@ export interface TimeRange {
 
 export function keylessFilters(
   specs: readonly RunSpec[],
-  adoptBy: readonly AdoptByField[],
+  adoptBy: readonly AdoptByRule[],
   keyTypes: ReadonlyMap<string, KeyTypeName>,
   budget: number,
+  unicode: UnicodeMode = "nfc",
 ): string[] {
   const prefix = `${KEYLESS} && `;
   const room = budget - encodeQueryComponent(prefix).length;
-  if (adoptBy.includes("name")) {
+  if (adoptBy.some((r) => r.field === "name")) {
     const names = new Set<string>();
-    for (const spec of specs) if (spec.name !== undefined) names.add(spec.name);
+    for (const spec of specs) {
+      if (spec.name === undefined) continue;
+      // With nfc, a name Sift holds decomposed (NFD) agrees too: ask for both forms.
+      for (const form of unicode === "keep" ? [spec.name] : textForms(spec.name)) names.add(form);
+    }
     return batchInFilters("name", names, room).map((filter) => prefix + filter);
   }
-  const time = adoptBy.find((f) => f === "startTime" || f === "stopTime");
+  const time = adoptBy.find((r) => r.field === "startTime" || r.field === "stopTime");
   if (time !== undefined) {
-    const field = time === "startTime" ? "start_time" : "stop_time";
-    const instants = specs.flatMap((s) => (s[time] === undefined ? [] : [s[time]]));
-    const clauses = timeRanges(instants).map((range) => rangeClause(field, range));
-    return batchDisjunctions(prefix, clauses, budget);
+    const at = time.field as "startTime" | "stopTime";
+    const field = at === "startTime" ? "start_time" : "stop_time";
+    const instants = specs.flatMap((s) => (s[at] === undefined ? [] : [s[at]]));
+    const ranges = timeRanges(instants, time.toleranceNs);
+    return batchDisjunctions(
+      prefix,
+      ranges.map((range) => rangeClause(field, range)),
+      budget,
+    );
   }
-  const key = adoptBy[0]!.slice("metadata.".length);
+  const key = adoptBy[0]!.field.slice("metadata.".length);
   const literals = new Set<string>();
   for (const spec of specs) {
     const typed = resolveMetadata(spec, keyTypes, [])?.get(key);
@@ -72,24 +84,26 @@ export function keylessFilters(
 
 /**
  * The rows' instants as few bounded ranges: each instant widened to its whole second (so a
- * server that keeps less than nanoseconds still finds the run; the local comparison is exact),
- * neighbours closer than RANGE_MERGE_GAP_NS merged, no range wider than MAX_RANGE_NS.
+ * server that keeps less than nanoseconds still finds the run; the local comparison is exact)
+ * and by `toleranceNs` on both sides, neighbours closer than RANGE_MERGE_GAP_NS merged, no
+ * merged range wider than MAX_RANGE_NS (one instant's range is as wide as its tolerance makes it).
  */
-export function timeRanges(instants: readonly Timestamp[]): TimeRange[] {
+export function timeRanges(instants: readonly Timestamp[], toleranceNs = 0n): TimeRange[] {
   const seconds = [...new Set(instants.map((t) => floorSecond(toEpochNanos(t))))].sort((a, b) =>
     a < b ? -1 : a > b ? 1 : 0,
   );
   const ranges: TimeRange[] = [];
   for (const second of seconds) {
-    const to = second + NANOS_PER_SECOND - 1n;
+    const from = second - toleranceNs;
+    const to = second + NANOS_PER_SECOND - 1n + toleranceNs;
     const last = ranges.at(-1);
     if (
       last !== undefined &&
-      second - last.to <= RANGE_MERGE_GAP_NS &&
+      from - last.to <= RANGE_MERGE_GAP_NS &&
       to - last.from < MAX_RANGE_NS
     ) {
       last.to = to;
-    } else ranges.push({ from: second, to });
+    } else ranges.push({ from, to });
   }
   return ranges;
 }

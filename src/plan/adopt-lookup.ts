@@ -5,11 +5,12 @@ import type { KeyTypeName, Run } from "../sift/schemas.js";
 import { keylessFilters } from "./adopt-filters.js";
 import { batchInFilters } from "./batch-filter.js";
 import { fetchRuns, filterBudget, LOOKUP_PAGE_SIZE, type LookupClient } from "./lookup.js";
-import type { AdoptByField, Found } from "./match.js";
+import type { AdoptByRule } from "../core/adopt-by.js";
+import type { Found } from "./match.js";
 import { locateOversizedRun } from "./oversized-run.js";
 
 export interface AdoptLookup {
-  adoptBy: readonly AdoptByField[];
+  adoptBy: readonly AdoptByRule[];
   keyTypes: ReadonlyMap<string, KeyTypeName>;
   /** `--unicode`: with nfc, `keyFilter` lists each key's NFD form too (clientKeyForms). */
   unicode?: UnicodeMode;
@@ -77,7 +78,7 @@ async function listKeyless(
   adopt: AdoptLookup,
   budget: number,
 ): Promise<Run[]> {
-  const filters = keylessFilters(specs, adopt.adoptBy, adopt.keyTypes, budget);
+  const filters = keylessFilters(specs, adopt.adoptBy, adopt.keyTypes, budget, adopt.unicode);
   const runs = new Map<string, Run>();
   await Promise.all(
     filters.map(async (filter) => {

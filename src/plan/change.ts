@@ -25,9 +25,17 @@ export interface Warning {
   /**
    * `not-updated`: --mode create-only left an existing run that differs as it is;
    * `metadata-kept`: --metadata replace kept entries no manifest can express (relation values);
-   * `archived-asset`: an asset name only archived assets hold; the archived one is used.
+   * `archived-asset`: an asset name only archived assets hold; the archived one is used;
+   * `adopt-near-miss`: a run to create, though runs without a clientKey agree on some of the
+   * `--adopt-by` fields.
    */
-  code: "assets-differ" | "time-order" | "not-updated" | "metadata-kept" | "archived-asset";
+  code:
+    | "assets-differ"
+    | "time-order"
+    | "not-updated"
+    | "metadata-kept"
+    | "archived-asset"
+    | "adopt-near-miss";
   message: string;
 }
 

@@ -154,8 +154,11 @@ export function diffMatch(
   options: DiffOptions,
 ): Change {
   switch (match.kind) {
-    case "none":
-      return diffRun(spec, undefined, context, options);
+    case "none": {
+      const change = diffRun(spec, undefined, context, options);
+      if (match.warnings && change.action === "create") change.warnings.push(...match.warnings);
+      return change;
+    }
     case "existing":
       return diffRun(spec, match.run, context, options);
     case "conflict": {

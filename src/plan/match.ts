@@ -1,8 +1,19 @@
+import { type AdoptByRule, formatAdoptBy, formatDuration } from "../core/adopt-by.js";
 import type { Problem } from "../core/errors.js";
+import { DEFAULT_UNICODE, type UnicodeMode } from "../core/unicode.js";
 import { formatSource, type RunSpec, type Source } from "../manifest/spec.js";
 import type { KeyTypeName, Run } from "../sift/schemas.js";
-import { canonicalTime } from "../time/canonical-time.js";
-import { readMetadataValue, resolveMetadata, sameTypedValue } from "./metadata.js";
+import {
+  type Agreement,
+  allAgree,
+  compareOnRules,
+  nearMissWarning,
+  someAgree,
+  timeOffset,
+} from "./agreement.js";
+import type { Warning } from "./change.js";
+
+export { ADOPT_BY_FIELDS, type AdoptByField, type AdoptBySpec } from "../core/adopt-by.js";
 
 /**
  * Which existing run a manifest run is about: the one with its clientKey, or one without a
@@ -10,14 +21,11 @@ import { readMetadataValue, resolveMetadata, sameTypedValue } from "./metadata.j
  * gather the runs, this decides.
  */
 export type Match =
-  | { kind: "none" }
+  /** `warnings`: runs without a clientKey agree on some `--adopt-by` fields, not all. */
+  | { kind: "none"; warnings?: Warning[] }
   | { kind: "existing"; run: Run }
   | { kind: "adopt"; run: Run; by: string }
   | { kind: "conflict"; problems: Problem[] };
-
-/** Fields `--adopt-by` can name; `metadata.<key>` too. */
-export const ADOPT_BY_FIELDS = ["name", "startTime", "stopTime"] as const;
-export type AdoptByField = (typeof ADOPT_BY_FIELDS)[number] | `metadata.${string}`;
 
 /** What one lookup batch found. */
 export interface Found {
@@ -30,8 +38,16 @@ export interface Found {
 }
 
 export interface MatchOptions {
-  adoptBy: readonly AdoptByField[];
+  /** `--adopt-by`, read (core/adopt-by.ts). */
+  adoptBy: readonly AdoptByRule[];
   keyTypes: ReadonlyMap<string, KeyTypeName>;
+  /** With nfc (the default), a name or string value Sift holds in NFD agrees with the row's NFC. */
+  unicode?: UnicodeMode;
+  /**
+   * runId → the rows of the batch that agree with the run on every field (batchMatches): no
+   * near miss for the others; with a tolerance, none adopts a run two rows agree with.
+   */
+  matched?: ReadonlyMap<string, readonly Source[]>;
   /** runId → the row that adopts it, so far: two rows never adopt the same run. */
   claimed: Map<string, Source>;
 }
@@ -61,27 +77,92 @@ export function matchRun(spec: RunSpec, found: Found, options: MatchOptions): Ma
     return claim(spec, run, "runId", options) ?? { kind: "adopt", run, by: "runId" };
   }
   if (options.adoptBy.length === 0) return { kind: "none" };
-  const matches = found.keyless.filter((run) => agreesOn(spec, run, options));
-  if (matches.length === 0) return { kind: "none" };
-  const by = options.adoptBy.join(",");
+  const agreements = compareKeyless(spec, found, options);
+  const matches = agreements.filter(allAgree);
+  if (matches.length === 0) {
+    const near = agreements.filter(
+      (a) =>
+        someAgree(a) && !options.matched?.has(a.run.runId) && !options.claimed.has(a.run.runId),
+    );
+    if (near.length === 0) return { kind: "none" };
+    return { kind: "none", warnings: [nearMissWarning(spec, near, options.adoptBy)] };
+  }
+  const by = formatAdoptBy(options.adoptBy);
+  const invalid = (message: string): Match => ({
+    kind: "conflict",
+    problems: [{ file: spec.source.file, line: spec.source.line, message }],
+  });
   if (matches.length > 1) {
-    const ids = matches
-      .map((r) => r.runId)
+    const runs = matches
+      .map((a) => a.run.runId + offsetsOf(spec, a, options.adoptBy))
       .sort()
       .join(", ");
-    return {
-      kind: "conflict",
-      problems: [
-        {
-          file: spec.source.file,
-          line: spec.source.line,
-          message: `--adopt-by ${by}: ${matches.length} runs without a clientKey match (${ids}); add a runId column to choose one`,
-        },
-      ],
-    };
+    const within = tolerant(options.adoptBy) ? " within the tolerance" : "";
+    return invalid(
+      `--adopt-by ${by}: ${matches.length} runs without a clientKey match${within} (${runs}); add a runId column to choose one`,
+    );
   }
-  const run = matches[0]!;
+  const run = matches[0]!.run;
+  const rows = options.matched?.get(run.runId);
+  if (rows !== undefined && rows.length > 1 && tolerant(options.adoptBy)) {
+    return invalid(
+      `--adopt-by ${by}: run ${run.runId} (${JSON.stringify(run.name)}) matches ${rows.length} rows within the tolerance (${rows.map(formatSource).join(", ")}); none adopts it: give the right row its runId`,
+    );
+  }
   return claim(spec, run, by, options) ?? { kind: "adopt", run, by };
+}
+
+function compareKeyless(spec: RunSpec, found: Found, options: MatchOptions): Agreement[] {
+  const row = { spec };
+  const compare = { keyTypes: options.keyTypes, unicode: options.unicode ?? DEFAULT_UNICODE };
+  const agreements: Agreement[] = [];
+  for (const run of found.keyless) {
+    // NOTE: checked again, whatever the lookup asked for: a run with a clientKey is never adopted.
+    if (run.clientKey === undefined)
+      agreements.push(compareOnRules(row, run, options.adoptBy, compare));
+  }
+  return agreements;
+}
+
+function tolerant(rules: readonly AdoptByRule[]): boolean {
+  return rules.some((r) => r.toleranceNs > 0n);
+}
+
+/** ` (startTime +2 min)`: where a run matched within a tolerance. */
+function offsetsOf(spec: RunSpec, agreement: Agreement, rules: readonly AdoptByRule[]): string {
+  const parts: string[] = [];
+  for (const rule of rules) {
+    if (rule.toleranceNs === 0n) continue;
+    const offset = timeOffset(spec, agreement.run, rule);
+    if (offset === undefined || offset === 0n) continue;
+    parts.push(`${rule.field} ${offset < 0n ? "−" : "+"}${formatDuration(offset)}`);
+  }
+  return parts.length === 0 ? "" : ` (${parts.join(", ")})`;
+}
+
+/**
+ * runId → the rows of a batch that agree with the run on every `--adopt-by` field. Such a run
+ * is no near miss for the batch's other rows; and with a tolerance, one run may be within
+ * reach of two rows (10:00 and 10:05, the run at 10:03): which one it is cannot be told, so
+ * neither adopts it (`contested`).
+ */
+export function batchMatches(
+  specs: readonly RunSpec[],
+  found: Found,
+  options: MatchOptions,
+): Map<string, Source[]> {
+  const rows = new Map<string, Source[]>();
+  if (found.keyless.length === 0) return rows;
+  for (const spec of specs) {
+    if (spec.runId !== undefined || found.byKey.has(spec.clientKey)) continue;
+    for (const agreement of compareKeyless(spec, found, options)) {
+      if (!allAgree(agreement)) continue;
+      const list = rows.get(agreement.run.runId) ?? [];
+      list.push(spec.source);
+      rows.set(agreement.run.runId, list);
+    }
+  }
+  return rows;
 }
 
 /** Records the adoption; a conflict when an earlier row already adopts this run. */
@@ -102,33 +183,4 @@ function claim(spec: RunSpec, run: Run, by: string, options: MatchOptions): Matc
   }
   options.claimed.set(run.runId, spec.source);
   return undefined;
-}
-
-/** Whether a run agrees with the row on every `--adopt-by` field (a field the row leaves out never agrees). */
-function agreesOn(
-  spec: RunSpec,
-  run: Run,
-  options: Pick<MatchOptions, "adoptBy" | "keyTypes">,
-): boolean {
-  if (run.clientKey !== undefined) return false;
-  let metadata: ReturnType<typeof resolveMetadata>;
-  for (const field of options.adoptBy) {
-    switch (field) {
-      case "name":
-        if (spec.name === undefined || spec.name !== run.name) return false;
-        break;
-      case "startTime":
-      case "stopTime":
-        if (spec[field] === undefined || spec[field] !== canonicalTime(run[field])) return false;
-        break;
-      default: {
-        const key = field.slice("metadata.".length);
-        metadata ??= resolveMetadata(spec, options.keyTypes, []);
-        const wanted = metadata?.get(key);
-        const held = run.metadata.find((m) => m.key.name === key);
-        if (held === undefined || !sameTypedValue(wanted, readMetadataValue(held))) return false;
-      }
-    }
-  }
-  return true;
 }

@@ -11,7 +11,7 @@ import type { SyncConfig } from "../sources/index.js";
 import type { Change } from "./change.js";
 import type { IgnorableField, SyncMode } from "./diff.js";
 import type { ChangeLimit } from "./guard.js";
-import type { AdoptByField } from "./match.js";
+import { type AdoptBySpec, parseAdoptBy } from "../core/adopt-by.js";
 import type { ArchiveOptions, ScopeClient } from "./scope.js";
 import type { Shard } from "./shard.js";
 
@@ -106,10 +106,11 @@ export interface SyncOptions extends ManifestInput {
   clientKeyCheck?: ClientKeyCheck;
   /**
    * `--adopt-by`: rows whose clientKey is not found adopt the one run without a clientKey that
-   * agrees on these fields (`["name", "startTime"]`, `metadata.<key>`). A row's `runId` always
-   * adopts.
+   * agrees on these fields (`["name", "startTime"]`, `metadata.<key>`), a time perhaps within
+   * a tolerance (`startTime~10m`). A row's `runId` always adopts. With a sync config,
+   * undefined means its option.
    */
-  adoptBy?: readonly AdoptByField[];
+  adoptBy?: readonly AdoptBySpec[];
   /**
    * `--archive-missing --scope CEL [--max-archive N|P%] [--allow-empty]`: archive the
    * in-scope runs no manifest holds; unarchive the archived ones they hold.
@@ -145,7 +146,8 @@ export interface Settings {
   mode: SyncMode;
   unicode: UnicodeMode;
   clientKeyCheck: ClientKeyCheck;
-  adoptBy: readonly AdoptByField[];
+  /** As written (a saved plan and the cache keep them so), checked, duplicates dropped. */
+  adoptBy: readonly AdoptBySpec[];
   archiveMissing?: ArchiveOptions;
   maxChanges?: ChangeLimit;
   cache?: CacheOptions;
@@ -166,7 +168,9 @@ export function resolveSettings(options: Omit<SyncOptions, "client">): Settings 
     mode,
     unicode: unicodeOfInput(options),
     clientKeyCheck: options.clientKeyCheck ?? fromConfig.clientKeyCheck ?? "sift",
-    adoptBy: [...new Set(options.adoptBy ?? [])],
+    adoptBy: parseAdoptBy(options.adoptBy ?? fromConfig.adoptBy ?? []).map(
+      (rule) => rule.text as AdoptBySpec,
+    ),
     ...(archive && { archiveMissing: archive }),
     ...(options.maxChanges && { maxChanges: options.maxChanges }),
     ...(options.cache && { cache: cacheOf(options.cache, options) }),

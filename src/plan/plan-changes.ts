@@ -1,3 +1,4 @@
+import { type AdoptBySpec, parseAdoptBy } from "../core/adopt-by.js";
 import { DEFAULT_UNICODE } from "../core/unicode.js";
 import { isInvalidRow, type ManifestRow } from "../manifest/index.js";
 import type { RunSpec, Source } from "../manifest/spec.js";
@@ -7,7 +8,7 @@ import { InFilterBatch } from "./batch-filter.js";
 import type { Change } from "./change.js";
 import { type DiffOptions, diffMatch } from "./diff.js";
 import { clientKeyForms, filterBudget, type LookupClient, resolveAssetIds } from "./lookup.js";
-import { type AdoptByField, type Found, matchRun } from "./match.js";
+import { batchMatches, type Found, type MatchOptions, matchRun } from "./match.js";
 
 /**
  * How many lookup batches may run ahead of the diff. Enough to keep the request pool busy
@@ -59,8 +60,8 @@ interface LookedUp {
 
 /** How rows find runs without a clientKey to adopt (a row's runId always does). */
 export interface AdoptOptions {
-  /** `--adopt-by`: fields a row and a run without a clientKey must agree on. */
-  adoptBy?: readonly AdoptByField[];
+  /** `--adopt-by`: fields a row and a run without a clientKey must agree on (`startTime~10m`). */
+  adoptBy?: readonly AdoptBySpec[];
 }
 
 /** The sync cache's answer for a row: its run when the row is known in sync (no lookup then). */
@@ -89,7 +90,7 @@ export async function* planChanges(
   let batchCells = 0;
   let keys = new Set<string>();
   let known = new Map<ManifestRow, { runId: string; modifiedDate: string }>();
-  const adoptBy = options.adoptBy ?? [];
+  const adoptBy = parseAdoptBy(options.adoptBy ?? []);
   // NOTE: Sift takes only ASCII clientKeys for new runs, but older or adopted runs may hold
   // others: with nfc a key is looked up in both forms, so an NFD key Sift holds is found.
   const unicode = options.unicode ?? DEFAULT_UNICODE;
@@ -150,6 +151,11 @@ export async function* planChanges(
 
   async function* diffBatch(looked: LookedUp): AsyncGenerator<Change> {
     const found = await looked.found;
+    const match: MatchOptions = { adoptBy, keyTypes: context.keyTypes, unicode, claimed };
+    if (adoptBy.length > 0) {
+      const valid = looked.specs.filter((row): row is RunSpec => !isInvalidRow(row));
+      match.matched = batchMatches(valid, found, match);
+    }
     for (const spec of looked.specs) {
       if (isInvalidRow(spec)) {
         yield { action: "invalid", spec: spec.spec, problems: spec.problems };
@@ -160,10 +166,11 @@ export async function* planChanges(
         yield { action: "unchanged", spec, ...inSync, warnings: [] };
         continue;
       }
-      const match = matchRun(spec, found, { adoptBy, keyTypes: context.keyTypes, claimed });
-      const change = diffMatch(spec, match, context, options);
+      const matched = matchRun(spec, found, match);
+      const change = diffMatch(spec, matched, context, options);
       learnKeyTypes(context, change);
-      const held = match.kind === "existing" || match.kind === "adopt" ? match.run.assetIds : [];
+      const held =
+        matched.kind === "existing" || matched.kind === "adopt" ? matched.run.assetIds : [];
       warnArchivedAssets(context, change, held, warnedAssets);
       yield change;
     }

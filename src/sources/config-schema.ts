@@ -2,6 +2,7 @@ import { z } from "zod";
 import { CLIENT_KEY_CHECKS } from "../core/client-key.js";
 import { METADATA_TYPES, SPEC_FIELDS } from "../manifest/spec.js";
 import { UNICODE_MODES } from "../core/unicode.js";
+import { ADOPT_BY_PATTERN, adoptByProblem } from "../core/adopt-by.js";
 
 /**
  * The shape of `sift-run-sync.yaml`, as written. Key names are fixed by the exports issue
@@ -225,6 +226,21 @@ export const optionsSchema = z.strictObject({
     .optional()
     .describe(
       "--ignore: fields never compared nor written on existing runs, e.g. [startTime, stopTime].",
+    ),
+  adoptBy: z
+    .array(
+      z
+        .string()
+        .regex(ADOPT_BY_PATTERN, { error: (issue) => adoptByProblem(String(issue.input)) })
+        // What the pattern cannot say (a tolerance of at most 24h):
+        .superRefine((entry, ctx) => {
+          const problem = ADOPT_BY_PATTERN.test(entry) ? adoptByProblem(entry) : undefined;
+          if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+        }),
+    )
+    .optional()
+    .describe(
+      "--adopt-by: a row whose clientKey is not found adopts the one run without a clientKey that agrees on these fields (name, startTime, stopTime, metadata.<key>); a time may carry a tolerance, e.g. [name, startTime~10m].",
     ),
   concurrency: z
     .int()

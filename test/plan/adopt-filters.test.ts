@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { parseAdoptBy } from "../../src/core/adopt-by.js";
 import { fromEpochNanos, type Timestamp, toEpochNanos } from "../../src/time/timestamp.js";
 import {
   keylessFilters,
@@ -80,12 +81,30 @@ describe("time ranges for --adopt-by without name", () => {
   });
 });
 
+describe("timeRanges with a tolerance", () => {
+  it("widens each instant by the tolerance on both sides, so every run within it is listed", () => {
+    const tolerance = 600n * 1_000_000_000n;
+    fc.assert(
+      fc.property(fc.array(instant, { minLength: 1, maxLength: 50 }), (instants) => {
+        const ranges = timeRanges(instants as Timestamp[], tolerance);
+        for (const t of instants) {
+          const at = toEpochNanos(t as Timestamp);
+          for (const edge of [at - tolerance, at + tolerance]) {
+            expect(ranges.some((r) => r.from <= edge && edge <= r.to)).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
+
 describe("keylessFilters", () => {
   it("uses client_key == null && name in [...] when name is listed", () => {
     const specs = [spec({ name: "Hot fire 1" }), spec({ name: "It's 2" })];
-    expect(keylessFilters(specs, ["startTime", "name"], NO_KEY_TYPES, budget)).toEqual([
-      "client_key == null && name in ['Hot fire 1','It\\'s 2']",
-    ]);
+    expect(
+      keylessFilters(specs, parseAdoptBy(["startTime", "name"]), NO_KEY_TYPES, budget),
+    ).toEqual(["client_key == null && name in ['Hot fire 1','It\\'s 2']"]);
   });
 
   it("uses >=/<= ranges on the first listed time, never `in` on it", () => {
@@ -94,7 +113,9 @@ describe("keylessFilters", () => {
       spec({ stopTime: ts("2024-05-01T10:30:00Z") }),
       spec({}), // leaves the field out: it can match nothing, so it asks for nothing
     ];
-    expect(keylessFilters(specs, ["stopTime", "startTime"], NO_KEY_TYPES, budget)).toEqual([
+    expect(
+      keylessFilters(specs, parseAdoptBy(["stopTime", "startTime"]), NO_KEY_TYPES, budget),
+    ).toEqual([
       "client_key == null && (" +
         "(stop_time >= timestamp('2024-02-01T10:30:00Z') && stop_time <= timestamp('2024-02-01T10:30:00.999999999Z'))" +
         " || (stop_time >= timestamp('2024-05-01T10:30:00Z') && stop_time <= timestamp('2024-05-01T10:30:00.999999999Z'))" +
@@ -108,13 +129,13 @@ describe("keylessFilters", () => {
       spec({ metadata: { "it's": { value: "x' || true || 'y" } } }),
       spec({ metadata: { "it's": { value: "b" } } }),
     ];
-    expect(keylessFilters(specs, ["metadata.it's"], NO_KEY_TYPES, budget)).toEqual([
+    expect(keylessFilters(specs, parseAdoptBy(["metadata.it's"]), NO_KEY_TYPES, budget)).toEqual([
       "client_key == null && (metadata['it\\'s'] == 'x\\' || true || \\'y' || metadata['it\\'s'] == 'b')",
     ]);
     expect(
       keylessFilters(
         [spec({ metadata: { alt: { value: 3 } } })],
-        ["metadata.alt"],
+        parseAdoptBy(["metadata.alt"]),
         keyTypes,
         budget,
       ),
@@ -139,7 +160,7 @@ describe("keylessFilters", () => {
               metadata: { note: { value: r.note } },
             }),
           );
-          for (const filter of keylessFilters(specs, adoptBy, NO_KEY_TYPES, budget)) {
+          for (const filter of keylessFilters(specs, parseAdoptBy(adoptBy), NO_KEY_TYPES, budget)) {
             expect(urlBytes(filter)).toBeLessThanOrEqual(MAX_URL_BYTES);
             expect(filter.startsWith("client_key == null && ")).toBe(true);
             expect(filter).not.toMatch(/(_time|\]) in \[/);

@@ -6,9 +6,6 @@ import { describeSkip, formatSkippedLine, STOP_REASONS } from "../../apply/stop.
 import { type RowResult, toResultRow } from "../../apply/work.js";
 import { formatProblem, UsageError } from "../../core/errors.js";
 import { EXIT, EXIT_SIGNAL } from "../exit-codes.js";
-import { formatSource, MAX_SHOWN_WARNINGS } from "../../manifest/index.js";
-import type { Logger } from "../../core/logger.js";
-import type { Change } from "../../plan/change.js";
 import {
   formatApplySummary,
   formatApplySummaryJson,
@@ -28,6 +25,7 @@ import { refuseOverwritingInputs } from "./output-guard.js";
 import type { ApplyFlags } from "../flags.js";
 import { runPlan } from "./run-plan.js";
 import {
+  planWarningLog,
   noteOwnOutputs,
   outputFiles,
   parseAdoptBy,
@@ -294,32 +292,4 @@ function refuseWithPlan(flags: ApplyFlags): void {
       `${named.join(", ")} select or check what is planned: give ${named.length === 1 ? "it" : "them"} to \`plan --out\`, not to \`apply --plan\``,
     );
   }
-}
-
-/**
- * The plan's warnings (assets differ, time order), as plan shows them: the first
- * MAX_SHOWN_WARNINGS one by one, the rest in one line, so that a warning every row of a large
- * backfill shares does not flood the log.
- */
-function planWarningLog(logger: Logger): { add: (change: Change) => void; end: () => void } {
-  let total = 0;
-  return {
-    add(change) {
-      if (!("warnings" in change)) return;
-      for (const warning of change.warnings) {
-        if (++total > MAX_SHOWN_WARNINGS) continue;
-        const { clientKey, source } = change.spec;
-        logger.warn({ clientKey }, `${clientKey} (${formatSource(source)}): ${warning.message}`);
-      }
-    },
-    end() {
-      const unshown = total - MAX_SHOWN_WARNINGS;
-      if (unshown > 0) {
-        logger.warn(
-          { warnings: total },
-          `and ${unshown.toLocaleString("en-US")} more plan warnings, not shown one by one (plan lists them all)`,
-        );
-      }
-    },
-  };
 }

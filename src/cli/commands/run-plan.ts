@@ -24,6 +24,7 @@ import {
   parseAdoptBy,
   parseArchive,
   parseIgnore,
+  planWarningLog,
   progressCallback,
   readSelection,
   startProgress,
@@ -104,6 +105,9 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
       });
     }
     const report = combineReports(...(file ? [file, out] : [out]));
+    // A near miss makes a second run: logged too, unless the report itself is on the terminal.
+    const onTerminal = flags.format === "table" && io.stdout.isTTY === true;
+    const nearMisses = planWarningLog(logger, (w) => !onTerminal && w.code === "adopt-near-miss");
     const result = await plan({
       paths,
       config: flags.syncConfig,
@@ -133,6 +137,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
         if (ended) return;
         countChange(summary, change);
         report.add(change);
+        nearMisses.add(change);
         // NOTE: stdout into a pipe buffers what its reader has not taken yet: wait for it,
         // or a 10,000-run plan read by a slower `jq` would sit in memory (~120 MB of text).
         return io.stdout.drained?.();
@@ -140,6 +145,7 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
       onProgress: progressCallback(progress),
     });
     progress.done();
+    nearMisses.end();
     // Ctrl-C as the last run was planned: the handler ended the document and dropped --out.
     const late = stop.exitCode();
     if (late !== undefined) return late;

@@ -4,11 +4,13 @@ import type { SyncConfig } from "../../sources/index.js";
 import type { Logger } from "../../core/logger.js";
 import { readRetryKeys } from "../../report/results-file-read.js";
 import { IGNORABLE_FIELDS, type IgnorableField } from "../../plan/diff.js";
-import { ADOPT_BY_FIELDS, type AdoptByField } from "../../plan/match.js";
+import { type AdoptBySpec, parseAdoptBy as readAdoptByRules } from "../../core/adopt-by.js";
 import type { ArchiveOptions } from "../../plan/scope.js";
 import { createProgress, type Progress } from "../../report/progress.js";
 import type { ArchiveFlags } from "../flags.js";
 import type { CliIo } from "../io.js";
+import type { Change, Warning } from "../../plan/change.js";
+import { formatSource, MAX_SHOWN_WARNINGS } from "../../manifest/index.js";
 
 /** `--ignore startTime,stopTime`, checked against the fields a manifest can manage. */
 export function parseIgnore(fields: string[] | undefined): IgnorableField[] {
@@ -23,18 +25,12 @@ export function parseIgnore(fields: string[] | undefined): IgnorableField[] {
   return (fields ?? []) as IgnorableField[];
 }
 
-/** `--adopt-by name,startTime,metadata.serial`, checked against the fields a row can be matched on. */
-export function parseAdoptBy(fields: string[] | undefined): AdoptByField[] {
-  const known = new Set<string>(ADOPT_BY_FIELDS);
-  for (const field of fields ?? []) {
-    const metadataKey = field.startsWith("metadata.") && field.length > "metadata.".length;
-    if (!known.has(field) && !metadataKey) {
-      throw new UsageError(
-        `--adopt-by: unknown field ${JSON.stringify(field)} (expected some of ${ADOPT_BY_FIELDS.join(", ")}, metadata.<key>)`,
-      );
-    }
-  }
-  return [...new Set(fields ?? [])] as AdoptByField[];
+/**
+ * `--adopt-by name,startTime~10m,metadata.serial`, checked against the fields a row can be
+ * matched on; the entries as written (a saved plan keeps them so), duplicates dropped.
+ */
+export function parseAdoptBy(fields: string[] | undefined): AdoptBySpec[] {
+  return readAdoptByRules(fields ?? []).map((rule) => rule.text as AdoptBySpec);
 }
 
 /** `--archive-missing --scope CEL [--max-archive N|P%] [--allow-empty]`, checked together. */
@@ -165,4 +161,36 @@ export async function noteOwnFiles(
   }
   if (paths.length === 0) return;
   await expandPaths(paths, { ...read, onOwnFile }).catch(() => {}); // a missing path is reported by the command itself
+}
+
+/**
+ * The plan's warnings (assets differ, time order), as plan shows them: the first
+ * MAX_SHOWN_WARNINGS one by one, the rest in one line, so that a warning every row of a large
+ * backfill shares does not flood the log.
+ */
+export function planWarningLog(
+  logger: Logger,
+  only: (warning: Warning) => boolean = () => true,
+): { add: (change: Change) => void; end: () => void } {
+  let total = 0;
+  return {
+    add(change) {
+      if (!("warnings" in change)) return;
+      for (const warning of change.warnings) {
+        if (!only(warning)) continue;
+        if (++total > MAX_SHOWN_WARNINGS) continue;
+        const { clientKey, source } = change.spec;
+        logger.warn({ clientKey }, `${clientKey} (${formatSource(source)}): ${warning.message}`);
+      }
+    },
+    end() {
+      const unshown = total - MAX_SHOWN_WARNINGS;
+      if (unshown > 0) {
+        logger.warn(
+          { warnings: total },
+          `and ${unshown.toLocaleString("en-US")} more plan warnings, not shown one by one (plan lists them all)`,
+        );
+      }
+    },
+  };
 }
