@@ -1,12 +1,18 @@
-import { ApiError, PlanFileError } from "../core/errors.js";
+import { ApiError, GuardError, PlanFileError } from "../core/errors.js";
+import { guardFlag } from "../plan/guard.js";
 import { type Stopping, stoppingOf } from "../core/stopping.js";
-import { checkPlanTarget, openPlanFile, type SavedChange } from "../report/plan-file.js";
+import {
+  checkPlanTarget,
+  openPlanFile,
+  type PlanFileStream,
+  type SavedChange,
+} from "../report/plan-file.js";
 import { copyPlanFile } from "../report/plan-file-copy.js";
 import { createPlanSummary } from "../plan/summary.js";
 import type { SiftClient } from "../sift/client.js";
 import type { Run } from "../sift/schemas.js";
 import { withStopping } from "../sift/stoppable.js";
-import type { ApplyResult } from "./apply.js";
+import { type ApplyResult, heldBack } from "./apply.js";
 import { applyWork, rowsAfter } from "./apply-work.js";
 import { collectAssetIds } from "./check-plan-against-sift.js";
 import { createdAsPlanned, holdsPlannedValues } from "./created-as-planned.js";
@@ -88,6 +94,40 @@ async function applyPlanFileStopping(options: ApplyPlanFileOptions): Promise<Pla
         `${options.path} has the digest ${digest}, not ${options.expectDigest} (--expect-digest): it is not the plan that was reviewed; nothing was written`,
       );
     }
+    const work = (stream: AsyncIterable<Work>) =>
+      applyWork(stream, {
+        client: options.client,
+        concurrency: options.concurrency ?? 8,
+        onConflict: keepPlannedCreate,
+        stopping: options.stopping,
+        failFast: options.failFast,
+        onResult(row) {
+          options.onResult?.(row);
+          options.onProgress?.({ done: ++done, total });
+        },
+        unreached: async function* (reached) {
+          const again = await open();
+          for await (const change of rowsAfter(again.changes, reached)) yield savedRowRef(change);
+        },
+      });
+    let done = 0;
+    // A plan a guard refused when it was made is refused here too, before any request; every
+    // run is reported skipped.
+    const refusals = opened.refusals();
+    if (refusals !== undefined) {
+      const guards = refusals.map(guardFlag).join(" and ");
+      await work(
+        heldBack(
+          savedRows(await open()),
+          `not applied: ${guards} refused the plan when it was made; nothing was written`,
+        ),
+      );
+      const first = refusals[0]!;
+      throw new GuardError(
+        `${options.path} was refused when it was planned: ${first.message}; nothing was written (plan again, with ${first.override} once the plan is checked, to apply it)`,
+        { refusals },
+      );
+    }
     // Stopped during the checks: nothing was written, and every change is reported skipped.
     const checked = await checkAgainstSift(open, assets, options).then(
       () => true,
@@ -97,22 +137,7 @@ async function applyPlanFileStopping(options: ApplyPlanFileOptions): Promise<Pla
       },
     );
     const { changes } = await open();
-    let done = 0;
-    const counts = await applyWork(checked ? checkedWork(changes, options.client) : noWork(), {
-      client: options.client,
-      concurrency: options.concurrency ?? 8,
-      onConflict: keepPlannedCreate,
-      stopping: options.stopping,
-      failFast: options.failFast,
-      onResult(row) {
-        options.onResult?.(row);
-        options.onProgress?.({ done: ++done, total });
-      },
-      unreached: async function* (reached) {
-        const again = await open();
-        for await (const change of rowsAfter(again.changes, reached)) yield savedRowRef(change);
-      },
-    });
+    const counts = await work(checked ? checkedWork(changes, options.client) : noWork());
     const interrupted = counts.stopped?.kind === "interrupted";
     return { ...counts, plan, elapsedMs: performance.now() - started, interrupted, digest };
   } finally {
@@ -131,6 +156,10 @@ async function* noWork(): AsyncGenerator<Work> {}
 
 function savedRowRef(change: SavedChange): RowRef {
   return { clientKey: change.clientKey, source: change.source, action: change.action };
+}
+
+async function* savedRows(file: PlanFileStream): AsyncGenerator<RowRef> {
+  for await (const change of file.changes) yield savedRowRef(change);
 }
 
 async function* checkedWork(

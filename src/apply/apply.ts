@@ -1,4 +1,4 @@
-import { GuardError } from "../core/errors.js";
+import { GuardError, type Refusal } from "../core/errors.js";
 import { type Stopping, stoppingOf } from "../core/stopping.js";
 import { isInvalidRow } from "../manifest/index.js";
 import { formatSource, type RunSpec } from "../manifest/spec.js";
@@ -6,6 +6,7 @@ import type { CacheUse } from "../plan/cache-use.js";
 import { inSyncRun, noteInCache } from "../plan/cache-use.js";
 import type { Change } from "../plan/change.js";
 import { diffRun } from "../plan/diff.js";
+import { explainRefusal, guardFlag } from "../plan/guard.js";
 import { resolveSettings, type SyncOptions } from "../plan/options.js";
 import {
   archiveRefusal,
@@ -128,14 +129,15 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
     });
     prepared = ready;
     total = totalChanges(ready);
-    // Before the first write: a refused plan writes nothing.
-    const refused =
-      archiveRefusal(ready) ??
-      (settings.maxChanges && changesRefusal(ready, await countPlan(ready, client)));
-    if (refused) {
-      throw new GuardError(
-        refused.guard === "archive" ? refused.message : `${refused.message}; nothing was written`,
-      );
+    // Before the first write: a refused plan writes nothing, and every row says why.
+    const refusals = [
+      archiveRefusal(ready),
+      settings.maxChanges && changesRefusal(ready, await countPlan(ready, client)),
+    ].filter((r) => r !== undefined);
+    if (refusals.length > 0) {
+      const reason = `not applied: ${refusals.map(guardFlag).join(" and ")} refused the plan; nothing was written`;
+      yield* heldBack(rowRefs(manifests, ready), reason);
+      throw guardError(refusals);
     }
     const cache = ready.cache?.session;
     for await (const change of planAll(ready, client)) {
@@ -201,6 +203,29 @@ interface Pending {
   spec: RunSpec;
   /** An unchanged row in sync (no warning): its run. */
   inSync?: { runId: string; modifiedDate: string };
+}
+
+/** The error of a refused apply: the first refusal's words, every refusal attached. */
+export function guardError(refusals: readonly Refusal[]): GuardError {
+  return new GuardError(explainRefusal(refusals[0]!), { refusals });
+}
+
+/**
+ * Every row, skipped for one shared reason before any request (a guard refused the plan):
+ * each still ends in the results and the counts.
+ */
+export async function* heldBack(rows: AsyncIterable<RowRef>, reason: string): AsyncGenerator<Work> {
+  for await (const row of rows) {
+    yield {
+      kind: "skip",
+      clientKey: row.clientKey,
+      source: row.source,
+      action: row.action ?? "unplanned",
+      failed: false,
+      grouped: true,
+      reason,
+    };
+  }
 }
 
 /** Every row the apply works through, in order: the manifests' rows, then the runs to archive. */

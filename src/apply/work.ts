@@ -37,8 +37,12 @@ export type Work =
       runId?: string;
       reason: string;
       failed: boolean;
-      /** What the results show: `skip` for a row the sync mode rules out; else what was planned (default `invalid`). */
-      action?: PlannedAction;
+      /**
+       * What the results show: `skip` for a row the sync mode rules out; `unplanned` for one held
+       * back before it was planned (an invalid row or a guard stopped the apply); else what was
+       * planned (default `invalid`).
+       */
+      action?: PlannedAction | "unplanned";
       /** A reason many rows share: logged once for all (see Outcome). */
       grouped?: boolean;
       /** With `grouped`: the reason's code (`reason` is its text). */
@@ -92,7 +96,7 @@ export interface RowRef {
   clientKey: string;
   source: string;
   /** What was planned for it, when known. */
-  action?: PlannedAction;
+  action?: PlannedAction | "unplanned";
 }
 
 /**
@@ -107,7 +111,7 @@ export type ConflictPolicy = (
 ) => Work;
 
 /** What a row's work was going to do, as reported. */
-export function actionOf(item: Work): PlannedAction {
+export function actionOf(item: Work): PlannedAction | "unplanned" {
   if (item.kind === "skip") return item.action ?? "invalid";
   if (item.kind === "update") return item.action ?? "update";
   return item.kind;

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { formatProblem, GuardError, ManifestError, SyncError } from "../core/errors.js";
 import { addSecret, redactingWriter } from "../core/secrets.js";
+import { explainRefusal } from "../plan/guard.js";
 import { escapeControl } from "../report/safe-text.js";
 import { EXIT, exitCodesHelp } from "./exit-codes.js";
 import { VERSION } from "../core/version.js";
@@ -162,6 +163,10 @@ function reportError(error: unknown, io: CliIo, debug: boolean): number {
   }
   if (error instanceof GuardError) {
     io.stderr.write(`error: ${escapeControl(error.message)}\n`);
+    // Every guard that refused, so that one run says all there is to check.
+    for (const refusal of error.refusals.slice(1)) {
+      io.stderr.write(`error: ${escapeControl(explainRefusal(refusal))}\n`);
+    }
     return EXIT.guard;
   }
   if (error instanceof SyncError) {

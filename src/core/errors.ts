@@ -29,13 +29,37 @@ export class PlanFileError extends SyncError {
   }
 }
 
+/** The guards that refuse a plan (exit 3), by the flag that sets or overrides them. */
+export type GuardName = "max-changes" | "max-archive" | "allow-empty";
+
+/**
+ * A guard's refusal as reports record it (the JSON `refused` member, the Markdown section,
+ * the saved plan): which guard, the most runs it lets through, what the plan would do.
+ */
+export interface Refusal {
+  guard: GuardName;
+  /** Runs the guard lets the plan change (max-changes) or archive: `10%` of 1,005 runs is 100; 0 for allow-empty. */
+  limit: number;
+  /** The flag's value as given (`10%`, `250`); absent for allow-empty, which takes none. */
+  given?: string;
+  /** Runs the plan would change (max-changes) or archive (max-archive, allow-empty). */
+  would: number;
+  /** The reason in words, as the `error:` line says it. */
+  message: string;
+  /** What lets the plan through once it is checked: `--max-changes 250`, `--allow-empty`. */
+  override: string;
+}
+
 /**
  * A guard refused the plan (`--max-changes`, ...): nothing was written. Exit code 3, so a
- * nightly job can tell "the export looks wrong" from any other failure.
+ * nightly job can tell "the export looks wrong" from any other failure. `refusals` holds every
+ * guard that refused (the first is the message's), when known.
  */
 export class GuardError extends SyncError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly refusals: readonly Refusal[];
+  constructor(message: string, options?: { cause?: unknown; refusals?: readonly Refusal[] }) {
     super("GUARD", message, options);
+    this.refusals = options?.refusals ?? [];
   }
 }
 

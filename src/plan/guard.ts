@@ -1,3 +1,5 @@
+import type { Refusal } from "../core/errors.js";
+
 /**
  * `--max-changes N|P%`: a guard on how many runs one plan may write. It catches a broken
  * export (a shifted time zone, a renamed column) before it rewrites thousands of runs.
@@ -60,6 +62,49 @@ export function checkMaxChanges(
   if (counts.archive !== undefined) parts.push(plural(counts.archive, "archive"));
   const of = "percent" in limit ? ` (${limit.percent}% of ${plural(runs, "run")})` : "";
   return `--max-changes ${formatLimit(limit)}: the plan would change ${plural(changes, "run")} (${parts.join(", ")}), more than ${allowed.toLocaleString("en-US")}${of}`;
+}
+
+/**
+ * The refusal of `--max-changes` as reports record it, or undefined when the plan is within it.
+ * Its message is checkMaxChanges's.
+ */
+export function refuseMaxChanges(
+  limit: ChangeLimit,
+  counts: GuardedCounts,
+  runs: number,
+): Refusal | undefined {
+  const message = checkMaxChanges(limit, counts, runs);
+  if (message === undefined) return undefined;
+  const would = countGuardedChanges(counts);
+  return {
+    guard: "max-changes",
+    limit: resolveLimit(limit, runs),
+    given: formatLimit(limit),
+    would,
+    message,
+    override: `--max-changes ${would}`,
+  };
+}
+
+/** What to check before overriding a guard, as its `error:` line advises. */
+const HINTS: Record<Refusal["guard"], string | undefined> = {
+  "max-changes": undefined,
+  "max-archive": "check the manifests and --scope, or raise --max-archive",
+  "allow-empty": "an empty export is usually a broken one: check it, or add --allow-empty",
+};
+
+/**
+ * The refusal as the `error:` line of a refused apply says it:
+ * `--max-archive 10%: this plan would archive 2 of the 10 in-scope runs (20%); nothing was written (check ...)`.
+ */
+export function explainRefusal(refusal: Refusal): string {
+  const hint = HINTS[refusal.guard];
+  return `${refusal.message}; nothing was written${hint === undefined ? "" : ` (${hint})`}`;
+}
+
+/** `--max-changes 10`, `--allow-empty`: the guard as its flag names it. */
+export function guardFlag(refusal: Refusal): string {
+  return refusal.given === undefined ? `--${refusal.guard}` : `--${refusal.guard} ${refusal.given}`;
 }
 
 /** `N` or `P%` (P may have decimals, at most 100). Throws a RangeError with what was expected. */

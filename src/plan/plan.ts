@@ -2,7 +2,7 @@ import { withStopping } from "../sift/stoppable.js";
 import type { CacheUse } from "./cache-use.js";
 import { noteInCache } from "./cache-use.js";
 import { type PlanOptions, resolveSettings } from "./options.js";
-import { planAll, type Refusal, refusalOf, totalChanges } from "./planner.js";
+import { planAll, type Refusal, refusalsOf, totalChanges } from "./planner.js";
 import { prepare } from "./prepare.js";
 import { countChange, createPlanSummary, type PlanSummary } from "./summary.js";
 
@@ -20,9 +20,11 @@ export interface PlanResult {
   missingKeys: string[];
   /**
    * Why applying this plan would be refused (`--max-archive`, `--allow-empty`,
-   * `--max-changes`): apply throws a GuardError with this message, the CLI exits 3.
+   * `--max-changes`): apply throws a GuardError with these, the CLI exits 3. `refused` is the
+   * first guard apply checks, `refusals` every one that refuses.
    */
   refused?: Refusal;
+  refusals?: Refusal[];
   /** With a cache: whether it was trusted, and how many runs Sift changed since it was written. */
   cache?: CacheUse;
 }
@@ -52,14 +54,14 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
     if (written instanceof Promise) await written;
     options.onProgress?.({ done: ++done, total });
   }
-  const refused = refusalOf(prepared, summary);
+  const refusals = refusalsOf(prepared, summary);
   await prepared.cache?.session.save({ complete: true, pruneUnseen: options.only === undefined });
   return {
     summary,
     files: prepared.manifests.files,
     runs: prepared.manifests.runs,
     missingKeys: prepared.manifests.missingKeys,
-    ...(refused && { refused }),
+    ...(refusals.length > 0 && { refused: refusals[0], refusals }),
     ...(prepared.cache && { cache: prepared.cache.counts() }),
   };
 }

@@ -1,5 +1,6 @@
 import type { Change } from "./change.js";
-import { checkMaxChanges, guardedCounts } from "./guard.js";
+import type { Refusal } from "../core/errors.js";
+import { guardedCounts, refuseMaxChanges } from "./guard.js";
 import type { LookupClient } from "./lookup.js";
 import { planChanges } from "./plan-changes.js";
 import type { Prepared } from "./prepare.js";
@@ -11,12 +12,7 @@ import { countChange, createPlanSummary, type PlanSummary } from "./summary.js";
  * then the runs to archive; and the guards' verdict on the whole plan.
  */
 
-/** Why applying a plan is refused (a GuardError, exit 3): which guard, in a sentence. */
-export interface Refusal {
-  /** `archive`: `--max-archive` or `--allow-empty`; `max-changes`: `--max-changes`. */
-  guard: "archive" | "max-changes";
-  message: string;
-}
+export type { Refusal } from "../core/errors.js";
 
 /** Every change of the plan. With `useCache: false`, rows the cache knows are looked up too. */
 export async function* planAll(
@@ -45,21 +41,24 @@ export function totalChanges(prepared: Prepared): number {
 export function archiveRefusal(prepared: Prepared): Refusal | undefined {
   const { scope, settings, manifests } = prepared;
   if (scope === undefined || settings.archiveMissing === undefined) return undefined;
-  const message = checkArchiveGuard(scope, manifests.allRuns, settings.archiveMissing);
-  return message === undefined ? undefined : { guard: "archive", message };
+  return checkArchiveGuard(scope, manifests.allRuns, settings.archiveMissing);
 }
 
 /** `--max-changes`' verdict on a plan's counts. */
 export function changesRefusal(prepared: Prepared, summary: PlanSummary): Refusal | undefined {
   const limit = prepared.settings.maxChanges;
   if (limit === undefined) return undefined;
-  const message = checkMaxChanges(limit, guardedCounts(summary), prepared.manifests.runs);
-  return message === undefined ? undefined : { guard: "max-changes", message };
+  return refuseMaxChanges(limit, guardedCounts(summary), prepared.manifests.runs);
 }
 
-/** The guards' verdict on a whole plan, as apply checks them: the archive guard first. */
-export function refusalOf(prepared: Prepared, summary: PlanSummary): Refusal | undefined {
-  return archiveRefusal(prepared) ?? changesRefusal(prepared, summary);
+/**
+ * Every guard's verdict on a whole plan, in the order apply checks them (the archive guard
+ * first): empty when no guard refuses it.
+ */
+export function refusalsOf(prepared: Prepared, summary: PlanSummary): Refusal[] {
+  return [archiveRefusal(prepared), changesRefusal(prepared, summary)].filter(
+    (r) => r !== undefined,
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { UsageError } from "../core/errors.js";
+import { type Refusal, UsageError } from "../core/errors.js";
 import { type ArchiveChange, archiveBody } from "./change.js";
 import { LOOKUP_PAGE_SIZE, type LookupClient } from "./lookup.js";
 import { type Shard, shardOf } from "./shard.js";
@@ -87,11 +87,17 @@ export function checkArchiveGuard(
   scope: Pick<Scope, "live" | "archives">,
   manifestRuns: number,
   options: ArchiveOptions,
-): string | undefined {
+): Refusal | undefined {
   const archives = scope.archives.length;
   if (archives === 0) return undefined;
   if (manifestRuns === 0 && options.allowEmpty !== true) {
-    return `the manifests hold no runs, and --archive-missing would archive all ${archives} in-scope runs; nothing was written (an empty export is usually a broken one: check it, or add --allow-empty)`;
+    return {
+      guard: "allow-empty",
+      limit: 0,
+      would: archives,
+      message: `the manifests hold no runs, and --archive-missing would archive all ${grouped(archives)} in-scope runs`,
+      override: "--allow-empty",
+    };
   }
   const limit = options.maxArchive ?? DEFAULT_MAX_ARCHIVE;
   const share = scope.live === 0 ? 100 : (archives * 100) / scope.live;
@@ -99,7 +105,18 @@ export function checkArchiveGuard(
     "count" in limit ? archives > limit.count : archives * 100 > limit.percent * scope.live;
   if (!over) return undefined;
   const allowed = "count" in limit ? String(limit.count) : `${limit.percent}%`;
-  return `--max-archive ${allowed}: this plan would archive ${archives} of the ${scope.live} in-scope runs (${formatShare(share)}); nothing was written (check the manifests and --scope, or raise --max-archive)`;
+  return {
+    guard: "max-archive",
+    limit: "count" in limit ? limit.count : Math.floor((limit.percent * scope.live) / 100),
+    given: allowed,
+    would: archives,
+    message: `--max-archive ${allowed}: this plan would archive ${grouped(archives)} of the ${grouped(scope.live)} in-scope runs (${formatShare(share)})`,
+    override: `--max-archive ${archives}`,
+  };
+}
+
+function grouped(n: number): string {
+  return n.toLocaleString("en-US");
 }
 
 function formatShare(percent: number): string {

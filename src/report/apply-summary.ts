@@ -1,5 +1,7 @@
 import { createPaint } from "./ansi.js";
+import type { Refusal } from "../core/errors.js";
 import type { Failure } from "./failure.js";
+import { formatRefusalLine } from "./refusal-text.js";
 import type { ResultRow } from "./results-file.js";
 import { escapeControl, showName } from "./safe-text.js";
 
@@ -21,6 +23,8 @@ export interface ApplySummary {
   interrupted?: boolean;
   /** Why the apply stopped before the end (the counts cover what was done). */
   error?: Failure;
+  /** The guards that refused the plan (exit 3): nothing was written. */
+  refusals?: readonly Refusal[];
   /** Why the apply stopped before reaching every run (`the API stopped answering`), if it did. */
   stopped?: string;
   /** `apply --plan`: the file applied and its digest. */
@@ -48,11 +52,34 @@ export function formatApplySummary(summary: ApplySummary): string {
     summary.retries === undefined ? undefined : plural(summary.retries, "retry", "retries"),
   ].filter((part) => part !== undefined);
   const extra = traffic.length > 0 ? ` (${traffic.join(", ")})` : "";
-  const lead = summary.interrupted ? "Interrupted after" : summary.stopped ? "Stopped" : "Applied";
-  const why = summary.stopped && !summary.interrupted ? ` ${capitalise(summary.stopped)}.` : "";
+  const { lead, why } = outcomeOf(summary);
   const file = summary.planFile;
   const plan = file ? `\nPlan ${escapeControl(file.path)}, digest ${file.digest}.` : "";
   return `${lead}: ${counts} in ${formatDuration(summary.elapsedMs)}${extra}.${why}${plan}`;
+}
+
+/**
+ * How the summary opens and what it adds after the counts: `Applied`; `Interrupted after`;
+ * `Stopped` and why; `Nothing applied` (or `Failed after`, once something was written) and the
+ * error, or each guard's refusal on its own line.
+ */
+function outcomeOf(summary: ApplySummary): { lead: string; why: string } {
+  if (summary.interrupted) return { lead: "Interrupted after", why: "" };
+  const refusals = summary.refusals ?? [];
+  if (summary.error === undefined && refusals.length === 0) {
+    if (summary.stopped === undefined) return { lead: "Applied", why: "" };
+    return { lead: "Stopped", why: ` ${capitalise(summary.stopped)}.` };
+  }
+  const written =
+    summary.created +
+    summary.updated +
+    (summary.adopted ?? 0) +
+    (summary.archived ?? 0) +
+    (summary.unarchived ?? 0);
+  const lead = written === 0 ? "Nothing applied" : "Failed after";
+  if (refusals.length > 0)
+    return { lead, why: refusals.map((r) => `\n${formatRefusalLine(r)}`).join("") };
+  return { lead, why: ` ${capitalise(escapeControl(summary.error!.message))}.` };
 }
 
 /** The summary for `--format json`: one JSON object. */
@@ -71,6 +98,7 @@ export function formatApplySummaryJson(summary: ApplySummary): string {
     ...(summary.retries !== undefined && { retries: summary.retries }),
     interrupted: summary.interrupted ?? false,
     ...(summary.error !== undefined && { error: summary.error }),
+    ...(summary.refusals?.length && { refused: summary.refusals[0], refusals: summary.refusals }),
     ...(summary.stopped !== undefined && { stopped: summary.stopped }),
     ...(summary.planFile !== undefined && { planFile: summary.planFile }),
   });

@@ -1,3 +1,4 @@
+import type { Refusal } from "../core/errors.js";
 import type { Change } from "../plan/change.js";
 import type { Failure } from "./failure.js";
 import { type PlanEntry, toPlanEntry } from "./plan-entry.js";
@@ -20,10 +21,20 @@ export interface JsonReportMeta {
  * The plan as JSON (contract §4), streamed: the head, then one change per line as it comes,
  * then the summary. The whole output is one JSON document:
  * `{"version":1,"target":"...","changes":[\n{...},\n{...}\n],"summary":{...}}`; a plan that
- * failed adds `"error":{"code":...,"message":...}` before the summary of what was decided.
+ * failed adds `"error":{"code":...,"message":...}` before the summary of what was decided; one
+ * a guard refuses adds `"refused":{"guard":...,"limit":...,"would":...}` and `"refusals":[...]`
+ * after it.
  */
 export function createJsonReport(out: TextSink, meta: JsonReportMeta): PlanReport {
   return createJsonStream(out, { version: PLAN_FORMAT_VERSION, target: meta.target }, toPlanEntry);
+}
+
+/**
+ * `refused` (the first guard that refuses the plan, in the order apply checks them) and
+ * `refusals` (every one), as an object's JSON.
+ */
+export function refusedMembers(refusals: readonly Refusal[]): string {
+  return JSON.stringify({ refused: refusals[0], refusals });
 }
 
 /**
@@ -44,10 +55,17 @@ export function createJsonStream<E extends PlanEntry>(
       out.write(`${first ? "\n" : ",\n"}${JSON.stringify(toEntry(change))}`);
       first = false;
     },
-    end(summary: PlanSummary, failure?: Failure, saved?: SavedPlanRef) {
+    end(
+      summary: PlanSummary,
+      failure?: Failure,
+      saved?: SavedPlanRef,
+      refusals?: readonly Refusal[],
+    ) {
       const error = failure === undefined ? "" : `"error":${JSON.stringify(failure)},`;
       const file = saved === undefined ? "" : `"planFile":${JSON.stringify(saved)},`;
-      out.write(`\n],${error}${file}"summary":${JSON.stringify(summary)}}\n`);
+      // After the summary: a saved plan's last line starts with it (plan-file-read.ts).
+      const refused = refusals?.length ? `,${refusedMembers(refusals).slice(1, -1)}` : "";
+      out.write(`\n],${error}${file}"summary":${JSON.stringify(summary)}${refused}}\n`);
     },
   };
 }

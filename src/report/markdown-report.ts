@@ -5,6 +5,7 @@ import { markdownCode, markdownCodeCell, markdownText } from "./markdown-text.js
 import type { PlanReport, TextSink } from "./plan-report.js";
 import type { PlanSummary } from "../plan/summary.js";
 import { formatProblemAt } from "./problem-text.js";
+import { renderRefusalSection } from "./refusal-text.js";
 import { showValue } from "./safe-text.js";
 import type { Failure } from "./failure.js";
 import { formatPlanCounts, formatPlanLine, hasChanges } from "../plan/summary.js";
@@ -27,6 +28,7 @@ const HEADER = "| Action | Run | Source | Changes |\n| --- | --- | --- | --- |\n
 /**
  * The plan as GitHub-flavoured Markdown, for a pull request comment or a CI job summary:
  * a heading, a table of creates, updates and invalid runs (field old → new), then the counts.
+ * A plan a guard refuses opens with why (renderRefusalSection).
  * Values from manifests are shown in code spans or escaped, so they cannot break the table.
  */
 export function createMarkdownReport(
@@ -37,6 +39,9 @@ export function createMarkdownReport(
   let used = 0;
   let shown = 0;
   let omitted = 0;
+  // NOTE: the rows wait for the end (within the budget: at most 60,000 characters), so that
+  // a refusal, known only once every run is planned, can open the comment.
+  const rows: string[] = [];
   out.write(`## ${markdownText(options.title ?? "sift-run-sync plan")}\n\n`);
   return {
     add(change) {
@@ -46,13 +51,13 @@ export function createMarkdownReport(
         omitted += 1;
         return;
       }
-      if (shown === 0) out.write(HEADER);
-      out.write(row);
+      rows.push(row);
       used += row.length;
       shown += 1;
     },
-    end(summary, failure, saved) {
-      if (shown > 0) out.write("\n");
+    end(summary, failure, saved, refusals) {
+      if (refusals?.length && failure === undefined) out.write(renderRefusalSection(refusals));
+      if (shown > 0) out.write(`${HEADER}${rows.join("")}\n`);
       if (failure !== undefined) return out.write(renderFailure(failure, summary, shown + omitted));
       if (omitted > 0) {
         out.write(
@@ -62,7 +67,8 @@ export function createMarkdownReport(
       const line = formatPlanLine(summary);
       out.write(hasChanges(summary) || summary.invalid > 0 ? `**${line}**\n` : `${line}\n`);
       if (saved !== undefined) {
-        out.write(`\nSaved plan ${markdownText(saved.path)}, digest \`${saved.digest}\`\n`);
+        const note = refusals?.length ? " (with its refusal: `apply --plan` refuses it too)" : "";
+        out.write(`\nSaved plan ${markdownText(saved.path)}, digest \`${saved.digest}\`${note}\n`);
       }
     },
   };

@@ -7,6 +7,7 @@ import {
   type PlanHead,
   planHeadSchema,
   planSummarySchema,
+  refusalsSchema,
   type SavedChange,
   type SavedPlan,
   savedChangeSchema,
@@ -43,6 +44,11 @@ export interface PlanFileStream {
   changes: AsyncIterable<SavedChange>;
   /** The plan's digest (see plan-file-digest.ts), once `changes` has been read to the end. */
   digest(): string;
+  /**
+   * The guards that refused the plan when it was made (a plan saved with its refusal), once
+   * `changes` has been read to the end; undefined when none did.
+   */
+  refusals(): SavedPlan["refusals"];
   /** Releases the file when the changes will not be read to the end. */
   close(): void;
 }
@@ -52,10 +58,17 @@ export interface PlanFileStream {
  * JSON, or one whose shape is wrong is a PlanFileError naming the file.
  */
 export async function readPlanFile(path: string): Promise<SavedPlan & { digest: string }> {
-  const { head, changes, summary, digest } = await open(path, path);
+  const { head, changes, summary, digest, refusals } = await open(path, path);
   const all: SavedChange[] = [];
   for await (const change of changes) all.push(change);
-  return { ...head, changes: all, summary: summary(), digest: digest() };
+  const refused = refusals();
+  return {
+    ...head,
+    changes: all,
+    summary: summary(),
+    ...(refused && { refusals: refused }),
+    digest: digest(),
+  };
 }
 
 /**
@@ -63,8 +76,8 @@ export async function readPlanFile(path: string): Promise<SavedPlan & { digest: 
  * file to read when it is not `path` (a private copy); messages name `path`.
  */
 export async function openPlanFile(path: string, source = path): Promise<PlanFileStream> {
-  const { head, changes, close, digest } = await open(path, source);
-  return { head, changes, close, digest };
+  const { head, changes, close, digest, refusals } = await open(path, source);
+  return { head, changes, close, digest, refusals };
 }
 
 interface Opened extends PlanFileStream {
@@ -128,6 +141,7 @@ async function open(path: string, source: string): Promise<Opened> {
   }
   const checks = createChecks(head, path);
   let summary: SavedPlan["summary"] | undefined;
+  let refusals: SavedPlan["refusals"];
   let digested: string | undefined;
   async function* changes(): AsyncGenerator<SavedChange> {
     let lineNo = 1;
@@ -141,6 +155,7 @@ async function open(path: string, source: string): Promise<Opened> {
         if (line.startsWith(SUMMARY_START)) {
           const tail = parseJson(`{${line.slice(2)}`, path, lineNo) as Record<string, unknown>;
           summary = check(planSummarySchema, tail.summary, `${path}:${lineNo} summary`);
+          refusals = check(refusalsSchema, tail.refusals, `${path}:${lineNo} refusals`);
           checks.end(summary, `${path}:${lineNo}`);
           digested = endDigest(digest, tail, `${path}:${lineNo}`);
           continue;
@@ -166,6 +181,7 @@ async function open(path: string, source: string): Promise<Opened> {
     changes: changes(),
     summary: () => summary!,
     digest: () => digested!,
+    refusals: () => refusals,
     close: () => input.destroy(),
   };
 }
@@ -183,12 +199,13 @@ async function openWhole(path: string, source: string, size: number | undefined)
   if (text.length > MAX_WHOLE_PLAN_BYTES) throw tooLarge(path, text.length, MAX_WHOLE_PLAN_BYTES);
   const document = parseJson(text, path);
   const head = checkHead(document, path);
-  const body = document as { changes?: unknown; summary?: unknown };
+  const body = document as { changes?: unknown; summary?: unknown; refusals?: unknown };
   if (!Array.isArray(body.changes)) {
     throw new PlanFileError(`invalid plan file ${path}: changes: expected an array`);
   }
   const entries = body.changes;
   const summary = check(planSummarySchema, body.summary, `${path} summary`);
+  const refusals = check(refusalsSchema, body.refusals, `${path} refusals`);
   const digest = digestPlanDocument(document as Record<string, unknown>);
   const checks = createChecks(head, path);
   async function* changes(): AsyncGenerator<SavedChange> {
@@ -203,6 +220,7 @@ async function openWhole(path: string, source: string, size: number | undefined)
     changes: changes(),
     summary: () => summary,
     digest: () => digest,
+    refusals: () => refusals,
     close: () => {},
   };
 }

@@ -158,6 +158,18 @@ export const planSummarySchema = z.object({
   warnings: count,
 });
 
+/** A guard's refusal, as a refused plan records it after its summary (core/errors.ts Refusal). */
+export const refusalSchema = z.object({
+  guard: z.enum(["max-changes", "max-archive", "allow-empty"]),
+  limit: count,
+  given: z.string().optional(),
+  would: count,
+  message: z.string(),
+  override: z.string(),
+});
+/** Every guard that refused the plan; absent from a plan no guard refused (and from older plans). */
+export const refusalsSchema = z.array(refusalSchema).min(1).optional();
+
 const planOptionsSchema = z.object({
   metadata: z.enum(["merge", "replace"]),
   ignore: z.array(z.string()),
@@ -188,4 +200,6 @@ export type PlanHead = z.infer<typeof planHeadSchema>;
 export interface SavedPlan extends PlanHead {
   changes: SavedChange[];
   summary: z.infer<typeof planSummarySchema>;
+  /** The guards that refused the plan when it was made: apply --plan refuses it too. */
+  refusals?: z.infer<typeof refusalSchema>[];
 }

@@ -65,13 +65,15 @@ export function createPlanFileWriter(path: string, meta: PlanFileMeta): PlanFile
       if (!open) return;
       guard(abort, () => json.add(change));
     },
-    end(summary, failure) {
+    end(summary, failure, _saved, refusals) {
       if (!open) return;
       if (failure !== undefined) return abort(); // a failed plan is never saved
-      guard(abort, () => json.end(summary));
+      // A refused plan is saved with its refusals: apply --plan refuses it as apply would.
+      const refused = refusals?.length ? { refused: refusals[0], refusals } : {};
+      guard(abort, () => json.end(summary, undefined, undefined, refusals));
       open = false;
       file.commit();
-      digested = digest.end({ summary });
+      digested = digest.end({ summary, ...refused });
     },
     abort,
     digest: () => digested,

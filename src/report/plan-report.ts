@@ -1,3 +1,4 @@
+import type { Refusal } from "../core/errors.js";
 import type { Change } from "../plan/change.js";
 import type { Failure } from "./failure.js";
 import type { PlanSummary } from "../plan/summary.js";
@@ -15,8 +16,16 @@ export interface TextSink {
  */
 export interface PlanReport {
   add(change: Change): void;
-  /** `saved`: the plan file `--out` wrote, whose digest the report shows. */
-  end(summary: PlanSummary, failure?: Failure, saved?: SavedPlanRef): void;
+  /**
+   * `saved`: the plan file `--out` wrote, whose digest the report shows. `refusals`: the guards
+   * that refuse the plan (exit 3), which the report states with the limit and the override.
+   */
+  end(
+    summary: PlanSummary,
+    failure?: Failure,
+    saved?: SavedPlanRef,
+    refusals?: readonly Refusal[],
+  ): void;
 }
 
 /** A saved plan as reports name it: where, and its digest (`sha256:...`, see plan-file-digest.ts). */
@@ -31,8 +40,8 @@ export function combineReports(...reports: PlanReport[]): PlanReport {
     add(change) {
       for (const r of reports) r.add(change);
     },
-    end(summary, failure, saved) {
-      for (const r of reports) r.end(summary, failure, saved);
+    end(summary, failure, saved, refusals) {
+      for (const r of reports) r.end(summary, failure, saved, refusals);
     },
   };
 }

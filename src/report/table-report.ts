@@ -5,6 +5,7 @@ import type { Change, FieldChange, Warning } from "../plan/change.js";
 import { createPaint, type Paint } from "./ansi.js";
 import type { PlanReport, TextSink } from "./plan-report.js";
 import { formatProblemAt } from "./problem-text.js";
+import { formatRefusalLine } from "./refusal-text.js";
 import { escapeControl, showName, showValue } from "./safe-text.js";
 import { formatPlanCounts, formatPlanLine } from "../plan/summary.js";
 
@@ -28,7 +29,7 @@ export function createTableReport(out: TextSink, options: { color: boolean }): P
       out.write(text);
       listed = true;
     },
-    end(summary, failure, saved) {
+    end(summary, failure, saved, refusals) {
       if (failure !== undefined) {
         // The reason is on stderr (`error: ...`); stdout says the plan above is not all of it.
         const decided = summary.create + summary.update + summary.unchanged + summary.invalid;
@@ -40,10 +41,14 @@ export function createTableReport(out: TextSink, options: { color: boolean }): P
         return;
       }
       out.write(`${listed ? "\n" : ""}${paint("bold", formatPlanLine(summary))}\n`);
+      for (const refusal of refusals ?? [])
+        out.write(`${paint("red", formatRefusalLine(refusal))}\n`);
       if (saved !== undefined) {
         const path = escapeControl(saved.path);
         out.write(
-          `Saved ${path}, digest ${saved.digest}; apply exactly this plan with: sift-run-sync apply --plan ${path} --expect-digest ${saved.digest}\n`,
+          refusals?.length
+            ? `Saved ${path}, digest ${saved.digest}, with its refusal: apply --plan refuses it too\n`
+            : `Saved ${path}, digest ${saved.digest}; apply exactly this plan with: sift-run-sync apply --plan ${path} --expect-digest ${saved.digest}\n`,
         );
       }
     },

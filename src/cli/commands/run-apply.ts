@@ -4,7 +4,7 @@ import { applyPlanFile } from "../../apply/apply-plan-file.js";
 import { type ApplyCounts, countOutcome, createApplyCounts } from "../../apply/apply-work.js";
 import { describeSkip, formatSkippedLine, STOP_REASONS } from "../../apply/stop.js";
 import { type RowResult, toResultRow } from "../../apply/work.js";
-import { formatProblem, UsageError } from "../../core/errors.js";
+import { formatProblem, GuardError, UsageError } from "../../core/errors.js";
 import { EXIT, EXIT_SIGNAL } from "../exit-codes.js";
 import {
   formatApplySummary,
@@ -89,12 +89,21 @@ export async function runApply(paths: string[], flags: ApplyFlags, io: CliIo): P
   try {
     return await runApplyCommand(paths, flags, io, { counts, rows, stop });
   } catch (error) {
-    // `--format json`: stdout still holds one JSON document, saying why and what was done.
-    if (flags.format === "json" && !(error instanceof OutputClosedError)) {
+    // stdout still holds one document, in every format, saying why and what was done (a
+    // refusal: which guard, its limit, what the plan would do, how to let it through).
+    if (!(error instanceof OutputClosedError)) {
       const elapsedMs = performance.now() - started;
       const { stopped: _, ...done } = counts;
-      const summary = { ...done, elapsedMs, error: describeFailure(error) };
-      io.stdout.write(formatApplySummaryJson(summary) + "\n");
+      const summary = {
+        ...done,
+        elapsedMs,
+        error: describeFailure(error),
+        ...(error instanceof GuardError && { refusals: error.refusals }),
+      };
+      io.stdout.write(
+        (flags.format === "json" ? formatApplySummaryJson(summary) : formatApplySummary(summary)) +
+          "\n",
+      );
     }
     throw error;
   } finally {

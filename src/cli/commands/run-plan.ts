@@ -1,6 +1,7 @@
 import { DEFAULT_UNICODE } from "../../core/unicode.js";
-import { formatProblem } from "../../core/errors.js";
+import { formatProblem, type Refusal } from "../../core/errors.js";
 import { EXIT } from "../exit-codes.js";
+import { explainRefusal } from "../../plan/guard.js";
 import { plan } from "../../plan/plan.js";
 import { describeFailure, type Failure, INTERRUPTED } from "../../report/failure.js";
 import { createJsonReport } from "../../report/json-report.js";
@@ -44,10 +45,10 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
   let out: PlanReport | undefined; // the document on stdout
   let file: PlanFileWriter | undefined; // --out
   let ended = false;
-  const endDocument = (failure?: Failure, saved?: SavedPlanRef) => {
+  const endDocument = (failure?: Failure, saved?: SavedPlanRef, refusals?: readonly Refusal[]) => {
     if (ended) return;
     ended = true;
-    (out ?? stdoutReport(flags.format, undefined, io)).end(summary, failure, saved);
+    (out ?? stdoutReport(flags.format, undefined, io)).end(summary, failure, saved, refusals);
   };
   /** Removes the unfinished plan file and ends the document with the failure. */
   const stopWith = (failure: Failure) => {
@@ -149,24 +150,23 @@ export async function runPlan(paths: string[], flags: PlanFlags, io: CliIo): Pro
     // Ctrl-C as the last run was planned: the handler ended the document and dropped --out.
     const late = stop.exitCode();
     if (late !== undefined) return late;
-    if (result.refused?.guard === "archive") {
-      // A plan that apply would refuse is shown whole, and never saved.
-      file?.abort();
-      endDocument();
-      io.stderr.write(`error: ${escapeControl(result.refused.message)}\n`);
-      return EXIT.guard;
-    }
-    file?.end(result.summary); // saved before stdout is ended: a closed stdout keeps a whole plan
+    // A refused plan is shown and saved whole, the refusal in every format and in the file
+    // (apply --plan refuses it too).
+    const { refusals } = result;
+    file?.end(result.summary, undefined, undefined, refusals); // saved before stdout is ended: a closed stdout keeps a whole plan
     const digest = file?.digest();
-    endDocument(undefined, flags.out && digest ? { path: flags.out, digest } : undefined);
+    endDocument(undefined, flags.out && digest ? { path: flags.out, digest } : undefined, refusals);
     if (flags.out) session.logger.info({ out: flags.out, digest }, "plan saved");
     warnMissingKeys(session.logger, result.missingKeys);
     logCacheUse(session.logger, result.cache);
-    if (result.refused?.guard === "max-changes") {
-      session.logger.error(
-        { guard: "max-changes" },
-        `${result.refused.message}; apply would refuse this plan`,
-      );
+    if (refusals !== undefined) {
+      for (const refusal of refusals) {
+        const why =
+          refusal.guard === "max-changes"
+            ? `${refusal.message}; apply would refuse this plan`
+            : explainRefusal(refusal);
+        io.stderr.write(`error: ${escapeControl(why)}\n`);
+      }
       return EXIT.guard;
     }
     if (result.summary.invalid > 0) return EXIT.error;
