@@ -6,6 +6,7 @@ import { refusePlan } from "../report/plan-file-verify.js";
 import type { SiftClient } from "../sift/client.js";
 import type { Run } from "../sift/schemas.js";
 import { checkAssetIds, checkUpdateAgainstRun, isSavedUpdate } from "./check-plan-against-sift.js";
+import { API_OPERATIONS } from "../sift/api-operations.js";
 
 /**
  * The lookups of `apply --plan`: saved changes in batches, each with the run Sift holds for it
@@ -118,7 +119,7 @@ async function lookUpBatch(
 
 async function lookupRunIds(client: SiftClient, ids: string[]): Promise<Map<string, Run>> {
   const found = new Map<string, Run>();
-  const filters = batchInFilters("run_id", ids, filterBudget(client, "/api/v2/runs"));
+  const filters = batchInFilters("run_id", ids, filterBudget(client, API_OPERATIONS.ListRuns.path));
   await Promise.all(
     filters.map(async (filter) => {
       for await (const run of client.listAllRuns(filter, { pageSize: LOOKUP_PAGE_SIZE }))

@@ -2,10 +2,10 @@ import { ApiError } from "../core/errors.js";
 import { batchInFilters, MAX_BATCH_VALUES } from "../plan/batch-filter.js";
 import { filterBudget } from "../plan/lookup.js";
 import { MAX_PAGE_SIZE } from "../sift/client.js";
-import { API_PATHS } from "../sift/schemas.js";
 import { type CheckResult, formatCount, plural, result } from "./check.js";
 import type { DoctorContext } from "./context.js";
 import type { RunsScan } from "./key-checks.js";
+import { API_OPERATIONS } from "../sift/api-operations.js";
 
 /**
  * Item 3 of `doctor`: read-only probes of what this tool assumes about Sift's API
@@ -29,7 +29,7 @@ export async function checkValidateFilter(ctx: Ctx): Promise<CheckResult> {
     });
     const served = ctx.recorder.exchanges
       .slice(from)
-      .find((e) => e.path === API_PATHS.validateRunFilter);
+      .find((e) => e.path === API_OPERATIONS.ValidateRunFilter.path);
     if (served !== undefined && NO_SUCH_ENDPOINT.has(served.status)) {
       return result(base, "warn", `not served (${served.status}): a Sift from before 2026-05`, {
         ...fallback,
@@ -62,9 +62,16 @@ export async function checkClientKeyIn(ctx: Ctx): Promise<{ check: CheckResult; 
     { length: MAX_BATCH_VALUES },
     (_, i) => `srs-doctor-probe-${String(i).padStart(4, "0")}`,
   );
-  const [filter] = batchInFilters("client_key", keys, filterBudget(ctx.client, API_PATHS.runs));
+  const [filter] = batchInFilters(
+    "client_key",
+    keys,
+    filterBudget(ctx.client, API_OPERATIONS.ListRuns.path),
+  );
   const values = filter!.split(",").length;
-  const bytes = ctx.client.listUrlBytes(API_PATHS.runs, { filter, pageSize: MAX_PAGE_SIZE });
+  const bytes = ctx.client.listUrlBytes(API_OPERATIONS.ListRuns.path, {
+    filter,
+    pageSize: MAX_PAGE_SIZE,
+  });
   const what = `a lookup of ${formatCount(values)} clientKeys in one request (${formatCount(bytes)}-byte URL)`;
   try {
     const page = await ctx.client.listRuns({ filter, pageSize: MAX_PAGE_SIZE, signal: ctx.signal });

@@ -1,8 +1,8 @@
 import { ApiError } from "../core/errors.js";
 import { MAX_PAGE_SIZE } from "../sift/client.js";
-import { API_PATHS } from "../sift/schemas.js";
 import { type CheckResult, formatCount, plural, result } from "./check.js";
 import type { DoctorContext } from "./context.js";
+import { API_OPERATIONS } from "../sift/api-operations.js";
 
 /** Item 2 of `doctor`: what the key may read, and how much the organization holds. */
 
@@ -82,7 +82,7 @@ async function scanRuns(
     });
     if (firstPage === undefined) {
       firstPage = { items: page.runs.length, hasNext: page.nextPageToken !== "" };
-      firstPageText = ctx.recorder.lastText(API_PATHS.runs);
+      firstPageText = ctx.recorder.lastText(API_OPERATIONS.ListRuns.path);
     }
     for (const run of page.runs) {
       if (run.organizationId !== "") orgs.add(run.organizationId);

@@ -1,4 +1,4 @@
-import { API_PATHS } from "../sift/schemas.js";
+import { API_OPERATIONS } from "../sift/api-operations.js";
 import type { Api } from "./api.js";
 import { ApiFailure, invalidArgument } from "./api-error.js";
 import type { Operation } from "./types.js";
@@ -20,55 +20,34 @@ export interface Route {
   call(api: Api, request: RouteRequest): object;
 }
 
-type Handler = Omit<Route, "pathArg" | "body"> & { body?: boolean };
+type Handler = Omit<Route, "operation" | "pathArg" | "body"> & { body?: boolean };
 
-const RUN_PATH = `${API_PATHS.runs}/`;
-
-const TABLE: Record<string, Record<string, Handler>> = {
-  [API_PATHS.runs]: {
-    GET: { operation: "ListRuns", write: false, call: (api, r) => api.listRuns(r.params) },
-    POST: { operation: "CreateRun", write: true, call: (api, r) => api.createRun(r.body) },
-    PATCH: { operation: "UpdateRun", write: true, call: (api, r) => api.updateRun(r.body) },
-  },
-  [API_PATHS.runFilterFields]: {
-    GET: {
-      operation: "GetRunFilterFields",
-      write: false,
-      call: (api) => api.runFilterFields(),
-    },
-  },
-  [API_PATHS.validateRunFilter]: {
-    POST: {
-      operation: "ValidateRunFilter",
-      write: false,
-      body: true,
-      call: (api, r) => api.validateRunFilter(r.body),
-    },
-  },
-  [API_PATHS.adhocRuns]: {
-    POST: {
-      operation: "CreateAdhocRun",
-      write: true,
-      call: (api, r) => api.createAdhocRun(r.body),
-    },
-  },
-  [RUN_PATH]: {
-    GET: { operation: "GetRun", write: false, call: (api, r) => api.getRun(r.pathArg) },
-  },
-  [API_PATHS.assets]: {
-    GET: { operation: "ListAssets", write: false, call: (api, r) => api.listAssets(r.params) },
-  },
-  [API_PATHS.tags]: {
-    GET: { operation: "ListTags", write: false, call: (api, r) => api.listTags(r.params) },
-  },
-  [API_PATHS.metadataKeys]: {
-    GET: {
-      operation: "ListMetadataKeys",
-      write: false,
-      call: (api, r) => api.listMetadataKeys(r.params),
-    },
-  },
+/** What the emulator does for each operation; its method and path are the client's (API_OPERATIONS). */
+const HANDLERS: Record<Operation, Handler> = {
+  ListRuns: { write: false, call: (api, r) => api.listRuns(r.params) },
+  GetRun: { write: false, call: (api, r) => api.getRun(r.pathArg) },
+  CreateRun: { write: true, call: (api, r) => api.createRun(r.body) },
+  CreateAdhocRun: { write: true, call: (api, r) => api.createAdhocRun(r.body) },
+  UpdateRun: { write: true, call: (api, r) => api.updateRun(r.body) },
+  ListAssets: { write: false, call: (api, r) => api.listAssets(r.params) },
+  ListMetadataKeys: { write: false, call: (api, r) => api.listMetadataKeys(r.params) },
+  GetRunFilterFields: { write: false, call: (api) => api.runFilterFields() },
+  ValidateRunFilter: { write: false, body: true, call: (api, r) => api.validateRunFilter(r.body) },
+  ListTags: { write: false, call: (api, r) => api.listTags(r.params) },
 };
+
+/** GetRun's path up to its `{runId}`: `/api/v2/runs/`. */
+const RUN_PATH = API_OPERATIONS.GetRun.path.slice(0, API_OPERATIONS.GetRun.path.indexOf("{"));
+
+/** path → method → route; a path with an argument is keyed by what precedes it. */
+const TABLE: Record<string, Record<string, Handler & { operation: Operation }>> = {};
+for (const [operation, { method, path }] of Object.entries(API_OPERATIONS)) {
+  const key = path.includes("{") ? path.slice(0, path.indexOf("{")) : path;
+  (TABLE[key] ??= {})[method] = {
+    operation: operation as Operation,
+    ...HANDLERS[operation as Operation],
+  };
+}
 
 /**
  * The route of `method pathname`. NOTE: like grpc-gateway, an unknown path is 404 and a

@@ -1,4 +1,5 @@
 import type { ClientKeyCheck } from "../core/client-key.js";
+import { API_OPERATIONS, type ApiOperation } from "../sift/api-operations.js";
 import type { EmulatorSeed } from "./seed-types.js";
 import type { StoredTag } from "./stored-types.js";
 import type { DefaultsMode, WireRun } from "./wire-types.js";
@@ -116,29 +117,9 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "lost-answer",
 ];
 
-export type Operation =
-  | "ListRuns"
-  | "GetRun"
-  | "CreateRun"
-  | "CreateAdhocRun"
-  | "UpdateRun"
-  | "ListAssets"
-  | "ListMetadataKeys"
-  | "GetRunFilterFields"
-  | "ValidateRunFilter"
-  | "ListTags";
-export const OPERATIONS: readonly Operation[] = [
-  "ListRuns",
-  "GetRun",
-  "CreateRun",
-  "CreateAdhocRun",
-  "UpdateRun",
-  "ListAssets",
-  "ListMetadataKeys",
-  "GetRunFilterFields",
-  "ValidateRunFilter",
-  "ListTags",
-];
+/** The operations the emulator serves: those of the client's table, in its order. */
+export type Operation = ApiOperation;
+export const OPERATIONS = Object.keys(API_OPERATIONS) as readonly Operation[];
 
 export interface EmulatorStats {
   /** Requests received per operation (faulted and throttled ones included). */

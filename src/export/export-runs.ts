@@ -24,6 +24,7 @@ import {
   type MetadataColumn,
   type RowWriter,
 } from "./write-rows.js";
+import { API_OPERATIONS } from "../sift/api-operations.js";
 
 /** What the export needs of the Sift client. */
 export interface ExportClient extends LookupClient {
@@ -266,7 +267,11 @@ class AssetNames {
     values: Set<string>,
     visit: (asset: AssetFound) => void,
   ): Promise<void> {
-    const filters = batchInFilters(field, values, filterBudget(this.client, "/api/v1/assets"));
+    const filters = batchInFilters(
+      field,
+      values,
+      filterBudget(this.client, API_OPERATIONS.ListAssets.path),
+    );
     await Promise.all(
       filters.map(async (filter) => {
         for await (const asset of this.client.listAllAssets(filter, {

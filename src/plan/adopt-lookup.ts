@@ -8,6 +8,7 @@ import { fetchRuns, filterBudget, LOOKUP_PAGE_SIZE, type LookupClient } from "./
 import type { AdoptByRule } from "../core/adopt-by.js";
 import type { Found } from "./match.js";
 import { locateOversizedRun } from "./oversized-run.js";
+import { API_OPERATIONS } from "../sift/api-operations.js";
 
 export interface AdoptLookup {
   adoptBy: readonly AdoptByRule[];
@@ -28,7 +29,7 @@ export async function lookupBatch(
   keyFilter: string,
   adopt: AdoptLookup,
 ): Promise<Found> {
-  const budget = filterBudget(client, "/api/v2/runs");
+  const budget = filterBudget(client, API_OPERATIONS.ListRuns.path);
   const ids = specs.flatMap((s) => (s.runId === undefined ? [] : [s.runId]));
   const [byKey, byId] = await Promise.all([
     fetchRuns(

@@ -5,6 +5,7 @@ import { MAX_URL_BYTES } from "../sift/http.js";
 import type { KeyTypeName, Run } from "../sift/schemas.js";
 import { batchInFilters } from "./batch-filter.js";
 import { canonicalTime } from "../time/canonical-time.js";
+import { API_OPERATIONS } from "../sift/api-operations.js";
 
 /** What the lookups need of the Sift client. */
 export interface LookupClient {
@@ -53,7 +54,11 @@ export async function lookupRuns(
   // Both Unicode forms of a key (as the plan looked them up with nfc): a saved plan's run whose
   // clientKey Sift holds in NFD is found again under the plan's NFC key.
   const forms = [...new Set(keys.flatMap((key) => textForms(key)))];
-  const filters = batchInFilters("client_key", forms, filterBudget(client, "/api/v2/runs"));
+  const filters = batchInFilters(
+    "client_key",
+    forms,
+    filterBudget(client, API_OPERATIONS.ListRuns.path),
+  );
   const found = new Map<string, Run>();
   const wanted = new Set(keys);
   await Promise.all(filters.map((filter) => fetchRuns(client, filter, wanted, found, "nfc")));
@@ -121,7 +126,7 @@ export async function resolveAssetNames(
   const otherForms = new Map<string, string>();
   await forEachMatch(
     client,
-    "/api/v1/assets",
+    API_OPERATIONS.ListAssets.path,
     forms.keys(),
     (f) => client.listAllAssets(f, { pageSize: LOOKUP_PAGE_SIZE }),
     (asset) => {
@@ -205,7 +210,7 @@ export async function fetchKeyTypes(
   const exact = new Set<string>();
   await forEachMatch(
     client,
-    "/api/v1/metadata-keys",
+    API_OPERATIONS.ListMetadataKeys.path,
     forms.keys(),
     (f) => client.listAllMetadataKeys(f),
     (key) => {
@@ -233,7 +238,7 @@ export async function resolveAssetIds(
   const names = new Map<string, string>();
   await forEachMatch(
     client,
-    "/api/v1/assets",
+    API_OPERATIONS.ListAssets.path,
     ids,
     (f) => client.listAllAssets(f, { pageSize: LOOKUP_PAGE_SIZE }),
     (asset) => {

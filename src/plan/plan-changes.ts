@@ -9,6 +9,7 @@ import type { Change } from "./change.js";
 import { type DiffOptions, diffMatch } from "./diff.js";
 import { clientKeyForms, filterBudget, type LookupClient, resolveAssetIds } from "./lookup.js";
 import { batchMatches, type Found, type MatchOptions, matchRun } from "./match.js";
+import { API_OPERATIONS } from "../sift/api-operations.js";
 
 /**
  * How many lookup batches may run ahead of the diff. Enough to keep the request pool busy
@@ -83,7 +84,7 @@ export async function* planChanges(
   context: PlanContext,
   options: DiffOptions & AdoptOptions & KnownInSync,
 ): AsyncGenerator<Change> {
-  const budget = filterBudget(client, "/api/v2/runs");
+  const budget = filterBudget(client, API_OPERATIONS.ListRuns.path);
   const ahead: LookedUp[] = [];
   let filter = new InFilterBatch("client_key", budget);
   let batch: ManifestRow[] = [];

@@ -15,7 +15,6 @@ import {
 import { type Proxy, resolveProxy } from "./proxy.js";
 import { createRequestPool } from "./pool.js";
 import {
-  API_PATHS,
   filterFieldsResponseSchema,
   listAssetsResponseSchema,
   listMetadataKeysResponseSchema,
@@ -24,6 +23,7 @@ import {
   runResponseSchema,
   validateFilterResponseSchema,
 } from "./schemas.js";
+import { endpointOf } from "./api-operations.js";
 import { measureUrlBytes, type Query } from "./url.js";
 
 export { ItemTooLargeError, MAX_PAGE_SIZE } from "./list-pages.js";
@@ -93,9 +93,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
     baseUrl,
     listRuns(params = {}) {
       return http.send({
-        operation: "ListRuns",
-        method: "GET",
-        path: API_PATHS.runs,
+        ...endpointOf("ListRuns"),
         query: listQuery(params),
         schema: listRunsResponseSchema,
         signal: params.signal,
@@ -113,9 +111,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
     },
     async getRun(runId, control: RequestControl = {}) {
       const { run } = await http.send({
-        operation: "GetRun",
-        method: "GET",
-        path: `${API_PATHS.runs}/${encodeURIComponent(runId)}`,
+        ...endpointOf("GetRun", runId),
         schema: runResponseSchema,
         ...control,
       });
@@ -124,9 +120,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
     async validateRunFilter(filter, control: RequestControl = {}) {
       try {
         const { errorMessage } = await http.send({
-          operation: "ValidateRunFilter",
-          method: "POST",
-          path: API_PATHS.validateRunFilter,
+          ...endpointOf("ValidateRunFilter"),
           body: { filter },
           schema: validateFilterResponseSchema,
           ...control,
@@ -143,9 +137,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
     },
     async createRun(body, control: RequestControl = {}) {
       const { run } = await http.send({
-        operation: "CreateRun",
-        method: "POST",
-        path: API_PATHS.runs,
+        ...endpointOf("CreateRun"),
         body,
         schema: runResponseSchema,
         ...control,
@@ -154,9 +146,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
     },
     async createAdhocRun(body, control: RequestControl = {}) {
       const { run } = await http.send({
-        operation: "CreateAdhocRun",
-        method: "POST",
-        path: API_PATHS.adhocRuns,
+        ...endpointOf("CreateAdhocRun"),
         body,
         schema: runResponseSchema,
         ...control,
@@ -165,9 +155,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
     },
     async updateRun(body, control: RequestControl = {}) {
       const { run } = await http.send({
-        operation: "UpdateRun",
-        method: "PATCH",
-        path: API_PATHS.runs,
+        ...endpointOf("UpdateRun"),
         body,
         schema: runResponseSchema,
         ...control,
@@ -176,9 +164,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
     },
     listAssets(params = {}) {
       return http.send({
-        operation: "ListAssets",
-        method: "GET",
-        path: API_PATHS.assets,
+        ...endpointOf("ListAssets"),
         query: listQuery(params),
         schema: listAssetsResponseSchema,
         signal: params.signal,
@@ -195,9 +181,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
     },
     listMetadataKeys(params = {}) {
       return http.send({
-        operation: "ListMetadataKeys",
-        method: "GET",
-        path: API_PATHS.metadataKeys,
+        ...endpointOf("ListMetadataKeys"),
         query: listQuery(params),
         schema: listMetadataKeysResponseSchema,
         signal: params.signal,
@@ -216,9 +200,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
       return flatten(
         pagesThrough(TAG_PAGES, { ...params, filter }, paging, async (p) => {
           const { tags, nextPageToken } = await http.send({
-            operation: "ListTags",
-            method: "GET",
-            path: API_PATHS.tags,
+            ...endpointOf("ListTags"),
             query: listQuery(p),
             schema: listTagsResponseSchema,
             signal: p.signal,
@@ -230,9 +212,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
     },
     async listRunFilterFields(control: RequestControl = {}) {
       const { filterFields } = await http.send({
-        operation: "GetRunFilterFields",
-        method: "GET",
-        path: API_PATHS.runFilterFields,
+        ...endpointOf("GetRunFilterFields"),
         schema: filterFieldsResponseSchema,
         ...control,
       });

@@ -2,7 +2,8 @@ import { ApiError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { ListPagesParams, ListParams, Page } from "./client-types.js";
 import { PageGuard } from "./paging.js";
-import { API_PATHS, type Asset, type MetadataKey, type Run, type Tag } from "./schemas.js";
+import { requestLineOf } from "./api-operations.js";
+import { type Asset, type MetadataKey, type Run, type Tag } from "./schemas.js";
 
 /** Listings read page after page: the page size that shrinks, the guard, the item too large. */
 
@@ -22,25 +23,25 @@ interface Listing<T> {
 export const RUN_PAGES: Listing<Run> = {
   operation: "ListRuns",
   item: "run",
-  request: `GET ${API_PATHS.runs}`,
+  request: requestLineOf("ListRuns"),
   idOf: (run) => run.runId,
 };
 export const ASSET_PAGES: Listing<Asset> = {
   operation: "ListAssets",
   item: "asset",
-  request: `GET ${API_PATHS.assets}`,
+  request: requestLineOf("ListAssets"),
   idOf: (asset) => asset.assetId,
 };
 export const KEY_PAGES: Listing<MetadataKey> = {
   operation: "ListMetadataKeys",
   item: "metadata key",
-  request: `GET ${API_PATHS.metadataKeys}`,
+  request: requestLineOf("ListMetadataKeys"),
   idOf: (key) => key.name,
 };
 export const TAG_PAGES: Listing<Tag> = {
   operation: "ListTags",
   item: "tag",
-  request: `GET ${API_PATHS.tags}`,
+  request: requestLineOf("ListTags"),
   idOf: (tag) => tag.tagId,
 };
 

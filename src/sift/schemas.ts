@@ -263,13 +263,3 @@ export interface UpdateRunBody {
   /** One comma-separated string of camelCase paths (google.protobuf.FieldMask JSON form). */
   updateMask: string;
 }
-
-export const API_PATHS = {
-  runs: "/api/v2/runs",
-  adhocRuns: "/api/v2/runs:adhoc",
-  runFilterFields: "/api/v2/runs:filterFields",
-  validateRunFilter: "/api/v2/runs:validateFilter",
-  assets: "/api/v1/assets",
-  metadataKeys: "/api/v1/metadata-keys",
-  tags: "/api/v2/tags",
-} as const;
