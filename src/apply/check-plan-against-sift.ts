@@ -1,9 +1,10 @@
 import stableStringify from "fast-json-stable-stringify";
-import { canonicalTime } from "../time/canonical-time.js";
+import { findField } from "../manifest/run-fields.js";
+import { siftValue } from "../plan/sift-value.js";
 import { typedOf } from "../report/plan-file-verify-entry.js";
 import type { SavedChange } from "../report/plan-file.js";
 import { sameMetadataEntry } from "../sift/metadata-entry.js";
-import type { MetadataValue, Run } from "../sift/schemas.js";
+import { type MetadataValue, type Run, UPDATABLE_PATHS } from "../sift/schemas.js";
 
 /**
  * What a saved plan's entries claim about Sift, checked against Sift before anything is
@@ -104,22 +105,13 @@ export function checkAssetIds(
   return problems;
 }
 
+/** What Sift holds for a field an UpdateRun sets, as the plan shows it (undefined for others). */
 function plainValue(run: Run, field: string): unknown {
-  switch (field) {
-    case "startTime":
-    case "stopTime":
-      return canonicalTime(run[field]);
-    case "tags":
-      return [...run.tags].sort();
-    case "name":
-    case "description":
-    case "isPinned":
-    case "isArchived":
-    case "clientKey":
-      return run[field];
-    default:
-      return undefined;
+  const def = findField(field);
+  if (def === undefined || !(UPDATABLE_PATHS as readonly string[]).includes(def.wire)) {
+    return undefined;
   }
+  return siftValue(run, def);
 }
 
 function metadataValue(value: MetadataValue | undefined): unknown {

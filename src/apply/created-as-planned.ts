@@ -1,20 +1,22 @@
 import { compareTimestamps, parseTimestamp } from "../time/timestamp.js";
 import type { FollowUp } from "../plan/change.js";
 import { sameMetadataEntry } from "../sift/metadata-entry.js";
-import type { CreateAdhocRunBody, CreateRunBody, MetadataValue, Run } from "../sift/schemas.js";
+import { NAMED_FIELDS, type NamedField } from "../manifest/run-fields.js";
+import type {
+  CreateAdhocRunBody,
+  CreateRunBody,
+  MetadataValue,
+  Run,
+  UpdateRunBody,
+} from "../sift/schemas.js";
 
 /** Field values a saved plan would write (a create's request and follow-up, an update's run). */
-export interface PlannedValues {
-  name?: string;
-  description?: string;
-  startTime?: string;
-  stopTime?: string;
-  tags?: string[];
+export type PlannedValues = Partial<Omit<UpdateRunBody["run"], "runId" | "clientKey">> & {
   assetIds?: string[];
-  metadata?: MetadataValue[];
-  isPinned?: boolean;
-  isArchived?: boolean;
-}
+};
+
+/** The fields a plan writes, each compared as the run-field table says. */
+const WRITTEN = NAMED_FIELDS.filter((f) => f.compare !== "identity");
 
 /**
  * Whether `run` already holds every value a saved change would write: the plan was applied
@@ -23,21 +25,38 @@ export interface PlannedValues {
  * express, a relation, as JSON); tags and assets as sets; times as instants.
  */
 export function holdsPlannedValues(planned: PlannedValues, run: Run): boolean {
-  if (planned.name !== undefined && planned.name !== run.name) return false;
-  if (planned.description !== undefined && planned.description !== (run.description ?? ""))
-    return false;
-  if (!sameInstant(planned.startTime, run.startTime)) return false;
-  if (!sameInstant(planned.stopTime, run.stopTime)) return false;
-  if (planned.tags !== undefined && !sameSet(planned.tags, run.tags)) return false;
-  if (planned.assetIds !== undefined && !sameSet(planned.assetIds, run.assetIds)) return false;
-  const metadata = new Map(run.metadata.map((m) => [m.key.name, m]));
-  for (const m of planned.metadata ?? []) {
-    const held = metadata.get(m.key.name);
-    if (held === undefined || !sameMetadataEntry(held, m)) return false;
+  const values = planned as Record<string, unknown>;
+  const held = run as unknown as Record<string, unknown>;
+  for (const def of WRITTEN) {
+    const value = values[def.wire];
+    if (value === undefined) continue;
+    if (!holdsValue(def, value, held[def.wire], run)) return false;
   }
-  if (planned.isPinned !== undefined && planned.isPinned !== run.isPinned) return false;
-  if (planned.isArchived !== undefined && planned.isArchived !== run.isArchived) return false;
   return true;
+}
+
+function holdsValue(def: NamedField, planned: unknown, held: unknown, run: Run): boolean {
+  switch (def.compare) {
+    case "text":
+      return planned === (held ?? "");
+    case "time":
+      return sameInstant(planned as string, held as string | undefined);
+    case "set":
+    case "asset-ids":
+      return sameSet(planned as string[], held as string[]);
+    case "metadata": {
+      const metadata = new Map(run.metadata.map((m) => [m.key.name, m]));
+      return (planned as MetadataValue[]).every((m) => {
+        const entry = metadata.get(m.key.name);
+        return entry !== undefined && sameMetadataEntry(entry, m);
+      });
+    }
+    case "equal":
+    case "identity":
+      return planned === held;
+    default:
+      return def.compare satisfies never;
+  }
 }
 
 /** A planned create's values: its request and its follow-up UpdateRun. */
@@ -49,8 +68,7 @@ export function createdAsPlanned(
   return holdsPlannedValues({ ...body, ...followUp?.run }, run);
 }
 
-function sameInstant(planned: string | undefined, current: string | undefined): boolean {
-  if (planned === undefined) return true;
+function sameInstant(planned: string, current: string | undefined): boolean {
   if (current === undefined) return false;
   const a = parseTimestamp(planned);
   const b = parseTimestamp(current);

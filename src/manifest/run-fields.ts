@@ -289,7 +289,14 @@ export const NAMED_FIELDS: readonly NamedField[] = RUN_FIELDS.map((name) => ({
   ...(RUN_FIELD_TABLE[name] as RunFieldDef),
 }));
 
+const BY_NAME = new Map<string, NamedField>(NAMED_FIELDS.map((f) => [f.name, f]));
+
 /** The definition of a field. */
 export function fieldDef(name: RunField): NamedField {
-  return NAMED_FIELDS[RUN_FIELDS.indexOf(name)]!;
+  return BY_NAME.get(name)!;
+}
+
+/** The field a report label or a saved plan's field names, if it names one (`metadata.k` does not). */
+export function findField(name: string): NamedField | undefined {
+  return BY_NAME.get(name);
 }

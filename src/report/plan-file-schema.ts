@@ -1,7 +1,13 @@
 import { UNICODE_MODES } from "../core/unicode.js";
 import { z } from "zod";
 import { MAX_CLIENT_KEY_LENGTH, MAX_TEXT_LENGTH } from "../manifest/values.js";
-import { metadataValueSchema, UPDATABLE_PATHS } from "../sift/schemas.js";
+import { NAMED_FIELDS, type NamedField, type ReadKind } from "../manifest/run-fields.js";
+import {
+  metadataValueSchema,
+  UPDATABLE_PATHS,
+  type UpdatePath,
+  type UpdateRunBody,
+} from "../sift/schemas.js";
 
 /**
  * The saved plan (`plan --out FILE`, `apply --plan FILE`): the `--format json` plan plus what
@@ -34,17 +40,27 @@ const fieldEntrySchema = z.object({
   after: newValue,
 });
 
-const runFields = {
-  name: text.optional(),
-  description: text.optional(),
-  startTime: text.optional(),
-  stopTime: text.optional(),
-  isPinned: z.boolean().optional(),
-  clientKey: clientKey.optional(),
-  tags: texts.optional(),
-  isArchived: z.boolean().optional(),
-  metadata: z.array(metadataValueSchema).optional(),
+/** How a saved plan holds a value, by the kind of its field (run-fields.ts). */
+const SAVED: Record<ReadKind, z.ZodType> = {
+  clientKey,
+  runId: id,
+  name: text,
+  text,
+  timestamp: text,
+  assets: z.array(id),
+  tags: texts,
+  boolean: z.boolean(),
+  metadata: z.array(metadataValueSchema),
 };
+
+/** An UpdateRun's fields (an update's request, a create's follow-up), in mask-path order. */
+const runFields = Object.fromEntries(
+  UPDATABLE_PATHS.map((path) => [path, SAVED[wireField(path).read].optional()]),
+) as { [P in UpdatePath]: z.ZodOptional<z.ZodType<NonNullable<UpdateRunBody["run"][P]>>> };
+
+function wireField(path: UpdatePath): NamedField {
+  return NAMED_FIELDS.find((f) => f.wire === path)!;
+}
 
 // NOTE: no organizationId: a plan never sets one, so a request holding one was not reviewed.
 const createRunBodySchema = z.object({

@@ -1,3 +1,4 @@
+import { NAMED_FIELDS } from "../manifest/run-fields.js";
 import { SPEC_FIELDS } from "../manifest/spec.js";
 import { readMetadataValue } from "../sift/metadata-entry.js";
 import { type MetadataValue, UPDATABLE_PATHS } from "../sift/schemas.js";
@@ -16,6 +17,15 @@ const METADATA_PREFIX = "metadata.";
 const PLAIN_PATHS = new Set<string>(UPDATABLE_PATHS.filter((p) => p !== "metadata"));
 /** What a create's fields show (describeCreate in diff.ts): a manifest's fields, metadata per key. */
 const CREATE_FIELDS = new Set<string>(SPEC_FIELDS.filter((f) => f !== "metadata"));
+/** What a create's request carries as it is, each shown by a field of the same name. */
+const BODY_FIELDS = NAMED_FIELDS.filter((f) => f.create === "body" && f.compare !== "metadata").map(
+  (f) => f.name as "name" | "description" | "startTime" | "stopTime" | "tags",
+);
+/** What a create's follow-up UpdateRun sets (only to true): field name → its name in the request. */
+const FOLLOW_UP = new Map<string, string>(
+  NAMED_FIELDS.filter((f) => f.create === "follow-up").map((f) => [f.name, f.wire]),
+);
+const FOLLOW_UP_PATHS = new Set(FOLLOW_UP.values());
 
 export function checkEntry(change: SavedChange): string[] {
   switch (change.action) {
@@ -60,8 +70,9 @@ function checkCreate(change: Extract<SavedChange, { action: "create" }>): string
       }
       continue;
     }
-    if (label === "isPinned" || label === "isArchived") {
-      const planned = followUp?.run[label];
+    const followUpPath = FOLLOW_UP.get(label);
+    if (followUpPath !== undefined) {
+      const planned = (followUp?.run as Record<string, unknown> | undefined)?.[followUpPath];
       if (typeof field.after !== "boolean" || (planned ?? false) !== field.after) {
         problems.push(`followUp.run.${label} does not set fields.${label} ${show(field.after)}`);
       }
@@ -71,7 +82,7 @@ function checkCreate(change: Extract<SavedChange, { action: "create" }>): string
       problems.push(differs(`request.${label}`, plain[label], `fields.${label}`, field.after));
     }
   }
-  for (const name of ["name", "description", "startTime", "stopTime", "tags"] as const) {
+  for (const name of BODY_FIELDS) {
     if (request[name] !== undefined && !covered.has(name)) {
       problems.push(`request.${name} is set, but no field shows it`);
     }
@@ -86,11 +97,11 @@ function checkCreate(change: Extract<SavedChange, { action: "create" }>): string
     const valid =
       new Set(paths).size === paths.length &&
       set.length === paths.length &&
-      set.every(
-        ([k, v]) => v === true && paths.includes(k) && (k === "isPinned" || k === "isArchived"),
-      );
+      set.every(([k, v]) => v === true && paths.includes(k) && FOLLOW_UP_PATHS.has(k));
     if (!valid)
-      problems.push(`followUp: sets ${followUp.updateMask}, not only isPinned/isArchived true`);
+      problems.push(
+        `followUp: sets ${followUp.updateMask}, not only ${[...FOLLOW_UP_PATHS].join("/")} true`,
+      );
   }
   return problems;
 }
