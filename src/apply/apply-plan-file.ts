@@ -116,12 +116,7 @@ async function applyPlanFileStopping(options: ApplyPlanFileOptions): Promise<Pla
     const refusals = opened.refusals();
     if (refusals !== undefined) {
       const guards = refusals.map(guardFlag).join(" and ");
-      await work(
-        heldBack(
-          savedRows(await open()),
-          `not applied: ${guards} refused the plan when it was made; nothing was written`,
-        ),
-      );
+      await work(heldBack(savedRows(await open()), { code: "refused", guards }));
       const first = refusals[0]!;
       throw new GuardError(
         `${options.path} was refused when it was planned: ${first.message}; nothing was written (plan again, with ${first.override} once the plan is checked, to apply it)`,

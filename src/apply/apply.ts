@@ -21,6 +21,7 @@ import type { SiftClient } from "../sift/client.js";
 import { withStopping } from "../sift/stoppable.js";
 import { type ApplyCounts, applyWork, rowsAfter } from "./apply-work.js";
 import { reconcileByDiff, workFromChange } from "./from-change.js";
+import { refusedForInvalidRows, refusedRows } from "./refused-rows.js";
 import { formatSkip, type SkipReason } from "./stop.js";
 import { actionOf, type RowRef, type RowResult, type Work } from "./work.js";
 
@@ -93,8 +94,34 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
   const started = performance.now();
   const { client, stopping } = options;
   const settings = resolveSettings(options);
+  /**
+   * An apply refused for invalid rows still reports every row (nothing is sent): the rows a
+   * refusal stream holds, through the same results as an apply, never stopped by --fail-fast.
+   */
+  const reportRefused = async (rows: AsyncIterable<Work>, total = 0) => {
+    let told = 0;
+    await applyWork(rows, {
+      client,
+      concurrency: 1,
+      onConflict: () => {
+        throw new Error("a refused apply sends nothing");
+      },
+      onResult(row) {
+        options.onResult?.(row);
+        options.onProgress?.({ done: ++told, total: Math.max(told, total) });
+      },
+      // NOTE: skips alone, each reported as it is read: none is left unreached.
+      unreached: async function* () {},
+    });
+  };
   // Offline first: an invalid manifest stops here, before any request.
-  const manifests = await readManifests(options, { keys: settings.archiveMissing !== undefined });
+  const manifests = await readManifests(options, {
+    keys: settings.archiveMissing !== undefined,
+  }).catch(async (error: unknown) => {
+    if (refusedForInvalidRows(error))
+      await reportRefused(refusedRows(options, settings, client, { offline: true }));
+    throw error;
+  });
   const plan = createPlanSummary();
   let prepared: Prepared | undefined;
   let total = manifests.runs;
@@ -135,8 +162,8 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
       settings.maxChanges && changesRefusal(ready, await countPlan(ready, client)),
     ].filter((r) => r !== undefined);
     if (refusals.length > 0) {
-      const reason = `not applied: ${refusals.map(guardFlag).join(" and ")} refused the plan; nothing was written`;
-      yield* heldBack(rowRefs(manifests, ready), reason);
+      const skip: SkipReason = { code: "refused", guards: refusals.map(guardFlag).join(" and ") };
+      yield* heldBack(rowRefs(manifests, ready), skip);
       throw guardError(refusals);
     }
     const cache = ready.cache?.session;
@@ -183,6 +210,15 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
       options.onProgress?.({ done: ++done, total });
     },
     unreached: (reached) => rowsAfter(rowRefs(manifests, prepared), reached),
+  }).catch(async (error: unknown) => {
+    // Refused against Sift before any write: every row is still told, then the error.
+    if (refusedForInvalidRows(error) && done === 0) {
+      await reportRefused(
+        refusedRows(options, settings, client, { offline: false, manifests }),
+        manifests.runs,
+      );
+    }
+    throw error;
   });
   // Rows not reached keep what the cache held; a stopped apply has not seen every row.
   await prepared?.cache?.session.save({
@@ -214,7 +250,11 @@ export function guardError(refusals: readonly Refusal[]): GuardError {
  * Every row, skipped for one shared reason before any request (a guard refused the plan):
  * each still ends in the results and the counts.
  */
-export async function* heldBack(rows: AsyncIterable<RowRef>, reason: string): AsyncGenerator<Work> {
+export async function* heldBack(
+  rows: AsyncIterable<RowRef>,
+  skip: SkipReason,
+): AsyncGenerator<Work> {
+  const reason = formatSkip(skip);
   for await (const row of rows) {
     yield {
       kind: "skip",
@@ -223,6 +263,7 @@ export async function* heldBack(rows: AsyncIterable<RowRef>, reason: string): As
       action: row.action ?? "unplanned",
       failed: false,
       grouped: true,
+      skip,
       reason,
     };
   }

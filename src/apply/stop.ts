@@ -41,7 +41,11 @@ export type SkipReason =
   /** The apply stopped before the row was reached, or before any request of it went out. */
   | { code: "not-attempted"; stop: StopKind }
   /** `--limit N`: the row's create or update came after the first N. */
-  | { code: "beyond-limit"; limit: number };
+  | { code: "beyond-limit"; limit: number }
+  /** Guards refused the plan (`guards`: `--max-changes 10`), before any write. */
+  | { code: "refused"; guards: string }
+  /** Other rows are invalid: nothing is written while a row is invalid (no --skip-invalid). */
+  | { code: "held-back" };
 
 /** Why, in the words of the aggregated log line: `the API stopped answering; run ...`. */
 export function describeSkip(skip: SkipReason): string {
@@ -50,6 +54,10 @@ export function describeSkip(skip: SkipReason): string {
       return STOP_REASONS[skip.stop];
     case "beyond-limit":
       return `beyond --limit ${skip.limit}; run again without --limit to apply it`;
+    case "refused":
+      return `${skip.guards} refused the plan; nothing was written`;
+    case "held-back":
+      return "invalid rows in the manifests hold the whole apply back (nothing is written while a row is invalid); fix them, or add --skip-invalid to apply the valid rows";
     default:
       return skip satisfies never;
   }
@@ -57,6 +65,6 @@ export function describeSkip(skip: SkipReason): string {
 
 /** The row's own line (results file, summary): `not attempted: the API stopped answering; ...`. */
 export function formatSkip(skip: SkipReason): string {
-  const done = skip.code === "beyond-limit" ? "not applied" : "not attempted";
+  const done = skip.code === "not-attempted" ? "not attempted" : "not applied";
   return `${done}: ${describeSkip(skip)}`;
 }

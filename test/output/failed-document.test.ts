@@ -127,7 +127,14 @@ describe("a plan that fails still prints one complete document", () => {
     const { code, stdout } = await run(["apply", invalid(), "--format", "json"]);
     expect(code).toBe(1);
     const doc = JSON.parse(stdout);
-    expect(doc).toMatchObject({ created: 0, updated: 0, failed: 0, error: { code: "MANIFEST" } });
+    // Every manifest run counted (issue 20.5): the invalid one failed, the valid one held back.
+    expect(doc).toMatchObject({
+      created: 0,
+      updated: 0,
+      failed: 1,
+      skipped: 1,
+      error: { code: "MANIFEST" },
+    });
     expect(doc.error.problems).toHaveLength(1);
   });
 });

@@ -158,6 +158,8 @@ async function runApplyCommand(
     results?.write(line);
   };
   const logRow = (row: RowResult, line: ReturnType<typeof toResultRow>) => {
+    // An apply refused for invalid rows: the error lists their problems once, not per row.
+    if (row.outcome.status === "failed" && row.outcome.grouped) return;
     if (row.outcome.status === "skipped" && row.outcome.skip) {
       const reason = describeSkip(row.outcome.skip);
       grouped.set(reason, (grouped.get(reason) ?? 0) + 1);
