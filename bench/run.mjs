@@ -18,8 +18,8 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { InFilterBatch } from "../dist/plan/batch-filter.js";
-import { filterBudget } from "../dist/plan/lookup.js";
+import { InFilterBatch } from "../dist/sift/in-filter.js";
+import { filterBudget } from "../dist/sift/in-filter.js";
 import { runCli, startEmulatorProcess } from "./processes.mjs";
 import { measureFloor } from "./floor.mjs";
 import { syncRunByRun } from "./run-by-run.mjs";
@@ -288,7 +288,7 @@ function judgeNightly(result, step, url) {
 
 /** How many of the bench's clientKeys one `client_key in [...]` lookup holds, as the CLI batches. */
 function lookupBatchSize(url, prefix) {
-  const batch = new InFilterBatch("client_key", filterBudget({ baseUrl: url }, "/api/v2/runs"));
+  const batch = new InFilterBatch("client_key", filterBudget({ baseUrl: url }, "ListRuns"));
   let i = 0;
   while (batch.tryAdd(benchRun(prefix, i).clientKey)) i++;
   return i;
@@ -296,7 +296,7 @@ function lookupBatchSize(url, prefix) {
 
 /** The emulator's own time for one full lookup batch: median of a few, latency taken off. */
 async function timeLookup(emulator, prefix, n) {
-  const budget = filterBudget({ baseUrl: emulator.url }, "/api/v2/runs");
+  const budget = filterBudget({ baseUrl: emulator.url }, "ListRuns");
   const times = [];
   for (let round = 0; round < 9; round++) {
     const batch = new InFilterBatch("client_key", budget);

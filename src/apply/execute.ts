@@ -1,5 +1,5 @@
 import { ApiError } from "../core/errors.js";
-import { fetchRuns } from "../plan/lookup.js";
+import { fetchRuns } from "../sift/lookup.js";
 import { celEquals } from "../sift/cel.js";
 import type { SiftClient } from "../sift/client.js";
 import { RETRYABLE_STATUS } from "../sift/http.js";

@@ -1,12 +1,12 @@
-import { batchInFilters } from "../plan/batch-filter.js";
-import { filterBudget, LOOKUP_PAGE_SIZE, lookupRuns, resolveAssetNames } from "../plan/lookup.js";
+import { batchInFilters } from "../sift/in-filter.js";
+import { filterBudget } from "../sift/in-filter.js";
+import { LOOKUP_PAGE_SIZE, lookupRuns, resolveAssetNames } from "../sift/lookup.js";
 import { LOOKUP_BATCH_CELLS, SCALAR_CELLS } from "../plan/plan-changes.js";
 import type { PlanFileStream, SavedChange } from "../report/plan-file.js";
 import { refusePlan } from "../report/plan-file-verify.js";
 import type { SiftClient } from "../sift/client.js";
 import type { Run } from "../sift/schemas.js";
 import { checkAssetIds, checkUpdateAgainstRun, isSavedUpdate } from "./check-plan-against-sift.js";
-import { API_OPERATIONS } from "../sift/api-operations.js";
 
 /**
  * The lookups of `apply --plan`: saved changes in batches, each with the run Sift holds for it
@@ -119,7 +119,7 @@ async function lookUpBatch(
 
 async function lookupRunIds(client: SiftClient, ids: string[]): Promise<Map<string, Run>> {
   const found = new Map<string, Run>();
-  const filters = batchInFilters("run_id", ids, filterBudget(client, API_OPERATIONS.ListRuns.path));
+  const filters = batchInFilters("run_id", ids, filterBudget(client, "ListRuns"));
   await Promise.all(
     filters.map(async (filter) => {
       for await (const run of client.listAllRuns(filter, { pageSize: LOOKUP_PAGE_SIZE }))

@@ -1,6 +1,6 @@
 import { ApiError } from "../core/errors.js";
-import { batchInFilters, MAX_BATCH_VALUES } from "../plan/batch-filter.js";
-import { filterBudget } from "../plan/lookup.js";
+import { batchInFilters, MAX_BATCH_VALUES } from "../sift/in-filter.js";
+import { filterBudget } from "../sift/in-filter.js";
 import { MAX_PAGE_SIZE } from "../sift/client.js";
 import { type CheckResult, formatCount, plural, result } from "./check.js";
 import type { DoctorContext } from "./context.js";
@@ -62,11 +62,7 @@ export async function checkClientKeyIn(ctx: Ctx): Promise<{ check: CheckResult; 
     { length: MAX_BATCH_VALUES },
     (_, i) => `srs-doctor-probe-${String(i).padStart(4, "0")}`,
   );
-  const [filter] = batchInFilters(
-    "client_key",
-    keys,
-    filterBudget(ctx.client, API_OPERATIONS.ListRuns.path),
-  );
+  const [filter] = batchInFilters("client_key", keys, filterBudget(ctx.client, "ListRuns"));
   const values = filter!.split(",").length;
   const bytes = ctx.client.listUrlBytes(API_OPERATIONS.ListRuns.path, {
     filter,

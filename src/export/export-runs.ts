@@ -1,12 +1,8 @@
 import { UsageError } from "../core/errors.js";
 import type { MetadataType } from "../manifest/spec.js";
-import { batchInFilters } from "../plan/batch-filter.js";
-import {
-  type AssetFound,
-  filterBudget,
-  LOOKUP_PAGE_SIZE,
-  type LookupClient,
-} from "../plan/lookup.js";
+import { batchInFilters } from "../sift/in-filter.js";
+import { type AssetFound, LOOKUP_PAGE_SIZE, type LookupClient } from "../sift/lookup.js";
+import { filterBudget } from "../sift/in-filter.js";
 import type { TextSink } from "../report/plan-report.js";
 import { METADATA_KEY_TYPES, type Run } from "../sift/schemas.js";
 import { KeyGenerator } from "./generate-keys.js";
@@ -24,7 +20,6 @@ import {
   type MetadataColumn,
   type RowWriter,
 } from "./write-rows.js";
-import { API_OPERATIONS } from "../sift/api-operations.js";
 
 /** What the export needs of the Sift client. */
 export interface ExportClient extends LookupClient {
@@ -267,11 +262,7 @@ class AssetNames {
     values: Set<string>,
     visit: (asset: AssetFound) => void,
   ): Promise<void> {
-    const filters = batchInFilters(
-      field,
-      values,
-      filterBudget(this.client, API_OPERATIONS.ListAssets.path),
-    );
+    const filters = batchInFilters(field, values, filterBudget(this.client, "ListAssets"));
     await Promise.all(
       filters.map(async (filter) => {
         for await (const asset of this.client.listAllAssets(filter, {

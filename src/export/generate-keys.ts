@@ -1,5 +1,5 @@
 import { ClientKeyRegistry } from "../manifest/client-keys.js";
-import { lookupRuns, type LookupClient } from "../plan/lookup.js";
+import { lookupRuns, type LookupClient } from "../sift/lookup.js";
 import type { Run } from "../sift/schemas.js";
 import { disambiguateKey, expandKeyTemplate, type KeyTemplate } from "./key-template.js";
 

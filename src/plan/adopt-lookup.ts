@@ -3,12 +3,12 @@ import type { RunSpec } from "../manifest/spec.js";
 import { ItemTooLargeError } from "../sift/client.js";
 import type { KeyTypeName, Run } from "../sift/schemas.js";
 import { keylessFilters } from "./adopt-filters.js";
-import { batchInFilters } from "./batch-filter.js";
-import { fetchRuns, filterBudget, LOOKUP_PAGE_SIZE, type LookupClient } from "./lookup.js";
+import { batchInFilters } from "../sift/in-filter.js";
+import { fetchRuns, LOOKUP_PAGE_SIZE, type LookupClient } from "../sift/lookup.js";
+import { filterBudget } from "../sift/in-filter.js";
 import type { AdoptByRule } from "../core/adopt-by.js";
 import type { Found } from "./match.js";
 import { locateOversizedRun } from "./oversized-run.js";
-import { API_OPERATIONS } from "../sift/api-operations.js";
 
 export interface AdoptLookup {
   adoptBy: readonly AdoptByRule[];
@@ -29,7 +29,7 @@ export async function lookupBatch(
   keyFilter: string,
   adopt: AdoptLookup,
 ): Promise<Found> {
-  const budget = filterBudget(client, API_OPERATIONS.ListRuns.path);
+  const budget = filterBudget(client, "ListRuns");
   const ids = specs.flatMap((s) => (s.runId === undefined ? [] : [s.runId]));
   const [byKey, byId] = await Promise.all([
     fetchRuns(

@@ -2,7 +2,7 @@ import { isSiftClientKey } from "../core/client-key.js";
 import { ManifestError, type Problem } from "../core/errors.js";
 import { isInvalidRow, type ManifestRow } from "../manifest/index.js";
 import type { DiffOptions } from "./diff.js";
-import type { LookupClient } from "./lookup.js";
+import type { LookupClient } from "../sift/lookup.js";
 import { type AdoptOptions, type PlanContext, planChanges } from "./plan-changes.js";
 import type { ManifestRows } from "./read-input.js";
 

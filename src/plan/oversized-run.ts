@@ -1,8 +1,8 @@
 import { SyncError } from "../core/errors.js";
 import { formatSource, type RunSpec } from "../manifest/spec.js";
 import { ItemTooLargeError } from "../sift/client.js";
-import { batchInFilters } from "./batch-filter.js";
-import { LOOKUP_PAGE_SIZE, type LookupClient } from "./lookup.js";
+import { batchInFilters } from "../sift/in-filter.js";
+import { LOOKUP_PAGE_SIZE, type LookupClient } from "../sift/lookup.js";
 
 /**
  * When a lookup batch holds a run Sift will not send even alone (a page of 1 refused for its

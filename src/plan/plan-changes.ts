@@ -4,12 +4,12 @@ import { isInvalidRow, type ManifestRow } from "../manifest/index.js";
 import type { RunSpec, Source } from "../manifest/spec.js";
 import type { KeyTypeName, Run } from "../sift/schemas.js";
 import { lookupBatch } from "./adopt-lookup.js";
-import { InFilterBatch } from "./batch-filter.js";
+import { InFilterBatch } from "../sift/in-filter.js";
 import type { Change } from "./change.js";
 import { type DiffOptions, diffMatch } from "./diff.js";
-import { clientKeyForms, filterBudget, type LookupClient, resolveAssetIds } from "./lookup.js";
+import { clientKeyForms, type LookupClient, resolveAssetIds } from "../sift/lookup.js";
+import { filterBudget } from "../sift/in-filter.js";
 import { batchMatches, type Found, type MatchOptions, matchRun } from "./match.js";
-import { API_OPERATIONS } from "../sift/api-operations.js";
 
 /**
  * How many lookup batches may run ahead of the diff. Enough to keep the request pool busy
@@ -84,7 +84,7 @@ export async function* planChanges(
   context: PlanContext,
   options: DiffOptions & AdoptOptions & KnownInSync,
 ): AsyncGenerator<Change> {
-  const budget = filterBudget(client, API_OPERATIONS.ListRuns.path);
+  const budget = filterBudget(client, "ListRuns");
   const ahead: LookedUp[] = [];
   let filter = new InFilterBatch("client_key", budget);
   let batch: ManifestRow[] = [];

@@ -1,7 +1,7 @@
 import type { Change } from "./change.js";
 import type { Refusal } from "../core/errors.js";
 import { guardedCounts, refuseMaxChanges } from "./guard.js";
-import type { LookupClient } from "./lookup.js";
+import type { LookupClient } from "../sift/lookup.js";
 import { planChanges } from "./plan-changes.js";
 import type { Prepared } from "./prepare.js";
 import { checkArchiveGuard } from "./scope.js";

@@ -9,7 +9,7 @@ import {
 } from "../manifest/index.js";
 import type { ValidationCallbacks } from "../manifest/validate-manifests.js";
 import { readSourceRows, validateSources } from "../sources/index.js";
-import { addNamesInUse, type NamesInUse } from "./lookup.js";
+import { addNamesInUse, type NamesInUse } from "./names-in-use.js";
 import type { ManifestInput, ValidateOptions } from "./options.js";
 import { shardOf } from "./shard.js";
 

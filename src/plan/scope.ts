@@ -1,6 +1,6 @@
 import { type Refusal, UsageError } from "../core/errors.js";
 import { type ArchiveChange, archiveBody } from "./change.js";
-import { LOOKUP_PAGE_SIZE, type LookupClient } from "./lookup.js";
+import { LOOKUP_PAGE_SIZE, type LookupClient } from "../sift/lookup.js";
 import { type Shard, shardOf } from "./shard.js";
 
 /** A guard on how many runs one plan may archive: a count, or a percentage of the in-scope runs. */

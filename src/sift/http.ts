@@ -28,8 +28,6 @@ import {
 import { createRetries } from "./retries.js";
 import { buildRequestUrl, checkUrlLength, type Query } from "./url.js";
 
-export { MAX_URL_BYTES } from "./url.js";
-
 /**
  * One JSON request to the API, with timeout, retries and the error it ends in.
  * Each attempt takes a slot of the run's request pool; the wait between attempts does not.

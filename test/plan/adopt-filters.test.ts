@@ -2,13 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseAdoptBy } from "../../src/core/adopt-by.js";
 import { fromEpochNanos, type Timestamp, toEpochNanos } from "../../src/time/timestamp.js";
-import {
-  keylessFilters,
-  MAX_RANGE_NS,
-  RANGE_MERGE_GAP_NS,
-  timeRanges,
-} from "../../src/plan/adopt-filters.js";
-import { filterBudget } from "../../src/plan/lookup.js";
+import { keylessFilters } from "../../src/plan/adopt-filters.js";
+import { MAX_RANGE_NS, RANGE_MERGE_GAP_NS, timeRanges } from "../../src/sift/run-filters.js";
+import { filterBudget } from "../../src/sift/in-filter.js";
 import { createSiftClient } from "../../src/sift/client.js";
 import { MAX_URL_BYTES } from "../../src/sift/url.js";
 import { spec, ts } from "./builders.js";
@@ -21,7 +17,7 @@ import { spec, ts } from "./builders.js";
 
 // Never contacted: only its URL arithmetic is used.
 const client = createSiftClient({ baseUrl: "https://sift.example.com", apiKey: "unused-key" });
-const budget = filterBudget(client, "/api/v2/runs");
+const budget = filterBudget(client, "ListRuns");
 const NO_KEY_TYPES = new Map();
 
 /** Instants from 2020 to 2030, to the nanosecond. */

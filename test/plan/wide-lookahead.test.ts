@@ -7,7 +7,7 @@ import {
   planChanges,
 } from "../../src/plan/plan-changes.js";
 import { changeKey } from "../../src/plan/change.js";
-import type { LookupClient } from "../../src/plan/lookup.js";
+import type { LookupClient } from "../../src/sift/lookup.js";
 import { createSiftClient } from "../../src/sift/client.js";
 import { useEmulator } from "../helpers/emulator.js";
 

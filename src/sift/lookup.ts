@@ -1,11 +1,14 @@
+/**
+ * Lookups by key, as the plan asks for them: runs by clientKey, assets by name or id, metadata
+ * key types by name. Each is a few `field in [...]` ListRuns/ListAssets/ListMetadataKeys
+ * requests (in-filter.ts), never one per item, and checks what it is answered.
+ */
 import { compareTimestamps } from "../time/timestamp.js";
 import { DEFAULT_UNICODE, textForms, toNfc, type UnicodeMode } from "../core/unicode.js";
-import type { RunSpec } from "../manifest/spec.js";
-import { MAX_URL_BYTES } from "../sift/http.js";
-import type { KeyTypeName, Run } from "../sift/schemas.js";
-import { batchInFilters } from "./batch-filter.js";
+import type { KeyTypeName, Run } from "./schemas.js";
+import { batchInFilters, filterBudget } from "./in-filter.js";
 import { canonicalTime } from "../time/canonical-time.js";
-import { API_OPERATIONS } from "../sift/api-operations.js";
+import type { ApiOperation } from "./api-operations.js";
 
 /** What the lookups need of the Sift client. */
 export interface LookupClient {
@@ -35,14 +38,6 @@ interface ListOptions {
 }
 
 export const LOOKUP_PAGE_SIZE = 1000;
-/** Room left in the URL for `?pageSize=1000&filter=` and a pageToken on later pages. */
-const URL_RESERVE_BYTES = 512;
-
-/** How many URL bytes a `... in [...]` filter may take against this client's base URL. */
-export function filterBudget(client: Pick<LookupClient, "baseUrl">, path: string): number {
-  return MAX_URL_BYTES - client.baseUrl.length - path.length - URL_RESERVE_BYTES;
-}
-
 /**
  * Existing runs by clientKey, archived ones included: one ListRuns request per batch of keys
  * (pageSize 1000), never one per run.
@@ -54,11 +49,7 @@ export async function lookupRuns(
   // Both Unicode forms of a key (as the plan looked them up with nfc): a saved plan's run whose
   // clientKey Sift holds in NFD is found again under the plan's NFC key.
   const forms = [...new Set(keys.flatMap((key) => textForms(key)))];
-  const filters = batchInFilters(
-    "client_key",
-    forms,
-    filterBudget(client, API_OPERATIONS.ListRuns.path),
-  );
+  const filters = batchInFilters("client_key", forms, filterBudget(client, "ListRuns"));
   const found = new Map<string, Run>();
   const wanted = new Set(keys);
   await Promise.all(filters.map((filter) => fetchRuns(client, filter, wanted, found, "nfc")));
@@ -126,7 +117,7 @@ export async function resolveAssetNames(
   const otherForms = new Map<string, string>();
   await forEachMatch(
     client,
-    API_OPERATIONS.ListAssets.path,
+    "ListAssets",
     forms.keys(),
     (f) => client.listAllAssets(f, { pageSize: LOOKUP_PAGE_SIZE }),
     (asset) => {
@@ -210,7 +201,7 @@ export async function fetchKeyTypes(
   const exact = new Set<string>();
   await forEachMatch(
     client,
-    API_OPERATIONS.ListMetadataKeys.path,
+    "ListMetadataKeys",
     forms.keys(),
     (f) => client.listAllMetadataKeys(f),
     (key) => {
@@ -238,7 +229,7 @@ export async function resolveAssetIds(
   const names = new Map<string, string>();
   await forEachMatch(
     client,
-    API_OPERATIONS.ListAssets.path,
+    "ListAssets",
     ids,
     (f) => client.listAllAssets(f, { pageSize: LOOKUP_PAGE_SIZE }),
     (asset) => {
@@ -252,27 +243,16 @@ export async function resolveAssetIds(
 /** Lists `field in [...]` batches of `values` and hands every item found to `visit`. */
 async function forEachMatch<T>(
   client: LookupClient,
-  path: string,
+  operation: ApiOperation,
   values: Iterable<string>,
   list: (filter: string) => AsyncIterable<T>,
   visit: (item: T) => void,
   field = "name",
 ): Promise<void> {
-  const filters = batchInFilters(field, values, filterBudget(client, path));
+  const filters = batchInFilters(field, values, filterBudget(client, operation));
   await Promise.all(
     filters.map(async (filter) => {
       for await (const item of list(filter)) visit(item);
     }),
   );
-}
-
-/** Distinct asset names and metadata keys of the specs: what must be resolved before diffing. */
-export interface NamesInUse {
-  assets: Set<string>;
-  metadataKeys: Set<string>;
-}
-
-export function addNamesInUse(names: NamesInUse, spec: RunSpec): void {
-  for (const asset of spec.assets ?? []) names.assets.add(asset);
-  for (const key of Object.keys(spec.metadata ?? {})) names.metadataKeys.add(key);
 }

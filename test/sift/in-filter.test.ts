@@ -1,8 +1,8 @@
 import { evaluate } from "@marcbachmann/cel-js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { batchInFilters, MAX_BATCH_VALUES } from "../../src/plan/batch-filter.js";
-import { filterBudget } from "../../src/plan/lookup.js";
+import { batchInFilters, MAX_BATCH_VALUES } from "../../src/sift/in-filter.js";
+import { filterBudget } from "../../src/sift/in-filter.js";
 import { createSiftClient } from "../../src/sift/client.js";
 import { MAX_URL_BYTES } from "../../src/sift/url.js";
 
@@ -10,7 +10,7 @@ import { MAX_URL_BYTES } from "../../src/sift/url.js";
 const client = createSiftClient({ baseUrl: "https://sift.example.com", apiKey: "unused-key" });
 
 function batches(keys: string[]): string[] {
-  return batchInFilters("client_key", keys, filterBudget(client, "/api/v2/runs"));
+  return batchInFilters("client_key", keys, filterBudget(client, "ListRuns"));
 }
 
 describe("batchInFilters", () => {
