@@ -53,7 +53,8 @@ function expectWellBehaved(run: { code: number; stdout: string; stderr: string }
   }
   const lines = run.stderr.trimEnd().split("\n");
   expect(lines.at(-1)).toMatch(/^error: /);
-  const located = new RegExp(`^${escaped}:\\d+(:\\d+)? `);
+  // Errors, and warnings (validate prefixes them), each name the file and line.
+  const located = new RegExp(`^(warning: )?${escaped}:\\d+(:\\d+)? `);
   for (const line of lines.slice(0, -1)) {
     if (/^\.\.\. and \d+ more$/.test(line)) continue;
     expect(line).toMatch(located);
