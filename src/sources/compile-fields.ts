@@ -1,5 +1,6 @@
 import { toNfc } from "../core/unicode.js";
 import type { RunField } from "../manifest/field-names.js";
+import { fieldDef, NAMED_FIELDS } from "../manifest/run-fields.js";
 import { suggestName } from "../manifest/suggest.js";
 import { Invalid, quote, readMetadataKey } from "../manifest/values.js";
 import type { ConfigPath, ConfigProblem } from "./config-location.js";
@@ -14,8 +15,10 @@ import { type DstPolicy, isKnownZone, knownZones, ZoneResolver } from "../time/z
 /** The separator of lists in a cell, as in our own CSV format. */
 const DEFAULT_SEPARATOR = ";";
 const MAP_DEFAULT = "default";
-const LIST_FIELDS = new Set<RunField>(["assets", "tags"]);
-const TIME_FIELDS = new Set<RunField>(["startTime", "stopTime"]);
+const LIST_FIELDS = new Set(
+  NAMED_FIELDS.filter((f) => f.read === "assets" || f.read === "tags").map((f) => f.name),
+);
+const TIME_FIELDS = new Set(NAMED_FIELDS.filter((f) => f.read === "timestamp").map((f) => f.name));
 
 /** Compiles the `fields` of source `index` into rules; problems carry their config path. */
 export function compileFields(
@@ -84,6 +87,7 @@ class FieldContext {
     if (from === undefined || this.problems.length > start) return undefined;
     const rule: FieldRule = {
       target,
+      def: fieldDef(target),
       key,
       name,
       from,

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { CLIENT_KEY_CHECKS } from "../core/client-key.js";
+import { RUN_FIELDS, type RunField } from "../manifest/field-names.js";
+import { NAMED_FIELDS } from "../manifest/run-fields.js";
 import { METADATA_TYPES, SPEC_FIELDS } from "../manifest/spec.js";
 import { UNICODE_MODES } from "../core/unicode.js";
 import { ADOPT_BY_PATTERN, adoptByProblem } from "../core/adopt-by.js";
@@ -117,24 +119,21 @@ const fieldSpecSchema = z
 const field = (description: string) => fieldSpecSchema.optional().describe(description);
 export type FieldSpec = z.infer<typeof fieldSpecSchema>;
 
-export const FIELD_KEYS = ["clientKey", "runId", ...SPEC_FIELDS] as const;
+export const FIELD_KEYS = RUN_FIELDS;
 
-const fieldsSchema = z.strictObject({
-  clientKey: field("Required: the run's clientKey, the key a run is found by."),
-  runId: field("The runId of an existing run without a clientKey: the row adopts it."),
-  name: field("The run's name."),
-  description: field("The run's description."),
-  startTime: field("The run's start time (see timeFormat, timezone)."),
-  stopTime: field("The run's stop time (see timeFormat, timezone)."),
-  assets: field("The run's asset names (a list, or one cell split by separator)."),
-  tags: field("The run's tag names (a list, or one cell split by separator)."),
-  isPinned: field("Whether the run is pinned (true/false/yes/no/1/0)."),
-  isArchived: field("Whether the run is archived (true/false/yes/no/1/0)."),
-  metadata: z
-    .record(z.string(), fieldSpecSchema)
-    .optional()
-    .describe("Metadata key → field (a column, a template or the long form)."),
-});
+const metadataFieldsSchema = z.record(z.string(), fieldSpecSchema).optional();
+
+/** One entry per field of the run-field table, described as the table describes it. */
+const fieldsSchema = z.strictObject(
+  Object.fromEntries(
+    NAMED_FIELDS.map((f) => [
+      f.name,
+      f.read === "metadata" ? metadataFieldsSchema.describe(f.config) : field(f.config),
+    ]),
+  ) as { [K in Exclude<RunField, "metadata">]: ReturnType<typeof field> } & {
+    metadata: typeof metadataFieldsSchema;
+  },
+);
 export type FieldsConfig = z.infer<typeof fieldsSchema>;
 
 /** How a CSV file is written; colleagues' dialect reader gives these their meaning. */

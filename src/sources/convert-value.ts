@@ -34,17 +34,16 @@ export function convertValue(rule: FieldRule, raw: RawValue): Read<FieldValue> |
     value = mapped;
   }
   if (value === null) return undefined;
-  switch (rule.target) {
+  switch (rule.def.read) {
     case "clientKey":
       if (typeof value === "object") return notText(value);
       return rule.sanitize ? readSanitizedKey(String(value)) : readClientKey(String(value));
     case "runId":
       return typeof value === "object" ? notText(value) : readRunId(String(value));
     case "name":
-    case "description":
+    case "text":
       return typeof value === "object" ? notText(value) : readText(String(value));
-    case "startTime":
-    case "stopTime":
+    case "timestamp":
       if (typeof value === "object" || typeof value === "boolean") return notText(value);
       if (typeof value === "number") return rule.times!.read(numberText(value), value);
       return rule.times!.read(value);
@@ -52,16 +51,15 @@ export function convertValue(rule: FieldRule, raw: RawValue): Read<FieldValue> |
     case "tags": {
       const names = readNames(value, rule.separator);
       if (names instanceof Invalid) return names;
-      return rule.target === "assets" ? readAssets(names) : readTags(names);
+      return rule.def.read === "assets" ? readAssets(names) : readTags(names);
     }
-    case "isPinned":
-    case "isArchived":
+    case "boolean":
       if (typeof value === "boolean") return value;
       return typeof value === "object" ? notText(value) : readBooleanText(String(value));
     case "metadata":
       return readMetadataValue(rule, value);
     default:
-      return rule.target satisfies never;
+      return rule.def.read satisfies never;
   }
 }
 

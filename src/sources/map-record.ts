@@ -1,4 +1,3 @@
-import type { Timestamp } from "../time/timestamp.js";
 import { compareCanonical } from "../time/fast-timestamp.js";
 import { locateProblems, type ManifestItem, type Resolution } from "../manifest/manifest-item.js";
 import type { NullCells } from "../manifest/null-cells.js";
@@ -182,50 +181,14 @@ class MappedSpec {
   constructor(readonly source: Source) {}
 }
 
-/**
- * Each store names its property: a computed `spec[rule.target] = value` with a varying name
- * was the slowest line of mapping a row (as for readFieldCell in our own CSV format).
- */
+/** Each field stores through its own setter (run-fields.ts); metadata key by key. */
 function setField(spec: RunSpec, rule: FieldRule, value: FieldValue): void {
-  const target = rule.target;
-  switch (target) {
-    case "clientKey":
-      spec.clientKey = value as string;
-      break;
-    case "runId":
-      spec.runId = value as string;
-      break;
-    case "name":
-      spec.name = value as string;
-      break;
-    case "description":
-      spec.description = value as string;
-      break;
-    case "startTime":
-      spec.startTime = value as Timestamp;
-      break;
-    case "stopTime":
-      spec.stopTime = value as Timestamp;
-      break;
-    case "assets":
-      spec.assets = value as string[];
-      break;
-    case "tags":
-      spec.tags = value as string[];
-      break;
-    case "isPinned":
-      spec.isPinned = value as boolean;
-      break;
-    case "isArchived":
-      spec.isArchived = value as boolean;
-      break;
-    case "metadata":
-      spec.metadata ??= {};
-      setOwn(spec.metadata, rule.key, value as MetadataSpec);
-      break;
-    default:
-      target satisfies never;
+  if (rule.target !== "metadata") {
+    rule.def.set(spec, value);
+    return;
   }
+  spec.metadata ??= {};
+  setOwn(spec.metadata, rule.key, value as MetadataSpec);
 }
 
 /** A value as read, or undefined when it means "not managed": absent, null, blank, a null token. */

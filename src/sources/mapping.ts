@@ -1,4 +1,5 @@
 import type { RunField } from "../manifest/field-names.js";
+import type { NamedField } from "../manifest/run-fields.js";
 import type { MetadataSpec, MetadataType } from "../manifest/spec.js";
 import type { TimeReader } from "../time/time-reader.js";
 
@@ -30,6 +31,8 @@ export interface ValueMap {
 
 export interface FieldRule {
   target: RunField;
+  /** The target's entry in the run-field table: how its value is read and stored. */
+  def: NamedField;
   /** The metadata key, when `target` is metadata. */
   key: string;
   /** `startTime`, `metadata.passed`: the field as problems name it. */
