@@ -1,11 +1,6 @@
 import { isUuid, UUID_EXAMPLE } from "../core/run-id.js";
-import { readFile } from "node:fs/promises";
-import { extname } from "node:path";
-import { parse as parseYaml } from "yaml";
-import { z } from "zod";
 import { compareTimestamps, type Timestamp } from "../time/timestamp.js";
-import { METADATA_TYPES, type MetadataType } from "../manifest/spec.js";
-import { isJsonObject } from "../sift/schemas.js";
+import type { MetadataType } from "../manifest/spec.js";
 import type { ApiFailure } from "./api-error.js";
 import { randomId } from "./random-id.js";
 import { checkTimes } from "./run-rules.js";
@@ -15,7 +10,6 @@ import { type KeyTypeOf, readKeyType, wireKeyType } from "./key-types.js";
 import { normalizeNames } from "./request-bodies.js";
 import type {
   EmulatorSeed,
-  RawMetadataEntry,
   SeedMetadataValue,
   SeedRun,
   StoredKeyType,
@@ -26,98 +20,6 @@ import type {
  * Seeds: assets, metadata keys and runs given as data (`--seed FILE`, `load()`), added
  * straight to the store. Errors name the item: `runs[3] (tv-004): unknown asset "rig-9"`.
  */
-
-/** A plain type, or an enum name or number (one this emulator does not model stands as given). */
-const metadataType = z.union([
-  z.enum([...METADATA_TYPES, "relation"]),
-  z
-    .string()
-    .regex(
-      /^METADATA_KEY_TYPE_[A-Z0-9_]+$/,
-      "expected string, number, boolean, relation or a METADATA_KEY_TYPE_… name",
-    ),
-  z.number().int().nonnegative(),
-]);
-const relationValue = z.strictObject({
-  resourceType: z.string().min(1),
-  resourceId: z.string().min(1),
-});
-const metadataMapping = z
-  .record(z.string(), z.union([z.string(), z.number(), z.boolean(), relationValue]))
-  .optional();
-const rawMetadataEntry = z.custom<RawMetadataEntry>(
-  (v) =>
-    isJsonObject(v) && isJsonObject(v.key) && typeof v.key.name === "string" && v.key.name !== "",
-  { message: "expected a metadata entry as the API emits it, with key.name" },
-);
-const seedSchema = z.strictObject({
-  tags: z
-    .array(
-      z.union([z.string(), z.strictObject({ name: z.string(), tagId: z.string().optional() })]),
-    )
-    .optional(),
-  assets: z
-    .array(
-      z.union([
-        z.string(),
-        z.strictObject({
-          name: z.string(),
-          assetId: z.string().optional(),
-          tags: z.array(z.string()).optional(),
-          metadata: metadataMapping,
-          isArchived: z.boolean().optional(),
-        }),
-      ]),
-    )
-    .optional(),
-  metadataKeys: z
-    .union([
-      z.array(z.strictObject({ name: z.string(), type: metadataType })),
-      z.record(z.string(), metadataType),
-    ])
-    .optional(),
-  runs: z
-    .array(
-      z.strictObject({
-        runId: z.string().optional(),
-        clientKey: z.string().optional(),
-        name: z.string(),
-        description: z.string().optional(),
-        tags: z.array(z.string()).optional(),
-        startTime: z.string().optional(),
-        stopTime: z.string().optional(),
-        isPinned: z.boolean().optional(),
-        isArchived: z.boolean().optional(),
-        isAdhoc: z.boolean().optional(),
-        modifiedDate: z.string().optional(),
-        assetNames: z.array(z.string()).optional(),
-        assets: z.array(z.string()).optional(),
-        assetIds: z.array(z.string()).optional(),
-        metadata: metadataMapping,
-        rawMetadata: z.array(rawMetadataEntry).optional(),
-      }),
-    )
-    .optional(),
-});
-
-/** Reads a seed file: `.json` as JSON, anything else as YAML. */
-export async function readSeedFile(path: string): Promise<EmulatorSeed> {
-  const text = await readFile(path, "utf8");
-  let data: unknown;
-  try {
-    data = extname(path).toLowerCase() === ".json" ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new Error(`seed ${path}: ${(error as Error).message}`, { cause: error });
-  }
-  return checkSeed(data ?? {}, path);
-}
-
-export function checkSeed(data: unknown, where = "seed"): EmulatorSeed {
-  const result = seedSchema.safeParse(data);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  throw new Error(`${where}: ${issue.path.join(".") || "(top)"}: ${issue.message}`);
-}
 
 /** Adds a seed's tags, metadata keys, assets, then runs. Stops at the first bad item. */
 export function applySeed(store: Store, seed: EmulatorSeed): void {
