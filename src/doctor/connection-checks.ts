@@ -1,6 +1,5 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { connect, type PeerCertificate } from "node:tls";
 import { ApiError } from "../core/errors.js";
 import { type CheckResult, formatCount, plural, result } from "./check.js";
 import type { DoctorContext } from "./context.js";
@@ -11,16 +10,10 @@ import type { Exchange } from "./recorder.js";
 
 /** Round trips measured for the latency figures. */
 const LATENCY_SAMPLES = 10;
-/** A certificate expiring sooner than this is worth a warning. */
-const CERT_WARN_DAYS = 30;
 /** Sift's clock this far from this machine's is worth a warning (the sync cache's mark). */
 const CLOCK_WARN_SECONDS = 60;
-/** How long the TLS handshake of the check may take. */
-const TLS_TIMEOUT_MS = 10_000;
 /** The light request timed for latency: a lookup of one clientKey no run has. */
 const LATENCY_FILTER = "client_key == 'srs-doctor-latency-probe'";
-
-const DAY_MS = 86_400_000;
 
 export function checkSource(
   ctx: Pick<DoctorContext, "baseUrl" | "local" | "urlSource" | "keySource" | "keyHint">,
@@ -76,115 +69,9 @@ export function checkProxy(ctx: Pick<DoctorContext, "baseUrl" | "env">): CheckRe
 }
 
 /** The proxy's display form (never its password), or undefined for a direct connection. */
-function proxyOf(url: URL, env: DoctorContext["env"]): string | undefined {
+export function proxyOf(url: URL, env: DoctorContext["env"]): string | undefined {
   const route = resolveProxy(url, env);
   return route.kind === "proxy" ? route.proxy.display : undefined;
-}
-
-interface TlsFacts {
-  authorized: boolean;
-  authorizationError?: string;
-  issuer: string;
-  subject: string;
-  validTo: Date;
-  protocol: string;
-}
-
-export async function checkTls(
-  ctx: Pick<DoctorContext, "baseUrl" | "env">,
-  options: { now?: number; ca?: string | Buffer } = {},
-): Promise<CheckResult> {
-  const base = { section: "connection", id: "connection.tls", title: "TLS" } as const;
-  const url = new URL(ctx.baseUrl);
-  if (url.protocol === "http:") {
-    return result(base, "ok", "plain http:// to this machine: no TLS to check");
-  }
-  const proxy = proxyOf(url, ctx.env);
-  if (proxy !== undefined) {
-    return result(base, "skip", `not inspected: the connection goes through ${proxy}`, {
-      todo: "the requests below show whether TLS through the proxy works",
-    });
-  }
-  let facts: TlsFacts;
-  try {
-    facts = await inspectTls(url, options.ca);
-  } catch (error) {
-    return result(base, "fail", `no TLS handshake with ${url.host}: ${(error as Error).message}`, {
-      todo: "check the API URL's host and port, and that this machine may connect to it",
-    });
-  }
-  const now = options.now ?? Date.now();
-  const days = Math.floor((facts.validTo.getTime() - now) / DAY_MS);
-  const expires = `expires ${facts.validTo.toISOString().slice(0, 10)}`;
-  const found = `${facts.protocol}, certificate for ${facts.subject} issued by ${facts.issuer}, ${expires}`;
-  const data = { ...facts, validTo: facts.validTo.toISOString(), daysLeft: days };
-  if (!facts.authorized) {
-    return result(base, "fail", `${found}: not trusted (${facts.authorizationError})`, {
-      data,
-      todo: "if a proxy or your company's CA signs this certificate, give its CA with NODE_EXTRA_CA_CERTS=ca.pem",
-    });
-  }
-  if (days < 0) {
-    return result(base, "fail", `${found}: expired`, {
-      data,
-      todo: "the server's certificate must be renewed",
-    });
-  }
-  if (days < CERT_WARN_DAYS) {
-    return result(base, "warn", `${found}, in ${plural(days, "day")}`, {
-      data,
-      todo: "a renewal is due: if it lapses, the nightly job fails (ask the server's operators)",
-    });
-  }
-  return result(base, "ok", `${found} (${plural(days, "day")} left)`, { data });
-}
-
-/** One TLS handshake, the certificate read and judged (against Node's CAs and NODE_EXTRA_CA_CERTS). */
-function inspectTls(url: URL, ca?: string | Buffer): Promise<TlsFacts> {
-  const host = url.hostname.replace(/^\[|\]$/g, "");
-  const port = Number(url.port || 443);
-  return new Promise((resolve, reject) => {
-    const socket = connect({
-      host,
-      port,
-      ...(isIP(host) === 0 && { servername: host }),
-      rejectUnauthorized: false, // judged below, so that the report can say why
-      ...(ca !== undefined && { ca }),
-    });
-    socket.setTimeout(TLS_TIMEOUT_MS, () => {
-      socket.destroy(new Error(`no handshake within ${TLS_TIMEOUT_MS / 1000} s`));
-    });
-    socket.once("error", reject);
-    socket.once("secureConnect", () => {
-      const cert = socket.getPeerCertificate();
-      const facts: TlsFacts = {
-        authorized: socket.authorized,
-        ...(!socket.authorized && {
-          authorizationError: String(socket.authorizationError ?? "unknown"),
-        }),
-        issuer: nameOf(cert.issuer),
-        subject: commonName(cert.subject),
-        validTo: new Date(cert.valid_to),
-        protocol: socket.getProtocol() ?? "TLS",
-      };
-      socket.end();
-      resolve(facts);
-    });
-  });
-}
-
-function commonName(name: PeerCertificate["subject"] | undefined): string {
-  const cn = name?.CN;
-  return (Array.isArray(cn) ? cn[0] : cn) || "(unnamed)";
-}
-
-function nameOf(name: PeerCertificate["issuer"] | undefined): string {
-  if (name === undefined) return "(unknown)";
-  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-  const org = first(name.O);
-  const cn = first(name.CN);
-  if (org && cn && org !== cn) return `${cn} (${org})`;
-  return cn || org || "(unnamed)";
 }
 
 export interface Latency {

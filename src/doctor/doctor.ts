@@ -14,11 +14,11 @@ import {
   checkLatency,
   checkProxy,
   checkSource,
-  checkTls,
   type Latency,
 } from "./connection-checks.js";
 import type { DoctorContext } from "./context.js";
 import { checkKeyReach, type RunsScan } from "./key-checks.js";
+import { checkTls } from "./tls-check.js";
 
 /**
  * `doctor`: the checks of a Sift deployment before a sync is handed to cron, in order, each a

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkTls } from "../../src/doctor/connection-checks.js";
+import { checkTls } from "../../src/doctor/tls-check.js";
 
 /**
  * The TLS check over a real handshake with a local https server whose certificate is
