@@ -14,6 +14,9 @@ export type CheckStatus = "ok" | "warn" | "fail" | "skip";
 
 export type Section = "connection" | "key" | "api" | "manifests" | "estimate" | "write-probe";
 
+/** How many examples a line of a check names. */
+export const MAX_NAMED = 5;
+
 export const SECTION_TITLES: Record<Section, string> = {
   connection: "Connection",
   key: "The key's reach",
