@@ -1,11 +1,9 @@
 import { open as openFile, readFile } from "node:fs/promises";
-import type { z } from "zod";
 import { PlanFileError } from "../core/errors.js";
-import { READABLE_PLAN_VERSIONS } from "./json-report.js";
+import { check, checkHead, keyOf, parseJson, reasonOf } from "./plan-file-check.js";
 import { createPlanDigest, digestPlanDocument, type PlanDigest } from "./plan-file-digest.js";
 import {
   type PlanHead,
-  planHeadSchema,
   planSummarySchema,
   refusalsSchema,
   type SavedChange,
@@ -14,9 +12,6 @@ import {
 } from "./plan-file-schema.js";
 import { boundedLines, LineTooLong, mib } from "./plan-file-lines.js";
 import { createPlanVerifier, refusePlan } from "./plan-file-verify.js";
-
-/** How many schema issues a "not a valid plan file" message lists. */
-const MAX_LISTED_ISSUES = 3;
 
 /**
  * Size bounds, checked as the file is read (a tampered or foreign file must not exhaust memory
@@ -233,12 +228,6 @@ function endDigest(digest: PlanDigest, tail: Record<string, unknown>, where: str
   }
 }
 
-/** `"tv-001": `, the clientKey of an entry, for messages (when it has one). */
-function keyOf(entry: unknown): string {
-  const key = (entry as { clientKey?: unknown } | null)?.clientKey;
-  return typeof key === "string" && key.length <= 512 ? `${JSON.stringify(key)}: ` : "";
-}
-
 function lineTooLong(path: string, line: number): PlanFileError {
   return new PlanFileError(
     `${path}:${line}: one change is longer than ${mib(MAX_PLAN_LINE_CHARS)}, more than any plan sift-run-sync writes holds (was it edited?); nothing was written`,
@@ -251,69 +240,8 @@ function tooLarge(path: string, size: number, max: number): PlanFileError {
   );
 }
 
-/** The version first: a newer file should say so, not list schema differences. */
-function checkHead(document: unknown, path: string): PlanHead {
-  const version = (document as { version?: unknown } | null)?.version;
-  if (typeof document !== "object" || document === null || version === undefined) {
-    throw new PlanFileError(`${path} is not a sift-run-sync plan file (no "version")`);
-  }
-  if (typeof version !== "number" || !READABLE_PLAN_VERSIONS.includes(version)) {
-    throw new PlanFileError(
-      `${path}: plan file version ${JSON.stringify(version)} is not supported by this sift-run-sync (expects ${READABLE_PLAN_VERSIONS.join(" or ")})`,
-    );
-  }
-  return check(planHeadSchema, document, path);
-}
-
-function check<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-  where: string,
-  subject = "",
-): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issues = result.error.issues.slice(0, MAX_LISTED_ISSUES).map((issue) => {
-    const at = issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
-    return `${at}${issue.message}`;
-  });
-  throw new PlanFileError(`invalid plan file ${where}: ${subject}${issues.join("; ")}`);
-}
-
-function parseJson(text: string, path: string, line?: number): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    const where = line === undefined ? path : `${path}:${line}`;
-    throw new PlanFileError(`${where} is not valid JSON: ${reasonOf(error)}`, { cause: error });
-  }
-}
-
 function unreadable(path: string, error: unknown): PlanFileError {
   return new PlanFileError(`cannot read the plan file ${path}: ${reasonOf(error)}`, {
     cause: error,
   });
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * `apply --plan` applies a plan only to the API it was made against (contract §5). URLs are
- * compared in normal form: `https://API.example.com/` equals `https://api.example.com`.
- */
-export function checkPlanTarget(head: PlanHead, apiUrl: string, path: string): void {
-  if (normaliseUrl(head.target) === normaliseUrl(apiUrl)) return;
-  throw new PlanFileError(
-    `${path} was made for ${head.target}, not ${apiUrl}; make a new plan against this API`,
-  );
-}
-
-function normaliseUrl(url: string): string {
-  try {
-    return new URL(url).href.replace(/\/+$/, "");
-  } catch {
-    return url.replace(/\/+$/, "");
-  }
 }

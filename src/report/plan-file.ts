@@ -8,12 +8,8 @@ import type { PlanHead, SavedChange } from "./plan-file-schema.js";
 import type { PlanReport } from "./plan-report.js";
 
 export { DIGEST_PATTERN } from "./plan-file-digest.js";
-export {
-  checkPlanTarget,
-  openPlanFile,
-  type PlanFileStream,
-  readPlanFile,
-} from "./plan-file-read.js";
+export { checkPlanTarget } from "./plan-file-check.js";
+export { openPlanFile, type PlanFileStream, readPlanFile } from "./plan-file-read.js";
 export type { SavedChange } from "./plan-file-schema.js";
 
 export type PlanFileMeta = Omit<PlanHead, "version">;
