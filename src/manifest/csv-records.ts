@@ -8,6 +8,8 @@ import {
 import { type ChunkDecoder, createChunkDecoder } from "./chunk-decoder.js";
 import { QuotedRecordReader } from "./csv-quoted.js";
 import { detectBom, locateDecodeFault } from "./decode-fault.js";
+import { markPlain } from "../core/plain-text.js";
+import { MAYBE_NOT_NFC } from "../core/unicode.js";
 
 /**
  * One CSV record with the physical line it starts on, or a located syntax problem. The
@@ -55,6 +57,8 @@ export async function* readCsvRecords(
   let carry = ""; // text after the last line break seen
   let goodBytes = 0; // decoded without a fault so far
   let lineBreak: LineBreak | undefined; // from the first line break of the file
+  // Whether every text so far is below U+0300 (NFC already): a record may span chunks.
+  let plain = true;
   for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) {
     decoder ??= createChunkDecoder(detectBom(chunk as Buffer) ?? dialect.encoding);
     let text: string;
@@ -65,6 +69,7 @@ export async function* readCsvRecords(
       return;
     }
     goodBytes += (chunk as Buffer).length;
+    plain &&= !MAYBE_NOT_NFC.test(text);
     splitter.encoding = decoder.encoding;
     const items: CsvItem[] = [];
     let start = 0;
@@ -90,6 +95,7 @@ export async function* readCsvRecords(
       yield items;
       return;
     }
+    if (plain) markPlain(items);
     if (items.length > 0) yield items;
     if (splitter.stopped) return;
   }
@@ -110,6 +116,7 @@ export async function* readCsvRecords(
   }
   if (carry !== "") splitter.pushLine(carry, items);
   splitter.end(items);
+  if (plain && !MAYBE_NOT_NFC.test(carry)) markPlain(items);
   if (items.length > 0) yield items;
 }
 

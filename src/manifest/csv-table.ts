@@ -1,5 +1,6 @@
 import type { Problem } from "../core/errors.js";
 import { type CsvDelimiter, type CsvDialect, DEFAULT_CSV_DIALECT } from "./csv-dialect.js";
+import { isPlain, markPlain } from "../core/plain-text.js";
 import { readCsvRecords } from "./csv-records.js";
 import { MAX_RECORD_WIDTH, tooManyColumns } from "./json-limits.js";
 
@@ -113,6 +114,7 @@ export async function* readCsvTable(
         items.push({ kind: "invalid-record", line, problem: { file, line, message: misfit } });
       }
     }
+    if (isPlain(records)) markPlain(items);
     if (items.length > 0) yield items;
   }
   if (header === undefined) {

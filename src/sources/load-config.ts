@@ -4,6 +4,7 @@ import { LineCounter } from "yaml";
 import { parseFirstDocument, tooDeepMessage } from "../manifest/yaml-depth.js";
 import type { z } from "zod";
 import { ManifestError, type Problem, UsageError } from "../core/errors.js";
+import { MAYBE_NOT_NFC } from "../core/unicode.js";
 import { DEFAULT_CSV_DIALECT, readCsvDialect } from "../manifest/csv-dialect.js";
 import { NullCells } from "../manifest/null-cells.js";
 import { suggestName } from "../manifest/suggest.js";
@@ -72,7 +73,9 @@ export async function loadSyncConfig(file: string, cwd: string): Promise<SyncCon
     const problems = parsed.error.issues.flatMap((issue) => describeIssue(issue, [], raw));
     throw new ManifestError(byLine(unique(problems).map((p) => locator.locate(p))));
   }
-  return compileConfig(parsed.data, file, dirname(path), locator);
+  const config = compileConfig(parsed.data, file, dirname(path), locator);
+  config.plainText = !MAYBE_NOT_NFC.test(text);
+  return config;
 }
 
 function compileConfig(

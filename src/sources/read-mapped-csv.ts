@@ -1,3 +1,4 @@
+import { isPlain, markPlain } from "../core/plain-text.js";
 import { describeDelimiter } from "../manifest/csv-dialect.js";
 import { type CsvHeader, readCsvTable } from "../manifest/csv-table.js";
 import { locateProblems, type ManifestItem } from "../manifest/manifest-item.js";
@@ -19,6 +20,8 @@ export async function* readMappedCsv(
   source: SourceConfig,
   mapping: Mapping,
   defaults: RunParts,
+  /** Whether the config's text is all below U+0300 (its templates and values are NFC). */
+  plainConfig = false,
 ): AsyncGenerator<ManifestItem[]> {
   let mapper: RecordMapper<readonly string[]> | undefined;
   for await (const batch of readCsvTable(path, file, source.csv)) {
@@ -58,6 +61,7 @@ export async function* readMappedCsv(
           item satisfies never;
       }
     }
+    if (plainConfig && isPlain(batch)) markPlain(items);
     if (items.length > 0) yield items;
   }
 }

@@ -104,7 +104,14 @@ async function* readSourceFiles(
         yield { file, items: withDefaults(items, config.defaults) };
       }
     } else if (format === "csv") {
-      for await (const items of readMappedCsv(path, file, source, mapping, config.defaults)) {
+      for await (const items of readMappedCsv(
+        path,
+        file,
+        source,
+        mapping,
+        config.defaults,
+        config.plainText,
+      )) {
         yield { file, items };
       }
     } else {

@@ -14,6 +14,8 @@ export interface SyncConfig {
   /** Filled into every run that leaves a field out, as a YAML manifest's `defaults`. */
   defaults: RunParts;
   options: ConfigOptions;
+  /** Whether the config file's text is all below U+0300 (NFC already: core/plain-text.ts). */
+  plainText?: boolean;
 }
 
 export interface SourceConfig {
