@@ -17,6 +17,7 @@ import { applyWork, rowsAfter } from "./apply-work.js";
 import { collectAssetIds } from "./check-plan-against-sift.js";
 import { createdAsPlanned, holdsPlannedValues } from "./created-as-planned.js";
 import { checkAgainstSift, lookedUp, refuseIf } from "./saved-lookups.js";
+import { formatSkip, type SkipReason } from "./stop.js";
 import type { ConflictPolicy, RowRef, RowResult, Work } from "./work.js";
 
 export interface ApplyPlanFileOptions {
@@ -38,6 +39,11 @@ export interface ApplyPlanFileOptions {
   stopping?: Stopping;
   onResult?: (row: RowResult) => void;
   onProgress?: (progress: { done: number; total: number }) => void;
+  /**
+   * `--skip-invalid`: apply the valid runs of a plan that holds invalid ones (reported as
+   * failed). Without it such a plan writes nothing, as an apply of its manifests.
+   */
+  skipInvalid?: boolean;
 }
 
 export interface PlanFileApplyResult extends ApplyResult {
@@ -94,13 +100,14 @@ async function applyPlanFileStopping(options: ApplyPlanFileOptions): Promise<Pla
         `${options.path} has the digest ${digest}, not ${options.expectDigest} (--expect-digest): it is not the plan that was reviewed; nothing was written`,
       );
     }
-    const work = (stream: AsyncIterable<Work>) =>
+    /** Applies the work stream; a refusal's report (skips alone) is never cut by --fail-fast. */
+    const work = (stream: AsyncIterable<Work>, refused = false) =>
       applyWork(stream, {
         client: options.client,
         concurrency: options.concurrency ?? 8,
         onConflict: keepPlannedCreate,
         stopping: options.stopping,
-        failFast: options.failFast,
+        failFast: options.failFast && !refused,
         onResult(row) {
           options.onResult?.(row);
           options.onProgress?.({ done: ++done, total });
@@ -116,11 +123,20 @@ async function applyPlanFileStopping(options: ApplyPlanFileOptions): Promise<Pla
     const refusals = opened.refusals();
     if (refusals !== undefined) {
       const guards = refusals.map(guardFlag).join(" and ");
-      await work(heldBack(savedRows(await open()), { code: "refused", guards }));
+      await work(heldBack(savedRows(await open()), { code: "refused", guards }), true);
       const first = refusals[0]!;
       throw new GuardError(
         `${options.path} was refused when it was planned: ${first.message}; nothing was written (plan again, with ${first.override} once the plan is checked, to apply it)`,
         { refusals },
+      );
+    }
+    // A plan that holds invalid runs writes nothing, as an apply of its manifests would: every
+    // run is reported (the invalid ones failed); `skipInvalid` applies the valid ones.
+    if (plan.invalid > 0 && !options.skipInvalid) {
+      await work(heldBackByInvalid((await open()).changes), true);
+      const valid = total - plan.invalid;
+      throw new PlanFileError(
+        `${options.path} holds ${count(plan.invalid, "invalid run")}; nothing was written (${count(valid, "valid run")} held back; --skip-invalid applies the valid runs and reports the invalid ones as failed)`,
       );
     }
     // Stopped during the checks: nothing was written, and every change is reported skipped.
@@ -151,6 +167,32 @@ async function* noWork(): AsyncGenerator<Work> {}
 
 function savedRowRef(change: SavedChange): RowRef {
   return { clientKey: change.clientKey, source: change.source, action: change.action };
+}
+
+/** The runs of a plan held back by its invalid ones: those failed, every other skipped. */
+async function* heldBackByInvalid(changes: AsyncIterable<SavedChange>): AsyncGenerator<Work> {
+  const skip: SkipReason = { code: "held-back" };
+  for await (const change of changes) {
+    if (change.action === "invalid") {
+      yield { ...checkChange(change, undefined), grouped: true } as Work;
+      continue;
+    }
+    yield {
+      kind: "skip",
+      clientKey: change.clientKey,
+      source: change.source,
+      ...("runId" in change && { runId: change.runId }),
+      action: change.action,
+      failed: false,
+      grouped: true,
+      skip,
+      reason: formatSkip(skip),
+    };
+  }
+}
+
+function count(n: number, one: string): string {
+  return `${n.toLocaleString("en-US")} ${one}${n === 1 ? "" : "s"}`;
 }
 
 async function* savedRows(file: PlanFileStream): AsyncGenerator<RowRef> {

@@ -79,7 +79,8 @@ function outcomeOf(summary: ApplySummary): { lead: string; why: string } {
   const lead = written === 0 ? "Nothing applied" : "Failed after";
   if (refusals.length > 0)
     return { lead, why: refusals.map((r) => `\n${formatRefusalLine(r)}`).join("") };
-  return { lead, why: ` ${capitalise(escapeControl(summary.error!.message))}.` };
+  // NOTE: not capitalised: the message may start with a file's name.
+  return { lead, why: ` ${escapeControl(summary.error!.message)}.` };
 }
 
 /** The summary for `--format json`: one JSON object. */

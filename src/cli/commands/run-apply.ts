@@ -200,6 +200,7 @@ async function runApplyCommand(
             path: flags.plan,
             target: session.target,
             expectDigest,
+            skipInvalid: flags.skipInvalid,
           })
         : await apply({
             ...common,
@@ -291,7 +292,6 @@ function readExpectedDigest(flags: ApplyFlags): string | undefined {
 /** A saved plan is applied exactly: flags that would re-plan or select rows do not apply. */
 function refuseWithPlan(flags: ApplyFlags): void {
   const named = [
-    flags.skipInvalid && "--skip-invalid",
     flags.maxChanges && "--max-changes",
     flags.only && "--only",
     flags.retryFailed && "--retry-failed",
