@@ -1,3 +1,4 @@
+import { BOOLEAN_FIELDS } from "../manifest/run-fields.js";
 import type { RunSpec } from "../manifest/spec.js";
 
 /** What a row's diff depends on besides the row and its run: what the names resolve to. */
@@ -39,8 +40,10 @@ export function hashRow(spec: RunSpec, names: ResolvedNames, seed: number): numb
     h.mark(2);
     for (const tag of spec.tags) h.text(tag);
   }
-  h.mark(spec.isPinned === undefined ? 1 : spec.isPinned ? 2 : 3);
-  h.mark(spec.isArchived === undefined ? 1 : spec.isArchived ? 2 : 3);
+  for (const field of BOOLEAN_FIELDS) {
+    const flag = spec[field];
+    h.mark(flag === undefined ? 1 : flag ? 2 : 3);
+  }
   if (spec.metadata === undefined) h.mark(1);
   else {
     h.mark(2);

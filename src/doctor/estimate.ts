@@ -26,7 +26,7 @@ export interface EstimateInput {
   writeLatencyMs?: number;
   concurrency: number;
   maxRps?: number;
-  /** Creates that need an UpdateRun after (isPinned, isArchived). */
+  /** Creates that need an UpdateRun after (the follow-up fields of run-fields.ts). */
   followUps?: number;
   /** Asset and metadata key lookups (a few). */
   nameLookups?: number;

@@ -19,7 +19,7 @@ export interface ManifestFacts {
   /** Valid runs in scope. */
   runs: number;
   creates: number;
-  /** Creates that also need an UpdateRun (isPinned, isArchived). */
+  /** Creates that also need an UpdateRun (the follow-up fields of run-fields.ts). */
   followUps: number;
   /** The plan's updates and adoptions (one UpdateRun each). */
   updates: number;

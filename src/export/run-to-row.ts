@@ -1,4 +1,5 @@
 import { checkRunFields } from "../manifest/run-checks.js";
+import { BOOLEAN_FIELDS, type BooleanField, fieldDef } from "../manifest/run-fields.js";
 import type { MetadataType } from "../manifest/spec.js";
 import {
   checkWholeCharacters,
@@ -26,7 +27,7 @@ interface ExportMetadata {
   value: string | number | boolean;
 }
 
-export interface ExportRow {
+export type ExportRow = {
   clientKey: string;
   /** Only for a run that had no clientKey: `plan` adopts it under the generated key. */
   runId?: string;
@@ -36,11 +37,12 @@ export interface ExportRow {
   stopTime?: string;
   assets?: string[];
   tags?: string[];
-  isPinned: boolean;
-  isArchived: boolean;
   /** Sorted by key. */
   metadata: ExportMetadata[];
-}
+} & {
+  /** The boolean fields (run-fields.ts): every run has each, so every row writes it. */
+  [K in BooleanField]: boolean;
+};
 
 /** A field of a run that was not written, and why: `name` / `has leading or trailing spaces`. */
 interface Omission {
@@ -93,8 +95,7 @@ export function runToRow(run: Run, context: RowContext): RowOutcome {
   const row: ExportRow = {
     clientKey: context.clientKey,
     ...(context.generated && { runId: run.runId }),
-    isPinned: run.isPinned,
-    isArchived: run.isArchived,
+    ...flagsOf(run),
     metadata: [],
   };
   const name = checkText(run.name, format, { required: true });
@@ -136,6 +137,14 @@ export function runToRow(run: Run, context: RowContext): RowOutcome {
     omitted.push({ field, reason: problem.message });
   }
   return { kind: "row", row, omitted, unmanaged };
+}
+
+function flagsOf(run: Run): Record<BooleanField, boolean> {
+  const wire = run as unknown as Record<string, boolean>;
+  return Object.fromEntries(BOOLEAN_FIELDS.map((f) => [f, wire[fieldDef(f).wire]!])) as Record<
+    BooleanField,
+    boolean
+  >;
 }
 
 function addAssets(row: ExportRow, ids: string[], context: RowContext, omitted: Omission[]) {

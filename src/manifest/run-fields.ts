@@ -281,6 +281,14 @@ export const SPEC_FIELDS = RUN_FIELDS.filter(
   (f) => RUN_FIELD_TABLE[f].compare !== "identity",
 ) as SpecField[];
 
+/** The fields whose value is a boolean: a Sift run holds each (false by default). */
+export type BooleanField = {
+  [K in RunField]: Table[K]["read"] extends "boolean" ? K : never;
+}[RunField];
+export const BOOLEAN_FIELDS = RUN_FIELDS.filter(
+  (f) => RUN_FIELD_TABLE[f].read === "boolean",
+) as BooleanField[];
+
 /** A field with its name, for loops over the table. */
 export type NamedField = RunFieldDef & { name: RunField };
 export const NAMED_FIELDS: readonly NamedField[] = RUN_FIELDS.map((name) => ({

@@ -68,7 +68,7 @@ export type Change =
       spec: RunSpec;
       call: "CreateAdhocRun" | "CreateRun";
       body: CreateRunBody | CreateAdhocRunBody;
-      /** isPinned / isArchived, which CreateRun and CreateAdhocRun cannot take. */
+      /** The follow-up fields (run-fields.ts), which CreateRun and CreateAdhocRun cannot take. */
       followUp: FollowUp | undefined;
       fields: FieldChange[];
       warnings: Warning[];
