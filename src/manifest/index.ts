@@ -5,19 +5,59 @@
  * `readRunSpecs`, streams the specs. Both stream: memory grows with the number of distinct
  * clientKeys, not with the size of the files.
  */
+// The pipeline's manifest step, as plan/, apply/, cli/ and the library use it.
 export { type CsvDialect, DEFAULT_CSV_DIALECT, readCsvDialect } from "./csv-dialect.js";
 export { type CsvTableItem, readCsvTable } from "./csv-table.js";
 export { expandPaths } from "./expand-paths.js";
-export { describeOwnFile, type FileIdentity, type OwnFileKind } from "./own-files.js";
 export type { Resolution } from "./manifest-item.js";
+export { describeOwnFile, type FileIdentity, type OwnFileKind } from "./own-files.js";
 export { MAX_KEPT_PROBLEMS } from "./problem-list.js";
 export { isInvalidRow, type ManifestRow, readManifestRows } from "./read-manifest-rows.js";
 export { readRunSpecs } from "./read-run-specs.js";
 export { renderShownRuns, renderYaml } from "./render.js";
-export type { MetadataSpec, RunSpec } from "./spec.js";
-export { formatSource, runSpecSchema } from "./spec.js";
+export { formatSource, type MetadataSpec, type RunSpec, runSpecSchema } from "./spec.js";
 export {
   MAX_SHOWN_WARNINGS,
-  type ValidationResult,
   validateManifests,
+  type ValidationResult,
 } from "./validate-manifests.js";
+
+// What sources/ builds its readers of other shapes from (a sync config's CSV and record
+// files): the run-field table, the same field readers, checks, decoders, limits and located
+// problems, so a mapped source reads, fails and is reported exactly as a manifest does.
+export { createChunkDecoder } from "./chunk-decoder.js";
+export { describeDelimiter } from "./csv-dialect.js";
+export type { CsvHeader } from "./csv-table.js";
+export { detectBom, locateDecodeFault } from "./decode-fault.js";
+export { RUN_FIELDS, type RunField } from "./field-names.js";
+export { checkJsonLimits, locateOffset } from "./json-limits.js";
+export { locateProblems, type ManifestItem } from "./manifest-item.js";
+export { NullCells } from "./null-cells.js";
+export { recogniseOwnFile } from "./own-files.js";
+export { type ItemBatch, markDuplicates } from "./read-items.js";
+export { formatOf, readManifest } from "./read-manifest.js";
+export { rowsOf } from "./read-manifest-rows.js";
+export { specsOf } from "./read-run-specs.js";
+export { checkRunFields, type FieldProblem } from "./run-checks.js";
+export { fieldDef, NAMED_FIELDS, type NamedField } from "./run-fields.js";
+export { METADATA_TYPES, type MetadataType, type Source, SPEC_FIELDS } from "./spec.js";
+export { suggestName } from "./suggest.js";
+export { collectValidation, type ValidationCallbacks } from "./validate-manifests.js";
+export {
+  Invalid,
+  quote,
+  type Read,
+  readAssets,
+  readBooleanText,
+  readClientKey,
+  readMetadataKey,
+  readNumberText,
+  readRunId,
+  readTags,
+  readText,
+  setOwn,
+  trimCell,
+} from "./values.js";
+export { parseFirstDocument, tooDeepMessage } from "./yaml-depth.js";
+export { MAX_YAML_BYTES } from "./yaml-manifest.js";
+export { describe, fillDefaults, readYamlRun, type RunParts } from "./yaml-run.js";

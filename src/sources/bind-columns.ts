@@ -1,11 +1,13 @@
 import { didYouMean, toNfc } from "../core/unicode.js";
-import { RUN_FIELDS } from "../manifest/field-names.js";
-import type { NullCells } from "../manifest/null-cells.js";
-import type { FieldProblem } from "../manifest/run-checks.js";
-import { suggestName } from "../manifest/suggest.js";
-import { quote } from "../manifest/values.js";
 import { type BoundRule, bindTemplate, fillTemplate, type Getter } from "./map-record.js";
 import { columnsOf, type Mapping } from "./mapping.js";
+import {
+  type FieldProblem,
+  type NullCells,
+  quote,
+  RUN_FIELDS,
+  suggestName,
+} from "../manifest/index.js";
 
 /**
  * Binds a mapping to a CSV header: each column a rule names becomes an index. Columns the

@@ -1,8 +1,4 @@
 import { toNfc } from "../core/unicode.js";
-import type { RunField } from "../manifest/field-names.js";
-import { fieldDef, NAMED_FIELDS } from "../manifest/run-fields.js";
-import { suggestName } from "../manifest/suggest.js";
-import { Invalid, quote, readMetadataKey } from "../manifest/values.js";
 import type { ConfigPath, ConfigProblem } from "./config-location.js";
 import type { FieldObject, FieldSpec, FieldsConfig, SourceEntry } from "./config-schema.js";
 import { convertValue } from "./convert-value.js";
@@ -11,6 +7,15 @@ import { isTemplate, parseTemplate } from "./template.js";
 import { compileTimeFormat, type TimeFormat } from "../time/compile-format.js";
 import { TimeReader } from "../time/time-reader.js";
 import { type DstPolicy, isKnownZone, knownZones, ZoneResolver } from "../time/zone.js";
+import {
+  fieldDef,
+  Invalid,
+  NAMED_FIELDS,
+  quote,
+  readMetadataKey,
+  type RunField,
+  suggestName,
+} from "../manifest/index.js";
 
 /** The separator of lists in a cell, as in our own CSV format. */
 const DEFAULT_SEPARATOR = ";";

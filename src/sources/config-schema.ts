@@ -1,10 +1,14 @@
 import { z } from "zod";
 import { CLIENT_KEY_CHECKS } from "../core/client-key.js";
-import { RUN_FIELDS, type RunField } from "../manifest/field-names.js";
-import { NAMED_FIELDS } from "../manifest/run-fields.js";
-import { METADATA_TYPES, SPEC_FIELDS } from "../manifest/spec.js";
 import { UNICODE_MODES } from "../core/unicode.js";
 import { ADOPT_BY_PATTERN, adoptByProblem } from "../core/adopt-by.js";
+import {
+  METADATA_TYPES,
+  NAMED_FIELDS,
+  RUN_FIELDS,
+  type RunField,
+  SPEC_FIELDS,
+} from "../manifest/index.js";
 
 /**
  * The shape of `sift-run-sync.yaml`, as written. Key names are fixed by the exports issue

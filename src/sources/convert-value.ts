@@ -1,8 +1,10 @@
 import { toNfc } from "../core/unicode.js";
 import { CLIENT_KEY_RULE, explainClientKey, sanitizeClientKey } from "../core/client-key.js";
-import type { MetadataSpec } from "../manifest/spec.js";
+import type { FieldRule, FieldValue, Scalar, ValueMap } from "./mapping.js";
 import {
+  describe,
   Invalid,
+  type MetadataSpec,
   quote,
   type Read,
   readAssets,
@@ -12,9 +14,7 @@ import {
   readRunId,
   readTags,
   readText,
-} from "../manifest/values.js";
-import { describe } from "../manifest/yaml-run.js";
-import type { FieldRule, FieldValue, Scalar, ValueMap } from "./mapping.js";
+} from "../manifest/index.js";
 
 /**
  * One value of a record → the value of a run field, by the field's rule: the value map

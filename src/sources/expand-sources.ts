@@ -2,10 +2,14 @@ import { readdir, stat } from "node:fs/promises";
 import { extname, isAbsolute, join, relative, resolve } from "node:path";
 import { glob } from "tinyglobby";
 import { ManifestError, type Problem } from "../core/errors.js";
-import { type FileIdentity, type OwnFileKind, recogniseOwnFile } from "../manifest/own-files.js";
-import { formatOf } from "../manifest/read-manifest.js";
-import { quote } from "../manifest/values.js";
 import type { SourceConfig, SyncConfig } from "./source-config.js";
+import {
+  type FileIdentity,
+  formatOf,
+  type OwnFileKind,
+  quote,
+  recogniseOwnFile,
+} from "../manifest/index.js";
 
 /** How a source file is read, by its extension. */
 type SourceFormat = "csv" | "document" | "lines";

@@ -1,15 +1,9 @@
 import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { LineCounter } from "yaml";
-import { parseFirstDocument, tooDeepMessage } from "../manifest/yaml-depth.js";
 import type { z } from "zod";
 import { ManifestError, type Problem, UsageError } from "../core/errors.js";
 import { MAYBE_NOT_NFC } from "../core/unicode.js";
-import { DEFAULT_CSV_DIALECT, readCsvDialect } from "../manifest/csv-dialect.js";
-import { NullCells } from "../manifest/null-cells.js";
-import { suggestName } from "../manifest/suggest.js";
-import { quote } from "../manifest/values.js";
-import { describe, type RunParts, readYamlRun } from "../manifest/yaml-run.js";
 import { compileFields } from "./compile-fields.js";
 import { type ConfigPath, ConfigLocator, type ConfigProblem } from "./config-location.js";
 import {
@@ -23,6 +17,18 @@ import {
   sourceSchema,
 } from "./config-schema.js";
 import type { SourceConfig, SyncConfig } from "./source-config.js";
+import {
+  DEFAULT_CSV_DIALECT,
+  describe,
+  NullCells,
+  parseFirstDocument,
+  quote,
+  readCsvDialect,
+  readYamlRun,
+  type RunParts,
+  suggestName,
+  tooDeepMessage,
+} from "../manifest/index.js";
 
 /** A config is written by hand; anything this large is something else. */
 const MAX_CONFIG_BYTES = 1024 * 1024;

@@ -1,14 +1,25 @@
 import { compareCanonical } from "../time/fast-timestamp.js";
-import { locateProblems, type ManifestItem, type Resolution } from "../manifest/manifest-item.js";
-import type { NullCells } from "../manifest/null-cells.js";
-import { checkRunFields, type FieldProblem } from "../manifest/run-checks.js";
-import type { MetadataSpec, RunSpec, Source } from "../manifest/spec.js";
-import { Invalid, quote, setOwn, trimCell } from "../manifest/values.js";
-import { fillDefaults, type RunParts } from "../manifest/yaml-run.js";
 import { convertValue, keyTextOf, type RawValue } from "./convert-value.js";
 import { formatOffset } from "../time/instant.js";
 import type { DstPolicy } from "../time/zone.js";
 import type { FieldRule, FieldValue, TemplatePart } from "./mapping.js";
+import {
+  checkRunFields,
+  type FieldProblem,
+  fillDefaults,
+  Invalid,
+  locateProblems,
+  type ManifestItem,
+  type MetadataSpec,
+  type NullCells,
+  quote,
+  type Resolution,
+  type RunParts,
+  type RunSpec,
+  setOwn,
+  type Source,
+  trimCell,
+} from "../manifest/index.js";
 
 /** Reads one value out of a record: a CSV row's cells, or a YAML/JSON object. */
 export type Getter<R> = (record: R) => unknown;

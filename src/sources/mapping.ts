@@ -1,7 +1,5 @@
-import type { RunField } from "../manifest/field-names.js";
-import type { NamedField } from "../manifest/run-fields.js";
-import type { MetadataSpec, MetadataType } from "../manifest/spec.js";
 import type { TimeReader } from "../time/time-reader.js";
+import type { MetadataSpec, MetadataType, NamedField, RunField } from "../manifest/index.js";
 
 /**
  * A source's field mapping, compiled from the config: one rule per run field (and per

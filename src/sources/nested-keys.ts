@@ -1,7 +1,6 @@
 import { isMap, isScalar, type Node, type Pair } from "yaml";
-import { suggestName } from "../manifest/suggest.js";
-import { quote } from "../manifest/values.js";
 import { columnsOf, type FieldRule, type Mapping } from "./mapping.js";
+import { quote, suggestName } from "../manifest/index.js";
 
 /**
  * Nested keys of YAML/JSON records cannot vanish (issue 20): a mapped dot path that no record

@@ -1,13 +1,17 @@
 import { isPlain, markPlain } from "../core/plain-text.js";
-import { describeDelimiter } from "../manifest/csv-dialect.js";
-import { type CsvHeader, readCsvTable } from "../manifest/csv-table.js";
-import { locateProblems, type ManifestItem } from "../manifest/manifest-item.js";
-import type { FieldProblem } from "../manifest/run-checks.js";
-import type { RunParts } from "../manifest/yaml-run.js";
 import { bindCsvHeader } from "./bind-columns.js";
 import { RecordMapper } from "./map-record.js";
 import type { Mapping } from "./mapping.js";
 import type { SourceConfig } from "./source-config.js";
+import {
+  type CsvHeader,
+  describeDelimiter,
+  type FieldProblem,
+  locateProblems,
+  type ManifestItem,
+  readCsvTable,
+  type RunParts,
+} from "../manifest/index.js";
 
 /**
  * Reads a CSV export through a mapping: the source's dialect (delimiter, encoding, preamble

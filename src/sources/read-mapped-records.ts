@@ -2,15 +2,6 @@ import { DEFAULT_UNICODE, toNfc, type UnicodeMode } from "../core/unicode.js";
 import { readFile, stat } from "node:fs/promises";
 import { type Document, isMap, isSeq, LineCounter, type Node } from "yaml";
 import type { Problem } from "../core/errors.js";
-import { createChunkDecoder } from "../manifest/chunk-decoder.js";
-import { detectBom, locateDecodeFault } from "../manifest/decode-fault.js";
-import { checkJsonLimits, locateOffset } from "../manifest/json-limits.js";
-import type { ManifestItem } from "../manifest/manifest-item.js";
-import type { NullCells } from "../manifest/null-cells.js";
-import { quote } from "../manifest/values.js";
-import { parseFirstDocument, tooDeepMessage } from "../manifest/yaml-depth.js";
-import { MAX_YAML_BYTES } from "../manifest/yaml-manifest.js";
-import { describe, type RunParts } from "../manifest/yaml-run.js";
 import { unmappedMessage } from "./bind-columns.js";
 import {
   type BoundRule,
@@ -28,6 +19,21 @@ import {
   unmappedNestedKeys,
 } from "./nested-keys.js";
 import type { SourceConfig } from "./source-config.js";
+import {
+  checkJsonLimits,
+  createChunkDecoder,
+  describe,
+  detectBom,
+  locateDecodeFault,
+  locateOffset,
+  type ManifestItem,
+  MAX_YAML_BYTES,
+  type NullCells,
+  parseFirstDocument,
+  quote,
+  type RunParts,
+  tooDeepMessage,
+} from "../manifest/index.js";
 
 type Record_ = Record<string, unknown>;
 

@@ -1,21 +1,25 @@
 import { DEFAULT_UNICODE, type UnicodeMode } from "../core/unicode.js";
-import { locateProblems, type ManifestItem } from "../manifest/manifest-item.js";
-import { readManifest } from "../manifest/read-manifest.js";
-import { type ItemBatch, markDuplicates } from "../manifest/read-items.js";
-import { specsOf } from "../manifest/read-run-specs.js";
-import { checkRunFields } from "../manifest/run-checks.js";
-import type { RunSpec } from "../manifest/spec.js";
-import { type ManifestRow, rowsOf } from "../manifest/read-manifest-rows.js";
-import {
-  collectValidation,
-  type ValidationCallbacks,
-  type ValidationResult,
-} from "../manifest/validate-manifests.js";
-import { fillDefaults, type RunParts } from "../manifest/yaml-run.js";
 import { type ExpandSourcesOptions, expandSources, type SourceFile } from "./expand-sources.js";
 import { readMappedCsv } from "./read-mapped-csv.js";
 import { readMappedRecords } from "./read-mapped-records.js";
 import type { SyncConfig } from "./source-config.js";
+import {
+  checkRunFields,
+  collectValidation,
+  fillDefaults,
+  type ItemBatch,
+  locateProblems,
+  type ManifestItem,
+  type ManifestRow,
+  markDuplicates,
+  readManifest,
+  rowsOf,
+  type RunParts,
+  type RunSpec,
+  specsOf,
+  type ValidationCallbacks,
+  type ValidationResult,
+} from "../manifest/index.js";
 
 /**
  * `onOwnFile` hears of each own file a directory or glob skips, in every pass that reads.

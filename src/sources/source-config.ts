@@ -1,8 +1,6 @@
-import type { CsvDialect } from "../manifest/csv-dialect.js";
-import type { NullCells } from "../manifest/null-cells.js";
-import type { RunParts } from "../manifest/yaml-run.js";
 import type { ConfigOptions } from "./config-schema.js";
 import type { Mapping } from "./mapping.js";
+import type { CsvDialect, NullCells, RunParts } from "../manifest/index.js";
 
 /** A loaded, checked `sift-run-sync.yaml`: what the sources stage reads runs from. */
 export interface SyncConfig {
