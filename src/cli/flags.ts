@@ -1,14 +1,12 @@
-import type { LevelWithSilent } from "pino";
 import type { ClientKeyCheck } from "../core/client-key.js";
-import type { LogFormat } from "../core/logger.js";
 import type { UnicodeMode } from "../core/unicode.js";
 import type { ManifestFormat } from "../manifest/formats.js";
 import type { SyncMode } from "../plan/diff.js";
 import type { ChangeLimit } from "../plan/guard.js";
 import type { ArchiveLimit } from "../plan/scope.js";
 import type { Shard } from "../plan/shard.js";
-import type { ConnectionFlags } from "../sift/connection.js";
 import type { SyncConfig } from "../sources/index.js";
+import type { SessionOptions } from "./session.js";
 
 /**
  * What commander hands each command's action: the parsed flags, one interface per command.
@@ -16,18 +14,8 @@ import type { SyncConfig } from "../sources/index.js";
  * them without importing each other.
  */
 
-export interface SessionFlags extends ConnectionFlags {
-  concurrency: number;
-  maxRps?: number;
-  /** `--ca-file FILE`: CAs trusted for the API on top of node's (else $SIFT_CA_FILE). */
-  caFile?: string;
-  /** `--timeout SECONDS`: per request (default 30). */
-  timeout?: number;
-  /** `--retries N`: retries after the first attempt (default 7). */
-  retries?: number;
-  logLevel: LevelWithSilent;
-  logFormat?: LogFormat;
-}
+/** The connection and logging flags: the session's options as they are (session.ts). */
+export type SessionFlags = SessionOptions;
 
 export interface CsvFlags {
   delimiter?: string;

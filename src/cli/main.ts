@@ -31,13 +31,12 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
   const redacted = redactIo(given);
   const io = shareTerminal(redacted.io);
   let exitCode = 0;
-  const ctx: CommandContext = {
+  const program = buildProgram({
     io,
     setExitCode: (code) => {
       exitCode = code;
     },
-  };
-  const program = buildProgram(ctx);
+  });
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
@@ -116,7 +115,16 @@ function redactIo(io: CliIo): { io: CliIo; flush(): void } {
   };
 }
 
-export function buildProgram(ctx: CommandContext): Command {
+/** The commands, given the process's io and where their exit code goes. */
+export function buildProgram(given: Pick<CommandContext, "io" | "setExitCode">): Command {
+  const ctx: CommandContext = {
+    ...given,
+    run: async (command) => {
+      // Loaded on use: `--help` and `--version` need none of the pipeline.
+      const { runCommand } = await import("./lifecycle.js");
+      given.setExitCode(await runCommand(given.io, command));
+    },
+  };
   const program = new Command("sift-run-sync")
     .description("Keep Sift runs equal to CSV/YAML manifests: validate, plan, apply.")
     .addHelpText("after", exitCodesHelp())

@@ -2,14 +2,19 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
-import { createLogger, type Logger } from "../core/logger.js";
+import type { LevelWithSilent } from "pino";
+import { createLogger, type LogFormat, type Logger } from "../core/logger.js";
 import { CA_FILE_ENV, loadCaFile, trustWith } from "../sift/ca.js";
 import { createSiftClient, type SiftClient } from "../sift/client.js";
-import { type Connection, describeConnection, resolveConnection } from "../sift/connection.js";
+import {
+  type Connection,
+  type ConnectionOptions,
+  describeConnection,
+  resolveConnection,
+} from "../sift/connection.js";
 import { DEFAULT_RETRY, type RetryOptions } from "../sift/limits.js";
 import { createNodeFetch } from "../sift/node-fetch.js";
 import { describeProxyRoute, type ProxyRoute, resolveProxy } from "../sift/proxy.js";
-import type { SessionFlags } from "./flags.js";
 import type { CliIo } from "./io.js";
 
 /** Where `--local` keeps the embedded emulator's state, under the working directory. */
@@ -17,6 +22,20 @@ export const LOCAL_STATE_DIR = ".sift-local";
 /** Assets and metadata keys the example manifests use, seeded on first `--local` use. */
 const LOCAL_SEED = new URL("../../fixtures/local-seed.yaml", import.meta.url).pathname;
 const LOCAL_API_KEY = "local";
+
+/** How a command reaches Sift and logs: `--api-url`, `--concurrency`, `--log-level`, ... */
+export interface SessionOptions extends ConnectionOptions {
+  concurrency: number;
+  maxRps?: number;
+  /** `--ca-file FILE`: CAs trusted for the API on top of node's (else $SIFT_CA_FILE). */
+  caFile?: string;
+  /** `--timeout SECONDS`: per request (default 30). */
+  timeout?: number;
+  /** `--retries N`: retries after the first attempt (default 7). */
+  retries?: number;
+  logLevel: LevelWithSilent;
+  logFormat?: LogFormat;
+}
 
 export interface Session {
   client: SiftClient;
@@ -34,7 +53,7 @@ export interface Session {
   close(): Promise<void>;
 }
 
-/** How a command may shape its client beyond the flags (doctor watches the wire, times out sooner). */
+/** How a command may shape its client beyond the options (doctor watches the wire, times out sooner). */
 export interface SessionTuning {
   /** Wraps the default transport. */
   wrapFetch?: (base: typeof fetch) => typeof fetch;
@@ -51,13 +70,13 @@ function hintKey(key: string): string {
 
 /** The logger of a command: pino JSON on a non-TTY stderr, never the key. */
 function openLogger(
-  flags: Pick<SessionFlags, "logLevel" | "logFormat">,
+  options: Pick<SessionOptions, "logLevel" | "logFormat">,
   io: CliIo,
   secrets: string[],
 ): Logger {
   return createLogger({
-    level: flags.logLevel,
-    format: flags.logFormat,
+    level: options.logLevel,
+    format: options.logFormat,
     stream: io.stderr,
     isTTY: io.stderr.isTTY === true,
     secrets,
@@ -66,15 +85,15 @@ function openLogger(
 }
 
 /** `--timeout` and `--retries` as the client's options (unset: the client's defaults). */
-function waitsOf(flags: Pick<SessionFlags, "timeout" | "retries">): {
+function waitsOf(options: Pick<SessionOptions, "timeout" | "retries">): {
   timeoutMs?: number;
   retry?: { maxAttempts: number };
 } {
   return {
-    ...(flags.timeout === undefined
+    ...(options.timeout === undefined
       ? {}
-      : { timeoutMs: Math.max(1, Math.round(flags.timeout * 1000)) }),
-    ...(flags.retries === undefined ? {} : { retry: { maxAttempts: flags.retries + 1 } }),
+      : { timeoutMs: Math.max(1, Math.round(options.timeout * 1000)) }),
+    ...(options.retries === undefined ? {} : { retry: { maxAttempts: options.retries + 1 } }),
   };
 }
 
@@ -100,10 +119,10 @@ export function backoffOf(env: Record<string, string | undefined>): RetryOptions
 
 /** `--ca-file FILE`, else $SIFT_CA_FILE, with where it came from. */
 function caFileOf(
-  flags: Pick<SessionFlags, "caFile">,
+  options: Pick<SessionOptions, "caFile">,
   env: Record<string, string | undefined>,
 ): { path: string; source: string } | undefined {
-  if (flags.caFile !== undefined) return { path: flags.caFile, source: "--ca-file" };
+  if (options.caFile !== undefined) return { path: options.caFile, source: "--ca-file" };
   const fromEnv = env[CA_FILE_ENV]?.trim();
   return fromEnv ? { path: fromEnv, source: CA_FILE_ENV } : undefined;
 }
@@ -114,11 +133,11 @@ function caFileOf(
  */
 function networkOf(
   baseUrl: string,
-  flags: Pick<SessionFlags, "caFile">,
+  options: Pick<SessionOptions, "caFile">,
   io: Pick<CliIo, "env" | "cwd">,
 ): { route: ProxyRoute; ca?: string[]; caSource?: string } {
   const route = resolveProxy(baseUrl, io.env);
-  const file = caFileOf(flags, io.env);
+  const file = caFileOf(options, io.env);
   if (file === undefined) return { route };
   const ca = loadCaFile(resolve(io.cwd, file.path), file.source);
   return { route, ca, caSource: `${file.path} (from ${file.source})` };
@@ -126,31 +145,31 @@ function networkOf(
 
 /** Resolves where Sift is (flags > env > profile, or --local) and opens one client for the run. */
 export async function openSession(
-  flags: SessionFlags,
+  options: SessionOptions,
   io: CliIo,
   tuning: SessionTuning = {},
 ): Promise<Session> {
   const secrets: string[] = [];
-  const logger = openLogger(flags, io, secrets);
-  const connection = resolveConnection({ flags, env: io.env });
+  const logger = openLogger(options, io, secrets);
+  const connection = resolveConnection({ options, env: io.env });
   for (const warning of connection.warnings) logger.warn(warning);
   const network =
-    connection.kind === "remote" ? networkOf(connection.baseUrl, flags, io) : undefined;
+    connection.kind === "remote" ? networkOf(connection.baseUrl, options, io) : undefined;
   const proxy = network?.route.kind === "proxy" ? network.route.proxy : undefined;
   if (proxy?.password) secrets.push(proxy.password);
   const transport = {
     proxy,
     ca: network?.ca ? trustWith(network.ca, io.env) : undefined,
   };
-  const waits = waitsOf(flags);
+  const waits = waitsOf(options);
   const backoff = backoffOf(io.env);
   const retry =
     backoff || waits.retry || tuning.retry
       ? { ...backoff, ...waits.retry, ...tuning.retry }
       : undefined;
   const pool = {
-    concurrency: flags.concurrency,
-    maxRps: flags.maxRps,
+    concurrency: options.concurrency,
+    maxRps: options.maxRps,
     logger,
     ...waits,
     ...(tuning.wrapFetch && { fetch: tuning.wrapFetch(createNodeFetch(transport)) }),

@@ -3,11 +3,12 @@ import { redactSecrets } from "../core/logger.js";
 import { readProfile, siftTomlPath } from "./sift-toml.js";
 
 /**
- * Where the API is and which key to use. Per field: flags beat the environment
+ * Where the API is and which key to use. Per field: the options (the CLI's flags) beat the environment
  * (SIFT_REST_URI, SIFT_API_KEY), which beats `--profile` (sift-cli's sift.toml).
  */
 
-export interface ConnectionFlags {
+/** What the caller gives (the CLI: `--api-url`, `--api-key`, `--profile`, `--local`). */
+export interface ConnectionOptions {
   apiUrl?: string;
   apiKey?: string;
   profile?: string;
@@ -15,7 +16,7 @@ export interface ConnectionFlags {
 }
 
 export interface ConnectionInput {
-  flags: ConnectionFlags;
+  options: ConnectionOptions;
   env: Record<string, string | undefined>;
   /** `process.platform` by default. */
   platform?: NodeJS.Platform;
@@ -48,33 +49,33 @@ const HOW_TO_CONNECT =
 
 /**
  * @example
- * const conn = resolveConnection({ flags: { apiUrl: "https://api.siftstack.com" }, env: process.env });
+ * const conn = resolveConnection({ options: { apiUrl: "https://api.siftstack.com" }, env: process.env });
  * // { kind: "remote", baseUrl: "https://api.siftstack.com", apiKey: "...", source: "--api-url", ... }
  */
 export function resolveConnection(input: ConnectionInput): Connection {
-  const { flags, env } = input;
+  const { options, env } = input;
   const warnings: string[] = [];
-  if (flags.local) {
-    if (flags.apiUrl !== undefined)
+  if (options.local) {
+    if (options.apiUrl !== undefined)
       throw new UsageError("--local and --api-url cannot be combined");
-    if (flags.profile !== undefined)
+    if (options.profile !== undefined)
       throw new UsageError("--local and --profile cannot be combined");
-    if (flags.apiKey !== undefined) warnings.push("--api-key is ignored with --local");
+    if (options.apiKey !== undefined) warnings.push("--api-key is ignored with --local");
     return { kind: "local", warnings };
   }
   const profile =
-    flags.profile === undefined
+    options.profile === undefined
       ? undefined
-      : readProfile(siftTomlPath(input), flags.profile, input.readFile);
+      : readProfile(siftTomlPath(input), options.profile, input.readFile);
   const url = pick([
-    ["--api-url", flags.apiUrl],
+    ["--api-url", options.apiUrl],
     ["SIFT_REST_URI", env.SIFT_REST_URI],
-    [`profile ${flags.profile}`, profile?.restUri],
+    [`profile ${options.profile}`, profile?.restUri],
   ]);
   const key = pick([
-    ["--api-key", flags.apiKey],
+    ["--api-key", options.apiKey],
     ["SIFT_API_KEY", env.SIFT_API_KEY],
-    [`profile ${flags.profile}`, profile?.apiKey],
+    [`profile ${options.profile}`, profile?.apiKey],
   ]);
   if (!url && !key) throw new UsageError(`no Sift API to talk to: ${HOW_TO_CONNECT}`);
   if (!url)
@@ -100,7 +101,7 @@ export function resolveConnection(input: ConnectionInput): Connection {
     ["apikey", key, profile?.apiKey],
   ] as const) {
     if (fromProfile !== undefined && !chosen.source.startsWith("profile")) {
-      warnings.push(`${chosen.source} overrides ${field} of profile ${flags.profile}`);
+      warnings.push(`${chosen.source} overrides ${field} of profile ${options.profile}`);
     }
   }
   const baseUrl = checkBaseUrlKeepingKey(url.value, url.source, key.value);

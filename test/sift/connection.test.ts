@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/core/errors.js";
 import {
-  type ConnectionFlags,
+  type ConnectionOptions,
   describeConnection,
   resolveConnection,
 } from "../../src/sift/connection.js";
@@ -27,8 +27,8 @@ rest_uri = "https://keyless.example.com"
 mkdirSync(join(home, ".config"), { recursive: true });
 writeFileSync(join(home, ".config", "sift.toml"), TOML);
 
-function resolve(flags: ConnectionFlags, env: Record<string, string> = {}) {
-  return resolveConnection({ flags, env, platform: "linux", homedir: home });
+function resolve(options: ConnectionOptions, env: Record<string, string> = {}) {
+  return resolveConnection({ options, env, platform: "linux", homedir: home });
 }
 
 function usageError(fn: () => unknown): string {
@@ -175,7 +175,7 @@ describe("missing settings", () => {
     const other = mkdtempSync(join(tmpdir(), "sift-conn-empty-"));
     const message = usageError(() =>
       resolveConnection({
-        flags: { profile: "staging" },
+        options: { profile: "staging" },
         env: {},
         platform: "linux",
         homedir: other,
@@ -194,7 +194,7 @@ describe("sift.toml", () => {
     );
     const message = usageError(() =>
       resolveConnection({
-        flags: { profile: "staging" },
+        options: { profile: "staging" },
         env: { XDG_CONFIG_HOME: dir },
         platform: "linux",
         homedir: home,
@@ -212,7 +212,7 @@ describe("sift.toml", () => {
     expect(
       usageError(() =>
         resolveConnection({
-          flags: { profile: "p" },
+          options: { profile: "p" },
           env: { XDG_CONFIG_HOME: dir },
           platform: "linux",
           homedir: home,

@@ -43,11 +43,19 @@ export function registerApply(program: Command, ctx: CommandContext): void {
   );
   cmd.addHelpText("after", exitCodesHelp());
   cmd.action(async (paths: string[], flags: ApplyFlags, command: Command) => {
-    const { runApply } = await import("./run-apply.js");
+    const { readApplyCommand } = await import("./sync-options.js");
     if (flags.plan !== undefined && flags.config !== undefined) {
       throw new UsageError("give either --config FILE or --plan FILE, not both");
     }
     if (flags.plan === undefined) await readInput(paths, flags, command, ctx.io);
-    ctx.setExitCode(await runApply(paths, flags, ctx.io));
+    const read = () => readApplyCommand(paths, flags, ctx.io);
+    if (flags.dryRun) {
+      // The same as `plan`, once apply's own flags are checked.
+      const { declarePlan } = await import("./run-plan.js");
+      await ctx.run(declarePlan(read, flags.format, ctx.io));
+    } else {
+      const { declareApply } = await import("./run-apply.js");
+      await ctx.run(declareApply(read, flags.format, ctx.io));
+    }
   });
 }

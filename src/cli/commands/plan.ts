@@ -54,8 +54,10 @@ export function registerPlan(program: Command, ctx: CommandContext): void {
   cmd.addHelpText("after", exitCodesHelp());
   cmd.action(async (paths: string[], flags: PlanFlags, command: Command) => {
     // Loaded on use: `--help` and the other commands need none of the pipeline.
-    const { runPlan } = await import("./run-plan.js");
+    const { declarePlan } = await import("./run-plan.js");
+    const { readPlanCommand } = await import("./sync-options.js");
     await readInput(paths, flags, command, ctx.io);
-    ctx.setExitCode(await runPlan(paths, flags, ctx.io));
+    const read = () => readPlanCommand(paths, flags, ctx.io);
+    await ctx.run(declarePlan(read, flags.format, ctx.io));
   });
 }

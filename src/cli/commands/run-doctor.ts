@@ -231,7 +231,7 @@ async function connect(
   io: CliIo,
 ): Promise<{ session: Session; recorder: Recorder } | { check: CheckResult }> {
   try {
-    resolveConnection({ flags, env: io.env }); // its problems are the first check's finding
+    resolveConnection({ options: flags, env: io.env }); // its problems are the first check's finding
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     return {

@@ -1,6 +1,4 @@
 import { UsageError } from "../../core/errors.js";
-import type { FileIdentity, OwnFileKind } from "../../manifest/index.js";
-import type { SyncConfig } from "../../sources/index.js";
 import type { Logger } from "../../core/logger.js";
 import { readRetryKeys } from "../../report/results-file-read.js";
 import { IGNORABLE_FIELDS, type IgnorableField } from "../../plan/diff.js";
@@ -111,56 +109,6 @@ export function warnMissingKeys(logger: Logger, missing: readonly string[]): voi
     { missing: missing.length },
     `${missing.length.toLocaleString("en-US")} selected clientKey${missing.length === 1 ? " is" : "s are"} in no manifest: ${shown}${more}`,
   );
-}
-
-/** The files plan and apply write: never read back as manifests. */
-export function outputFiles(flags: { out?: string; results?: string }): string[] {
-  return [flags.out, flags.results].filter((f): f is string => f !== undefined);
-}
-
-/** noteOwnFiles for plan and apply: their output files, their stdout, their sync config. */
-export function noteOwnOutputs(
-  paths: string[],
-  flags: { out?: string; results?: string; syncConfig?: SyncConfig },
-  io: { cwd: string; stdoutFile?: FileIdentity },
-  logger: Logger,
-): Promise<void> {
-  const own = {
-    cwd: io.cwd,
-    exclude: outputFiles(flags),
-    stdoutFile: io.stdoutFile,
-    config: flags.syncConfig,
-  };
-  return noteOwnFiles(paths, own, (line) => logger.warn(line));
-}
-
-/**
- * One line per file of a manifest directory (or of a config source's directory or glob)
- * skipped as one of the tool's own (a results file, a saved plan, recognised by content):
- * the pipeline skips them silently, as often as it reads the paths; this says it once,
- * before the work starts.
- */
-export async function noteOwnFiles(
-  paths: string[],
-  options: {
-    cwd: string;
-    exclude?: readonly string[];
-    stdoutFile?: FileIdentity;
-    /** A sync config: its sources are read instead of `paths`. */
-    config?: SyncConfig;
-  },
-  note: (line: string) => void,
-): Promise<void> {
-  const { config, ...read } = options;
-  const { describeOwnFile, expandPaths } = await import("../../manifest/index.js");
-  const onOwnFile = (file: string, kind: OwnFileKind) => note(describeOwnFile(file, kind));
-  if (config !== undefined) {
-    const { expandSources } = await import("../../sources/index.js");
-    await expandSources(config, { ...read, onOwnFile }).catch(() => {}); // reported by the command
-    return;
-  }
-  if (paths.length === 0) return;
-  await expandPaths(paths, { ...read, onOwnFile }).catch(() => {}); // a missing path is reported by the command itself
 }
 
 /**

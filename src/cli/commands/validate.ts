@@ -55,7 +55,7 @@ export function registerValidate(program: Command, ctx: CommandContext): void {
       onWarning,
       warnClientKeys: keyCheck === "sift",
     };
-    const { noteOwnFiles } = await import("./shared.js");
+    const { noteOwnFiles } = await import("../own-files.js");
     const note = (line: string) => ctx.io.stderr.write(`note: ${escapeControl(line)}\n`);
     await noteOwnFiles(input.paths, { ...options, config: input.config }, note);
     let result: ValidationResult;

@@ -1,0 +1,162 @@
+import type { Logger } from "../core/logger.js";
+import type { ManifestFormat } from "../manifest/formats.js";
+import { createProgress, type Progress } from "../report/progress.js";
+import { describeFailure, type Failure, INTERRUPTED } from "../report/failure.js";
+import type { SyncConfig } from "../sources/index.js";
+import { type CommandStop, listenForStop } from "./interrupt.js";
+import { type CliIo, OutputClosedError, type StopSignal } from "./io.js";
+import { noteOwnFiles } from "./own-files.js";
+import { openSession, type Session, type SessionOptions, type SessionTuning } from "./session.js";
+import { type SpooledInputs, spoolInputs } from "./stdin.js";
+
+/**
+ * One lifecycle for every command (the citty model: a command declares what it needs, and
+ * `runCommand` does the rest, the same way each time):
+ *
+ * 1. listen for Ctrl-C and SIGTERM (interrupt.ts): the first stops, the exit code is 130/143;
+ * 2. `options`: the flags as typed options, and `check`: what can be refused before anything
+ *    is read (a bad flag, an output that would overwrite an input);
+ * 3. copy standard input and FIFOs among the manifest paths (stdin.ts), open the session (the
+ *    client, the logger; session.ts), note the tool's own files the manifest paths hold;
+ * 4. `run` the command, which returns its exit code;
+ * 5. when it failed or was interrupted, `end` writes the closing document (stdout always gets
+ *    one); a failure is then thrown on to `main`, whose one catch maps it to a message and an
+ *    exit code;
+ * 6. whatever happened: the progress bar is cleared, the session closed, the copies removed.
+ */
+export interface CommandDeclaration<O> {
+  /**
+   * The parser's flags as this command's typed options, read once: a bad flag fails here,
+   * inside the lifecycle, so that the closing document says why. Nothing after sees a flag.
+   */
+  options: () => O | Promise<O>;
+  /**
+   * What a command that writes to Sift gives the requests under way after Ctrl-C (the
+   * default, STOP_GRACE_MS); 0 for a command that only reads: it stops at once.
+   */
+  graceMs?: number;
+  /** Said at the first signal (what happens now). */
+  onStop?: (signal: StopSignal) => void;
+  /** Checked first, before anything is read or opened. */
+  check?: (options: O) => Promise<void> | void;
+  /** The manifest paths this command reads: spooled (`-`, FIFOs) and their own files noted. */
+  inputs?: (options: O) => CommandInputs | undefined;
+  /** How to reach Sift; without it no session is opened (validate). */
+  session?: (options: O) => SessionOptions;
+  /** How the command shapes its client beyond the options (doctor). */
+  tuning?: SessionTuning;
+  /** The label of the progress bar (on a TTY, unless --no-progress); none without one. */
+  progress?: { label: string; enabled: boolean };
+  /**
+   * The closing document, when the command did not end on its own: after a failure (the
+   * error's Failure), at the first signal when `endAtStop` (INTERRUPTED), or when the command
+   * did not end within STOP_DEADLINE_MS of the signal. Synchronous (the process may exit right
+   * after); called at most once.
+   */
+  end?: (ending: Ending) => void;
+  /** Write the closing document at the first signal already (a read-only command: plan). */
+  endAtStop?: boolean;
+  run: (options: O, life: Life) => Promise<number>;
+}
+
+export interface CommandInputs {
+  paths: readonly string[];
+  /** `--stdin-format`. */
+  stdinFormat?: ManifestFormat;
+  /** The command's own outputs and config, never read back as manifests (noted, skipped). */
+  own?: { exclude?: readonly string[]; config?: SyncConfig };
+  /** How a note about a skipped own file is told; default: a warning of the session's logger. */
+  note?: (line: string) => void;
+}
+
+/** Why the closing document is written. */
+export interface Ending {
+  failure: Failure;
+  /** 130 or 143 when a signal stopped the command. */
+  interrupted?: number;
+  /** The error that failed the command, when one did. */
+  error?: unknown;
+}
+
+/** What `run` gets. */
+export interface Life {
+  io: CliIo;
+  /** Undefined when the declaration asked for no session. */
+  session: Session | undefined;
+  spooled: SpooledInputs | undefined;
+  stop: CommandStop;
+  progress: Progress;
+  /** The exit code of a signal received so far, or undefined. */
+  interrupted(): number | undefined;
+  /** Writes the closing document now, unless it was written (the command's `end`). */
+  end(ending: Ending): void;
+}
+
+/** Runs one command through the lifecycle; returns its exit code or throws its failure. */
+export async function runCommand<O>(io: CliIo, command: CommandDeclaration<O>): Promise<number> {
+  let ended = false;
+  const end = (ending: Ending) => {
+    if (ended) return;
+    ended = true;
+    try {
+      command.end?.(ending);
+    } catch (error) {
+      if (!(error instanceof OutputClosedError)) throw error;
+    }
+  };
+  const stop = listenForStop(io, {
+    ...(command.graceMs !== undefined && { graceMs: command.graceMs }),
+    onStop: (signal) => {
+      command.onStop?.(signal);
+      if (command.endAtStop) end({ failure: INTERRUPTED, interrupted: stop.exitCode() });
+    },
+    quit: (code) => end({ failure: INTERRUPTED, interrupted: code }),
+  });
+  const progress = createProgress({
+    ...(io.status ? { line: io.status } : { stream: io.stderr }),
+    enabled: command.progress?.enabled === true && io.stderr.isTTY === true,
+    label: command.progress?.label ?? "",
+  });
+  let session: Session | undefined;
+  let spooled: SpooledInputs | undefined;
+  try {
+    const options = await command.options();
+    await command.check?.(options);
+    const inputs = command.inputs?.(options);
+    if (inputs) spooled = await spoolInputs(inputs.paths, inputs.stdinFormat, io);
+    const sessionOptions = command.session?.(options);
+    if (sessionOptions) session = await openSession(sessionOptions, io, command.tuning);
+    if (inputs) await noteOwnInputs(inputs, io, session?.logger);
+    const code = await command.run(options, {
+      io,
+      session,
+      spooled,
+      stop,
+      progress,
+      interrupted: () => stop.exitCode(),
+      end,
+    });
+    progress.done();
+    // A signal wins: whatever the command had left to do, it did not do it.
+    return stop.exitCode() ?? code;
+  } catch (error) {
+    progress.done();
+    const interrupted = stop.exitCode();
+    end({ failure: interrupted ? INTERRUPTED : describeFailure(error), interrupted, error });
+    if (interrupted !== undefined) return interrupted;
+    throw error;
+  } finally {
+    stop.end();
+    await session?.close();
+    await spooled?.remove();
+  }
+}
+
+function noteOwnInputs(inputs: CommandInputs, io: CliIo, logger: Logger | undefined) {
+  const note = inputs.note ?? ((line: string) => logger?.warn(line));
+  return noteOwnFiles(
+    [...inputs.paths],
+    { cwd: io.cwd, stdoutFile: io.stdoutFile, ...inputs.own },
+    note,
+  );
+}
