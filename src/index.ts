@@ -90,13 +90,8 @@ export {
   type SyncConfig,
 } from "./sources/index.js";
 // export: Sift's runs as a manifest.
-export {
-  type ExportClient,
-  type ExportOptions,
-  type ExportResult,
-  exportRuns,
-  type OmissionCount,
-} from "./export/export-runs.js";
+export { type ExportClient, type ExportResult, type OmissionCount } from "./export/export-runs.js";
+export { type ExportOptions, exportRuns } from "./export/export.js";
 export { type KeyTemplate, parseKeyTemplate } from "./export/key-template.js";
 export type { ExportFormat } from "./export/run-to-row.js";
 // Guards and row selection as the flags spell them: --max-changes, --retry-failed.

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildProgram } from "../src/cli/main.js";
@@ -265,11 +266,31 @@ describe("a plan through the library equals the CLI's plan --format json", () =>
       onChange: (change) => report.add(change),
       ...(await options()),
     });
-    report.end(result.summary);
+    report.end(result.summary, undefined, undefined, result.refusals);
     expect(JSON.parse(text)).toEqual(shown);
     // The exit code follows from the result as the CLI derives it.
     const expected = result.refused ? 3 : result.summary.invalid > 0 ? 1 : 0;
     expect(cli.code, cli.stderr).toBe(expected);
     if (result.refused) expect(cli.stderr).toContain(result.refused.message);
+  });
+});
+
+describe("an export through the library equals the CLI's export --out", () => {
+  it.each([
+    [["--out", "cli.yaml"], { out: "lib.yaml" }],
+    [
+      ["--out", "cli.csv", "--key-template", "old-{runId}", "--filter", "name != 'Same'"],
+      { out: "lib.csv", keyTemplate: "old-{runId}", filter: "name != 'Same'" },
+    ],
+  ] as const)("export %j", async (flags, options) => {
+    // NOTE: --out absolute: the in-process CLI resolves it against the process's directory.
+    const args = [flags[0], join(dir, flags[1]), ...flags.slice(2)];
+    const cli = await runCli(emulator(), ["export", ...args, "--no-progress"], dir);
+    expect(cli.code, cli.stderr).toBe(0);
+    const client = createSiftClient({ baseUrl: emulator().url, apiKey: "local" });
+    const result = await library.exportRuns({ client, ...options, out: join(dir, options.out) });
+    expect(result.generatedKeys).toBe(1); // the run without a clientKey
+    const read = (name: string) => readFileSync(join(dir, name), "utf8");
+    expect(read(options.out)).toBe(read(flags[1]));
   });
 });

@@ -32,7 +32,8 @@ export interface ExportClient extends LookupClient {
   validateRunFilter(filter: string): Promise<string>;
 }
 
-export interface ExportOptions {
+/** What writeExport needs: the format decided, a sink to write to (see ExportOptions). */
+export interface ExportStreamOptions {
   client: ExportClient;
   /** CEL over ListRuns' filter fields, checked with validateFilter before anything is read. */
   filter?: string;
@@ -86,9 +87,9 @@ const MAX_LISTED_SKIPS = 50;
  * such pass.
  *
  * @example
- * const result = await exportRuns({ client, format: "yaml", out: process.stdout });
+ * const result = await writeExport({ client, format: "yaml", out: process.stdout });
  */
-export async function exportRuns(options: ExportOptions): Promise<ExportResult> {
+export async function writeExport(options: ExportStreamOptions): Promise<ExportResult> {
   const { client, format } = options;
   if (options.filter !== undefined) await checkFilter(client, options.filter);
   const filter = composeFilter(options.filter, options.includeArchived === true);

@@ -1,6 +1,5 @@
-import { extname } from "node:path";
-import { UsageError } from "../../core/errors.js";
-import { type ExportResult, exportRuns } from "../../export/export-runs.js";
+import { chooseFormat, exportRuns } from "../../export/export.js";
+import type { ExportResult } from "../../export/export-runs.js";
 import { parseKeyTemplate } from "../../export/key-template.js";
 import { type AtomicFile, openAtomicFile } from "../../core/atomic-file.js";
 import type { ExportFormat } from "../../export/run-to-row.js";
@@ -14,14 +13,9 @@ import type { ExportFlags } from "../flags.js";
 import { refuseOverwritingInputs } from "./output-guard.js";
 import { startProgress } from "./shared.js";
 
-const EXTENSIONS: Record<ExportFormat, readonly string[]> = {
-  csv: [".csv"],
-  yaml: [".yaml", ".yml"],
-};
-
 /** The export command. Returns the exit code: 1 when some runs could not be written. */
 export async function runExport(flags: ExportFlags, io: CliIo): Promise<number> {
-  const format = chooseFormat(flags);
+  const format = chooseFormat(flags.format, flags.out);
   const keyTemplate = parseKeyTemplate(flags.keyTemplate);
   await refuseOverwritingInputs(
     [flags.out ? { flag: "--out", path: flags.out } : undefined],
@@ -82,26 +76,6 @@ export async function runExport(flags: ExportFlags, io: CliIo): Promise<number> 
     stop.end();
     await session?.close();
   }
-}
-
-/** `--format`, else the extension of `--out`, else CSV; a mismatch is refused. */
-function chooseFormat(flags: Pick<ExportFlags, "format" | "out">): ExportFormat {
-  if (flags.out === undefined) return flags.format ?? "csv";
-  const ext = extname(flags.out).toLowerCase();
-  const fromName = (Object.keys(EXTENSIONS) as ExportFormat[]).find((f) =>
-    EXTENSIONS[f].includes(ext),
-  );
-  if (fromName === undefined) {
-    throw new UsageError(
-      `--out ${flags.out}: expected a .csv, .yaml or .yml file (plan chooses a manifest's format by its extension)`,
-    );
-  }
-  if (flags.format !== undefined && flags.format !== fromName) {
-    throw new UsageError(
-      `--out ${flags.out} is a ${fromName} file name, but --format is ${flags.format}`,
-    );
-  }
-  return fromName;
 }
 
 /** What happened, on stderr (stdout may be the manifest itself). */
