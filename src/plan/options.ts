@@ -178,7 +178,7 @@ export function resolveSettings(options: Omit<SyncOptions, "client">): Settings 
 }
 
 /** The Unicode mode of an input: `unicode`, else its sync config's, else nfc. */
-export function unicodeOfInput(input: Pick<ManifestInput, "unicode" | "config">): UnicodeMode {
+function unicodeOfInput(input: Pick<ManifestInput, "unicode" | "config">): UnicodeMode {
   return input.unicode ?? input.config?.options.unicode ?? DEFAULT_UNICODE;
 }
 
