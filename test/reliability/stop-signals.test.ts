@@ -2,10 +2,10 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
-import { type FaultProxy, isRead, startFaultProxy } from "./support/fault-proxy.js";
-import { type HungApi, startHungApi, waitFor } from "./support/hung-api.js";
+import { describe, expect, it, type TestContext } from "vitest";
+import { startEmulator } from "../../src/emulator/index.js";
+import { isRead, startFaultProxy } from "./support/fault-proxy.js";
+import { startHungApi, waitFor } from "./support/hung-api.js";
 import { BIN, spawnCli } from "./support/processes.js";
 import { readResults } from "./support/results.js";
 import { duplicateKeys } from "./support/state.js";
@@ -18,18 +18,24 @@ import { duplicateKeys } from "./support/state.js";
  * lists every row in the results file, and exits 130 (SIGINT) or 143 (SIGTERM): today it
  * waited out every timeout and retry (245 s, 476 s) or exited 1. No timing is asserted: the
  * test timeout bounds it.
+ *
+ * The scenarios mostly wait (the grace, the deadline, a slow emulator) rather than work, so
+ * they run concurrently, each with its own API, proxy and working directory.
  */
 
 const RUNS = 12;
-let hung: HungApi | undefined;
-let proxy: FaultProxy | undefined;
-let emulator: Emulator | undefined;
-afterEach(async () => {
-  await hung?.close();
-  await proxy?.close();
-  await emulator?.close();
-  hung = proxy = emulator = undefined;
-});
+/**
+ * `server`, closed when the test that started it ends (the test's own hook: the tests run
+ * concurrently).
+ */
+async function closedAfter<T extends { close(): Promise<void> }>(
+  test: TestContext,
+  server: Promise<T>,
+): Promise<T> {
+  const started = await server;
+  test.onTestFinished(() => started.close());
+  return started;
+}
 
 function workDir(runs = RUNS) {
   const dir = mkdtempSync(join(tmpdir(), "srs-signal-"));
@@ -55,12 +61,12 @@ function expectAllSkipped(results: string, runs = RUNS) {
   return lines;
 }
 
-describe("apply stopped by a signal", () => {
-  it("SIGINT while looking runs up in a hung API: exit 130, the summary, every row skipped", async () => {
-    hung = await startHungApi();
+describe.concurrent("apply stopped by a signal", () => {
+  it("SIGINT while looking runs up in a hung API: exit 130, the summary, every row skipped", async (t) => {
+    const hung = await closedAfter(t, startHungApi());
     const { manifest, results } = workDir();
     const cli = apply(hung.url, [manifest, "--results", results]);
-    await waitFor(() => hung!.connections() > 0, "the first lookup");
+    await waitFor(() => hung.connections() > 0, "the first lookup");
     cli.child.kill("SIGINT");
     expect(await cli.exited).toBe(130);
     expect(cli.stdout()).toMatch(
@@ -76,11 +82,11 @@ describe("apply stopped by a signal", () => {
     expect(cli.stderr()).not.toMatch(/\n\s+at |internal error/);
   }, 30_000);
 
-  it("SIGTERM while looking runs up: exit 143, and the JSON summary says interrupted", async () => {
-    hung = await startHungApi();
+  it("SIGTERM while looking runs up: exit 143, and the JSON summary says interrupted", async (t) => {
+    const hung = await closedAfter(t, startHungApi());
     const { manifest, results } = workDir();
     const cli = apply(hung.url, [manifest, "--results", results, "--format", "json"]);
-    await waitFor(() => hung!.connections() > 0, "the first lookup");
+    await waitFor(() => hung.connections() > 0, "the first lookup");
     cli.child.kill("SIGTERM");
     expect(await cli.exited).toBe(143);
     const summary = JSON.parse(cli.stdout()) as Record<string, unknown>;
@@ -88,12 +94,15 @@ describe("apply stopped by a signal", () => {
     expectAllSkipped(results);
   }, 30_000);
 
-  it("SIGINT while every write hangs: the writes under way cut off and reported", async () => {
-    emulator = await startEmulator({ port: 0 });
-    proxy = await startFaultProxy(emulator.url, (req) => (isRead(req) ? "forward" : "hang"));
+  it("SIGINT while every write hangs: the writes under way cut off and reported", async (t) => {
+    const emulator = await closedAfter(t, startEmulator({ port: 0 }));
+    const proxy = await closedAfter(
+      t,
+      startFaultProxy(emulator.url, (req) => (isRead(req) ? "forward" : "hang")),
+    );
     const { manifest, results } = workDir();
     const cli = apply(proxy.url, [manifest, "--results", results]);
-    await waitFor(() => proxy!.hung() >= 4, "four writes under way");
+    await waitFor(() => proxy.hung() >= 4, "four writes under way");
     cli.child.kill("SIGINT");
     expect(await cli.exited).toBe(130);
     const lines = expectAllSkipped(results);
@@ -107,12 +116,15 @@ describe("apply stopped by a signal", () => {
     expect(proxy.hung()).toBe(4);
   }, 30_000);
 
-  it("a second Ctrl-C quits at once, still exit 130 with a summary", async () => {
-    emulator = await startEmulator({ port: 0 });
-    proxy = await startFaultProxy(emulator.url, (req) => (isRead(req) ? "forward" : "hang"));
+  it("a second Ctrl-C quits at once, still exit 130 with a summary", async (t) => {
+    const emulator = await closedAfter(t, startEmulator({ port: 0 }));
+    const proxy = await closedAfter(
+      t,
+      startFaultProxy(emulator.url, (req) => (isRead(req) ? "forward" : "hang")),
+    );
     const { manifest, results } = workDir();
     const cli = apply(proxy.url, [manifest, "--results", results]);
-    await waitFor(() => proxy!.hung() >= 4, "four writes under way");
+    await waitFor(() => proxy.hung() >= 4, "four writes under way");
     cli.child.kill("SIGINT");
     await waitFor(() => cli.stderr().includes("stopping:"), "the first signal's note");
     cli.child.kill("SIGINT");
@@ -121,11 +133,11 @@ describe("apply stopped by a signal", () => {
     expect(readResults(results).every((l) => l.status === "skipped")).toBe(true);
   }, 30_000);
 
-  it("SIGTERM against a slow emulator (latency): the writes under way finish, the rerun converges", async () => {
-    emulator = await startEmulator({ port: 0, latencyMs: 1500 });
+  it("SIGTERM against a slow emulator (latency): the writes under way finish, the rerun converges", async (t) => {
+    const emulator = await closedAfter(t, startEmulator({ port: 0, latencyMs: 1500 }));
     const { manifest, results } = workDir(40);
     const cli = apply(emulator.url, [manifest, "--results", results]);
-    await waitFor(() => emulator!.stats().requests.CreateRun! >= 4, "four creates under way");
+    await waitFor(() => emulator.stats().requests.CreateRun! >= 4, "four creates under way");
     cli.child.kill("SIGTERM");
     expect(await cli.exited).toBe(143);
     const lines = readResults(results);
@@ -151,7 +163,7 @@ describe("apply stopped by a signal", () => {
   }, 60_000);
 });
 
-describe("whatever the command is doing", () => {
+describe.concurrent("whatever the command is doing", () => {
   it("it is gone within the deadline: SIGINT while reading a manifest from a stdin that never ends", async () => {
     // Nothing the API does: the command waits for its input. At the deadline (9 s) it writes
     // the summary it can and exits 130.
@@ -188,15 +200,15 @@ describe("whatever the command is doing", () => {
   }, 20_000);
 });
 
-describe("plan, export and a saved plan stopped by a signal", () => {
-  it("plan: SIGTERM in a hung API ends the JSON document and exits 143", async () => {
-    hung = await startHungApi();
+describe.concurrent("plan, export and a saved plan stopped by a signal", () => {
+  it("plan: SIGTERM in a hung API ends the JSON document and exits 143", async (t) => {
+    const hung = await closedAfter(t, startHungApi());
     const { manifest } = workDir();
     const cli = spawnCli(["plan", manifest, "--format", "json"], {
       SIFT_REST_URI: hung.url,
       SIFT_API_KEY: "local",
     });
-    await waitFor(() => hung!.connections() > 0, "the first lookup");
+    await waitFor(() => hung.connections() > 0, "the first lookup");
     cli.child.kill("SIGTERM");
     expect(await cli.exited).toBe(143);
     expect(JSON.parse(cli.stdout()).error).toEqual({
@@ -205,25 +217,26 @@ describe("plan, export and a saved plan stopped by a signal", () => {
     });
   }, 30_000);
 
-  it("export: SIGTERM in a hung API exits 143 and says the export is incomplete", async () => {
-    hung = await startHungApi();
+  it("export: SIGTERM in a hung API exits 143 and says the export is incomplete", async (t) => {
+    const hung = await closedAfter(t, startHungApi());
     const { dir } = workDir();
     const out = join(dir, "export.csv");
     const cli = spawnCli(["export", "--out", out], {
       SIFT_REST_URI: hung.url,
       SIFT_API_KEY: "local",
     });
-    await waitFor(() => hung!.connections() > 0, "the first request");
+    await waitFor(() => hung.connections() > 0, "the first request");
     cli.child.kill("SIGTERM");
     expect(await cli.exited).toBe(143);
     expect(cli.stderr()).toContain(`interrupted after 0 runs: ${out} was not written`);
   }, 30_000);
 
-  it("apply --plan: SIGINT while its writes hang exits 130 and reports every change", async () => {
-    emulator = await startEmulator({ port: 0 });
+  it("apply --plan: SIGINT while its writes hang exits 130 and reports every change", async (t) => {
+    const emulator = await closedAfter(t, startEmulator({ port: 0 }));
     let holdWrites = false;
-    proxy = await startFaultProxy(emulator.url, (req) =>
-      holdWrites && !isRead(req) ? "hang" : "forward",
+    const proxy = await closedAfter(
+      t,
+      startFaultProxy(emulator.url, (req) => (holdWrites && !isRead(req) ? "hang" : "forward")),
     );
     const { dir, manifest, results } = workDir();
     const plan = join(dir, "plan.json");
@@ -234,7 +247,7 @@ describe("plan, export and a saved plan stopped by a signal", () => {
       ["apply", "--plan", plan, "--results", results, "--concurrency", "4"],
       env,
     );
-    await waitFor(() => proxy!.hung() >= 4, "four writes under way");
+    await waitFor(() => proxy.hung() >= 4, "four writes under way");
     cli.child.kill("SIGINT");
     expect(await cli.exited).toBe(130);
     expectAllSkipped(results);
