@@ -1,5 +1,5 @@
-import { BOOLEAN_FIELDS } from "../manifest/run-fields.js";
-import type { RunSpec } from "../manifest/spec.js";
+import { NAMED_FIELDS } from "../manifest/run-fields.js";
+import type { MetadataSpec, RunSpec } from "../manifest/spec.js";
 
 /** What a row's diff depends on besides the row and its run: what the names resolve to. */
 export interface ResolvedNames {
@@ -21,44 +21,71 @@ export interface ResolvedNames {
  */
 export function hashRow(spec: RunSpec, names: ResolvedNames, seed: number): number | undefined {
   const h = new Lanes(seed);
-  h.text(spec.runId);
-  h.text(spec.name);
-  h.text(spec.description);
-  h.text(spec.startTime);
-  h.text(spec.stopTime);
-  if (spec.assets === undefined) h.mark(1);
-  else {
-    h.mark(2);
-    for (const asset of spec.assets) {
-      const id = names.assetIds.get(asset);
-      if (id === undefined) return undefined;
-      h.text(id);
-    }
-  }
-  if (spec.tags === undefined) h.mark(1);
-  else {
-    h.mark(2);
-    for (const tag of spec.tags) h.text(tag);
-  }
-  for (const field of BOOLEAN_FIELDS) {
-    const flag = spec[field];
-    h.mark(flag === undefined ? 1 : flag ? 2 : 3);
-  }
-  if (spec.metadata === undefined) h.mark(1);
-  else {
-    h.mark(2);
-    for (const [key, value] of Object.entries(spec.metadata)) {
-      const type = names.keyTypes.get(key);
-      if (type === undefined) return undefined;
-      h.text(key);
-      h.text(type);
-      h.text(value.type);
-      h.text(typeof value.value);
-      h.text(String(value.value));
-      h.text(value.text);
+  const values = spec as unknown as Record<string, unknown>;
+  for (const def of HASHED) {
+    const value = values[def.name];
+    switch (def.read) {
+      case "clientKey":
+        break; // the cache's key itself
+      case "runId":
+      case "name":
+      case "text":
+      case "timestamp":
+        h.text(value as string | undefined);
+        break;
+      case "assets":
+        if (value === undefined) h.mark(1);
+        else {
+          h.mark(2);
+          for (const asset of value as string[]) {
+            const id = names.assetIds.get(asset);
+            if (id === undefined) return undefined;
+            h.text(id);
+          }
+        }
+        break;
+      case "tags":
+        if (value === undefined) h.mark(1);
+        else {
+          h.mark(2);
+          for (const tag of value as string[]) h.text(tag);
+        }
+        break;
+      case "boolean":
+        h.mark(value === undefined ? 1 : value ? 2 : 3);
+        break;
+      case "metadata":
+        if (value === undefined) h.mark(1);
+        else if (!hashMetadata(h, value as Record<string, MetadataSpec>, names)) return undefined;
+        break;
+      default:
+        return def.read satisfies never;
     }
   }
   return h.digest();
+}
+
+/** Every field of the run-field table but the clientKey, in table order. */
+const HASHED = NAMED_FIELDS.filter((f) => f.read !== "clientKey");
+
+/** False when a key is not in Sift yet. */
+function hashMetadata(
+  h: Lanes,
+  metadata: Record<string, MetadataSpec>,
+  names: ResolvedNames,
+): boolean {
+  h.mark(2);
+  for (const [key, value] of Object.entries(metadata)) {
+    const type = names.keyTypes.get(key);
+    if (type === undefined) return false;
+    h.text(key);
+    h.text(type);
+    h.text(value.type);
+    h.text(typeof value.value);
+    h.text(String(value.value));
+    h.text(value.text);
+  }
+  return true;
 }
 
 /** The seed of `hashRow` for a set of options (any JSON value, in a stable key order). */

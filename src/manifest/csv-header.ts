@@ -1,6 +1,7 @@
 import { RUN_FIELDS, type RunField, synonymOf, toRunFieldLoosely } from "./field-names.js";
 import type { FieldProblem } from "./run-checks.js";
-import { fieldDef, METADATA_TYPES, type MetadataType, type NamedField } from "./run-fields.js";
+import { METADATA_TYPES, type MetadataType } from "./metadata-spec.js";
+import { fieldDef, type NamedField } from "./run-fields.js";
 import { suggestName } from "./suggest.js";
 import { Invalid, quote, readMetadataKey } from "./values.js";
 

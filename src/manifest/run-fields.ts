@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Timestamp } from "../time/timestamp.js";
+import { type MetadataSpec, metadataSpecSchema } from "./metadata-spec.js";
 
 /**
  * The Run fields this tool reads from manifests, each declared once (as a Terraform provider
@@ -9,25 +10,6 @@ import type { Timestamp } from "../time/timestamp.js";
  * schema, the created-as-planned check and export iterate this table; a new field is an entry
  * here, its place in the wire schema (src/sift/schemas.ts) and in the emulator.
  */
-
-export const METADATA_TYPES = ["string", "number", "boolean"] as const;
-export type MetadataType = (typeof METADATA_TYPES)[number];
-
-/**
- * One metadata value as written in a manifest. `type` is set when the manifest declares
- * it (a CSV column suffix `metadata.k:number`). Without it, the key's type in the
- * organization decides, else the value's own type (YAML scalars), else string.
- */
-const metadataSpecSchema = z.object({
-  value: z.union([z.string(), z.number(), z.boolean()]),
-  type: z.enum(METADATA_TYPES).optional(),
-  /**
-   * A YAML/JSON number as written, when that differs from the number (`00123`, `1.50`):
-   * used if the key turns out to be of type string, so `sample_id: 00123` stays "00123".
-   */
-  text: z.string().optional(),
-});
-export type MetadataSpec = z.infer<typeof metadataSpecSchema>;
 
 const timestampSchema = z.custom<Timestamp>((v) => typeof v === "string");
 

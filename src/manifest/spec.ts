@@ -7,13 +7,8 @@ import { RUN_FIELD_SHAPE } from "./run-fields.js";
  * An empty value (`tags: []`, `description: ""`) is managed and means "empty".
  */
 
-export {
-  METADATA_TYPES,
-  type MetadataSpec,
-  type MetadataType,
-  SPEC_FIELDS,
-  type SpecField,
-} from "./run-fields.js";
+export { METADATA_TYPES, type MetadataSpec, type MetadataType } from "./metadata-spec.js";
+export { SPEC_FIELDS, type SpecField } from "./run-fields.js";
 
 const sourceSchema = z.object({ file: z.string(), line: z.number().int().positive() });
 /** Where a run was written: `runs.csv:14` (file as given on the command line). */
