@@ -46,7 +46,7 @@ export interface CommandDeclaration<O> {
   /** How the command shapes its client beyond the options (doctor). */
   tuning?: SessionTuning;
   /** The label of the progress bar (on a TTY, unless --no-progress); none without one. */
-  progress?: { label: string; enabled: boolean };
+  progress?: (options: O) => { label: string; enabled: boolean };
   /**
    * The closing document, when the command did not end on its own: after a failure (the
    * error's Failure), at the first signal when `endAtStop` (INTERRUPTED), or when the command
@@ -112,15 +112,17 @@ export async function runCommand<O>(io: CliIo, command: CommandDeclaration<O>): 
     },
     quit: (code) => end({ failure: INTERRUPTED, interrupted: code }),
   });
-  const progress = createProgress({
-    ...(io.status ? { line: io.status } : { stream: io.stderr }),
-    enabled: command.progress?.enabled === true && io.stderr.isTTY === true,
-    label: command.progress?.label ?? "",
-  });
+  let progress: Progress | undefined;
   let session: Session | undefined;
   let spooled: SpooledInputs | undefined;
   try {
     const options = await command.options();
+    const bar = command.progress?.(options);
+    progress = createProgress({
+      ...(io.status ? { line: io.status } : { stream: io.stderr }),
+      enabled: bar?.enabled === true && io.stderr.isTTY === true,
+      label: bar?.label ?? "",
+    });
     await command.check?.(options);
     const inputs = command.inputs?.(options);
     if (inputs) spooled = await spoolInputs(inputs.paths, inputs.stdinFormat, io);
@@ -140,7 +142,7 @@ export async function runCommand<O>(io: CliIo, command: CommandDeclaration<O>): 
     // A signal wins: whatever the command had left to do, it did not do it.
     return stop.exitCode() ?? code;
   } catch (error) {
-    progress.done();
+    progress?.done();
     const interrupted = stop.exitCode();
     end({ failure: interrupted ? INTERRUPTED : describeFailure(error), interrupted, error });
     if (interrupted !== undefined) return interrupted;

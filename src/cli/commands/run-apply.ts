@@ -74,7 +74,7 @@ export function declareApply(
       own: { exclude: command.sync.exclude, config: command.sync.config },
     }),
     session: (command) => command.session,
-    progress: { label: "applying", enabled: true },
+    progress: (command) => ({ label: "applying", enabled: command.progress }),
     run: (command, life) => runApply(command, life),
   };
 

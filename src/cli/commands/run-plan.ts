@@ -56,7 +56,7 @@ export function declarePlan(
       own: { exclude: command.sync.exclude, config: command.sync.config },
     }),
     session: (command) => command.session,
-    progress: { label: "planning", enabled: true },
+    progress: (command) => ({ label: "planning", enabled: command.progress }),
     endAtStop: true,
     /** Removes the unfinished plan file and ends the document with the failure. */
     end: ({ failure }) => {
