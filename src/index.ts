@@ -20,7 +20,7 @@ export type { Outcome, RowResult } from "./apply/work.js";
 export { toResultRow } from "./apply/work.js";
 // Errors and values.
 export { main } from "./cli/main.js";
-export type { Problem } from "./core/errors.js";
+export type { GuardName, Problem } from "./core/errors.js";
 export {
   ApiError,
   GuardError,

@@ -242,7 +242,7 @@ interface Pending {
 }
 
 /** The error of a refused apply: the first refusal's words, every refusal attached. */
-export function guardError(refusals: readonly Refusal[]): GuardError {
+function guardError(refusals: readonly Refusal[]): GuardError {
   return new GuardError(explainRefusal(refusals[0]!), { refusals });
 }
 

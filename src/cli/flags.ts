@@ -15,7 +15,7 @@ import type { SessionOptions } from "./session.js";
  */
 
 /** The connection and logging flags: the session's options as they are (session.ts). */
-export type SessionFlags = SessionOptions;
+type SessionFlags = SessionOptions;
 
 export interface CsvFlags {
   delimiter?: string;

@@ -59,7 +59,7 @@ export interface CommandDeclaration<O> {
   run: (options: O, life: Life) => Promise<number>;
 }
 
-export interface CommandInputs {
+interface CommandInputs {
   paths: readonly string[];
   /** `--stdin-format`. */
   stdinFormat?: ManifestFormat;

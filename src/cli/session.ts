@@ -102,7 +102,7 @@ function waitsOf(options: Pick<SessionOptions, "timeout" | "retries">): {
  * Retry-After, scaled by it, the number of attempts kept. For tests and emulators, so that a
  * scenario that waits out a whole retry budget takes a fraction of a second; unset, 1.
  */
-export const BACKOFF_SCALE_ENV = "SIFT_RUN_SYNC_BACKOFF_SCALE";
+const BACKOFF_SCALE_ENV = "SIFT_RUN_SYNC_BACKOFF_SCALE";
 
 export function backoffOf(env: Record<string, string | undefined>): RetryOptions | undefined {
   const raw = env[BACKOFF_SCALE_ENV]?.trim();

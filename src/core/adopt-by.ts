@@ -7,7 +7,7 @@
 import { UsageError } from "./errors.js";
 
 /** Fields `--adopt-by` can name; `metadata.<key>` too. */
-export const ADOPT_BY_FIELDS = ["name", "startTime", "stopTime"] as const;
+const ADOPT_BY_FIELDS = ["name", "startTime", "stopTime"] as const;
 export type AdoptByField = (typeof ADOPT_BY_FIELDS)[number] | `metadata.${string}`;
 /** One entry as written: a field, or a time with a tolerance (`startTime~10m`). */
 export type AdoptBySpec = AdoptByField | `${"startTime" | "stopTime"}~${string}`;

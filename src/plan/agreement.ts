@@ -123,7 +123,7 @@ function describeDifference(spec: RunSpec, run: Run, rule: AdoptByRule): string 
 }
 
 /** Near misses named in one warning; the rest are counted. */
-export const MAX_NAMED_NEAR_MISSES = 3;
+const MAX_NAMED_NEAR_MISSES = 3;
 
 /**
  * The warning on a row that would be created although runs without a clientKey agree with it

@@ -13,8 +13,6 @@ import {
 } from "./agreement.js";
 import type { Warning } from "./change.js";
 
-export { ADOPT_BY_FIELDS, type AdoptByField, type AdoptBySpec } from "../core/adopt-by.js";
-
 /**
  * Which existing run a manifest run is about: the one with its clientKey, or one without a
  * clientKey to adopt (by the row's `runId`, or by `--adopt-by` fields). Pure: the lookups

@@ -33,7 +33,7 @@ export function createJsonReport(out: TextSink, meta: JsonReportMeta): PlanRepor
  * `refused` (the first guard that refuses the plan, in the order apply checks them) and
  * `refusals` (every one), as an object's JSON.
  */
-export function refusedMembers(refusals: readonly Refusal[]): string {
+function refusedMembers(refusals: readonly Refusal[]): string {
   return JSON.stringify({ refused: refusals[0], refusals });
 }
 

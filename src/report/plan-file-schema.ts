@@ -175,7 +175,7 @@ export const planSummarySchema = z.object({
 });
 
 /** A guard's refusal, as a refused plan records it after its summary (core/errors.ts Refusal). */
-export const refusalSchema = z.object({
+const refusalSchema = z.object({
   guard: z.enum(["max-changes", "max-archive", "allow-empty"]),
   limit: count,
   given: z.string().optional(),

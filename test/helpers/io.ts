@@ -37,7 +37,7 @@ export function captureIo(
  * The environment every CLI a test runs gets unless it says otherwise: the retry backoff of
  * vitest.config.ts (a hundredth of the real one), so no test waits out a real retry budget.
  */
-export function testWaits(): Record<string, string> {
+function testWaits(): Record<string, string> {
   const scale = process.env.SIFT_RUN_SYNC_BACKOFF_SCALE;
   return scale === undefined ? {} : { SIFT_RUN_SYNC_BACKOFF_SCALE: scale };
 }
