@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import { LineCounter } from "yaml";
 import type { z } from "zod";
 import { ManifestError, type Problem, UsageError } from "../core/errors.js";
-import { MAYBE_NOT_NFC } from "../core/unicode.js";
+import { MAYBE_NOT_NFC, textForms } from "../core/unicode.js";
 import { compileFields } from "./compile-fields.js";
 import { type ConfigPath, ConfigLocator, type ConfigProblem } from "./config-location.js";
 import {
@@ -145,7 +145,9 @@ function compileSource(
   else problems.push({ path: [...at, "csv", dialect.field], message: dialect.message });
   if (entry.fields !== undefined) {
     const rules = compileFields({ ...entry, fields: entry.fields }, at, via, problems);
-    source.mapping = { rules, ignoreColumns: new Set(entry.ignoreColumns ?? []), via };
+    // Each name in its NFC and NFD forms too: a header a Mac wrote decomposed is still listed.
+    const ignoreColumns = new Set((entry.ignoreColumns ?? []).flatMap(textForms));
+    source.mapping = { rules, ignoreColumns, via };
   } else {
     for (const key of ["timezone", "timeFormat", "dst", "ignoreColumns"] as const) {
       if (entry[key] !== undefined) {
