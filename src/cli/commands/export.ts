@@ -38,7 +38,7 @@ export function registerExport(program: Command, ctx: CommandContext): void {
   addCommonOptions(addConnectionOptions(cmd));
   cmd.addHelpText("after", exitCodesHelp());
   cmd.action(async (flags: ExportFlags) => {
-    const { runExport } = await import("./run-export.js");
-    ctx.setExitCode(await runExport(flags, ctx.io));
+    const { declareExport } = await import("./run-export.js");
+    await ctx.run(declareExport(flags, ctx.io));
   });
 }

@@ -6,76 +6,92 @@ import type { ExportFormat } from "../../export/run-to-row.js";
 import { escapeControl } from "../../report/safe-text.js";
 import { withStopping } from "../../sift/stoppable.js";
 import { EXIT } from "../exit-codes.js";
-import { listenForStop } from "../interrupt.js";
 import type { CliIo } from "../io.js";
-import { openSession, type Session } from "../session.js";
+import type { CommandDeclaration } from "../lifecycle.js";
+import type { SessionOptions } from "../session.js";
+import { INTERRUPTED } from "../../report/failure.js";
 import type { ExportFlags } from "../flags.js";
 import { refuseOverwritingInputs } from "./output-guard.js";
-import { startProgress } from "./shared.js";
 
-/** The export command. Returns the exit code: 1 when some runs could not be written. */
-export async function runExport(flags: ExportFlags, io: CliIo): Promise<number> {
-  const format = chooseFormat(flags.format, flags.out);
-  const keyTemplate = parseKeyTemplate(flags.keyTemplate);
-  await refuseOverwritingInputs(
-    [flags.out ? { flag: "--out", path: flags.out } : undefined],
+/** export's flags as its options, read once. */
+interface ExportCommand {
+  flags: Pick<ExportFlags, "out" | "keyTemplate" | "filter" | "includeArchived" | "progress">;
+  session: SessionOptions;
+  format: ExportFormat;
+  keyTemplate: ReturnType<typeof parseKeyTemplate>;
+}
+
+function readExportCommand(flags: ExportFlags): ExportCommand {
+  const { apiUrl, apiKey, profile, local, concurrency, maxRps, caFile, timeout, retries } = flags;
+  return {
     flags,
-    io,
-  );
+    session: {
+      ...{ apiUrl, apiKey, profile, local, concurrency, maxRps, caFile, timeout, retries },
+      logLevel: flags.logLevel,
+      logFormat: flags.logFormat,
+    },
+    format: chooseFormat(flags.format, flags.out),
+    keyTemplate: parseKeyTemplate(flags.keyTemplate),
+  };
+}
+
+/**
+ * The export command, over the one lifecycle: exit 1 when some runs could not be written.
+ * Interrupted, it says so on stderr (stdout may be the manifest itself) and writes no --out.
+ */
+export function declareExport(flags: ExportFlags, io: CliIo): CommandDeclaration<ExportCommand> {
   let file: AtomicFile | undefined;
   let reported = 0;
-  const interrupted = () => {
-    file?.abort();
-    const what =
-      flags.out === undefined
-        ? "stdout holds an incomplete export"
-        : `${flags.out} was not written`;
-    io.stderr.write(`\ninterrupted after ${count(reported, "run")}: ${what}\n`);
+  return {
+    // NOTE: export writes nothing to Sift, so nothing is left to finish: stop at once.
+    graceMs: 0,
+    options: () => readExportCommand(flags),
+    check: ({ flags: given }) =>
+      refuseOverwritingInputs(
+        [given.out ? { flag: "--out", path: given.out } : undefined],
+        { profile: flags.profile, local: flags.local },
+        io,
+      ),
+    session: (command) => command.session,
+    progress: (command) => ({ label: "exporting", enabled: command.flags.progress }),
+    end: ({ interrupted }) => {
+      file?.abort();
+      if (interrupted === undefined) return;
+      const what =
+        flags.out === undefined
+          ? "stdout holds an incomplete export"
+          : `${flags.out} was not written`;
+      io.stderr.write(`\ninterrupted after ${count(reported, "run")}: ${what}\n`);
+    },
+    run: async (command, life) => {
+      const { out } = command.flags;
+      file = out === undefined ? undefined : openAtomicFile(out, "the export file");
+      const result = await exportRuns({
+        client: withStopping(life.session!.client, life.stop.stopping),
+        filter: command.flags.filter,
+        includeArchived: command.flags.includeArchived,
+        format: command.format,
+        keyTemplate: command.keyTemplate,
+        out: file ?? io.stdout,
+        onProgress: ({ runs }) => {
+          life.progress.tick(runs - reported);
+          reported = runs;
+          // NOTE: stdout into a slower reader (`export | gzip`) buffers what it has not taken
+          // yet: wait for it after each page, or a million-run export would sit in memory.
+          return file === undefined ? io.stdout.drained?.() : undefined;
+        },
+      });
+      life.progress.done();
+      const late = life.interrupted(); // Ctrl-C as the last page came
+      if (late !== undefined) {
+        life.end({ failure: INTERRUPTED, interrupted: late });
+        return late;
+      }
+      file?.commit();
+      io.stderr.write(formatExportSummary(result, command.flags, command.format));
+      return result.skippedCount > 0 ? EXIT.error : EXIT.ok;
+    },
   };
-  // NOTE: export writes nothing to Sift, so nothing is left to finish: stop at once.
-  const stop = listenForStop(io, { graceMs: 0, quit: interrupted });
-  const progress = startProgress(flags, io, "exporting");
-  let session: Session | undefined;
-  try {
-    session = await openSession(flags, io);
-    file = flags.out === undefined ? undefined : openAtomicFile(flags.out, "the export file");
-    const result = await exportRuns({
-      client: withStopping(session.client, stop.stopping),
-      filter: flags.filter,
-      includeArchived: flags.includeArchived,
-      format,
-      keyTemplate,
-      out: file ?? io.stdout,
-      onProgress: ({ runs }) => {
-        progress.tick(runs - reported);
-        reported = runs;
-        // NOTE: stdout into a slower reader (`export | gzip`) buffers what it has not taken
-        // yet: wait for it after each page, or a million-run export would sit in memory.
-        return file === undefined ? io.stdout.drained?.() : undefined;
-      },
-    });
-    progress.done();
-    const late = stop.exitCode(); // Ctrl-C as the last page came
-    if (late !== undefined) {
-      interrupted();
-      return late;
-    }
-    file?.commit();
-    io.stderr.write(formatExportSummary(result, flags, format));
-    return result.skippedCount > 0 ? EXIT.error : EXIT.ok;
-  } catch (error) {
-    progress.done();
-    const code = stop.exitCode();
-    if (code !== undefined) {
-      interrupted();
-      return code;
-    }
-    file?.abort();
-    throw error;
-  } finally {
-    stop.end();
-    await session?.close();
-  }
 }
 
 /** What happened, on stderr (stdout may be the manifest itself). */

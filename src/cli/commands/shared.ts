@@ -4,9 +4,8 @@ import { readRetryKeys } from "../../report/results-file-read.js";
 import { IGNORABLE_FIELDS, type IgnorableField } from "../../plan/diff.js";
 import { type AdoptBySpec, parseAdoptBy as readAdoptByRules } from "../../core/adopt-by.js";
 import type { ArchiveOptions } from "../../plan/scope.js";
-import { createProgress, type Progress } from "../../report/progress.js";
+import type { Progress } from "../../report/progress.js";
 import type { ArchiveFlags } from "../flags.js";
-import type { CliIo } from "../io.js";
 import type { Change, Warning } from "../../plan/change.js";
 import { formatSource, MAX_SHOWN_WARNINGS } from "../../manifest/index.js";
 
@@ -59,15 +58,6 @@ export function parseArchive(flags: ArchiveFlags): ArchiveOptions | undefined {
     ...(flags.maxArchive !== undefined && { maxArchive: flags.maxArchive }),
     ...(flags.allowEmpty && { allowEmpty: true }),
   };
-}
-
-/** The progress bar on stderr: only on a TTY and without --no-progress. */
-export function startProgress(flags: { progress: boolean }, io: CliIo, label: string): Progress {
-  return createProgress({
-    ...(io.status ? { line: io.status } : { stream: io.stderr }),
-    enabled: flags.progress && io.stderr.isTTY === true,
-    label,
-  });
 }
 
 /** Feeds the bar from the plan and apply progress callbacks. */
