@@ -2,6 +2,7 @@ import { ManifestError, type Problem } from "../core/errors.js";
 import { type ExpandOptions, expandPaths } from "./expand-paths.js";
 import { type ItemBatch, readAllItems } from "./read-items.js";
 import type { ReadOptions } from "./read-manifest.js";
+import type { ManifestItem } from "./manifest-item.js";
 import type { RunSpec } from "./spec.js";
 
 /**
@@ -39,6 +40,12 @@ export async function* readManifestRows(
   yield* rowsOf(readAllItems(files, cwd, options));
 }
 
+/** The row an invalid run stands for in the stream. */
+export function invalidRowOf(item: Extract<ManifestItem, { kind: "invalid-run" }>): InvalidRow {
+  const spec: RunSpec = { clientKey: item.clientKey ?? "", source: item.source };
+  return { invalid: true, spec, problems: item.problems };
+}
+
 /** The rows of validated batches (manifests, or the sources of a sync config). */
 export async function* rowsOf(batches: AsyncIterable<ItemBatch>): AsyncGenerator<ManifestRow> {
   for await (const { items } of batches) {
@@ -47,10 +54,7 @@ export async function* rowsOf(batches: AsyncIterable<ItemBatch>): AsyncGenerator
       else if (item.kind === "problem") throw new ManifestError([item.problem]);
       else if (item.kind === "warning")
         continue; // reported by validateManifests
-      else {
-        const spec: RunSpec = { clientKey: item.clientKey ?? "", source: item.source };
-        yield { invalid: true, spec, problems: item.problems };
-      }
+      else yield invalidRowOf(item);
     }
   }
 }

@@ -10,6 +10,7 @@ import { type ExpandOptions, expandPaths } from "./expand-paths.js";
 import { ProblemList } from "./problem-list.js";
 import { type ItemBatch, readAllItems } from "./read-items.js";
 import type { ReadOptions } from "./read-manifest.js";
+import { type InvalidRow, invalidRowOf } from "./read-manifest-rows.js";
 import { formatSource, type RunSpec } from "./spec.js";
 import { quote } from "./values.js";
 
@@ -66,8 +67,8 @@ export const MAX_SHOWN_WARNINGS = 20;
 export interface ValidationCallbacks {
   /** Called with each valid run, in order: lets a caller collect what it needs in this pass. */
   onRun?: (spec: RunSpec, resolved?: readonly Resolution[]) => void;
-  /** Called with the clientKey (when readable) of each invalid run, in order. */
-  onInvalidRun?: (clientKey: string | undefined) => void;
+  /** Called with the clientKey (when readable) of each invalid run, in order, and its row. */
+  onInvalidRun?: (clientKey: string | undefined, row: InvalidRow) => void;
   /**
    * Called with each of the first MAX_SHOWN_WARNINGS warnings as it is met, then once with a
    * count of the rest: a warning that holds for every row of a large export must not flood the log.
@@ -122,7 +123,7 @@ export async function collectValidation(
       if (item.kind === "invalid-run") {
         invalidRuns++;
         for (const p of item.problems) problems.add(p);
-        options.onInvalidRun?.(item.clientKey);
+        options.onInvalidRun?.(item.clientKey, invalidRowOf(item));
       } else {
         if (item.resolved !== undefined) countResolved(resolved, item.spec, item.resolved);
         options.onRun?.(item.spec, item.resolved);

@@ -11,7 +11,7 @@ export interface CacheUse {
 }
 
 /** A cache session, with the planner's `knownInSync` counting how many rows it answered. */
-export interface KnownCounter extends Required<KnownInSync> {
+export interface KnownCounter extends Required<Pick<KnownInSync, "knownInSync">> {
   session: CacheSession;
   counts(): CacheUse;
 }

@@ -68,6 +68,8 @@ export interface AdoptOptions {
 /** The sync cache's answer for a row: its run when the row is known in sync (no lookup then). */
 export interface KnownInSync {
   knownInSync?: (spec: RunSpec) => { runId: string; modifiedDate: string } | undefined;
+  /** Runs looked up ahead of the plan by clientKey (prefetch.ts): their rows need no lookup. */
+  prefetched?: ReadonlyMap<string, Run>;
 }
 
 const NOTHING_FOUND: Found = { byKey: new Map(), byId: new Map(), keyless: [] };
@@ -91,6 +93,8 @@ export async function* planChanges(
   let batchCells = 0;
   let keys = new Set<string>();
   let known = new Map<ManifestRow, { runId: string; modifiedDate: string }>();
+  /** Runs of the batch's rows looked up ahead of the plan, by clientKey. */
+  let fetched = new Map<string, Run>();
   const adoptBy = parseAdoptBy(options.adoptBy ?? []);
   // NOTE: Sift takes only ASCII clientKeys for new runs, but older or adopted runs may hold
   // others: with nfc a key is looked up in both forms, so an NFD key Sift holds is found.
@@ -102,17 +106,25 @@ export async function* planChanges(
 
   const launch = () => {
     const valid = batch.filter((row): row is RunSpec => !isInvalidRow(row));
+    const early = fetched;
+    const withFetched = (found: Found): Found =>
+      early.size === 0 ? found : { ...found, byKey: new Map([...found.byKey, ...early]) };
+    const found =
+      keys.size === 0
+        ? Promise.resolve(withFetched(NOTHING_FOUND))
+        : lookupBatch(
+            client,
+            valid.filter((spec) => !early.has(spec.clientKey)),
+            filter.filter(),
+            { adoptBy, keyTypes: context.keyTypes, unicode },
+          ).then(withFetched);
     const launched = {
       specs: batch,
       known,
       found:
-        keys.size === 0
-          ? Promise.resolve(NOTHING_FOUND)
-          : lookupBatch(client, valid, filter.filter(), {
-              adoptBy,
-              keyTypes: context.keyTypes,
-              unicode,
-            }).then((found) => nameAssets(client, context, valid, found)),
+        keys.size === 0 && early.size === 0
+          ? found
+          : found.then((all) => nameAssets(client, context, valid, all)),
     };
     launched.found.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
     ahead.push(launched);
@@ -120,6 +132,7 @@ export async function* planChanges(
     batchCells = 0;
     keys = new Set();
     known = new Map();
+    fetched = new Map();
     filter = new InFilterBatch("client_key", budget);
   };
 
@@ -134,7 +147,9 @@ export async function* planChanges(
     // the batches ahead of a night of 60,000 unchanged rows held them all (a 64 MB heap died).
     const cells = cellsOf(spec);
     if (batch.length > 0 && batchCells + cells > LOOKUP_BATCH_CELLS) launch();
+    const early = isInvalidRow(spec) ? undefined : options.prefetched?.get(spec.clientKey);
     if (inSync !== undefined) known.set(spec, inSync);
+    else if (early !== undefined) fetched.set((spec as RunSpec).clientKey, early);
     else if (!isInvalidRow(spec)) {
       const forms = clientKeyForms(spec.clientKey, unicode);
       if (!forms.every((form) => filter.tryAdd(form))) {

@@ -20,11 +20,12 @@ export async function* planAll(
   client: LookupClient,
   options: { useCache?: boolean } = {},
 ): AsyncGenerator<Change> {
-  const { manifests, context, scope, diff, settings, cache } = prepared;
+  const { manifests, context, scope, diff, settings, cache, prefetched } = prepared;
+  const useCache = cache && options.useCache !== false;
   yield* planChanges(manifests.rows(), client, context, {
     ...diff,
     adoptBy: settings.adoptBy,
-    ...(cache && options.useCache !== false && { knownInSync: cache.knownInSync }),
+    ...(useCache && { knownInSync: cache.knownInSync, prefetched }),
   });
   yield* scope?.archives ?? [];
 }

@@ -3,11 +3,13 @@ import { ManifestError, type Problem } from "../core/errors.js";
 import { DEFAULT_UNICODE, type UnicodeMode } from "../core/unicode.js";
 import { isInvalidRow } from "../manifest/index.js";
 import type { RunSpec } from "../manifest/spec.js";
+import type { Run } from "../sift/schemas.js";
 import { countKnown, type KnownCounter } from "./cache-use.js";
 import { checkSpec, type DiffOptions } from "./diff.js";
 import { fetchKeyTypes, type LookupClient, resolveAssetNames } from "../sift/lookup.js";
 import { type NamesInUse } from "./names-in-use.js";
 import { checkNewKeys } from "./new-keys.js";
+import { LookupKeys, prefetchRuns } from "./prefetch.js";
 import type { ManifestInput, Settings } from "./options.js";
 import type { PlanContext } from "./plan-changes.js";
 import { type ManifestRows, readManifests } from "./read-input.js";
@@ -29,6 +31,8 @@ export interface Prepared {
   diff: DiffOptions;
   /** With a cache: the session, and how many rows it answered. */
   cache?: KnownCounter;
+  /** With a trusted cache: the runs of the rows it does not know, looked up ahead of the plan. */
+  prefetched?: ReadonlyMap<string, Run>;
 }
 
 /**
@@ -64,10 +68,6 @@ export async function resolveAgainstSift(
     archive && readScope(client, archive.scope, manifests.keys!, input.shard),
   ]);
   const diff = diffOptionsOf(settings, scope || undefined);
-  if (options.checkRows && !input.skipInvalid) {
-    await checkRows(manifests, context);
-    await checkNewKeys(manifests, client, context, { ...diff, adoptBy: settings.adoptBy });
-  }
   const cache =
     settings.cache &&
     countKnown(
@@ -78,6 +78,17 @@ export async function resolveAgainstSift(
         names: { assetIds: context.assetIds, keyTypes: new Map(context.keyTypes) },
       }),
     );
+  // With a trusted cache, the rows it does not know are gathered in a pass that happens anyway
+  // (checking the rows), or over rows held in memory, and looked up in full batches.
+  const lookups = cache?.session.incremental
+    ? new LookupKeys(cache.session.knownInSync)
+    : undefined;
+  if (options.checkRows && !input.skipInvalid) {
+    await checkRows(manifests, context, lookups);
+    await checkNewKeys(manifests, client, context, { ...diff, adoptBy: settings.adoptBy });
+  } else if (lookups && manifests.held)
+    for await (const row of manifests.rows()) lookups.visit(row);
+  const prefetched = lookups && (await prefetchRuns(client, lookups.values(), settings.unicode));
   return {
     manifests,
     settings,
@@ -85,6 +96,7 @@ export async function resolveAgainstSift(
     scope: scope || undefined,
     diff,
     ...(cache && { cache }),
+    ...(prefetched && { prefetched }),
   };
 }
 
@@ -143,13 +155,18 @@ export async function resolveContext(
  * Checks every valid row against Sift (unknown asset, metadata of the wrong type): any
  * problem throws, naming how many valid rows it holds back.
  */
-async function checkRows(manifests: ManifestRows, context: PlanContext): Promise<void> {
+async function checkRows(
+  manifests: ManifestRows,
+  context: PlanContext,
+  lookups?: LookupKeys,
+): Promise<void> {
   // Keys new to the organization take the type of their first use, as they will in Sift.
   const keyTypes = new Map(context.keyTypes);
   const problems: Problem[] = [];
   let total = 0;
   let invalidRuns = 0;
   for await (const row of manifests.rows()) {
+    lookups?.visit(row);
     if (isInvalidRow(row)) continue;
     const found = checkSpec(row as RunSpec, {
       assetIds: context.assetIds,

@@ -11,6 +11,7 @@ import type { ValidationCallbacks } from "../manifest/validate-manifests.js";
 import { readSourceRows, validateSources } from "../sources/index.js";
 import { addNamesInUse, type NamesInUse } from "./names-in-use.js";
 import type { ManifestInput, ValidateOptions } from "./options.js";
+import { HeldRows } from "./held-rows.js";
 import { shardOf } from "./shard.js";
 
 /**
@@ -34,8 +35,10 @@ export interface ManifestRows {
   keys?: Set<string>;
   /** What the valid runs use, to resolve against Sift before diffing. */
   names: NamesInUse;
-  /** The runs in scope again, streamed from the files, in order. */
+  /** The runs in scope again, in order: from memory when `held`, else streamed from the files. */
   rows(): AsyncGenerator<ManifestRow>;
+  /** The rows are held in memory (a small manifest, see HeldRows): another pass costs no read. */
+  held: boolean;
   /** Whether a clientKey is in this invocation's scope (shard, `only`). */
   inScope: (clientKey: string) => boolean;
 }
@@ -114,19 +117,24 @@ export async function readManifests(
   let invalid = 0;
   let allRuns = 0;
   let breakingKeys = 0;
+  const held = new HeldRows();
   const validation = await validateInput(input, {
     onRun(spec) {
       allRuns++;
       if (!inScope(spec.clientKey)) return;
+      held.add(spec);
       keys?.add(spec.clientKey);
       seen?.add(spec.clientKey);
       addNamesInUse(names, spec);
       runs++;
       if (!isSiftClientKey(spec.clientKey)) breakingKeys++;
     },
-    onInvalidRun(clientKey) {
+    onInvalidRun(clientKey, row) {
       if (clientKey !== undefined && inScope(clientKey)) keys?.add(clientKey);
-      if (input.skipInvalid && inScope(clientKey)) invalid++;
+      if (input.skipInvalid && inScope(clientKey)) {
+        invalid++;
+        held.add(row);
+      }
     },
     onWarning: input.onWarning,
   });
@@ -137,7 +145,9 @@ export async function readManifests(
     });
   }
   const missingKeys = input.only ? [...input.only].filter((key) => !seen!.has(key)) : [];
+  const kept = held.all;
   const rows = async function* () {
+    if (kept !== undefined) return yield* kept;
     for await (const row of readInputRows(input))
       if (inScope(isInvalidRow(row) ? row.spec.clientKey : row.clientKey)) yield row;
   };
@@ -151,6 +161,7 @@ export async function readManifests(
     ...(keys && { keys }),
     names,
     rows,
+    held: kept !== undefined,
     inScope: (clientKey) => inScope(clientKey),
   };
 }

@@ -1,0 +1,70 @@
+import { type UnicodeMode } from "../core/unicode.js";
+import { isInvalidRow, type ManifestRow } from "../manifest/index.js";
+import type { RunSpec } from "../manifest/spec.js";
+import { ItemTooLargeError } from "../sift/client.js";
+import type { Run } from "../sift/schemas.js";
+import { batchInFilters } from "./batch-filter.js";
+import { clientKeyForms, fetchRuns, filterBudget, type LookupClient } from "./lookup.js";
+
+/**
+ * At most this many rows are looked up ahead of the plan (~30 requests, a few MB of runs held);
+ * the rows past it are looked up in the plan's own batches, as before.
+ */
+export const MAX_PREFETCH_KEYS = 10_000;
+
+/**
+ * The clientKeys of the rows a trusted sync cache does not know in sync (new rows, rows changed
+ * in the manifests or in Sift), gathered in a pass that reads the rows anyway. NOTE: the plan's
+ * batches close on the cells of the rows they hold, known ones included (that bounds their
+ * memory), so a few changed rows among 100,000 unchanged ones were looked up one small batch at
+ * a time (~200 requests at 100,000 runs); gathered here, they fill whole batches.
+ */
+export class LookupKeys {
+  private readonly keys = new Set<string>();
+
+  constructor(
+    private readonly knownInSync: (spec: RunSpec) => unknown,
+    private readonly max = MAX_PREFETCH_KEYS,
+  ) {}
+
+  visit(row: ManifestRow): void {
+    if (isInvalidRow(row) || this.keys.size >= this.max) return;
+    if (this.knownInSync(row) === undefined) this.keys.add(row.clientKey);
+  }
+
+  get size(): number {
+    return this.keys.size;
+  }
+
+  values(): ReadonlySet<string> {
+    return this.keys;
+  }
+}
+
+/**
+ * The runs of these clientKeys, in full `client_key in [...]` batches, as the plan looks them
+ * up (both Unicode forms with nfc). A batch holding a run too large to list is left to the
+ * plan, which locates that run at its row.
+ */
+export async function prefetchRuns(
+  client: LookupClient,
+  keys: ReadonlySet<string>,
+  unicode: UnicodeMode,
+): Promise<Map<string, Run>> {
+  const found = new Map<string, Run>();
+  if (keys.size === 0) return found;
+  const forms = [...keys].flatMap((key) => clientKeyForms(key, unicode));
+  const filters = batchInFilters("client_key", forms, filterBudget(client, "/api/v2/runs"));
+  const batches = filters.map(async (filter) => {
+    const one = new Map<string, Run>();
+    try {
+      await fetchRuns(client, filter, keys, one, unicode);
+    } catch (error) {
+      if (!(error instanceof ItemTooLargeError)) throw error;
+      return;
+    }
+    for (const [key, run] of one) if (found.get(key)?.clientKey !== key) found.set(key, run);
+  });
+  await Promise.all(batches);
+  return found;
+}
