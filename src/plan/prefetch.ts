@@ -3,8 +3,8 @@ import { isInvalidRow, type ManifestRow } from "../manifest/index.js";
 import type { RunSpec } from "../manifest/spec.js";
 import { ItemTooLargeError } from "../sift/client.js";
 import type { Run } from "../sift/schemas.js";
-import { batchInFilters } from "./batch-filter.js";
-import { clientKeyForms, fetchRuns, filterBudget, type LookupClient } from "./lookup.js";
+import { batchInFilters, filterBudget } from "../sift/in-filter.js";
+import { clientKeyForms, fetchRuns, type LookupClient } from "../sift/lookup.js";
 
 /**
  * At most this many rows are looked up ahead of the plan (~30 requests, a few MB of runs held);
@@ -54,7 +54,7 @@ export async function prefetchRuns(
   const found = new Map<string, Run>();
   if (keys.size === 0) return found;
   const forms = [...keys].flatMap((key) => clientKeyForms(key, unicode));
-  const filters = batchInFilters("client_key", forms, filterBudget(client, "/api/v2/runs"));
+  const filters = batchInFilters("client_key", forms, filterBudget(client, "ListRuns"));
   const batches = filters.map(async (filter) => {
     const one = new Map<string, Run>();
     try {
