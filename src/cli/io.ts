@@ -12,6 +12,8 @@ export interface CliIo {
      * into `jq`), a promise that settles once it has drained (or closed); else undefined.
      */
     drained?(): Promise<void> | undefined;
+    /** Whether its reader has gone (`| head`): a command that wrote all it had still ends 141. */
+    closed?(): boolean;
   };
   stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   /**
@@ -69,6 +71,7 @@ export function processIo(): CliIo {
         return process.stdout.write(text);
       },
       isTTY: process.stdout.isTTY,
+      closed: () => stdoutClosed,
       drained() {
         const out = process.stdout;
         if (stdoutClosed || !out.writableNeedDrain) return undefined;

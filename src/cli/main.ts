@@ -37,14 +37,27 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
       exitCode = code;
     },
   });
+  let code: number;
   try {
     await program.parseAsync(argv, { from: "user" });
-    return exitCode;
+    code = exitCode;
   } catch (error) {
-    return reportError(error, io, wantsStack(argv));
+    code = reportError(error, io, wantsStack(argv));
   } finally {
     redacted.flush();
   }
+  return await unlessOutputClosed(given, code);
+}
+
+/**
+ * A closed stdout is reported (EPIPE) after the write that met it: when the last writes of a
+ * command that otherwise succeeded met it (a Markdown report is written at its end), the
+ * command still ends as one whose reader went away, 141, not 0.
+ */
+async function unlessOutputClosed(io: CliIo, code: number): Promise<number> {
+  if (code !== EXIT.ok || io.stdout.closed === undefined) return code;
+  await new Promise((resolve) => setImmediate(resolve));
+  return io.stdout.closed() ? EXIT.outputClosed : code;
 }
 
 /**
@@ -96,6 +109,7 @@ function redactIo(io: CliIo): { io: CliIo; flush(): void } {
         write: (text) => out.write(text),
         isTTY: io.stdout.isTTY,
         ...(io.stdout.drained && { drained: () => io.stdout.drained?.() }),
+        ...(io.stdout.closed && { closed: () => io.stdout.closed?.() === true }),
       },
       stderr: {
         write: (text) => err.write(text),
