@@ -3,7 +3,7 @@ import type { ManifestRow } from "../manifest/index.js";
 import { cellsOf } from "./plan-changes.js";
 
 /** Manifests of at most this many rows in scope are held after the validating pass. */
-export const MAX_HELD_ROWS = 100_000;
+const MAX_HELD_ROWS = 100_000;
 /** And only while they take at most this (estimated) much of the heap: 64 MB, or 1/8 of a smaller heap. */
 const MAX_HELD_BYTES = Math.min(64 * 1024 * 1024, getHeapStatistics().heap_size_limit / 8);
 /**

@@ -10,7 +10,7 @@ import { clientKeyForms, fetchRuns, type LookupClient } from "../sift/lookup.js"
  * At most this many rows are looked up ahead of the plan (~30 requests, a few MB of runs held);
  * the rows past it are looked up in the plan's own batches, as before.
  */
-export const MAX_PREFETCH_KEYS = 10_000;
+const MAX_PREFETCH_KEYS = 10_000;
 
 /**
  * The clientKeys of the rows a trusted sync cache does not know in sync (new rows, rows changed
