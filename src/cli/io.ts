@@ -21,6 +21,11 @@ export interface CliIo {
    * directory never yields it.
    */
   stdoutFile?: FileIdentity;
+  /**
+   * stdout goes into a pipe (`| less`, `| head`): its reader likely writes to the same terminal
+   * as stderr, at moments this process does not know.
+   */
+  stdoutPipe?: boolean;
   /** The file standard input is redirected from (`apply - < runs.csv`), if it is one. */
   stdinFile?: FileIdentity;
   env: Record<string, string | undefined>;
@@ -94,6 +99,7 @@ export function processIo(): CliIo {
       },
     },
     stdoutFile: fileOf(1),
+    stdoutPipe: isPipe(1),
     stdinFile: fileOf(0),
     stdin: process.stdin,
     env: process.env,
@@ -112,6 +118,15 @@ export function processIo(): CliIo {
 }
 
 /** The regular file open as `fd`, by identity; undefined for a pipe, a terminal, /dev/null. */
+function isPipe(fd: number): boolean {
+  try {
+    const info = fstatSync(fd);
+    return info.isFIFO() || info.isSocket();
+  } catch {
+    return false;
+  }
+}
+
 function fileOf(fd: number): FileIdentity | undefined {
   try {
     const info = fstatSync(fd);

@@ -44,6 +44,8 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
   } catch (error) {
     code = reportError(error, io, wantsStack(argv));
   } finally {
+    // Whatever path the command took, its progress bar is gone when it ends.
+    io.status?.clear();
     redacted.flush();
   }
   return await unlessOutputClosed(given, code);

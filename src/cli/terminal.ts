@@ -20,9 +20,14 @@ export function shareTerminal(io: CliIo): CliIo {
   let shown = false; // whether it is on screen now
   let atLineStart = true; // whether the terminal's cursor is at the start of a line
   let pending: ReturnType<typeof setImmediate> | undefined;
+  /**
+   * Once the report went into a pipe whose reader shares the terminal (`plan | less`), the bar
+   * is not drawn again: the reader's lines would land after it, and it would stay between them.
+   */
+  let silenced = false;
 
   const draw = () => {
-    if (status === undefined || !atLineStart) return;
+    if (status === undefined || !atLineStart || silenced) return;
     const width = columns();
     const text = width === undefined ? status : status.slice(0, Math.max(0, width - 1));
     stderr.write(`\r${text}\u001b[K`);
@@ -68,10 +73,38 @@ export function shareTerminal(io: CliIo): CliIo {
     },
   };
   const stderrOnTerminal = stderr.isTTY === true;
+  const exit = io.exit;
+  const stdout =
+    stderrOnTerminal && io.stdout.isTTY !== true && io.stdoutPipe === true
+      ? silencing(io.stdout, () => {
+          erase();
+          silenced = true;
+        })
+      : sharing(io.stdout, stderrOnTerminal && io.stdout.isTTY === true);
   return {
     ...io,
-    stdout: sharing(io.stdout, stderrOnTerminal && io.stdout.isTTY === true),
+    stdout,
     stderr: sharing(stderr, stderrOnTerminal),
     status: stderrOnTerminal ? line : undefined,
+    // However the command ends (a second Ctrl-C, a quit after the grace), the bar goes first:
+    // it must not stay on the terminal between the lines a pager or `head` shows.
+    ...(exit && {
+      exit: (code: number) => {
+        line.clear();
+        exit(code);
+      },
+    }),
+  };
+}
+
+/** stdout into a pipe that shares the terminal: the first text written ends the status line. */
+function silencing(stream: CliIo["stdout"], silence: () => void): CliIo["stdout"] {
+  return {
+    isTTY: stream.isTTY,
+    ...(stream.drained && { drained: () => stream.drained?.() }),
+    write(text: string) {
+      if (text !== "") silence();
+      return stream.write(text);
+    },
   };
 }

@@ -50,16 +50,16 @@ export function hasChanges(summary: PlanSummary): boolean {
  */
 export function formatPlanCounts(summary: PlanSummary): string {
   const parts = [
-    `${summary.create} to create`,
-    `${summary.update} to update`,
-    ...(summary.adopt > 0 ? [`${summary.adopt} to adopt`] : []),
-    ...(summary.archive > 0 ? [`${summary.archive} to archive`] : []),
-    ...(summary.unarchive > 0 ? [`${summary.unarchive} to unarchive`] : []),
-    `${summary.unchanged} unchanged`,
-    `${summary.warnings} ${summary.warnings === 1 ? "warning" : "warnings"}`,
+    `${n(summary.create)} to create`,
+    `${n(summary.update)} to update`,
+    ...(summary.adopt > 0 ? [`${n(summary.adopt)} to adopt`] : []),
+    ...(summary.archive > 0 ? [`${n(summary.archive)} to archive`] : []),
+    ...(summary.unarchive > 0 ? [`${n(summary.unarchive)} to unarchive`] : []),
+    `${n(summary.unchanged)} unchanged`,
+    `${n(summary.warnings)} ${summary.warnings === 1 ? "warning" : "warnings"}`,
   ];
-  if (summary.skip > 0) parts.push(`${summary.skip} skipped`);
-  if (summary.invalid > 0) parts.push(`${summary.invalid} invalid`);
+  if (summary.skip > 0) parts.push(`${n(summary.skip)} skipped`);
+  if (summary.invalid > 0) parts.push(`${n(summary.invalid)} invalid`);
   return parts.join(", ");
 }
 
@@ -69,4 +69,9 @@ export function formatPlanLine(summary: PlanSummary): string {
     return "No changes. Sift matches the manifests.";
   }
   return `Plan: ${formatPlanCounts(summary)}.`;
+}
+
+/** `1,347`: counts grouped as in the logs, whatever the machine's locale. */
+function n(count: number): string {
+  return count.toLocaleString("en-US");
 }
