@@ -28,6 +28,6 @@ describe.skipIf(!HAS_SCRIPT)("the progress bar on a terminal", () => {
     expect(screen.filter((line) => /.\+ create key-/.test(line))).toEqual([]);
     expect(screen.filter((line) => line.startsWith("+ create key-"))).toHaveLength(1200);
     expect(screen.some((line) => /^\d\d:\d\d:\d\d\.\d{3} DEBUG answer/.test(line))).toBe(true);
-    expect(screen.at(-1)).toMatch(/^Plan: 1200 to create/);
+    expect(screen.at(-1)).toMatch(/^Plan: 1,200 to create/);
   });
 });
