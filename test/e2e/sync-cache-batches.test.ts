@@ -48,7 +48,7 @@ describe("rows changed among many known ones", () => {
 
     emulator().resetStats();
     const applied = await runCli(emulator(), ["apply", "runs.csv"], dir);
-    expect(applied.stdout).toMatch(/0 created, 3 updated, 1797 unchanged/);
+    expect(applied.stdout).toMatch(/0 created, 3 updated, 1,797 unchanged/);
     expect(emulator().stats().requests.ListRuns).toBe(quiet + 1);
   }, 120_000);
 });

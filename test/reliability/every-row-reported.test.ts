@@ -24,11 +24,15 @@ afterEach(async () => {
 
 /** `Stopped: 1 created, ... 5 skipped in 1.0 s` read back into numbers. */
 function summaryCounts(stdout: string) {
-  const m = /(\d+) created, (\d+) updated, (\d+) unchanged, (\d+) failed, (\d+) skipped/.exec(
-    stdout,
-  );
+  // Counts are grouped as in the logs (1,274).
+  const n = "([\\d,]+)";
+  const m = new RegExp(
+    `${n} created, ${n} updated, ${n} unchanged, ${n} failed, ${n} skipped`,
+  ).exec(stdout);
   if (!m) throw new Error(`no summary in: ${stdout}`);
-  const [created, updated, unchanged, failed, skipped] = m.slice(1).map(Number) as number[];
+  const [created, updated, unchanged, failed, skipped] = m
+    .slice(1)
+    .map((s) => Number(s.replaceAll(",", ""))) as number[];
   return {
     created,
     updated,
