@@ -39,10 +39,7 @@ function summaryCounts(stdout: string) {
     unchanged,
     failed,
     skipped,
-    total: m
-      .slice(1)
-      .map(Number)
-      .reduce((a, b) => a + b),
+    total: created! + updated! + unchanged! + failed! + skipped!,
   };
 }
 
