@@ -9,7 +9,7 @@
  */
 
 /** The separators a file may use; `auto` picks the one the header uses most. */
-export const CSV_DELIMITERS = [",", ";", "\t", "|"] as const;
+const CSV_DELIMITERS = [",", ";", "\t", "|"] as const;
 export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
 
 export interface CsvDialect {
@@ -107,4 +107,36 @@ function canonicalEncoding(label: string): string | undefined {
 /** How a delimiter is named in messages: `","`, `";"`, `tab`, `"|"`. */
 export function describeDelimiter(delimiter: CsvDelimiter): string {
   return delimiter === "\t" ? "tab" : JSON.stringify(delimiter);
+}
+
+/**
+ * The delimiter a header line uses: the candidate seen most often outside quoted cells
+ * (ties go to the earlier of `,` `;` tab `|`); a one-column header is `,`-separated.
+ */
+export function sniffDelimiter(header: string): CsvDelimiter {
+  const counts = countDelimiters(header);
+  let best: CsvDelimiter = ",";
+  let bestCount = 0;
+  for (const delimiter of CSV_DELIMITERS) {
+    const n = counts.get(delimiter) ?? 0;
+    if (n > bestCount) {
+      best = delimiter;
+      bestCount = n;
+    }
+  }
+  return best;
+}
+
+function countDelimiters(line: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  let inside = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === '"')
+      inside = !inside; // `""` toggles twice: fine for counting
+    else if (!inside && (CSV_DELIMITERS as readonly string[]).includes(c)) {
+      counts.set(c, (counts.get(c) ?? 0) + 1);
+    }
+  }
+  return counts;
 }

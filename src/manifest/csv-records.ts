@@ -1,9 +1,9 @@
 import { createReadStream } from "node:fs";
 import {
-  CSV_DELIMITERS,
   type CsvDelimiter,
   type CsvDialect,
   DEFAULT_CSV_DIALECT,
+  sniffDelimiter,
 } from "./csv-dialect.js";
 import { type ChunkDecoder, createChunkDecoder } from "./chunk-decoder.js";
 import { QuotedRecordReader } from "./csv-quoted.js";
@@ -259,38 +259,6 @@ function isInsideQuotes(text: string, delimiter: string, open: boolean): boolean
     cellStart = false;
   }
   return inside;
-}
-
-/**
- * The delimiter a header line uses: the candidate seen most often outside quoted cells
- * (ties go to the earlier of `,` `;` tab `|`); a one-column header is `,`-separated.
- */
-function sniffDelimiter(header: string): CsvDelimiter {
-  const counts = countDelimiters(header);
-  let best: CsvDelimiter = ",";
-  let bestCount = 0;
-  for (const delimiter of CSV_DELIMITERS) {
-    const n = counts.get(delimiter) ?? 0;
-    if (n > bestCount) {
-      best = delimiter;
-      bestCount = n;
-    }
-  }
-  return best;
-}
-
-function countDelimiters(line: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  let inside = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (c === '"')
-      inside = !inside; // `""` toggles twice: fine for counting
-    else if (!inside && (CSV_DELIMITERS as readonly string[]).includes(c)) {
-      counts.set(c, (counts.get(c) ?? 0) + 1);
-    }
-  }
-  return counts;
 }
 
 /** Whether a line holds only whitespace, without trimming the usual line that does not. */

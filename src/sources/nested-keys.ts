@@ -1,6 +1,7 @@
 import { isMap, isScalar, type Node, type Pair } from "yaml";
 import { columnsOf, type FieldRule, type Mapping } from "./mapping.js";
 import { quote, suggestName } from "../manifest/index.js";
+import { toNfc } from "../core/unicode.js";
 
 /**
  * Nested keys of YAML/JSON records cannot vanish (issue 20): a mapped dot path that no record
@@ -176,4 +177,47 @@ export function keyOffset(node: Node | undefined, path: string): number | undefi
     current = pair.value;
   }
   return isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
+}
+
+/** Reads `column` from a record: a key of that name, else the dot path through nested objects. */
+export function pathGetter(column: string): (record: Record_) => unknown {
+  const parts = column.split(".");
+  return (record) => {
+    if (Object.hasOwn(record, column)) return record[column];
+    let value: unknown = record;
+    for (const part of parts) {
+      if (typeof value !== "object" || value === null || !Object.hasOwn(value, part))
+        return undefined;
+      value = (value as Record_)[part];
+    }
+    return value;
+  };
+}
+
+/** A parsed value with every object key in NFC (the same objects when all keys are ASCII). */
+export function nfcKeys(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = nfcKeys(value[i]);
+    return value;
+  }
+  if (typeof value !== "object" || value === null) return value;
+  const record = value as Record_;
+  let renamed = false;
+  for (const key of Object.keys(record)) {
+    const child = nfcKeys(record[key]);
+    if (child !== record[key]) record[key] = child;
+    if (toNfc(key) !== key) renamed = true;
+  }
+  if (!renamed) return record;
+  const out: Record_ = {};
+  for (const [key, child] of Object.entries(record)) {
+    // defineProperty: a key "__proto__" stays a key, as JSON.parse made it.
+    Object.defineProperty(out, toNfc(key), {
+      value: child,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
 }

@@ -1,20 +1,16 @@
-import { DEFAULT_UNICODE, toNfc, type UnicodeMode } from "../core/unicode.js";
+import { DEFAULT_UNICODE, type UnicodeMode } from "../core/unicode.js";
 import { readFile, stat } from "node:fs/promises";
 import { type Document, isMap, isSeq, LineCounter, type Node } from "yaml";
 import type { Problem } from "../core/errors.js";
 import { unmappedMessage } from "./bind-columns.js";
-import {
-  type BoundRule,
-  bindTemplate,
-  fillTemplate,
-  type Getter,
-  RecordMapper,
-} from "./map-record.js";
+import { type BoundRule, bindTemplate, fillTemplate, RecordMapper } from "./map-record.js";
 import { columnsOf, type Mapping } from "./mapping.js";
 import {
   findMissingPaths,
   keyOffset,
   mappedObjects,
+  nfcKeys,
+  pathGetter,
   type ReadRecord,
   unmappedNestedKeys,
 } from "./nested-keys.js";
@@ -246,48 +242,6 @@ function bindRecordRules(mapping: Mapping, nulls: NullCells): BoundRule<Record_>
     }
     return { rule, get: () => undefined }; // a constant: read once, from the config
   });
-}
-
-function pathGetter(column: string): Getter<Record_> {
-  const parts = column.split(".");
-  return (record) => {
-    if (Object.hasOwn(record, column)) return record[column];
-    let value: unknown = record;
-    for (const part of parts) {
-      if (typeof value !== "object" || value === null || !Object.hasOwn(value, part))
-        return undefined;
-      value = (value as Record_)[part];
-    }
-    return value;
-  };
-}
-
-/** A parsed value with every object key in NFC (the same objects when all keys are ASCII). */
-function nfcKeys(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = nfcKeys(value[i]);
-    return value;
-  }
-  if (typeof value !== "object" || value === null) return value;
-  const record = value as Record_;
-  let renamed = false;
-  for (const key of Object.keys(record)) {
-    const child = nfcKeys(record[key]);
-    if (child !== record[key]) record[key] = child;
-    if (toNfc(key) !== key) renamed = true;
-  }
-  if (!renamed) return record;
-  const out: Record_ = {};
-  for (const [key, child] of Object.entries(record)) {
-    // defineProperty: a key "__proto__" stays a key, as JSON.parse made it.
-    Object.defineProperty(out, toNfc(key), {
-      value: child,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
-  return out;
 }
 
 /** The top-level keys of a record that some rule reads. */
