@@ -37,6 +37,16 @@ export interface SessionOptions extends ConnectionOptions {
   logFormat?: LogFormat;
 }
 
+/** The keys of a session out of a command's flags (the flags hold many more). */
+export function sessionOptionsOf(flags: SessionOptions): SessionOptions {
+  const { apiUrl, apiKey, profile, local, concurrency, maxRps, caFile, timeout, retries } = flags;
+  return {
+    ...{ apiUrl, apiKey, profile, local, concurrency, maxRps, caFile, timeout, retries },
+    logLevel: flags.logLevel,
+    logFormat: flags.logFormat,
+  };
+}
+
 export interface Session {
   client: SiftClient;
   /** What a saved plan records as its target: the API base URL, or `local`. */

@@ -15,7 +15,7 @@ import { createRowLog } from "./apply-log.js";
 import { cacheOptionsOf, logCacheUse } from "./cache-flags.js";
 import { refuseOverwritingInputs } from "./output-guard.js";
 import { planWarningLog, progressCallback, warnMissingKeys } from "./shared.js";
-import type { ApplyCommand } from "./sync-options.js";
+import { type ApplyCommand, syncInputs } from "./sync-options.js";
 
 type Summary = Parameters<typeof formatApplySummaryJson>[0];
 
@@ -68,11 +68,7 @@ export function declareApply(
         command.reads,
         io,
       ),
-    inputs: (command) => ({
-      paths: command.sync.paths,
-      stdinFormat: command.stdinFormat,
-      own: { exclude: command.sync.exclude, config: command.sync.config },
-    }),
+    inputs: syncInputs,
     session: (command) => command.session,
     progress: (command) => ({ label: "applying", enabled: command.progress }),
     run: (command, life) => runApply(command, life),

@@ -8,7 +8,7 @@ import { withStopping } from "../../sift/stoppable.js";
 import { EXIT } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 import type { CommandDeclaration } from "../lifecycle.js";
-import type { SessionOptions } from "../session.js";
+import { sessionOptionsOf, type SessionOptions } from "../session.js";
 import { INTERRUPTED } from "../../report/failure.js";
 import type { ExportFlags } from "../flags.js";
 import { refuseOverwritingInputs } from "./output-guard.js";
@@ -22,14 +22,9 @@ interface ExportCommand {
 }
 
 function readExportCommand(flags: ExportFlags): ExportCommand {
-  const { apiUrl, apiKey, profile, local, concurrency, maxRps, caFile, timeout, retries } = flags;
   return {
     flags,
-    session: {
-      ...{ apiUrl, apiKey, profile, local, concurrency, maxRps, caFile, timeout, retries },
-      logLevel: flags.logLevel,
-      logFormat: flags.logFormat,
-    },
+    session: sessionOptionsOf(flags),
     format: chooseFormat(flags.format, flags.out),
     keyTemplate: parseKeyTemplate(flags.keyTemplate),
   };

@@ -16,7 +16,7 @@ import type { CommandDeclaration, Life } from "../lifecycle.js";
 import { cacheOptionsOf, logCacheUse } from "./cache-flags.js";
 import { refuseOverwritingInputs } from "./output-guard.js";
 import { planWarningLog, progressCallback, warnMissingKeys } from "./shared.js";
-import type { PlanCommand, SyncInput } from "./sync-options.js";
+import { type PlanCommand, type SyncInput, syncInputs } from "./sync-options.js";
 
 /**
  * The plan command (also `apply --dry-run`), over the one lifecycle (lifecycle.ts).
@@ -50,11 +50,7 @@ export function declarePlan(
         command.reads,
         io,
       ),
-    inputs: (command) => ({
-      paths: command.sync.paths,
-      stdinFormat: command.stdinFormat,
-      own: { exclude: command.sync.exclude, config: command.sync.config },
-    }),
+    inputs: syncInputs,
     session: (command) => command.session,
     progress: (command) => ({ label: "planning", enabled: command.progress }),
     endAtStop: true,

@@ -8,7 +8,7 @@ import { resultsFormatOf } from "../../report/results-file.js";
 import type { ApplyFlags, CacheFlags, PlanFlags } from "../flags.js";
 import type { CliIo } from "../io.js";
 import { csvDialectOf } from "../options.js";
-import type { SessionOptions } from "../session.js";
+import { sessionOptionsOf, type SessionOptions } from "../session.js";
 import type { CommandInputs } from "./output-guard.js";
 import { parseAdoptBy, parseArchive, parseIgnore, readSelection } from "./shared.js";
 
@@ -59,6 +59,15 @@ export interface ApplyCommand extends PlanCommand {
   expectDigest?: string;
   /** `--results FILE`. */
   results?: string;
+}
+
+/** The manifests plan and apply read, for the lifecycle to spool and note as the tool's inputs. */
+export function syncInputs(command: PlanCommand) {
+  return {
+    paths: command.sync.paths,
+    stdinFormat: command.stdinFormat,
+    own: { exclude: command.sync.exclude, config: command.sync.config },
+  };
 }
 
 /** plan's flags (apply's for --dry-run) as its options; a bad flag is a UsageError. */
@@ -130,14 +139,9 @@ function commandOf(
     ...(flags.maxChanges && { maxChanges: flags.maxChanges }),
     ...(only && { only }),
   };
-  const { apiUrl, apiKey, profile, local, concurrency, maxRps, caFile, timeout, retries } = flags;
   return {
     sync,
-    session: {
-      ...{ apiUrl, apiKey, profile, local, concurrency, maxRps, caFile, timeout, retries },
-      logLevel: flags.logLevel,
-      logFormat: flags.logFormat,
-    },
+    session: sessionOptionsOf(flags),
     format: flags.format,
     ...(flags.out !== undefined && { out: flags.out }),
     detailedExitcode: flags.detailedExitcode === true,
