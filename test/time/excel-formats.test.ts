@@ -2,18 +2,8 @@ import fc from "fast-check";
 import { Temporal } from "temporal-polyfill";
 import { describe, expect, it } from "vitest";
 import { Invalid } from "../../src/manifest/values.js";
-import { compileTimeFormat, type TimeFormat } from "../../src/time/compile-format.js";
-import { TimeReader } from "../../src/time/time-reader.js";
-import { type DstPolicy, ZoneResolver } from "../../src/time/zone.js";
-
-function reader(formats: string | string[], zone?: string, dst: DstPolicy = "reject") {
-  const compiled = [formats].flat().map((f) => {
-    const format = compileTimeFormat(f);
-    if (typeof format === "string") throw new Error(format);
-    return format as TimeFormat;
-  });
-  return new TimeReader(compiled, zone === undefined ? undefined : new ZoneResolver(zone, dst));
-}
+import { compileTimeFormat } from "../../src/time/compile-format.js";
+import { reader } from "./reader.js";
 
 function read(text: string, format: string | string[], zone?: string, serial?: number) {
   const result = reader(format, zone).read(text, serial);
