@@ -13,7 +13,7 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   const { existsSync } = await import("node:fs");
   if (existsSync(new URL("../src/", import.meta.url))) {
     const { ensureBuilt } = await import("../scripts/build-checkout.mjs");
-    ensureBuilt(new URL("../", import.meta.url));
+    await ensureBuilt(new URL("../", import.meta.url));
   }
   const { main } = await import("../dist/cli/main.js");
   process.exitCode = await main(argv);

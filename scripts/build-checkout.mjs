@@ -1,11 +1,10 @@
 // Used by bin/sift-run-sync.js in a git checkout only (the package ships dist/, not src/ nor
 // this file): compiles src/ to dist/ when dist/ is missing or older than a source file.
-import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /** @param {URL} root the checkout's root directory */
-export function ensureBuilt(root) {
+export async function ensureBuilt(root) {
   // Under vitest the globalSetup has built dist/: a rebuild racing the other CLIs a test run
   // spawns (a source edited meanwhile) would break them.
   if (process.env.VITEST) return;
@@ -20,6 +19,8 @@ export function ensureBuilt(root) {
     process.exit(1);
   }
   process.stderr.write("sift-run-sync: building dist/ from src/ (a git checkout) ...\n");
+  // Loaded only to build: a checkout whose dist/ is current answers `--help` without it.
+  const { execFileSync } = await import("node:child_process");
   try {
     // Compiler messages go to stderr: stdout carries the command's document alone.
     execFileSync(process.execPath, [tsc, "-p", `${dir}tsconfig.build.json`], {

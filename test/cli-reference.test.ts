@@ -14,7 +14,7 @@ import { captureIo } from "./helpers/io.js";
 
 const DOC = "docs/cli.md";
 const text = readFileSync(new URL(`../${DOC}`, import.meta.url), "utf8");
-const program = buildProgram({ io: captureIo(), setExitCode: () => {} });
+const program = await buildProgram({ io: captureIo(), setExitCode: () => {} });
 const commands = new Map(
   program.commands.map((c) => [c.name(), new Set(c.options.map((o) => o.long!))]),
 );

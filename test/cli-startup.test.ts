@@ -34,6 +34,16 @@ describe("CLI start-up", () => {
     expect([...packages].sort()).toEqual(["commander"]);
   });
 
+  it("loads no command's module before it is named: the root help lists them from the table", () => {
+    const { own } = staticClosure("src/cli/main.ts");
+    expect(own).toContain("src/cli/commands/table.ts");
+    const commands = own.filter(
+      (f) => f.startsWith("src/cli/commands/") && !f.endsWith("table.ts"),
+    );
+    expect(commands).toEqual([]);
+    expect(own).not.toContain("src/cli/options.ts");
+  });
+
   it("prints the package version through the bin's fast path", () => {
     const version = JSON.parse(readFileSync("package.json", "utf8")).version;
     const out = execFileSync(process.execPath, ["bin/sift-run-sync.js", "--version"], {

@@ -121,8 +121,9 @@ const COUNTERPARTS: Record<string, Record<string, Counterpart>> = {
   },
 };
 
+const program = await buildProgram({ io: captureIo(), setExitCode: () => {} });
+
 describe("every option of the CLI has its counterpart in the library", () => {
-  const program = buildProgram({ io: captureIo(), setExitCode: () => {} });
   for (const [name, table] of Object.entries(COUNTERPARTS)) {
     it(`${name}: the table names exactly the command's options`, () => {
       const command = program.commands.find((c) => c.name() === name)!;

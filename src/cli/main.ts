@@ -1,16 +1,11 @@
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { formatProblem, GuardError, ManifestError, SyncError } from "../core/errors.js";
 import { addSecret, redactingWriter } from "../core/secrets.js";
 import { explainRefusal } from "../plan/guard.js";
 import { escapeControl } from "../report/safe-text.js";
 import { EXIT, exitCodesHelp } from "./exit-codes.js";
 import { VERSION } from "../core/version.js";
-import { registerApply } from "./commands/apply.js";
-import { registerDoctor } from "./commands/doctor.js";
-import { registerEmulator } from "./commands/emulator.js";
-import { registerExport } from "./commands/export.js";
-import { registerPlan } from "./commands/plan.js";
-import { registerValidate } from "./commands/validate.js";
+import { COMMANDS } from "./commands/table.js";
 import type { CommandContext } from "./context.js";
 import { type CliIo, OutputClosedError, processIo } from "./io.js";
 import { shareTerminal } from "./terminal.js";
@@ -31,14 +26,17 @@ export async function main(argv: string[], given: CliIo = processIo()): Promise<
   const redacted = redactIo(given);
   const io = shareTerminal(redacted.io);
   let exitCode = 0;
-  const program = buildProgram({
-    io,
-    setExitCode: (code) => {
-      exitCode = code;
-    },
-  });
   let code: number;
   try {
+    const program = await buildProgram(
+      {
+        io,
+        setExitCode: (code) => {
+          exitCode = code;
+        },
+      },
+      namedCommands(argv),
+    );
     await program.parseAsync(argv, { from: "user" });
     code = exitCode;
   } catch (error) {
@@ -131,8 +129,15 @@ function redactIo(io: CliIo): { io: CliIo; flush(): void } {
   };
 }
 
-/** The commands, given the process's io and where their exit code goes. */
-export function buildProgram(given: Pick<CommandContext, "io" | "setExitCode">): Command {
+/**
+ * The commands, given the process's io and where their exit code goes. Only the commands
+ * `wanted` are built in full (their module loaded, their options added); the others are
+ * listed from their row of the table, which is all the root `--help` shows of them.
+ */
+export async function buildProgram(
+  given: Pick<CommandContext, "io" | "setExitCode">,
+  wanted: (name: string) => boolean = () => true,
+): Promise<Command> {
   const ctx: CommandContext = {
     ...given,
     run: async (command) => {
@@ -151,14 +156,26 @@ export function buildProgram(given: Pick<CommandContext, "io" | "setExitCode">):
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),
     });
-  registerValidate(program, ctx);
-  registerPlan(program, ctx);
-  registerApply(program, ctx);
-  registerExport(program, ctx);
-  registerDoctor(program, ctx);
-  registerEmulator(program, ctx);
-  for (const cmd of program.commands) cmd.exitOverride();
+  for (const row of COMMANDS) {
+    const cmd = program.command(row.name).description(row.description);
+    for (const [name, description] of row.arguments) cmd.argument(name, description);
+    if (wanted(row.name)) (await row.load())(cmd, ctx);
+    // Listed only: the root help says `[options]` of a command that has some (all have).
+    else cmd.addOption(new Option("--listed-only").hideHelp());
+    cmd.exitOverride();
+  }
   return program;
+}
+
+/**
+ * The commands whose names are words of argv (before `--`): the one that runs, or whose help
+ * is asked for (`plan --help`, `help plan`). A path that happens to be named `plan` only
+ * costs that command's module.
+ */
+function namedCommands(argv: readonly string[]): (name: string) => boolean {
+  const end = argv.indexOf("--");
+  const words = new Set(end === -1 ? argv : argv.slice(0, end));
+  return (name) => words.has(name);
 }
 
 /** `: 12 valid runs were held back (--skip-invalid applies them ...)` */

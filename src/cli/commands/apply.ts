@@ -14,11 +14,8 @@ import { addConfigOption } from "./input.js";
 import type { ApplyFlags } from "../flags.js";
 import { addPlanOptions, readInput } from "./plan.js";
 
-export function registerApply(program: Command, ctx: CommandContext): void {
-  const cmd = program
-    .command("apply")
-    .description("make Sift match the manifests (or exactly a saved plan)")
-    .argument("[paths...]", "manifest files or directories")
+export function registerApply(cmd: Command, ctx: CommandContext): void {
+  cmd
     .option("--dry-run", "only plan: the same as `plan`")
     .option(
       "--detailed-exitcode",

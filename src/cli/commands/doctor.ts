@@ -11,13 +11,8 @@ import {
 import type { DoctorFlags } from "../flags.js";
 import { addConfigOption } from "./input.js";
 
-export function registerDoctor(program: Command, ctx: CommandContext): void {
-  const cmd = program
-    .command("doctor")
-    .description(
-      "check a Sift deployment before the first sync: connection, the key's reach, the API's behaviour, the manifests against it; writes nothing (unless --write-probe)",
-    )
-    .argument("[paths...]", "manifest files or directories to check against the organization")
+export function registerDoctor(cmd: Command, ctx: CommandContext): void {
+  cmd
     .addOption(
       new Option("--format <format>", "report on stdout")
         .choices(["table", "json"])

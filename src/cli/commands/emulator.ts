@@ -41,12 +41,10 @@ interface EmulatorFlags {
  * first stdout line is `Sift emulator listening on http://HOST:PORT`, so scripts can read
  * the port when it was 0.
  */
-export function registerEmulator(program: Command, ctx: CommandContext): void {
+export function registerEmulator(cmd: Command, ctx: CommandContext): void {
   // None of the common options (--log-level, --log-format, --no-progress): the emulator logs
   // nothing and shows no progress, and its --help offers only what means something here.
-  program
-    .command("emulator")
-    .description("serve a local stand-in for the Sift REST API (for tests, demos and --local)")
+  cmd
     .option("--port <n>", "port to listen on; 0 picks a free one", parsePort, 0)
     .option("--host <host>", "address to listen on", DEFAULT_HOST)
     .option("--api-key <key>", "the bearer key clients must send", DEFAULT_API_KEY)

@@ -10,12 +10,8 @@ import {
 import type { ExportFlags } from "../flags.js";
 
 /** `export`: Sift's runs as a manifest that plans back to "No changes". */
-export function registerExport(program: Command, ctx: CommandContext): void {
-  const cmd = program
-    .command("export")
-    .description(
-      "write Sift's runs as a manifest (CSV or YAML) that `plan` reads back as no changes",
-    )
+export function registerExport(cmd: Command, ctx: CommandContext): void {
+  cmd
     .option(
       "--filter <cel>",
       "only the runs this ListRuns filter matches, e.g. \"name.startsWith('TV')\"",

@@ -37,15 +37,11 @@ export function addPlanOptions(cmd: Command): Command {
     );
 }
 
-export function registerPlan(program: Command, ctx: CommandContext): void {
-  const cmd = program
-    .command("plan")
-    .description("show what apply would change: reads Sift, writes nothing")
-    .argument("[paths...]", "manifest files or directories")
-    .option(
-      "--detailed-exitcode",
-      "exit 0 when there are no changes, 2 when there are, 1 on error, 3 when a guard refuses",
-    );
+export function registerPlan(cmd: Command, ctx: CommandContext): void {
+  cmd.option(
+    "--detailed-exitcode",
+    "exit 0 when there are no changes, 2 when there are, 1 on error, 3 when a guard refuses",
+  );
   addCommonOptions(
     addOperatorOptions(
       addCsvOptions(addSyncOptions(addConnectionOptions(addPlanOptions(addConfigOption(cmd))))),

@@ -18,14 +18,11 @@ import { addConfigOption } from "./input.js";
  * (via main's ManifestError handler) and the exit code is 1. `--show N` first prints the
  * first N runs as read, as a YAML manifest, so a user sees what a mapping made of a file.
  */
-export function registerValidate(program: Command, ctx: CommandContext): void {
+export function registerValidate(cmd: Command, ctx: CommandContext): void {
   addCommonOptions(
     addCsvOptions(
       addConfigOption(
-        program
-          .command("validate")
-          .description("parse and check manifests offline, reporting every problem")
-          .argument("[paths...]", "manifest files, directories of them, or - for standard input")
+        cmd
           .option(
             "--show <n>",
             "print the first N runs as read, as a YAML manifest (the summary follows as comments)",
