@@ -1,4 +1,4 @@
-import type { RunSpec } from "../manifest/spec.js";
+import type { RunSpec } from "../manifest/index.js";
 import type { FollowUp } from "../plan/change.js";
 import type { ResultRow } from "../report/results-file.js";
 import type { SkipReason } from "./stop.js";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import { ApiError } from "../core/errors.js";
 import { parseTimestamp } from "../time/timestamp.js";
-import type { RunSpec } from "../manifest/spec.js";
+import type { RunSpec } from "../manifest/index.js";
 import { celString } from "../sift/cel.js";
 import type { ListAllParams, ListParams } from "../sift/client.js";
 import type { Run } from "../sift/schemas.js";

@@ -1,4 +1,4 @@
-import type { MetadataType } from "../manifest/spec.js";
+import type { MetadataType } from "../manifest/index.js";
 
 /**
  * What `--seed` and `load()` accept. Friendly to write by hand:

@@ -1,6 +1,6 @@
 import { isUuid, UUID_EXAMPLE } from "../core/run-id.js";
 import { compareTimestamps, type Timestamp } from "../time/timestamp.js";
-import type { MetadataType } from "../manifest/spec.js";
+import type { MetadataType } from "../manifest/index.js";
 import type { ApiFailure } from "./api-error.js";
 import { randomId } from "./random-id.js";
 import { checkTimes } from "./run-rules.js";

@@ -1,4 +1,4 @@
-import type { MetadataType } from "../manifest/spec.js";
+import type { MetadataType } from "../manifest/index.js";
 import type { Timestamp } from "../time/timestamp.js";
 import type { RawMetadataEntry, RelationValue } from "./seed-types.js";
 

@@ -1,5 +1,5 @@
 import { UsageError } from "../core/errors.js";
-import type { MetadataType } from "../manifest/spec.js";
+import type { MetadataType } from "../manifest/index.js";
 import { batchInFilters } from "../sift/in-filter.js";
 import { type AssetFound, LOOKUP_PAGE_SIZE, type LookupClient } from "../sift/lookup.js";
 import { filterBudget } from "../sift/in-filter.js";

@@ -1,6 +1,6 @@
 import { checkRunFields } from "../manifest/run-checks.js";
 import { BOOLEAN_FIELDS, type BooleanField, fieldDef } from "../manifest/run-fields.js";
-import type { MetadataType } from "../manifest/spec.js";
+import type { MetadataType } from "../manifest/index.js";
 import {
   checkWholeCharacters,
   Invalid,

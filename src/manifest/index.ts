@@ -35,7 +35,7 @@ export { locateProblems, type ManifestItem } from "./manifest-item.js";
 export { NullCells } from "./null-cells.js";
 export { recogniseOwnFile } from "./own-files.js";
 export { type ItemBatch, markDuplicates } from "./read-items.js";
-export { formatOf, readManifest } from "./read-manifest.js";
+export { formatOf, readManifest, type ReadOptions } from "./read-manifest.js";
 export { rowsOf } from "./read-manifest-rows.js";
 export { specsOf } from "./read-run-specs.js";
 export { checkRunFields, type FieldProblem } from "./run-checks.js";

@@ -1,4 +1,4 @@
-import type { RunSpec } from "../manifest/spec.js";
+import type { RunSpec } from "../manifest/index.js";
 import { celString } from "../sift/cel.js";
 import type { KeyTypeName } from "../sift/schemas.js";
 import { encodeQueryComponent } from "../sift/url.js";

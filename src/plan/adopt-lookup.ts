@@ -1,5 +1,5 @@
 import type { UnicodeMode } from "../core/unicode.js";
-import type { RunSpec } from "../manifest/spec.js";
+import type { RunSpec } from "../manifest/index.js";
 import { ItemTooLargeError } from "../sift/client.js";
 import type { KeyTypeName, Run } from "../sift/schemas.js";
 import { keylessFilters } from "./adopt-filters.js";

@@ -6,7 +6,7 @@ import {
 } from "../core/adopt-by.js";
 import { toEpochNanos } from "../time/timestamp.js";
 import { toNfc, type UnicodeMode } from "../core/unicode.js";
-import type { RunSpec } from "../manifest/spec.js";
+import type { RunSpec } from "../manifest/index.js";
 import type { KeyTypeName, Run } from "../sift/schemas.js";
 import { canonicalTime } from "../time/canonical-time.js";
 import type { Warning } from "./change.js";

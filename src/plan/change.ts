@@ -1,5 +1,5 @@
 import type { Problem } from "../core/errors.js";
-import type { RunSpec } from "../manifest/spec.js";
+import type { RunSpec } from "../manifest/index.js";
 import type {
   CreateAdhocRunBody,
   CreateRunBody,

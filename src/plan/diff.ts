@@ -1,6 +1,6 @@
 import { CLIENT_KEY_RULE, explainClientKey, NEW_KEY_FIX } from "../core/client-key.js";
 import type { Problem } from "../core/errors.js";
-import type { RunSpec } from "../manifest/spec.js";
+import type { RunSpec } from "../manifest/index.js";
 import { quote } from "../manifest/values.js";
 import type { Run } from "../sift/schemas.js";
 import type { Change, RunUpdate, Warning } from "./change.js";

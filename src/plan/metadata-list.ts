@@ -1,6 +1,6 @@
 import type { Problem } from "../core/errors.js";
 import { DEFAULT_UNICODE, normalizeText, toNfc, type UnicodeMode } from "../core/unicode.js";
-import type { RunSpec } from "../manifest/spec.js";
+import type { RunSpec } from "../manifest/index.js";
 import { readMetadataEntry } from "../sift/metadata-entry.js";
 import { METADATA_KEY_TYPE_RELATION, type MetadataValue, type Run } from "../sift/schemas.js";
 import type { FieldChange, Warning } from "./change.js";

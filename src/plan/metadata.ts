@@ -1,5 +1,5 @@
 import type { Problem } from "../core/errors.js";
-import type { MetadataSpec, MetadataType, RunSpec } from "../manifest/spec.js";
+import type { MetadataSpec, MetadataType, RunSpec } from "../manifest/index.js";
 import type { TypedValue } from "../sift/metadata-entry.js";
 import {
   type KeyTypeName,

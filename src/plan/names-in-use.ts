@@ -1,4 +1,4 @@
-import type { RunSpec } from "../manifest/spec.js";
+import type { RunSpec } from "../manifest/index.js";
 
 /** Distinct asset names and metadata keys of the specs: what must be resolved before diffing. */
 export interface NamesInUse {

@@ -7,7 +7,7 @@ import {
   type ValidationResult,
   validateManifests,
 } from "../manifest/index.js";
-import type { ValidationCallbacks } from "../manifest/validate-manifests.js";
+import type { ValidationCallbacks } from "../manifest/index.js";
 import { readSourceRows, validateSources } from "../sources/index.js";
 import { addNamesInUse, type NamesInUse } from "./names-in-use.js";
 import type { ManifestInput, ValidateOptions } from "./options.js";

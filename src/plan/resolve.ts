@@ -1,6 +1,6 @@
 import type { Problem } from "../core/errors.js";
 import { didYouMean } from "../core/unicode.js";
-import type { RunSpec } from "../manifest/spec.js";
+import type { RunSpec } from "../manifest/index.js";
 import type { KeyTypeName, MetadataKeyTypeWire } from "../sift/schemas.js";
 import { resolveMetadata, type TypedValue } from "./metadata.js";
 

@@ -1,4 +1,4 @@
-import type { NamedField } from "../manifest/run-fields.js";
+import type { NamedField } from "../manifest/index.js";
 import type { Run } from "../sift/schemas.js";
 import { canonicalTime } from "../time/canonical-time.js";
 import type { FieldValue } from "./change.js";

@@ -1,5 +1,5 @@
 import { formatProblem, type Problem } from "../core/errors.js";
-import type { Source } from "../manifest/spec.js";
+import type { Source } from "../manifest/index.js";
 
 /**
  * A problem under a heading that already names the run's place: `assets: no asset named "x"`
