@@ -5,6 +5,7 @@ import { type CsvDialect, readCsvDialect } from "../manifest/csv-dialect.js";
 import { MANIFEST_FORMATS } from "../manifest/formats.js";
 import type { CsvFlags } from "./flags.js";
 import { type ChangeLimit, parseChangeLimit } from "../plan/guard.js";
+import type { Shard } from "../plan/shard.js";
 
 /** Flags shared by every command. */
 export function addCommonOptions(cmd: Command): Command {
@@ -178,11 +179,6 @@ export function parseList(value: string): string[] {
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "");
-}
-
-interface Shard {
-  index: number;
-  count: number;
 }
 
 function parseShard(value: string): Shard {
