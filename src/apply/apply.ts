@@ -64,6 +64,8 @@ export interface ApplyResult extends ApplyCounts {
   interrupted: boolean;
   /** Keys given in `only` that no manifest run has. */
   missingKeys?: string[];
+  /** Local times a `dst` rule decided, by rule (`dst: later`): count and the first place. */
+  resolved?: Record<string, { count: number; first: string }>;
   /** With a cache: whether it was trusted, and how many runs Sift changed since it was written. */
   cache?: CacheUse;
 }
@@ -231,6 +233,7 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
     elapsedMs: performance.now() - started,
     interrupted: counts.stopped?.kind === "interrupted",
     ...(options.only && { missingKeys: manifests.missingKeys }),
+    resolved: manifests.resolved,
     ...(prepared?.cache && { cache: prepared.cache.counts() }),
   };
 }

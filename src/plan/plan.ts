@@ -18,6 +18,8 @@ export interface PlanResult {
   runs: number;
   /** Keys given in `only` that no manifest run has. */
   missingKeys: string[];
+  /** Local times a `dst` rule decided, by rule (`dst: later`): count and the first place. */
+  resolved: Record<string, { count: number; first: string }>;
   /**
    * Why applying this plan would be refused (`--max-archive`, `--allow-empty`,
    * `--max-changes`): apply throws a GuardError with these, the CLI exits 3. `refused` is the
@@ -61,6 +63,7 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
     files: prepared.manifests.files,
     runs: prepared.manifests.runs,
     missingKeys: prepared.manifests.missingKeys,
+    resolved: prepared.manifests.resolved,
     ...(refusals.length > 0 && { refused: refusals[0], refusals }),
     ...(prepared.cache && { cache: prepared.cache.counts() }),
   };

@@ -20,6 +20,8 @@ import { shardOf } from "./shard.js";
  */
 
 export interface ManifestRows {
+  /** Local times a `dst` rule decided, by rule: what validate shows, for plan and apply to log. */
+  resolved: ValidationResult["resolved"];
   files: string[];
   /** Runs in scope (this shard, `only`): valid ones, and invalid ones with `skipInvalid`. */
   runs: number;
@@ -153,6 +155,7 @@ export async function readManifests(
   };
   return {
     files: validation.files,
+    resolved: validation.resolved,
     runs: runs + invalid,
     invalid,
     missingKeys,

@@ -105,6 +105,15 @@ describe("time-zone decisions are visible", () => {
       startTime: "2024-11-03T08:10:00Z",
       stopTime: "2024-11-03T09:20:00Z",
     });
+    // plan and apply say on stderr what the rules decided, as validate does.
+    const decided = [
+      /1 local time resolved by dst: earlier \(the first at flights\.csv:2\)/,
+      /1 local time resolved by dst: later \(the first at flights\.csv:2\)/,
+    ];
+    for (const line of decided) expect(planned.stderr).toMatch(line);
+    const applied = await runCli(emulator(), ["apply"], dir);
+    expect(applied.code).toBe(0);
+    for (const line of decided) expect(applied.stderr).toMatch(line);
     // Without a rule for the landing, its time is the error it always was.
     const strict = projectDir({
       "flights.csv": "Flight,Takeoff,Landing\n9,11/3/2024 1:10 AM,11/3/2024 1:20 AM\n",

@@ -14,7 +14,7 @@ import type { CommandDeclaration, Life } from "../lifecycle.js";
 import { createRowLog } from "./apply-log.js";
 import { cacheOptionsOf, logCacheUse } from "./cache-flags.js";
 import { refuseOverwritingInputs } from "./output-guard.js";
-import { planWarningLog, progressCallback, warnMissingKeys } from "./shared.js";
+import { logDstDecisions, planWarningLog, progressCallback, warnMissingKeys } from "./shared.js";
 import { type ApplyCommand, syncInputs } from "./sync-options.js";
 
 type Summary = Parameters<typeof formatApplySummaryJson>[0];
@@ -131,6 +131,7 @@ export function declareApply(
       life.progress.done();
       planWarnings.end();
       if (result.missingKeys) warnMissingKeys(logger, result.missingKeys);
+      logDstDecisions(logger, result.resolved);
       if ("cache" in result) logCacheUse(logger, result.cache);
       if (result.stopped?.error !== undefined) {
         logger.error({ error: result.stopped.error }, `the apply stopped: ${result.stopped.error}`);

@@ -15,7 +15,7 @@ import type { CliIo } from "../io.js";
 import type { CommandDeclaration, Life } from "../lifecycle.js";
 import { cacheOptionsOf, logCacheUse } from "./cache-flags.js";
 import { refuseOverwritingInputs } from "./output-guard.js";
-import { planWarningLog, progressCallback, warnMissingKeys } from "./shared.js";
+import { logDstDecisions, planWarningLog, progressCallback, warnMissingKeys } from "./shared.js";
 import { type PlanCommand, type SyncInput, syncInputs } from "./sync-options.js";
 
 /**
@@ -126,6 +126,7 @@ export function declarePlan(
     endDocument(undefined, saved, refusals);
     if (command.out) logger.info({ out: command.out, digest }, "plan saved");
     warnMissingKeys(logger, result.missingKeys);
+    logDstDecisions(logger, result.resolved);
     logCacheUse(logger, result.cache);
     if (refusals !== undefined) {
       for (const refusal of refusals) {

@@ -11,6 +11,7 @@ import {
 } from "../options.js";
 import type { ValidateFlags } from "../flags.js";
 import { addConfigOption } from "./input.js";
+import { dstDecisionLines } from "./shared.js";
 
 /**
  * `validate [paths...]`: offline; parses and checks manifests (or the sources of a sync
@@ -100,9 +101,7 @@ function renderSummary(result: ValidationResult): string {
       (result.totalWarnings > 0 ? `, ${plural(result.totalWarnings, "warning")}` : ""),
   );
   // Not problems, but decisions the user should see: `3 local times resolved by dst: later`.
-  for (const [by, { count, first }] of Object.entries(result.resolved)) {
-    lines.push(`${plural(count, "local time")} resolved by ${by} (the first at ${first})`);
-  }
+  lines.push(...dstDecisionLines(result.resolved));
   return lines.join("\n") + "\n";
 }
 
