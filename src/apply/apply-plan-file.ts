@@ -1,3 +1,4 @@
+import { plural } from "../core/words.js";
 import { ApiError, GuardError, PlanFileError } from "../core/errors.js";
 import { guardFlag } from "../plan/guard.js";
 import { type Stopping, stoppingOf } from "../core/stopping.js";
@@ -136,7 +137,7 @@ async function applyPlanFileStopping(options: ApplyPlanFileOptions): Promise<Pla
       await work(heldBackByInvalid((await open()).changes), true);
       const valid = total - plan.invalid;
       throw new PlanFileError(
-        `${options.path} holds ${count(plan.invalid, "invalid run")}; nothing was written (${count(valid, "valid run")} held back; --skip-invalid applies the valid runs and reports the invalid ones as failed)`,
+        `${options.path} holds ${plural(plan.invalid, "invalid run")}; nothing was written (${plural(valid, "valid run")} held back; --skip-invalid applies the valid runs and reports the invalid ones as failed)`,
       );
     }
     // Stopped during the checks: nothing was written, and every change is reported skipped.
@@ -189,10 +190,6 @@ async function* heldBackByInvalid(changes: AsyncIterable<SavedChange>): AsyncGen
       reason: formatSkip(skip),
     };
   }
-}
-
-function count(n: number, one: string): string {
-  return `${n.toLocaleString("en-US")} ${one}${n === 1 ? "" : "s"}`;
 }
 
 async function* savedRows(file: PlanFileStream): AsyncGenerator<RowRef> {

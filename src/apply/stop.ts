@@ -1,3 +1,5 @@
+import { plural } from "../core/words.js";
+
 /**
  * Why an apply stopped before reaching every row. The rows it never reached are reported as
  * skipped with this reason (in the results file, the summary, and one aggregated log line).
@@ -30,7 +32,7 @@ export const STOP_REASONS: Record<StopKind, string> = {
 
 /** `3,320 rows skipped: the API stopped answering; run the same command again` */
 export function formatSkippedLine(count: number, reason: string): string {
-  return `${count.toLocaleString("en-US")} ${count === 1 ? "row" : "rows"} skipped: ${reason}`;
+  return `${plural(count, "row")} skipped: ${reason}`;
 }
 
 /**

@@ -5,6 +5,7 @@ import { explainRefusal } from "../plan/guard.js";
 import { escapeControl } from "../report/safe-text.js";
 import { EXIT, exitCodesHelp } from "./exit-codes.js";
 import { VERSION } from "../core/version.js";
+import { plural } from "../core/words.js";
 import { COMMANDS } from "./commands/table.js";
 import type { CommandContext } from "./context.js";
 import { type CliIo, OutputClosedError, processIo } from "./io.js";
@@ -182,7 +183,7 @@ function namedCommands(argv: readonly string[]): (name: string) => boolean {
 function heldBackHint(error: ManifestError): string {
   const n = error.heldBack;
   if (n === undefined) return "";
-  const runs = `${n.toLocaleString("en-US")} valid ${n === 1 ? "run was" : "runs were"}`;
+  const runs = `${plural(n, "valid run")} ${n === 1 ? "was" : "were"}`;
   return ` (${runs} held back; --skip-invalid applies the valid runs and reports the invalid ones as failed)`;
 }
 

@@ -74,13 +74,3 @@ export function result(
     ...(more.data !== undefined && { data: more.data }),
   };
 }
-
-/** `1,234` */
-export function formatCount(n: number): string {
-  return n.toLocaleString("en-US");
-}
-
-/** `1 run`, `3 runs` */
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${formatCount(n)} ${n === 1 ? one : many}`;
-}

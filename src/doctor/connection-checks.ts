@@ -1,7 +1,8 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { ApiError } from "../core/errors.js";
-import { type CheckResult, formatCount, plural, result } from "./check.js";
+import { type CheckResult, result } from "./check.js";
+import { formatCount, plural } from "../core/words.js";
 import type { DoctorContext } from "./context.js";
 import { resolveProxy } from "../sift/proxy.js";
 import type { Exchange } from "./recorder.js";

@@ -1,4 +1,5 @@
-import { type CheckResult, formatCount, plural, result } from "./check.js";
+import { type CheckResult, result } from "./check.js";
+import { formatCount, plural } from "../core/words.js";
 import { formatMs } from "./connection-checks.js";
 
 /**

@@ -1,6 +1,7 @@
 import { ApiError } from "../core/errors.js";
 import { MAX_PAGE_SIZE } from "../sift/client.js";
-import { type CheckResult, formatCount, plural, result } from "./check.js";
+import { type CheckResult, result } from "./check.js";
+import { formatCount, plural } from "../core/words.js";
 import type { DoctorContext } from "./context.js";
 import { API_OPERATIONS } from "../sift/api-operations.js";
 

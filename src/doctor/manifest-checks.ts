@@ -3,7 +3,8 @@ import { isInvalidRow } from "../manifest/index.js";
 import type { RunSpec } from "../manifest/index.js";
 import { type ManifestRows, readManifests, resolveContext } from "../plan/prepare.js";
 import { METADATA_KEY_TYPE_RELATION, METADATA_KEY_TYPES } from "../sift/schemas.js";
-import { type CheckResult, formatCount, MAX_NAMED, plural, result } from "./check.js";
+import { type CheckResult, MAX_NAMED, result } from "./check.js";
+import { formatCount, plural } from "../core/words.js";
 import type { DoctorContext } from "./context.js";
 import { type ManifestCheckOptions, planCounts } from "./plan-checks.js";
 

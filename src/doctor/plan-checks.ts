@@ -2,7 +2,8 @@ import { describeClientKeyProblem, isSiftClientKey } from "../core/client-key.js
 import { formatProblem, type Problem } from "../core/errors.js";
 import { type PlanOptions, plan } from "../plan/plan.js";
 import { formatPlanCounts } from "../plan/summary.js";
-import { type CheckResult, formatCount, MAX_NAMED, plural, result } from "./check.js";
+import { type CheckResult, MAX_NAMED, result } from "./check.js";
+import { formatCount, plural } from "../core/words.js";
 import type { DoctorContext } from "./context.js";
 
 /**

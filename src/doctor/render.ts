@@ -1,3 +1,4 @@
+import { plural } from "../core/words.js";
 import { createPaint, type Paint } from "../report/ansi.js";
 import { escapeControl } from "../report/safe-text.js";
 import {
@@ -5,7 +6,6 @@ import {
   type CheckStatus,
   type DoctorReport,
   SECTION_TITLES,
-  plural,
   summarize,
 } from "./check.js";
 

@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { connect, type PeerCertificate } from "node:tls";
-import { type CheckResult, plural, result } from "./check.js";
+import { type CheckResult, result } from "./check.js";
+import { plural } from "../core/words.js";
 import { proxyOf } from "./connection-checks.js";
 import type { DoctorContext } from "./context.js";
 

@@ -1,3 +1,4 @@
+import { formatCount } from "../core/words.js";
 import { findJsonExcess } from "../core/json-shape.js";
 import { MAX_NESTING_DEPTH, tooDeepMessage } from "./yaml-depth.js";
 
@@ -9,7 +10,7 @@ import { MAX_NESTING_DEPTH, tooDeepMessage } from "./yaml-depth.js";
  */
 export const MAX_RECORD_WIDTH = 16_384;
 
-const WIDTH = MAX_RECORD_WIDTH.toLocaleString("en-US");
+const WIDTH = formatCount(MAX_RECORD_WIDTH);
 
 /** A JSON text that passes a limit: where, and the message. */
 export interface JsonLimitProblem {
@@ -34,7 +35,7 @@ export function checkJsonLimits(text: string, needs?: string): JsonLimitProblem 
 
 /** The message of a CSV header with more than MAX_RECORD_WIDTH columns. */
 export function tooManyColumns(columns: number): string {
-  return `header has ${columns.toLocaleString("en-US")} columns, more than the ${WIDTH} a record may have (as many as a spreadsheet has columns)`;
+  return `header has ${formatCount(columns)} columns, more than the ${WIDTH} a record may have (as many as a spreadsheet has columns)`;
 }
 
 /** Line and column (1-based) of `offset` in `text`. */

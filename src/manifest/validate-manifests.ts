@@ -6,6 +6,7 @@ import {
 } from "../core/client-key.js";
 import type { Problem } from "../core/errors.js";
 import type { Resolution } from "./manifest-item.js";
+import { formatCount } from "../core/words.js";
 import { type ExpandOptions, expandPaths } from "./expand-paths.js";
 import { ProblemList } from "./problem-list.js";
 import { type ItemBatch, readAllItems } from "./read-items.js";
@@ -135,7 +136,7 @@ export async function collectValidation(
     options.onWarning?.({
       file: lastWarning.file,
       line: lastWarning.line,
-      message: `and ${unshown.toLocaleString("en-US")} more warnings up to this line, not shown one by one`,
+      message: `and ${formatCount(unshown)} more warnings up to this line, not shown one by one`,
     });
   }
   return {

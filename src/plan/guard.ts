@@ -1,3 +1,4 @@
+import { formatCount, plural } from "../core/words.js";
 import type { Refusal } from "../core/errors.js";
 
 /**
@@ -61,7 +62,7 @@ export function checkMaxChanges(
   const parts = [plural(counts.create, "create"), plural(counts.update, "update")];
   if (counts.archive !== undefined) parts.push(plural(counts.archive, "archive"));
   const of = "percent" in limit ? ` (${limit.percent}% of ${plural(runs, "run")})` : "";
-  return `--max-changes ${formatLimit(limit)}: the plan would change ${plural(changes, "run")} (${parts.join(", ")}), more than ${allowed.toLocaleString("en-US")}${of}`;
+  return `--max-changes ${formatLimit(limit)}: the plan would change ${plural(changes, "run")} (${parts.join(", ")}), more than ${formatCount(allowed)}${of}`;
 }
 
 /**
@@ -120,8 +121,4 @@ export function parseChangeLimit(text: string): ChangeLimit {
   throw new RangeError(
     "expected a number of runs (e.g. 500) or a percentage of the manifests' runs (e.g. 10%)",
   );
-}
-
-function plural(n: number, one: string): string {
-  return `${n.toLocaleString("en-US")} ${n === 1 ? one : `${one}s`}`;
 }

@@ -1,3 +1,4 @@
+import { formatCount } from "../core/words.js";
 import { type Refusal, UsageError } from "../core/errors.js";
 import { type ArchiveChange, archiveBody } from "./change.js";
 import { LOOKUP_PAGE_SIZE, type LookupClient } from "../sift/lookup.js";
@@ -95,7 +96,7 @@ export function checkArchiveGuard(
       guard: "allow-empty",
       limit: 0,
       would: archives,
-      message: `the manifests hold no runs, and --archive-missing would archive all ${grouped(archives)} in-scope runs`,
+      message: `the manifests hold no runs, and --archive-missing would archive all ${formatCount(archives)} in-scope runs`,
       override: "--allow-empty",
     };
   }
@@ -110,13 +111,9 @@ export function checkArchiveGuard(
     limit: "count" in limit ? limit.count : Math.floor((limit.percent * scope.live) / 100),
     given: allowed,
     would: archives,
-    message: `--max-archive ${allowed}: this plan would archive ${grouped(archives)} of the ${grouped(scope.live)} in-scope runs (${formatShare(share)})`,
+    message: `--max-archive ${allowed}: this plan would archive ${formatCount(archives)} of the ${formatCount(scope.live)} in-scope runs (${formatShare(share)})`,
     override: `--max-archive ${archives}`,
   };
-}
-
-function grouped(n: number): string {
-  return n.toLocaleString("en-US");
 }
 
 function formatShare(percent: number): string {

@@ -1,3 +1,4 @@
+import { formatCount, plural } from "../core/words.js";
 import type { Change } from "./change.js";
 
 /** Counts of a plan, built one change at a time so a plan never needs to be held in memory. */
@@ -50,16 +51,16 @@ export function hasChanges(summary: PlanSummary): boolean {
  */
 export function formatPlanCounts(summary: PlanSummary): string {
   const parts = [
-    `${n(summary.create)} to create`,
-    `${n(summary.update)} to update`,
-    ...(summary.adopt > 0 ? [`${n(summary.adopt)} to adopt`] : []),
-    ...(summary.archive > 0 ? [`${n(summary.archive)} to archive`] : []),
-    ...(summary.unarchive > 0 ? [`${n(summary.unarchive)} to unarchive`] : []),
-    `${n(summary.unchanged)} unchanged`,
-    `${n(summary.warnings)} ${summary.warnings === 1 ? "warning" : "warnings"}`,
+    `${formatCount(summary.create)} to create`,
+    `${formatCount(summary.update)} to update`,
+    ...(summary.adopt > 0 ? [`${formatCount(summary.adopt)} to adopt`] : []),
+    ...(summary.archive > 0 ? [`${formatCount(summary.archive)} to archive`] : []),
+    ...(summary.unarchive > 0 ? [`${formatCount(summary.unarchive)} to unarchive`] : []),
+    `${formatCount(summary.unchanged)} unchanged`,
+    plural(summary.warnings, "warning"),
   ];
-  if (summary.skip > 0) parts.push(`${n(summary.skip)} skipped`);
-  if (summary.invalid > 0) parts.push(`${n(summary.invalid)} invalid`);
+  if (summary.skip > 0) parts.push(`${formatCount(summary.skip)} skipped`);
+  if (summary.invalid > 0) parts.push(`${formatCount(summary.invalid)} invalid`);
   return parts.join(", ");
 }
 
@@ -69,9 +70,4 @@ export function formatPlanLine(summary: PlanSummary): string {
     return "No changes. Sift matches the manifests.";
   }
   return `Plan: ${formatPlanCounts(summary)}.`;
-}
-
-/** `1,347`: counts grouped as in the logs, whatever the machine's locale. */
-function n(count: number): string {
-  return count.toLocaleString("en-US");
 }

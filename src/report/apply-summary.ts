@@ -1,3 +1,4 @@
+import { formatCount, plural } from "../core/words.js";
 import { createPaint } from "./ansi.js";
 import type { Refusal } from "../core/errors.js";
 import type { Failure } from "./failure.js";
@@ -38,14 +39,14 @@ export interface ApplySummary {
  */
 export function formatApplySummary(summary: ApplySummary): string {
   const counts = [
-    `${n(summary.created)} created`,
-    `${n(summary.updated)} updated`,
-    ...(summary.adopted ? [`${n(summary.adopted)} adopted`] : []),
-    ...(summary.archived ? [`${n(summary.archived)} archived`] : []),
-    ...(summary.unarchived ? [`${n(summary.unarchived)} unarchived`] : []),
-    `${n(summary.unchanged)} unchanged`,
-    `${n(summary.failed)} failed`,
-    `${n(summary.skipped)} skipped`,
+    `${formatCount(summary.created)} created`,
+    `${formatCount(summary.updated)} updated`,
+    ...(summary.adopted ? [`${formatCount(summary.adopted)} adopted`] : []),
+    ...(summary.archived ? [`${formatCount(summary.archived)} archived`] : []),
+    ...(summary.unarchived ? [`${formatCount(summary.unarchived)} unarchived`] : []),
+    `${formatCount(summary.unchanged)} unchanged`,
+    `${formatCount(summary.failed)} failed`,
+    `${formatCount(summary.skipped)} skipped`,
   ].join(", ");
   const traffic = [
     summary.requests === undefined ? undefined : plural(summary.requests, "request"),
@@ -131,13 +132,4 @@ export function formatRowOutcome(row: ResultRow, options: { color: boolean }): s
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
-}
-
-/** `1,347`: counts grouped as in the logs, whatever the machine's locale. */
-function n(count: number): string {
-  return count.toLocaleString("en-US");
 }

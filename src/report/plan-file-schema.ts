@@ -1,3 +1,4 @@
+import { formatCount } from "../core/words.js";
 import { UNICODE_MODES } from "../core/unicode.js";
 import { z } from "zod";
 import { MAX_CLIENT_KEY_LENGTH, MAX_TEXT_LENGTH } from "../manifest/values.js";
@@ -21,7 +22,7 @@ import {
  * are bounded only by the length of a line (see plan-file-read.ts).
  */
 
-const BOUND = `is longer than the manifests allow (${MAX_TEXT_LENGTH.toLocaleString("en-US")} characters)`;
+const BOUND = `is longer than the manifests allow (${formatCount(MAX_TEXT_LENGTH)} characters)`;
 const text = z.string().max(MAX_TEXT_LENGTH, { message: BOUND });
 const clientKey = z
   .string()

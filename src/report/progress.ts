@@ -1,3 +1,4 @@
+import { formatCount } from "../core/words.js";
 import { formatDuration } from "./apply-summary.js";
 
 /** Redraws at most this often: about 10 frames a second is smooth and cheap. */
@@ -156,7 +157,7 @@ export function renderProgressLine(state: ProgressState): string {
         ? (count * 1000) / elapsedMs
         : undefined;
   const rateText = rate === undefined ? "" : ` ${formatRate(rate)}/s`;
-  if (total === undefined || total <= 0) return `${label} ${formatCount(count)}${rateText}`;
+  if (total === undefined || total <= 0) return `${label} ${formatWhole(count)}${rateText}`;
   const fraction = Math.min(1, count / total);
   const filled = Math.round(fraction * BAR_WIDTH);
   const bar = `[${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}]`;
@@ -165,14 +166,14 @@ export function renderProgressLine(state: ProgressState): string {
     rate === undefined || rate <= 0 || count >= total
       ? ""
       : ` ETA ${formatDuration(((total - count) / rate) * 1000)}`;
-  return `${label} ${bar} ${formatCount(count)}/${formatCount(total)} ${percent}${rateText}${eta}`;
+  return `${label} ${bar} ${formatWhole(count)}/${formatWhole(total)} ${percent}${rateText}${eta}`;
 }
 
-/** `12,345`: digits grouped in thousands, whatever the machine's locale. */
-export function formatCount(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
+/** `12,345`: whole units, digits grouped. */
+function formatWhole(n: number): string {
+  return formatCount(Math.round(n));
 }
 
 function formatRate(rate: number): string {
-  return rate >= 100 ? formatCount(rate) : rate.toFixed(1);
+  return rate >= 100 ? formatWhole(rate) : rate.toFixed(1);
 }

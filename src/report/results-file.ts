@@ -2,6 +2,7 @@ import { closeSync, ftruncateSync, openSync, writeSync } from "node:fs";
 import { extname } from "node:path";
 import { UsageError } from "../core/errors.js";
 import { redactDeep } from "../core/secrets.js";
+import { plural } from "../core/words.js";
 import { neutraliseCell } from "./cells.js";
 
 /** One manifest run's outcome, as `apply --results FILE` records it (contract §5). */
@@ -99,7 +100,7 @@ export function createResultsWriter(path: string): ResultsWriter {
       }
       const reason = error instanceof Error ? error.message : String(error);
       broken = new UsageError(
-        `cannot write the results file ${path}: ${reason}; it holds the first ${rows.toLocaleString("en-US")} ${rows === 1 ? "row" : "rows"}, each whole`,
+        `cannot write the results file ${path}: ${reason}; it holds the first ${plural(rows, "row")}, each whole`,
         { cause: error },
       );
       throw broken;

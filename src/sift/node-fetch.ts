@@ -6,6 +6,7 @@ import {
 } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { Socket } from "node:net";
+import { formatCount } from "../core/words.js";
 import { MAX_ANSWER_BYTES } from "./limits.js";
 import type { Proxy } from "./proxy.js";
 import { type ConnectTrace, TunnelAgent } from "./proxy-agent.js";
@@ -216,5 +217,5 @@ function toResponse(res: IncomingMessage, text: string): Response {
 export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
   if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
-  return `${bytes.toLocaleString("en-US")} bytes`;
+  return `${formatCount(bytes)} bytes`;
 }

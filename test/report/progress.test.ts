@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { formatCount } from "../../src/core/words.js";
 import {
   createProgress,
   estimateRate,
-  formatCount,
   RATE_TIME_CONSTANT_MS,
   type RateEstimate,
   renderProgressLine,

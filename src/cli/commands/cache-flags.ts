@@ -1,4 +1,5 @@
 import { dirname, resolve } from "node:path";
+import { formatCount as n } from "../../core/words.js";
 import { type CacheOptions, DEFAULT_CACHE_DIR } from "../../cache/cache-session.js";
 import type { Logger } from "../../core/logger.js";
 import type { SyncConfig } from "../../sources/index.js";
@@ -37,7 +38,6 @@ export function logCacheUse(
   use: { incremental: boolean; knownInSync: number; changedInSift: number } | undefined,
 ): void {
   if (use === undefined || !use.incremental) return;
-  const n = (x: number) => x.toLocaleString("en-US");
   logger.info(
     use,
     `sync cache: ${n(use.knownInSync)} rows known in sync (not looked up); ${n(use.changedInSift)} runs changed in Sift since the last sync`,

@@ -1,3 +1,4 @@
+import { plural } from "../../core/words.js";
 import { chooseFormat, exportRuns } from "../../export/export.js";
 import type { ExportResult } from "../../export/export-runs.js";
 import { parseKeyTemplate } from "../../export/key-template.js";
@@ -56,7 +57,7 @@ export function declareExport(flags: ExportFlags, io: CliIo): CommandDeclaration
         flags.out === undefined
           ? "stdout holds an incomplete export"
           : `${flags.out} was not written`;
-      io.stderr.write(`\ninterrupted after ${count(reported, "run")}: ${what}\n`);
+      io.stderr.write(`\ninterrupted after ${plural(reported, "run")}: ${what}\n`);
     },
     run: async (command, life) => {
       const { out } = command.flags;
@@ -97,9 +98,9 @@ function formatExportSummary(
 ): string {
   const lines: string[] = [];
   const where = flags.out === undefined ? "stdout" : flags.out;
-  let line = `exported ${count(result.runs, "run")} to ${where} (${format})`;
+  let line = `exported ${plural(result.runs, "run")} to ${where} (${format})`;
   if (result.generatedKeys > 0) {
-    line += `; ${count(result.generatedKeys, "run")} had no clientKey: written with their runId and a key from ${flags.keyTemplate}, adopted by the next apply`;
+    line += `; ${plural(result.generatedKeys, "run")} had no clientKey: written with their runId and a key from ${flags.keyTemplate}, adopted by the next apply`;
   }
   lines.push(line);
   for (const { key, reason } of result.keysWithoutColumn) {
@@ -108,7 +109,7 @@ function formatExportSummary(
   for (const o of result.omissions) {
     const examples = o.examples.join(", ") + (o.count > o.examples.length ? ", ..." : "");
     lines.push(
-      `note: ${o.field} not written for ${count(o.count, "run")} (${examples}): it ${o.reason}; plan leaves it as Sift has it`,
+      `note: ${o.field} not written for ${plural(o.count, "run")} (${examples}): it ${o.reason}; plan leaves it as Sift has it`,
     );
   }
   const unmanaged = formatUnmanagedNote(result.unmanagedMetadata);
@@ -133,9 +134,5 @@ function formatUnmanagedNote(noted: ExportResult["unmanagedMetadata"]): string |
       ? ["values of a type or shape this tool does not know"]
       : []),
   ].join(" and ");
-  return `note: ${keys} not written for ${count(noted.runs, "run")} (${examples}): ${what} have no manifest form; plan and apply keep them as Sift has them, with --metadata merge or replace`;
-}
-
-function count(n: number, word: string): string {
-  return `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
+  return `note: ${keys} not written for ${plural(noted.runs, "run")} (${examples}): ${what} have no manifest form; plan and apply keep them as Sift has them, with --metadata merge or replace`;
 }

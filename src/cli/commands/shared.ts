@@ -1,3 +1,4 @@
+import { formatCount, plural } from "../../core/words.js";
 import { UsageError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { readRetryKeys } from "../../report/results-file-read.js";
@@ -97,7 +98,7 @@ export function warnMissingKeys(logger: Logger, missing: readonly string[]): voi
   const more = missing.length > 5 ? ` and ${missing.length - 5} more` : "";
   logger.warn(
     { missing: missing.length },
-    `${missing.length.toLocaleString("en-US")} selected clientKey${missing.length === 1 ? " is" : "s are"} in no manifest: ${shown}${more}`,
+    `${plural(missing.length, "selected clientKey")} ${missing.length === 1 ? "is" : "are"} in no manifest: ${shown}${more}`,
   );
 }
 
@@ -126,7 +127,7 @@ export function planWarningLog(
       if (unshown > 0) {
         logger.warn(
           { warnings: total },
-          `and ${unshown.toLocaleString("en-US")} more plan warnings, not shown one by one (plan lists them all)`,
+          `and ${formatCount(unshown)} more plan warnings, not shown one by one (plan lists them all)`,
         );
       }
     },
@@ -143,7 +144,7 @@ export function dstDecisionLines(
 ): string[] {
   return Object.entries(resolved ?? {}).map(
     ([by, { count, first }]) =>
-      `${count.toLocaleString("en-US")} local time${count === 1 ? "" : "s"} resolved by ${by} (the first at ${first})`,
+      `${plural(count, "local time")} resolved by ${by} (the first at ${first})`,
   );
 }
 

@@ -1,3 +1,4 @@
+import { plural } from "../../core/words.js";
 import type { Command } from "commander";
 import { formatProblem, ManifestError, type Problem } from "../../core/errors.js";
 import type { Resolution, RunSpec, ValidationResult } from "../../manifest/index.js";
@@ -103,8 +104,4 @@ function renderSummary(result: ValidationResult): string {
   // Not problems, but decisions the user should see: `3 local times resolved by dst: later`.
   lines.push(...dstDecisionLines(result.resolved));
   return lines.join("\n") + "\n";
-}
-
-function plural(n: number, word: string): string {
-  return `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
 }
