@@ -16,6 +16,7 @@ import { type ApplyResult, heldBack } from "./apply.js";
 import { applyWork, rowsAfter } from "./apply-work.js";
 import { collectAssetIds } from "./check-plan-against-sift.js";
 import { createdAsPlanned } from "./created-as-planned.js";
+import { describeStaleness } from "./stale.js";
 import { checkAgainstSift, refuseIf } from "./saved-lookups.js";
 import { checkChange, checkedWork } from "./saved-work.js";
 import { formatSkip, type SkipReason } from "./stop.js";
@@ -212,7 +213,7 @@ const keepPlannedCreate: ConflictPolicy = (work, existing, ours) => {
       ...row,
       runId: existing.runId,
       failed: false,
-      reason: "a run with this clientKey was created after the plan was made",
+      reason: describeStaleness({ code: "created-after-plan" }),
     };
   }
   if (work.followUp === undefined) return { kind: "unchanged", ...row, runId: existing.runId };

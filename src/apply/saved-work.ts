@@ -3,6 +3,7 @@ import type { SiftClient } from "../sift/client.js";
 import type { Run } from "../sift/schemas.js";
 import { createdAsPlanned, holdsPlannedValues } from "./created-as-planned.js";
 import { lookedUp } from "./saved-lookups.js";
+import { describeStaleness, type Staleness } from "./stale.js";
 import type { Work } from "./work.js";
 
 /*
@@ -38,7 +39,7 @@ export function checkChange(change: SavedChange, now: Run | undefined): Work {
           ...row,
           runId: now.runId,
           failed: false,
-          reason: "a run with this clientKey was created after the plan was made",
+          reason: describeStaleness({ code: "created-after-plan" }),
         };
       }
       return {
@@ -63,7 +64,7 @@ export function checkChange(change: SavedChange, now: Run | undefined): Work {
       const stale = staleness(change, now);
       if (stale) {
         const skip = { kind: "skip", action: change.action, ...row, runId: change.runId } as const;
-        return { ...skip, failed: false, reason: stale };
+        return { ...skip, failed: false, reason: describeStaleness(stale) };
       }
       if (change.action === "unchanged") return { kind: "unchanged", ...row, runId: change.runId };
       return {
@@ -79,16 +80,17 @@ export function checkChange(change: SavedChange, now: Run | undefined): Work {
   }
 }
 
+/** Why the saved change no longer fits the run Sift holds now, if it does not. */
 function staleness(
   change: { action: string; clientKey: string; runId: string; modifiedDate?: string },
   now: Run | undefined,
-): string | undefined {
-  if (now === undefined || now.runId !== change.runId) return "the run no longer exists as planned";
+): Staleness | undefined {
+  if (now === undefined || now.runId !== change.runId) return { code: "run-gone" };
   if (change.action === "adopt" && now.clientKey !== undefined) {
-    return `the run was given clientKey ${JSON.stringify(now.clientKey)} after the plan was made`;
+    return { code: "key-given", clientKey: now.clientKey };
   }
   if (now.modifiedDate !== change.modifiedDate) {
-    return `the run changed in Sift after the plan was made (modifiedDate ${change.modifiedDate ?? "none"} → ${now.modifiedDate ?? "none"})`;
+    return { code: "changed", planned: change.modifiedDate, now: now.modifiedDate };
   }
   return undefined;
 }
