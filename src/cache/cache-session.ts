@@ -158,10 +158,12 @@ export async function openCacheSession(
     changedInSift: changed.size,
     knownInSync(spec) {
       if (!incremental || changed.has(spec.clientKey)) return undefined;
-      const rowHash = hash(spec);
-      return rowHash === undefined ? undefined : cache.inSync(spec.clientKey, rowHash);
+      return cache.inSync(spec.clientKey, hash(spec));
     },
     inSync(spec, run) {
+      // NOTE: a row the cache answered is planned `unchanged` with the cache's own run, so
+      // recording it again would store the same hash and run: no need to hash it a third time.
+      if (cache.keepAnswered(spec.clientKey)) return;
       const rowHash = hash(spec);
       if (rowHash === undefined) cache.drop(spec.clientKey);
       else cache.record(spec.clientKey, rowHash, run);

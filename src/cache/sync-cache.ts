@@ -33,6 +33,8 @@ export class SyncCache {
   private readonly index = new Map<string, number>();
   private alive: Uint8Array;
   private touched: Uint8Array;
+  /** 1 where `inSync`'s last answer for the entry was its run (see keepAnswered). */
+  private answered: Uint8Array;
   private epochs: Epoch[];
   private current = -1;
 
@@ -45,6 +47,7 @@ export class SyncCache {
     this.epochs = data ? [...data.meta.epochs] : [];
     this.alive = new Uint8Array(this.columns.rowHash.length).fill(1, 0, this.columns.count);
     this.touched = new Uint8Array(this.columns.rowHash.length);
+    this.answered = new Uint8Array(this.columns.rowHash.length);
     for (let i = 0; i < this.columns.count; i++) this.index.set(this.columns.keys[i]!, i);
   }
 
@@ -116,10 +119,13 @@ export class SyncCache {
   }
 
   /** The row's run, when the cache holds this very row (same hash) as in sync. */
-  inSync(key: string, rowHash: number): CachedRun | undefined {
+  inSync(key: string, rowHash: number | undefined): CachedRun | undefined {
     const i = this.index.get(key);
-    if (i === undefined || !this.alive[i] || this.columns.rowHash[i] !== rowHash) return undefined;
-    return this.entryAt(i);
+    if (i === undefined) return undefined;
+    const same =
+      this.alive[i] === 1 && rowHash !== undefined && this.columns.rowHash[i] === rowHash;
+    this.answered[i] = same ? 1 : 0;
+    return same ? this.entryAt(i) : undefined;
   }
 
   /** The run the cache holds for this clientKey, whatever the row's hash. */
@@ -150,6 +156,19 @@ export class SyncCache {
     c.epoch[i] = this.currentEpoch();
     this.alive[i] = 1;
     this.touched[i] = 1;
+  }
+
+  /**
+   * The row whose run `inSync` last answered is in sync with that run, as of the current epoch:
+   * what `record` of the same hash and run does, without hashing the row and packing its run
+   * again. False when `inSync`'s last answer for `key` was no, or the entry was dropped since.
+   */
+  keepAnswered(key: string): boolean {
+    const i = this.index.get(key);
+    if (i === undefined || !this.alive[i] || !this.answered[i]) return false;
+    this.columns.epoch[i] = this.currentEpoch();
+    this.touched[i] = 1;
+    return true;
   }
 
   /** The row was handled and is not in sync (failed, skipped, to change): forget it. */
@@ -274,5 +293,8 @@ export class SyncCache {
     const touched = new Uint8Array(capacity);
     touched.set(this.touched);
     this.touched = touched;
+    const answered = new Uint8Array(capacity);
+    answered.set(this.answered);
+    this.answered = answered;
   }
 }

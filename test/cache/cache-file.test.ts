@@ -55,6 +55,34 @@ describe("the cache file", () => {
     });
   });
 
+  it("keeps a row inSync answered in the current epoch without its hash, and only such a row", () => {
+    const path = tempFile();
+    const cache = SyncCache.empty(IDENTITY);
+    cache.beginEpoch({ highWaterMark: "2026-01-01T00:00:00Z", refreshedAt: 1000 });
+    cache.record("tv-001", 42, RUN_A);
+    cache.record("tv-002", 7, RUN_B);
+    cache.save(path);
+    const { cache: next } = SyncCache.load(path, IDENTITY);
+    next.beginEpoch({ highWaterMark: "2026-01-03T00:00:00Z", refreshedAt: 2000 });
+    expect(next.keepAnswered("tv-001")).toBe(false); // not asked yet
+    expect(next.inSync("tv-001", 42)).toEqual(RUN_A);
+    expect(next.keepAnswered("tv-001")).toBe(true);
+    expect(next.inSync("tv-002", 8)).toBeUndefined(); // the row changed: its last answer is no
+    expect(next.keepAnswered("tv-002")).toBe(false);
+    expect(next.keepAnswered("tv-003")).toBe(false);
+    next.save(path);
+    const { cache: back } = SyncCache.load(path, IDENTITY);
+    expect(back.inSync("tv-001", 42)).toEqual(RUN_A);
+    // tv-001 moved to the new epoch (its changes in Sift are listed from its mark); tv-002,
+    // not handled, keeps the old one.
+    expect(back.lowWaterMark((key) => key === "tv-001")?.highWaterMark).toBe(
+      "2026-01-03T00:00:00Z",
+    );
+    expect(back.lowWaterMark((key) => key === "tv-002")?.highWaterMark).toBe(
+      "2026-01-01T00:00:00Z",
+    );
+  });
+
   it("is refused when damaged, cut short, or written for another version, API, organization or options", () => {
     const path = tempFile();
     const cache = SyncCache.empty(IDENTITY);
