@@ -56,6 +56,11 @@ export interface CommandDeclaration<O> {
   end?: (ending: Ending) => void;
   /** Write the closing document at the first signal already (a read-only command: plan). */
   endAtStop?: boolean;
+  /**
+   * Quit at the first signal, with its exit code: a command that writes nothing and cannot
+   * stop halfway (validate reads on to the end) has nothing to finish or report.
+   */
+  quitAtStop?: boolean;
   run: (options: O, life: Life) => Promise<number>;
 }
 
@@ -109,6 +114,7 @@ export async function runCommand<O>(io: CliIo, command: CommandDeclaration<O>): 
     onStop: (signal) => {
       command.onStop?.(signal);
       if (command.endAtStop) end({ failure: INTERRUPTED, interrupted: stop.exitCode() });
+      if (command.quitAtStop) io.exit?.(stop.exitCode()!);
     },
     quit: (code) => end({ failure: INTERRUPTED, interrupted: code }),
   });

@@ -93,6 +93,23 @@ describe("runCommand: one lifecycle for every command", () => {
     expect(endings.map((e) => e.interrupted)).toEqual([EXIT.terminated]);
   });
 
+  it("quitAtStop: the first signal exits at once with its code (validate: nothing to finish)", async () => {
+    const { io, press } = interruptibleIo();
+    const exits: number[] = [];
+    io.exit = (code) => exits.push(code);
+    await runCommand(io, {
+      options: () => ({}),
+      graceMs: 0,
+      quitAtStop: true,
+      run: async () => {
+        press("SIGTERM");
+        expect(exits).toEqual([EXIT.terminated]);
+        return EXIT.ok;
+      },
+    });
+    expect(exits).toEqual([EXIT.terminated]);
+  });
+
   it("a command that ends on its own writes its own document: end is not called", async () => {
     const endings: Ending[] = [];
     const code = await runCommand(captureIo(), {
