@@ -41,8 +41,11 @@ export interface CommandDeclaration<O> {
   check?: (options: O) => Promise<void> | void;
   /** The manifest paths this command reads: spooled (`-`, FIFOs) and their own files noted. */
   inputs?: (options: O) => CommandInputs | undefined;
-  /** How to reach Sift; without it no session is opened (validate). */
-  session?: (options: O) => SessionOptions;
+  /**
+   * How to reach Sift; without it no session is opened (validate), nor when it gives none
+   * (doctor, when there is nothing to connect to: its report says why).
+   */
+  session?: (options: O) => SessionOptions | undefined;
   /** How the command shapes its client beyond the options (doctor). */
   tuning?: SessionTuning;
   /** The label of the progress bar (on a TTY, unless --no-progress); none without one. */

@@ -36,7 +36,7 @@ export function registerDoctor(cmd: Command, ctx: CommandContext): void {
     );
   }
   cmd.action(async (paths: string[], flags: DoctorFlags, command: Command) => {
-    const { runDoctorCommand } = await import("./run-doctor.js");
-    ctx.setExitCode(await runDoctorCommand(paths, flags, command, ctx.io));
+    const { declareDoctor } = await import("./run-doctor.js");
+    await ctx.run(declareDoctor(paths, flags, command, ctx.io));
   });
 }

@@ -18,9 +18,9 @@ import { parseAdoptBy, parseArchive, parseIgnore } from "./shared.js";
 import { createRecorder, type Recorder } from "../../doctor/recorder.js";
 import { buildReport, renderJson, renderTable } from "../../doctor/render.js";
 import { resolveConnection } from "../../sift/connection.js";
-import { listenForStop } from "../interrupt.js";
 import type { CliIo } from "../io.js";
-import { openSession, type Session } from "../session.js";
+import type { CommandDeclaration } from "../lifecycle.js";
+import { INTERRUPTED } from "../../report/failure.js";
 import type { DoctorFlags, PlanFlags } from "../flags.js";
 
 /** doctor's requests give up sooner than a sync's: it reports, it does not have to finish. */
@@ -28,88 +28,102 @@ const DOCTOR_TIMEOUT_MS = 10_000;
 /** Attempts per request: one retry, so a lost packet does not read as an outage. */
 const DOCTOR_ATTEMPTS = 2;
 
+/** doctor's options: the flags, and why there is no session, when there cannot be one. */
+interface DoctorCommand {
+  /** The first check's finding when no URL, no key or a bad URL leaves nothing to connect to. */
+  unconnected?: CheckResult;
+}
+
 /**
- * The doctor command: runs the checks, writes one report on stdout, exits 0 when nothing
- * blocks a sync, 1 otherwise (130/143 after Ctrl-C/SIGTERM, with the checks done so far).
+ * The doctor command, over the one lifecycle: runs the checks, writes one report on stdout,
+ * exits 0 when nothing blocks a sync, 1 otherwise (130/143 after Ctrl-C/SIGTERM, with the
+ * checks done so far). Its session is its own: shorter timeouts, one retry, every request
+ * recorded for the report.
  */
-export async function runDoctorCommand(
+export function declareDoctor(
   paths: string[],
   flags: DoctorFlags,
   command: Command,
   io: CliIo,
-): Promise<number> {
+): CommandDeclaration<DoctorCommand> {
   const checks: CheckResult[] = [];
   let target: string | undefined;
-  const stop = listenForStop(io, { graceMs: flags.writeProbe ? undefined : 0 });
-  const signal = stop.stopping.abort;
-  let session: Session | undefined;
+  let recorder: Recorder | undefined;
+  let written = false;
   const write = (interrupted = false) => {
+    written = true;
     const report = buildReport(target, checks, interrupted);
     const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
     io.stdout.write(flags.format === "json" ? renderJson(report) : renderTable(report, { color }));
     return report;
   };
-  try {
-    const connected = await connect(flags, io);
-    if ("check" in connected) {
-      checks.push(connected.check);
-      write();
-      return EXIT.error;
-    }
-    session = connected.session;
-    const { recorder } = connected;
-    target = session.target;
-    const { connection } = session;
-    const remote = connection.kind === "remote" ? connection : undefined;
-    const ctx: DoctorContext = {
-      client: session.client,
-      recorder,
-      baseUrl: session.client.baseUrl,
-      local: remote === undefined,
-      urlSource: remote?.source ?? "--local",
-      keySource: remote?.keySource ?? "--local",
-      keyHint: session.keyHint,
-      env: io.env,
-      signal,
-      logger: session.logger,
-    };
-    await runDoctor(ctx, {
-      connectionWarnings: connection.warnings,
-      onCheck: (check) => checks.push(check),
-      after: (facts, add) => runLaterChecks(ctx, facts, add, { paths, flags, command, io }),
-    });
-    const late = stop.exitCode();
-    if (late !== undefined) {
-      write(true);
-      return late;
-    }
-    return write().blocked ? EXIT.error : EXIT.ok;
-  } catch (error) {
-    const interrupted = stop.exitCode();
-    if (interrupted !== undefined) {
-      write(true);
-      return interrupted;
-    }
-    if (error instanceof ApiError) {
-      // A request no check expected to fail this way: reported as a blocking line, not a crash.
-      checks.push(
-        result(
-          { section: "connection", id: "doctor.error", title: "Doctor" },
-          "fail",
-          error.message,
-          {
-            todo: "run doctor again; if it persists, see --log-level debug",
-          },
-        ),
-      );
-      write();
-      return EXIT.error;
-    }
-    throw error;
-  } finally {
-    stop.end();
-    await session?.close();
-  }
+  return {
+    // Only the write probe writes to Sift: without it, there is nothing to finish.
+    ...(!flags.writeProbe && { graceMs: 0 }),
+    options: () => ({ ...unconnected(flags, io) }),
+    session: (options) => (options.unconnected ? undefined : flags),
+    tuning: {
+      wrapFetch: (base) => (recorder = createRecorder(base)).fetch,
+      timeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : DOCTOR_TIMEOUT_MS,
+      // --retries, when given, is the user's; else one retry.
+      retry: { maxAttempts: flags.retries !== undefined ? flags.retries + 1 : DOCTOR_ATTEMPTS },
+    },
+    // Stopped (or out of time after the signal): the report holds the checks done so far.
+    end: ({ interrupted }) => {
+      if (interrupted !== undefined && !written) write(true);
+    },
+    run: async (options, life) => {
+      if (options.unconnected) {
+        checks.push(options.unconnected);
+        write();
+        return EXIT.error;
+      }
+      const session = life.session!;
+      target = session.target;
+      const { connection } = session;
+      const remote = connection.kind === "remote" ? connection : undefined;
+      const ctx: DoctorContext = {
+        client: session.client,
+        recorder: recorder!,
+        baseUrl: session.client.baseUrl,
+        local: remote === undefined,
+        urlSource: remote?.source ?? "--local",
+        keySource: remote?.keySource ?? "--local",
+        keyHint: session.keyHint,
+        env: io.env,
+        signal: life.stop.stopping.abort,
+        logger: session.logger,
+      };
+      try {
+        await runDoctor(ctx, {
+          connectionWarnings: connection.warnings,
+          onCheck: (check) => checks.push(check),
+          after: (facts, add) => runLaterChecks(ctx, facts, add, { paths, flags, command, io }),
+        });
+      } catch (error) {
+        if (life.interrupted() !== undefined || !(error instanceof ApiError)) throw error;
+        // A request no check expected to fail this way: reported as a blocking line, not a crash.
+        checks.push(
+          result(
+            { section: "connection", id: "doctor.error", title: "Doctor" },
+            "fail",
+            error.message,
+            {
+              todo: "run doctor again; if it persists, see --log-level debug",
+            },
+          ),
+        );
+        write();
+        return EXIT.error;
+      }
+      const late = life.interrupted();
+      if (late !== undefined) {
+        life.end({ failure: INTERRUPTED, interrupted: late });
+        return late;
+      }
+      return write().blocked ? EXIT.error : EXIT.ok;
+    },
+  };
 }
 
 interface CommandInput {
@@ -225,17 +239,15 @@ async function checkInput(
   }
 }
 
-/** The session, or the check that says why there is none (no URL, no key, a bad URL). */
-async function connect(
-  flags: DoctorFlags,
-  io: CliIo,
-): Promise<{ session: Session; recorder: Recorder } | { check: CheckResult }> {
+/** The check that says why there is no session (no URL, no key, a bad URL), if there is none. */
+function unconnected(flags: DoctorFlags, io: CliIo): { unconnected?: CheckResult } {
   try {
     resolveConnection({ options: flags, env: io.env }); // its problems are the first check's finding
+    return {};
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     return {
-      check: result(
+      unconnected: result(
         { section: "connection", id: "connection.source", title: "Target" },
         "fail",
         error.message,
@@ -245,12 +257,4 @@ async function connect(
       ),
     };
   }
-  let recorder: Recorder | undefined;
-  const session = await openSession(flags, io, {
-    wrapFetch: (base) => (recorder = createRecorder(base)).fetch,
-    timeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : DOCTOR_TIMEOUT_MS,
-    // --retries, when given, is the user's; else one retry.
-    retry: { maxAttempts: flags.retries !== undefined ? flags.retries + 1 : DOCTOR_ATTEMPTS },
-  });
-  return { session, recorder: recorder! };
 }
