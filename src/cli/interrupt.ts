@@ -1,3 +1,4 @@
+import { UsageError } from "../core/errors.js";
 import { createStopping, STOP_GRACE_MS, type Stopping } from "../core/stopping.js";
 import { EXIT_SIGNAL } from "./exit-codes.js";
 import type { CliIo, StopSignal } from "./io.js";
@@ -16,6 +17,22 @@ const STOP_DEADLINE_MS = 9_000;
 /** After a second signal: the moment the command has to end on its own before it quits. */
 const QUIT_AFTER_SECOND_SIGNAL_MS = 500;
 
+/**
+ * `SIFT_RUN_SYNC_STOP_SCALE` (a number in (0, 1]): the grace after the first signal and the
+ * deadline scaled by it. For tests, so that a scenario that waits out the grace (a request
+ * that hangs) takes a fraction of its 5 s; unset, 1.
+ */
+const STOP_SCALE_ENV = "SIFT_RUN_SYNC_STOP_SCALE";
+
+function stopScaleOf(env: Record<string, string | undefined>): number {
+  const raw = env[STOP_SCALE_ENV]?.trim();
+  if (!raw) return 1;
+  const scale = Number(raw);
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 1)
+    throw new UsageError(`${STOP_SCALE_ENV}=${raw} is not a number in (0, 1]`);
+  return scale;
+}
+
 export interface CommandStop {
   stopping: Stopping;
   /** 130 or 143 once a signal came, else undefined. */
@@ -25,15 +42,17 @@ export interface CommandStop {
 }
 
 export interface StopHandlers {
-  /** At the first signal (say what happens now). */
-  onStop?(signal: StopSignal): void;
+  /** At the first signal (say what happens now: the requests under way get `graceMs`). */
+  onStop?(signal: StopSignal, graceMs: number): void;
   /** When the command did not end in time: write what can be written, synchronously. */
   quit?(exitCode: number): void;
   graceMs?: number;
 }
 
 export function listenForStop(io: CliIo, handlers: StopHandlers = {}): CommandStop {
-  const control = createStopping(undefined, { graceMs: handlers.graceMs ?? STOP_GRACE_MS });
+  const scale = stopScaleOf(io.env);
+  const graceMs = (handlers.graceMs ?? STOP_GRACE_MS) * scale;
+  const control = createStopping(undefined, { graceMs });
   let code: number | undefined;
   let ended = false;
   const quit = () => {
@@ -51,8 +70,8 @@ export function listenForStop(io: CliIo, handlers: StopHandlers = {}): CommandSt
     if (code === undefined) {
       code = EXIT_SIGNAL[signal] ?? EXIT_SIGNAL.SIGINT;
       control.requestStop();
-      handlers.onStop?.(signal);
-      later(STOP_DEADLINE_MS);
+      handlers.onStop?.(signal, graceMs);
+      later(STOP_DEADLINE_MS * scale);
       return;
     }
     control.abortNow();

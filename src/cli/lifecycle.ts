@@ -35,8 +35,8 @@ export interface CommandDeclaration<O> {
    * default, STOP_GRACE_MS); 0 for a command that only reads: it stops at once.
    */
   graceMs?: number;
-  /** Said at the first signal (what happens now). */
-  onStop?: (signal: StopSignal) => void;
+  /** Said at the first signal (what happens now; the requests under way get `graceMs`). */
+  onStop?: (signal: StopSignal, graceMs: number) => void;
   /** Checked first, before anything is read or opened. */
   check?: (options: O) => Promise<void> | void;
   /** The manifest paths this command reads: spooled (`-`, FIFOs) and their own files noted. */
@@ -112,15 +112,21 @@ export async function runCommand<O>(io: CliIo, command: CommandDeclaration<O>): 
       if (!(error instanceof OutputClosedError)) throw error;
     }
   };
-  const stop = listenForStop(io, {
-    ...(command.graceMs !== undefined && { graceMs: command.graceMs }),
-    onStop: (signal) => {
-      command.onStop?.(signal);
-      if (command.endAtStop) end({ failure: INTERRUPTED, interrupted: stop.exitCode() });
-      if (command.quitAtStop) io.exit?.(stop.exitCode()!);
-    },
-    quit: (code) => end({ failure: INTERRUPTED, interrupted: code }),
-  });
+  let stop: CommandStop;
+  try {
+    stop = listenForStop(io, {
+      ...(command.graceMs !== undefined && { graceMs: command.graceMs }),
+      onStop: (signal, graceMs) => {
+        command.onStop?.(signal, graceMs);
+        if (command.endAtStop) end({ failure: INTERRUPTED, interrupted: stop.exitCode() });
+        if (command.quitAtStop) io.exit?.(stop.exitCode()!);
+      },
+      quit: (code) => end({ failure: INTERRUPTED, interrupted: code }),
+    });
+  } catch (error) {
+    end({ failure: describeFailure(error), error }); // a bad SIFT_RUN_SYNC_STOP_SCALE
+    throw error;
+  }
   let progress: Progress | undefined;
   let session: Session | undefined;
   let spooled: SpooledInputs | undefined;

@@ -120,4 +120,41 @@ describe("runCommand: one lifecycle for every command", () => {
     expect(code).toBe(EXIT.changes);
     expect(endings).toEqual([]);
   });
+
+  it("SIFT_RUN_SYNC_STOP_SCALE scales the grace the command is told of", async () => {
+    const { io, press } = interruptibleIo();
+    io.env.SIFT_RUN_SYNC_STOP_SCALE = "0.1";
+    const graces: number[] = [];
+    const code = await runCommand(io, {
+      options: () => ({}),
+      onStop: (_signal, graceMs) => graces.push(graceMs),
+      run: async (_options, life) => {
+        press("SIGINT");
+        await new Promise((resolve) => life.stop.stopping.abort.addEventListener("abort", resolve));
+        return EXIT.ok;
+      },
+    });
+    expect(code).toBe(EXIT.interrupted);
+    expect(graces).toEqual([500]);
+  });
+
+  it.each(["0", "2", "fast"])(
+    "SIFT_RUN_SYNC_STOP_SCALE=%s is a usage error, with its closing document",
+    async (value) => {
+      const endings: Ending[] = [];
+      const ran: unknown[] = [];
+      await expect(
+        runCommand(captureIo({ SIFT_RUN_SYNC_STOP_SCALE: value }), {
+          options: () => ({}),
+          end: (ending) => endings.push(ending),
+          run: async (options) => {
+            ran.push(options);
+            return EXIT.ok;
+          },
+        }),
+      ).rejects.toThrow(`SIFT_RUN_SYNC_STOP_SCALE=${value} is not a number in (0, 1]`);
+      expect(ran).toEqual([]);
+      expect(endings.map((e) => e.failure.code)).toEqual(["USAGE"]);
+    },
+  );
 });

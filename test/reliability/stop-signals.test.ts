@@ -14,16 +14,22 @@ import { duplicateKeys } from "./support/state.js";
  * Issue 18.4: stopping means stopping. The CLI, as its own process, gets SIGINT or SIGTERM
  * while the API hangs (a listener that accepts and never answers, or a proxy that holds every
  * write) or is merely slow (the emulator with latency). It starts no new request, gives the
- * requests under way the grace (the real 5 s), cuts them off, prints its summary on stdout,
- * lists every row in the results file, and exits 130 (SIGINT) or 143 (SIGTERM): today it
- * waited out every timeout and retry (245 s, 476 s) or exited 1. No timing is asserted: the
- * test timeout bounds it.
+ * requests under way the grace (5 s, here scaled by SIFT_RUN_SYNC_STOP_SCALE), cuts them off,
+ * prints its summary on stdout, lists every row in the results file, and exits 130 (SIGINT) or
+ * 143 (SIGTERM): today it waited out every timeout and retry (245 s, 476 s) or exited 1. No
+ * timing is asserted: the test timeout bounds it.
  *
  * The scenarios mostly wait (the grace, the deadline, a slow emulator) rather than work, so
  * they run concurrently, each with its own API, proxy and working directory.
  */
 
 const RUNS = 12;
+/**
+ * The grace (5 s) and the deadline (9 s) at a fifth: a hung request is cut off after 1 s, the
+ * command is gone by 1.8 s, still ample for it to end on its own with 12 rows.
+ */
+const STOP_SCALE = 0.2;
+const SCALED = { SIFT_RUN_SYNC_STOP_SCALE: String(STOP_SCALE) };
 /**
  * `server`, closed when the test that started it ends (the test's own hook: the tests run
  * concurrently).
@@ -44,10 +50,11 @@ function workDir(runs = RUNS) {
   return { dir, manifest: join(dir, "runs.csv"), results: join(dir, "results.csv") };
 }
 
-function apply(url: string, args: string[]) {
+function apply(url: string, args: string[], env: Record<string, string> = SCALED) {
   return spawnCli(["apply", ...args, "--concurrency", "4"], {
     SIFT_REST_URI: url,
     SIFT_API_KEY: "local",
+    ...env,
   });
 }
 
@@ -78,7 +85,9 @@ describe.concurrent("apply stopped by a signal", () => {
     expect(lines[0]!.error).toBe(
       "not attempted: the apply was interrupted; run the same command again",
     );
-    expect(cli.stderr()).toContain("stopping: no new request starts; requests under way get 5 s");
+    expect(cli.stderr()).toContain(
+      `stopping: no new request starts; requests under way get ${5 * STOP_SCALE} s`,
+    );
     expect(cli.stderr()).not.toMatch(/\n\s+at |internal error/);
   }, 30_000);
 
@@ -134,9 +143,13 @@ describe.concurrent("apply stopped by a signal", () => {
   }, 30_000);
 
   it("SIGTERM against a slow emulator (latency): the writes under way finish, the rerun converges", async (t) => {
-    const emulator = await closedAfter(t, startEmulator({ port: 0, latencyMs: 1500 }));
+    // Each answer takes 0.5 s; the grace is 3 s (5 s at 0.6): the writes under way are
+    // answered well within it.
+    const emulator = await closedAfter(t, startEmulator({ port: 0, latencyMs: 500 }));
     const { manifest, results } = workDir(40);
-    const cli = apply(emulator.url, [manifest, "--results", results]);
+    const cli = apply(emulator.url, [manifest, "--results", results], {
+      SIFT_RUN_SYNC_STOP_SCALE: "0.6",
+    });
     await waitFor(() => emulator.stats().requests.CreateRun! >= 4, "four creates under way");
     cli.child.kill("SIGTERM");
     expect(await cli.exited).toBe(143);
@@ -165,8 +178,8 @@ describe.concurrent("apply stopped by a signal", () => {
 
 describe.concurrent("whatever the command is doing", () => {
   it("it is gone within the deadline: SIGINT while reading a manifest from a stdin that never ends", async () => {
-    // Nothing the API does: the command waits for its input. At the deadline (9 s) it writes
-    // the summary it can and exits 130.
+    // Nothing the API does: the command waits for its input. At the deadline (9 s, here
+    // 1.8 s) it writes the summary it can and exits 130.
     // Its own TMPDIR: the copy of stdin appearing there says the command is reading it.
     const tmp = mkdtempSync(join(tmpdir(), "srs-stdin-tmp-"));
     const child = spawn(process.execPath, [BIN, "apply", "-"], {
@@ -175,6 +188,7 @@ describe.concurrent("whatever the command is doing", () => {
         TMPDIR: tmp,
         SIFT_REST_URI: "http://127.0.0.1:9",
         SIFT_API_KEY: "local",
+        ...SCALED,
       },
       stdio: ["pipe", "pipe", "pipe"],
     });
@@ -207,6 +221,7 @@ describe.concurrent("plan, export and a saved plan stopped by a signal", () => {
     const cli = spawnCli(["plan", manifest, "--format", "json"], {
       SIFT_REST_URI: hung.url,
       SIFT_API_KEY: "local",
+      ...SCALED,
     });
     await waitFor(() => hung.connections() > 0, "the first lookup");
     cli.child.kill("SIGTERM");
@@ -224,6 +239,7 @@ describe.concurrent("plan, export and a saved plan stopped by a signal", () => {
     const cli = spawnCli(["export", "--out", out], {
       SIFT_REST_URI: hung.url,
       SIFT_API_KEY: "local",
+      ...SCALED,
     });
     await waitFor(() => hung.connections() > 0, "the first request");
     cli.child.kill("SIGTERM");
@@ -240,7 +256,7 @@ describe.concurrent("plan, export and a saved plan stopped by a signal", () => {
     );
     const { dir, manifest, results } = workDir();
     const plan = join(dir, "plan.json");
-    const env = { SIFT_REST_URI: proxy.url, SIFT_API_KEY: "local" };
+    const env = { SIFT_REST_URI: proxy.url, SIFT_API_KEY: "local", ...SCALED };
     expect(await spawnCli(["plan", manifest, "--out", plan], env).exited).toBe(0);
     holdWrites = true;
     const cli = spawnCli(

@@ -4,7 +4,6 @@ import { countOutcome, createApplyCounts } from "../../apply/apply-work.js";
 import { STOP_REASONS } from "../../apply/stop.js";
 import { type RowResult, toResultRow } from "../../apply/work.js";
 import { formatProblem, GuardError } from "../../core/errors.js";
-import { STOP_GRACE_MS } from "../../core/stopping.js";
 import { formatApplySummary, formatApplySummaryJson } from "../../report/apply-summary.js";
 import { describeFailure } from "../../report/failure.js";
 import { createResultsWriter } from "../../report/results-file.js";
@@ -39,9 +38,9 @@ export function declareApply(
     );
   return {
     options: read,
-    onStop: () =>
+    onStop: (_signal, graceMs) =>
       io.stderr.write(
-        `\nstopping: no new request starts; requests under way get ${STOP_GRACE_MS / 1000} s, then are cut off (Ctrl-C again to quit now)\n`,
+        `\nstopping: no new request starts; requests under way get ${graceMs / 1000} s, then are cut off (Ctrl-C again to quit now)\n`,
       ),
     end: ({ error }) => {
       const { stopped: _, ...done } = counts;
