@@ -1,32 +1,40 @@
 import { createHash, randomBytes } from "node:crypto";
 import {
   closeSync,
+  fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
   readFileSync,
   renameSync,
   rmSync,
+  type Stats,
+  statSync,
   writeSync,
 } from "node:fs";
+import { endianness } from "node:os";
 import { dirname } from "node:path";
+import { KeyTable } from "./key-table.js";
 
 /**
  * The sync cache on disk: one file per API URL and organization, read whole and rewritten
  * whole by each sync (every entry is read in manifest order, so an own flat format beats an
  * embedded store: see docs/performance.md, "The sync cache").
  *
- *   "SRSCACHE"  u32 FORMAT_VERSION  u32 metaBytes  meta (JSON)  u32 count
- *   count × { f64 rowHash  16 B runId (UUID)  f64 seconds  u32 nanos  u16 epoch  u16 keyBytes  key (UTF-8) }
+ *   "SRSCACHE"  u32 FORMAT_VERSION  u32 metaBytes  meta (JSON)  u32 count  u32 keyBytes
+ *   the columns, count entries each: f64 rowHash, 16 B runId (UUID), f64 seconds, u32 nanos,
+ *   u16 epoch, u16 key length; then the keys (UTF-8) end to end
  *   32 B SHA-256 of everything before it
+ *
+ * Column by column, so that reading a million entries is a few copies into typed arrays and
+ * the keys stay bytes (key-table.ts), not a million strings. Little-endian.
  *
  * Written to a temporary file beside it, fsynced, then renamed over it: a reader sees the old
  * file or the new one, never half of one.
  */
 
 const MAGIC = "SRSCACHE";
-const FORMAT_VERSION = 1;
-const RECORD_FIXED_BYTES = 8 + 16 + 8 + 4 + 2 + 2;
+const FORMAT_VERSION = 2;
 const TRAILER_BYTES = 32;
 const HEADER_BYTES = MAGIC.length + 4 + 4;
 export const MAX_KEY_BYTES = 0xffff;
@@ -56,7 +64,7 @@ export interface CacheMeta {
 /** The entries, column by column (a million of them stay a few typed arrays, not objects). */
 export interface CacheColumns {
   count: number;
-  keys: string[];
+  keys: KeyTable;
   rowHash: Float64Array;
   /** 16 bytes per entry. */
   runId: Uint8Array;
@@ -70,38 +78,57 @@ export interface CacheData {
   columns: CacheColumns;
 }
 
-/** Why a cache file cannot be used (the note of a full refresh says it). */
-export class CacheFileError extends Error {}
+/** Why a cache file cannot be used (the note of a full refresh says it); `routine`: not alarming. */
+export class CacheFileError extends Error {
+  constructor(
+    message: string,
+    readonly routine = false,
+  ) {
+    super(message);
+  }
+}
+
+/** The bytes of a typed array's first `count` entries, as they lie in memory. */
+function bytesOf(array: Float64Array | Uint32Array | Uint16Array | Uint8Array, count: number) {
+  return new Uint8Array(array.buffer, array.byteOffset, count * array.BYTES_PER_ELEMENT);
+}
 
 export function encodeCache(data: CacheData): Buffer {
+  assertLittleEndian();
   const meta = Buffer.from(JSON.stringify(data.meta), "utf8");
   const { columns } = data;
-  const keyBytes = columns.keys.slice(0, columns.count).map((key) => Buffer.from(key, "utf8"));
-  let size = HEADER_BYTES + meta.length + 4 + TRAILER_BYTES;
-  for (const bytes of keyBytes) size += RECORD_FIXED_BYTES + bytes.length;
+  const n = columns.count;
+  const keys = columns.keys.allBytes;
+  const lengths = new Uint16Array(n);
+  for (let i = 0; i < n; i++) lengths[i] = columns.keys.byteLength(i);
+  const parts = [
+    bytesOf(columns.rowHash, n),
+    bytesOf(columns.runId, n * 16),
+    bytesOf(columns.seconds, n),
+    bytesOf(columns.nanos, n),
+    bytesOf(columns.epoch, n),
+    bytesOf(lengths, n),
+    keys,
+  ];
+  let size = HEADER_BYTES + meta.length + 8 + TRAILER_BYTES;
+  for (const part of parts) size += part.length;
   const out = Buffer.allocUnsafe(size);
   let at = out.write(MAGIC, 0, "latin1");
   at = out.writeUInt32LE(FORMAT_VERSION, at);
   at = out.writeUInt32LE(meta.length, at);
   at += meta.copy(out, at);
-  at = out.writeUInt32LE(columns.count, at);
-  for (let i = 0; i < columns.count; i++) {
-    const key = keyBytes[i]!;
-    at = out.writeDoubleLE(columns.rowHash[i]!, at);
-    out.set(columns.runId.subarray(i * 16, i * 16 + 16), at);
-    at += 16;
-    at = out.writeDoubleLE(columns.seconds[i]!, at);
-    at = out.writeUInt32LE(columns.nanos[i]!, at);
-    at = out.writeUInt16LE(columns.epoch[i]!, at);
-    at = out.writeUInt16LE(key.length, at);
-    at += key.copy(out, at);
+  at = out.writeUInt32LE(n, at);
+  at = out.writeUInt32LE(keys.length, at);
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
   }
   createHash("sha256").update(out.subarray(0, at)).digest().copy(out, at);
   return out;
 }
 
 export function decodeCache(bytes: Buffer): CacheData {
-  if (bytes.length < HEADER_BYTES + 4 + TRAILER_BYTES || bytes.toString("latin1", 0, 8) !== MAGIC)
+  if (bytes.length < HEADER_BYTES + 8 + TRAILER_BYTES || bytes.toString("latin1", 0, 8) !== MAGIC)
     throw new CacheFileError("it is not a sync cache file");
   const body = bytes.subarray(0, bytes.length - TRAILER_BYTES);
   const sum = createHash("sha256").update(body).digest();
@@ -110,7 +137,11 @@ export function decodeCache(bytes: Buffer): CacheData {
   let at = MAGIC.length;
   const version = bytes.readUInt32LE(at);
   if (version !== FORMAT_VERSION)
-    throw new CacheFileError(`it has format ${version}, this version reads ${FORMAT_VERSION}`);
+    throw new CacheFileError(
+      `it has format ${version}, this version reads ${FORMAT_VERSION}`,
+      true,
+    );
+  assertLittleEndian();
   at += 4;
   const metaBytes = bytes.readUInt32LE(at);
   at += 4;
@@ -121,50 +152,73 @@ export function decodeCache(bytes: Buffer): CacheData {
     throw new CacheFileError("its header cannot be read");
   }
   at += metaBytes;
+  if (at + 8 > body.length) throw new CacheFileError("its entries are cut short");
   const count = bytes.readUInt32LE(at);
-  at += 4;
-  const columns = allocateColumns(count);
-  columns.count = count;
-  try {
-    for (let i = 0; i < count; i++) {
-      columns.rowHash[i] = bytes.readDoubleLE(at);
-      bytes.copy(columns.runId, i * 16, at + 8, at + 24);
-      columns.seconds[i] = bytes.readDoubleLE(at + 24);
-      columns.nanos[i] = bytes.readUInt32LE(at + 32);
-      columns.epoch[i] = bytes.readUInt16LE(at + 36);
-      const length = bytes.readUInt16LE(at + 38);
-      at += RECORD_FIXED_BYTES;
-      if (at + length > body.length) throw new RangeError("past the end");
-      columns.keys[i] = bytes.toString("utf8", at, at + length);
-      at += length;
-    }
-  } catch {
-    throw new CacheFileError("its entries are cut short");
-  }
-  if (at !== body.length) throw new CacheFileError("it holds more than its entries");
-  return { meta, columns };
-}
-
-export function allocateColumns(capacity: number): CacheColumns {
-  return {
-    count: 0,
-    keys: new Array<string>(capacity),
-    rowHash: new Float64Array(capacity),
-    runId: new Uint8Array(capacity * 16),
-    seconds: new Float64Array(capacity),
-    nanos: new Uint32Array(capacity),
-    epoch: new Uint16Array(capacity),
+  const keyBytes = bytes.readUInt32LE(at + 4);
+  at += 8;
+  if (at + count * 40 + keyBytes !== body.length)
+    throw new CacheFileError(
+      at + count * 40 + keyBytes > body.length
+        ? "its entries are cut short"
+        : "it holds more than its entries",
+    );
+  const take = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(into: T): T => {
+    const target = bytesOf(into, into.length);
+    target.set(bytes.subarray(at, at + target.length));
+    at += target.length;
+    return into;
   };
+  const rowHash = take(new Float64Array(count));
+  const runId = take(new Uint8Array(count * 16));
+  const seconds = take(new Float64Array(count));
+  const nanos = take(new Uint32Array(count));
+  const epoch = take(new Uint16Array(count));
+  const lengths = take(new Uint16Array(count));
+  let keys: KeyTable;
+  try {
+    keys = KeyTable.of(bytes.subarray(at, at + keyBytes), lengths, count);
+  } catch {
+    throw new CacheFileError("its keys do not match their lengths");
+  }
+  return { meta, columns: { count, keys, rowHash, runId, seconds, nanos, epoch } };
 }
 
-/** The file's bytes, or undefined when there is none. Other errors are the caller's note. */
-export function readCacheFile(path: string): Buffer | undefined {
+/** NOTE: the columns are copied as they lie in memory, which is little-endian almost everywhere. */
+function assertLittleEndian(): void {
+  if (endianness() !== "LE")
+    throw new CacheFileError("this machine is big-endian, which the sync cache does not support");
+}
+
+/** The file's bytes and stamp, or undefined when there is none. Other errors are the caller's note. */
+export function readCacheFile(path: string): { bytes: Buffer; stamp: string } | undefined {
   try {
-    return readFileSync(path);
+    const fd = openSync(path, "r");
+    try {
+      const stamp = stampOf(fstatSync(fd));
+      return { bytes: readFileSync(fd), stamp };
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new CacheFileError(`it cannot be read (${(error as Error).message})`);
   }
+}
+
+/**
+ * What tells one version of the file from another: each write renames a new file over it (a
+ * new inode), so an unchanged stamp means the very bytes that were read.
+ */
+export function cacheFileStamp(path: string): string | undefined {
+  try {
+    return stampOf(statSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+function stampOf(stat: Stats): string {
+  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
 }
 
 /** Temporary file, fsync, rename: the file is replaced whole or not at all. */

@@ -1,8 +1,8 @@
 import {
-  allocateColumns,
   type CacheColumns,
   type CacheData,
   CacheFileError,
+  cacheFileStamp,
   decodeCache,
   encodeCache,
   type Epoch,
@@ -11,6 +11,8 @@ import {
   writeCacheFile,
 } from "./cache-file.js";
 import { type CacheIdentity, type Distrust, differentIdentity } from "./cache-identity.js";
+import { allocateColumns, compactColumns, grownColumns, grownFlags } from "./cache-columns.js";
+import type { KeyTable } from "./key-table.js";
 import { packRunId, packTimestamp, unpackRunId, unpackTimestamp } from "./entry-codec.js";
 
 /** `load`'s reason when there is no file. */
@@ -30,7 +32,8 @@ export interface CachedRun {
  */
 export class SyncCache {
   private columns: CacheColumns;
-  private readonly index = new Map<string, number>();
+  /** The file as it was read (see mergeFrom). */
+  private loadedStamp: string | undefined;
   private alive: Uint8Array;
   private touched: Uint8Array;
   /** 1 where `inSync`'s last answer for the entry was its run (see keepAnswered). */
@@ -48,7 +51,6 @@ export class SyncCache {
     this.alive = new Uint8Array(this.columns.rowHash.length).fill(1, 0, this.columns.count);
     this.touched = new Uint8Array(this.columns.rowHash.length);
     this.answered = new Uint8Array(this.columns.rowHash.length);
-    for (let i = 0; i < this.columns.count; i++) this.index.set(this.columns.keys[i]!, i);
   }
 
   static empty(identity: CacheIdentity): SyncCache {
@@ -66,20 +68,24 @@ export class SyncCache {
     | { cache: SyncCache; distrust?: undefined }
     | { cache: SyncCache; distrust: typeof NO_CACHE_YET | Distrust } {
     let data: CacheData;
+    let stamp: string;
     try {
-      const bytes = readCacheFile(path);
-      if (bytes === undefined) return { cache: SyncCache.empty(identity), distrust: NO_CACHE_YET };
-      data = decodeCache(bytes);
+      const file = readCacheFile(path);
+      if (file === undefined) return { cache: SyncCache.empty(identity), distrust: NO_CACHE_YET };
+      stamp = file.stamp;
+      data = decodeCache(file.bytes);
     } catch (error) {
       if (!(error instanceof CacheFileError)) throw error;
       return {
         cache: SyncCache.empty(identity),
-        distrust: { message: error.message, alarming: true },
+        distrust: { message: error.message, alarming: !error.routine },
       };
     }
     const differs = differentIdentity(data.meta, identity);
     if (differs !== undefined) return { cache: SyncCache.empty(identity), distrust: differs };
-    return { cache: new SyncCache(identity, data) };
+    const cache = new SyncCache(identity, data);
+    cache.loadedStamp = stamp;
+    return { cache };
   }
 
   get size(): number {
@@ -101,7 +107,7 @@ export class SyncCache {
   lowWaterMark(inScope: (key: string) => boolean): Epoch | undefined {
     const used = new Set<number>();
     for (let i = 0; i < this.columns.count; i++) {
-      if (this.alive[i] && inScope(this.columns.keys[i]!)) used.add(this.columns.epoch[i]!);
+      if (this.alive[i] && inScope(this.columns.keys.keyAt(i))) used.add(this.columns.epoch[i]!);
     }
     if (used.size === 0) return undefined;
     let low: Epoch | undefined;
@@ -120,8 +126,8 @@ export class SyncCache {
 
   /** The row's run, when the cache holds this very row (same hash) as in sync. */
   inSync(key: string, rowHash: number | undefined): CachedRun | undefined {
-    const i = this.index.get(key);
-    if (i === undefined) return undefined;
+    const i = this.columns.keys.find(key);
+    if (i < 0) return undefined;
     const same =
       this.alive[i] === 1 && rowHash !== undefined && this.columns.rowHash[i] === rowHash;
     this.answered[i] = same ? 1 : 0;
@@ -130,8 +136,8 @@ export class SyncCache {
 
   /** The run the cache holds for this clientKey, whatever the row's hash. */
   get(key: string): CachedRun | undefined {
-    const i = this.index.get(key);
-    return i === undefined || !this.alive[i] ? undefined : this.entryAt(i);
+    const i = this.columns.keys.find(key);
+    return i < 0 || !this.alive[i] ? undefined : this.entryAt(i);
   }
 
   /** The row is in sync with its run at `modifiedDate`, as of the current epoch. */
@@ -141,10 +147,8 @@ export class SyncCache {
       this.drop(key);
       return;
     }
-    let i = this.index.get(key);
-    if (i === undefined) {
-      i = this.append(key);
-    }
+    let i = this.columns.keys.find(key);
+    if (i < 0) i = this.append(key);
     const c = this.columns;
     if (!packRunId(run.runId, c.runId, i * 16)) {
       this.drop(key);
@@ -164,8 +168,8 @@ export class SyncCache {
    * again. False when `inSync`'s last answer for `key` was no, or the entry was dropped since.
    */
   keepAnswered(key: string): boolean {
-    const i = this.index.get(key);
-    if (i === undefined || !this.alive[i] || !this.answered[i]) return false;
+    const i = this.columns.keys.find(key);
+    if (i < 0 || !this.alive[i] || !this.answered[i]) return false;
     this.columns.epoch[i] = this.currentEpoch();
     this.touched[i] = 1;
     return true;
@@ -173,16 +177,22 @@ export class SyncCache {
 
   /** The row was handled and is not in sync (failed, skipped, to change): forget it. */
   drop(key: string): void {
-    const i = this.index.get(key);
-    if (i === undefined) return;
+    const i = this.columns.keys.find(key);
+    if (i < 0) return;
     this.alive[i] = 0;
     this.touched[i] = 1;
   }
 
-  /** Entries `inScope` selects that no handled row touched: rows gone from the manifests. */
+  /**
+   * Entries `inScope` selects that no handled row touched: rows gone from the manifests (touched
+   * now, so that the file's copy of them is not merged back).
+   */
   dropUntouched(inScope: (key: string) => boolean): void {
     for (let i = 0; i < this.columns.count; i++) {
-      if (!this.touched[i] && this.alive[i] && inScope(this.columns.keys[i]!)) this.alive[i] = 0;
+      if (!this.touched[i] && this.alive[i] && inScope(this.columns.keys.keyAt(i))) {
+        this.alive[i] = 0;
+        this.touched[i] = 1;
+      }
     }
   }
 
@@ -197,11 +207,14 @@ export class SyncCache {
   }
 
   private mergeFrom(path: string): void {
+    // NOTE: the file this cache was read from holds nothing it does not (dropped entries are
+    // touched): merging it again would only cost a second read of a million entries.
+    if (this.loadedStamp !== undefined && cacheFileStamp(path) === this.loadedStamp) return;
     let disk: CacheData;
     try {
-      const bytes = readCacheFile(path);
-      if (bytes === undefined) return;
-      disk = decodeCache(bytes);
+      const file = readCacheFile(path);
+      if (file === undefined) return;
+      disk = decodeCache(file.bytes);
     } catch {
       return; // unreadable: replaced
     }
@@ -209,15 +222,14 @@ export class SyncCache {
     const epochOf = new Map<number, number>();
     const c = disk.columns;
     for (let j = 0; j < c.count; j++) {
-      const key = c.keys[j]!;
-      const i = this.index.get(key);
-      if (i !== undefined && this.touched[i]) continue;
+      const i = this.columns.keys.findIn(c.keys, j);
+      if (i >= 0 && this.touched[i]) continue;
       let e = epochOf.get(c.epoch[j]!);
       if (e === undefined) {
         e = this.epochs.push(disk.meta.epochs[c.epoch[j]!]!) - 1;
         epochOf.set(c.epoch[j]!, e);
       }
-      const at = i ?? this.append(key);
+      const at = i >= 0 ? i : this.append(c.keys, j);
       this.columns.rowHash[at] = c.rowHash[j]!;
       this.columns.runId.set(c.runId.subarray(j * 16, j * 16 + 16), at * 16);
       this.columns.seconds[at] = c.seconds[j]!;
@@ -227,31 +239,8 @@ export class SyncCache {
     }
   }
 
-  /** Live entries only, and only the epochs they refer to. */
   private compact(): CacheData {
-    const c = this.columns;
-    const live = this.size;
-    const out = allocateColumns(live);
-    const renumber = new Map<number, number>();
-    const epochs: Epoch[] = [];
-    let n = 0;
-    for (let i = 0; i < c.count; i++) {
-      if (!this.alive[i]) continue;
-      let e = renumber.get(c.epoch[i]!);
-      if (e === undefined) {
-        e = epochs.push(this.epochs[c.epoch[i]!]!) - 1;
-        renumber.set(c.epoch[i]!, e);
-      }
-      out.keys[n] = c.keys[i]!;
-      out.rowHash[n] = c.rowHash[i]!;
-      out.runId.set(c.runId.subarray(i * 16, i * 16 + 16), n * 16);
-      out.seconds[n] = c.seconds[i]!;
-      out.nanos[n] = c.nanos[i]!;
-      out.epoch[n] = e;
-      n++;
-    }
-    out.count = n;
-    return { meta: { ...this.identity, epochs }, columns: out };
+    return compactColumns(this.columns, this.alive, this.size, this.epochs, this.identity);
   }
 
   private currentEpoch(): number {
@@ -267,34 +256,19 @@ export class SyncCache {
     };
   }
 
-  private append(key: string): number {
+  /** A new entry for `key`, or for the key `from` holds at `j`. */
+  private append(key: string | KeyTable, j = 0): number {
     const c = this.columns;
     if (c.count === c.rowHash.length) this.grow(Math.max(1024, c.count * 2));
-    const i = this.columns.count++;
-    this.columns.keys[i] = key;
-    this.index.set(key, i);
+    const i = typeof key === "string" ? c.keys.add(key) : c.keys.addFrom(key, j);
+    this.columns.count++;
     return i;
   }
 
   private grow(capacity: number): void {
-    const old = this.columns;
-    const next = allocateColumns(capacity);
-    next.count = old.count;
-    for (let i = 0; i < old.count; i++) next.keys[i] = old.keys[i]!;
-    next.rowHash.set(old.rowHash);
-    next.runId.set(old.runId);
-    next.seconds.set(old.seconds);
-    next.nanos.set(old.nanos);
-    next.epoch.set(old.epoch);
-    this.columns = next;
-    const alive = new Uint8Array(capacity);
-    alive.set(this.alive);
-    this.alive = alive;
-    const touched = new Uint8Array(capacity);
-    touched.set(this.touched);
-    this.touched = touched;
-    const answered = new Uint8Array(capacity);
-    answered.set(this.answered);
-    this.answered = answered;
+    this.columns = grownColumns(this.columns, capacity);
+    this.alive = grownFlags(this.alive, capacity);
+    this.touched = grownFlags(this.touched, capacity);
+    this.answered = grownFlags(this.answered, capacity);
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -112,6 +113,44 @@ describe("the cache file", () => {
       expect(loaded.distrust).toMatchObject({ message: expect.stringMatching(reason) });
       expect(loaded.cache.inSync("tv-001", 42)).toBeUndefined();
     }
+  });
+
+  it("from an older format is a routine full refresh, not an alarm", () => {
+    const path = tempFile();
+    const cache = SyncCache.empty(IDENTITY);
+    cache.beginEpoch({ highWaterMark: "2026-01-02T00:00:00Z", refreshedAt: 1000 });
+    cache.record("tv-001", 42, RUN_A);
+    cache.save(path);
+    const old = Buffer.from(readFileSync(path));
+    old.writeUInt32LE(1, 8); // format 1: one record after another
+    createHash("sha256")
+      .update(old.subarray(0, old.length - 32))
+      .digest()
+      .copy(old, old.length - 32);
+    writeFileSync(path, old);
+    expect(SyncCache.load(path, IDENTITY).distrust).toEqual({
+      message: "it has format 1, this version reads 2",
+      alarming: false,
+    });
+  });
+
+  it("forgets the rows gone from the manifests, though the file it read still holds them", () => {
+    const path = tempFile();
+    const first = SyncCache.empty(IDENTITY);
+    first.beginEpoch({ highWaterMark: "2026-01-01T00:00:00Z", refreshedAt: 1 });
+    first.record("kept", 1, RUN_A);
+    first.record("gone", 2, RUN_B);
+    first.save(path);
+    const next = SyncCache.load(path, IDENTITY).cache;
+    next.beginEpoch({ highWaterMark: "2026-01-02T00:00:00Z", refreshedAt: 1 });
+    expect(next.inSync("kept", 1)).toEqual(RUN_A);
+    expect(next.keepAnswered("kept")).toBe(true);
+    next.dropUntouched(() => true);
+    next.save(path);
+    const back = SyncCache.load(path, IDENTITY).cache;
+    expect(back.inSync("kept", 1)).toEqual(RUN_A);
+    expect(back.get("gone")).toBeUndefined();
+    expect(back.size).toBe(1);
   });
 
   it("costs about 40 bytes per entry plus its clientKey", () => {

@@ -1,0 +1,74 @@
+import type { CacheColumns, CacheData, CacheMeta, Epoch } from "./cache-file.js";
+import { KeyTable } from "./key-table.js";
+
+/** Room for `capacity` entries (the keys' table grows by itself). */
+export function allocateColumns(capacity: number, keys = new KeyTable(capacity)): CacheColumns {
+  return {
+    count: 0,
+    keys,
+    rowHash: new Float64Array(capacity),
+    runId: new Uint8Array(capacity * 16),
+    seconds: new Float64Array(capacity),
+    nanos: new Uint32Array(capacity),
+    epoch: new Uint16Array(capacity),
+  };
+}
+
+/** The same entries, with room for `capacity`. */
+export function grownColumns(old: CacheColumns, capacity: number): CacheColumns {
+  const next = allocateColumns(capacity, old.keys);
+  next.count = old.count;
+  next.rowHash.set(old.rowHash);
+  next.runId.set(old.runId);
+  next.seconds.set(old.seconds);
+  next.nanos.set(old.nanos);
+  next.epoch.set(old.epoch);
+  return next;
+}
+
+export function grownFlags(old: Uint8Array, capacity: number): Uint8Array {
+  const next = new Uint8Array(capacity);
+  next.set(old);
+  return next;
+}
+
+/** The `live` entries `alive` marks, and only the epochs they refer to, renumbered. */
+export function compactColumns(
+  c: CacheColumns,
+  alive: Uint8Array,
+  live: number,
+  allEpochs: readonly Epoch[],
+  identity: Omit<CacheMeta, "epochs">,
+): CacheData {
+  const renumber = new Map<number, number>();
+  const epochs: Epoch[] = [];
+  const epochOf = (e: number) => {
+    let to = renumber.get(e);
+    if (to === undefined) {
+      to = epochs.push(allEpochs[e]!) - 1;
+      renumber.set(e, to);
+    }
+    return to;
+  };
+  const meta = { ...identity, epochs };
+  if (live === c.count) {
+    // Every entry is live (a night that dropped none): the columns as they are.
+    const epoch = new Uint16Array(live);
+    for (let i = 0; i < live; i++) epoch[i] = epochOf(c.epoch[i]!);
+    return { meta, columns: { ...c, epoch } };
+  }
+  const out = allocateColumns(live, new KeyTable(live, c.keys.allBytes.length));
+  let n = 0;
+  for (let i = 0; i < c.count; i++) {
+    if (!alive[i]) continue;
+    out.keys.addFrom(c.keys, i);
+    out.rowHash[n] = c.rowHash[i]!;
+    out.runId.set(c.runId.subarray(i * 16, i * 16 + 16), n * 16);
+    out.seconds[n] = c.seconds[i]!;
+    out.nanos[n] = c.nanos[i]!;
+    out.epoch[n] = epochOf(c.epoch[i]!);
+    n++;
+  }
+  out.count = n;
+  return { meta, columns: out };
+}
