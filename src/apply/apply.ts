@@ -1,7 +1,6 @@
 import { GuardError, type Refusal } from "../core/errors.js";
 import { type Stopping, stoppingOf } from "../core/stopping.js";
-import { isInvalidRow } from "../manifest/index.js";
-import { formatSource, type RunSpec } from "../manifest/spec.js";
+import { formatSource, isInvalidRow, type RunSpec } from "../manifest/index.js";
 import type { CacheUse } from "../plan/cache-use.js";
 import { inSyncRun, noteInCache } from "../plan/cache-use.js";
 import type { Change } from "../plan/change.js";

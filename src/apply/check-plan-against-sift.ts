@@ -1,5 +1,5 @@
 import stableStringify from "fast-json-stable-stringify";
-import { findField } from "../manifest/run-fields.js";
+import { findField } from "../manifest/index.js";
 import { siftValue } from "../plan/sift-value.js";
 import { typedOf } from "../report/plan-file-verify-entry.js";
 import type { SavedChange } from "../report/plan-file.js";

@@ -1,7 +1,7 @@
 import { compareTimestamps, parseTimestamp } from "../time/timestamp.js";
 import type { FollowUp } from "../plan/change.js";
 import { sameMetadataEntry } from "../sift/metadata-entry.js";
-import { NAMED_FIELDS, type NamedField } from "../manifest/run-fields.js";
+import { NAMED_FIELDS, type NamedField } from "../manifest/index.js";
 import type {
   CreateAdhocRunBody,
   CreateRunBody,

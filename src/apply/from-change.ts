@@ -1,5 +1,5 @@
 import { formatProblem } from "../core/errors.js";
-import { formatSource } from "../manifest/spec.js";
+import { formatSource } from "../manifest/index.js";
 import type { Change } from "../plan/change.js";
 import { type DiffContext, type DiffOptions, diffRun } from "../plan/diff.js";
 import type { ConflictPolicy, Work } from "./work.js";

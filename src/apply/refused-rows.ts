@@ -1,6 +1,5 @@
 import { formatProblem, ManifestError } from "../core/errors.js";
-import { isInvalidRow } from "../manifest/index.js";
-import { formatSource } from "../manifest/spec.js";
+import { formatSource, isInvalidRow } from "../manifest/index.js";
 import type { Settings, SyncOptions } from "../plan/options.js";
 import { planAll } from "../plan/planner.js";
 import { type ManifestRows, readManifests, resolveAgainstSift } from "../plan/prepare.js";

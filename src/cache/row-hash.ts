@@ -1,5 +1,4 @@
-import { NAMED_FIELDS } from "../manifest/run-fields.js";
-import type { MetadataSpec, RunSpec } from "../manifest/index.js";
+import { type MetadataSpec, NAMED_FIELDS, type RunSpec } from "../manifest/index.js";
 
 /** What a row's diff depends on besides the row and its run: what the names resolve to. */
 export interface ResolvedNames {

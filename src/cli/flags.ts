@@ -1,6 +1,6 @@
 import type { ClientKeyCheck } from "../core/client-key.js";
 import type { UnicodeMode } from "../core/unicode.js";
-import type { ManifestFormat } from "../manifest/formats.js";
+import type { ManifestFormat } from "../manifest/index.js";
 import type { SyncMode } from "../plan/diff.js";
 import type { ChangeLimit } from "../plan/guard.js";
 import type { ArchiveLimit } from "../plan/scope.js";

@@ -1,5 +1,5 @@
 import { fstatSync } from "node:fs";
-import type { FileIdentity } from "../manifest/own-files.js";
+import type { FileIdentity } from "../manifest/index.js";
 import type { StatusLine } from "../report/progress.js";
 
 /** What the CLI touches of the outside world, injected so tests run `main` in-process. */

@@ -1,5 +1,5 @@
 import type { Logger } from "../core/logger.js";
-import type { ManifestFormat } from "../manifest/formats.js";
+import type { ManifestFormat } from "../manifest/index.js";
 import { createProgress, type Progress } from "../report/progress.js";
 import { describeFailure, type Failure, INTERRUPTED } from "../report/failure.js";
 import type { SyncConfig } from "../sources/index.js";

@@ -5,7 +5,9 @@ import { join, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { UsageError } from "../core/errors.js";
-import type { ManifestFormat } from "../manifest/formats.js";
+import type { ManifestFormat } from "../manifest/index.js";
+// A value import past index.ts: the lifecycle loads this file for every command, export too,
+// and index.ts would load every reader (csv-parse, yaml) with it.
 import { formatOf } from "../manifest/read-manifest.js";
 import type { CliIo } from "./io.js";
 

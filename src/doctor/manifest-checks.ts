@@ -1,6 +1,5 @@
 import { formatProblem, ManifestError, SyncError } from "../core/errors.js";
-import { isInvalidRow } from "../manifest/index.js";
-import type { RunSpec } from "../manifest/index.js";
+import { isInvalidRow, type RunSpec } from "../manifest/index.js";
 import { type ManifestRows, readManifests, resolveContext } from "../plan/prepare.js";
 import { METADATA_KEY_TYPE_RELATION, METADATA_KEY_TYPES } from "../sift/schemas.js";
 import { type CheckResult, MAX_NAMED, result } from "./check.js";

@@ -4,15 +4,22 @@
  * Pass 1, `validateManifests`, checks everything and collects located problems; pass 2,
  * `readRunSpecs`, streams the specs. Both stream: memory grows with the number of distinct
  * clientKeys, not with the size of the files.
+ *
+ * Other folders import the manifest step from here. A value import past this file is on
+ * purpose: it is for a module that must not load every reader (csv-parse, yaml, the globber)
+ * with it: the CLI's flag parsing and stdin spooling (loaded for every command, `--help`
+ * included), export (which reads no manifest), and the emulator (apart from the product).
  */
 // The pipeline's manifest step, as plan/, apply/, cli/ and the library use it.
 export { type CsvDialect, DEFAULT_CSV_DIALECT, readCsvDialect } from "./csv-dialect.js";
 export { type CsvTableItem, readCsvTable } from "./csv-table.js";
 export { expandPaths } from "./expand-paths.js";
+export type { ManifestFormat } from "./formats.js";
 export type { Resolution } from "./manifest-item.js";
 export { describeOwnFile, type FileIdentity, type OwnFileKind } from "./own-files.js";
 export { MAX_KEPT_PROBLEMS } from "./problem-list.js";
 export { isInvalidRow, type ManifestRow, readManifestRows } from "./read-manifest-rows.js";
+export { formatOf } from "./read-manifest.js";
 export { readRunSpecs } from "./read-run-specs.js";
 export { renderShownRuns, renderYaml } from "./render.js";
 export { formatSource, type MetadataSpec, type RunSpec, runSpecSchema } from "./spec.js";
@@ -35,7 +42,7 @@ export { locateProblems, type ManifestItem } from "./manifest-item.js";
 export { NullCells } from "./null-cells.js";
 export { recogniseOwnFile } from "./own-files.js";
 export { type ItemBatch, markDuplicates } from "./read-items.js";
-export { formatOf, readManifest, type ReadOptions } from "./read-manifest.js";
+export { readManifest, type ReadOptions } from "./read-manifest.js";
 export { rowsOf } from "./read-manifest-rows.js";
 export { specsOf } from "./read-run-specs.js";
 export { checkRunFields, type FieldProblem } from "./run-checks.js";
@@ -61,3 +68,10 @@ export {
 export { parseFirstDocument, tooDeepMessage } from "./yaml-depth.js";
 export { MAX_YAML_BYTES } from "./yaml-manifest.js";
 export { describe, fillDefaults, readYamlRun, type RunParts } from "./yaml-run.js";
+
+// What the later steps derive from the run-field table and the manifests' rules: the diff and
+// the created-as-planned check (plan/, apply/), the saved plan's schema (report/), the row hash
+// (cache/).
+export { findField, type ReadKind } from "./run-fields.js";
+export type { SpecField } from "./spec.js";
+export { MAX_CLIENT_KEY_LENGTH, MAX_TEXT_LENGTH } from "./values.js";

@@ -1,6 +1,5 @@
 import type { Problem } from "../core/errors.js";
-import { NAMED_FIELDS } from "../manifest/run-fields.js";
-import type { RunSpec } from "../manifest/index.js";
+import { NAMED_FIELDS, type RunSpec } from "../manifest/index.js";
 import type { CreateAdhocRunBody, CreateRunBody, UpdatePath } from "../sift/schemas.js";
 import type { Change, FieldChange, FollowUp } from "./change.js";
 import { type TypedValue, toMetadataValue } from "./metadata.js";

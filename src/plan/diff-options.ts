@@ -1,6 +1,6 @@
 import type { ClientKeyCheck } from "../core/client-key.js";
 import type { UnicodeMode } from "../core/unicode.js";
-import { SPEC_FIELDS, type SpecField } from "../manifest/spec.js";
+import { SPEC_FIELDS, type SpecField } from "../manifest/index.js";
 import type { Run } from "../sift/schemas.js";
 
 /** Fields `--ignore` can name: every field a manifest can manage. */

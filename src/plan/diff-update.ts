@@ -1,6 +1,5 @@
 import { DEFAULT_UNICODE, normalizeText, toNfc, type UnicodeMode } from "../core/unicode.js";
-import { NAMED_FIELDS, type NamedField } from "../manifest/run-fields.js";
-import type { RunSpec } from "../manifest/index.js";
+import { NAMED_FIELDS, type NamedField, type RunSpec } from "../manifest/index.js";
 import { type Run, UPDATABLE_PATHS, type UpdatePath, type UpdateRunBody } from "../sift/schemas.js";
 import { canonicalTime } from "../time/canonical-time.js";
 import { compareTimestamps, type Timestamp } from "../time/timestamp.js";

@@ -1,7 +1,6 @@
 import { CLIENT_KEY_RULE, explainClientKey, NEW_KEY_FIX } from "../core/client-key.js";
 import type { Problem } from "../core/errors.js";
-import type { RunSpec } from "../manifest/index.js";
-import { quote } from "../manifest/values.js";
+import { quote, type RunSpec } from "../manifest/index.js";
 import type { Run } from "../sift/schemas.js";
 import type { Change, RunUpdate, Warning } from "./change.js";
 import { planCreate } from "./diff-create.js";

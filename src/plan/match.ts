@@ -1,7 +1,7 @@
 import { type AdoptByRule, formatAdoptBy, formatDuration } from "../core/adopt-by.js";
 import type { Problem } from "../core/errors.js";
 import { DEFAULT_UNICODE, type UnicodeMode } from "../core/unicode.js";
-import { formatSource, type RunSpec, type Source } from "../manifest/spec.js";
+import { formatSource, type RunSpec, type Source } from "../manifest/index.js";
 import type { KeyTypeName, Run } from "../sift/schemas.js";
 import {
   type Agreement,

@@ -3,9 +3,13 @@ import { type CacheOptions, DEFAULT_CACHE_DIR } from "../cache/cache-session.js"
 import type { ClientKeyCheck } from "../core/client-key.js";
 import { UsageError, type Problem } from "../core/errors.js";
 import { DEFAULT_UNICODE, type UnicodeMode } from "../core/unicode.js";
-import type { FileIdentity, Resolution, RunSpec } from "../manifest/index.js";
-import type { CsvDialect } from "../manifest/index.js";
-import type { ReadOptions } from "../manifest/index.js";
+import type {
+  CsvDialect,
+  FileIdentity,
+  ReadOptions,
+  Resolution,
+  RunSpec,
+} from "../manifest/index.js";
 import type { SiftClientOptions } from "../sift/client.js";
 import type { SyncConfig } from "../sources/index.js";
 import type { Change } from "./change.js";

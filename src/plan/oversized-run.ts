@@ -1,5 +1,5 @@
 import { SyncError } from "../core/errors.js";
-import { formatSource, type RunSpec } from "../manifest/spec.js";
+import { formatSource, type RunSpec } from "../manifest/index.js";
 import { ItemTooLargeError } from "../sift/client.js";
 import { batchInFilters } from "../sift/in-filter.js";
 import { LOOKUP_PAGE_SIZE, type LookupClient } from "../sift/lookup.js";

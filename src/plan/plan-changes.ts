@@ -1,7 +1,6 @@
 import { type AdoptBySpec, parseAdoptBy } from "../core/adopt-by.js";
 import { DEFAULT_UNICODE } from "../core/unicode.js";
-import { isInvalidRow, type ManifestRow } from "../manifest/index.js";
-import type { RunSpec, Source } from "../manifest/index.js";
+import { isInvalidRow, type ManifestRow, type RunSpec, type Source } from "../manifest/index.js";
 import type { KeyTypeName, Run } from "../sift/schemas.js";
 import { lookupBatch } from "./adopt-lookup.js";
 import { InFilterBatch } from "../sift/in-filter.js";

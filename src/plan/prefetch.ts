@@ -1,6 +1,5 @@
 import { type UnicodeMode } from "../core/unicode.js";
-import { isInvalidRow, type ManifestRow } from "../manifest/index.js";
-import type { RunSpec } from "../manifest/index.js";
+import { isInvalidRow, type ManifestRow, type RunSpec } from "../manifest/index.js";
 import { ItemTooLargeError } from "../sift/client.js";
 import type { Run } from "../sift/schemas.js";
 import { batchInFilters, filterBudget } from "../sift/in-filter.js";

@@ -1,8 +1,7 @@
 import { openCacheSession, type CacheClient } from "../cache/cache-session.js";
 import { ManifestError, type Problem } from "../core/errors.js";
 import { DEFAULT_UNICODE, type UnicodeMode } from "../core/unicode.js";
-import { isInvalidRow } from "../manifest/index.js";
-import type { RunSpec } from "../manifest/index.js";
+import { isInvalidRow, type RunSpec } from "../manifest/index.js";
 import type { Run } from "../sift/schemas.js";
 import { countKnown, type KnownCounter } from "./cache-use.js";
 import { checkSpec, type DiffOptions } from "./diff.js";

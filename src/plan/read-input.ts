@@ -4,10 +4,10 @@ import {
   isInvalidRow,
   type ManifestRow,
   readManifestRows,
-  type ValidationResult,
   validateManifests,
+  type ValidationCallbacks,
+  type ValidationResult,
 } from "../manifest/index.js";
-import type { ValidationCallbacks } from "../manifest/index.js";
 import { readSourceRows, validateSources } from "../sources/index.js";
 import { addNamesInUse, type NamesInUse } from "./names-in-use.js";
 import type { ManifestInput, ValidateOptions } from "./options.js";

@@ -1,5 +1,5 @@
 import { describeInvisibleChange } from "./invisible-change.js";
-import { formatSource } from "../manifest/spec.js";
+import { formatSource } from "../manifest/index.js";
 import type { Change, FieldChange } from "../plan/change.js";
 import { markdownCode, markdownCodeCell, markdownText } from "./markdown-text.js";
 import type { PlanReport, TextSink } from "./plan-report.js";

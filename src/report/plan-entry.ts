@@ -1,5 +1,5 @@
 import { formatProblem } from "../core/errors.js";
-import { formatSource } from "../manifest/spec.js";
+import { formatSource } from "../manifest/index.js";
 import type { Change, FieldChange, FieldValue } from "../plan/change.js";
 import type { UpdatePath } from "../sift/schemas.js";
 

@@ -1,8 +1,13 @@
 import { formatCount } from "../core/words.js";
 import { UNICODE_MODES } from "../core/unicode.js";
 import { z } from "zod";
-import { MAX_CLIENT_KEY_LENGTH, MAX_TEXT_LENGTH } from "../manifest/values.js";
-import { NAMED_FIELDS, type NamedField, type ReadKind } from "../manifest/run-fields.js";
+import {
+  MAX_CLIENT_KEY_LENGTH,
+  MAX_TEXT_LENGTH,
+  NAMED_FIELDS,
+  type NamedField,
+  type ReadKind,
+} from "../manifest/index.js";
 import {
   metadataValueSchema,
   UPDATABLE_PATHS,

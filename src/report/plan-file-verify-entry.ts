@@ -1,5 +1,4 @@
-import { NAMED_FIELDS } from "../manifest/run-fields.js";
-import { SPEC_FIELDS } from "../manifest/spec.js";
+import { NAMED_FIELDS, SPEC_FIELDS } from "../manifest/index.js";
 import { readMetadataValue } from "../sift/metadata-entry.js";
 import { type MetadataValue, UPDATABLE_PATHS } from "../sift/schemas.js";
 import type { SavedChange } from "./plan-file-schema.js";

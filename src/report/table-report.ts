@@ -1,6 +1,6 @@
 import { describeInvisibleChange } from "./invisible-change.js";
 import type { Problem } from "../core/errors.js";
-import { formatSource, type Source } from "../manifest/spec.js";
+import { formatSource, type Source } from "../manifest/index.js";
 import type { Change, FieldChange, Warning } from "../plan/change.js";
 import { createPaint, type Paint } from "./ansi.js";
 import type { PlanReport, TextSink } from "./plan-report.js";

@@ -1,6 +1,6 @@
 import { DEFAULT_UNICODE } from "../../core/unicode.js";
 import { UsageError } from "../../core/errors.js";
-import type { ManifestFormat } from "../../manifest/formats.js";
+import type { ManifestFormat } from "../../manifest/index.js";
 import type { ApplyOptions } from "../../apply/apply.js";
 import type { PlanOptions } from "../../plan/plan.js";
 import { DIGEST_PATTERN } from "../../report/plan-file.js";
