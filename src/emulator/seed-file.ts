@@ -2,15 +2,14 @@ import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { METADATA_TYPES } from "../manifest/spec.js";
-import { isJsonObject } from "../sift/schemas.js";
+import { isJsonObject, METADATA_VALUE_TYPES } from "../sift/schemas.js";
 import type { EmulatorSeed, RawMetadataEntry } from "./types.js";
 
 /** A seed file (`--seed FILE`, JSON or YAML) read and checked against the seed's schema. */
 
 /** A plain type, or an enum name or number (one this emulator does not model stands as given). */
 const metadataType = z.union([
-  z.enum([...METADATA_TYPES, "relation"]),
+  z.enum([...METADATA_VALUE_TYPES, "relation"]),
   z
     .string()
     .regex(

@@ -1,4 +1,4 @@
-import type { MetadataType } from "../manifest/index.js";
+import type { MetadataValueType } from "../sift/schemas.js";
 
 /**
  * What `--seed` and `load()` accept. Friendly to write by hand:
@@ -43,7 +43,7 @@ interface SeedMetadataKey {
   type: SeedKeyType;
 }
 
-type SeedKeyType = MetadataType | "relation" | string | number;
+type SeedKeyType = MetadataValueType | "relation" | string | number;
 
 export interface SeedRun {
   runId?: string;

@@ -1,6 +1,6 @@
 import { isUuid, UUID_EXAMPLE } from "../core/run-id.js";
 import { compareTimestamps, type Timestamp } from "../time/timestamp.js";
-import type { MetadataType } from "../manifest/index.js";
+import type { MetadataValueType } from "../sift/schemas.js";
 import type { ApiFailure } from "./api-error.js";
 import { randomId } from "./random-id.js";
 import { checkTimes } from "./run-rules.js";
@@ -123,7 +123,7 @@ function readMetadata(
   return Object.entries(values ?? {}).map(([name, value]): StoredMetadata => {
     const at = `${where}: metadata.${name}`;
     const own: StoredKeyType =
-      typeof value === "object" ? "relation" : (typeof value as MetadataType);
+      typeof value === "object" ? "relation" : (typeof value as MetadataValueType);
     const key = store.findMetadataKey(name) ?? { type: own };
     if (key.type === "other") {
       fail(`${at}: key "${name}" has a type this emulator does not model (give it in rawMetadata)`);
@@ -194,7 +194,7 @@ function ensureKey(store: Store, name: string, type: KeyTypeOf, where: string): 
 }
 
 /** Lossless only: `"12"` for a number key is 12, `12` for a string key is "12". */
-function coerce(value: string | number | boolean, type: MetadataType, where: string) {
+function coerce(value: string | number | boolean, type: MetadataValueType, where: string) {
   if (typeof value === type) return value;
   if (type === "string") return String(value);
   if (type === "number" && typeof value === "string" && Number.isFinite(Number(value))) {

@@ -1,4 +1,4 @@
-import type { MetadataType } from "../manifest/index.js";
+import type { MetadataValueType } from "../sift/schemas.js";
 import type { Timestamp } from "../time/timestamp.js";
 import type { RawMetadataEntry, RelationValue } from "./seed-types.js";
 
@@ -8,11 +8,11 @@ import type { RawMetadataEntry, RelationValue } from "./seed-types.js";
  * A metadata key's type as the emulator stores it: the three a manifest can write, Sift's
  * relation, or `other` (a seeded key of a type this emulator does not model; see `wireType`).
  */
-export type StoredKeyType = MetadataType | "relation" | "other";
+export type StoredKeyType = MetadataValueType | "relation" | "other";
 
 /** One metadata value as the emulator stores it. */
 export type StoredMetadata =
-  | { name: string; type: MetadataType; value: string | number | boolean }
+  | { name: string; type: MetadataValueType; value: string | number | boolean }
   | { name: string; type: "relation"; value: RelationValue }
   | {
       /** A seeded entry of a shape this emulator does not model (`rawMetadata`): emitted as is. */

@@ -17,6 +17,9 @@ export const METADATA_KEY_TYPES = {
   boolean: "METADATA_KEY_TYPE_BOOLEAN",
 } as const;
 export type MetadataKeyTypeWire = (typeof METADATA_KEY_TYPES)[keyof typeof METADATA_KEY_TYPES];
+/** A value type by its plain name, as manifests and emulator seeds give it (`number`). */
+export type MetadataValueType = keyof typeof METADATA_KEY_TYPES;
+export const METADATA_VALUE_TYPES = Object.keys(METADATA_KEY_TYPES) as MetadataValueType[];
 
 /** A key whose values reference another resource (`relationValue`); no manifest can write one. */
 export const METADATA_KEY_TYPE_RELATION = "METADATA_KEY_TYPE_RELATION";
