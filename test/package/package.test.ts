@@ -1,4 +1,4 @@
-import { execFile, execFileSync, type SpawnSyncReturns, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, normalize, posix } from "node:path";
@@ -23,26 +23,35 @@ const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
 let work: string;
 let tarball: string;
 let shipped: Set<string>;
-let projectInstall: SpawnSyncReturns<string>;
+let projectInstall: Ran;
 let globalPrefix: string;
-let globalInstall: SpawnSyncReturns<string>;
+let globalInstall: Ran;
 
-function npm(args: string[], cwd: string): SpawnSyncReturns<string> {
-  // --loglevel warn: CI exports npm_config_loglevel=error, which would hide the warnings checked here.
-  return spawnSync(
-    "npm",
-    [...args, "--loglevel=warn", "--no-audit", "--no-fund", "--prefer-offline"],
-    {
-      cwd,
-      encoding: "utf8",
-      env: { ...process.env, npm_config_update_notifier: "false" },
-    },
-  );
+interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
 }
 
-beforeAll(() => {
+function npm(args: string[], cwd: string): Promise<Ran> {
+  // --loglevel warn: CI exports npm_config_loglevel=error, which would hide the warnings checked here.
+  return new Promise((resolve) => {
+    execFile(
+      "npm",
+      [...args, "--loglevel=warn", "--no-audit", "--no-fund", "--prefer-offline"],
+      { cwd, encoding: "utf8", env: { ...process.env, npm_config_update_notifier: "false" } },
+      (error, stdout, stderr) =>
+        resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "srs-package-"));
-  const packed = npm(["pack", "--ignore-scripts", "--json", "--pack-destination", work], ROOT);
+  const packed = await npm(
+    ["pack", "--ignore-scripts", "--json", "--pack-destination", work],
+    ROOT,
+  );
   expect(packed.status, packed.stderr).toBe(0);
   const [info] = JSON.parse(packed.stdout) as [{ filename: string; files: { path: string }[] }];
   tarball = join(work, info.filename);
@@ -54,14 +63,13 @@ beforeAll(() => {
     join(project, "package.json"),
     JSON.stringify({ name: "consumer", private: true, type: "module" }),
   );
-  projectInstall = npm(["install", "--omit=dev", tarball], project);
-
-  // The Dockerfile's install step, with --prefix in place of the image's /usr/local.
+  // The Dockerfile's install step, with --prefix in place of the image's /usr/local; both
+  // installs at once (each mostly waits on npm's cache).
   globalPrefix = join(work, "global");
-  globalInstall = npm(
-    ["install", "--global", "--prefix", globalPrefix, "--omit=dev", tarball],
-    work,
-  );
+  [projectInstall, globalInstall] = await Promise.all([
+    npm(["install", "--omit=dev", tarball], project),
+    npm(["install", "--global", "--prefix", globalPrefix, "--omit=dev", tarball], work),
+  ]);
 }, 240_000);
 
 afterAll(() => {
@@ -153,86 +161,81 @@ describe("npm install --omit=dev of the tarball", () => {
   });
 });
 
+/**
+ * The README's and the shipped docs' TypeScript, each block a module of its own, and every
+ * declaration file, compiled once against the installed package (one tsc for the check and
+ * for the example's JavaScript): tsc's errors, located in the Markdown, and the blocks.
+ */
+let compiled: { blocks: Block[]; errors: string; outDir: string } | undefined;
+function compileBlocks(): NonNullable<typeof compiled> {
+  if (compiled) return compiled;
+  const project = join(work, "project");
+  const src = join(project, "src");
+  mkdirSync(src, { recursive: true });
+  const blocks = [...shipped]
+    .filter((p) => p.endsWith(".md"))
+    .sort()
+    .flatMap((file) => codeBlocks(readFileSync(join(ROOT, file), "utf8"), "ts", file));
+  blocks.forEach((block, i) => writeFileSync(join(src, `block-${i + 1}.ts`), block.text));
+  // Every declaration file, not just those the snippets reach.
+  writeFileSync(join(src, "all.ts"), 'import * as all from "sift-run-sync";\nexport { all };\n');
+  writeFileSync(
+    join(project, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        target: "ES2022",
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        strict: true,
+        skipLibCheck: false,
+        outDir: "out",
+        types: ["node"],
+        typeRoots: [join(ROOT, "node_modules/@types")],
+      },
+      include: ["src"],
+    }),
+  );
+  let output = "";
+  try {
+    execFileSync(process.execPath, [TSC, "-p", join(project, "tsconfig.json")], {
+      encoding: "utf8",
+    });
+  } catch (error) {
+    output = String((error as { stdout?: string }).stdout);
+  }
+  // Name the Markdown file and line of each error, not the temporary file's.
+  const errors = output.replace(/\S*src\/block-(\d+)\.ts\((\d+),(\d+)\)/g, (_, n, line, col) => {
+    const block = blocks[Number(n) - 1]!;
+    return `${block.file}:${block.line + Number(line)}:${col}`;
+  });
+  compiled = { blocks, errors, outDir: join(project, "out") };
+  return compiled;
+}
+
 describe("TypeScript against the installed package (skipLibCheck: false, module nodenext)", () => {
   it("compiles the .d.ts files and every ts block of the README and docs/", () => {
-    const project = join(work, "project");
-    const src = join(project, "src");
-    mkdirSync(src, { recursive: true });
-    // The README's and the shipped docs' TypeScript, each block a module of its own.
-    const blocks = [...shipped]
-      .filter((p) => p.endsWith(".md"))
-      .sort()
-      .flatMap((file) => codeBlocks(readFileSync(join(ROOT, file), "utf8"), "ts", file));
+    const { blocks, errors } = compileBlocks();
     expect(blocks.map((b) => b.file)).toContain("README.md");
     expect(blocks.length).toBeGreaterThanOrEqual(2);
-    blocks.forEach((block, i) => writeFileSync(join(src, `block-${i + 1}.ts`), block.text));
-    // Every declaration file, not just those the snippets reach.
-    writeFileSync(join(src, "all.ts"), 'import * as all from "sift-run-sync";\nexport { all };\n');
-    writeFileSync(
-      join(project, "tsconfig.json"),
-      JSON.stringify({
-        compilerOptions: {
-          target: "ES2022",
-          module: "nodenext",
-          moduleResolution: "nodenext",
-          strict: true,
-          skipLibCheck: false,
-          noEmit: true,
-          types: ["node"],
-          typeRoots: [join(ROOT, "node_modules/@types")],
-        },
-        include: ["src"],
-      }),
-    );
-    let output = "";
-    try {
-      execFileSync(process.execPath, [TSC, "-p", join(project, "tsconfig.json")], {
-        encoding: "utf8",
-      });
-    } catch (error) {
-      output = String((error as { stdout?: string }).stdout);
-    }
-    // Name the Markdown file and line of each error, not the temporary file's.
-    const located = output.replace(/\S*src\/block-(\d+)\.ts\((\d+),(\d+)\)/g, (_, n, line, col) => {
-      const block = blocks[Number(n) - 1]!;
-      return `${block.file}:${block.line + Number(line)}:${col}`;
-    });
-    expect(located).toBe("");
+    expect(errors).toBe("");
   }, 120_000);
 });
 
 describe("the README's library example", () => {
   it("runs against the installed package, as the README says", async () => {
-    const project = join(work, "project");
-    const example = codeBlocks(
-      readFileSync(join(ROOT, "README.md"), "utf8"),
-      "ts",
-      "README.md",
-    ).find((b) => b.text.includes("createSiftClient") && b.text.includes("await apply("));
-    expect(
-      example,
-      "the README's library section has a ts block using createSiftClient",
-    ).toBeDefined();
-    const dir = join(project, "example");
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "sync.ts"), example!.text);
-    writeFileSync(
-      join(project, "tsconfig.example.json"),
-      JSON.stringify({
-        compilerOptions: {
-          target: "ES2022",
-          module: "nodenext",
-          moduleResolution: "nodenext",
-          strict: true,
-          skipLibCheck: true,
-          outDir: "example-out",
-          types: ["node"],
-          typeRoots: [join(ROOT, "node_modules/@types")],
-        },
-        files: ["example/sync.ts"],
-      }),
+    // Saved as a file, compiled (with the other blocks, above) and run.
+    const { blocks, outDir } = compileBlocks();
+    const index = blocks.findIndex(
+      (b) =>
+        b.file === "README.md" &&
+        b.text.includes("createSiftClient") &&
+        b.text.includes("await apply("),
     );
-    execFileSync(process.execPath, [TSC, "-p", join(project, "tsconfig.example.json")]);
+    expect(index, "the README's library section has a ts block using createSiftClient").not.toBe(
+      -1,
+    );
+    const example = join(outDir, `block-${index + 1}.js`);
+    expect(existsSync(example)).toBe(true);
     const { startEmulator } = await import("../../src/emulator/index.js");
     const emulator = await startEmulator({});
     try {
@@ -246,7 +249,7 @@ describe("the README's library example", () => {
         new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
           execFile(
             process.execPath,
-            [join(project, "example-out/sync.js")],
+            [example],
             {
               cwd,
               encoding: "utf8",
@@ -280,12 +283,15 @@ describe("the README's library example", () => {
   }, 120_000);
 });
 
+interface Block {
+  text: string;
+  /** The line before the block's first line. */
+  line: number;
+  file: string;
+}
+
 /** The fenced blocks of `lang` and the line before their first line. */
-function codeBlocks(
-  text: string,
-  lang: string,
-  file: string,
-): { text: string; line: number; file: string }[] {
+function codeBlocks(text: string, lang: string, file: string): Block[] {
   return new MarkdownIt()
     .parse(text, {})
     .filter((t) => t.type === "fence" && t.info.trim() === lang)
