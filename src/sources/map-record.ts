@@ -40,9 +40,9 @@ export class RecordMapper<R> {
   /** Field → the label of the rule that sets it, for problems found across fields. */
   private readonly labels = new Map<string, string>();
   private readonly hasDefaults: boolean;
-  /** How this row's start and stop times were written and read, for messages about both. */
-  private readonly start = new TimeCell();
-  private readonly stop = new TimeCell();
+  /** The rules that read startTime and stopTime from the record, for messages about both. */
+  private readonly startRule: BoundRule<R> | undefined;
+  private readonly stopRule: BoundRule<R> | undefined;
 
   constructor(
     private readonly bound: readonly BoundRule<R>[],
@@ -51,6 +51,10 @@ export class RecordMapper<R> {
   ) {
     for (const { rule } of bound) this.labels.set(rule.name, rule.label);
     this.hasDefaults = Object.keys(defaults).length > 0;
+    const readsTime = (target: string) =>
+      bound.find((b) => b.rule.target === target && isReadTime(b.rule));
+    this.startRule = readsTime("startTime");
+    this.stopRule = readsTime("stopTime");
   }
 
   /**
@@ -58,13 +62,25 @@ export class RecordMapper<R> {
    * was read with (and the rule that chose it), then the instants in UTC; undefined when a
    * time did not come from a cell (a constant, a default).
    */
-  private orderProblem(spec: RunSpec): string | undefined {
-    const { start, stop } = this;
-    if (!start.read || !stop.read || spec.startTime === undefined || spec.stopTime === undefined) {
-      return undefined;
-    }
+  private orderProblem(record: R, spec: RunSpec): string | undefined {
+    if (spec.startTime === undefined || spec.stopTime === undefined) return undefined;
     if (compareCanonical(spec.startTime, spec.stopTime) < 0) return undefined;
+    const start = this.startRule && this.readCell(this.startRule, record);
+    const stop = this.stopRule && this.readCell(this.stopRule, record);
+    if (start === undefined || stop === undefined) return undefined;
     return `${stop.describe()} is not after ${start.describe()}: ${spec.stopTime} vs ${spec.startTime} in UTC (expected startTime < stopTime)`;
+  }
+
+  /**
+   * A time cell of `record` read again, for a message: how each row's cells were read is not
+   * kept, as only a row with a problem needs it (a time reads the same every time).
+   */
+  private readCell({ rule, get }: BoundRule<R>, record: R): TimeCell | undefined {
+    const raw = blankToUndefined(get(record), this.nulls);
+    if (raw === undefined || raw instanceof Invalid) return undefined;
+    const value = convertValue(rule, raw as RawValue);
+    if (value === undefined || value instanceof Invalid) return undefined;
+    return new TimeCell(rule, raw as RawValue);
   }
 
   map(record: R, source: Source): ManifestItem {
@@ -72,32 +88,29 @@ export class RecordMapper<R> {
     let spec: RunSpec = new MappedSpec(source);
     let problems: FieldProblem[] | undefined;
     let resolved: Resolution[] | undefined;
-    this.start.read = false;
-    this.stop.read = false;
     let keyText: string | undefined;
     for (const { rule, get } of this.bound) {
       let value: FieldValue | Invalid | undefined;
-      let raw: unknown;
       if (rule.from.kind === "value") value = rule.from.value;
       else {
-        raw = blankToUndefined(get(record), this.nulls);
+        const raw = blankToUndefined(get(record), this.nulls);
         if (raw === undefined) continue;
-        value = raw instanceof Invalid ? raw : convertValue(rule, raw as RawValue);
-        if (rule.sanitize && !(raw instanceof Invalid)) keyText = keyTextOf(rule, raw as RawValue);
+        if (raw instanceof Invalid) value = raw;
+        else {
+          value = convertValue(rule, raw as RawValue);
+          if (rule.sanitize) keyText = keyTextOf(rule, raw as RawValue);
+          // A local time a DST change skipped or repeated: the row says which rule decided it.
+          if (rule.times?.lastDecided === true && isValue(value)) {
+            resolved ??= [];
+            resolved.push(new TimeCell(rule, raw as RawValue).resolution());
+          }
+        }
       }
       if (value === undefined) continue;
       if (value instanceof Invalid) {
         problems ??= [];
         problems.push({ field: rule.label, message: value.message });
         continue;
-      }
-      if (rule.times !== undefined && rule.from.kind !== "value") {
-        const cell = rule.target === "startTime" ? this.start : this.stop;
-        cell.note(rule, raw as RawValue);
-        if (cell.decidedBy !== undefined) {
-          resolved ??= [];
-          resolved.push(cell.resolution(rule.target as Resolution["field"]));
-        }
       }
       setField(spec, rule, value);
     }
@@ -112,13 +125,12 @@ export class RecordMapper<R> {
     if (problems === undefined) {
       const found = checkRunFields(spec);
       if (found.length === 0) {
-        const item: ManifestItem = resolved
-          ? { kind: "run", spec, resolved }
-          : { kind: "run", spec };
-        if (keyText !== undefined) item.keyText = keyText;
-        return item;
+        // One shape for every run, with or without these: a second shape first met at the
+        // first row a DST change decided would make V8 drop the optimized code that reads
+        // items (markDuplicates, collectValidation) and compile it again.
+        return { kind: "run", spec, resolved, keyText };
       }
-      const order = this.orderProblem(spec);
+      const order = this.orderProblem(record, spec);
       problems = found.map((p) => {
         const label = p.field === undefined ? undefined : this.labels.get(p.field);
         const message =
@@ -141,20 +153,28 @@ export class RecordMapper<R> {
   }
 }
 
-/** How one time of a row was written and read (one per mapper and field, reused per row). */
-class TimeCell {
-  read = false;
-  /** Kept as they are, words made only for a message: this runs for two cells of every row. */
-  private rule: FieldRule | undefined = undefined;
-  private raw: RawValue = "";
-  private offset: number | undefined = undefined;
-  decidedBy: DstPolicy | undefined = undefined;
+/** Whether a rule reads a time from the record (not a constant). */
+function isReadTime(rule: FieldRule): boolean {
+  return rule.times !== undefined && rule.from.kind !== "value";
+}
 
-  note(rule: FieldRule, raw: RawValue): void {
+function isValue(value: FieldValue | Invalid | undefined): value is FieldValue {
+  return value !== undefined && !(value instanceof Invalid);
+}
+
+/**
+ * How a time of a row was written and read, made right after its rule's reader read it (the
+ * reader's last offset and `dst` decision are this cell's).
+ */
+class TimeCell {
+  private readonly offset: number | undefined;
+  private readonly decidedBy: DstPolicy | undefined;
+
+  constructor(
+    private readonly rule: FieldRule,
+    private readonly raw: RawValue,
+  ) {
     const times = rule.times!;
-    this.read = true;
-    this.rule = rule;
-    this.raw = raw;
     this.offset = times.lastOffset;
     this.decidedBy = times.lastDecidedBy;
   }
@@ -169,14 +189,15 @@ class TimeCell {
       : `${written} (read as ${offset} by dst: ${this.decidedBy})`;
   }
 
-  resolution(field: Resolution["field"]): Resolution {
+  resolution(): Resolution {
     const by = `dst: ${this.decidedBy!}`;
+    const field = this.rule.target as Resolution["field"];
     return { field, by, note: `${this.written()} read as ${formatOffset(this.offset!)} by ${by}` };
   }
 
   /** `Takeoff "3/10/2024 2:30 AM"`: the column (or template) and the text as written. */
   private written(): string {
-    const from = this.rule!.from;
+    const from = this.rule.from;
     const name =
       from.kind === "column" ? from.column : from.kind === "template" ? quote(from.text) : "";
     return `${name} ${quote(String(this.raw))}`;

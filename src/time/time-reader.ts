@@ -20,7 +20,12 @@ export class TimeReader {
    * and the `dst` rule that chose it, when the local time was skipped or repeated.
    */
   lastOffset: number | undefined = undefined;
-  lastDecidedBy: DstPolicy | undefined = undefined;
+  /**
+   * NOTE: a boolean, the rule itself is the zone's: a field that held undefined for the first
+   * 100,000 rows and then a string would make V8 drop the optimized code of every function
+   * that reads it, at the first row a DST change decided (bench/manifest.mjs --mapped).
+   */
+  lastDecided = false;
 
   constructor(
     readonly formats: readonly TimeFormat[],
@@ -33,7 +38,7 @@ export class TimeReader {
    */
   read(text: string, serial?: number): Timestamp | Invalid {
     this.lastOffset = undefined;
-    this.lastDecidedBy = undefined;
+    this.lastDecided = false;
     let firstProblem: Invalid | undefined;
     for (const format of this.formats) {
       const result = this.readAs(format, text, serial);
@@ -146,7 +151,12 @@ export class TimeReader {
 
   private notePlacement(zone: ZoneResolver): void {
     this.lastOffset = zone.lastOffset;
-    this.lastDecidedBy = zone.lastDecided ? zone.dst : undefined;
+    this.lastDecided = zone.lastDecided;
+  }
+
+  /** The `dst` rule that chose the last time's offset, if one did. */
+  get lastDecidedBy(): DstPolicy | undefined {
+    return this.lastDecided ? this.zone!.dst : undefined;
   }
 
   /** Checks the fields and places the local time: by its own offset, else in the zone. */
