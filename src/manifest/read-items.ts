@@ -50,9 +50,11 @@ export async function* markDuplicates(
   for await (const batch of batches) {
     const { file } = batch;
     const items = normalizeItems(batch.items, unicode);
+    // Known once a client or the CLI has its key, before anything is read.
+    const secrets = knownSecretCount() > 0;
     for (let i = 0; i < items.length; i++) {
       let item = items[i]!;
-      if (item.kind === "run") {
+      if (secrets && item.kind === "run") {
         const secret = secretProblems(item.spec);
         if (secret.length > 0) {
           const { clientKey, source } = item.spec;
@@ -95,7 +97,6 @@ export async function* markDuplicates(
  * names the field, never its value.
  */
 function secretProblems(spec: RunSpec): Problem[] {
-  if (knownSecretCount() === 0) return [];
   const at = { file: spec.source.file, line: spec.source.line };
   const message =
     "holds the API key: a manifest must not hold it (it would be sent to Sift and shown in reports); remove it";

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   CLIENT_KEY_MAX_LENGTH,
+  CLIENT_KEY_PATTERN,
   describeClientKeyProblem,
   explainClientKey,
   isSiftClientKey,
@@ -13,6 +14,22 @@ describe("Sift's clientKey rule", () => {
     for (const key of ["ab", "tv-001", "a.b~c_d-e", "A1", "x".repeat(128), "0-0"]) {
       expect(isSiftClientKey(key)).toBe(true);
       expect(explainClientKey(key)).toBeUndefined();
+    }
+  });
+
+  it("is tested as Sift's expression says, character by character", () => {
+    const near = fc.constantFrom(..."aZ09_~.-:/ üé\n\u{1F600}".split(""));
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string({ unit: near, maxLength: 130 }), fc.string({ maxLength: 140 })),
+        (key) => {
+          expect(isSiftClientKey(key)).toBe(CLIENT_KEY_PATTERN.test(key));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    for (const key of ["a".repeat(127), "a".repeat(128), "a".repeat(129), "a-", "-a", "a\nb"]) {
+      expect(isSiftClientKey(key)).toBe(CLIENT_KEY_PATTERN.test(key));
     }
   });
 
