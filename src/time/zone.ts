@@ -57,6 +57,13 @@ export class ZoneResolver {
    */
   lastOffset = 0;
   lastDecided = false;
+  /**
+   * The last span of epoch seconds found without an offset change (from a day's window up to
+   * the zone's next transition): a day whose window lies inside it has that offset, with no
+   * call into Temporal. Rows come roughly in time order, so a backfill spanning a year asks
+   * Temporal about twice per DST period instead of once per day (~0.15 ms each).
+   */
+  private steady: { from: number; toMs: number; offset: number } | undefined = undefined;
 
   constructor(
     readonly zone: string,
@@ -126,13 +133,23 @@ export class ZoneResolver {
   private offsetsNear(day: number): number | ChangingDay {
     const from = day * SECONDS_PER_DAY - MARGIN_SECONDS;
     const to = (day + 1) * SECONDS_PER_DAY + MARGIN_SECONDS;
+    const steady = this.steady;
+    if (steady !== undefined && from >= steady.from && to * 1000 <= steady.toMs) {
+      return steady.offset;
+    }
     let current = Temporal.Instant.fromEpochMilliseconds(from * 1000).toZonedDateTimeISO(this.zone);
     const initial = wholeSeconds(current.offsetNanoseconds);
     const transitions: Transition[] = [];
     let before = initial;
     for (;;) {
       const next = current.getTimeZoneTransition("next");
-      if (next === null || next.epochMilliseconds >= to * 1000) break;
+      if (next === null || next.epochMilliseconds >= to * 1000) {
+        if (transitions.length === 0) {
+          const toMs = next === null ? Infinity : next.epochMilliseconds;
+          this.steady = { from, toMs, offset: initial };
+        }
+        break;
+      }
       const after = wholeSeconds(next.offsetNanoseconds);
       transitions.push({ at: Math.floor(next.epochMilliseconds / 1000), before, after });
       before = after;

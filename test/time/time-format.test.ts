@@ -125,6 +125,22 @@ describe("time zones and daylight saving time (Europe/Berlin)", () => {
     expect(read("27.10.2024 03:00", format, "Europe/Berlin")).toBe("2024-10-27T02:00:00Z");
   });
 
+  it("agrees with Temporal for times read in order, as a backfill reads them (one lookup per offset period)", async () => {
+    const { Temporal } = await import("temporal-polyfill");
+    // Sao Paulo ended DST in 2019; Lord Howe changes by 30 minutes.
+    const zones = ["Europe/Berlin", "America/Sao_Paulo", "Australia/Lord_Howe", "UTC"];
+    for (const zone of zones) {
+      const read = reader("yyyy-MM-dd HH:mm", zone, "later");
+      const start = Temporal.PlainDateTime.from("2018-06-01T00:00");
+      for (let m = 0; m < 3 * 366 * 24 * 60; m += 97) {
+        const local = start.add({ minutes: m });
+        const text = local.toString().slice(0, 16).replace("T", " ");
+        const expected = local.toZonedDateTime(zone, { disambiguation: "later" }).toInstant();
+        expect(read.read(text), `${zone} ${text}`).toBe(expected.toString());
+      }
+    }
+  });
+
   it("agrees with Temporal for any local time in zones with and without DST", async () => {
     const { Temporal } = await import("temporal-polyfill");
     const zones = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata"];
