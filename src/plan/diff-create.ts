@@ -1,12 +1,19 @@
 import type { Problem } from "../core/errors.js";
 import { NAMED_FIELDS, type RunSpec } from "../manifest/index.js";
-import type { CreateAdhocRunBody, CreateRunBody, UpdatePath } from "../sift/schemas.js";
+import {
+  CREATE_BODY_PATHS,
+  type CreateAdhocRunBody,
+  type CreateRunBody,
+  type UpdatePath,
+} from "../sift/schemas.js";
 import type { Change, FieldChange, FollowUp } from "./change.js";
 import { type TypedValue, toMetadataValue } from "./metadata.js";
 import { type DiffContext, newKeyTypes, type Resolved } from "./resolve.js";
 
 /** The fields a create shows, in report order (metadata follows, key by key). */
 const SHOWN = NAMED_FIELDS.filter((f) => f.create !== undefined && f.compare !== "metadata");
+/** The fields the create calls carry: `assets` as CreateAdhocRun's assetIds (run-fields.ts). */
+const IN_BODY = NAMED_FIELDS.filter((f) => f.create === "body" || f.create === "adhoc");
 /** Fields the create calls cannot take: one UpdateRun right after sets them (run-fields.ts). */
 const FOLLOW_UP = NAMED_FIELDS.filter((f) => f.create === "follow-up");
 
@@ -29,28 +36,22 @@ export function planCreate(
   }
   const metadataList =
     metadata && [...metadata].map(([k, v]) => toMetadataValue(keyNames?.get(k) ?? k, v));
-  // NOTE: the bodies' keys in the order of Sift's CreateRunRequest, as they have always been sent.
-  const common = {
-    name: spec.name,
-    ...(spec.description !== undefined && { description: spec.description }),
-    ...(spec.tags !== undefined && { tags: spec.tags }),
-    ...(metadataList !== undefined && { metadata: metadataList }),
-    clientKey: spec.clientKey,
-  };
-  const adhoc = assetIds !== undefined && assetIds.length > 0;
   // NOTE: manifest validation guarantees both times on a run with assets.
-  const body: CreateRunBody | CreateAdhocRunBody = adhoc
-    ? { ...common, startTime: spec.startTime!, stopTime: spec.stopTime!, assetIds }
-    : {
-        ...common,
-        ...(spec.startTime !== undefined && { startTime: spec.startTime }),
-        ...(spec.stopTime !== undefined && { stopTime: spec.stopTime }),
-      };
+  const adhoc = assetIds !== undefined && assetIds.length > 0;
+  // The identity: a create carries the row's clientKey as it is.
+  const values: Record<string, unknown> = { clientKey: spec.clientKey };
+  for (const def of IN_BODY) {
+    if (def.compare === "metadata") values[def.wire] = metadataList;
+    else if (def.create === "adhoc") values[def.wire] = adhoc ? assetIds : undefined;
+    else values[def.wire] = spec[def.name];
+  }
+  const body: Record<string, unknown> = {};
+  for (const path of CREATE_BODY_PATHS) if (values[path] !== undefined) body[path] = values[path];
   return {
     action: "create",
     spec,
     call: adhoc ? "CreateAdhocRun" : "CreateRun",
-    body,
+    body: body as unknown as CreateRunBody | CreateAdhocRunBody,
     followUp: planFollowUp(spec),
     fields: describeCreate(spec, metadata),
     warnings: [],

@@ -230,6 +230,21 @@ export const UPDATABLE_PATHS = [
 ] as const;
 export type UpdatePath = (typeof UPDATABLE_PATHS)[number];
 
+/**
+ * The fields of CreateRun's and CreateAdhocRun's bodies, in the order this tool sends them
+ * (as it always has: saved plans and request logs read the same from one version to the next).
+ */
+export const CREATE_BODY_PATHS = [
+  "name",
+  "description",
+  "tags",
+  "metadata",
+  "clientKey",
+  "startTime",
+  "stopTime",
+  "assetIds",
+] as const satisfies readonly (keyof CreateRunBody | keyof CreateAdhocRunBody)[];
+
 /** Request bodies. */
 export interface CreateRunBody {
   name: string;
