@@ -101,6 +101,12 @@ export async function applyWork(
       if (options.stopping?.stop.aborted) stop ??= { kind: "interrupted" };
       if (stop !== undefined) break; // this item is reported with the unreached ones
       reached++;
+      if (item.kind === "unchanged") {
+        // Nothing to send: reported now, not through a promise per row (a warm night's
+        // million unchanged rows).
+        finish(item, { status: "ok", action: "unchanged", runId: item.runId });
+        continue;
+      }
       const running: Promise<void> = executeWork(item, options).then((outcome) => {
         pending.delete(running);
         finish(item, outcome);
