@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { resolve } from "node:path";
 import { UsageError } from "./errors.js";
 import { redactingWriter } from "./secrets.js";
 
@@ -17,10 +18,17 @@ export interface AtomicFile {
 /**
  * A file that appears whole or not at all: written to `FILE.<pid>-<random>.tmp` beside it,
  * then renamed over FILE. An interrupted or failed command never leaves half a file. `what`
- * names the file in errors (`cannot write the plan file plan.json: ENOSPC ...`).
+ * names the file in errors (`cannot write the plan file plan.json: ENOSPC ...`). A relative
+ * `path` is taken from `cwd` (the command's, which tests and embedders inject), by default
+ * the process's; errors name it as given.
  */
-export function openAtomicFile(path: string, what: string): AtomicFile {
-  const attempt = <T>(action: () => T): T => attemptTo(`${what} ${path}`, action);
+export function openAtomicFile(
+  given: string,
+  what: string,
+  options: { cwd?: string } = {},
+): AtomicFile {
+  const attempt = <T>(action: () => T): T => attemptTo(`${what} ${given}`, action);
+  const path = options.cwd === undefined ? given : resolve(options.cwd, given);
   const temp = `${path}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
   const fd = attempt(() => openSync(temp, "wx"));
   let open = true;

@@ -1,5 +1,6 @@
-import { existsSync, readdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/emulator/index.js";
@@ -161,6 +162,21 @@ describe("--out and errors", () => {
       expect(result.stderr).toMatch(
         /unknown placeholder \{id\} \(expected \{runId\}, \{name\}, \{startTime\}\)/,
       );
+    });
+  });
+
+  it("a relative --out is taken from the command's directory, not the process's", async () => {
+    await withEmulator(RUNS, async (emulator) => {
+      const dir = mkdtempSync(join(tmpdir(), "export-cwd-"));
+      try {
+        const result = await runCli(emulator, ["export", "--out", "runs.csv"], dir);
+        expect(result.code, result.stderr).toBe(0);
+        expect(readFileSync(join(dir, "runs.csv"), "utf8")).toMatch(/^clientKey,/);
+        expect(existsSync(join(process.cwd(), "runs.csv"))).toBe(false);
+        expect(result.stderr).toMatch(/ to runs\.csv \(csv\)/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 

@@ -61,7 +61,8 @@ export function declareExport(flags: ExportFlags, io: CliIo): CommandDeclaration
     },
     run: async (command, life) => {
       const { out } = command.flags;
-      file = out === undefined ? undefined : openAtomicFile(out, "the export file");
+      file =
+        out === undefined ? undefined : openAtomicFile(out, "the export file", { cwd: io.cwd });
       const result = await exportRuns({
         client: withStopping(life.session!.client, life.stop.stopping),
         filter: command.flags.filter,
