@@ -1,5 +1,7 @@
 import { availableParallelism } from "node:os";
+import { relative } from "node:path";
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /**
  * The project's tests run the emulator strict (an unknown request field is a 400, so a
@@ -29,12 +31,53 @@ const SAME_IN_OMIT = [
   "sync-cache-batches",
 ].map((name) => `test/e2e/${name}.test.ts`);
 
+/**
+ * The files that take longest, longest first. vitest starts the files it knows to be slow
+ * (from the durations it cached) first, but a clean clone (CI) has none cached, and it then
+ * starts the largest files first: a short file of long scenarios would start last and keep
+ * one worker busy alone at the end.
+ */
+const SLOWEST = [
+  "reliability/heap-limit",
+  "package/package",
+  "reliability/every-row-reported",
+  "reliability/crash",
+  "security/json-limits",
+  "reliability/stop-signals",
+  "e2e/apply-faults",
+  "security/input-limits",
+  "e2e/own-files",
+  "fuzz/manifest-fuzz",
+].map((name) => `test/${name}.test.ts`);
+
+class SlowestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const projects = [...new Set(sorted.map((f) => f.project.name))];
+    const rank = (file: TestSpecification) => {
+      const at = SLOWEST.indexOf(relative(file.project.config.root, file.moduleId));
+      return at === -1 ? SLOWEST.length : at;
+    };
+    // Still one project after the other, as vitest orders them.
+    return sorted
+      .map((file, index) => ({ file, index }))
+      .sort(
+        (a, b) =>
+          projects.indexOf(a.file.project.name) - projects.indexOf(b.file.project.name) ||
+          rank(a.file) - rank(b.file) ||
+          a.index - b.index,
+      )
+      .map(({ file }) => file);
+  }
+}
+
 export default defineConfig({
   test: {
     globalSetup: ["test/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    sequence: { sequencer: SlowestFirst },
     // A worker runs file after file without reloading src/: each file's fresh module graph
     // cost ~0.3 s of CPU, about a third of the suite's (197 s against 318 s for a whole run).
     // Nothing in src/ keeps state a test could trip on but the known API keys (core/secrets.ts,
