@@ -72,7 +72,7 @@ export function readCsvRow(
   }
   const crossProblems = checkRunFields(spec);
   if (crossProblems.length > 0) {
-    return { kind: "invalid", clientKey: spec.clientKey, problems: crossProblems };
+    return { kind: "invalid", clientKey: spec.clientKey, problems: [...crossProblems] };
   }
   return warnings ? { kind: "run", spec, warnings } : { kind: "run", spec };
 }

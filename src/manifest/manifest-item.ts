@@ -33,7 +33,7 @@ export interface Resolution {
 }
 
 /** Locates field problems of the run at `source`. */
-export function locateProblems(source: Source, problems: FieldProblem[]): Problem[] {
+export function locateProblems(source: Source, problems: readonly FieldProblem[]): Problem[] {
   return problems.map((p) => {
     const located: Problem = { file: source.file, line: p.line ?? source.line, message: p.message };
     if (p.field !== undefined) located.field = p.field;

@@ -11,12 +11,14 @@ export interface FieldProblem {
 
 /**
  * Checks that relate fields of one run to each other, once every field has been read
- * (and, in YAML, once defaults have been filled in).
+ * (and, in YAML, once defaults have been filled in). A run without problems (nearly every
+ * run) gets one shared empty list, not one of its own: this runs for every row.
  */
-export function checkRunFields(spec: Omit<RunSpec, "source">): FieldProblem[] {
-  const problems: FieldProblem[] = [];
+export function checkRunFields(spec: Omit<RunSpec, "source">): readonly FieldProblem[] {
+  let problems: FieldProblem[] | undefined;
   const { startTime, stopTime } = spec;
   if (stopTime !== undefined && startTime === undefined) {
+    problems ??= [];
     problems.push({
       field: "stopTime",
       message: "is set but startTime is not (expected both, or startTime alone)",
@@ -27,6 +29,7 @@ export function checkRunFields(spec: Omit<RunSpec, "source">): FieldProblem[] {
     stopTime !== undefined &&
     compareCanonical(startTime, stopTime) >= 0
   ) {
+    problems ??= [];
     problems.push({
       field: "stopTime",
       message: `${stopTime} is not after startTime ${startTime} (expected startTime < stopTime)`,
@@ -35,6 +38,7 @@ export function checkRunFields(spec: Omit<RunSpec, "source">): FieldProblem[] {
   // NOTE: a run with assets is created with CreateAdhocRun, which requires both times.
   if (spec.assets !== undefined && spec.assets.length > 0) {
     if (startTime === undefined || stopTime === undefined) {
+      problems ??= [];
       problems.push({
         field: "assets",
         message:
@@ -42,8 +46,10 @@ export function checkRunFields(spec: Omit<RunSpec, "source">): FieldProblem[] {
       });
     }
   }
-  return problems;
+  return problems ?? NO_PROBLEMS;
 }
+
+const NO_PROBLEMS: readonly FieldProblem[] = Object.freeze([]);
 
 /** The fields the cross-field checks read: one that could not be read makes them moot. */
 const CROSS_CHECKED = new Set(["startTime", "stopTime", "assets"]);
@@ -56,7 +62,7 @@ const CROSS_CHECKED = new Set(["startTime", "stopTime", "assets"]);
 export function checkRunFieldsBeside(
   spec: Omit<RunSpec, "source">,
   fieldProblems: readonly FieldProblem[],
-): FieldProblem[] {
+): readonly FieldProblem[] {
   if (fieldProblems.some((p) => p.field !== undefined && CROSS_CHECKED.has(p.field))) return [];
   return checkRunFields(spec);
 }

@@ -231,6 +231,11 @@ function readNames(value: RawValue, separator: string): Read<string[]> {
   }
   if (typeof value === "object") return notText(value);
   const text = String(value);
+  // One name (most cells): a list of exactly one, not one grown by push to room for 17.
+  if (!text.includes(separator)) {
+    const name = text.trim();
+    return name === "" ? [] : [name];
+  }
   const names: string[] = [];
   let start = 0;
   for (;;) {

@@ -30,7 +30,8 @@ export async function* readMappedCsv(
   let mapper: RecordMapper<readonly string[]> | undefined;
   for await (const batch of readCsvTable(path, file, source.csv)) {
     const items: ManifestItem[] = [];
-    for (const item of batch) {
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i]!; // indexed, as in map-record.ts
       switch (item.kind) {
         case "problem":
           items.push(item);
@@ -84,6 +85,6 @@ function explainDelimiter(header: CsvHeader, mapping: Mapping): FieldProblem[] |
 }
 
 function isBlankRow(cells: readonly string[]): boolean {
-  for (const cell of cells) if (cell.trim() !== "") return false;
+  for (let i = 0; i < cells.length; i++) if (cells[i]!.trim() !== "") return false;
   return true;
 }

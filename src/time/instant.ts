@@ -10,6 +10,11 @@ import type { Timestamp } from "./timestamp.js";
 
 /** `00` .. `59`: two-digit numbers for times of day. */
 const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, "0"));
+/** `HH:MM:` per minute of the day, so a time of day is built in two concatenations, not five. */
+const HOURS_MINUTES = Array.from(
+  { length: 24 * 60 },
+  (_, m) => `${TWO_DIGITS[Math.floor(m / 60)]}:${TWO_DIGITS[m % 60]}:`,
+);
 /** `YYYY-MM-DDT` per day since the epoch: a million rows span a few thousand days. */
 const dayTexts = new Map<number, string>();
 const MAX_CACHED_DAYS = 50_000;
@@ -29,11 +34,11 @@ export function formatInstant(seconds: number, fraction: string): Timestamp | un
     dayTexts.set(day, date);
   }
   const ofDay = seconds - day * SECONDS_PER_DAY;
-  const hours = Math.floor(ofDay / 3600);
-  const minutes = Math.floor((ofDay - hours * 3600) / 60);
-  const time = `${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[ofDay % 60]}`;
+  const time = HOURS_MINUTES[Math.floor(ofDay / 60)]! + TWO_DIGITS[ofDay % 60]!;
   const digits = canonicalFraction(fraction);
-  return (digits === "" ? `${date}${time}Z` : `${date}${time}.${digits}Z`) as Timestamp;
+  // The short tail first, then the date: each step below 13 characters is a flat copy, and
+  // only the last makes a rope (V8), one per timestamp instead of two.
+  return (date + (digits === "" ? `${time}Z` : `${time}.${digits}Z`)) as Timestamp;
 }
 
 /** `+02:00` for 7200, `-04:30` for -16200. */

@@ -40,8 +40,9 @@ export class TimeReader {
     this.lastOffset = undefined;
     this.lastDecided = false;
     let firstProblem: Invalid | undefined;
-    for (const format of this.formats) {
-      const result = this.readAs(format, text, serial);
+    const formats = this.formats;
+    for (let i = 0; i < formats.length; i++) {
+      const result = this.readAs(formats[i]!, text, serial);
       if (typeof result === "string") return result;
       if (result !== NO_MATCH) firstProblem ??= result;
     }
