@@ -32,8 +32,13 @@ export interface PlanFileWriter extends PlanReport {
  * for (const change of changes) file.add(change);
  * file.end(summary);
  */
-export function createPlanFileWriter(path: string, meta: PlanFileMeta): PlanFileWriter {
-  const file = openAtomicFile(path, "the plan file");
+export function createPlanFileWriter(
+  path: string,
+  meta: PlanFileMeta,
+  /** Where a relative `path` is taken from (the command's directory); default the process's. */
+  where: { cwd?: string } = {},
+): PlanFileWriter {
+  const file = openAtomicFile(path, "the plan file", where);
   // NOTE: redacted before the digest is taken: the digest is the file's, and no key is in it.
   // A value that held the key no longer matches Sift's, so applying the file is refused.
   const head = redactDeep({

@@ -1,5 +1,5 @@
 import { closeSync, ftruncateSync, openSync, writeSync } from "node:fs";
-import { extname } from "node:path";
+import { extname, resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
 import { redactDeep } from "../core/secrets.js";
 import { plural } from "../core/words.js";
@@ -70,9 +70,15 @@ export function resultsFormatOf(path: string): ResultsFormat {
  * results.write({ clientKey: "tv-001", action: "create", status: "ok", runId, source: "runs.csv:2" });
  * await results.close();
  */
-export function createResultsWriter(path: string): ResultsWriter {
+export function createResultsWriter(
+  path: string,
+  /** Where a relative `path` is taken from (the command's directory); default the process's. */
+  where: { cwd?: string } = {},
+): ResultsWriter {
   const format = resultsFormatOf(path);
-  const fd = attempt(path, () => openSync(path, "w"));
+  const fd = attempt(path, () =>
+    openSync(where.cwd === undefined ? path : resolve(where.cwd, path), "w"),
+  );
   const encode = format === "csv" ? formatCsvRow : formatJsonRow;
   let open = true;
   /** Bytes of the whole rows (and header) on disk, and the rows among them. */

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -11,6 +11,21 @@ const emulator = useEmulator();
 const execFileAsync = promisify(execFile);
 
 describe("apply --plan FILE", () => {
+  it("relative --out and --results are taken from the command's directory, not the process's", async () => {
+    const dir = manifestDir({ "runs.yaml": "- {clientKey: cwd-1, name: One}" });
+    const planned = await runCli(emulator(), ["plan", "runs.yaml", "--out", "plan.json"], dir);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect((await readPlanFile(join(dir, "plan.json"))).changes).toHaveLength(1);
+    const applied = await runCli(
+      emulator(),
+      ["apply", "runs.yaml", "--results", "results.csv"],
+      dir,
+    );
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(readFileSync(join(dir, "results.csv"), "utf8")).toMatch(/^clientKey,.*\ncwd-1,/s);
+    expect(existsSync("plan.json") || existsSync("results.csv")).toBe(false);
+  });
+
   it("applied a second time, reports its creates and updates as already done", async () => {
     await runCli(emulator(), [
       "apply",

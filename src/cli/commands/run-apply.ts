@@ -78,7 +78,9 @@ export function declareApply(
     const { logger } = session;
     for (const note of command.notes) logger.warn(note);
     const results =
-      command.results === undefined ? undefined : createResultsWriter(command.results);
+      command.results === undefined
+        ? undefined
+        : createResultsWriter(command.results, { cwd: io.cwd });
     const rowLog = createRowLog(logger);
     const planWarnings = planWarningLog(logger);
     const onResult = (row: RowResult) => {

@@ -76,12 +76,16 @@ export function declarePlan(
     for (const note of command.notes) logger.warn(note);
     out = stdoutReport(command.format, session.target, io);
     if (command.out !== undefined) {
-      file = createPlanFileWriter(command.out, {
-        target: session.target,
-        createdAt: new Date().toISOString(),
-        options: planFileOptions(sync),
-        manifests: sync.config ? [sync.config.file] : sync.paths,
-      });
+      file = createPlanFileWriter(
+        command.out,
+        {
+          target: session.target,
+          createdAt: new Date().toISOString(),
+          options: planFileOptions(sync),
+          manifests: sync.config ? [sync.config.file] : sync.paths,
+        },
+        { cwd: io.cwd },
+      );
     }
     const report = combineReports(...(file ? [file, out] : [out]));
     // A near miss makes a second run: logged too, unless the report itself is on the terminal.
