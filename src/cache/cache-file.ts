@@ -93,7 +93,11 @@ function bytesOf(array: Float64Array | Uint32Array | Uint16Array | Uint8Array, c
   return new Uint8Array(array.buffer, array.byteOffset, count * array.BYTES_PER_ELEMENT);
 }
 
-export function encodeCache(data: CacheData): Buffer {
+/**
+ * The file's bytes but the trailer, in parts: the header, then the columns as they lie in
+ * memory (no copy of a million entries into one buffer; writeCacheFile adds the trailer).
+ */
+export function cacheFileParts(data: CacheData): Uint8Array[] {
   assertLittleEndian();
   const meta = Buffer.from(JSON.stringify(data.meta), "utf8");
   const { columns } = data;
@@ -101,7 +105,15 @@ export function encodeCache(data: CacheData): Buffer {
   const keys = columns.keys.allBytes;
   const lengths = new Uint16Array(n);
   for (let i = 0; i < n; i++) lengths[i] = columns.keys.byteLength(i);
-  const parts = [
+  const header = Buffer.allocUnsafe(HEADER_BYTES + meta.length + 8);
+  let at = header.write(MAGIC, 0, "latin1");
+  at = header.writeUInt32LE(FORMAT_VERSION, at);
+  at = header.writeUInt32LE(meta.length, at);
+  at += meta.copy(header, at);
+  at = header.writeUInt32LE(n, at);
+  header.writeUInt32LE(keys.length, at);
+  return [
+    header,
     bytesOf(columns.rowHash, n),
     bytesOf(columns.runId, n * 16),
     bytesOf(columns.seconds, n),
@@ -110,21 +122,12 @@ export function encodeCache(data: CacheData): Buffer {
     bytesOf(lengths, n),
     keys,
   ];
-  let size = HEADER_BYTES + meta.length + 8 + TRAILER_BYTES;
-  for (const part of parts) size += part.length;
-  const out = Buffer.allocUnsafe(size);
-  let at = out.write(MAGIC, 0, "latin1");
-  at = out.writeUInt32LE(FORMAT_VERSION, at);
-  at = out.writeUInt32LE(meta.length, at);
-  at += meta.copy(out, at);
-  at = out.writeUInt32LE(n, at);
-  at = out.writeUInt32LE(keys.length, at);
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  createHash("sha256").update(out.subarray(0, at)).digest().copy(out, at);
-  return out;
+}
+
+/** The whole file in one buffer, trailer included (what writeCacheFile writes). */
+export function encodeCache(data: CacheData): Buffer {
+  const body = Buffer.concat(cacheFileParts(data));
+  return Buffer.concat([body, createHash("sha256").update(body).digest()]);
 }
 
 export function decodeCache(bytes: Buffer): CacheData {
@@ -221,14 +224,22 @@ function stampOf(stat: Stats): string {
   return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
 }
 
-/** Temporary file, fsync, rename: the file is replaced whole or not at all. */
-export function writeCacheFile(path: string, bytes: Buffer): void {
+/** `parts` and their SHA-256 to a temporary file, fsync, rename: the file is replaced whole or not at all. */
+export function writeCacheFile(path: string, parts: readonly Uint8Array[]): void {
   mkdirSync(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
   const fd = openSync(temp, "wx");
   try {
-    let at = 0;
-    while (at < bytes.length) at += writeSync(fd, bytes, at);
+    const sum = createHash("sha256");
+    const write = (bytes: Uint8Array) => {
+      let at = 0;
+      while (at < bytes.length) at += writeSync(fd, bytes, at);
+    };
+    for (const part of parts) {
+      sum.update(part);
+      write(part);
+    }
+    write(sum.digest());
     fsyncSync(fd);
     closeSync(fd);
     renameSync(temp, path);

@@ -3,8 +3,8 @@ import {
   type CacheData,
   CacheFileError,
   cacheFileStamp,
+  cacheFileParts,
   decodeCache,
-  encodeCache,
   type Epoch,
   MAX_KEY_BYTES,
   readCacheFile,
@@ -203,7 +203,7 @@ export class SyncCache {
    */
   save(path: string): void {
     this.mergeFrom(path);
-    writeCacheFile(path, encodeCache(this.compact()));
+    writeCacheFile(path, cacheFileParts(this.compact()));
   }
 
   private mergeFrom(path: string): void {
