@@ -14,9 +14,14 @@ const INPUTS = ["src", "tsconfig.json", "tsconfig.build.json", "package.json", "
 export default function setup(): void {
   if (existsSync(STAMP) && existsSync("dist/index.js") && newestMtimeMs(INPUTS) < stampMs()) return;
   const started = Date.now();
-  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], {
-    stdio: "inherit",
-  });
+  // --noCheck: the same JavaScript as `npm run build` (the .d.ts files may list a union's
+  // members in another order), in two thirds of the time (12 -> 8 s of CPU); the types are
+  // `npm run typecheck`'s job, and a type error no longer stops the tests from running.
+  execFileSync(
+    process.execPath,
+    ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json", "--noCheck"],
+    { stdio: "inherit" },
+  );
   mkdirSync(join(STAMP, ".."), { recursive: true });
   // The stamp says when the build began: an edit made while tsc ran is newer than it.
   writeFileSync(STAMP, `${new Date(started).toISOString()}\n`);
