@@ -24,6 +24,8 @@ import type { ConflictPolicy, RowRef, RowResult, Work } from "./work.js";
 
 export interface ApplyPlanFileOptions {
   path: string;
+  /** Where a relative `path` is taken from; default the process's directory. */
+  cwd?: string;
   client: SiftClient;
   /** Where this apply writes (API base URL or `local`): must be the plan's target. */
   target: string;
@@ -75,7 +77,7 @@ export async function applyPlanFile(options: ApplyPlanFileOptions): Promise<Plan
 async function applyPlanFileStopping(options: ApplyPlanFileOptions): Promise<PlanFileApplyResult> {
   const started = performance.now();
   // What is checked is what is applied: a private copy, read as often as needed.
-  const copy = await copyPlanFile(options.path);
+  const copy = await copyPlanFile(options.path, { cwd: options.cwd });
   try {
     const open = () => openPlanFile(options.path, copy.path);
     const opened = await open();

@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { PlanFileError } from "../core/errors.js";
@@ -20,7 +20,11 @@ export interface PlanFileCopy {
  * file must not swap it between the reads. A pipe (`--plan <(...)`) can be read once, so it
  * works too. Bounded: a file over MAX_PLAN_FILE_BYTES is refused while it is copied.
  */
-export async function copyPlanFile(path: string): Promise<PlanFileCopy> {
+export async function copyPlanFile(
+  path: string,
+  /** Where a relative `path` is taken from (the command's directory); default the process's. */
+  where: { cwd?: string } = {},
+): Promise<PlanFileCopy> {
   const dir = await mkdtemp(join(tmpdir(), "sift-run-sync-plan-"));
   const remove = () => rm(dir, { recursive: true, force: true });
   const copy = join(dir, "plan.json");
@@ -38,7 +42,8 @@ export async function copyPlanFile(path: string): Promise<PlanFileCopy> {
     },
   });
   try {
-    await pipeline(createReadStream(path), bounded, createWriteStream(copy, { mode: 0o600 }));
+    const file = where.cwd === undefined ? path : resolve(where.cwd, path);
+    await pipeline(createReadStream(file), bounded, createWriteStream(copy, { mode: 0o600 }));
   } catch (error) {
     await remove();
     if (error instanceof PlanFileError) throw error;

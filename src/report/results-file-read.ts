@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { parse } from "csv-parse/sync";
 import { UsageError } from "../core/errors.js";
 import { resultsFormatOf } from "./results-file.js";
@@ -15,11 +16,16 @@ const RETRY_STATUSES = new Set(["failed", "skipped"]);
  * A last row cut short (the apply was killed, or the disk filled, while writing it) is read as
  * not done: its run is retried when its clientKey is whole. `notes` gets a line about it.
  */
-export function readRetryKeys(path: string, notes: string[] = []): Set<string> {
+export function readRetryKeys(
+  path: string,
+  notes: string[] = [],
+  /** Where a relative `path` is taken from (the command's directory); default the process's. */
+  where: { cwd?: string } = {},
+): Set<string> {
   const format = resultsFormatOf(path);
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readFileSync(where.cwd === undefined ? path : resolve(where.cwd, path), "utf8");
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new UsageError(`--retry-failed ${path}: cannot read it: ${reason}`, { cause: error });

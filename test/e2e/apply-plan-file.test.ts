@@ -26,6 +26,26 @@ describe("apply --plan FILE", () => {
     expect(existsSync("plan.json") || existsSync("results.csv")).toBe(false);
   });
 
+  it("relative --plan and --retry-failed are read from the command's directory", async () => {
+    const dir = manifestDir({ "runs.yaml": "- {clientKey: cwd-2, name: Two}" });
+    const planned = await runCli(emulator(), ["plan", "runs.yaml", "--out", "saved.json"], dir);
+    expect(planned.code, planned.stderr).toBe(0);
+    const applied = await runCli(
+      emulator(),
+      ["apply", "--plan", "saved.json", "--results", "done.jsonl"],
+      dir,
+    );
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toMatch(/^Applied: 1 created/);
+    const retried = await runCli(
+      emulator(),
+      ["plan", "runs.yaml", "--retry-failed", "done.jsonl"],
+      dir,
+    );
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stdout).toMatch(/No changes/);
+  });
+
   it("applied a second time, reports its creates and updates as already done", async () => {
     await runCli(emulator(), [
       "apply",

@@ -110,6 +110,7 @@ export function declareApply(
           ? await applyPlanFile({
               ...common,
               path: command.plan,
+              cwd: io.cwd,
               target: session.target,
               expectDigest: command.expectDigest,
               skipInvalid: command.sync.skipInvalid,

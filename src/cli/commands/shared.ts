@@ -78,13 +78,15 @@ export function readSelection(
     only?: string[];
     retryFailed?: string;
   },
+  /** Where a relative --retry-failed path is taken from: the command's directory. */
+  cwd: string,
   notes?: string[],
 ): Set<string> | undefined {
   const only = flags.only && new Set(flags.only);
   if (only !== undefined && only.size === 0)
     throw new UsageError("--only: give clientKeys, comma-separated");
   if (flags.retryFailed === undefined) return only;
-  const retry = readRetryKeys(flags.retryFailed, notes);
+  const retry = readRetryKeys(flags.retryFailed, notes, { cwd });
   return only === undefined ? retry : new Set([...retry].filter((key) => only.has(key)));
 }
 

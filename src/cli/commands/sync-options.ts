@@ -117,7 +117,7 @@ function commandOf(
   parsed: Pick<SyncInput, "ignore" | "adoptBy" | "archiveMissing">,
 ): PlanCommand {
   const notes: string[] = [];
-  const only = readSelection(flags, notes);
+  const only = readSelection(flags, io.cwd, notes);
   const csv = csvDialectOf(flags); // a bad flag fails before anything is read
   const sync: SyncInput = {
     paths,
