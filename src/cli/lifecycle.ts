@@ -6,7 +6,7 @@ import type { SyncConfig } from "../sources/index.js";
 import { type CommandStop, listenForStop } from "./interrupt.js";
 import { type CliIo, OutputClosedError, type StopSignal } from "./io.js";
 import { noteOwnFiles } from "./own-files.js";
-import { openSession, type Session, type SessionOptions, type SessionTuning } from "./session.js";
+import type { Session, SessionOptions, SessionTuning } from "./session.js";
 import { type SpooledInputs, spoolInputs } from "./stdin.js";
 
 /**
@@ -142,7 +142,12 @@ export async function runCommand<O>(io: CliIo, command: CommandDeclaration<O>): 
     const inputs = command.inputs?.(options);
     if (inputs) spooled = await spoolInputs(inputs.paths, inputs.stdinFormat, io);
     const sessionOptions = command.session?.(options);
-    if (sessionOptions) session = await openSession(sessionOptions, io, command.tuning);
+    if (sessionOptions) {
+      // Loaded only to open one: the client and logger it builds (pino, the HTTP stack, sift.toml)
+      // are a third of validate's start-up, which never opens a session.
+      const { openSession } = await import("./session.js");
+      session = await openSession(sessionOptions, io, command.tuning);
+    }
     if (inputs) await noteOwnInputs(inputs, io, session?.logger);
     const code = await command.run(options, {
       io,

@@ -13,7 +13,8 @@ import type { CommandDeclaration, Life } from "../lifecycle.js";
 import { createRowLog } from "./apply-log.js";
 import { cacheOptionsOf, logCacheUse } from "./cache-flags.js";
 import { refuseOverwritingInputs } from "./output-guard.js";
-import { logDstDecisions, planWarningLog, progressCallback, warnMissingKeys } from "./shared.js";
+import { logDstDecisions } from "./dst-decisions.js";
+import { planWarningLog, progressCallback, warnMissingKeys } from "./shared.js";
 import { type ApplyCommand, syncInputs } from "./sync-options.js";
 
 type Summary = Parameters<typeof formatApplySummaryJson>[0];

@@ -15,7 +15,8 @@ import type { CliIo } from "../io.js";
 import type { CommandDeclaration, Life } from "../lifecycle.js";
 import { cacheOptionsOf, logCacheUse } from "./cache-flags.js";
 import { refuseOverwritingInputs } from "./output-guard.js";
-import { logDstDecisions, planWarningLog, progressCallback, warnMissingKeys } from "./shared.js";
+import { logDstDecisions } from "./dst-decisions.js";
+import { planWarningLog, progressCallback, warnMissingKeys } from "./shared.js";
 import { type PlanCommand, type SyncInput, syncInputs } from "./sync-options.js";
 
 /**

@@ -9,7 +9,7 @@ import type { CliIo } from "../io.js";
 import type { CommandDeclaration } from "../lifecycle.js";
 import { csvDialectOf } from "../options.js";
 import { type Input, resolveInput } from "./input.js";
-import { dstDecisionLines } from "./shared.js";
+import { dstDecisionLines } from "./dst-decisions.js";
 
 /** validate's flags as its options, read once. */
 interface ValidateCommand {
