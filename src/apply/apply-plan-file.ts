@@ -102,6 +102,7 @@ async function applyPlanFileStopping(options: ApplyPlanFileOptions): Promise<Pla
     if (options.expectDigest !== undefined && options.expectDigest !== digest) {
       throw new PlanFileError(
         `${options.path} has the digest ${digest}, not ${options.expectDigest} (--expect-digest): it is not the plan that was reviewed; nothing was written`,
+        { nothingWritten: true },
       );
     }
     /** Applies the work stream; a refusal's report (skips alone) is never cut by --fail-fast. */
@@ -141,6 +142,7 @@ async function applyPlanFileStopping(options: ApplyPlanFileOptions): Promise<Pla
       const valid = total - plan.invalid;
       throw new PlanFileError(
         `${options.path} holds ${plural(plan.invalid, "invalid run")}; nothing was written (${plural(valid, "valid run")} held back; --skip-invalid applies the valid runs and reports the invalid ones as failed)`,
+        { nothingWritten: true },
       );
     }
     // Stopped during the checks: nothing was written, and every change is reported skipped.
@@ -162,9 +164,11 @@ async function applyPlanFileStopping(options: ApplyPlanFileOptions): Promise<Pla
 
 /** A broken file is refused before any request: say so. */
 function nothingWritten(error: unknown): unknown {
-  if (!(error instanceof PlanFileError) || error.message.includes("nothing was written"))
-    return error;
-  return new PlanFileError(`${error.message}; nothing was written`, { cause: error.cause });
+  if (!(error instanceof PlanFileError) || error.nothingWritten) return error;
+  return new PlanFileError(`${error.message}; nothing was written`, {
+    cause: error.cause,
+    nothingWritten: true,
+  });
 }
 
 async function* noWork(): AsyncGenerator<Work> {}

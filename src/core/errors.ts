@@ -24,8 +24,11 @@ export class UsageError extends SyncError {
 
 /** A saved plan that cannot be applied (other API URL, other version, broken file). */
 export class PlanFileError extends SyncError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The message already says that nothing was written (so it is not said twice). */
+  readonly nothingWritten: boolean;
+  constructor(message: string, options?: { cause?: unknown; nothingWritten?: boolean }) {
     super("PLAN", message, options);
+    this.nothingWritten = options?.nothingWritten ?? false;
   }
 }
 

@@ -231,6 +231,7 @@ function endDigest(digest: PlanDigest, tail: Record<string, unknown>, where: str
 function lineTooLong(path: string, line: number): PlanFileError {
   return new PlanFileError(
     `${path}:${line}: one change is longer than ${mib(MAX_PLAN_LINE_CHARS)}, more than any plan sift-run-sync writes holds (was it edited?); nothing was written`,
+    { nothingWritten: true },
   );
 }
 

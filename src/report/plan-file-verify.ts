@@ -98,5 +98,10 @@ export function refusePlan(path: string, why: string, problems: readonly string[
   const listed = problems.slice(0, MAX_LISTED_PROBLEMS).join("; ");
   const unlisted = problems.length - MAX_LISTED_PROBLEMS;
   const more = unlisted > 0 ? `; and ${unlisted} more` : "";
-  throw new PlanFileError(`${path} ${why} (was it edited?); nothing was written: ${listed}${more}`);
+  throw new PlanFileError(
+    `${path} ${why} (was it edited?); nothing was written: ${listed}${more}`,
+    {
+      nothingWritten: true,
+    },
+  );
 }
