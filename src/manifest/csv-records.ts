@@ -61,18 +61,29 @@ export async function* readCsvRecords(
   let plain = true;
   for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) {
     decoder ??= createChunkDecoder(detectBom(chunk as Buffer) ?? dialect.encoding);
-    let text: string;
+    let decoded: string;
     try {
-      text = carry + decoder.decode(chunk as Buffer, { stream: true }); // drops a BOM
+      decoded = decoder.decode(chunk as Buffer, { stream: true }); // drops a BOM
     } catch {
       yield [await locateDecodeFault(path, decoder.encoding, goodBytes)];
       return;
     }
     goodBytes += (chunk as Buffer).length;
-    plain &&= !MAYBE_NOT_NFC.test(text);
+    plain &&= !MAYBE_NOT_NFC.test(decoded); // the carry was tested with the chunk before
     splitter.encoding = decoder.encoding;
     const items: CsvItem[] = [];
+    let text = decoded;
     let start = 0;
+    // The line the last chunk ended in is finished with the head of this one alone: joining
+    // the whole chunk to it copied 64 KiB per chunk (a rope that the first indexOf flattens).
+    const firstBreak = lineBreak === undefined || carry === "" ? -1 : decoded.indexOf(lineBreak);
+    if (firstBreak !== -1) {
+      splitter.lineBreak = lineBreak!;
+      splitter.pushLine(carry + decoded.slice(0, firstBreak), items);
+      start = firstBreak + 1;
+    } else {
+      text = carry + decoded;
+    }
     lineBreak ??= detectLineBreak(text, false);
     if (lineBreak !== undefined) {
       splitter.lineBreak = lineBreak;
