@@ -1,5 +1,6 @@
 import type { Problem } from "../core/errors.js";
 import type { RunSpec } from "../manifest/index.js";
+import type { PlanSkipCode } from "./skip.js";
 import type {
   CreateAdhocRunBody,
   CreateRunBody,
@@ -100,6 +101,8 @@ export type Change =
       /** The sync mode rules the row out: `--mode update-only` and no run has its clientKey. */
       action: "skip";
       spec: RunSpec;
+      code: PlanSkipCode;
+      /** The code's text (src/plan/skip.ts), as reports and the saved plan show it. */
       reason: string;
     }
   | {

@@ -9,6 +9,7 @@ import { planUpdate } from "./diff-update.js";
 import type { Match } from "./match.js";
 import { checkHeldMetadata } from "./metadata-list.js";
 import { type DiffContext, resolveSpec } from "./resolve.js";
+import { describePlanSkip, type PlanSkipCode } from "./skip.js";
 
 export {
   type DiffOptions,
@@ -38,7 +39,7 @@ export function diffRun(
   if (existing === undefined && mode !== "update-only") checkNewKey(spec, options, problems);
   if (problems.length > 0) return { action: "invalid", spec, problems };
   if (existing === undefined) {
-    if (mode === "update-only") return { action: "skip", spec, reason: UPDATE_ONLY_REASON };
+    if (mode === "update-only") return skipChange(spec, "no-run-to-update");
     return planCreate(spec, resolved, context, problems);
   }
   return inMode(mode, planUpdate(spec, existing, resolved, context, options, undefined));
@@ -61,7 +62,9 @@ function checkNewKey(spec: RunSpec, options: DiffOptions, problems: Problem[]): 
   });
 }
 
-const UPDATE_ONLY_REASON = "no run has this clientKey, and --mode update-only never creates one";
+function skipChange(spec: RunSpec, code: PlanSkipCode): Change {
+  return { action: "skip", spec, code, reason: describePlanSkip(code) };
+}
 
 /** `--mode create-only` never changes an existing run: an update (adopt, unarchive) is left out. */
 function inMode(mode: SyncMode, change: Change): Change {

@@ -37,6 +37,7 @@ describe("diffRun with --mode", () => {
     expect(diffRun(spec({}), undefined, context(), UPDATE_ONLY)).toEqual({
       action: "skip",
       spec: spec({}),
+      code: "no-run-to-update",
       reason: "no run has this clientKey, and --mode update-only never creates one",
     });
     expect(
