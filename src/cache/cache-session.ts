@@ -65,6 +65,8 @@ export interface CacheSession extends CacheRecorder {
   readonly incremental: boolean;
   /** The run of a row known in sync (and not changed in Sift since), else undefined. */
   knownInSync(spec: RunSpec): CachedRun | undefined;
+  /** Whether knownInSync would answer a run (and no more: a pass that only counts them). */
+  isKnownInSync(spec: RunSpec): boolean;
   /** Runs Sift listed as changed since the mark (not by this tool). */
   readonly changedInSift: number;
   /** Writes the cache; `complete`: every row in scope was handled (entries of rows gone are dropped). */
@@ -160,6 +162,10 @@ export async function openCacheSession(
       if (!incremental || changed.has(spec.clientKey)) return undefined;
       return cache.inSync(spec.clientKey, hash(spec));
     },
+    isKnownInSync(spec) {
+      if (!incremental || changed.has(spec.clientKey)) return false;
+      return cache.knows(spec.clientKey, hash(spec));
+    },
     inSync(spec, run) {
       // NOTE: a row the cache answered is planned `unchanged` with the cache's own run, so
       // recording it again would store the same hash and run: no need to hash it a third time.
@@ -236,6 +242,7 @@ function unusedSession(options: CacheOptions, problem: string): CacheSession {
     incremental: false,
     changedInSift: 0,
     knownInSync: () => undefined,
+    isKnownInSync: () => false,
     inSync() {},
     notInSync() {},
     save: async () => {},

@@ -126,12 +126,23 @@ export class SyncCache {
 
   /** The row's run, when the cache holds this very row (same hash) as in sync. */
   inSync(key: string, rowHash: number | undefined): CachedRun | undefined {
+    const i = this.answer(key, rowHash);
+    return i < 0 ? undefined : this.entryAt(i);
+  }
+
+  /** Whether `inSync` would answer a run (without making its runId and modifiedDate texts). */
+  knows(key: string, rowHash: number | undefined): boolean {
+    return this.answer(key, rowHash) >= 0;
+  }
+
+  /** The entry of this very row, or -1; remembered for keepAnswered. */
+  private answer(key: string, rowHash: number | undefined): number {
     const i = this.columns.keys.find(key);
-    if (i < 0) return undefined;
+    if (i < 0) return -1;
     const same =
       this.alive[i] === 1 && rowHash !== undefined && this.columns.rowHash[i] === rowHash;
     this.answered[i] = same ? 1 : 0;
-    return same ? this.entryAt(i) : undefined;
+    return same ? i : -1;
   }
 
   /** The run the cache holds for this clientKey, whatever the row's hash. */

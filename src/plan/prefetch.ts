@@ -22,13 +22,13 @@ export class LookupKeys {
   private readonly keys = new Set<string>();
 
   constructor(
-    private readonly knownInSync: (spec: RunSpec) => unknown,
+    private readonly isKnownInSync: (spec: RunSpec) => boolean,
     private readonly max = MAX_PREFETCH_KEYS,
   ) {}
 
   visit(row: ManifestRow): void {
     if (isInvalidRow(row) || this.keys.size >= this.max) return;
-    if (this.knownInSync(row) === undefined) this.keys.add(row.clientKey);
+    if (!this.isKnownInSync(row)) this.keys.add(row.clientKey);
   }
 
   get size(): number {

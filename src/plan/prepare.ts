@@ -80,7 +80,7 @@ export async function resolveAgainstSift(
   // With a trusted cache, the rows it does not know are gathered in a pass that happens anyway
   // (checking the rows), or over rows held in memory, and looked up in full batches.
   const lookups = cache?.session.incremental
-    ? new LookupKeys(cache.session.knownInSync)
+    ? new LookupKeys(cache.session.isKnownInSync)
     : undefined;
   if (options.checkRows && !input.skipInvalid) {
     await checkRows(manifests, context, lookups);

@@ -71,6 +71,11 @@ describe("the cache file", () => {
     expect(next.inSync("tv-002", 8)).toBeUndefined(); // the row changed: its last answer is no
     expect(next.keepAnswered("tv-002")).toBe(false);
     expect(next.keepAnswered("tv-003")).toBe(false);
+    // knows answers as inSync does, without the run's texts, and is remembered the same way
+    expect(next.knows("tv-001", 43)).toBe(false);
+    expect(next.keepAnswered("tv-001")).toBe(false);
+    expect(next.knows("tv-001", 42)).toBe(true);
+    expect(next.keepAnswered("tv-001")).toBe(true);
     next.save(path);
     const { cache: back } = SyncCache.load(path, IDENTITY);
     expect(back.inSync("tv-001", 42)).toEqual(RUN_A);
