@@ -47,7 +47,7 @@ export interface CommandDeclaration<O> {
    */
   session?: (options: O) => SessionOptions | undefined;
   /** How the command shapes its client beyond the options (doctor). */
-  tuning?: SessionTuning;
+  tuning?: (options: O) => SessionTuning;
   /** The label of the progress bar (on a TTY, unless --no-progress); none without one. */
   progress?: (options: O) => { label: string; enabled: boolean };
   /**
@@ -146,7 +146,7 @@ export async function runCommand<O>(io: CliIo, command: CommandDeclaration<O>): 
       // Loaded only to open one: the client and logger it builds (pino, the HTTP stack, sift.toml)
       // are a third of validate's start-up, which never opens a session.
       const { openSession } = await import("./session.js");
-      session = await openSession(sessionOptions, io, command.tuning);
+      session = await openSession(sessionOptions, io, command.tuning?.(options));
     }
     if (inputs) await noteOwnInputs(inputs, io, session?.logger);
     const code = await command.run(options, {

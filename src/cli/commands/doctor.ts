@@ -37,6 +37,9 @@ export function registerDoctor(cmd: Command, ctx: CommandContext): void {
   }
   cmd.action(async (paths: string[], flags: DoctorFlags, command: Command) => {
     const { declareDoctor } = await import("./run-doctor.js");
-    await ctx.run(declareDoctor(paths, flags, command, ctx.io));
+    const { readDoctorCommand } = await import("./doctor-options.js");
+    const read = () => readDoctorCommand(paths, flags, command, ctx.io);
+    const early = { format: flags.format, writeProbe: flags.writeProbe === true };
+    await ctx.run(declareDoctor(read, early, ctx.io));
   });
 }

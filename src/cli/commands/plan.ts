@@ -17,7 +17,7 @@ import { addConfigOption } from "./input.js";
  */
 export async function readInput(
   paths: string[],
-  flags: PlanFlags,
+  flags: InputFlags,
   command: Command,
   io: CommandContext["io"],
 ): Promise<void> {
@@ -26,6 +26,9 @@ export async function readInput(
   flags.syncConfig = input.config;
   applyConfigOptions(flags as unknown as Record<string, unknown>, input.config, command);
 }
+
+/** The flags readInput reads and sets (plan's, apply's, doctor's). */
+type InputFlags = Pick<PlanFlags, "config" | "syncConfig" | "delimiter" | "encoding">;
 
 export function addPlanOptions(cmd: Command): Command {
   return cmd

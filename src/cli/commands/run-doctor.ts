@@ -1,7 +1,4 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import type { Command } from "commander";
-import { ApiError, SyncError, UsageError } from "../../core/errors.js";
+import { ApiError, SyncError } from "../../core/errors.js";
 import { EXIT } from "../exit-codes.js";
 import type { CheckResult } from "../../doctor/check.js";
 import { result } from "../../doctor/check.js";
@@ -11,28 +8,13 @@ import { estimateCheck } from "../../doctor/estimate.js";
 import { checkManifests, type ManifestFacts } from "../../doctor/manifest-checks.js";
 import { runWriteProbe } from "../../doctor/write-probe.js";
 import { DEFAULT_CONFIG_FILE } from "../../sources/default-config.js";
-import { csvDialectOf } from "../options.js";
 import { type SpooledInputs, spoolInputs } from "../stdin.js";
-import { readInput } from "./plan.js";
-import { parseAdoptBy, parseArchive, parseIgnore } from "./shared.js";
 import { createRecorder, type Recorder } from "../../doctor/recorder.js";
 import { buildReport, renderJson, renderTable } from "../../doctor/render.js";
-import { resolveConnection } from "../../sift/connection.js";
 import type { CliIo } from "../io.js";
 import type { CommandDeclaration } from "../lifecycle.js";
 import { INTERRUPTED } from "../../report/failure.js";
-import type { DoctorFlags, PlanFlags } from "../flags.js";
-
-/** doctor's requests give up sooner than a sync's: it reports, it does not have to finish. */
-const DOCTOR_TIMEOUT_MS = 10_000;
-/** Attempts per request: one retry, so a lost packet does not read as an outage. */
-const DOCTOR_ATTEMPTS = 2;
-
-/** doctor's options: the flags, and why there is no session, when there cannot be one. */
-interface DoctorCommand {
-  /** The first check's finding when no URL, no key or a bad URL leaves nothing to connect to. */
-  unconnected?: CheckResult;
-}
+import type { DoctorCommand, DoctorManifests } from "./doctor-options.js";
 
 /**
  * The doctor command, over the one lifecycle: runs the checks, writes one report on stdout,
@@ -41,9 +23,8 @@ interface DoctorCommand {
  * recorded for the report.
  */
 export function declareDoctor(
-  paths: string[],
-  flags: DoctorFlags,
-  command: Command,
+  read: () => Promise<DoctorCommand>,
+  early: Pick<DoctorCommand, "format" | "writeProbe">,
   io: CliIo,
 ): CommandDeclaration<DoctorCommand> {
   const checks: CheckResult[] = [];
@@ -54,20 +35,19 @@ export function declareDoctor(
     written = true;
     const report = buildReport(target, checks, interrupted);
     const color = io.stdout.isTTY === true && !io.env.NO_COLOR;
-    io.stdout.write(flags.format === "json" ? renderJson(report) : renderTable(report, { color }));
+    io.stdout.write(early.format === "json" ? renderJson(report) : renderTable(report, { color }));
     return report;
   };
   return {
     // Only the write probe writes to Sift: without it, there is nothing to finish.
-    ...(!flags.writeProbe && { graceMs: 0 }),
-    options: () => ({ ...unconnected(flags, io) }),
-    session: (options) => (options.unconnected ? undefined : flags),
-    tuning: {
+    ...(!early.writeProbe && { graceMs: 0 }),
+    options: read,
+    session: (command) => (command.unconnected ? undefined : command.session),
+    tuning: (command) => ({
       wrapFetch: (base) => (recorder = createRecorder(base)).fetch,
-      timeoutMs: flags.timeout !== undefined ? flags.timeout * 1000 : DOCTOR_TIMEOUT_MS,
-      // --retries, when given, is the user's; else one retry.
-      retry: { maxAttempts: flags.retries !== undefined ? flags.retries + 1 : DOCTOR_ATTEMPTS },
-    },
+      timeoutMs: command.timeoutMs,
+      retry: { maxAttempts: command.maxAttempts },
+    }),
     // Stopped (or out of time after the signal): the report holds the checks done so far.
     end: ({ interrupted }) => {
       if (interrupted !== undefined && !written) write(true);
@@ -98,7 +78,7 @@ export function declareDoctor(
         await runDoctor(ctx, {
           connectionWarnings: connection.warnings,
           onCheck: (check) => checks.push(check),
-          after: (facts, add) => runLaterChecks(ctx, facts, add, { paths, flags, command, io }),
+          after: (facts, add) => runLaterChecks(ctx, facts, add, options, io),
         });
       } catch (error) {
         if (life.interrupted() !== undefined || !(error instanceof ApiError)) throw error;
@@ -126,26 +106,19 @@ export function declareDoctor(
   };
 }
 
-interface CommandInput {
-  paths: string[];
-  flags: DoctorFlags;
-  command: Command;
-  io: CliIo;
-}
-
 /** Items 4-6: the manifests against Sift, the write probe (opt-in), the estimate. */
 async function runLaterChecks(
   ctx: DoctorContext,
   facts: DoctorFacts,
   add: (check: CheckResult) => void,
-  input: CommandInput,
+  command: DoctorCommand,
+  io: CliIo,
 ): Promise<void> {
-  const { flags } = input;
   const online = facts.readable;
-  const manifests = await checkInput(ctx, input, online);
+  const manifests = await checkInput(ctx, command.manifests, online, io);
   for (const check of manifests.checks) add(check);
   let writeMs: number | undefined;
-  if (flags.writeProbe) {
+  if (command.writeProbe) {
     if (facts.latency === undefined || !online) {
       add(skipped("write-probe", "the key could not read", "fix the ✗ lines above first"));
     } else {
@@ -154,7 +127,7 @@ async function runLaterChecks(
       writeMs = probe.writeMs;
     }
   }
-  const runs = flags.estimate ?? manifests.facts?.runs;
+  const runs = command.estimate ?? manifests.facts?.runs;
   if (runs === undefined || runs === 0) return;
   if (facts.latency === undefined) {
     add(skipped("estimate", "no round trip was measured"));
@@ -170,12 +143,12 @@ async function runLaterChecks(
     lookupBatch: batch,
     latencyMs: facts.latency.medianMs,
     ...(writeMs !== undefined && { writeLatencyMs: writeMs }),
-    concurrency: flags.concurrency,
-    ...(flags.maxRps !== undefined && { maxRps: flags.maxRps }),
-    ...(flags.estimate === undefined &&
+    concurrency: command.concurrency,
+    ...(command.maxRps !== undefined && { maxRps: command.maxRps }),
+    ...(command.estimate === undefined &&
       manifests.facts && { followUps: manifests.facts.followUps }),
     nameLookups: names,
-    source: flags.estimate !== undefined ? "--estimate" : "the manifests",
+    source: command.estimate !== undefined ? "--estimate" : "the manifests",
   })) {
     add(check);
   }
@@ -184,38 +157,27 @@ async function runLaterChecks(
 /** The manifests, when paths, --config or ./sift-run-sync.yaml give some. */
 async function checkInput(
   ctx: DoctorContext,
-  { paths, flags, command, io }: CommandInput,
+  manifests: DoctorManifests,
   online: boolean,
+  io: CliIo,
 ): Promise<{ checks: CheckResult[]; facts?: ManifestFacts }> {
-  const given =
-    paths.length > 0 || flags.config !== undefined || existsSync(join(io.cwd, DEFAULT_CONFIG_FILE));
-  if (!given) {
+  if (manifests.kind === "none") {
     const why = `no manifests given (paths, --config, or ./${DEFAULT_CONFIG_FILE})`;
     return {
       checks: [skipped("manifests", why, "`doctor runs.csv` checks them against Sift too")],
     };
   }
-  let spooled: SpooledInputs | undefined;
   const base = { section: "manifests", id: "manifests.offline", title: "Offline checks" } as const;
+  const unreadable = (message: string) => ({
+    checks: [result(base, "fail", message, { todo: "fix the input, as for plan" })],
+  });
+  if (manifests.kind === "unreadable") return unreadable(manifests.message);
+  let spooled: SpooledInputs | undefined;
   try {
-    await readInput(paths, flags as unknown as PlanFlags, command, io);
-    const options = {
-      paths,
-      config: flags.syncConfig,
-      cwd: io.cwd,
-      stdoutFile: io.stdoutFile,
-      csv: csvDialectOf(flags),
-      ...(flags.shard && { shard: flags.shard }),
-      metadata: flags.metadata,
-      ignore: parseIgnore(flags.ignore),
-      mode: flags.mode,
-      adoptBy: parseAdoptBy(flags.adoptBy),
-    };
-    const archiveMissing = parseArchive(flags);
-    spooled = await spoolInputs(paths, flags.stdinFormat, io);
+    const { options } = manifests;
+    spooled = await spoolInputs(options.paths, manifests.stdinFormat, io);
     const all = {
       ...options,
-      ...(archiveMissing && { archiveMissing }),
       ...(spooled?.stdin && { stdin: spooled.stdin }),
       ...(spooled && { pipes: spooled.pipes }),
     };
@@ -231,30 +193,8 @@ async function checkInput(
     return await checkManifests(ctx, all);
   } catch (error) {
     if (!(error instanceof SyncError) || error instanceof ApiError) throw error;
-    return {
-      checks: [result(base, "fail", error.message, { todo: "fix the input, as for plan" })],
-    };
+    return unreadable(error.message);
   } finally {
     await spooled?.remove();
-  }
-}
-
-/** The check that says why there is no session (no URL, no key, a bad URL), if there is none. */
-function unconnected(flags: DoctorFlags, io: CliIo): { unconnected?: CheckResult } {
-  try {
-    resolveConnection({ options: flags, env: io.env }); // its problems are the first check's finding
-    return {};
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    return {
-      unconnected: result(
-        { section: "connection", id: "connection.source", title: "Target" },
-        "fail",
-        error.message,
-        {
-          todo: "doctor checks the API a sync would use: set it as for plan and apply",
-        },
-      ),
-    };
   }
 }
