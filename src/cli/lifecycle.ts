@@ -7,7 +7,7 @@ import { type CommandStop, listenForStop } from "./interrupt.js";
 import { type CliIo, OutputClosedError, type StopSignal } from "./io.js";
 import { noteOwnFiles } from "./own-files.js";
 import type { Session, SessionOptions, SessionTuning } from "./session.js";
-import { type SpooledInputs, spoolInputs } from "./stdin.js";
+import { type SpooledInputs, spoolInputs, type SpoolWatch } from "./stdin.js";
 
 /**
  * One lifecycle for every command (the citty model: a command declares what it needs, and
@@ -112,6 +112,12 @@ export async function runCommand<O>(io: CliIo, command: CommandDeclaration<O>): 
       if (!(error instanceof OutputClosedError)) throw error;
     }
   };
+  // NOTE: process.exit runs no finally: an exit at a signal deletes the copies of stdin first
+  // (an io without exit, as in tests, goes on to the finally below).
+  const spooling: SpoolWatch = {};
+  const beforeExit = () => {
+    if (io.exit) spooling.removeNow?.();
+  };
   let stop: CommandStop;
   try {
     stop = listenForStop(io, {
@@ -119,9 +125,15 @@ export async function runCommand<O>(io: CliIo, command: CommandDeclaration<O>): 
       onStop: (signal, graceMs) => {
         command.onStop?.(signal, graceMs);
         if (command.endAtStop) end({ failure: INTERRUPTED, interrupted: stop.exitCode() });
-        if (command.quitAtStop) io.exit?.(stop.exitCode()!);
+        if (command.quitAtStop) {
+          beforeExit();
+          io.exit?.(stop.exitCode()!);
+        }
       },
-      quit: (code) => end({ failure: INTERRUPTED, interrupted: code }),
+      quit: (code) => {
+        beforeExit();
+        end({ failure: INTERRUPTED, interrupted: code });
+      },
     });
   } catch (error) {
     end({ failure: describeFailure(error), error }); // a bad SIFT_RUN_SYNC_STOP_SCALE
@@ -140,7 +152,7 @@ export async function runCommand<O>(io: CliIo, command: CommandDeclaration<O>): 
     });
     await command.check?.(options);
     const inputs = command.inputs?.(options);
-    if (inputs) spooled = await spoolInputs(inputs.paths, inputs.stdinFormat, io);
+    if (inputs) spooled = await spoolInputs(inputs.paths, inputs.stdinFormat, io, spooling);
     const sessionOptions = command.session?.(options);
     if (sessionOptions) {
       // Loaded only to open one: the client and logger it builds (pino, the HTTP stack, sift.toml)

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, rmSync } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -21,6 +21,15 @@ export interface SpooledInputs {
 }
 
 /**
+ * Filled in by spoolInputs as soon as the copies' directory exists (while standard input is
+ * still being copied, too): an exit that cannot wait for `remove` (Ctrl-C in validate, the
+ * deadline after a signal) deletes the copies with it.
+ */
+export interface SpoolWatch {
+  removeNow?: () => void;
+}
+
+/**
  * When the paths hold `-` or name a FIFO (`plan <(generate)`, a `mkfifo` file), copies each
  * such stream to a private temporary file: the manifests are read twice (validate everything,
  * then plan), and a pipe can be read only once. Streams, so a large export does not sit in
@@ -31,6 +40,7 @@ export async function spoolInputs(
   paths: readonly string[],
   format: ManifestFormat | undefined,
   io: CliIo,
+  spooling: SpoolWatch = {},
 ): Promise<SpooledInputs | undefined> {
   const fifos: string[] = [];
   for (const path of new Set(paths)) {
@@ -47,6 +57,7 @@ export async function spoolInputs(
     );
   }
   const dir = await mkdtemp(join(tmpdir(), "sift-run-sync-stdin-"));
+  spooling.removeNow = () => rmSync(dir, { recursive: true, force: true });
   const remove = () => rm(dir, { recursive: true, force: true });
   const spooled: SpooledInputs = { pipes: new Map(), remove };
   const copy = async (from: AsyncIterable<Uint8Array> | Readable, name: string, to: string) => {

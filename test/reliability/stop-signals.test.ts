@@ -210,7 +210,28 @@ describe.concurrent("whatever the command is doing", () => {
     expect(out).toMatch(
       /^Interrupted after: 0 created, 0 updated, 0 unchanged, 0 failed, 0 skipped in .*\.\n$/,
     );
+    // The exit at the deadline deleted the copy of stdin.
+    expect(readdirSync(tmp).filter((name) => name.startsWith("sift-run-sync-stdin-"))).toEqual([]);
     child.stdin.destroy();
+  }, 20_000);
+
+  it("validate: SIGINT while reading stdin exits 130 at once, and the copy of stdin is gone", async () => {
+    // validate quits at the first signal (process.exit: no finally runs).
+    const tmp = mkdtempSync(join(tmpdir(), "srs-stdin-tmp-"));
+    const child = spawn(process.execPath, [BIN, "validate", "-"], {
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    child.on("exit", () => child.stdin.destroy());
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    child.stdin.write("clientKey,name\nsv-1,Run 1\n"); // and never closed
+    await waitFor(() => {
+      const spool = readdirSync(tmp).find((name) => name.startsWith("sift-run-sync-stdin-"));
+      return spool !== undefined && existsSync(join(tmp, spool, "stdin"));
+    }, "stdin being read");
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(readdirSync(tmp)).toEqual([]);
   }, 20_000);
 });
 
