@@ -1,18 +1,25 @@
 import { getHeapStatistics } from "node:v8";
-import type { ManifestRow } from "../manifest/index.js";
-import { cellsOf } from "./plan-changes.js";
+import { isInvalidRow, type ManifestRow } from "../manifest/index.js";
 
 /** Manifests of at most this many rows in scope are held after the validating pass. */
 const MAX_HELD_ROWS = 100_000;
-/** And only while they take at most this (estimated) much of the heap: 64 MB, or 1/8 of a smaller heap. */
-const MAX_HELD_BYTES = Math.min(64 * 1024 * 1024, getHeapStatistics().heap_size_limit / 8);
 /**
- * What a held row costs in the heap, roughly: the spec, its source and strings (~400 bytes), and
- * ~64 bytes per cell (field, list entry, metadata entry). An estimate that errs high: it only
- * decides between holding and reading the files again.
+ * And only while they take at most this (estimated) much of the heap: 160 MB, enough for
+ * 100,000 rows of ~10 fields and a few metadata entries (the bench's: 123 MB estimated, 106 MB
+ * measured), or 1/8 of a smaller heap (14 MB in a 64 MB one: ~11,000 such rows).
  */
-const ROW_BYTES = 400;
-const CELL_BYTES = 64;
+const MAX_HELD_BYTES = Math.min(160 * 1024 * 1024, getHeapStatistics().heap_size_limit / 8);
+/**
+ * What a held row costs in the heap, as measured (node --expose-gc, heapUsed after gc, rows
+ * held vs dropped, Node 20): a bench row (bench/runs.mjs: 5 scalar fields, 2 assets, 1-2 tags,
+ * 3 metadata entries) retains 1,116 bytes; a row of a clientKey and a name 159 bytes; each
+ * metadata entry adds 69-133 bytes (10 to 100 of them: an object, a value, a property of the
+ * metadata object). The estimate errs high (bench row: 1,232 bytes): it only decides between
+ * holding and reading the files again.
+ */
+const ROW_BYTES = 600;
+const LIST_ENTRY_BYTES = 64;
+const METADATA_ENTRY_BYTES = 136;
 
 /**
  * The rows of a small manifest, kept from the validating pass so that the passes after it
@@ -31,7 +38,7 @@ export class HeldRows {
 
   add(row: ManifestRow): void {
     if (this.rows === undefined) return;
-    this.bytes += ROW_BYTES + CELL_BYTES * cellsOf(row);
+    this.bytes += estimateBytes(row);
     if (this.rows.length >= this.maxRows || this.bytes > this.maxBytes) this.rows = undefined;
     else this.rows.push(row);
   }
@@ -40,4 +47,11 @@ export class HeldRows {
   get all(): readonly ManifestRow[] | undefined {
     return this.rows;
   }
+}
+
+function estimateBytes(row: ManifestRow): number {
+  const spec = isInvalidRow(row) ? row.spec : row;
+  const lists = (spec.assets?.length ?? 0) + (spec.tags?.length ?? 0);
+  const metadata = spec.metadata === undefined ? 0 : Object.keys(spec.metadata).length;
+  return ROW_BYTES + LIST_ENTRY_BYTES * lists + METADATA_ENTRY_BYTES * metadata;
 }

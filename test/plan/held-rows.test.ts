@@ -33,7 +33,7 @@ describe("rows held after the validating pass", () => {
     byRows.add(spec("d"));
     expect(byRows.all).toBeUndefined();
 
-    const byBytes = new HeldRows(Infinity, 1500);
+    const byBytes = new HeldRows(Infinity, 1000);
     byBytes.add(spec("a"));
     expect(byBytes.all).toHaveLength(1);
     byBytes.add(spec("b"));
