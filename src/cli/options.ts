@@ -1,8 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { UNICODE_MODES } from "../core/unicode.js";
 import { CLIENT_KEY_CHECKS } from "../core/client-key.js";
-import { type CsvDialect, readCsvDialect } from "../manifest/csv-dialect.js";
-import { MANIFEST_FORMATS } from "../manifest/formats.js";
+import { type CsvDialect, MANIFEST_FORMATS, readCsvDialect } from "../manifest/light.js";
 import type { CsvFlags } from "./flags.js";
 import { type ChangeLimit, parseChangeLimit } from "../plan/guard.js";
 import type { Shard } from "../plan/shard.js";

@@ -6,9 +6,9 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { UsageError } from "../core/errors.js";
 import type { ManifestFormat } from "../manifest/index.js";
-// A value import past index.ts: the lifecycle loads this file for every command, export too,
-// and index.ts would load every reader (csv-parse, yaml) with it.
-import { formatOf } from "../manifest/read-manifest.js";
+// Not index.ts: the lifecycle loads this file for every command, export too, and index.ts
+// would load every reader (csv-parse, yaml) with it.
+import { formatOf } from "../manifest/light.js";
 import type { CliIo } from "./io.js";
 
 export interface SpooledInputs {

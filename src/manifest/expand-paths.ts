@@ -9,7 +9,7 @@ import {
   NAMED_ONLY_EXTENSIONS,
   STDIN_NAME,
   STDIN_PATH,
-} from "./read-manifest.js";
+} from "./formats.js";
 
 /**
  * Expands the paths of one invocation into manifest files: a file as given, a directory

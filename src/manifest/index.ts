@@ -5,10 +5,13 @@
  * `readRunSpecs`, streams the specs. Both stream: memory grows with the number of distinct
  * clientKeys, not with the size of the files.
  *
- * Other folders import the manifest step from here. A value import past this file is on
- * purpose: it is for a module that must not load every reader (csv-parse, yaml, the globber)
- * with it: the CLI's flag parsing and stdin spooling (loaded for every command, `--help`
- * included), export (which reads no manifest), and the emulator (apart from the product).
+ * Other folders import the manifest step from here, or from light.ts: the formats' and CSV
+ * dialects' names, for the CLI's flag parsing and stdin spooling (loaded for every command,
+ * `plan --help` included), which must not load every reader (csv-parse, yaml, zod) with them.
+ * A value import past both is on purpose: export (which reads no manifest) takes the run-field
+ * table, value readers and clientKey registry it writes rows with from their own files (through
+ * this file it would load 42 more modules at its start, every reader and csv-parse), and the
+ * emulator stands apart from the product.
  */
 // The pipeline's manifest step, as plan/, apply/, cli/ and the library use it.
 export { type CsvDialect, DEFAULT_CSV_DIALECT, readCsvDialect } from "./csv-dialect.js";
@@ -19,7 +22,7 @@ export type { Resolution } from "./manifest-item.js";
 export { describeOwnFile, type FileIdentity, type OwnFileKind } from "./own-files.js";
 export { MAX_KEPT_PROBLEMS } from "./problem-list.js";
 export { isInvalidRow, type ManifestRow, readManifestRows } from "./read-manifest-rows.js";
-export { formatOf } from "./read-manifest.js";
+export { formatOf } from "./formats.js";
 export { readRunSpecs } from "./read-run-specs.js";
 export { renderShownRuns, renderYaml } from "./render.js";
 export { formatSource, type MetadataSpec, type RunSpec, runSpecSchema } from "./spec.js";

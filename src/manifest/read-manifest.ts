@@ -1,4 +1,4 @@
-import { extname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
 import type { UnicodeMode } from "../core/unicode.js";
 import { type CsvDialect, DEFAULT_CSV_DIALECT } from "./csv-dialect.js";
@@ -8,38 +8,13 @@ import type { ManifestItem } from "./manifest-item.js";
 import { NullCells } from "./null-cells.js";
 import { readYamlManifest } from "./yaml-manifest.js";
 
-import type { ManifestFormat } from "./formats.js";
-
-export { type ManifestFormat } from "./formats.js";
-
-const FORMATS: Record<string, ManifestFormat> = {
-  ".csv": "csv",
-  ".tsv": "tsv",
-  // Excel's "Unicode Text" and "Text (Tab delimited)": CSV with its delimiter sniffed (a tab)
-  // and its encoding from the byte-order mark (UTF-16LE), as in a config's sources. Only when
-  // named: a directory's .txt files are more often notes than manifests (see expandPaths).
-  ".txt": "csv",
-  ".yaml": "yaml",
-  ".yml": "yaml",
-  ".json": "json",
-  ".jsonl": "jsonl",
-  ".ndjson": "jsonl",
-};
-
-/** The extensions of manifest files, for messages. */
-export const MANIFEST_EXTENSIONS = "*.csv, *.tsv, *.yaml, *.yml, *.json, *.jsonl or *.ndjson";
-/** Read when named, never taken from a directory. */
-export const NAMED_ONLY_EXTENSIONS = new Set([".txt"]);
-
-/** How a path names standard input, and how messages name it. */
-export const STDIN_PATH = "-";
-export const STDIN_NAME = "<stdin>";
-
-/** The format a file name's extension announces, if it is a manifest's. */
-export function formatOf(file: string): ManifestFormat | undefined {
-  const ext = extname(file).toLowerCase();
-  return Object.hasOwn(FORMATS, ext) ? FORMATS[ext] : undefined;
-}
+import {
+  formatOf,
+  MANIFEST_EXTENSIONS,
+  type ManifestFormat,
+  STDIN_NAME,
+  STDIN_PATH,
+} from "./formats.js";
 
 export interface ReadOptions {
   /** How CSV files are written; default: delimiter sniffed from the header, UTF-8. */
