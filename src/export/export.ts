@@ -19,6 +19,8 @@ export interface ExportOptions extends Omit<ExportStreamOptions, "format" | "out
    * sink that receives the manifest's text (the CLI's stdout).
    */
   out: TextSink | string;
+  /** Where a relative `out` path is taken from; default the process's directory. */
+  cwd?: string;
   /** `--format`: default from `out`'s extension when it is a path, else csv. */
   format?: ExportFormat;
   /** `--key-template`: for runs without a clientKey; default `run-{runId}`. */
@@ -49,7 +51,7 @@ export async function exportRuns(options: ExportOptions): Promise<ExportResult> 
     keyTemplate,
   };
   if (typeof out !== "string") return writeExport({ ...stream, out });
-  const file = openAtomicFile(out, "the export file");
+  const file = openAtomicFile(out, "the export file", { cwd: options.cwd });
   try {
     const result = await writeExport({ ...stream, out: file });
     file.commit();

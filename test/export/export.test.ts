@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/emulator/index.js";
+import { createSiftClient, exportRuns } from "../../src/index.js";
 import { SEED, runCli } from "../e2e/harness.js";
 import { exportThenPlan, exportTo, expectNoChanges } from "./export-helpers.js";
 
@@ -174,6 +175,21 @@ describe("--out and errors", () => {
         expect(readFileSync(join(dir, "runs.csv"), "utf8")).toMatch(/^clientKey,/);
         expect(existsSync(join(process.cwd(), "runs.csv"))).toBe(false);
         expect(result.stderr).toMatch(/ to runs\.csv \(csv\)/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  it("library: a relative out is taken from the cwd option, not the process's", async () => {
+    await withEmulator(RUNS, async (emulator) => {
+      const dir = mkdtempSync(join(tmpdir(), "export-lib-cwd-"));
+      try {
+        const client = createSiftClient({ baseUrl: emulator.url, apiKey: "local" });
+        const result = await exportRuns({ client, out: "lib-runs.yaml", cwd: dir });
+        expect(result.runs).toBe(3);
+        expect(parse(readFileSync(join(dir, "lib-runs.yaml"), "utf8"))).toHaveLength(3);
+        expect(existsSync(join(process.cwd(), "lib-runs.yaml"))).toBe(false);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
