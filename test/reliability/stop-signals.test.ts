@@ -200,10 +200,7 @@ describe.concurrent("whatever the command is doing", () => {
     child.on("exit", () => child.stdin.destroy());
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
     child.stdin.write("clientKey,name\nsg-1,Run 1\n"); // and never closed
-    await waitFor(() => {
-      const spool = readdirSync(tmp).find((name) => name.startsWith("sift-run-sync-stdin-"));
-      return spool !== undefined && existsSync(join(tmp, spool, "stdin"));
-    }, "stdin being read");
+    await waitForStdinCopy(tmp);
     child.kill("SIGINT");
     await waitFor(() => err.includes("stopping:"), "the first signal's note");
     expect(await exited).toBe(130);
@@ -225,15 +222,20 @@ describe.concurrent("whatever the command is doing", () => {
     child.on("exit", () => child.stdin.destroy());
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
     child.stdin.write("clientKey,name\nsv-1,Run 1\n"); // and never closed
-    await waitFor(() => {
-      const spool = readdirSync(tmp).find((name) => name.startsWith("sift-run-sync-stdin-"));
-      return spool !== undefined && existsSync(join(tmp, spool, "stdin"));
-    }, "stdin being read");
+    await waitForStdinCopy(tmp);
     child.kill("SIGINT");
     expect(await exited).toBe(130);
     expect(readdirSync(tmp)).toEqual([]);
   }, 20_000);
 });
+
+/** The copy of stdin appearing in the command's own TMPDIR says the command is reading it. */
+function waitForStdinCopy(tmp: string): Promise<void> {
+  return waitFor(() => {
+    const spool = readdirSync(tmp).find((name) => name.startsWith("sift-run-sync-stdin-"));
+    return spool !== undefined && existsSync(join(tmp, spool, "stdin"));
+  }, "stdin being read");
+}
 
 describe.concurrent("plan, export and a saved plan stopped by a signal", () => {
   it("plan: SIGTERM in a hung API ends the JSON document and exits 143", async (t) => {
