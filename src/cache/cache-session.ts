@@ -80,6 +80,8 @@ export interface SessionScope {
   inScope: (clientKey: string) => boolean;
   /** Asset ids and Sift's key types, once resolved (before any row is planned). */
   names: ResolvedNames;
+  /** The rows are held in memory: the plan passes the very specs the gathering pass asked about. */
+  rowsHeld?: boolean;
 }
 
 /**
@@ -152,19 +154,22 @@ export async function openCacheSession(
     highWaterMark: mark.ok ? mark.value : EPOCH_START,
     refreshedAt: incremental ? low!.refreshedAt : now(),
   });
-
   const seed = seedOf(scope.options);
   const hash = (spec: RunSpec) => hashRow(spec, scope.names, seed);
+  // Held rows are hashed once: the gathering pass keeps each spec's hash for the plan's.
+  const hashes = scope.rowsHeld ? new WeakMap<RunSpec, number | undefined>() : undefined;
   return {
     incremental,
     changedInSift: changed.size,
     knownInSync(spec) {
       if (!incremental || changed.has(spec.clientKey)) return undefined;
-      return cache.inSync(spec.clientKey, hash(spec));
+      return cache.inSync(spec.clientKey, hashes?.get(spec) ?? hash(spec));
     },
     isKnownInSync(spec) {
       if (!incremental || changed.has(spec.clientKey)) return false;
-      return cache.knows(spec.clientKey, hash(spec));
+      const rowHash = hash(spec);
+      hashes?.set(spec, rowHash);
+      return cache.knows(spec.clientKey, rowHash);
     },
     inSync(spec, run) {
       // NOTE: a row the cache answered is planned `unchanged` with the cache's own run, so

@@ -73,6 +73,7 @@ export async function resolveAgainstSift(
       await openCacheSession(client as unknown as CacheClient, settings.cache, {
         options: cacheKeyOf(settings),
         inScope: manifests.inScope,
+        rowsHeld: manifests.held,
         // NOTE: the key types Sift has before the plan; those the plan introduces are not cached.
         names: { assetIds: context.assetIds, keyTypes: new Map(context.keyTypes) },
       }),
