@@ -284,12 +284,11 @@ describe("an export through the library equals the CLI's export --out", () => {
       { out: "lib.csv", keyTemplate: "old-{runId}", filter: "name != 'Same'" },
     ],
   ] as const)("export %j", async (flags, options) => {
-    // NOTE: --out absolute: the in-process CLI resolves it against the process's directory.
-    const args = [flags[0], join(dir, flags[1]), ...flags.slice(2)];
-    const cli = await runCli(emulator(), ["export", ...args, "--no-progress"], dir);
+    // Relative paths: the CLI takes them from its cwd, the library from its cwd option.
+    const cli = await runCli(emulator(), ["export", ...flags, "--no-progress"], dir);
     expect(cli.code, cli.stderr).toBe(0);
     const client = createSiftClient({ baseUrl: emulator().url, apiKey: "local" });
-    const result = await library.exportRuns({ client, ...options, out: join(dir, options.out) });
+    const result = await library.exportRuns({ client, ...options, cwd: dir });
     expect(result.generatedKeys).toBe(1); // the run without a clientKey
     const read = (name: string) => readFileSync(join(dir, name), "utf8");
     expect(read(options.out)).toBe(read(flags[1]));
