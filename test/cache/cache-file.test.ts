@@ -37,14 +37,28 @@ function tempFile(): string {
   return join(mkdtempSync(join(tmpdir(), "srs-cache-")), "runs.srscache");
 }
 
+type Run = typeof RUN_A;
+
+/** A cache file holding these entries (clientKey, row hash, run), written in one epoch. */
+function savedCache(
+  entries: [string, number, Run][],
+  highWaterMark = "2026-01-02T00:00:00Z",
+  refreshedAt = 1000,
+): string {
+  const path = tempFile();
+  const cache = SyncCache.empty(IDENTITY);
+  cache.beginEpoch({ highWaterMark, refreshedAt });
+  for (const [key, hash, run] of entries) cache.record(key, hash, run);
+  cache.save(path);
+  return path;
+}
+
 describe("the cache file", () => {
   it("reads back what it wrote: entries, epochs, identity", () => {
-    const path = tempFile();
-    const cache = SyncCache.empty(IDENTITY);
-    cache.beginEpoch({ highWaterMark: "2026-01-02T00:00:00Z", refreshedAt: 1000 });
-    cache.record("tv-001", 42, RUN_A);
-    cache.record("tv-é", 7, RUN_B);
-    cache.save(path);
+    const path = savedCache([
+      ["tv-001", 42, RUN_A],
+      ["tv-é", 7, RUN_B],
+    ]);
     const { cache: back, distrust } = SyncCache.load(path, IDENTITY);
     expect(distrust).toBeUndefined();
     expect(back.inSync("tv-001", 42)).toEqual(RUN_A);
@@ -57,12 +71,13 @@ describe("the cache file", () => {
   });
 
   it("keeps a row inSync answered in the current epoch without its hash, and only such a row", () => {
-    const path = tempFile();
-    const cache = SyncCache.empty(IDENTITY);
-    cache.beginEpoch({ highWaterMark: "2026-01-01T00:00:00Z", refreshedAt: 1000 });
-    cache.record("tv-001", 42, RUN_A);
-    cache.record("tv-002", 7, RUN_B);
-    cache.save(path);
+    const path = savedCache(
+      [
+        ["tv-001", 42, RUN_A],
+        ["tv-002", 7, RUN_B],
+      ],
+      "2026-01-01T00:00:00Z",
+    );
     const { cache: next } = SyncCache.load(path, IDENTITY);
     next.beginEpoch({ highWaterMark: "2026-01-03T00:00:00Z", refreshedAt: 2000 });
     expect(next.keepAnswered("tv-001")).toBe(false); // not asked yet
@@ -90,11 +105,7 @@ describe("the cache file", () => {
   });
 
   it("is refused when damaged, cut short, or written for another version, API, organization or options", () => {
-    const path = tempFile();
-    const cache = SyncCache.empty(IDENTITY);
-    cache.beginEpoch({ highWaterMark: "2026-01-02T00:00:00Z", refreshedAt: 1000 });
-    cache.record("tv-001", 42, RUN_A);
-    cache.save(path);
+    const path = savedCache([["tv-001", 42, RUN_A]]);
     const good = readFileSync(path);
     const flipped = Buffer.from(good);
     flipped[flipped.length - 40] = flipped[flipped.length - 40]! ^ 1;
@@ -121,11 +132,7 @@ describe("the cache file", () => {
   });
 
   it("from an older format is a routine full refresh, not an alarm", () => {
-    const path = tempFile();
-    const cache = SyncCache.empty(IDENTITY);
-    cache.beginEpoch({ highWaterMark: "2026-01-02T00:00:00Z", refreshedAt: 1000 });
-    cache.record("tv-001", 42, RUN_A);
-    cache.save(path);
+    const path = savedCache([["tv-001", 42, RUN_A]]);
     const old = Buffer.from(readFileSync(path));
     old.writeUInt32LE(1, 8); // format 1: one record after another
     createHash("sha256")
@@ -140,12 +147,14 @@ describe("the cache file", () => {
   });
 
   it("forgets the rows gone from the manifests, though the file it read still holds them", () => {
-    const path = tempFile();
-    const first = SyncCache.empty(IDENTITY);
-    first.beginEpoch({ highWaterMark: "2026-01-01T00:00:00Z", refreshedAt: 1 });
-    first.record("kept", 1, RUN_A);
-    first.record("gone", 2, RUN_B);
-    first.save(path);
+    const path = savedCache(
+      [
+        ["kept", 1, RUN_A],
+        ["gone", 2, RUN_B],
+      ],
+      "2026-01-01T00:00:00Z",
+      1,
+    );
     const next = SyncCache.load(path, IDENTITY).cache;
     next.beginEpoch({ highWaterMark: "2026-01-02T00:00:00Z", refreshedAt: 1 });
     expect(next.inSync("kept", 1)).toEqual(RUN_A);
@@ -169,12 +178,14 @@ describe("the cache file", () => {
   });
 
   it("merges a cache another sync wrote meanwhile: each keeps the rows it handled", () => {
-    const path = tempFile();
-    const base = SyncCache.empty(IDENTITY);
-    base.beginEpoch({ highWaterMark: "2026-01-01T00:00:00Z", refreshedAt: 1 });
-    base.record("a", 1, RUN_A);
-    base.record("b", 2, RUN_A);
-    base.save(path);
+    const path = savedCache(
+      [
+        ["a", 1, RUN_A],
+        ["b", 2, RUN_A],
+      ],
+      "2026-01-01T00:00:00Z",
+      1,
+    );
     const one = SyncCache.load(path, IDENTITY).cache;
     const two = SyncCache.load(path, IDENTITY).cache;
     one.beginEpoch({ highWaterMark: "2026-01-02T00:00:00Z", refreshedAt: 1 });
