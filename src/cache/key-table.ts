@@ -1,3 +1,5 @@
+import { FNV_OFFSET, FNV_PRIME, fnv1a, resized } from "../core/key-hash.js";
+
 /**
  * The sync cache's clientKeys: their UTF-8 bytes in one buffer, where each starts, and an
  * open-addressing hash table of their indexes. A million keys cost ~30 MB and no string, where
@@ -30,7 +32,7 @@ export class KeyTable {
     if (at !== bytes.length) throw new RangeError("the key lengths do not add up");
     table.size = count;
     for (let i = 0; i < count; i++)
-      table.insert(i, hashBytes(table.bytes, table.starts[i]!, table.starts[i + 1]!));
+      table.insert(i, fnv1a(table.bytes, table.starts[i]!, table.starts[i + 1]!));
     return table;
   }
 
@@ -90,7 +92,7 @@ export class KeyTable {
   private findUtf8(key: Buffer): number {
     const { slots, bytes, starts } = this;
     const mask = slots.length - 1;
-    for (let s = hashBytes(key, 0, key.length) & mask; ; s = (s + 1) & mask) {
+    for (let s = fnv1a(key, 0, key.length) & mask; ; s = (s + 1) & mask) {
       const i = slots[s]! - 1;
       if (i < 0) return -1;
       const start = starts[i]!;
@@ -102,7 +104,7 @@ export class KeyTable {
 
   private addUtf8(key: Buffer): number {
     const i = this.size;
-    if (i + 2 > this.starts.length) this.starts = grown(this.starts, this.starts.length * 2);
+    if (i + 2 > this.starts.length) this.starts = resized(this.starts, this.starts.length * 2);
     const start = this.starts[i]!;
     if (start + key.length > this.bytes.length) {
       const bytes = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, start + key.length));
@@ -113,7 +115,7 @@ export class KeyTable {
     this.starts[i + 1] = start + key.length;
     this.size++;
     if (this.size * 2 > this.slots.length) this.rehash();
-    else this.insert(i, hashBytes(key, 0, key.length));
+    else this.insert(i, fnv1a(key, 0, key.length));
     return i;
   }
 
@@ -128,18 +130,8 @@ export class KeyTable {
   private rehash(): void {
     this.slots = new Int32Array(slotsFor(this.size));
     for (let i = 0; i < this.size; i++)
-      this.insert(i, hashBytes(this.bytes, this.starts[i]!, this.starts[i + 1]!));
+      this.insert(i, fnv1a(this.bytes, this.starts[i]!, this.starts[i + 1]!));
   }
-}
-
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
-/** FNV-1a over UTF-8 bytes: for an ASCII key, the same as over its char codes (see find). */
-function hashBytes(bytes: Uint8Array, start: number, end: number): number {
-  let h = FNV_OFFSET;
-  for (let j = start; j < end; j++) h = Math.imul(h ^ bytes[j]!, FNV_PRIME);
-  return h;
 }
 
 /** A power of two at least twice `count` (and 32). */
@@ -147,10 +139,4 @@ function slotsFor(count: number): number {
   let n = 32;
   while (n < count * 2 + 2) n *= 2;
   return n;
-}
-
-function grown(from: Uint32Array, length: number): Uint32Array {
-  const to = new Uint32Array(length);
-  to.set(from);
-  return to;
 }

@@ -1,3 +1,4 @@
+import { FNV_OFFSET, FNV_PRIME, fnv1a, resized } from "../core/key-hash.js";
 import type { Source } from "./spec.js";
 import { quote } from "./values.js";
 
@@ -54,7 +55,7 @@ export class ClientKeyRegistry {
       const c = clientKey.charCodeAt(i);
       if (c >= 0x80) {
         length = arena.write(clientKey, start, "utf8");
-        hash = hashBytes(arena, start, start + length);
+        hash = fnv1a(arena, start, start + length);
         break;
       }
       arena[start + i] = c;
@@ -177,20 +178,4 @@ export class ClientKeyRegistry {
     this.files.push(file);
     return this.files.length - 1;
   }
-}
-
-function resized<T extends Uint32Array | Int32Array>(array: T, length: number): T {
-  const bigger = new (array.constructor as new (n: number) => T)(length);
-  bigger.set(array);
-  return bigger;
-}
-
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
-/** FNV-1a over bytes: quick, and spreads similar keys (`tv-0001`, `tv-0002`) well. */
-function hashBytes(bytes: Uint8Array, from: number, to: number): number {
-  let h = FNV_OFFSET;
-  for (let i = from; i < to; i++) h = Math.imul(h ^ bytes[i]!, FNV_PRIME);
-  return h;
 }

@@ -1,3 +1,5 @@
+import { fnv1a } from "../core/key-hash.js";
+
 export interface Shard {
   /** 1-based: shard K of N. */
   index: number;
@@ -10,10 +12,5 @@ export interface Shard {
  * split one manifest with no overlap and no gap.
  */
 export function shardOf(clientKey: string, count: number): number {
-  let hash = 0x811c9dc5;
-  for (const byte of Buffer.from(clientKey, "utf8")) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return (hash % count) + 1;
+  return ((fnv1a(Buffer.from(clientKey, "utf8")) >>> 0) % count) + 1;
 }
