@@ -1,6 +1,6 @@
 import { ApiError, SyncError } from "../core/errors.js";
 import type { Stopping } from "../core/stopping.js";
-import { type ExecuteDeps, executeWork, isUnavailable } from "./execute.js";
+import { type ExecuteDeps, executeWork, isUnavailable, unchangedOutcome } from "./execute.js";
 import { formatSkip, type SkipReason, type Stop, type StopKind } from "./stop.js";
 import type { Outcome, RowRef, RowResult, Work } from "./work.js";
 
@@ -104,7 +104,7 @@ export async function applyWork(
       if (item.kind === "unchanged") {
         // Nothing to send: reported now, not through a promise per row (a warm night's
         // million unchanged rows).
-        finish(item, { status: "ok", action: "unchanged", runId: item.runId });
+        finish(item, unchangedOutcome(item));
         continue;
       }
       const running: Promise<void> = executeWork(item, options).then((outcome) => {

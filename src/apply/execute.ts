@@ -73,13 +73,18 @@ function mayHaveCommitted(error: ApiError): boolean {
   return error.status === 0 || error.status >= 500;
 }
 
+/** A row already as the manifest says: nothing to send. */
+export function unchangedOutcome(work: Work & { kind: "unchanged" }): Outcome {
+  return { status: "ok", action: "unchanged", runId: work.runId };
+}
+
 async function execute(work: Work, deps: ExecuteDeps): Promise<Outcome> {
   // NOTE: after Ctrl-C the client starts no new request, and cuts off the requests under way
   // after a grace (core/stopping.ts): a row cut off is reported as skipped, "may have been applied".
   const { client } = deps;
   switch (work.kind) {
     case "unchanged":
-      return { status: "ok", action: "unchanged", runId: work.runId };
+      return unchangedOutcome(work);
     case "skip":
       return {
         status: work.failed ? "failed" : "skipped",

@@ -26,12 +26,6 @@ export function grownColumns(old: CacheColumns, capacity: number): CacheColumns 
   return next;
 }
 
-export function grownFlags(old: Uint8Array, capacity: number): Uint8Array {
-  const next = new Uint8Array(capacity);
-  next.set(old);
-  return next;
-}
-
 /** The `live` entries `alive` marks, and only the epochs they refer to, renumbered. */
 export function compactColumns(
   c: CacheColumns,

@@ -37,6 +37,8 @@ const MAGIC = "SRSCACHE";
 const FORMAT_VERSION = 2;
 const TRAILER_BYTES = 32;
 const HEADER_BYTES = MAGIC.length + 4 + 4;
+/** Per entry: row hash, runId, seconds, nanos, epoch index, clientKey length (then its bytes). */
+const ENTRY_BYTES = 8 + 16 + 8 + 4 + 2 + 2;
 export const MAX_KEY_BYTES = 0xffff;
 
 /** One sync that wrote entries: the high-water mark its entries are known to be good from. */
@@ -159,9 +161,9 @@ export function decodeCache(bytes: Buffer): CacheData {
   const count = bytes.readUInt32LE(at);
   const keyBytes = bytes.readUInt32LE(at + 4);
   at += 8;
-  if (at + count * 40 + keyBytes !== body.length)
+  if (at + count * ENTRY_BYTES + keyBytes !== body.length)
     throw new CacheFileError(
-      at + count * 40 + keyBytes > body.length
+      at + count * ENTRY_BYTES + keyBytes > body.length
         ? "its entries are cut short"
         : "it holds more than its entries",
     );

@@ -158,12 +158,13 @@ export async function openCacheSession(
   const hash = (spec: RunSpec) => hashRow(spec, scope.names, seed);
   // Held rows are hashed once: the gathering pass keeps each spec's hash for the plan's.
   const hashes = scope.rowsHeld ? new WeakMap<RunSpec, number | undefined>() : undefined;
+  const hashOf = (spec: RunSpec) => (hashes?.has(spec) ? hashes.get(spec) : hash(spec));
   return {
     incremental,
     changedInSift: changed.size,
     knownInSync(spec) {
       if (!incremental || changed.has(spec.clientKey)) return undefined;
-      return cache.inSync(spec.clientKey, hashes?.get(spec) ?? hash(spec));
+      return cache.inSync(spec.clientKey, hashOf(spec));
     },
     isKnownInSync(spec) {
       if (!incremental || changed.has(spec.clientKey)) return false;
@@ -175,7 +176,7 @@ export async function openCacheSession(
       // NOTE: a row the cache answered is planned `unchanged` with the cache's own run, so
       // recording it again would store the same hash and run: no need to hash it a third time.
       if (cache.keepAnswered(spec.clientKey)) return;
-      const rowHash = hash(spec);
+      const rowHash = hashOf(spec);
       if (rowHash === undefined) cache.drop(spec.clientKey);
       else cache.record(spec.clientKey, rowHash, run);
     },

@@ -1,3 +1,4 @@
+import { resized } from "../core/key-hash.js";
 import {
   type CacheColumns,
   type CacheData,
@@ -11,7 +12,7 @@ import {
   writeCacheFile,
 } from "./cache-file.js";
 import { type CacheIdentity, type Distrust, differentIdentity } from "./cache-identity.js";
-import { allocateColumns, compactColumns, grownColumns, grownFlags } from "./cache-columns.js";
+import { allocateColumns, compactColumns, grownColumns } from "./cache-columns.js";
 import type { KeyTable } from "./key-table.js";
 import { packRunId, packTimestamp, unpackRunId, unpackTimestamp } from "./entry-codec.js";
 
@@ -107,7 +108,9 @@ export class SyncCache {
   lowWaterMark(inScope: (key: string) => boolean): Epoch | undefined {
     const used = new Set<number>();
     for (let i = 0; i < this.columns.count; i++) {
-      if (this.alive[i] && inScope(this.columns.keys.keyAt(i))) used.add(this.columns.epoch[i]!);
+      // An epoch already in `used` needs no key text: a million strings on every warm sync.
+      const e = this.columns.epoch[i]!;
+      if (this.alive[i] && !used.has(e) && inScope(this.columns.keys.keyAt(i))) used.add(e);
     }
     if (used.size === 0) return undefined;
     let low: Epoch | undefined;
@@ -278,8 +281,8 @@ export class SyncCache {
 
   private grow(capacity: number): void {
     this.columns = grownColumns(this.columns, capacity);
-    this.alive = grownFlags(this.alive, capacity);
-    this.touched = grownFlags(this.touched, capacity);
-    this.answered = grownFlags(this.answered, capacity);
+    this.alive = resized(this.alive, capacity);
+    this.touched = resized(this.touched, capacity);
+    this.answered = resized(this.answered, capacity);
   }
 }

@@ -15,8 +15,11 @@ export function fnv1a(bytes: Uint8Array, from = 0, to = bytes.length): number {
   return h;
 }
 
-/** A copy of `array` of `length` elements (more than it has): the table's arrays growing. */
-export function resized<T extends Uint32Array | Int32Array>(array: T, length: number): T {
+/** A copy of `array` of `length` elements (more than it has): a table's arrays growing. */
+export function resized<T extends Uint8Array | Uint32Array | Int32Array>(
+  array: T,
+  length: number,
+): T {
   const bigger = new (array.constructor as new (n: number) => T)(length);
   bigger.set(array);
   return bigger;
