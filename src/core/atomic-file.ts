@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { resolve } from "node:path";
+import { inCwd } from "./cwd-path.js";
 import { UsageError } from "./errors.js";
 import { redactingWriter } from "./secrets.js";
 
@@ -28,7 +28,7 @@ export function openAtomicFile(
   options: { cwd?: string } = {},
 ): AtomicFile {
   const attempt = <T>(action: () => T): T => attemptTo(`${what} ${given}`, action);
-  const path = options.cwd === undefined ? given : resolve(options.cwd, given);
+  const path = inCwd(given, options.cwd);
   const temp = `${path}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
   const fd = attempt(() => openSync(temp, "wx"));
   let open = true;

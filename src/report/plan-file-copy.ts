@@ -1,7 +1,8 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { inCwd } from "../core/cwd-path.js";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { PlanFileError } from "../core/errors.js";
@@ -42,7 +43,7 @@ export async function copyPlanFile(
     },
   });
   try {
-    const file = where.cwd === undefined ? path : resolve(where.cwd, path);
+    const file = inCwd(path, where.cwd);
     await pipeline(createReadStream(file), bounded, createWriteStream(copy, { mode: 0o600 }));
   } catch (error) {
     await remove();

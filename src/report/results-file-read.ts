@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { inCwd } from "../core/cwd-path.js";
 import { parse } from "csv-parse/sync";
 import { UsageError } from "../core/errors.js";
 import { resultsFormatOf } from "./results-file.js";
@@ -25,7 +25,7 @@ export function readRetryKeys(
   const format = resultsFormatOf(path);
   let text: string;
   try {
-    text = readFileSync(where.cwd === undefined ? path : resolve(where.cwd, path), "utf8");
+    text = readFileSync(inCwd(path, where.cwd), "utf8");
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new UsageError(`--retry-failed ${path}: cannot read it: ${reason}`, { cause: error });

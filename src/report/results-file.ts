@@ -1,5 +1,6 @@
 import { closeSync, ftruncateSync, openSync, writeSync } from "node:fs";
-import { extname, resolve } from "node:path";
+import { extname } from "node:path";
+import { inCwd } from "../core/cwd-path.js";
 import { UsageError } from "../core/errors.js";
 import { redactDeep } from "../core/secrets.js";
 import { plural } from "../core/words.js";
@@ -76,9 +77,7 @@ export function createResultsWriter(
   where: { cwd?: string } = {},
 ): ResultsWriter {
   const format = resultsFormatOf(path);
-  const fd = attempt(path, () =>
-    openSync(where.cwd === undefined ? path : resolve(where.cwd, path), "w"),
-  );
+  const fd = attempt(path, () => openSync(inCwd(path, where.cwd), "w"));
   const encode = format === "csv" ? formatCsvRow : formatJsonRow;
   let open = true;
   /** Bytes of the whole rows (and header) on disk, and the rows among them. */
