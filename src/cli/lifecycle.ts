@@ -92,6 +92,9 @@ export interface Life {
   /** Undefined when the declaration asked for no session. */
   session: Session | undefined;
   spooled: SpooledInputs | undefined;
+  /** For a command that copies stdin itself (doctor, after its connection checks): pass it to
+   * spoolInputs, so an exit at a signal deletes that copy too. */
+  spooling: SpoolWatch;
   stop: CommandStop;
   progress: Progress;
   /** The exit code of a signal received so far, or undefined. */
@@ -165,6 +168,7 @@ export async function runCommand<O>(io: CliIo, command: CommandDeclaration<O>): 
       io,
       session,
       spooled,
+      spooling,
       stop,
       progress,
       interrupted: () => stop.exitCode(),

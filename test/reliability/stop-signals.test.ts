@@ -229,6 +229,32 @@ describe.concurrent("whatever the command is doing", () => {
   }, 20_000);
 });
 
+describe("doctor stopped while it reads stdin", () => {
+  it("exits at the deadline, and the copy of stdin it made after its connection checks is gone", async (t) => {
+    // doctor copies stdin itself (its manifests are checked after the connection): the exit at
+    // the deadline (process.exit, no finally) must delete that copy too.
+    const emulator = await closedAfter(t, startEmulator({ port: 0 }));
+    const tmp = mkdtempSync(join(tmpdir(), "srs-stdin-tmp-"));
+    const child = spawn(process.execPath, [BIN, "doctor", "-"], {
+      env: {
+        ...process.env,
+        TMPDIR: tmp,
+        SIFT_REST_URI: emulator.url,
+        SIFT_API_KEY: "local",
+        ...SCALED,
+      },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    child.on("exit", () => child.stdin.destroy());
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    child.stdin.write("clientKey,name\nsd-1,Run 1\n"); // and never closed
+    await waitForStdinCopy(tmp);
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(readdirSync(tmp).filter((name) => name.startsWith("sift-run-sync-stdin-"))).toEqual([]);
+  }, 20_000);
+});
+
 /** The copy of stdin appearing in the command's own TMPDIR says the command is reading it. */
 function waitForStdinCopy(tmp: string): Promise<void> {
   return waitFor(() => {

@@ -8,7 +8,7 @@ import { estimateCheck } from "../../doctor/estimate.js";
 import { checkManifests, type ManifestFacts } from "../../doctor/manifest-checks.js";
 import { runWriteProbe } from "../../doctor/write-probe.js";
 import { DEFAULT_CONFIG_FILE } from "../../sources/default-config.js";
-import { type SpooledInputs, spoolInputs } from "../stdin.js";
+import { type SpooledInputs, spoolInputs, type SpoolWatch } from "../stdin.js";
 import { createRecorder, type Recorder } from "../../doctor/recorder.js";
 import { buildReport, renderJson, renderTable } from "../../doctor/render.js";
 import type { CliIo } from "../io.js";
@@ -78,7 +78,7 @@ export function declareDoctor(
         await runDoctor(ctx, {
           connectionWarnings: connection.warnings,
           onCheck: (check) => checks.push(check),
-          after: (facts, add) => runLaterChecks(ctx, facts, add, options, io),
+          after: (facts, add) => runLaterChecks(ctx, facts, add, options, io, life.spooling),
         });
       } catch (error) {
         if (life.interrupted() !== undefined || !(error instanceof ApiError)) throw error;
@@ -113,9 +113,10 @@ async function runLaterChecks(
   add: (check: CheckResult) => void,
   command: DoctorCommand,
   io: CliIo,
+  spooling: SpoolWatch,
 ): Promise<void> {
   const online = facts.readable;
-  const manifests = await checkInput(ctx, command.manifests, online, io);
+  const manifests = await checkInput(ctx, command.manifests, online, io, spooling);
   for (const check of manifests.checks) add(check);
   let writeMs: number | undefined;
   if (command.writeProbe) {
@@ -160,6 +161,7 @@ async function checkInput(
   manifests: DoctorManifests,
   online: boolean,
   io: CliIo,
+  spooling: SpoolWatch,
 ): Promise<{ checks: CheckResult[]; facts?: ManifestFacts }> {
   if (manifests.kind === "none") {
     const why = `no manifests given (paths, --config, or ./${DEFAULT_CONFIG_FILE})`;
@@ -175,7 +177,7 @@ async function checkInput(
   let spooled: SpooledInputs | undefined;
   try {
     const { options } = manifests;
-    spooled = await spoolInputs(options.paths, manifests.stdinFormat, io);
+    spooled = await spoolInputs(options.paths, manifests.stdinFormat, io, spooling);
     const all = {
       ...options,
       ...(spooled?.stdin && { stdin: spooled.stdin }),
