@@ -17,12 +17,11 @@
 export { type CsvDialect, DEFAULT_CSV_DIALECT, readCsvDialect } from "./csv-dialect.js";
 export { type CsvTableItem, readCsvTable } from "./csv-table.js";
 export { expandPaths } from "./expand-paths.js";
-export type { ManifestFormat } from "./formats.js";
+export { formatOf, type ManifestFormat } from "./formats.js";
 export type { Resolution } from "./manifest-item.js";
 export { describeOwnFile, type FileIdentity, type OwnFileKind } from "./own-files.js";
 export { MAX_KEPT_PROBLEMS } from "./problem-list.js";
 export { isInvalidRow, type ManifestRow, readManifestRows } from "./read-manifest-rows.js";
-export { formatOf } from "./formats.js";
 export { readRunSpecs } from "./read-run-specs.js";
 export { renderShownRuns, renderYaml } from "./render.js";
 export { formatSource, type MetadataSpec, type RunSpec, runSpecSchema } from "./spec.js";

@@ -22,7 +22,6 @@ const DOCTOR_ATTEMPTS = 2;
 
 /** doctor's flags as typed options, read once (run-doctor.ts). */
 export interface DoctorCommand {
-  format: DoctorFlags["format"];
   writeProbe: boolean;
   /** `--estimate N`: the runs of the backfill estimated; else the manifests'. */
   estimate?: number;
@@ -61,7 +60,6 @@ export async function readDoctorCommand(
   const unconnected = unconnectedCheck(session, io);
   const manifests = await readManifestOptions(paths, flags, command, io);
   return {
-    format: flags.format,
     writeProbe: flags.writeProbe === true,
     ...(flags.estimate !== undefined && { estimate: flags.estimate }),
     concurrency: flags.concurrency,

@@ -1,5 +1,6 @@
 import { ApiError, SyncError } from "../../core/errors.js";
 import { EXIT } from "../exit-codes.js";
+import type { DoctorFlags } from "../flags.js";
 import type { CheckResult } from "../../doctor/check.js";
 import { result } from "../../doctor/check.js";
 import type { DoctorContext } from "../../doctor/context.js";
@@ -24,7 +25,8 @@ import type { DoctorCommand, DoctorManifests } from "./doctor-options.js";
  */
 export function declareDoctor(
   read: () => Promise<DoctorCommand>,
-  early: Pick<DoctorCommand, "format" | "writeProbe">,
+  /** Read from the flags before the options: the report's format, and whether writes are probed. */
+  early: { format: DoctorFlags["format"]; writeProbe: boolean },
   io: CliIo,
 ): CommandDeclaration<DoctorCommand> {
   const checks: CheckResult[] = [];
