@@ -1,5 +1,5 @@
 import { dirname, resolve } from "node:path";
-import { formatCount as n } from "../../core/words.js";
+import { plural } from "../../core/words.js";
 import { type CacheOptions, DEFAULT_CACHE_DIR } from "../../cache/cache-session.js";
 import type { Logger } from "../../core/logger.js";
 import type { SyncConfig } from "../../sources/index.js";
@@ -40,6 +40,6 @@ export function logCacheUse(
   if (use === undefined || !use.incremental) return;
   logger.info(
     use,
-    `sync cache: ${n(use.knownInSync)} rows known in sync (not looked up); ${n(use.changedInSift)} runs changed in Sift since the last sync`,
+    `sync cache: ${plural(use.knownInSync, "row")} known in sync (not looked up); ${plural(use.changedInSift, "run")} changed in Sift since the last sync`,
   );
 }
