@@ -49,10 +49,36 @@ const keyTypeSchema = z
   .union([z.string(), z.number().int()])
   .transform((type) => keyTypeName(type));
 
-/** An unset message field may arrive as `null` (emitted defaults): read it as absent. */
+/**
+ * An unset message field may arrive as `null` (emitted defaults): read it as absent. An object
+ * without a null field is passed on as it is (zod builds its output anew either way): copying
+ * every run of every lookup page cost a large part of reading the page.
+ */
 function dropNulls(value: unknown): unknown {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null));
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (record[key] === null && Object.hasOwn(record, key)) return withoutNulls(record);
+  }
+  return value;
+}
+
+function withoutNulls(record: Record<string, unknown>): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    if (value === null) continue;
+    // NOTE: an own field named __proto__ (JSON.parse makes one) stays a field, not a prototype.
+    if (key === "__proto__")
+      Object.defineProperty(copy, key, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else copy[key] = value;
+  }
+  return copy;
 }
 
 const metadataKeySchema = z.object({
