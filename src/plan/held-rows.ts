@@ -1,5 +1,5 @@
 import { getHeapStatistics } from "node:v8";
-import { isInvalidRow, type ManifestRow } from "../manifest/index.js";
+import { isInvalidRow, type ManifestRow, type RunSpec } from "../manifest/index.js";
 
 /** Manifests of at most this many rows in scope are held after the validating pass. */
 const MAX_HELD_ROWS = 100_000;
@@ -12,7 +12,7 @@ const MAX_HELD_BYTES = Math.min(160 * 1024 * 1024, getHeapStatistics().heap_size
 /**
  * What a held row costs in the heap, as measured (node --expose-gc, heapUsed after gc, rows
  * held vs dropped, Node 20): a bench row (bench/runs.mjs: 5 scalar fields, 2 assets, 1-2 tags,
- * 3 metadata entries) retains 1,116 bytes (885 with its lists compacted, see `compact`); a
+ * 3 metadata entries) retains 1,116 bytes (666 compacted, see `compact`); a
  * row of a clientKey and a name 159 bytes; each metadata entry adds 69-133 bytes (10 to 100 of
  * them: an object, a value, a property of the metadata object). The estimate errs high (bench row: 1,232 bytes): it only decides between
  * holding and reading the files again.
@@ -50,15 +50,43 @@ export class HeldRows {
 }
 
 /**
- * The row, its lists copied to their size: a list the reader grew by push keeps 17 slots, ~130
- * bytes more than the 2 or 3 items it holds (a bench row: 1,116 -> 872 bytes held). Copying
- * every row as it is read, not only the held ones, cost validate ~5 % of CPU.
+ * The row, its strings copied out of the text they were read from and its lists copied to
+ * their size. A cell cut from a line (`split`, `slice`, `trim`) is a V8 sliced string, a view
+ * that keeps the whole 64 KiB chunk of the file alive: a held bench row kept ~170 bytes of
+ * its line and 32 per view. One JSON round trip per row copies its strings flat, and
+ * JSON.parse shares the short ones it has seen (an asset, a tag, `campaign-3`): a held bench
+ * row 885 -> 666 bytes, at ~1 µs a row. A list the reader grew by push keeps 17 slots, ~130
+ * bytes more than the 2 or 3 items it holds (1,116 -> 885 bytes). Copying every row as it is
+ * read, not only the held ones, cost validate ~5 % of CPU.
  */
 function compact(row: ManifestRow): ManifestRow {
   const spec = isInvalidRow(row) ? row.spec : row;
-  if (spec.assets !== undefined) spec.assets = spec.assets.slice();
-  if (spec.tags !== undefined) spec.tags = spec.tags.slice();
+  const texts: string[] = [];
+  eachText(spec, (text) => {
+    texts.push(text);
+    return text;
+  });
+  const copies = JSON.parse(JSON.stringify(texts)) as string[];
+  let i = 0;
+  eachText(spec, () => copies[i++]!);
   return row;
+}
+
+/** Replaces each string of the spec (fields, list items, metadata values) with `swap`'s. */
+function eachText(spec: RunSpec, swap: (text: string) => string): void {
+  const fields = spec as unknown as Record<string, unknown>;
+  for (const field in fields) {
+    const value = fields[field];
+    if (typeof value === "string") fields[field] = swap(value);
+    else if (Array.isArray(value))
+      fields[field] = value.map((item: unknown) => (typeof item === "string" ? swap(item) : item));
+  }
+  if (spec.metadata === undefined) return;
+  for (const key in spec.metadata) {
+    const entry = spec.metadata[key]!;
+    if (typeof entry.value === "string") entry.value = swap(entry.value);
+    if (entry.text !== undefined) entry.text = swap(entry.text);
+  }
 }
 
 function estimateBytes(row: ManifestRow): number {

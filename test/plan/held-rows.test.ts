@@ -1,5 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { HeldRows } from "../../src/plan/held-rows.js";
 import { readManifests } from "../../src/plan/read-input.js";
@@ -24,6 +26,62 @@ describe("rows held after the validating pass", () => {
     expect(again).toHaveLength(2);
   });
 
+  it("held strings are copies: they do not keep the file's text alive", async () => {
+    // Each line is ~40 KB of padding around its cells; a trimmed cell is a view of the chunk it
+    // was cut from, so holding the views would hold the whole file (~20 MB).
+    const pad = " ".repeat(20_000);
+    const lines = ["clientKey,name,description"];
+    for (let i = 0; i < 500; i++)
+      lines.push(
+        `key-${i}-of-the-manifest,${pad}Name of run number ${i}${pad},Ünïcode ✓ text ${i}`,
+      );
+    const dir = manifestDir({ "runs.csv": `${lines.join("\n")}\n`, "warm.csv": "clientKey\nk\n" });
+    await readManifests({ paths: [join(dir, "warm.csv")] }); // the readers' modules loaded
+    const before = heapAfterGc();
+    const manifests = await readManifests({ paths: [join(dir, "runs.csv")] });
+    const retained = heapAfterGc() - before;
+    expect(manifests.held).toBe(true);
+    const rows = [];
+    for await (const row of manifests.rows()) rows.push(row);
+    expect(rows[499]).toMatchObject({
+      clientKey: "key-499-of-the-manifest",
+      name: "Name of run number 499",
+      description: "Ünïcode ✓ text 499",
+    });
+    expect(retained).toBeLessThan(4_000_000);
+  });
+
+  it("a held row keeps its values: list items, metadata values and their text", async () => {
+    const dir = manifestDir({
+      "runs.yaml": [
+        "- clientKey: yaml-run-with-a-long-key",
+        "  name: A name longer than thirteen",
+        "  startTime: 2024-05-01T10:00:00Z",
+        "  stopTime: 2024-05-01T11:00:00Z",
+        "  assets: [stand-a-with-a-long-name, rig-7]",
+        "  tags: [zeta-tag-of-some-length, alpha]",
+        "  metadata: {sample_id: 00123, campaign: campaign-of-the-spring, ok: true}",
+        "",
+      ].join("\n"),
+    });
+    const manifests = await readManifests({ paths: [join(dir, "runs.yaml")] });
+    expect(manifests.held).toBe(true);
+    const rows = [];
+    for await (const row of manifests.rows()) rows.push(row);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      clientKey: "yaml-run-with-a-long-key",
+      name: "A name longer than thirteen",
+      assets: ["stand-a-with-a-long-name", "rig-7"],
+      tags: ["alpha", "zeta-tag-of-some-length"],
+      metadata: {
+        sample_id: { value: 123, text: "00123" },
+        campaign: { value: "campaign-of-the-spring" },
+        ok: { value: true },
+      },
+    });
+  });
+
   it("lets go of the rows past either bound (the manifest streams from its files again)", () => {
     const byRows = new HeldRows(2, Infinity);
     for (const key of ["a", "b"]) byRows.add(spec(key));
@@ -40,3 +98,11 @@ describe("rows held after the validating pass", () => {
     expect(byBytes.all).toBeUndefined();
   });
 });
+
+/** heapUsed after full collections (gc exposed at run time, as --expose-gc would). */
+function heapAfterGc(): number {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  for (let i = 0; i < 3; i++) gc();
+  return process.memoryUsage().heapUsed;
+}
