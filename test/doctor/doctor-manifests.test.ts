@@ -101,7 +101,7 @@ describe("doctor with manifests", () => {
     expect((backfill.data as { seconds: number }).seconds).toBeGreaterThan(2000);
     expect(backfill.found).toMatch(/^about 33 min \d\d s: 100,3\d\d requests/);
     expect(check(big, "estimate.nightly").found).toMatch(
-      /^\d+ requests \(lookups only, no write\) for 100,000 unchanged runs/,
+      /^\d requests with a warm sync cache \(.*\); \d+, lookups only, without one \(.*\); for 100,000 unchanged runs$/,
     );
   });
 });

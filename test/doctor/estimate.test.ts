@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { estimateBackfill, formatDuration, nightlyRequests } from "../../src/doctor/estimate.js";
+import {
+  estimateBackfill,
+  estimateCheck,
+  formatDuration,
+  nightlyRequests,
+  warmNightlyRequests,
+} from "../../src/doctor/estimate.js";
 
 describe("the backfill estimate", () => {
   it("T = ⌈(N + lookups) / concurrency⌉ × latency", () => {
@@ -36,6 +42,48 @@ describe("the backfill estimate", () => {
 
   it("the nightly no-op is lookups only", () => {
     expect(nightlyRequests({ runs: 10_000, lookupBatch: 254, nameLookups: 2 })).toBe(40 + 2);
+  });
+
+  it("with a warm sync cache, the no-op is the name lookups and two listings, whatever N", () => {
+    expect(warmNightlyRequests({ nameLookups: 2 })).toBe(4);
+    const [, noop] = estimateCheck({
+      runs: 1_000_000,
+      lookupBatch: 254,
+      latencyMs: 10,
+      concurrency: 8,
+      nameLookups: 2,
+      source: "--estimate",
+    });
+    expect(noop!.found).toBe(
+      "4 requests with a warm sync cache (under 0.1 s); 3,940, lookups only, without one " +
+        "(about 4.9 s: the first night, each --refresh-every, or --no-cache); for 1,000,000 unchanged runs",
+    );
+    expect(noop!.data).toEqual({ requests: 3940, warmCacheRequests: 4 });
+  });
+
+  it("the no-op is bound by --max-rps too, and no duration reads 'about under'", () => {
+    const [backfill, noop] = estimateCheck({
+      runs: 10_000,
+      lookupBatch: 254,
+      latencyMs: 1,
+      concurrency: 8,
+      maxRps: 10,
+      nameLookups: 2,
+      source: "--estimate",
+    });
+    // 42 lookups at 10 per second: 4.2 s, where the round trips alone take 6 ms.
+    expect(noop!.found).toMatch(
+      /^4 requests with a warm sync cache \(about 0\.4 s\); 42, .*\(about 4\.2 s:/,
+    );
+    const tiny = estimateCheck({
+      runs: 1,
+      lookupBatch: 254,
+      latencyMs: 1,
+      concurrency: 8,
+      source: "--estimate",
+    });
+    for (const check of [backfill!, noop!, ...tiny]) expect(check.found).not.toMatch(/about under/);
+    expect(tiny[0]!.found).toMatch(/^under 0\.1 s: 2 requests/);
   });
 
   it("prints durations people read", () => {
