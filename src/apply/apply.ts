@@ -14,7 +14,7 @@ import {
   planAll,
   totalChanges,
 } from "../plan/planner.js";
-import { type Prepared, readManifests, resolveAgainstSift } from "../plan/prepare.js";
+import { fileSkipsOf, type Prepared, readManifests, resolveAgainstSift } from "../plan/prepare.js";
 import { countChange, createPlanSummary, type PlanSummary } from "../plan/summary.js";
 import type { SiftClient } from "../sift/client.js";
 import { withStopping } from "../sift/stoppable.js";
@@ -118,6 +118,7 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
   // Offline first: an invalid manifest stops here, before any request.
   const manifests = await readManifests(options, {
     keys: settings.archiveMissing !== undefined,
+    skips: fileSkipsOf(options, settings, client),
   }).catch(async (error: unknown) => {
     if (refusedForInvalidRows(error))
       await reportRefused(refusedRows(options, settings, client, { offline: true }));

@@ -26,13 +26,17 @@ export function grownColumns(old: CacheColumns, capacity: number): CacheColumns 
   return next;
 }
 
-/** The `live` entries `alive` marks, and only the epochs they refer to, renumbered. */
+/**
+ * The `live` entries `alive` marks, and only the epochs they refer to, renumbered; in the
+ * order `order` gives (the indexes of every live entry), else as they are.
+ */
 export function compactColumns(
   c: CacheColumns,
   alive: Uint8Array,
   live: number,
   allEpochs: readonly Epoch[],
   identity: Omit<CacheMeta, "epochs">,
+  order?: Uint32Array,
 ): CacheData {
   const renumber = new Map<number, number>();
   const epochs: Epoch[] = [];
@@ -45,7 +49,7 @@ export function compactColumns(
     return to;
   };
   const meta = { ...identity, epochs };
-  if (live === c.count) {
+  if (live === c.count && order === undefined) {
     // Every entry is live (a night that dropped none): the columns as they are.
     const epoch = new Uint16Array(live);
     for (let i = 0; i < live; i++) epoch[i] = epochOf(c.epoch[i]!);
@@ -53,7 +57,9 @@ export function compactColumns(
   }
   const out = allocateColumns(live, new KeyTable(live, c.keys.allBytes.length));
   let n = 0;
-  for (let i = 0; i < c.count; i++) {
+  const total = order?.length ?? c.count;
+  for (let k = 0; k < total; k++) {
+    const i = order === undefined ? k : order[k]!;
     if (!alive[i]) continue;
     out.keys.addFrom(c.keys, i);
     out.rowHash[n] = c.rowHash[i]!;

@@ -14,6 +14,7 @@ import {
 } from "node:fs";
 import { endianness } from "node:os";
 import { dirname } from "node:path";
+import { decodeLines, encodeLines, type FileRecord } from "./file-records.js";
 import { KeyTable } from "./key-table.js";
 
 /**
@@ -22,8 +23,10 @@ import { KeyTable } from "./key-table.js";
  * embedded store: see docs/performance.md, "The sync cache").
  *
  *   "SRSCACHE"  u32 FORMAT_VERSION  u32 metaBytes  meta (JSON)  u32 count  u32 keyBytes
+ *   u32 lineBytes
  *   the columns, count entries each: f64 rowHash, 16 B runId (UUID), f64 seconds, u32 nanos,
- *   u16 epoch, u16 key length; then the keys (UTF-8) end to end
+ *   u16 epoch, u16 key length; then the keys (UTF-8) end to end; then the lines of the rows
+ *   of `meta.files`, file after file (file-records.ts: a byte a row, mostly)
  *   32 B SHA-256 of everything before it
  *
  * Column by column, so that reading a million entries is a few copies into typed arrays and
@@ -34,7 +37,7 @@ import { KeyTable } from "./key-table.js";
  */
 
 const MAGIC = "SRSCACHE";
-const FORMAT_VERSION = 2;
+const FORMAT_VERSION = 3;
 const TRAILER_BYTES = 32;
 const HEADER_BYTES = MAGIC.length + 4 + 4;
 /** Per entry: row hash, runId, seconds, nanos, epoch index, clientKey length (then its bytes). */
@@ -61,6 +64,10 @@ export interface CacheMeta {
   /** The diff options the row hashes were made with. */
   optionHash: string;
   epochs: Epoch[];
+  /** Files whose rows are all in sync, and whose entries lie together (file-records.ts). */
+  files?: FileRecord[];
+  /** What else decides what a file reads as: the tool, Node.js and its time-zone data. */
+  readEnv?: string;
 }
 
 /** The entries, column by column (a million of them stay a few typed arrays, not objects). */
@@ -78,6 +85,8 @@ export interface CacheColumns {
 export interface CacheData {
   meta: CacheMeta;
   columns: CacheColumns;
+  /** The lines of each of `meta.files`' rows, in its order. */
+  fileLines?: Uint32Array[];
 }
 
 /** Why a cache file cannot be used (the note of a full refresh says it); `routine`: not alarming. */
@@ -107,13 +116,16 @@ export function cacheFileParts(data: CacheData): Uint8Array[] {
   const keys = columns.keys.allBytes;
   const lengths = new Uint16Array(n);
   for (let i = 0; i < n; i++) lengths[i] = columns.keys.byteLength(i);
-  const header = Buffer.allocUnsafe(HEADER_BYTES + meta.length + 8);
+  const lineBytes: number[] = [];
+  for (const lines of data.fileLines ?? []) encodeLines(lines, lineBytes);
+  const header = Buffer.allocUnsafe(HEADER_BYTES + meta.length + 12);
   let at = header.write(MAGIC, 0, "latin1");
   at = header.writeUInt32LE(FORMAT_VERSION, at);
   at = header.writeUInt32LE(meta.length, at);
   at += meta.copy(header, at);
   at = header.writeUInt32LE(n, at);
-  header.writeUInt32LE(keys.length, at);
+  at = header.writeUInt32LE(keys.length, at);
+  header.writeUInt32LE(lineBytes.length, at);
   return [
     header,
     bytesOf(columns.rowHash, n),
@@ -123,6 +135,7 @@ export function cacheFileParts(data: CacheData): Uint8Array[] {
     bytesOf(columns.epoch, n),
     bytesOf(lengths, n),
     keys,
+    Uint8Array.from(lineBytes),
   ];
 }
 
@@ -133,7 +146,7 @@ export function encodeCache(data: CacheData): Buffer {
 }
 
 export function decodeCache(bytes: Buffer): CacheData {
-  if (bytes.length < HEADER_BYTES + 8 + TRAILER_BYTES || bytes.toString("latin1", 0, 8) !== MAGIC)
+  if (bytes.length < HEADER_BYTES + 12 + TRAILER_BYTES || bytes.toString("latin1", 0, 8) !== MAGIC)
     throw new CacheFileError("it is not a sync cache file");
   const body = bytes.subarray(0, bytes.length - TRAILER_BYTES);
   const sum = createHash("sha256").update(body).digest();
@@ -157,15 +170,15 @@ export function decodeCache(bytes: Buffer): CacheData {
     throw new CacheFileError("its header cannot be read");
   }
   at += metaBytes;
-  if (at + 8 > body.length) throw new CacheFileError("its entries are cut short");
+  if (at + 12 > body.length) throw new CacheFileError("its entries are cut short");
   const count = bytes.readUInt32LE(at);
   const keyBytes = bytes.readUInt32LE(at + 4);
-  at += 8;
-  if (at + count * ENTRY_BYTES + keyBytes !== body.length)
+  const lineBytes = bytes.readUInt32LE(at + 8);
+  at += 12;
+  const end = at + count * ENTRY_BYTES + keyBytes + lineBytes;
+  if (end !== body.length)
     throw new CacheFileError(
-      at + count * ENTRY_BYTES + keyBytes > body.length
-        ? "its entries are cut short"
-        : "it holds more than its entries",
+      end > body.length ? "its entries are cut short" : "it holds more than its entries",
     );
   const take = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(into: T): T => {
     const target = bytesOf(into, into.length);
@@ -185,7 +198,31 @@ export function decodeCache(bytes: Buffer): CacheData {
   } catch {
     throw new CacheFileError("its keys do not match their lengths");
   }
-  return { meta, columns: { count, keys, rowHash, runId, seconds, nanos, epoch } };
+  at += keyBytes;
+  const fileLines = readFileLines(meta, body.subarray(at, at + lineBytes), count);
+  return { meta, columns: { count, keys, rowHash, runId, seconds, nanos, epoch }, fileLines };
+}
+
+/** The lines of the rows of `meta.files`; the files dropped when they do not add up (never written so). */
+function readFileLines(meta: CacheMeta, bytes: Uint8Array, count: number): Uint32Array[] {
+  const files = Array.isArray(meta.files) ? meta.files : [];
+  const all: Uint32Array[] = [];
+  let at = 0;
+  try {
+    for (const file of files) {
+      if (!(file.start >= 0 && file.count >= 0 && file.start + file.count <= count))
+        throw new RangeError("a file's entries are out of range");
+      const read = decodeLines(bytes, at, file.count);
+      all.push(read.lines);
+      at = read.end;
+    }
+    if (at !== bytes.length) throw new RangeError("the lines do not add up");
+  } catch {
+    // NOTE: the entries stand; only skipping the files' parse is given up.
+    meta.files = [];
+    return [];
+  }
+  return all;
 }
 
 /** NOTE: the columns are copied as they lie in memory, which is little-endian almost everywhere. */

@@ -1,7 +1,7 @@
 import type { CacheMeta } from "./cache-file.js";
 
 /** What a cache must have been written for to be read: anything else is ignored whole. */
-export type CacheIdentity = Omit<CacheMeta, "epochs">;
+export type CacheIdentity = Omit<CacheMeta, "epochs" | "files" | "readEnv">;
 
 /** Why a cache is not used; `alarming`: damaged, or the organization lost runs. */
 export interface Distrust {

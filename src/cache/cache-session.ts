@@ -8,6 +8,7 @@ import type { ListAllParams, ListParams } from "../sift/client.js";
 import type { Run } from "../sift/schemas.js";
 import { VERSION } from "../core/version.js";
 import { timestampMinus } from "./entry-codec.js";
+import { type CacheFileSkips, READ_ENV } from "./file-skips.js";
 import { hashRow, type ResolvedNames, seedOf } from "./row-hash.js";
 import { type CachedRun, NO_CACHE_YET, SyncCache } from "./sync-cache.js";
 
@@ -69,6 +70,8 @@ export interface CacheSession extends CacheRecorder {
   isKnownInSync(spec: RunSpec): boolean;
   /** Runs Sift listed as changed since the mark (not by this tool). */
   readonly changedInSift: number;
+  /** Files skipped that must be read after all (see CacheFileSkips.settle). */
+  readonly withdrawnFiles: number;
   /** Writes the cache; `complete`: every row in scope was handled (entries of rows gone are dropped). */
   save(options: { complete: boolean; pruneUnseen: boolean }): Promise<void>;
 }
@@ -82,6 +85,8 @@ export interface SessionScope {
   names: ResolvedNames;
   /** The rows are held in memory: the plan passes the very specs the gathering pass asked about. */
   rowsHeld?: boolean;
+  /** The files the read skipped, and what the next sync's records need (file-skips.ts). */
+  files?: CacheFileSkips;
 }
 
 /**
@@ -98,7 +103,7 @@ export async function openCacheSession(
   const apiUrl = options.apiUrl ?? client.baseUrl;
   // The oldest run names the organization and tells a reset one (or deleted runs) apart.
   const first = await probe(client, "created_date");
-  if (!first.ok) return unusedSession(options, first.problem);
+  if (!first.ok) return unusedSession(options, scope, first.problem);
   const oldest = first.run;
   const organizationId = oldest?.organizationId ?? "";
   const fingerprint = oldest === undefined ? "" : `${oldest.runId}@${oldest.createdDate ?? ""}`;
@@ -108,7 +113,7 @@ export async function openCacheSession(
     .slice(0, 16);
   const identity = { apiUrl, organizationId, fingerprint, toolVersion: VERSION, optionHash };
   const path = cachePath(options.dir, apiUrl, organizationId);
-  const loaded = SyncCache.load(path, identity);
+  const loaded = SyncCache.load(path, identity, scope.files?.preloadedFor(path));
   const { cache } = loaded;
   let distrust: string | undefined;
   let level: "info" | "warn" = "info";
@@ -145,7 +150,7 @@ export async function openCacheSession(
   if (distrust !== undefined) options.onNote?.(`full refresh: ${distrust}`, level);
   if (!incremental) {
     const newest = await probe(client, "modified_date desc");
-    if (!newest.ok) return unusedSession(options, newest.problem);
+    if (!newest.ok) return unusedSession(options, scope, newest.problem);
     // NOTE: an organization without runs has no mark yet: the next sync lists from the start.
     highWaterMark = newest.run?.modifiedDate ?? EPOCH_START;
   }
@@ -154,6 +159,9 @@ export async function openCacheSession(
     highWaterMark: mark.ok ? mark.value : EPOCH_START,
     refreshedAt: incremental ? low!.refreshedAt : now(),
   });
+  const { files } = scope;
+  const withdrawnFiles =
+    files?.settle({ cache, trusted: incremental, changed, names: scope.names }) ?? 0;
   const seed = seedOf(scope.options);
   const hash = (spec: RunSpec) => hashRow(spec, scope.names, seed);
   // Held rows are hashed once: the gathering pass keeps each spec's hash for the plan's.
@@ -162,11 +170,15 @@ export async function openCacheSession(
   return {
     incremental,
     changedInSift: changed.size,
+    withdrawnFiles,
     knownInSync(spec) {
+      const stub = files?.entryOf(spec);
+      if (stub !== undefined) return cache.answerAt(stub);
       if (!incremental || changed.has(spec.clientKey)) return undefined;
       return cache.inSync(spec.clientKey, hashOf(spec));
     },
     isKnownInSync(spec) {
+      if (files?.entryOf(spec) !== undefined) return true;
       if (!incremental || changed.has(spec.clientKey)) return false;
       const rowHash = hash(spec);
       hashes?.set(spec, rowHash);
@@ -175,13 +187,18 @@ export async function openCacheSession(
     inSync(spec, run) {
       // NOTE: a row the cache answered is planned `unchanged` with the cache's own run, so
       // recording it again would store the same hash and run: no need to hash it a third time.
-      if (cache.keepAnswered(spec.clientKey)) return;
+      const kept = cache.keepAnswered(spec.clientKey);
+      if (kept >= 0) return files?.recorded(spec, kept);
       const rowHash = hashOf(spec);
       if (rowHash === undefined) cache.drop(spec.clientKey);
-      else cache.record(spec.clientKey, rowHash, run);
+      files?.recorded(
+        spec,
+        rowHash === undefined ? -1 : cache.record(spec.clientKey, rowHash, run),
+      );
     },
     notInSync(spec) {
       cache.drop(spec.clientKey);
+      files?.spoiled(spec);
     },
     async save({ complete, pruneUnseen }) {
       let target = path;
@@ -196,6 +213,7 @@ export async function openCacheSession(
         target = cachePath(options.dir, apiUrl, found.organizationId);
       }
       if (complete && pruneUnseen) cache.dropUntouched(scope.inScope);
+      cache.recordFiles(files?.newRecords(scope.names) ?? [], READ_ENV);
       try {
         cache.save(target);
       } catch (error) {
@@ -242,11 +260,19 @@ function isListingRefused(error: unknown): error is ApiError {
 const NOT_THE_LISTING = new Set([401, 403, 429]);
 
 /** A session that reads everything and writes nothing: the cache cannot be checked against Sift. */
-function unusedSession(options: CacheOptions, problem: string): CacheSession {
+function unusedSession(options: CacheOptions, scope: SessionScope, problem: string): CacheSession {
   options.onNote?.(`full refresh: the sync cache is not used this time: ${problem}`, "warn");
+  const withdrawnFiles =
+    scope.files?.settle({
+      cache: undefined,
+      trusted: false,
+      changed: new Set(),
+      names: scope.names,
+    }) ?? 0;
   return {
     incremental: false,
     changedInSift: 0,
+    withdrawnFiles,
     knownInSync: () => undefined,
     isKnownInSync: () => false,
     inSync() {},

@@ -13,11 +13,19 @@ import {
 } from "./cache-file.js";
 import { type CacheIdentity, type Distrust, differentIdentity } from "./cache-identity.js";
 import { allocateColumns, compactColumns, grownColumns } from "./cache-columns.js";
+import type { FileRecord } from "./file-records.js";
 import type { KeyTable } from "./key-table.js";
 import { packRunId, packTimestamp, unpackRunId, unpackTimestamp } from "./entry-codec.js";
 
 /** `load`'s reason when there is no file. */
 export const NO_CACHE_YET = "none yet";
+
+/** A file's record as a sync makes it: its rows' entries and lines, in file order. */
+export interface NewFileRecord {
+  record: Omit<FileRecord, "start" | "count">;
+  entries: Uint32Array;
+  lines: Uint32Array;
+}
 
 /** A row known to be in sync: its run, and that run's modifiedDate when it was. */
 export interface CachedRun {
@@ -41,6 +49,14 @@ export class SyncCache {
   private answered: Uint8Array;
   private epochs: Epoch[];
   private current = -1;
+  /** The files of the file read, and their rows' lines (see fileRecords). */
+  readonly loadedFiles: readonly FileRecord[];
+  readonly loadedLines: readonly Uint32Array[];
+  readonly loadedReadEnv: string | undefined;
+  /** Whether another sync's file was merged in: the records read are not kept then. */
+  private merged = false;
+  private newFiles: NewFileRecord[] = [];
+  private readEnv: string | undefined;
 
   private constructor(
     /** Mutable only to name the organization its first runs belong to (see CacheSession.save). */
@@ -52,6 +68,9 @@ export class SyncCache {
     this.alive = new Uint8Array(this.columns.rowHash.length).fill(1, 0, this.columns.count);
     this.touched = new Uint8Array(this.columns.rowHash.length);
     this.answered = new Uint8Array(this.columns.rowHash.length);
+    this.loadedFiles = data?.meta.files ?? [];
+    this.loadedLines = data?.fileLines ?? [];
+    this.loadedReadEnv = data?.meta.readEnv;
   }
 
   static empty(identity: CacheIdentity): SyncCache {
@@ -65,16 +84,18 @@ export class SyncCache {
   static load(
     path: string,
     identity: CacheIdentity,
+    preloaded?: { data: CacheData; stamp: string },
   ):
     | { cache: SyncCache; distrust?: undefined }
     | { cache: SyncCache; distrust: typeof NO_CACHE_YET | Distrust } {
     let data: CacheData;
     let stamp: string;
     try {
-      const file = readCacheFile(path);
-      if (file === undefined) return { cache: SyncCache.empty(identity), distrust: NO_CACHE_YET };
-      stamp = file.stamp;
-      data = decodeCache(file.bytes);
+      const file = preloaded ? undefined : readCacheFile(path);
+      if (file === undefined && preloaded === undefined)
+        return { cache: SyncCache.empty(identity), distrust: NO_CACHE_YET };
+      stamp = preloaded?.stamp ?? file!.stamp;
+      data = preloaded?.data ?? decodeCache(file!.bytes);
     } catch (error) {
       if (!(error instanceof CacheFileError)) throw error;
       return {
@@ -127,6 +148,28 @@ export class SyncCache {
     return low;
   }
 
+  /** The run of entry `i` (a row of a file skipped: file-skips.ts), remembered for keepAnswered. */
+  answerAt(i: number): CachedRun {
+    this.answered[i] = 1;
+    return this.entryAt(i);
+  }
+
+  /** Whether entry `i` is live and no handled row touched it yet. */
+  untouched(i: number): boolean {
+    return this.alive[i] === 1 && this.touched[i] === 0;
+  }
+
+  /** The index of `key`'s entry, or -1. */
+  indexOf(key: string): number {
+    return this.columns.keys.find(key);
+  }
+
+  /** Files whose every row this sync left in sync, to record with the cache (file-records.ts). */
+  recordFiles(files: NewFileRecord[], readEnv: string): void {
+    this.newFiles = files;
+    this.readEnv = readEnv;
+  }
+
   /** The row's run, when the cache holds this very row (same hash) as in sync. */
   inSync(key: string, rowHash: number | undefined): CachedRun | undefined {
     const i = this.answer(key, rowHash);
@@ -154,19 +197,19 @@ export class SyncCache {
     return i < 0 || !this.alive[i] ? undefined : this.entryAt(i);
   }
 
-  /** The row is in sync with its run at `modifiedDate`, as of the current epoch. */
-  record(key: string, rowHash: number, run: CachedRun): void {
+  /** The row is in sync with its run at `modifiedDate`, as of the current epoch: its entry, or -1. */
+  record(key: string, rowHash: number, run: CachedRun): number {
     const seconds = packTimestamp(run.modifiedDate);
     if (seconds === undefined || Buffer.byteLength(key, "utf8") > MAX_KEY_BYTES) {
       this.drop(key);
-      return;
+      return -1;
     }
     let i = this.columns.keys.find(key);
     if (i < 0) i = this.append(key);
     const c = this.columns;
     if (!packRunId(run.runId, c.runId, i * 16)) {
       this.drop(key);
-      return;
+      return -1;
     }
     c.rowHash[i] = rowHash;
     c.seconds[i] = seconds[0];
@@ -174,19 +217,20 @@ export class SyncCache {
     c.epoch[i] = this.currentEpoch();
     this.alive[i] = 1;
     this.touched[i] = 1;
+    return i;
   }
 
   /**
    * The row whose run `inSync` last answered is in sync with that run, as of the current epoch:
    * what `record` of the same hash and run does, without hashing the row and packing its run
-   * again. False when `inSync`'s last answer for `key` was no, or the entry was dropped since.
+   * again: its entry. -1 when `inSync`'s last answer for `key` was no, or the entry was dropped since.
    */
-  keepAnswered(key: string): boolean {
+  keepAnswered(key: string): number {
     const i = this.columns.keys.find(key);
-    if (i < 0 || !this.alive[i] || !this.answered[i]) return false;
+    if (i < 0 || !this.alive[i] || !this.answered[i]) return -1;
     this.columns.epoch[i] = this.currentEpoch();
     this.touched[i] = 1;
-    return true;
+    return i;
   }
 
   /** The row was handled and is not in sync (failed, skipped, to change): forget it. */
@@ -233,6 +277,7 @@ export class SyncCache {
       return; // unreadable: replaced
     }
     if (differentIdentity(disk.meta, this.identity) !== undefined) return;
+    this.merged = true;
     const epochOf = new Map<number, number>();
     const c = disk.columns;
     for (let j = 0; j < c.count; j++) {
@@ -253,8 +298,59 @@ export class SyncCache {
     }
   }
 
+  /**
+   * The live entries, those of the files recorded first (each file's together, in its order),
+   * and the records. A file read before is kept while its entries are alive (and no other
+   * sync's file was merged in: its entries may stand for other rows).
+   */
   private compact(): CacheData {
-    return compactColumns(this.columns, this.alive, this.size, this.epochs, this.identity);
+    const { count } = this.columns;
+    const placed = new Uint8Array(count);
+    const files: FileRecord[] = [];
+    const fileLines: Uint32Array[] = [];
+    const order = new Uint32Array(this.size);
+    let n = 0;
+    const place = (
+      record: Omit<FileRecord, "start" | "count">,
+      entries: ArrayLike<number>,
+      lines: Uint32Array,
+    ) => {
+      for (let k = 0; k < entries.length; k++) {
+        const i = entries[k]!;
+        if (i >= count || !this.alive[i] || placed[i]) return;
+      }
+      files.push({ ...record, start: n, count: entries.length } as FileRecord);
+      fileLines.push(lines);
+      for (let k = 0; k < entries.length; k++) {
+        placed[entries[k]!] = 1;
+        order[n++] = entries[k]!;
+      }
+    };
+    for (const { record, entries, lines } of this.newFiles) place(record, entries, lines);
+    // NOTE: a file's entries this sync touched and left alive are in sync still: a row of it
+    // recorded with another hash comes from other bytes (or names), which its record tells.
+    if (!this.merged && this.readEnv === this.loadedReadEnv) {
+      this.loadedFiles.forEach((file, f) => {
+        const entries = new Uint32Array(file.count);
+        for (let k = 0; k < file.count; k++) entries[k] = file.start + k;
+        place(file, entries, this.loadedLines[f]!);
+      });
+    }
+    if (files.length === 0)
+      return compactColumns(this.columns, this.alive, this.size, this.epochs, this.identity);
+    for (let i = 0; i < count; i++) if (this.alive[i] && !placed[i]) order[n++] = i;
+    const data = compactColumns(
+      this.columns,
+      this.alive,
+      this.size,
+      this.epochs,
+      this.identity,
+      order,
+    );
+    data.meta.files = files;
+    if (this.readEnv !== undefined) data.meta.readEnv = this.readEnv;
+    data.fileLines = fileLines;
+    return data;
   }
 
   private currentEpoch(): number {

@@ -40,6 +40,14 @@ export function holdsSecret(text: string): boolean {
   return false;
 }
 
+/** Whether a file's bytes hold a known secret, in UTF-8 or UTF-16 (a file the sync cache would not parse). */
+export function holdsSecretBytes(bytes: Buffer): boolean {
+  for (const secret of known) {
+    if (bytes.includes(secret, 0, "utf8") || bytes.includes(secret, 0, "utf16le")) return true;
+  }
+  return false;
+}
+
 /** `text` with every known secret (raw or JSON-escaped) replaced by `[REDACTED]`. */
 export function redact(text: string): string {
   return forms.length === 0 ? text : replaceForms(text, forms);

@@ -1,8 +1,10 @@
+import { resolve } from "node:path";
 import { DEFAULT_UNICODE, type UnicodeMode } from "../core/unicode.js";
 import type { Problem } from "../core/errors.js";
 import { holdsSecret, knownSecretCount } from "../core/secrets.js";
 import { ClientKeyRegistry } from "./client-keys.js";
 import type { ManifestItem } from "./manifest-item.js";
+import { stubItems } from "./file-skips.js";
 import { normalizeItems } from "./normalize-spec.js";
 import { type ReadOptions, readManifest } from "./read-manifest.js";
 import type { RunSpec } from "./spec.js";
@@ -31,9 +33,23 @@ async function* readEachFile(
   cwd: string,
   options: ReadOptions,
 ): AsyncGenerator<ItemBatch> {
+  const readKey = options.skips && manifestReadKey(options);
   for (const file of files) {
+    // Standard input and pipes are read once into a temporary copy: never skipped.
+    const own = file === "-" || options.pipes?.has(file);
+    const skipped = own ? undefined : await options.skips?.skip(file, resolve(cwd, file), readKey!);
+    if (skipped !== undefined) {
+      for (const specs of skipped) yield { file, items: stubItems(specs) };
+      continue;
+    }
     for await (const items of readManifest(file, cwd, options)) yield { file, items };
   }
+}
+
+/** What, besides a manifest's bytes, decides what is read from it. */
+function manifestReadKey(options: ReadOptions): string {
+  const { csv, encoding, unicode } = options;
+  return JSON.stringify({ csv: csv ?? null, encoding: encoding ?? null, unicode: unicode ?? null });
 }
 
 /**

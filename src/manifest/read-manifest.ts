@@ -4,6 +4,7 @@ import type { UnicodeMode } from "../core/unicode.js";
 import { type CsvDialect, DEFAULT_CSV_DIALECT } from "./csv-dialect.js";
 import { readCsvManifest } from "./csv-manifest.js";
 import { readJsonlManifest } from "./jsonl-manifest.js";
+import type { FileSkips } from "./file-skips.js";
 import type { ManifestItem } from "./manifest-item.js";
 import { NullCells } from "./null-cells.js";
 import { readYamlManifest } from "./yaml-manifest.js";
@@ -38,6 +39,8 @@ export interface ReadOptions {
   nulls?: NullCells;
   /** `--unicode`: text read in NFC (default), or byte for byte (`keep`). */
   unicode?: UnicodeMode;
+  /** Files the sync cache stands in for (file-skips.ts). */
+  skips?: FileSkips;
 }
 
 /**

@@ -75,6 +75,8 @@ export interface ValidationCallbacks {
    * count of the rest: a warning that holds for every row of a large export must not flood the log.
    */
   onWarning?: (warning: Problem) => void;
+  /** Called with every warning, shown or not (the sync cache reads a file with any every time). */
+  onEveryWarning?: (warning: Problem) => void;
   /**
    * `validate`: a run whose clientKey breaks Sift's rule for new runs is a warning (offline,
    * whether the run exists is unknown; plan and apply decide per run).
@@ -110,6 +112,7 @@ export async function collectValidation(
         continue;
       }
       if (item.kind === "warning") {
+        options.onEveryWarning?.(item.problem);
         warnings.add(item.problem);
         if (warnings.total <= MAX_SHOWN_WARNINGS) options.onWarning?.(item.problem);
         lastWarning = item.problem;

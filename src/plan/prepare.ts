@@ -1,4 +1,6 @@
 import { openCacheSession, type CacheClient } from "../cache/cache-session.js";
+import { CacheFileSkips } from "../cache/file-skips.js";
+import { formatCount, plural } from "../core/words.js";
 import { ManifestError, type Problem } from "../core/errors.js";
 import { DEFAULT_UNICODE, type UnicodeMode } from "../core/unicode.js";
 import { isInvalidRow, type RunSpec } from "../manifest/index.js";
@@ -44,8 +46,33 @@ export async function prepare(
   settings: Settings,
   options: { checkRows: boolean },
 ): Promise<Prepared> {
-  const manifests = await readManifests(input, { keys: settings.archiveMissing !== undefined });
+  const manifests = await readManifests(input, {
+    keys: settings.archiveMissing !== undefined,
+    skips: fileSkipsOf(input, settings, client),
+  });
   return resolveAgainstSift(manifests, client, input, settings, options);
+}
+
+/**
+ * With a sync cache: the manifest files it may stand in for (unchanged since a sync left every
+ * row of them in sync), and what it records for the next sync. A sync of some rows only
+ * (`--only`, `--shard`, `--limit`) records no file; one that reads Sift in full (`--refresh
+ * full`, `--archive-missing`) skips none.
+ */
+export function fileSkipsOf(
+  input: Pick<ManifestInput, "only" | "shard"> & { limit?: number },
+  settings: Settings,
+  client: ScopeClient,
+): CacheFileSkips | undefined {
+  const { cache } = settings;
+  if (cache === undefined) return undefined;
+  const partial =
+    input.only !== undefined || input.shard !== undefined || input.limit !== undefined;
+  const apiUrl = cache.apiUrl ?? (client as unknown as CacheClient).baseUrl;
+  return CacheFileSkips.open(cache.dir, apiUrl, {
+    skip: !partial && cache.refresh !== "full" && settings.archiveMissing === undefined,
+    record: !partial,
+  });
 }
 
 /**
@@ -76,8 +103,10 @@ export async function resolveAgainstSift(
         rowsHeld: manifests.held,
         // NOTE: the key types Sift has before the plan; those the plan introduces are not cached.
         names: { assetIds: context.assetIds, keyTypes: new Map(context.keyTypes) },
+        ...(manifests.skips && { files: manifests.skips }),
       }),
     );
+  if (cache && manifests.skips) noteSkips(manifests, cache.session.withdrawnFiles, settings);
   // With a trusted cache, the rows it does not know are gathered in a pass that happens anyway
   // (checking the rows), or over rows held in memory, and looked up in full batches.
   const lookups = cache?.session.incremental
@@ -98,6 +127,27 @@ export async function resolveAgainstSift(
     ...(cache && { cache }),
     ...(prefetched && { prefetched }),
   };
+}
+
+/** Says which files the cache stood in for; rows of files it withdrew are read again now. */
+function noteSkips(manifests: ManifestRows, withdrawn: number, settings: Settings): void {
+  const skips = manifests.skips!;
+  const note = settings.cache?.onNote;
+  if (withdrawn > 0) {
+    manifests.forgetHeld();
+    const one = withdrawn === 1;
+    note?.(
+      `${plural(withdrawn, "manifest file")} unchanged since the last sync ${one ? "is" : "are"} read after all: the sync cache cannot vouch for ${one ? "it" : "them"} (it is not trusted, what ${one ? "its" : "their"} names resolve to changed, or Sift changed a run of ${one ? "it" : "theirs"})`,
+      "info",
+    );
+  }
+  const skipped = skips.skipped;
+  if (skipped > 0) {
+    note?.(
+      `${formatCount(skipped)} of ${plural(manifests.files.length, "manifest file")} not parsed: unchanged since the last sync, which left ${skipped === 1 ? "its" : "their"} ${plural(skips.skippedRuns, "row")} in sync (taken from the sync cache; --refresh full reads them)`,
+      "info",
+    );
+  }
 }
 
 function diffOptionsOf(settings: Settings, scope?: Scope): DiffOptions {

@@ -7,8 +7,10 @@ import {
   validateManifests,
   type ValidationCallbacks,
   type ValidationResult,
+  type FileSkips,
 } from "../manifest/index.js";
 import { readSourceRows, validateSources } from "../sources/index.js";
+import type { CacheFileSkips } from "../cache/file-skips.js";
 import { addNamesInUse, type NamesInUse } from "./names-in-use.js";
 import type { ManifestInput, ValidateOptions } from "./options.js";
 import { HeldRows } from "./held-rows.js";
@@ -40,9 +42,16 @@ export interface ManifestRows {
   /** The runs in scope again, in order: from memory when `held`, else streamed from the files. */
   rows(): AsyncGenerator<ManifestRow>;
   /** The rows are held in memory (a small manifest, see HeldRows): another pass costs no read. */
-  held: boolean;
+  readonly held: boolean;
+  /**
+   * The held rows are not used again: `rows()` reads the files (a skipped file the sync cache
+   * cannot vouch for after all is read then; see CacheFileSkips.settle).
+   */
+  forgetHeld(): void;
   /** Whether a clientKey is in this invocation's scope (shard, `only`). */
   inScope: (clientKey: string) => boolean;
+  /** With a sync cache: the files it stood in for, and what it records of the others. */
+  skips?: CacheFileSkips;
 }
 
 /**
@@ -66,8 +75,9 @@ export function validate(options: ValidateOptions): Promise<ValidationResult> {
 function validateInput(
   input: Omit<ValidateOptions, "onRun" | "onWarning" | "clientKeyCheck">,
   callbacks: ValidationCallbacks,
+  skips?: FileSkips,
 ): Promise<ValidationResult> {
-  const read = readOptionsOf(input);
+  const read = { ...readOptionsOf(input), ...(skips && { skips }) };
   return input.config === undefined
     ? validateManifests(input.paths, {
         ...read,
@@ -80,8 +90,8 @@ function validateInput(
 }
 
 /** Pass 2 over paths or a config's sources: every row, streamed. */
-function readInputRows(input: ManifestInput): AsyncGenerator<ManifestRow> {
-  const read = readOptionsOf(input);
+function readInputRows(input: ManifestInput, skips?: FileSkips): AsyncGenerator<ManifestRow> {
+  const read = { ...readOptionsOf(input), ...(skips && { skips }) };
   return input.config === undefined
     ? readManifestRows(input.paths, {
         ...read,
@@ -108,8 +118,9 @@ function readOptionsOf(input: Pick<ManifestInput, "cwd" | "exclude" | "stdoutFil
  */
 export async function readManifests(
   input: ManifestInput,
-  options: { keys?: boolean } = {},
+  options: { keys?: boolean; skips?: CacheFileSkips } = {},
 ): Promise<ManifestRows> {
+  const { skips } = options;
   const names: NamesInUse = { assets: new Set(), metadataKeys: new Set() };
   const inScope = scopeOf(input);
   const seen = input.only && new Set<string>();
@@ -120,26 +131,39 @@ export async function readManifests(
   let allRuns = 0;
   let breakingKeys = 0;
   const held = new HeldRows();
-  const validation = await validateInput(input, {
-    onRun(spec) {
-      allRuns++;
-      if (!inScope(spec.clientKey)) return;
-      held.add(spec);
-      keys?.add(spec.clientKey);
-      seen?.add(spec.clientKey);
-      addNamesInUse(names, spec);
-      runs++;
-      if (!isSiftClientKey(spec.clientKey)) breakingKeys++;
+  const validation = await validateInput(
+    input,
+    {
+      onRun(spec, resolved) {
+        skips?.noteRun(spec, resolved);
+        allRuns++;
+        if (!inScope(spec.clientKey)) return;
+        held.add(spec);
+        keys?.add(spec.clientKey);
+        seen?.add(spec.clientKey);
+        addNamesInUse(names, spec);
+        runs++;
+        if (!isSiftClientKey(spec.clientKey)) breakingKeys++;
+      },
+      onInvalidRun(clientKey, row) {
+        skips?.noteTrouble(row.spec.source.file);
+        if (clientKey !== undefined && inScope(clientKey)) keys?.add(clientKey);
+        if (input.skipInvalid && inScope(clientKey)) {
+          invalid++;
+          held.add(row);
+        }
+      },
+      onWarning: input.onWarning,
+      onEveryWarning: skips && ((warning) => skips.noteTrouble(warning.file)),
     },
-    onInvalidRun(clientKey, row) {
-      if (clientKey !== undefined && inScope(clientKey)) keys?.add(clientKey);
-      if (input.skipInvalid && inScope(clientKey)) {
-        invalid++;
-        held.add(row);
-      }
-    },
-    onWarning: input.onWarning,
-  });
+    skips,
+  );
+  if (skips) {
+    // The skipped files' names are resolved with the others: the cache compares what they resolve to.
+    const skipped = skips.namesOfSkipped();
+    for (const asset of skipped.assets) names.assets.add(asset);
+    for (const key of skipped.metadataKeys) names.metadataKeys.add(key);
+  }
   const stops = validation.fileProblems > 0 || (validation.invalidRuns > 0 && !input.skipInvalid);
   if (stops) {
     throw new ManifestError(validation.problems, validation.totalProblems, {
@@ -147,10 +171,10 @@ export async function readManifests(
     });
   }
   const missingKeys = input.only ? [...input.only].filter((key) => !seen!.has(key)) : [];
-  const kept = held.all;
+  let kept = held.all;
   const rows = async function* () {
     if (kept !== undefined) return yield* kept;
-    for await (const row of readInputRows(input))
+    for await (const row of readInputRows(input, skips))
       if (inScope(isInvalidRow(row) ? row.spec.clientKey : row.clientKey)) yield row;
   };
   return {
@@ -164,8 +188,14 @@ export async function readManifests(
     ...(keys && { keys }),
     names,
     rows,
-    held: kept !== undefined,
+    get held() {
+      return kept !== undefined;
+    },
+    forgetHeld() {
+      kept = undefined;
+    },
     inScope: (clientKey) => inScope(clientKey),
+    ...(skips && { skips }),
   };
 }
 

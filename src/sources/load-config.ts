@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { LineCounter } from "yaml";
@@ -81,6 +82,7 @@ export async function loadSyncConfig(file: string, cwd: string): Promise<SyncCon
   }
   const config = compileConfig(parsed.data, file, dirname(path), locator);
   config.plainText = !MAYBE_NOT_NFC.test(text);
+  config.digest = createHash("sha256").update(`${file}\n${config.dir}\n${text}`).digest("hex");
   return config;
 }
 

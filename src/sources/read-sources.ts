@@ -7,6 +7,7 @@ import {
   checkRunFields,
   collectValidation,
   fillDefaults,
+  type FileSkips,
   type ItemBatch,
   locateProblems,
   type ManifestItem,
@@ -17,6 +18,7 @@ import {
   type RunParts,
   type RunSpec,
   specsOf,
+  stubItems,
   type ValidationCallbacks,
   type ValidationResult,
 } from "../manifest/index.js";
@@ -25,7 +27,11 @@ import {
  * `onOwnFile` hears of each own file a directory or glob skips, in every pass that reads.
  * `unicode` (`--unicode`) wins over the config's `options.unicode`; default nfc.
  */
-export type SourceReadOptions = Partial<ExpandSourcesOptions> & { unicode?: UnicodeMode };
+export type SourceReadOptions = Partial<ExpandSourcesOptions> & {
+  unicode?: UnicodeMode;
+  /** Files the sync cache stands in for (manifest/file-skips.ts). */
+  skips?: FileSkips;
+};
 
 /**
  * Pass 1 for a sync config, as validateManifests is for manifest paths: reads every source,
@@ -44,7 +50,7 @@ export async function validateSources(
   return collectValidation(
     files.map((f) => f.file),
     markDuplicates(
-      readSourceFiles(files, config, cwd, unicodeOf(config, options)),
+      readSourceFiles(files, config, cwd, unicodeOf(config, options), options.skips),
       unicodeOf(config, options),
     ),
     options,
@@ -60,7 +66,7 @@ export async function* readSourceSpecs(
   const files = await expandSources(config, { ...expandOptions(options), cwd });
   yield* specsOf(
     markDuplicates(
-      readSourceFiles(files, config, cwd, unicodeOf(config, options)),
+      readSourceFiles(files, config, cwd, unicodeOf(config, options), options.skips),
       unicodeOf(config, options),
     ),
   );
@@ -75,7 +81,7 @@ export async function* readSourceRows(
   const files = await expandSources(config, { ...expandOptions(options), cwd });
   yield* rowsOf(
     markDuplicates(
-      readSourceFiles(files, config, cwd, unicodeOf(config, options)),
+      readSourceFiles(files, config, cwd, unicodeOf(config, options), options.skips),
       unicodeOf(config, options),
     ),
   );
@@ -96,8 +102,16 @@ async function* readSourceFiles(
   config: SyncConfig,
   cwd: string,
   unicode: UnicodeMode,
+  skips: FileSkips | undefined,
 ): AsyncGenerator<ItemBatch> {
   for (const { source, file, path, format } of files) {
+    const readKey = `${config.digest}#${source.index}#${unicode}`;
+    const skipped =
+      config.digest === undefined ? undefined : await skips?.skip(file, path, readKey);
+    if (skipped !== undefined) {
+      for (const specs of skipped) yield { file, items: stubItems(specs) };
+      continue;
+    }
     const { mapping } = source;
     if (mapping === undefined) {
       for await (const items of readManifest(file, cwd, {

@@ -14,6 +14,12 @@ export interface SyncConfig {
   options: ConfigOptions;
   /** Whether the config file's text is all below U+0300 (NFC already: core/plain-text.ts). */
   plainText?: boolean;
+  /**
+   * SHA-256 of the config's text, name and directory: what its sources read is decided by
+   * these alone (the sync cache skips a source file read the same way before). Absent for a
+   * config built in code: its files are always read.
+   */
+  digest?: string;
 }
 
 export interface SourceConfig {

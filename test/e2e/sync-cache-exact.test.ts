@@ -8,6 +8,7 @@ import { manifestDir, runCli, useEmulator } from "./harness.js";
 const emulator = useEmulator();
 
 const KEYS = 4;
+const FILES = ["a.csv", "b.csv"];
 const NAMES = ["A", "B", "C"];
 
 interface Row {
@@ -70,17 +71,21 @@ describe("plan with the sync cache", () => {
         const dir = manifestDir({});
         const rows = new Map<number, Row>();
         const key = (i: number) => `${prefix}-${i}`;
+        // Two files (even keys, odd keys): an edit rewrites one, and the cache skips the other.
         const write = () => {
-          const lines = [...rows]
-            .sort(([a], [b]) => a - b)
-            .map(
-              ([i, r]) =>
-                `${key(i)},${r.name},${r.description ?? ""},${r.tags ?? ""},${r.campaign ?? ""}`,
+          for (const [f, file] of FILES.entries()) {
+            const lines = [...rows]
+              .filter(([i]) => i % 2 === f)
+              .sort(([a], [b]) => a - b)
+              .map(
+                ([i, r]) =>
+                  `${key(i)},${r.name},${r.description ?? ""},${r.tags ?? ""},${r.campaign ?? ""}`,
+              );
+            writeFileSync(
+              join(dir, file),
+              `clientKey,name,description,tags,metadata.campaign\n${lines.join("\n")}\n`,
             );
-          writeFileSync(
-            join(dir, "runs.csv"),
-            `clientKey,name,description,tags,metadata.campaign\n${lines.join("\n")}\n`,
-          );
+          }
         };
         const runOf = (i: number) =>
           emulator()
@@ -89,7 +94,7 @@ describe("plan with the sync cache", () => {
         const cli = (args: string[]) => runCli(emulator(), args, dir);
         for (let i = 0; i < 3; i++) rows.set(i, { name: NAMES[i]! });
         write();
-        await cli(["apply", "runs.csv"]);
+        await cli(["apply", ...FILES]);
         for (const s of steps) {
           switch (s.kind) {
             case "edit-row":
@@ -117,22 +122,22 @@ describe("plan with the sync cache", () => {
             case "apply":
               await cli([
                 "apply",
-                "runs.csv",
+                ...FILES,
                 ...s.flags.map((f) => (f === "KEY" ? key(s.flags.length) : f)),
               ]);
               break;
             case "plan":
-              await cli(["plan", "runs.csv"]);
+              await cli(["plan", ...FILES]);
               break;
             default:
               s satisfies never;
           }
           // Each set of options with its own cache (other options would make it distrusted).
           for (const mode of [[], ["--metadata", "replace", "--cache", "cache-replace"]]) {
-            const cached = await cli(["plan", "runs.csv", "--format", "json", ...mode]);
+            const cached = await cli(["plan", ...FILES, "--format", "json", ...mode]);
             const full = await cli([
               "plan",
-              "runs.csv",
+              ...FILES,
               "--format",
               "json",
               "--no-cache",
@@ -142,8 +147,8 @@ describe("plan with the sync cache", () => {
           }
         }
         // --refresh full gives that answer too, and rewrites the cache.
-        const forced = await cli(["plan", "runs.csv", "--format", "json", "--refresh", "full"]);
-        const full = await cli(["plan", "runs.csv", "--format", "json", "--no-cache"]);
+        const forced = await cli(["plan", ...FILES, "--format", "json", "--refresh", "full"]);
+        const full = await cli(["plan", ...FILES, "--format", "json", "--no-cache"]);
         expect(forced.stdout).toBe(full.stdout);
       }),
       { numRuns: 12 },

@@ -1,0 +1,125 @@
+import { createHash } from "node:crypto";
+import { resized } from "../core/key-hash.js";
+import type { ResolvedNames } from "./row-hash.js";
+
+/**
+ * A manifest file (or a sync config's source file) whose every row a sync left in sync: the
+ * next sync may take its rows from the cache instead of parsing it, as long as its bytes, how
+ * it is read and what its names resolve to are the same (file-skips.ts). Its entries lie
+ * together in the cache's columns, in the file's order: `start` to `start + count`; their
+ * lines are the file section's deltas (cache-file.ts).
+ */
+export interface FileRecord {
+  /** As messages name it (the source of its rows). */
+  file: string;
+  /** Absolute. */
+  path: string;
+  /** How it is read besides its bytes (manifest/file-skips.ts). */
+  readKey: string;
+  size: number;
+  sha256: string;
+  /** What its asset names and metadata keys resolved to (namesDigest). */
+  names: string;
+  assets: string[];
+  metadataKeys: string[];
+  start: number;
+  count: number;
+}
+
+/** Names a file's rows use: what is resolved against Sift before its rows are compared. */
+export interface FileNames {
+  assets: ReadonlySet<string> | readonly string[];
+  metadataKeys: ReadonlySet<string> | readonly string[];
+}
+
+/**
+ * What the names of a file resolve to, as a digest: an asset now another one, a key of
+ * another type, makes the rows' diff another one (as their row hashes would show).
+ */
+export function namesDigest(names: FileNames, resolved: ResolvedNames): string {
+  const h = createHash("sha256");
+  for (const asset of [...names.assets].sort())
+    h.update(`a\0${asset}\0${resolved.assetIds.get(asset) ?? "-"}\n`);
+  for (const key of [...names.metadataKeys].sort())
+    h.update(`k\0${key}\0${resolved.keyTypes.get(key) ?? "-"}\n`);
+  return h.digest("hex").slice(0, 32);
+}
+
+/** Lines as deltas from the previous (the first from 0), LEB128: a CSV's rows cost a byte each. */
+export function encodeLines(lines: ArrayLike<number>, into: number[]): void {
+  let last = 0;
+  for (let i = 0; i < lines.length; i++) {
+    let delta = lines[i]! - last;
+    last = lines[i]!;
+    while (delta >= 0x80) {
+      into.push((delta & 0x7f) | 0x80);
+      delta = Math.floor(delta / 0x80);
+    }
+    into.push(delta);
+  }
+}
+
+/** `count` lines from `bytes` at `at` (see encodeLines); throws a RangeError past the end. */
+export function decodeLines(
+  bytes: Uint8Array,
+  at: number,
+  count: number,
+): { lines: Uint32Array; end: number } {
+  const lines = new Uint32Array(count);
+  let line = 0;
+  for (let i = 0; i < count; i++) {
+    let delta = 0;
+    let scale = 1;
+    for (;;) {
+      if (at >= bytes.length) throw new RangeError("the lines are cut short");
+      const b = bytes[at++]!;
+      delta += (b & 0x7f) * scale;
+      if (b < 0x80) break;
+      scale *= 0x80;
+    }
+    line += delta;
+    lines[i] = line;
+  }
+  return { lines, end: at };
+}
+
+/**
+ * The rows of one file a sync recorded in sync: their entries and lines, in the order their
+ * results came (an apply's are not in file order), sorted by line when saved.
+ */
+export class RecordedRows {
+  private entries = new Uint32Array(256);
+  private lines = new Uint32Array(256);
+  count = 0;
+  /** A row of it was not left in sync: the file is not recorded. */
+  spoiled = false;
+
+  add(entry: number, line: number): void {
+    if (this.count === this.entries.length) {
+      this.entries = resized(this.entries, this.count * 2);
+      this.lines = resized(this.lines, this.count * 2);
+    }
+    this.entries[this.count] = entry;
+    this.lines[this.count] = line;
+    this.count++;
+  }
+
+  /** Entries and lines in file order; undefined when two rows claim one line (never recorded). */
+  sorted(): { entries: Uint32Array; lines: Uint32Array } | undefined {
+    const n = this.count;
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    const lines = this.lines;
+    let inOrder = true;
+    for (let i = 1; i < n && inOrder; i++) inOrder = lines[i - 1]! < lines[i]!;
+    if (!inOrder) order.sort((a, b) => lines[a]! - lines[b]!);
+    const entries = new Uint32Array(n);
+    const sortedLines = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      entries[i] = this.entries[order[i]!]!;
+      sortedLines[i] = lines[order[i]!]!;
+      if (i > 0 && sortedLines[i] === sortedLines[i - 1]) return undefined;
+    }
+    return { entries, lines: sortedLines };
+  }
+}

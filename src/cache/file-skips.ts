@@ -1,0 +1,342 @@
+import { createHash } from "node:crypto";
+import { readdirSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { holdsSecretBytes } from "../core/secrets.js";
+import { VERSION } from "../core/version.js";
+import type { FileSkips, Resolution, RunSpec } from "../manifest/index.js";
+import {
+  type CacheData,
+  CacheFileError,
+  cacheFileStamp,
+  decodeCache,
+  readCacheFile,
+} from "./cache-file.js";
+import { type FileRecord, namesDigest, RecordedRows } from "./file-records.js";
+import type { ResolvedNames } from "./row-hash.js";
+import type { NewFileRecord, SyncCache } from "./sync-cache.js";
+
+/**
+ * What, besides a file's bytes and how it is read, decides what it reads as: this tool, and
+ * the Node.js whose time-zone data places local times. A cache of another is not skipped by.
+ */
+export const READ_ENV = `${VERSION} node ${process.version} tz ${process.versions.tz ?? "?"}`;
+
+/** How many stub runs a skipped file yields at a time (each chunk goes through every pass). */
+const CHUNK = 4096;
+
+/** A file of the cache read, which this sync skips (until `settle` withdraws it). */
+interface Skip {
+  record: FileRecord;
+  lines: Uint32Array;
+  withdrawn: boolean;
+}
+
+/** A file this sync reads: what its record would say, if its every row ends in sync. */
+interface ReadFile {
+  file: string;
+  path: string;
+  readKey: string;
+  size: number;
+  sha256: string;
+  /** The file's stat when hashed: a file changed while it was read is not recorded. */
+  stamp: string;
+  runs: number;
+  /** A warning, an invalid run or a value a rule decided: read every time. */
+  troubled: boolean;
+  assets: Set<string>;
+  metadataKeys: Set<string>;
+}
+
+/**
+ * The sync cache's side of skipping files (manifest/file-skips.ts). Before the manifests are
+ * read it loads the cache of this API (the organization is known only later: the one cache of
+ * this API, or the newest), and answers each file: its runs as stubs when its record matches
+ * (same path, bytes, read key, tool), else read it. Once the session knows whether the cache
+ * is trusted, what Sift changed and what the names resolve to, `settle` withdraws the files it
+ * cannot vouch for; they are read when the rows are planned. It also gathers what the next
+ * sync's records need: which rows of which file ended in sync.
+ */
+export class CacheFileSkips implements FileSkips {
+  private readonly decided = new Map<string, Skip | undefined>();
+  private readonly reads = new Map<string, ReadFile>();
+  private readonly rows = new Map<string, RecordedRows>();
+  /** Entry of each stub run (the cache read's columns). */
+  private readonly stubs = new WeakMap<RunSpec, number>();
+  private withdrawnEntries: Uint8Array | undefined;
+
+  private constructor(
+    private readonly loaded: { path: string; stamp: string; data: CacheData } | undefined,
+    /** Whether files are recorded for the next sync (not with --only, --shard, --limit). */
+    private readonly recording: boolean,
+  ) {}
+
+  /**
+   * The skips of a sync against `apiUrl` whose cache lives in `dir`. `skip`: files may be
+   * skipped (not with --refresh full, --only, --shard, --archive-missing); `record`: files are
+   * recorded for the next sync.
+   */
+  static open(
+    dir: string,
+    apiUrl: string,
+    use: { skip: boolean; record: boolean },
+  ): CacheFileSkips {
+    return new CacheFileSkips(use.skip ? loadFor(resolve(dir), apiUrl) : undefined, use.record);
+  }
+
+  async skip(
+    file: string,
+    path: string,
+    readKey: string,
+  ): Promise<Iterable<RunSpec[]> | undefined> {
+    if (this.decided.has(path)) {
+      const skip = this.decided.get(path);
+      return skip && !skip.withdrawn ? this.stubsOf(skip) : undefined;
+    }
+    let bytes: Buffer;
+    let stamp: string;
+    try {
+      stamp = cacheFileStamp(path) ?? "";
+      bytes = await readFile(path);
+    } catch {
+      this.decided.set(path, undefined);
+      return undefined; // the reader says why it cannot be read
+    }
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    const skip = this.match(file, path, readKey, bytes.length, sha256, bytes);
+    this.decided.set(path, skip);
+    if (skip !== undefined) return this.stubsOf(skip);
+    this.reads.set(file, {
+      file,
+      path,
+      readKey,
+      size: bytes.length,
+      sha256,
+      stamp,
+      runs: 0,
+      troubled: false,
+      assets: new Set(),
+      metadataKeys: new Set(),
+    });
+    return undefined;
+  }
+
+  /** A valid run read (a stub, or parsed), in the first pass: what its file's record holds. */
+  noteRun(spec: RunSpec, resolved?: readonly Resolution[]): void {
+    const read = this.reads.get(spec.source.file);
+    if (read === undefined) return;
+    read.runs++;
+    if (resolved !== undefined && resolved.length > 0) read.troubled = true;
+    for (const asset of spec.assets ?? []) read.assets.add(asset);
+    for (const key in spec.metadata) read.metadataKeys.add(key);
+  }
+
+  /** A warning or an invalid run in `file`: it is read every time. */
+  noteTrouble(file: string): void {
+    const read = this.reads.get(file);
+    if (read !== undefined) read.troubled = true;
+  }
+
+  /** The names the skipped files' runs use: resolved with the others', so `settle` can compare. */
+  namesOfSkipped(): { assets: string[]; metadataKeys: string[] } {
+    const assets: string[] = [];
+    const metadataKeys: string[] = [];
+    for (const skip of this.decided.values()) {
+      if (skip === undefined) continue;
+      assets.push(...skip.record.assets);
+      metadataKeys.push(...skip.record.metadataKeys);
+    }
+    return { assets, metadataKeys };
+  }
+
+  /** How many files are skipped (and not withdrawn). */
+  get skipped(): number {
+    let n = 0;
+    for (const skip of this.decided.values()) if (skip && !skip.withdrawn) n++;
+    return n;
+  }
+
+  /** The rows standing for skipped files. */
+  get skippedRuns(): number {
+    let n = 0;
+    for (const skip of this.decided.values()) if (skip && !skip.withdrawn) n += skip.record.count;
+    return n;
+  }
+
+  /** The cache this sync read, when it is the one of `path` and unchanged since. */
+  preloadedFor(path: string): { data: CacheData; stamp: string } | undefined {
+    const loaded = this.loaded;
+    if (loaded === undefined || loaded.path !== path) return undefined;
+    return cacheFileStamp(path) === loaded.stamp ? loaded : undefined;
+  }
+
+  /**
+   * Withdraws the skips the session cannot vouch for: all when the cache is not trusted (or
+   * is not the one read), a file whose names resolve otherwise, or holding a run Sift changed.
+   * Returns how many it withdrew: their rows must be read again before they are planned.
+   */
+  settle(session: {
+    cache: SyncCache | undefined;
+    trusted: boolean;
+    changed: ReadonlySet<string>;
+    names: ResolvedNames;
+  }): number {
+    const skips = [...this.decided.values()].filter((s): s is Skip => s !== undefined);
+    if (skips.length === 0) return 0;
+    const { cache } = session;
+    const same =
+      cache !== undefined && session.trusted && cache.loadedFiles === this.loaded?.data.meta.files;
+    const changedAt = same ? [...session.changed].map((key) => cache.indexOf(key)) : [];
+    let withdrawn = 0;
+    this.withdrawnEntries = new Uint8Array(this.loaded?.data.columns.count ?? 0);
+    for (const skip of skips) {
+      const { start, count } = skip.record;
+      const keep =
+        same &&
+        namesDigest(skip.record, session.names) === skip.record.names &&
+        !changedAt.some((i) => i >= start && i < start + count);
+      if (keep) continue;
+      skip.withdrawn = true;
+      this.withdrawnEntries.fill(1, start, start + count);
+      withdrawn++;
+    }
+    return withdrawn;
+  }
+
+  /** The cache entry standing for a stub run, or undefined for a run read from its file. */
+  entryOf(spec: RunSpec): number | undefined {
+    const i = this.stubs.get(spec);
+    if (i !== undefined && (this.withdrawnEntries === undefined || this.withdrawnEntries[i]))
+      throw new Error(`${spec.source.file}: a skipped file's run reached the plan unsettled`);
+    return i;
+  }
+
+  /** A row of `file` ended in sync at entry `entry` (-1: not recorded after all). */
+  recorded(spec: RunSpec, entry: number): void {
+    if (!this.recording) return;
+    let rows = this.rows.get(spec.source.file);
+    if (rows === undefined) this.rows.set(spec.source.file, (rows = new RecordedRows()));
+    if (entry < 0) rows.spoiled = true;
+    else rows.add(entry, spec.source.line);
+  }
+
+  /** A row of `file` did not end in sync: the file is not recorded. */
+  spoiled(spec: RunSpec): void {
+    if (!this.recording) return;
+    let rows = this.rows.get(spec.source.file);
+    if (rows === undefined) this.rows.set(spec.source.file, (rows = new RecordedRows()));
+    rows.spoiled = true;
+  }
+
+  /**
+   * The records of the files whose every row ended in sync: those read (unchanged while read),
+   * and those skipped (their rows answered from the cache, all of them).
+   */
+  newRecords(names: ResolvedNames): NewFileRecord[] {
+    if (!this.recording) return [];
+    const records: NewFileRecord[] = [];
+    const wanted = new Map<
+      string,
+      { record: Omit<FileRecord, "start" | "count">; runs: number; stamp?: string }
+    >();
+    for (const read of this.reads.values()) {
+      if (read.troubled || read.runs === 0) continue;
+      const { file, path, readKey, size, sha256 } = read;
+      const assets = [...read.assets];
+      const metadataKeys = [...read.metadataKeys];
+      const digest = namesDigest({ assets, metadataKeys }, names);
+      wanted.set(file, {
+        record: { file, path, readKey, size, sha256, names: digest, assets, metadataKeys },
+        runs: read.runs,
+        stamp: read.stamp,
+      });
+    }
+    for (const skip of this.decided.values()) {
+      if (skip === undefined || skip.withdrawn) continue;
+      const { start: _s, count, ...record } = skip.record;
+      wanted.set(record.file, { record, runs: count });
+    }
+    for (const [file, want] of wanted) {
+      const rows = this.rows.get(file);
+      if (rows === undefined || rows.spoiled || rows.count !== want.runs) continue;
+      if (want.stamp !== undefined && cacheFileStamp(want.record.path) !== want.stamp) continue;
+      const sorted = rows.sorted();
+      if (sorted !== undefined) records.push({ record: want.record, ...sorted });
+    }
+    return records;
+  }
+
+  private match(
+    file: string,
+    path: string,
+    readKey: string,
+    size: number,
+    sha256: string,
+    bytes: Buffer,
+  ): Skip | undefined {
+    const data = this.loaded?.data;
+    if (data === undefined || data.meta.readEnv !== READ_ENV) return undefined;
+    const files = data.meta.files ?? [];
+    const f = files.findIndex(
+      (r) =>
+        r.path === path &&
+        r.file === file &&
+        r.readKey === readKey &&
+        r.size === size &&
+        r.sha256 === sha256,
+    );
+    // NOTE: a file holding the API key makes its rows invalid; read it to say so at its line.
+    if (f < 0 || holdsSecretBytes(bytes)) return undefined;
+    return { record: files[f]!, lines: data.fileLines![f]!, withdrawn: false };
+  }
+
+  private *stubsOf(skip: Skip): Generator<RunSpec[]> {
+    const { keys } = this.loaded!.data.columns;
+    const { file, start, count } = skip.record;
+    for (let from = 0; from < count; from += CHUNK) {
+      const specs: RunSpec[] = [];
+      for (let k = from; k < Math.min(count, from + CHUNK); k++) {
+        const spec: RunSpec = {
+          clientKey: keys.keyAt(start + k),
+          source: { file, line: skip.lines[k]! },
+        };
+        this.stubs.set(spec, start + k);
+        specs.push(spec);
+      }
+      yield specs;
+    }
+  }
+}
+
+/**
+ * The cache of `apiUrl` in `dir`, read before the organization is known: the only one for
+ * this API, or the newest. Undefined when there is none (or it cannot be read: the session
+ * says why, as it would have).
+ */
+function loadFor(
+  dir: string,
+  apiUrl: string,
+): { path: string; stamp: string; data: CacheData } | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((name) => /^runs-[0-9a-f]{16}\.srscache$/.test(name));
+  } catch {
+    return undefined;
+  }
+  const found: { path: string; stamp: string; data: CacheData; mtime: number }[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    try {
+      const file = readCacheFile(path);
+      if (file === undefined) continue;
+      const data = decodeCache(file.bytes);
+      if (data.meta.apiUrl !== apiUrl || (data.meta.files ?? []).length === 0) continue;
+      found.push({ path, stamp: file.stamp, data, mtime: statSync(path).mtimeMs });
+    } catch (error) {
+      if (!(error instanceof CacheFileError)) throw error;
+    }
+  }
+  found.sort((a, b) => b.mtime - a.mtime);
+  const newest = found[0];
+  return newest && { path: newest.path, stamp: newest.stamp, data: newest.data };
+}

@@ -1,0 +1,24 @@
+import type { ManifestItem } from "./manifest-item.js";
+import type { RunSpec } from "./spec.js";
+
+/**
+ * Files the last sync left wholly in sync and that have not changed since (the sync cache's,
+ * cache/file-skips.ts): a reader asks before it reads a file, and takes the runs the cache
+ * stands in for it (clientKey and source only) instead of parsing it. Every pass asks; the
+ * answer for a file is the same in each (it may only be withdrawn before the rows are planned).
+ */
+export interface FileSkips {
+  /**
+   * The runs standing for `file` (as messages name it; `path` absolute), in chunks, when it
+   * may be skipped; undefined to read it. `readKey` names everything besides its bytes that
+   * decides what is read from it (the CSV dialect, a sync config's source, `--unicode`).
+   */
+  skip(file: string, path: string, readKey: string): Promise<Iterable<RunSpec[]> | undefined>;
+}
+
+/** The items of a skipped file's runs. */
+export function stubItems(specs: RunSpec[]): ManifestItem[] {
+  const items = new Array<ManifestItem>(specs.length);
+  for (let i = 0; i < specs.length; i++) items[i] = { kind: "run", spec: specs[i]! };
+  return items;
+}
