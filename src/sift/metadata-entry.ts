@@ -29,6 +29,8 @@ const VALUE_FIELD = {
   [METADATA_KEY_TYPES.boolean]: "booleanValue",
 } as const satisfies Record<MetadataKeyTypeWire, string>;
 
+const VALUE_FIELD_NAMES = Object.values(VALUE_FIELD);
+
 const KEY_FIELDS = new Set(["name", "type", "archivedDate", "isArchived"]);
 const VALUE_FIELDS = new Set([
   "key",
@@ -59,7 +61,7 @@ export function readMetadataEntry(entry: MetadataValue): EntryReading {
   const archive = checkArchive(entry.key, "key.") ?? checkArchive(entry, "");
   if (archive !== undefined) return { kind: "unknown", why: archive };
   const field = VALUE_FIELD[type];
-  for (const other of Object.values(VALUE_FIELD)) {
+  for (const other of VALUE_FIELD_NAMES) {
     if (other !== field && other in entry) {
       return { kind: "unknown", why: `it holds ${other} under a ${type} key` };
     }
@@ -124,8 +126,23 @@ function unknownFields(
   known: ReadonlySet<string>,
   prefix: string,
 ): string | undefined {
+  // NOTE: a loop that allocates nothing first: every entry of every run looked up comes here.
+  let odd = false;
+  for (const field in object) {
+    if (!known.has(field) && Object.hasOwn(object, field)) {
+      odd = true;
+      break;
+    }
+  }
+  return odd ? describeUnknownFields(object, known, prefix) : undefined;
+}
+
+function describeUnknownFields(
+  object: Readonly<Record<string, unknown>>,
+  known: ReadonlySet<string>,
+  prefix: string,
+): string {
   const odd = Object.keys(object).filter((field) => !known.has(field));
-  if (odd.length === 0) return undefined;
   const names = odd.map((f) => `${prefix}${f}`).join(", ");
   return `it has ${odd.length === 1 ? "a field" : "fields"} this tool does not know (${names})`;
 }
