@@ -1,5 +1,6 @@
 import {
   Agent as HttpAgent,
+  type ClientRequest,
   request as httpRequest,
   type IncomingMessage,
   type RequestOptions,
@@ -125,7 +126,6 @@ export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
           method: init?.method ?? "GET",
           headers,
           agent: target === url ? agent : undefined,
-          signal,
           ...(target === url ? {} : { path: url.href }),
           trace,
         } as RequestOptions,
@@ -151,9 +151,32 @@ export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
         }
         reject(error);
       });
+      if (signal !== undefined) abortWith(req, signal);
       req.end(body);
     });
   };
+}
+
+/**
+ * What node:http's `signal` option does (the request destroyed with an AbortError whose cause
+ * is the signal's reason), with one listener removed when the request closes: node's own takes
+ * a disposable listener and an end-of-stream watch per request, ~80 µs of CPU each here.
+ */
+function abortWith(req: ClientRequest, signal: AbortSignal): void {
+  const abort = () => req.destroy(abortError(signal.reason));
+  if (signal.aborted) {
+    abort();
+    return;
+  }
+  signal.addEventListener("abort", abort, { once: true });
+  req.once("close", () => signal.removeEventListener("abort", abort));
+}
+
+/** node's AbortError (not exported by node): the same name, code, message and cause. */
+function abortError(reason: unknown): Error {
+  const error = new Error("The operation was aborted", { cause: reason });
+  error.name = "AbortError";
+  return Object.assign(error, { code: "ABORT_ERR" });
 }
 
 function readBody(body: RequestInit["body"]): string | undefined {

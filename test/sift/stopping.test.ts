@@ -123,6 +123,30 @@ describe("a client that is stopping", () => {
     stopping.dispose();
   });
 
+  it("a caller's signal shared by 30 requests cuts off each, with no listener warning", async () => {
+    server = await startTestServer(() => {}); // accepts, never answers
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      const controller = new AbortController();
+      const client = createSiftClient({ baseUrl: server.url, apiKey: "k", concurrency: 30 });
+      const { signal } = controller;
+      const pending = Array.from({ length: 30 }, (_, i) =>
+        failure(client.getRun(`r${i}`, { signal })),
+      );
+      await until(() => server!.received.length === 30);
+      controller.abort();
+      for (const error of await Promise.all(pending)) {
+        expect(error.message).toMatch(/interrupted: cut off before its answer came$/);
+      }
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.map((w) => w.message)).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("cuts off at once on abortNow (a second Ctrl-C)", async () => {
     server = await startTestServer(() => {});
     const stopping = createStopping(undefined, { graceMs: 60_000 });
