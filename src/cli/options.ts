@@ -140,7 +140,9 @@ function parseDuration(value: string): number {
   const n = Number(m?.[1]);
   if (!m || !Number.isFinite(n) || n <= 0) {
     throw new InvalidArgumentError(
-      `expected a duration such as 90s, 15m, 12h or 7d, got ${JSON.stringify(value)}`,
+      `expected a duration above zero such as 90s, 15m, 12h or 7d, got ${JSON.stringify(value)}${
+        n === 0 ? " (--refresh full reads every run once)" : ""
+      }`,
     );
   }
   return n * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "s" | "m" | "h" | "d"];

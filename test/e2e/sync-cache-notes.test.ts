@@ -41,4 +41,16 @@ describe("the sync cache's closing line", () => {
       "sync cache: 2 rows known in sync (not looked up); 0 runs changed in Sift since the last sync",
     ]);
   });
+
+  it("--refresh-every 0s is refused as zero, pointing to --refresh full", async () => {
+    const dir = manifestDir({ "runs.csv": "clientKey,name\nnote-z,Z\n" });
+    const zero = await runCli(emulator(), ["plan", "runs.csv", "--refresh-every", "0s"], dir);
+    expect(zero.code).toBe(1);
+    expect(zero.stderr).toContain(
+      'expected a duration above zero such as 90s, 15m, 12h or 7d, got "0s" (--refresh full reads every run once)',
+    );
+    const word = await runCli(emulator(), ["plan", "runs.csv", "--refresh-every", "weekly"], dir);
+    expect(word.stderr).toContain('got "weekly"');
+    expect(word.stderr).not.toContain("--refresh full");
+  });
 });
