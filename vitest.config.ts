@@ -29,6 +29,7 @@ const SAME_IN_OMIT = [
   "shard",
   "skip-invalid",
   "sync-cache-batches",
+  "sync-cache-files",
 ].map((name) => `test/e2e/${name}.test.ts`);
 
 /**

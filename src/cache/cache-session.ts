@@ -187,7 +187,8 @@ export async function openCacheSession(
     inSync(spec, run) {
       // NOTE: a row the cache answered is planned `unchanged` with the cache's own run, so
       // recording it again would store the same hash and run: no need to hash it a third time.
-      const kept = cache.keepAnswered(spec.clientKey);
+      const stub = files?.entryOf(spec);
+      const kept = stub === undefined ? cache.keepAnswered(spec.clientKey) : cache.keepAt(stub);
       if (kept >= 0) return files?.recorded(spec, kept);
       const rowHash = hashOf(spec);
       if (rowHash === undefined) cache.drop(spec.clientKey);

@@ -1,10 +1,16 @@
 import { createHash } from "node:crypto";
 import { readdirSync, statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { holdsSecretBytes } from "../core/secrets.js";
 import { VERSION } from "../core/version.js";
-import type { FileSkips, Resolution, RunSpec } from "../manifest/index.js";
+import {
+  CACHE_ENTRY,
+  type FileSkips,
+  type Resolution,
+  type RunSpec,
+  type StubSpec,
+} from "../manifest/index.js";
 import {
   type CacheData,
   CacheFileError,
@@ -61,8 +67,6 @@ export class CacheFileSkips implements FileSkips {
   private readonly decided = new Map<string, Skip | undefined>();
   private readonly reads = new Map<string, ReadFile>();
   private readonly rows = new Map<string, RecordedRows>();
-  /** Entry of each stub run (the cache read's columns). */
-  private readonly stubs = new WeakMap<RunSpec, number>();
   private withdrawnEntries: Uint8Array | undefined;
 
   private constructor(
@@ -93,24 +97,24 @@ export class CacheFileSkips implements FileSkips {
       const skip = this.decided.get(path);
       return skip && !skip.withdrawn ? this.stubsOf(skip) : undefined;
     }
-    let bytes: Buffer;
-    let stamp: string;
+    let read: FileDigest;
+    const stamp = cacheFileStamp(path) ?? "";
     try {
-      stamp = cacheFileStamp(path) ?? "";
-      bytes = await readFile(path);
+      read = await digestFile(path);
     } catch {
       this.decided.set(path, undefined);
       return undefined; // the reader says why it cannot be read
     }
-    const sha256 = createHash("sha256").update(bytes).digest("hex");
-    const skip = this.match(file, path, readKey, bytes.length, sha256, bytes);
+    const { size, sha256 } = read;
+    // NOTE: a file holding the API key makes its rows invalid; read it to say so at its line.
+    const skip = read.holdsSecret ? undefined : this.match(file, path, readKey, size, sha256);
     this.decided.set(path, skip);
     if (skip !== undefined) return this.stubsOf(skip);
     this.reads.set(file, {
       file,
       path,
       readKey,
-      size: bytes.length,
+      size,
       sha256,
       stamp,
       runs: 0,
@@ -205,7 +209,7 @@ export class CacheFileSkips implements FileSkips {
 
   /** The cache entry standing for a stub run, or undefined for a run read from its file. */
   entryOf(spec: RunSpec): number | undefined {
-    const i = this.stubs.get(spec);
+    const i = (spec as Partial<StubSpec>)[CACHE_ENTRY];
     if (i !== undefined && (this.withdrawnEntries === undefined || this.withdrawnEntries[i]))
       throw new Error(`${spec.source.file}: a skipped file's run reached the plan unsettled`);
     return i;
@@ -272,7 +276,6 @@ export class CacheFileSkips implements FileSkips {
     readKey: string,
     size: number,
     sha256: string,
-    bytes: Buffer,
   ): Skip | undefined {
     const data = this.loaded?.data;
     if (data === undefined || data.meta.readEnv !== READ_ENV) return undefined;
@@ -285,8 +288,7 @@ export class CacheFileSkips implements FileSkips {
         r.size === size &&
         r.sha256 === sha256,
     );
-    // NOTE: a file holding the API key makes its rows invalid; read it to say so at its line.
-    if (f < 0 || holdsSecretBytes(bytes)) return undefined;
+    if (f < 0) return undefined;
     return { record: files[f]!, lines: data.fileLines![f]!, withdrawn: false };
   }
 
@@ -296,15 +298,51 @@ export class CacheFileSkips implements FileSkips {
     for (let from = 0; from < count; from += CHUNK) {
       const specs: RunSpec[] = [];
       for (let k = from; k < Math.min(count, from + CHUNK); k++) {
-        const spec: RunSpec = {
+        const spec: StubSpec = {
           clientKey: keys.keyAt(start + k),
           source: { file, line: skip.lines[k]! },
+          [CACHE_ENTRY]: start + k,
         };
-        this.stubs.set(spec, start + k);
         specs.push(spec);
       }
       yield specs;
     }
+  }
+}
+
+interface FileDigest {
+  size: number;
+  sha256: string;
+  holdsSecret: boolean;
+}
+
+/** How many bytes of a file are hashed at a time (a file is never read whole into memory). */
+const DIGEST_CHUNK = 1 << 20;
+/** Bytes of the chunk before kept with the next, so that a secret across two chunks is found. */
+const SECRET_OVERLAP = 1024;
+
+/** A file's size and SHA-256, and whether it holds a known secret (secrets.ts). */
+async function digestFile(path: string): Promise<FileDigest> {
+  const handle = await open(path, "r");
+  try {
+    const hash = createHash("sha256");
+    const buffer = Buffer.allocUnsafe(SECRET_OVERLAP + DIGEST_CHUNK);
+    let size = 0;
+    let kept = 0;
+    let holdsSecret = false;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, kept, DIGEST_CHUNK, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(kept, kept + bytesRead));
+      size += bytesRead;
+      const window = buffer.subarray(0, kept + bytesRead);
+      holdsSecret ||= holdsSecretBytes(window);
+      kept = Math.min(SECRET_OVERLAP, window.length);
+      window.copy(buffer, 0, window.length - kept);
+    }
+    return { size, sha256: hash.digest("hex"), holdsSecret };
+  } finally {
+    await handle.close();
   }
 }
 

@@ -226,7 +226,11 @@ export class SyncCache {
    * again: its entry. -1 when `inSync`'s last answer for `key` was no, or the entry was dropped since.
    */
   keepAnswered(key: string): number {
-    const i = this.columns.keys.find(key);
+    return this.keepAt(this.columns.keys.find(key));
+  }
+
+  /** keepAnswered of the entry at `i` (a skipped file's row knows its entry). */
+  keepAt(i: number): number {
     if (i < 0 || !this.alive[i] || !this.answered[i]) return -1;
     this.columns.epoch[i] = this.currentEpoch();
     this.touched[i] = 1;

@@ -16,6 +16,15 @@ export interface FileSkips {
   skip(file: string, path: string, readKey: string): Promise<Iterable<RunSpec[]> | undefined>;
 }
 
+/**
+ * A skipped file's run carries the cache entry it stands for under this key (a symbol: no
+ * output, copy or check of the run's fields sees it).
+ */
+export const CACHE_ENTRY = Symbol("sift-run-sync.cacheEntry");
+
+/** A run standing for a row of a skipped file: its clientKey and source, and its cache entry. */
+export type StubSpec = RunSpec & { [CACHE_ENTRY]: number };
+
 /** The items of a skipped file's runs. */
 export function stubItems(specs: RunSpec[]): ManifestItem[] {
   const items = new Array<ManifestItem>(specs.length);

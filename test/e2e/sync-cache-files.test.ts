@@ -5,7 +5,7 @@ import { decodeCache } from "../../src/cache/cache-file.js";
 import { callApi } from "../helpers/emulator.js";
 import { manifestDir, runCli, useEmulator } from "./harness.js";
 
-const emulator = useEmulator({ readOnlyApiKey: "viewer" });
+const emulator = useEmulator({ readOnlyApiKey: "viewer-of-files" });
 
 const HEADER = "clientKey,name,description";
 
@@ -50,6 +50,26 @@ function cacheData(dir: string) {
 }
 
 describe("the sync cache and unchanged manifest files", () => {
+  it("parses a file that holds the API key of this sync, to refuse that row at its line", async () => {
+    // The text is another key's: the first sync's rows are valid, and the file is recorded. (First
+    // in this file: once a sync used a key, this process knows it as a secret.)
+    const dir = manifestDir({
+      "k.csv": `${HEADER}\nfk-0,A,ask the viewer-of-files\n`,
+      "b.csv": rows("fl", ["C"]),
+    });
+    await runCli(emulator(), ["apply", "k.csv", "b.csv"], dir);
+    expect(cacheData(dir).meta.files!.map((f) => f.file)).toEqual(["k.csv", "b.csv"]);
+    const viewer = await runCli(
+      emulator(),
+      ["plan", "k.csv", "b.csv", "--log-level", "info"],
+      dir,
+      "viewer-of-files",
+    );
+    expect(viewer.code).toBe(1);
+    expect(viewer.stderr).toContain("k.csv:2 description: holds the API key");
+    expect(notes(viewer.stderr)).toEqual([]); // failed before any note, b.csv skipped or not
+  });
+
   it("takes an unchanged file's rows from the cache without parsing it, and parses an edited one", async () => {
     const dir = manifestDir({
       "a.csv": rows("fa", ["A", "B"]),
@@ -112,7 +132,7 @@ describe("the sync cache and unchanged manifest files", () => {
     await runCli(emulator(), ["apply", "a.csv", "b.csv"], dir);
     writeFileSync(join(dir, "a.csv"), rows("ff", ["A2", "B"]));
     // A viewer's key: the write is refused; a.csv's row is not in sync, b.csv's rows are.
-    const refused = await runCli(emulator(), ["apply", "a.csv", "b.csv"], dir, "viewer");
+    const refused = await runCli(emulator(), ["apply", "a.csv", "b.csv"], dir, "viewer-of-files");
     expect(refused.code).toBe(1);
     expect(cacheData(dir).meta.files!.map((f) => f.file)).toEqual(["b.csv"]);
     const retried = await runCli(
