@@ -1,5 +1,5 @@
 import { getHeapStatistics } from "node:v8";
-import { isInvalidRow, type ManifestRow, type RunSpec } from "../manifest/index.js";
+import { CACHE_ENTRY, isInvalidRow, type ManifestRow, type RunSpec } from "../manifest/index.js";
 
 /** Manifests of at most this many rows in scope are held after the validating pass. */
 const MAX_HELD_ROWS = 100_000;
@@ -61,6 +61,8 @@ export class HeldRows {
  */
 function compact(row: ManifestRow): ManifestRow {
   const spec = isInvalidRow(row) ? row.spec : row;
+  // A skipped file's run (its clientKey made from the cache's bytes) has nothing to copy.
+  if (CACHE_ENTRY in spec) return row;
   const texts: string[] = [];
   eachText(spec, (text) => {
     texts.push(text);
