@@ -82,6 +82,21 @@ describe("rows held after the validating pass", () => {
     });
   });
 
+  it("holds objects of its own, not the reader's (which V8 would then make old, for every row after)", () => {
+    const metadata = { campaign: { value: "c-1" }, n: { value: 2, type: "number" as const } };
+    const row = { ...spec("k"), metadata };
+    const source = row.source;
+    const held = new HeldRows();
+    held.add(row);
+    const kept = held.all![0] as typeof row;
+    expect(kept.source).toEqual(source);
+    expect(kept.source).not.toBe(source);
+    expect(kept.metadata).toEqual(metadata);
+    expect(kept.metadata).not.toBe(metadata);
+    expect(kept.metadata.campaign).not.toBe(metadata.campaign);
+    expect(kept.metadata.n).not.toBe(metadata.n);
+  });
+
   it("lets go of the rows past either bound (the manifest streams from its files again)", () => {
     const byRows = new HeldRows(2, Infinity);
     for (const key of ["a", "b"]) byRows.add(spec(key));
