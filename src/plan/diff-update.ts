@@ -158,6 +158,8 @@ function assetNamesById(assetIds: ReadonlyMap<string, string>): Map<string, stri
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  // The same items in the same order are the same set: no Set to build (the usual case).
+  if (a.length === b.length && a.every((x, i) => x === b[i])) return true;
   const sa = new Set(a);
   const sb = new Set(b);
   return sa.size === sb.size && [...sa].every((x) => sb.has(x));

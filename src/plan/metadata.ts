@@ -39,14 +39,19 @@ export function resolveMetadata(
   for (const [name, entry] of Object.entries(spec.metadata)) {
     const orgType = keyTypes.get(name);
     const orgPlain = orgType === undefined ? undefined : TYPE_OF_WIRE[orgType];
-    const where = { file: spec.source.file, line: spec.source.line, field: `metadata.${name}` };
+    // NOTE: made for a problem only: every row of every plan comes here, most with none.
+    const where = () => ({
+      file: spec.source.file,
+      line: spec.source.line,
+      field: `metadata.${name}`,
+    });
     if (orgType !== undefined && orgPlain === undefined) {
       problems.push(unmanagedKey(spec, name, orgType));
       continue;
     }
     if (entry.type !== undefined && orgPlain !== undefined && entry.type !== orgPlain) {
       problems.push({
-        ...where,
+        ...where(),
         message: `declared ${entry.type}, but the key is a ${orgPlain} in the organization (a key has one type)`,
       });
       continue;
@@ -55,7 +60,7 @@ export function resolveMetadata(
     const value = coerce(entry, type);
     if (value === undefined) {
       problems.push({
-        ...where,
+        ...where(),
         message: `${JSON.stringify(entry.value)} is not a ${type} (expected ${EXPECTED[type]})`,
       });
       continue;

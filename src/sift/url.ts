@@ -33,6 +33,8 @@ export function measureUrlBytes(url: string): number {
  * guard against a bug, hence INTERNAL.
  */
 export function checkUrlLength(url: string, request: string): void {
+  // Every create and update asks for the same URL: it was measured (and parsed) already.
+  if (url === lastUrlPassed) return;
   const bytes = measureUrlBytes(url);
   if (bytes > MAX_URL_BYTES) {
     throw new SyncError(
@@ -40,4 +42,8 @@ export function checkUrlLength(url: string, request: string): void {
       `${request}: URL of ${bytes} bytes is over the ${MAX_URL_BYTES}-byte limit (batch smaller)`,
     );
   }
+  lastUrlPassed = url;
 }
+
+/** The last URL checkUrlLength passed. */
+let lastUrlPassed: string | undefined;
