@@ -28,7 +28,7 @@ export function differentIdentity(meta: CacheMeta, identity: CacheIdentity): Dis
     );
   if (meta.optionHash !== identity.optionHash)
     return routine(
-      "it was written with other diff options (--metadata, --ignore, --mode, --adopt-by or --scope)",
+      "it was written with other diff options (--metadata, --ignore, --mode, --adopt-by, --scope or --unicode)",
     );
   return undefined;
 }

@@ -31,6 +31,8 @@ const EPOCH_START = "1970-01-01T00:00:00Z";
 /** What the cache needs of the Sift client. */
 export interface CacheClient {
   readonly baseUrl: string;
+  /** Sift's clock as the `Date` header of its newest answer said (the real client's). */
+  answerDate?(): number | undefined;
   listRuns(params?: ListParams): Promise<{ runs: Run[]; nextPageToken: string }>;
   listAllRuns(filter?: string, params?: ListAllParams): AsyncIterable<Run>;
 }
@@ -104,6 +106,8 @@ export async function openCacheSession(
   // The oldest run names the organization and tells a reset one (or deleted runs) apart.
   const first = await probe(client, "created_date");
   if (!first.ok) return unusedSession(options, scope, first.problem);
+  // Sift's clock now, before any run is looked up or written (see sinceMark).
+  const answeredAt = client.answerDate?.();
   const oldest = first.run;
   const organizationId = oldest?.organizationId ?? "";
   const fingerprint = oldest === undefined ? "" : `${oldest.runId}@${oldest.createdDate ?? ""}`;
@@ -154,7 +158,7 @@ export async function openCacheSession(
     // NOTE: an organization without runs has no mark yet: the next sync lists from the start.
     highWaterMark = newest.run?.modifiedDate ?? EPOCH_START;
   }
-  const mark = parseTimestamp(highWaterMark ?? EPOCH_START);
+  const mark = parseTimestamp(sinceMark(highWaterMark ?? EPOCH_START, answeredAt));
   cache.beginEpoch({
     highWaterMark: mark.ok ? mark.value : EPOCH_START,
     refreshedAt: incremental ? low!.refreshedAt : now(),
@@ -306,11 +310,27 @@ async function listChanges(
     newest ??= run.modifiedDate;
     if (run.clientKey === undefined) continue;
     const known = cache.get(run.clientKey);
+    // A run the cache holds nothing of cannot make a row known in sync: not counted.
+    if (known === undefined) continue;
     // The runs this tool wrote (or saw) itself carry the modifiedDate the cache holds.
-    if (known?.runId === run.runId && known.modifiedDate === run.modifiedDate) continue;
+    if (known.runId === run.runId && known.modifiedDate === run.modifiedDate) continue;
     changed.add(run.clientKey);
   }
   return newest ?? mark;
+}
+
+/**
+ * The high-water mark this sync records: Sift's clock when it began, as the `Date` header of
+ * its first answers says, when that is later than the newest modifiedDate Sift listed. NOTE:
+ * the newest modifiedDate alone stays put while nothing is written, so every night after a
+ * large apply listed again the runs written in its last 30 s (49 pages after 100,000 creates);
+ * the header moves the mark with time. Both are Sift's clocks (its gateway's and its
+ * database's); the 30 s margin covers their skew. The header has whole seconds, rounded down.
+ */
+function sinceMark(newest: string, answeredAt: number | undefined): string {
+  if (answeredAt === undefined) return newest;
+  const listed = Date.parse(newest);
+  return Number.isNaN(listed) || answeredAt > listed ? new Date(answeredAt).toISOString() : newest;
 }
 
 /** One file per API URL and organization, named by their hash (the key is never part of it). */

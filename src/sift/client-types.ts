@@ -92,6 +92,8 @@ export interface ClientStats extends HttpStats {
 }
 
 export interface SiftClient {
+  /** Sift's clock (ms since 1970) as the `Date` header of the newest answer so far said, if any. */
+  answerDate(): number | undefined;
   listRuns(params?: ListParams): Promise<{ runs: Run[]; nextPageToken: string }>;
   /**
    * Every run matching `filter`, page after page (pageSize 1000 unless given). A page Sift

@@ -91,6 +91,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
   const client: SiftClient = {
     pool,
     baseUrl,
+    answerDate: () => http.lastAnswerDate(),
     listRuns(params = {}) {
       return http.send({
         ...endpointOf("ListRuns"),

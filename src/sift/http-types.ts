@@ -63,4 +63,6 @@ export interface Http {
   /** The full URL a request would use. */
   buildUrl(path: string, query?: Query): string;
   stats(): HttpStats;
+  /** Sift's clock (ms) as the `Date` header of the newest answer read so far said, if any. */
+  lastAnswerDate(): number | undefined;
 }

@@ -71,6 +71,8 @@ export function createHttp(options: HttpOptions): Http {
   let everAnswered = false;
   /** Some request already found the API silent (see `send`): the others stop at their first silence. */
   let silentApi = false;
+  /** The `Date` header of the newest good answer (ms). */
+  let answerDate: number | undefined;
 
   const buildUrl = (path: string, query?: Query) => buildRequestUrl(options.baseUrl, path, query);
 
@@ -147,7 +149,11 @@ export function createHttp(options: HttpOptions): Http {
     }
     everAnswered = true;
     logger?.debug({ request: name, status: response.status }, "answer");
-    if (response.ok) return readAnswer(req.schema, text, name, response.status);
+    if (response.ok) {
+      const date = Date.parse(response.headers.get("date") ?? "");
+      if (!Number.isNaN(date)) answerDate = Math.max(answerDate ?? date, date);
+      return readAnswer(req.schema, text, name, response.status);
+    }
     const described = describeErrorAnswer(response.status, response.statusText, text);
     const { grpcCode } = described;
     const apiMessage = describeRedirect(response, url) ?? described.apiMessage;
@@ -253,7 +259,12 @@ export function createHttp(options: HttpOptions): Http {
     }
   }
 
-  return { send, buildUrl, stats: () => ({ ...stats, byOperation: { ...stats.byOperation } }) };
+  return {
+    send,
+    buildUrl,
+    stats: () => ({ ...stats, byOperation: { ...stats.byOperation } }),
+    lastAnswerDate: () => answerDate,
+  };
 }
 
 /**
