@@ -30,6 +30,7 @@ const SAME_IN_OMIT = [
   "skip-invalid",
   "sync-cache-batches",
   "sync-cache-files",
+  "sync-cache-listing-fault",
 ].map((name) => `test/e2e/${name}.test.ts`);
 
 /**

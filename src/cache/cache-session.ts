@@ -251,13 +251,17 @@ async function probe(
 
 /**
  * Whether Sift refused this listing for what it holds (a run too large to send, a filter or
- * order it does not take), which the lookups by clientKey may not meet: the sync goes on
- * without the cache. Anything else (no answer, 5xx, 429, 401/403) would fail the lookups too.
+ * order it does not take, a server fault on it), which the lookups by clientKey may not meet:
+ * the sync goes on without the cache. Anything else (no answer, 502-504, 429, 401/403) would
+ * fail the lookups too.
  */
 function isListingRefused(error: unknown): error is ApiError {
   if (!(error instanceof ApiError)) return false;
   if (error.reason === "too-large" || error.answerTooLarge) return true;
   if (error.reason !== undefined) return false; // interrupted, rate-limited, silent, proxy, broken
+  // NOTE: a 500 (a server fault, never retried) may be this query's alone (a filter or order
+  // an older Sift handles badly): the lookups by clientKey then say whether Sift is broken.
+  if (error.status === 500) return true;
   return error.status >= 400 && error.status < 500 && !NOT_THE_LISTING.has(error.status);
 }
 
