@@ -1,4 +1,3 @@
-import { createReadStream } from "node:fs";
 import {
   type CsvDelimiter,
   type CsvDialect,
@@ -8,6 +7,7 @@ import {
 import { type ChunkDecoder, createChunkDecoder } from "./chunk-decoder.js";
 import { QuotedRecordReader } from "./csv-quoted.js";
 import { detectBom, locateDecodeFault } from "./decode-fault.js";
+import { fileChunks } from "./file-chunks.js";
 import { markPlain } from "../core/plain-text.js";
 import { MAYBE_NOT_NFC } from "../core/unicode.js";
 
@@ -59,16 +59,16 @@ export async function* readCsvRecords(
   let lineBreak: LineBreak | undefined; // from the first line break of the file
   // Whether every text so far is below U+0300 (NFC already): a record may span chunks.
   let plain = true;
-  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) {
-    decoder ??= createChunkDecoder(detectBom(chunk as Buffer) ?? dialect.encoding);
+  for await (const chunk of fileChunks(path, CHUNK_BYTES)) {
+    decoder ??= createChunkDecoder(detectBom(chunk) ?? dialect.encoding);
     let decoded: string;
     try {
-      decoded = decoder.decode(chunk as Buffer, { stream: true }); // drops a BOM
+      decoded = decoder.decode(chunk, { stream: true }); // drops a BOM
     } catch {
       yield [await locateDecodeFault(path, decoder.encoding, goodBytes)];
       return;
     }
-    goodBytes += (chunk as Buffer).length;
+    goodBytes += chunk.length;
     plain &&= !MAYBE_NOT_NFC.test(decoded); // the carry was tested with the chunk before
     splitter.encoding = decoder.encoding;
     const items: CsvItem[] = [];

@@ -1,7 +1,7 @@
-import { createReadStream } from "node:fs";
 import { Composer, Parser } from "yaml";
 import { type ChunkDecoder, createChunkDecoder } from "./chunk-decoder.js";
 import { detectBom, locateDecodeFault } from "./decode-fault.js";
+import { fileChunks } from "./file-chunks.js";
 import type { ManifestItem } from "./manifest-item.js";
 import { NullCells } from "./null-cells.js";
 import { isPlainJson } from "./json-line-check.js";
@@ -55,16 +55,16 @@ export async function* readJsonlManifest(
     }
     carry = text.slice(start);
   };
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 16 })) {
-    decoder ??= createChunkDecoder(detectBom(chunk as Buffer) ?? options.encoding ?? "utf-8");
+  for await (const chunk of fileChunks(path, 1 << 16)) {
+    decoder ??= createChunkDecoder(detectBom(chunk) ?? options.encoding ?? "utf-8");
     let text: string;
     try {
-      text = carry + decoder.decode(chunk as Buffer, { stream: true }); // drops a BOM
+      text = carry + decoder.decode(chunk, { stream: true }); // drops a BOM
     } catch {
       yield [await locateDecodeFault(path, decoder.encoding, goodBytes)].map(toItem(file));
       return;
     }
-    goodBytes += (chunk as Buffer).length;
+    goodBytes += chunk.length;
     const items: ManifestItem[] = [];
     readLines(text, items);
     if (carry.length > MAX_LINE_CHARS) {
