@@ -147,6 +147,16 @@ export async function* planChanges(
     const cells = cellsOf(spec);
     if (batch.length > 0 && batchCells + cells > LOOKUP_BATCH_CELLS) launch();
     const early = isInvalidRow(spec) ? undefined : options.prefetched?.get(spec.clientKey);
+    if (early !== undefined && ahead.length === 0 && batch.length === 0) {
+      // Its run is at hand and nothing before it waits: diffed now, so that the rows after
+      // it are not queued in batches behind it (a night of changes at 1,000,000 runs held
+      // ~3,500 rows in flight, long enough for V8 to move them to its old generation).
+      fetched.set((spec as RunSpec).clientKey, early);
+      batch.push(spec);
+      launch();
+      yield* diffBatch(ahead.shift()!);
+      continue;
+    }
     if (inSync !== undefined) known.set(spec, inSync);
     else if (early !== undefined) fetched.set((spec as RunSpec).clientKey, early);
     else if (!isInvalidRow(spec)) {
