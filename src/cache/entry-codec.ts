@@ -80,8 +80,16 @@ export function packTimestamp(text: string): [number, number] | undefined {
   return [Date.UTC(year, month - 1, day, hour, minute, second) / 1000, nanos];
 }
 
+/** The last second unpacked, as text: runs written together share it (a million unpacked a night). */
+let lastSeconds = Number.NaN;
+let lastWhole = "";
+
 export function unpackTimestamp(seconds: number, nanos: number): string {
-  const whole = new Date(seconds * 1000).toISOString().slice(0, 19);
+  if (seconds !== lastSeconds) {
+    lastWhole = new Date(seconds * 1000).toISOString().slice(0, 19);
+    lastSeconds = seconds;
+  }
+  const whole = lastWhole;
   if (nanos === 0) return `${whole}Z`;
   const digits = String(nanos).padStart(9, "0");
   const width = nanos % 1_000_000 === 0 ? 3 : nanos % 1_000 === 0 ? 6 : 9;

@@ -8,6 +8,7 @@ import {
   type ValidationCallbacks,
   type ValidationResult,
   type FileSkips,
+  CACHE_ENTRY,
 } from "../manifest/index.js";
 import { readSourceRows, validateSources } from "../sources/index.js";
 import type { CacheFileSkips } from "../cache/file-skips.js";
@@ -39,8 +40,12 @@ export interface ManifestRows {
   keys?: Set<string>;
   /** What the valid runs use, to resolve against Sift before diffing. */
   names: NamesInUse;
-  /** The runs in scope again, in order: from memory when `held`, else streamed from the files. */
-  rows(): AsyncGenerator<ManifestRow>;
+  /**
+   * The runs in scope again, in order: from memory when `held`, else streamed from the files.
+   * `skipped: false` leaves out the rows of the files the sync cache stands in for (in sync
+   * and unchanged: a check of the rows against Sift has nothing to find in them).
+   */
+  rows(options?: { skipped?: boolean }): AsyncGenerator<ManifestRow>;
   /** The rows are held in memory (a small manifest, see HeldRows): another pass costs no read. */
   readonly held: boolean;
   /**
@@ -172,9 +177,14 @@ export async function readManifests(
   }
   const missingKeys = input.only ? [...input.only].filter((key) => !seen!.has(key)) : [];
   let kept = held.all;
-  const rows = async function* () {
-    if (kept !== undefined) return yield* kept;
-    for await (const row of readInputRows(input, skips))
+  const rows = async function* ({ skipped = true }: { skipped?: boolean } = {}) {
+    if (kept !== undefined && skipped) return yield* kept;
+    if (kept !== undefined) {
+      for (const row of kept) if (!(CACHE_ENTRY in (isInvalidRow(row) ? row.spec : row))) yield row;
+      return;
+    }
+    const reads = skipped || skips === undefined ? skips : withoutSkipped(skips);
+    for await (const row of readInputRows(input, reads))
       if (inScope(isInvalidRow(row) ? row.spec.clientKey : row.clientKey)) yield row;
   };
   return {
@@ -196,6 +206,14 @@ export async function readManifests(
     },
     inScope: (clientKey) => inScope(clientKey),
     ...(skips && { skips }),
+  };
+}
+
+/** The same skips, but a skipped file yields no row at all. */
+function withoutSkipped(skips: FileSkips): FileSkips {
+  return {
+    skip: async (file, path, readKey) =>
+      (await skips.skip(file, path, readKey)) === undefined ? undefined : [],
   };
 }
 
