@@ -121,7 +121,9 @@ export async function openCacheSession(
   const { cache } = loaded;
   let distrust: string | undefined;
   let level: "info" | "warn" = "info";
-  if (loaded.distrust === NO_CACHE_YET) distrust = `no sync cache yet (${path})`;
+  if (loaded.distrust === NO_CACHE_YET)
+    // NOTE: an organization without runs has no name yet: its file is named once it has some.
+    distrust = `no sync cache yet (${organizationId === "" ? `the organization has no runs yet; ${resolve(options.dir)}` : path})`;
   else if (loaded.distrust !== undefined) {
     distrust = `the sync cache ${path} is not used: ${loaded.distrust.message}`;
     if (loaded.distrust.alarming) level = "warn";

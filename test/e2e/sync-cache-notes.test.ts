@@ -14,6 +14,17 @@ function messages(stderr: string, prefix: string): string[] {
 }
 
 describe("the sync cache's closing line", () => {
+  // First in this file: the organization has no runs yet.
+  it("names no cache file while the organization has none (its file is named by its first runs)", async () => {
+    const dir = manifestDir({ "runs.csv": "clientKey,name\nnote-0,A\n" });
+    const first = await runCli(emulator(), ["plan", "runs.csv", "--log-level", "info"], dir);
+    expect(messages(first.stderr, "full refresh:")).toEqual([
+      expect.stringMatching(
+        /^full refresh: no sync cache yet \(the organization has no runs yet; .*\.sift-run-sync\)$/,
+      ),
+    ]);
+  });
+
   it("counts rows and runs in words that agree with the count", async () => {
     const dir = manifestDir({ "runs.csv": "clientKey,name\nnote-a,A\nnote-b,B\n" });
     expect((await runCli(emulator(), ["apply", "runs.csv"], dir)).code).toBe(0);
