@@ -30,6 +30,7 @@ const SAME_IN_OMIT = [
   "skip-invalid",
   "sync-cache-batches",
   "sync-cache-files",
+  "sync-cache-files-streamed",
   "sync-cache-listing-fault",
 ].map((name) => `test/e2e/${name}.test.ts`);
 
@@ -43,6 +44,7 @@ const SLOWEST = [
   "reliability/heap-limit",
   "package/package",
   "reliability/every-row-reported",
+  "e2e/sync-cache-files-streamed",
   "reliability/crash",
   "security/json-limits",
   "reliability/stop-signals",
