@@ -13,17 +13,10 @@ import {
   unpackTimestamp,
 } from "../../src/cache/entry-codec.js";
 import { hashRow } from "../../src/cache/row-hash.js";
-import type { CacheIdentity } from "../../src/cache/cache-identity.js";
+import { IDENTITY } from "../helpers/cache-identity.js";
 import { SyncCache } from "../../src/cache/sync-cache.js";
 import type { RunSpec } from "../../src/manifest/spec.js";
 
-const IDENTITY: CacheIdentity = {
-  apiUrl: "https://api.example",
-  organizationId: "org-1",
-  fingerprint: "r@2024-01-01T00:00:00Z",
-  toolVersion: "1.0.0",
-  optionHash: "abc",
-};
 const RUN_A = {
   runId: "0b8f6a34-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
   modifiedDate: "2026-01-02T03:04:05.123456789Z",

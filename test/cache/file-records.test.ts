@@ -4,7 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeCache, encodeCache } from "../../src/cache/cache-file.js";
-import type { CacheIdentity } from "../../src/cache/cache-identity.js";
+import { IDENTITY } from "../helpers/cache-identity.js";
 import {
   decodeLines,
   encodeLines,
@@ -14,13 +14,6 @@ import {
 } from "../../src/cache/file-records.js";
 import { SyncCache } from "../../src/cache/sync-cache.js";
 
-const IDENTITY: CacheIdentity = {
-  apiUrl: "https://api.example",
-  organizationId: "org-1",
-  fingerprint: "r@2024-01-01T00:00:00Z",
-  toolVersion: "1.0.0",
-  optionHash: "abc",
-};
 const RUN = {
   runId: "0b8f6a34-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
   modifiedDate: "2026-01-02T03:04:05Z",
