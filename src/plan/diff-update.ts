@@ -1,8 +1,8 @@
 import { DEFAULT_UNICODE, normalizeText, toNfc, type UnicodeMode } from "../core/unicode.js";
 import { NAMED_FIELDS, type NamedField, type RunSpec } from "../manifest/index.js";
 import { type Run, UPDATABLE_PATHS, type UpdatePath, type UpdateRunBody } from "../sift/schemas.js";
-import { canonicalTime } from "../time/canonical-time.js";
-import { compareTimestamps, type Timestamp } from "../time/timestamp.js";
+import { canonicalTime, compareTimes } from "../time/canonical-time.js";
+import type { Timestamp } from "../time/timestamp.js";
 import type { Change, FieldChange, Warning } from "./change.js";
 import type { DiffOptions, IgnorableField } from "./diff-options.js";
 import { diffMetadata } from "./metadata-list.js";
@@ -144,8 +144,7 @@ function holds(run: Run, def: NamedField, wanted: unknown, unicode: UnicodeMode)
 function checkTimeOrder(run: Run, body: UpdateRunBody["run"]): Warning | undefined {
   const start = (body.startTime ?? canonicalTime(run.startTime)) as Timestamp | undefined;
   const stop = (body.stopTime ?? canonicalTime(run.stopTime)) as Timestamp | undefined;
-  if (start === undefined || stop === undefined || compareTimestamps(start, stop) < 0)
-    return undefined;
+  if (start === undefined || stop === undefined || compareTimes(start, stop) < 0) return undefined;
   return {
     code: "time-order",
     message: `startTime ${start} would not be before stopTime ${stop}; Sift will refuse this update`,

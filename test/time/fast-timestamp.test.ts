@@ -6,6 +6,7 @@ import {
   parseTimestamp,
   type Timestamp,
 } from "../../src/time/timestamp.js";
+import { compareTimes } from "../../src/time/canonical-time.js";
 import { compareCanonical, readTimestampFast } from "../../src/time/fast-timestamp.js";
 
 const MIN_NANOS = -62_135_596_800_000_000_000n;
@@ -100,5 +101,23 @@ describe("the timestamp shortcut", () => {
     expect(compareCanonical(a, b)).toBe(-1);
     expect(compareCanonical(b, a)).toBe(1);
     expect(compareCanonical(b, b)).toBe(0);
+  });
+
+  it("compareTimes answers as compareTimestamps does, canonical texts or not", () => {
+    fc.assert(
+      fc.property(canonical, canonical, (a, b) => {
+        expect(compareTimes(a, b)).toBe(compareTimestamps(a, b));
+      }),
+      { numRuns: 2000 },
+    );
+    // Not canonical: compareTimestamps' own way, its answer and its error alike.
+    const short = "2024-01-31T12:00:00.5Z" as Timestamp;
+    const long = "2024-01-31T12:00:00.500Z" as Timestamp;
+    expect(compareTimes(short, long)).toBe(0);
+    expect(compareTimes(long, short)).toBe(0);
+    const offset = "2024-01-31T14:00:00+02:00" as Timestamp;
+    const utc = "2024-01-31T12:00:00Z" as Timestamp;
+    expect(() => compareTimestamps(offset, utc)).toThrow(RangeError);
+    expect(() => compareTimes(offset, utc)).toThrow(RangeError);
   });
 });
