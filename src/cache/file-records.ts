@@ -107,12 +107,15 @@ export class RecordedRows {
   /** Entries and lines in file order; undefined when two rows claim one line (never recorded). */
   sorted(): { entries: Uint32Array; lines: Uint32Array } | undefined {
     const n = this.count;
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
     const lines = this.lines;
     let inOrder = true;
     for (let i = 1; i < n && inOrder; i++) inOrder = lines[i - 1]! < lines[i]!;
-    if (!inOrder) order.sort((a, b) => lines[a]! - lines[b]!);
+    // Rows recorded in file order (each line once): the arrays as they lie, not 12 MB of copies
+    // at the save of a million rows, when the sync's memory peaks.
+    if (inOrder) return { entries: this.entries.subarray(0, n), lines: lines.subarray(0, n) };
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => lines[a]! - lines[b]!);
     const entries = new Uint32Array(n);
     const sortedLines = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
