@@ -167,7 +167,11 @@ async function runLarge() {
     await emulator.ask("reset");
     const load = loadavg()[0];
     const before = await emulator.ask("usage");
-    const run = await runCli(emulator.url, ["plan", manifest, ...cliFlags()], cliOptions("large"));
+    const run = await runCli(
+      emulator.url,
+      ["plan", manifest, "--cache", join(dir, "large-cache"), ...cliFlags()],
+      cliOptions("large"),
+    );
     const after = await emulator.ask("usage");
     const stats = await emulator.ask("stats");
     if (run.code !== 0) throw new Error(`plan exited with ${run.code}: ${run.stderr}`);
@@ -219,7 +223,10 @@ async function measureApply(emulator, manifest) {
   await emulator.ask("reset");
   const load = loadavg()[0];
   const before = await emulator.ask("usage");
-  const args = ["apply", manifest, "--format", "json", ...cliFlags()];
+  // NOTE: the sync cache in this run's temporary directory: a `.sift-run-sync/` of the
+  // directory the bench runs in would carry one run's cache into the next.
+  const cache = join(dir, "sync-cache");
+  const args = ["apply", manifest, "--format", "json", "--cache", cache, ...cliFlags()];
   const run = await runCli(emulator.url, args, cliOptions(manifest));
   const after = await emulator.ask("usage");
   const stats = await emulator.ask("stats");
