@@ -343,13 +343,17 @@ export class SyncCache {
     if (files.length === 0)
       return compactColumns(this.columns, this.alive, this.size, this.epochs, this.identity);
     for (let i = 0; i < count; i++) if (this.alive[i] && !placed[i]) order[n++] = i;
+    // NOTE: a night that changed nothing finds the entries in this order already: no copy of
+    // a million entries (and their keys' table) to write them as they are.
+    let inPlace = n === count;
+    for (let k = 0; k < n && inPlace; k++) inPlace = order[k] === k;
     const data = compactColumns(
       this.columns,
       this.alive,
       this.size,
       this.epochs,
       this.identity,
-      order,
+      inPlace ? undefined : order,
     );
     data.meta.files = files;
     if (this.readEnv !== undefined) data.meta.readEnv = this.readEnv;
