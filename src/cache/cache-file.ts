@@ -110,7 +110,11 @@ function bytesOf(array: Float64Array | Uint32Array | Uint16Array | Uint8Array, c
  */
 export function cacheFileParts(data: CacheData): Uint8Array[] {
   assertLittleEndian();
-  const meta = Buffer.from(JSON.stringify(data.meta), "utf8");
+  // The header is padded (JSON takes trailing spaces) so that the columns start at a multiple
+  // of 8: decodeCache then reads them in place, without a copy (see `take` there).
+  const json = JSON.stringify(data.meta);
+  const unpadded = HEADER_BYTES + Buffer.byteLength(json, "utf8") + 12;
+  const meta = Buffer.from(json + " ".repeat((8 - (unpadded % 8)) % 8), "utf8");
   const { columns } = data;
   const n = columns.count;
   const keys = columns.keys.allBytes;
@@ -180,18 +184,35 @@ export function decodeCache(bytes: Buffer): CacheData {
     throw new CacheFileError(
       end > body.length ? "its entries are cut short" : "it holds more than its entries",
     );
-  const take = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(into: T): T => {
-    const target = bytesOf(into, into.length);
-    target.set(bytes.subarray(at, at + target.length));
-    at += target.length;
-    return into;
+  // NOTE: columns that start at a multiple of 8 in memory (a padded header, and a file read
+  // into a buffer of its own) are views of the file's bytes, not copies: a million entries
+  // are 41 MB less at the sync's peak. Each column's size keeps the next one aligned.
+  const inPlace = (bytes.byteOffset + at) % 8 === 0;
+  type Column = Float64Array | Uint32Array | Uint16Array | Uint8Array;
+  const take = <T extends Column>(
+    Type: {
+      new (n: number): T;
+      new (b: ArrayBufferLike, o: number, n: number): T;
+      BYTES_PER_ELEMENT: number;
+    },
+    n: number,
+  ): T => {
+    const size = n * Type.BYTES_PER_ELEMENT;
+    let column: T;
+    if (inPlace) column = new Type(bytes.buffer, bytes.byteOffset + at, n);
+    else {
+      column = new Type(n);
+      bytesOf(column, n).set(bytes.subarray(at, at + size));
+    }
+    at += size;
+    return column;
   };
-  const rowHash = take(new Float64Array(count));
-  const runId = take(new Uint8Array(count * 16));
-  const seconds = take(new Float64Array(count));
-  const nanos = take(new Uint32Array(count));
-  const epoch = take(new Uint16Array(count));
-  const lengths = take(new Uint16Array(count));
+  const rowHash = take(Float64Array, count);
+  const runId = take(Uint8Array, count * 16);
+  const seconds = take(Float64Array, count);
+  const nanos = take(Uint32Array, count);
+  const epoch = take(Uint16Array, count);
+  const lengths = take(Uint16Array, count);
   let keys: KeyTable;
   try {
     keys = KeyTable.of(bytes.subarray(at, at + keyBytes), lengths, count);

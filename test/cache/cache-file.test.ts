@@ -229,6 +229,17 @@ describe("the cache file", () => {
           expect(decodeCache(encodeCache(decodeCache(readFileSync(path)))).columns.count).toBe(
             last.size,
           );
+          // Read in place (its columns are views of an aligned buffer) or copied (unaligned):
+          // the same entries.
+          const bytes = readFileSync(path);
+          const aligned = decodeCache(bytes);
+          expect((aligned.columns.rowHash.byteOffset - bytes.byteOffset) % 8).toBe(0);
+          expect(aligned.columns.rowHash.buffer).toBe(bytes.buffer);
+          const shifted = Buffer.alloc(bytes.length + 1);
+          bytes.copy(shifted, 1);
+          const copied = decodeCache(shifted.subarray(1));
+          expect(copied.columns.rowHash.buffer).not.toBe(shifted.buffer);
+          expect(encodeCache(copied)).toEqual(encodeCache(aligned));
         },
       ),
       { numRuns: 50 },
