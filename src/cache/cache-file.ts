@@ -120,8 +120,8 @@ export function cacheFileParts(data: CacheData): Uint8Array[] {
   const keys = columns.keys.allBytes;
   const lengths = new Uint16Array(n);
   for (let i = 0; i < n; i++) lengths[i] = columns.keys.byteLength(i);
-  const lineBytes: number[] = [];
-  for (const lines of data.fileLines ?? []) encodeLines(lines, lineBytes);
+  const lines = (data.fileLines ?? []).map((fileLines) => encodeLines(fileLines));
+  const lineBytes = lines.reduce((sum, part) => sum + part.length, 0);
   const header = Buffer.allocUnsafe(HEADER_BYTES + meta.length + 12);
   let at = header.write(MAGIC, 0, "latin1");
   at = header.writeUInt32LE(FORMAT_VERSION, at);
@@ -129,7 +129,7 @@ export function cacheFileParts(data: CacheData): Uint8Array[] {
   at += meta.copy(header, at);
   at = header.writeUInt32LE(n, at);
   at = header.writeUInt32LE(keys.length, at);
-  header.writeUInt32LE(lineBytes.length, at);
+  header.writeUInt32LE(lineBytes, at);
   return [
     header,
     bytesOf(columns.rowHash, n),
@@ -139,7 +139,7 @@ export function cacheFileParts(data: CacheData): Uint8Array[] {
     bytesOf(columns.epoch, n),
     bytesOf(lengths, n),
     keys,
-    Uint8Array.from(lineBytes),
+    ...lines,
   ];
 }
 

@@ -46,17 +46,27 @@ export function namesDigest(names: FileNames, resolved: ResolvedNames): string {
 }
 
 /** Lines as deltas from the previous (the first from 0), LEB128: a CSV's rows cost a byte each. */
-export function encodeLines(lines: ArrayLike<number>, into: number[]): void {
+export function encodeLines(lines: ArrayLike<number>): Uint8Array {
+  let size = 0;
   let last = 0;
+  for (let i = 0; i < lines.length; i++) {
+    for (let delta = lines[i]! - last; delta >= 0x80; delta = Math.floor(delta / 0x80)) size++;
+    size++;
+    last = lines[i]!;
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  last = 0;
   for (let i = 0; i < lines.length; i++) {
     let delta = lines[i]! - last;
     last = lines[i]!;
     while (delta >= 0x80) {
-      into.push((delta & 0x7f) | 0x80);
+      bytes[at++] = (delta & 0x7f) | 0x80;
       delta = Math.floor(delta / 0x80);
     }
-    into.push(delta);
+    bytes[at++] = delta;
   }
+  return bytes;
 }
 
 /** `count` lines from `bytes` at `at` (see encodeLines); throws a RangeError past the end. */
