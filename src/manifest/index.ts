@@ -18,6 +18,7 @@ export { type CsvDialect, DEFAULT_CSV_DIALECT, readCsvDialect } from "./csv-dial
 export { type CsvTableItem, readCsvTable } from "./csv-table.js";
 export { expandPaths } from "./expand-paths.js";
 export { CACHE_ENTRY, type FileSkips, type StubSpec, stubItems } from "./file-skips.js";
+export { ClientKeyRegistry } from "./client-keys.js";
 export { formatOf, type ManifestFormat } from "./formats.js";
 export type { Resolution } from "./manifest-item.js";
 export { describeOwnFile, type FileIdentity, type OwnFileKind } from "./own-files.js";

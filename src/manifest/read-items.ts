@@ -19,7 +19,7 @@ export async function* readAllItems(
   cwd: string,
   options: ReadOptions = {},
 ): AsyncGenerator<ItemBatch> {
-  yield* markDuplicates(readEachFile(files, cwd, options), options.unicode);
+  yield* markDuplicates(readEachFile(files, cwd, options), options.unicode, options.keys);
 }
 
 /** A batch of items and the file it came from. */
@@ -61,8 +61,8 @@ function manifestReadKey(options: ReadOptions): string {
 export async function* markDuplicates(
   batches: AsyncIterable<ItemBatch>,
   unicode: UnicodeMode = DEFAULT_UNICODE,
+  keys = new ClientKeyRegistry(),
 ): AsyncGenerator<ItemBatch> {
-  const keys = new ClientKeyRegistry();
   for await (const batch of batches) {
     const { file } = batch;
     const items = normalizeItems(batch.items, unicode);

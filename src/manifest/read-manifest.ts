@@ -4,6 +4,7 @@ import type { UnicodeMode } from "../core/unicode.js";
 import { type CsvDialect, DEFAULT_CSV_DIALECT } from "./csv-dialect.js";
 import { readCsvManifest } from "./csv-manifest.js";
 import { readJsonlManifest } from "./jsonl-manifest.js";
+import type { ClientKeyRegistry } from "./client-keys.js";
 import type { FileSkips } from "./file-skips.js";
 import type { ManifestItem } from "./manifest-item.js";
 import { NullCells } from "./null-cells.js";
@@ -41,6 +42,8 @@ export interface ReadOptions {
   unicode?: UnicodeMode;
   /** Files the sync cache stands in for (file-skips.ts). */
   skips?: FileSkips;
+  /** The clientKeys of an earlier pass over the same files (see ClientKeyRegistry.startRereading). */
+  keys?: ClientKeyRegistry;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   type ValidationResult,
   type FileSkips,
   CACHE_ENTRY,
+  ClientKeyRegistry,
 } from "../manifest/index.js";
 import { readSourceRows, validateSources } from "../sources/index.js";
 import type { CacheFileSkips } from "../cache/file-skips.js";
@@ -81,8 +82,9 @@ function validateInput(
   input: Omit<ValidateOptions, "onRun" | "onWarning" | "clientKeyCheck">,
   callbacks: ValidationCallbacks,
   skips?: FileSkips,
+  keys?: ClientKeyRegistry,
 ): Promise<ValidationResult> {
-  const read = { ...readOptionsOf(input), ...(skips && { skips }) };
+  const read = { ...readOptionsOf(input), ...(skips && { skips }), ...(keys && { keys }) };
   return input.config === undefined
     ? validateManifests(input.paths, {
         ...read,
@@ -95,8 +97,12 @@ function validateInput(
 }
 
 /** Pass 2 over paths or a config's sources: every row, streamed. */
-function readInputRows(input: ManifestInput, skips?: FileSkips): AsyncGenerator<ManifestRow> {
-  const read = { ...readOptionsOf(input), ...(skips && { skips }) };
+function readInputRows(
+  input: ManifestInput,
+  skips?: FileSkips,
+  keys?: ClientKeyRegistry,
+): AsyncGenerator<ManifestRow> {
+  const read = { ...readOptionsOf(input), ...(skips && { skips }), ...(keys && { keys }) };
   return input.config === undefined
     ? readManifestRows(input.paths, {
         ...read,
@@ -126,6 +132,7 @@ export async function readManifests(
   options: { keys?: boolean; skips?: CacheFileSkips } = {},
 ): Promise<ManifestRows> {
   const { skips } = options;
+  const registry = new ClientKeyRegistry();
   const names: NamesInUse = { assets: new Set(), metadataKeys: new Set() };
   const inScope = scopeOf(input);
   const seen = input.only && new Set<string>();
@@ -162,7 +169,10 @@ export async function readManifests(
       onEveryWarning: skips && ((warning) => skips.noteTrouble(warning.file)),
     },
     skips,
+    registry,
   );
+  // The later passes read the same rows: one registry of their clientKeys for all of them.
+  registry.startRereading();
   if (skips) {
     // The skipped files' names are resolved with the others: the cache compares what they resolve to.
     const skipped = skips.namesOfSkipped();
@@ -184,7 +194,7 @@ export async function readManifests(
       return;
     }
     const reads = skipped || skips === undefined ? skips : withoutSkipped(skips);
-    for await (const row of readInputRows(input, reads))
+    for await (const row of readInputRows(input, reads, registry))
       if (inScope(isInvalidRow(row) ? row.spec.clientKey : row.clientKey)) yield row;
   };
   return {

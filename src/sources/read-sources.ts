@@ -7,6 +7,7 @@ import {
   checkRunFields,
   collectValidation,
   fillDefaults,
+  type ClientKeyRegistry,
   type FileSkips,
   type ItemBatch,
   locateProblems,
@@ -31,6 +32,8 @@ export type SourceReadOptions = Partial<ExpandSourcesOptions> & {
   unicode?: UnicodeMode;
   /** Files the sync cache stands in for (manifest/file-skips.ts). */
   skips?: FileSkips;
+  /** The clientKeys of an earlier pass over the same files (ClientKeyRegistry.startRereading). */
+  keys?: ClientKeyRegistry;
 };
 
 /**
@@ -52,6 +55,7 @@ export async function validateSources(
     markDuplicates(
       readSourceFiles(files, config, cwd, unicodeOf(config, options), options.skips),
       unicodeOf(config, options),
+      options.keys,
     ),
     options,
   );
@@ -68,6 +72,7 @@ export async function* readSourceSpecs(
     markDuplicates(
       readSourceFiles(files, config, cwd, unicodeOf(config, options), options.skips),
       unicodeOf(config, options),
+      options.keys,
     ),
   );
 }
@@ -83,6 +88,7 @@ export async function* readSourceRows(
     markDuplicates(
       readSourceFiles(files, config, cwd, unicodeOf(config, options), options.skips),
       unicodeOf(config, options),
+      options.keys,
     ),
   );
 }

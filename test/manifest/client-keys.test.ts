@@ -3,6 +3,19 @@ import { describe, expect, it } from "vitest";
 import { ClientKeyRegistry } from "../../src/manifest/client-keys.js";
 
 describe("the clientKey registry", () => {
+  it("read again (the passes after validation), knows each row by its place, and a duplicate still", () => {
+    const keys = new ClientKeyRegistry();
+    const at = (file: string, line: number) => ({ file, line });
+    expect(keys.add("tv-1", at("a.csv", 2))).toBeUndefined();
+    expect(keys.add("tv-1", at("b.csv", 5))).toBe('"tv-1" is also defined at a.csv:2');
+    keys.startRereading();
+    expect(keys.add("tv-1", at("a.csv", 2))).toBeUndefined(); // the same row
+    expect(keys.add("tv-1", at("b.csv", 5))).toBe('"tv-1" is also defined at a.csv:2');
+    expect(keys.add("tv-1", at("a.csv", 3))).toBe('"tv-1" is also defined at a.csv:2');
+    expect(keys.add("tv-2", at("b.csv", 6))).toBeUndefined(); // new since
+    expect(keys.add("tv-2", at("b.csv", 7))).toBe('"tv-2" is also defined at b.csv:6');
+  });
+
   it("names the first place of a duplicate, across files", () => {
     const keys = new ClientKeyRegistry();
     expect(keys.add("tv-001", { file: "a.csv", line: 3 })).toBeUndefined();
