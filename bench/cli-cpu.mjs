@@ -6,18 +6,11 @@
 // already holds (default 200,000: scenario 5), against an emulator of its own (20 ms latency,
 // --concurrency 16, a fresh --cache directory). With --core, the CLI (not the emulator) is
 // pinned to that core with taskset. Prints one JSON line: wall, CPU, CPU per run, peak RSS.
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { API_KEY, startEmulatorProcess } from "./processes.mjs";
+import { runCli, startEmulatorProcess } from "./processes.mjs";
 import { writeManifest } from "./runs.mjs";
-
-const BIN = fileURLToPath(new URL("../bin/sift-run-sync.js", import.meta.url));
-const REPORT_USAGE =
-  'process.on("exit",()=>{const u=process.resourceUsage();' +
-  'process.stderr.write("bench:maxRSS="+u.maxRSS+" cpu="+(u.userCPUTime+u.systemCPUTime)+"\\n")})';
 
 const args = process.argv.slice(2);
 const value = (name, fallback) => {
@@ -38,7 +31,9 @@ try {
   await emulator.ask("reset");
   const command = kind === "cold" ? ["apply", manifest, "--format", "json"] : ["plan", manifest];
   const flags = ["--concurrency", "16", "--no-progress", "--log-level", "error"];
-  const run = await runCli(emulator.url, [...command, ...flags, "--cache", join(dir, "cache")]);
+  const run = await runCli(emulator.url, [...command, ...flags, "--cache", join(dir, "cache")], {
+    core,
+  });
   const stats = await emulator.ask("stats");
   if (run.code !== 0) process.stderr.write(run.stderr.slice(0, 2000));
   const tMin = (Math.ceil(stats.total / 16) * 20) / 1000;
@@ -58,38 +53,4 @@ try {
 } finally {
   await emulator.close();
   await rm(dir, { recursive: true, force: true });
-}
-
-function runCli(url, cliArgs) {
-  const env = { ...process.env, SIFT_REST_URI: url, SIFT_API_KEY: API_KEY, NO_COLOR: "1" };
-  const node = [
-    "--import",
-    `data:text/javascript,${encodeURIComponent(REPORT_USAGE)}`,
-    BIN,
-    ...cliArgs,
-  ];
-  const [file, argv] =
-    core === undefined
-      ? [process.execPath, node]
-      : ["taskset", ["-c", core, process.execPath, ...node]];
-  const child = spawn(file, argv, { stdio: ["ignore", "pipe", "pipe"], env });
-  let stderr = "";
-  child.stdout.resume();
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const usage = /bench:maxRSS=(\d+) cpu=(\d+)/.exec(stderr);
-      resolve({
-        code,
-        seconds: (performance.now() - started) / 1000,
-        maxRssMB: Number(usage?.[1] ?? Number.NaN) / 1024,
-        cpuSeconds: Number(usage?.[2] ?? Number.NaN) / 1e6,
-        stderr,
-      });
-    });
-  });
 }

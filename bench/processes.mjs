@@ -54,29 +54,31 @@ const REPORT_USAGE =
 
 /**
  * Runs `sift-run-sync ...args` against `url` and measures it from spawn to exit.
- * `nodeArgs` go to node itself (e.g. `--cpu-prof`).
+ * `nodeArgs` go to node itself (e.g. `--cpu-prof`); `core` pins it to one CPU.
  */
-export function runCli(url, args, { nodeArgs = [] } = {}) {
+export function runCli(url, args, { nodeArgs = [], core } = {}) {
   const env = { ...process.env, SIFT_REST_URI: url, SIFT_API_KEY: API_KEY, NO_COLOR: "1" };
-  return spawnCli(args, { nodeArgs, env });
+  return spawnCli(args, { nodeArgs, env, core });
 }
 
 /**
  * Spawns `sift-run-sync ...args` as a user would (node startup included) and measures it:
  * wall seconds from spawn to exit, the child's peak RSS and CPU time, its output.
  */
-export function spawnCli(args, { nodeArgs = [], env = process.env } = {}) {
-  const child = spawn(
-    process.execPath,
-    [
-      ...nodeArgs,
-      "--import",
-      `data:text/javascript,${encodeURIComponent(REPORT_USAGE)}`,
-      BIN,
-      ...args,
-    ],
-    { stdio: ["ignore", "pipe", "pipe"], env },
-  );
+export function spawnCli(args, { nodeArgs = [], env = process.env, core } = {}) {
+  const node = [
+    ...nodeArgs,
+    "--import",
+    `data:text/javascript,${encodeURIComponent(REPORT_USAGE)}`,
+    BIN,
+    ...args,
+  ];
+  // `core`: pinned to that CPU (taskset), for A/B pairs run at the same time.
+  const [file, argv] =
+    core === undefined
+      ? [process.execPath, node]
+      : ["taskset", ["-c", String(core), process.execPath, ...node]];
+  const child = spawn(file, argv, { stdio: ["ignore", "pipe", "pipe"], env });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => {
