@@ -89,6 +89,8 @@ export interface SessionScope {
   rowsHeld?: boolean;
   /** The files the read skipped, and what the next sync's records need (file-skips.ts). */
   files?: CacheFileSkips;
+  /** How many rows the sync handles: a new cache is made at that size. */
+  rows?: number;
 }
 
 /**
@@ -117,7 +119,7 @@ export async function openCacheSession(
     .slice(0, 16);
   const identity = { apiUrl, organizationId, fingerprint, toolVersion: VERSION, optionHash };
   const path = cachePath(options.dir, apiUrl, organizationId);
-  const loaded = SyncCache.load(path, identity, scope.files?.preloadedFor(path));
+  const loaded = SyncCache.load(path, identity, scope.files?.preloadedFor(path), scope.rows);
   const { cache } = loaded;
   let distrust: string | undefined;
   let level: "info" | "warn" = "info";

@@ -62,8 +62,9 @@ export class SyncCache {
     /** Mutable only to name the organization its first runs belong to (see CacheSession.save). */
     readonly identity: CacheIdentity,
     data?: CacheData,
+    capacity = 1024,
   ) {
-    this.columns = data?.columns ?? allocateColumns(1024);
+    this.columns = data?.columns ?? allocateColumns(Math.max(1024, capacity));
     this.epochs = data ? [...data.meta.epochs] : [];
     this.alive = new Uint8Array(this.columns.rowHash.length).fill(1, 0, this.columns.count);
     this.touched = new Uint8Array(this.columns.rowHash.length);
@@ -73,8 +74,12 @@ export class SyncCache {
     this.loadedReadEnv = data?.meta.readEnv;
   }
 
-  static empty(identity: CacheIdentity): SyncCache {
-    return new SyncCache(identity);
+  /**
+   * `capacity`: the rows the sync will record (its manifests' runs), so that a first night's
+   * columns are made once at their size, not doubled twelve times (old and new copies at once).
+   */
+  static empty(identity: CacheIdentity, capacity?: number): SyncCache {
+    return new SyncCache(identity, undefined, capacity);
   }
 
   /**
@@ -85,6 +90,7 @@ export class SyncCache {
     path: string,
     identity: CacheIdentity,
     preloaded?: { data: CacheData; stamp: string },
+    capacity?: number,
   ):
     | { cache: SyncCache; distrust?: undefined }
     | { cache: SyncCache; distrust: typeof NO_CACHE_YET | Distrust } {
@@ -93,18 +99,19 @@ export class SyncCache {
     try {
       const file = preloaded ? undefined : readCacheFile(path);
       if (file === undefined && preloaded === undefined)
-        return { cache: SyncCache.empty(identity), distrust: NO_CACHE_YET };
+        return { cache: SyncCache.empty(identity, capacity), distrust: NO_CACHE_YET };
       stamp = preloaded?.stamp ?? file!.stamp;
       data = preloaded?.data ?? decodeCache(file!.bytes);
     } catch (error) {
       if (!(error instanceof CacheFileError)) throw error;
       return {
-        cache: SyncCache.empty(identity),
+        cache: SyncCache.empty(identity, capacity),
         distrust: { message: error.message, alarming: !error.routine },
       };
     }
     const differs = differentIdentity(data.meta, identity);
-    if (differs !== undefined) return { cache: SyncCache.empty(identity), distrust: differs };
+    if (differs !== undefined)
+      return { cache: SyncCache.empty(identity, capacity), distrust: differs };
     const cache = new SyncCache(identity, data);
     cache.loadedStamp = stamp;
     return { cache };

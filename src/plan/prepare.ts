@@ -104,6 +104,7 @@ export async function resolveAgainstSift(
         // NOTE: the key types Sift has before the plan; those the plan introduces are not cached.
         names: { assetIds: context.assetIds, keyTypes: new Map(context.keyTypes) },
         ...(manifests.skips && { files: manifests.skips }),
+        rows: manifests.runs,
       }),
     );
   if (cache && manifests.skips) noteSkips(manifests, cache.session.withdrawnFiles, settings);
