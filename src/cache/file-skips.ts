@@ -5,11 +5,11 @@ import { join, resolve } from "node:path";
 import { holdsSecretBytes } from "../core/secrets.js";
 import { VERSION } from "../core/version.js";
 import {
-  CACHE_ENTRY,
+  cacheEntryOf,
   type FileSkips,
   type Resolution,
   type RunSpec,
-  type StubSpec,
+  stubSpec,
 } from "../manifest/index.js";
 import {
   type CacheData,
@@ -209,7 +209,7 @@ export class CacheFileSkips implements FileSkips {
 
   /** The cache entry standing for a stub run, or undefined for a run read from its file. */
   entryOf(spec: RunSpec): number | undefined {
-    const i = (spec as Partial<StubSpec>)[CACHE_ENTRY];
+    const i = cacheEntryOf(spec);
     if (i !== undefined && (this.withdrawnEntries === undefined || this.withdrawnEntries[i]))
       throw new Error(`${spec.source.file}: a skipped file's run reached the plan unsettled`);
     return i;
@@ -298,12 +298,7 @@ export class CacheFileSkips implements FileSkips {
     for (let from = 0; from < count; from += CHUNK) {
       const specs: RunSpec[] = [];
       for (let k = from; k < Math.min(count, from + CHUNK); k++) {
-        const spec: StubSpec = {
-          clientKey: keys.keyAt(start + k),
-          source: { file, line: skip.lines[k]! },
-          [CACHE_ENTRY]: start + k,
-        };
-        specs.push(spec);
+        specs.push(stubSpec(keys.keyAt(start + k), { file, line: skip.lines[k]! }, start + k));
       }
       yield specs;
     }

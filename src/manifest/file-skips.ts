@@ -1,5 +1,5 @@
 import type { ManifestItem } from "./manifest-item.js";
-import type { RunSpec } from "./spec.js";
+import type { RunSpec, Source } from "./spec.js";
 
 /**
  * Files the last sync left wholly in sync and that have not changed since (the sync cache's,
@@ -20,10 +20,21 @@ export interface FileSkips {
  * A skipped file's run carries the cache entry it stands for under this key (a symbol: no
  * output, copy or check of the run's fields sees it).
  */
-export const CACHE_ENTRY = Symbol("sift-run-sync.cacheEntry");
+const CACHE_ENTRY = Symbol("sift-run-sync.cacheEntry");
 
 /** A run standing for a row of a skipped file: its clientKey and source, and its cache entry. */
-export type StubSpec = RunSpec & { [CACHE_ENTRY]: number };
+type StubSpec = RunSpec & { [CACHE_ENTRY]: number };
+
+/** The run standing for the row at `source` of a skipped file, whose cache entry is `entry`. */
+export function stubSpec(clientKey: string, source: Source, entry: number): RunSpec {
+  const spec: StubSpec = { clientKey, source, [CACHE_ENTRY]: entry };
+  return spec;
+}
+
+/** The cache entry a skipped file's run stands for; undefined for a run read from its file. */
+export function cacheEntryOf(spec: RunSpec): number | undefined {
+  return (spec as Partial<StubSpec>)[CACHE_ENTRY];
+}
 
 /** The items of a skipped file's runs. */
 export function stubItems(specs: RunSpec[]): ManifestItem[] {

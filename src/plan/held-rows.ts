@@ -1,6 +1,6 @@
 import { getHeapStatistics } from "node:v8";
 import {
-  CACHE_ENTRY,
+  cacheEntryOf,
   isInvalidRow,
   type ManifestRow,
   type MetadataSpec,
@@ -76,7 +76,7 @@ export class HeldRows {
 function compact(row: ManifestRow): ManifestRow {
   const spec = isInvalidRow(row) ? row.spec : row;
   // A skipped file's run (its clientKey made from the cache's bytes) has nothing to copy.
-  if (CACHE_ENTRY in spec) return row;
+  if (cacheEntryOf(spec) !== undefined) return row;
   const texts: string[] = [];
   eachText(spec, (text) => {
     texts.push(text);

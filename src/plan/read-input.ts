@@ -8,7 +8,7 @@ import {
   type ValidationCallbacks,
   type ValidationResult,
   type FileSkips,
-  CACHE_ENTRY,
+  cacheEntryOf,
   ClientKeyRegistry,
 } from "../manifest/index.js";
 import { readSourceRows, validateSources } from "../sources/index.js";
@@ -190,7 +190,8 @@ export async function readManifests(
   const rows = async function* ({ skipped = true }: { skipped?: boolean } = {}) {
     if (kept !== undefined && skipped) return yield* kept;
     if (kept !== undefined) {
-      for (const row of kept) if (!(CACHE_ENTRY in (isInvalidRow(row) ? row.spec : row))) yield row;
+      for (const row of kept)
+        if (cacheEntryOf(isInvalidRow(row) ? row.spec : row) === undefined) yield row;
       return;
     }
     const reads = skipped || skips === undefined ? skips : withoutSkipped(skips);
