@@ -71,21 +71,15 @@ export class CacheFileSkips implements FileSkips {
 
   private constructor(
     private readonly loaded: { path: string; stamp: string; data: CacheData } | undefined,
-    /** Whether files are recorded for the next sync (not with --only, --shard, --limit). */
-    private readonly recording: boolean,
   ) {}
 
   /**
-   * The skips of a sync against `apiUrl` whose cache lives in `dir`. `skip`: files may be
-   * skipped (not with --refresh full, --only, --shard, --archive-missing); `record`: files are
-   * recorded for the next sync.
+   * The skips of a sync of every row against `apiUrl` whose cache lives in `dir` (files are
+   * recorded for the next sync). `skip`: files may be skipped (not with --refresh full or
+   * --archive-missing).
    */
-  static open(
-    dir: string,
-    apiUrl: string,
-    use: { skip: boolean; record: boolean },
-  ): CacheFileSkips {
-    return new CacheFileSkips(use.skip ? loadFor(resolve(dir), apiUrl) : undefined, use.record);
+  static open(dir: string, apiUrl: string, use: { skip: boolean }): CacheFileSkips {
+    return new CacheFileSkips(use.skip ? loadFor(resolve(dir), apiUrl) : undefined);
   }
 
   async skip(
@@ -217,19 +211,20 @@ export class CacheFileSkips implements FileSkips {
 
   /** A row of `file` ended in sync at entry `entry` (-1: not recorded after all). */
   recorded(spec: RunSpec, entry: number): void {
-    if (!this.recording) return;
-    let rows = this.rows.get(spec.source.file);
-    if (rows === undefined) this.rows.set(spec.source.file, (rows = new RecordedRows()));
+    const rows = this.rowsOf(spec.source.file);
     if (entry < 0) rows.spoiled = true;
     else rows.add(entry, spec.source.line);
   }
 
   /** A row of `file` did not end in sync: the file is not recorded. */
   spoiled(spec: RunSpec): void {
-    if (!this.recording) return;
-    let rows = this.rows.get(spec.source.file);
-    if (rows === undefined) this.rows.set(spec.source.file, (rows = new RecordedRows()));
-    rows.spoiled = true;
+    this.rowsOf(spec.source.file).spoiled = true;
+  }
+
+  private rowsOf(file: string): RecordedRows {
+    let rows = this.rows.get(file);
+    if (rows === undefined) this.rows.set(file, (rows = new RecordedRows()));
+    return rows;
   }
 
   /**
@@ -237,7 +232,6 @@ export class CacheFileSkips implements FileSkips {
    * and those skipped (their rows answered from the cache, all of them).
    */
   newRecords(names: ResolvedNames): NewFileRecord[] {
-    if (!this.recording) return [];
     const records: NewFileRecord[] = [];
     const wanted = new Map<
       string,

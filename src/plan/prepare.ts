@@ -56,8 +56,8 @@ export async function prepare(
 /**
  * With a sync cache: the manifest files it may stand in for (unchanged since a sync left every
  * row of them in sync), and what it records for the next sync. A sync of some rows only
- * (`--only`, `--shard`, `--limit`) records no file; one that reads Sift in full (`--refresh
- * full`, `--archive-missing`) skips none.
+ * (`--only`, `--shard`, `--limit`) neither skips nor records a file (none is hashed); one that
+ * reads Sift in full (`--refresh full`, `--archive-missing`) skips none and records them.
  */
 export function fileSkipsOf(
   input: Pick<ManifestInput, "only" | "shard"> & { limit?: number },
@@ -66,12 +66,11 @@ export function fileSkipsOf(
 ): CacheFileSkips | undefined {
   const { cache } = settings;
   if (cache === undefined) return undefined;
-  const partial =
-    input.only !== undefined || input.shard !== undefined || input.limit !== undefined;
+  if (input.only !== undefined || input.shard !== undefined || input.limit !== undefined)
+    return undefined;
   const apiUrl = cache.apiUrl ?? (client as unknown as CacheClient).baseUrl;
   return CacheFileSkips.open(cache.dir, apiUrl, {
-    skip: !partial && cache.refresh !== "full" && settings.archiveMissing === undefined,
-    record: !partial,
+    skip: cache.refresh !== "full" && settings.archiveMissing === undefined,
   });
 }
 
