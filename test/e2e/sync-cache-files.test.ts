@@ -5,7 +5,7 @@ import { decodeCache } from "../../src/cache/cache-file.js";
 import { callApi } from "../helpers/emulator.js";
 import { manifestDir, runCli, useEmulator } from "./harness.js";
 
-const emulator = useEmulator({ readOnlyApiKey: "viewer-of-files" });
+const emulator = useEmulator({ readOnlyApiKey: "reader-of-skipped-csv" });
 
 const HEADER = "clientKey,name,description";
 
@@ -52,9 +52,11 @@ function cacheData(dir: string) {
 describe("the sync cache and unchanged manifest files", () => {
   it("parses a file that holds the API key of this sync, to refuse that row at its line", async () => {
     // The text is another key's: the first sync's rows are valid, and the file is recorded. (First
-    // in this file: once a sync used a key, this process knows it as a secret.)
+    // in this file: once a sync used a key, this process knows it as a secret; and a key no
+    // other test file uses, nor holds a key of another file: `viewer` is one, and a worker runs
+    // file after file.)
     const dir = manifestDir({
-      "k.csv": `${HEADER}\nfk-0,A,ask the viewer-of-files\n`,
+      "k.csv": `${HEADER}\nfk-0,A,ask the reader-of-skipped-csv\n`,
       "b.csv": rows("fl", ["C"]),
     });
     await runCli(emulator(), ["apply", "k.csv", "b.csv"], dir);
@@ -63,7 +65,7 @@ describe("the sync cache and unchanged manifest files", () => {
       emulator(),
       ["plan", "k.csv", "b.csv", "--log-level", "info"],
       dir,
-      "viewer-of-files",
+      "reader-of-skipped-csv",
     );
     expect(viewer.code).toBe(1);
     expect(viewer.stderr).toContain("k.csv:2 description: holds the API key");
@@ -132,7 +134,12 @@ describe("the sync cache and unchanged manifest files", () => {
     await runCli(emulator(), ["apply", "a.csv", "b.csv"], dir);
     writeFileSync(join(dir, "a.csv"), rows("ff", ["A2", "B"]));
     // A viewer's key: the write is refused; a.csv's row is not in sync, b.csv's rows are.
-    const refused = await runCli(emulator(), ["apply", "a.csv", "b.csv"], dir, "viewer-of-files");
+    const refused = await runCli(
+      emulator(),
+      ["apply", "a.csv", "b.csv"],
+      dir,
+      "reader-of-skipped-csv",
+    );
     expect(refused.code).toBe(1);
     expect(cacheData(dir).meta.files!.map((f) => f.file)).toEqual(["b.csv"]);
     const retried = await runCli(
