@@ -13,7 +13,7 @@ import {
   writeSync,
 } from "node:fs";
 import { endianness } from "node:os";
-import { dirname } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { decodeLines, encodeLines, type FileRecord } from "./file-records.js";
 import { KeyTable } from "./key-table.js";
 
@@ -88,6 +88,18 @@ export interface CacheData {
   /** The lines of each of `meta.files`' rows, in its order. */
   fileLines?: Uint32Array[];
 }
+
+/**
+ * The cache file of an API URL and organization in `dir`: `runs-` and 16 hex digits of their
+ * hash (the key is never part of it). CACHE_FILE_NAME tells such a name.
+ */
+export function cacheFilePath(dir: string, apiUrl: string, organizationId: string): string {
+  const id = createHash("sha256").update(`${apiUrl}\n${organizationId}`).digest("hex").slice(0, 16);
+  return join(resolve(dir), `runs-${id}.srscache`);
+}
+
+/** The name of a cache file (cacheFilePath). */
+export const CACHE_FILE_NAME = /^runs-[0-9a-f]{16}\.srscache$/;
 
 /** Why a cache file cannot be used (the note of a full refresh says it); `routine`: not alarming. */
 export class CacheFileError extends Error {

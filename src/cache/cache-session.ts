@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { ApiError } from "../core/errors.js";
 import { parseTimestamp } from "../time/timestamp.js";
 import type { RunSpec } from "../manifest/index.js";
@@ -7,6 +7,7 @@ import { celString } from "../sift/cel.js";
 import type { ListAllParams, ListParams } from "../sift/client.js";
 import type { Run } from "../sift/schemas.js";
 import { VERSION } from "../core/version.js";
+import { cacheFilePath } from "./cache-file.js";
 import { timestampMinus } from "./entry-codec.js";
 import { type CacheFileSkips, READ_ENV } from "./file-skips.js";
 import { hashRow, type ResolvedNames, seedOf } from "./row-hash.js";
@@ -118,7 +119,7 @@ export async function openCacheSession(
     .digest("hex")
     .slice(0, 16);
   const identity = { apiUrl, organizationId, fingerprint, toolVersion: VERSION, optionHash };
-  const path = cachePath(options.dir, apiUrl, organizationId);
+  const path = cacheFilePath(options.dir, apiUrl, organizationId);
   const loaded = SyncCache.load(path, identity, scope.files?.preloadedFor(path), scope.rows);
   const { cache } = loaded;
   let distrust: string | undefined;
@@ -219,7 +220,7 @@ export async function openCacheSession(
         const found = now.run;
         cache.identity.organizationId = found.organizationId;
         cache.identity.fingerprint = `${found.runId}@${found.createdDate ?? ""}`;
-        target = cachePath(options.dir, apiUrl, found.organizationId);
+        target = cacheFilePath(options.dir, apiUrl, found.organizationId);
       }
       if (complete && pruneUnseen) cache.dropUntouched(scope.inScope);
       cache.recordFiles(files?.newRecords(scope.names) ?? [], READ_ENV);
@@ -339,12 +340,6 @@ function sinceMark(newest: string, answeredAt: number | undefined): string {
   if (answeredAt === undefined) return newest;
   const listed = Date.parse(newest);
   return Number.isNaN(listed) || answeredAt > listed ? new Date(answeredAt).toISOString() : newest;
-}
-
-/** One file per API URL and organization, named by their hash (the key is never part of it). */
-function cachePath(dir: string, apiUrl: string, organizationId: string): string {
-  const id = createHash("sha256").update(`${apiUrl}\n${organizationId}`).digest("hex").slice(0, 16);
-  return join(resolve(dir), `runs-${id}.srscache`);
 }
 
 function describeAge(ms: number): string {

@@ -12,6 +12,7 @@ import {
   stubSpec,
 } from "../manifest/index.js";
 import {
+  CACHE_FILE_NAME,
   type CacheData,
   CacheFileError,
   cacheFileStamp,
@@ -346,7 +347,7 @@ function loadFor(
 ): { path: string; stamp: string; data: CacheData } | undefined {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((name) => /^runs-[0-9a-f]{16}\.srscache$/.test(name));
+    names = readdirSync(dir).filter((name) => CACHE_FILE_NAME.test(name));
   } catch {
     return undefined;
   }
