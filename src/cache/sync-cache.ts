@@ -49,7 +49,7 @@ export class SyncCache {
   private answered: Uint8Array;
   private epochs: Epoch[];
   private current = -1;
-  /** The files of the file read, and their rows' lines (see fileRecords). */
+  /** The file records of the file read, their rows' lines and read environment (see compact). */
   readonly loadedFiles: readonly FileRecord[];
   readonly loadedLines: readonly Uint32Array[];
   readonly loadedReadEnv: string | undefined;
@@ -94,14 +94,14 @@ export class SyncCache {
   ):
     | { cache: SyncCache; distrust?: undefined }
     | { cache: SyncCache; distrust: typeof NO_CACHE_YET | Distrust } {
-    let data: CacheData;
-    let stamp: string;
+    let read = preloaded;
     try {
-      const file = preloaded ? undefined : readCacheFile(path);
-      if (file === undefined && preloaded === undefined)
-        return { cache: SyncCache.empty(identity, capacity), distrust: NO_CACHE_YET };
-      stamp = preloaded?.stamp ?? file!.stamp;
-      data = preloaded?.data ?? decodeCache(file!.bytes);
+      if (read === undefined) {
+        const file = readCacheFile(path);
+        if (file === undefined)
+          return { cache: SyncCache.empty(identity, capacity), distrust: NO_CACHE_YET };
+        read = { stamp: file.stamp, data: decodeCache(file.bytes) };
+      }
     } catch (error) {
       if (!(error instanceof CacheFileError)) throw error;
       return {
@@ -109,11 +109,11 @@ export class SyncCache {
         distrust: { message: error.message, alarming: !error.routine },
       };
     }
-    const differs = differentIdentity(data.meta, identity);
+    const differs = differentIdentity(read.data.meta, identity);
     if (differs !== undefined)
       return { cache: SyncCache.empty(identity, capacity), distrust: differs };
-    const cache = new SyncCache(identity, data);
-    cache.loadedStamp = stamp;
+    const cache = new SyncCache(identity, read.data);
+    cache.loadedStamp = read.stamp;
     return { cache };
   }
 
@@ -159,11 +159,6 @@ export class SyncCache {
   answerAt(i: number): CachedRun {
     this.answered[i] = 1;
     return this.entryAt(i);
-  }
-
-  /** Whether entry `i` is live and no handled row touched it yet. */
-  untouched(i: number): boolean {
-    return this.alive[i] === 1 && this.touched[i] === 0;
   }
 
   /** The index of `key`'s entry, or -1. */
@@ -316,10 +311,11 @@ export class SyncCache {
    */
   private compact(): CacheData {
     const { count } = this.columns;
+    const live = this.size;
     const placed = new Uint8Array(count);
     const files: FileRecord[] = [];
     const fileLines: Uint32Array[] = [];
-    const order = new Uint32Array(this.size);
+    const order = new Uint32Array(live);
     let n = 0;
     const place = (
       record: Omit<FileRecord, "start" | "count">,
@@ -348,7 +344,7 @@ export class SyncCache {
       });
     }
     if (files.length === 0)
-      return compactColumns(this.columns, this.alive, this.size, this.epochs, this.identity);
+      return compactColumns(this.columns, this.alive, live, this.epochs, this.identity);
     for (let i = 0; i < count; i++) if (this.alive[i] && !placed[i]) order[n++] = i;
     // NOTE: a night that changed nothing finds the entries in this order already: no copy of
     // a million entries (and their keys' table) to write them as they are.
@@ -357,7 +353,7 @@ export class SyncCache {
     const data = compactColumns(
       this.columns,
       this.alive,
-      this.size,
+      live,
       this.epochs,
       this.identity,
       inPlace ? undefined : order,
