@@ -77,14 +77,19 @@ export function validate(options: ValidateOptions): Promise<ValidationResult> {
   });
 }
 
+/** What a pass shares with the passes of the same sync: the sync cache's files, the clientKeys. */
+interface PassState {
+  skips?: FileSkips;
+  keys?: ClientKeyRegistry;
+}
+
 /** Pass 1 over paths or a config's sources. */
 function validateInput(
   input: Omit<ValidateOptions, "onRun" | "onWarning" | "clientKeyCheck">,
   callbacks: ValidationCallbacks,
-  skips?: FileSkips,
-  keys?: ClientKeyRegistry,
+  pass: PassState = {},
 ): Promise<ValidationResult> {
-  const read = { ...readOptionsOf(input), ...(skips && { skips }), ...(keys && { keys }) };
+  const read = readOptionsOf(input, pass);
   return input.config === undefined
     ? validateManifests(input.paths, {
         ...read,
@@ -97,12 +102,8 @@ function validateInput(
 }
 
 /** Pass 2 over paths or a config's sources: every row, streamed. */
-function readInputRows(
-  input: ManifestInput,
-  skips?: FileSkips,
-  keys?: ClientKeyRegistry,
-): AsyncGenerator<ManifestRow> {
-  const read = { ...readOptionsOf(input), ...(skips && { skips }), ...(keys && { keys }) };
+function readInputRows(input: ManifestInput, pass: PassState): AsyncGenerator<ManifestRow> {
+  const read = readOptionsOf(input, pass);
   return input.config === undefined
     ? readManifestRows(input.paths, {
         ...read,
@@ -113,12 +114,17 @@ function readInputRows(
     : readSourceRows(input.config, read);
 }
 
-function readOptionsOf(input: Pick<ManifestInput, "cwd" | "exclude" | "stdoutFile" | "unicode">) {
+function readOptionsOf(
+  input: Pick<ManifestInput, "cwd" | "exclude" | "stdoutFile" | "unicode">,
+  { skips, keys }: PassState,
+) {
   return {
     cwd: input.cwd,
     exclude: input.exclude,
     stdoutFile: input.stdoutFile,
     unicode: input.unicode,
+    ...(skips && { skips }),
+    ...(keys && { keys }),
   };
 }
 
@@ -168,8 +174,7 @@ export async function readManifests(
       onWarning: input.onWarning,
       onEveryWarning: skips && ((warning) => skips.noteTrouble(warning.file)),
     },
-    skips,
-    registry,
+    { skips, keys: registry },
   );
   // The later passes read the same rows: one registry of their clientKeys for all of them.
   registry.startRereading();
@@ -195,7 +200,7 @@ export async function readManifests(
       return;
     }
     const reads = skipped || skips === undefined ? skips : withoutSkipped(skips);
-    for await (const row of readInputRows(input, reads, registry))
+    for await (const row of readInputRows(input, { skips: reads, keys: registry }))
       if (inScope(isInvalidRow(row) ? row.spec.clientKey : row.clientKey)) yield row;
   };
   return {
