@@ -1,3 +1,4 @@
+import { flatCopy } from "../core/flat-copy.js";
 import { type UnicodeMode } from "../core/unicode.js";
 import { isInvalidRow, type ManifestRow, type RunSpec } from "../manifest/index.js";
 import { ItemTooLargeError } from "../sift/client.js";
@@ -30,8 +31,7 @@ export class LookupKeys {
     if (isInvalidRow(row) || this.keys.size >= this.max) return;
     // NOTE: a copy of the key: the reader's is a view into the 64 KiB of file text it was cut
     // from, and a key every 1,000 rows held every chunk (~70 MB at 1,000,000 rows).
-    if (!this.isKnownInSync(row))
-      this.keys.add(JSON.parse(JSON.stringify(row.clientKey)) as string);
+    if (!this.isKnownInSync(row)) this.keys.add(flatCopy(row.clientKey));
   }
 
   get size(): number {
