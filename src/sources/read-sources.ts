@@ -52,11 +52,7 @@ export async function validateSources(
   const files = await expandSources(config, { ...expandOptions(options), cwd });
   return collectValidation(
     files.map((f) => f.file),
-    markDuplicates(
-      readSourceFiles(files, config, cwd, unicodeOf(config, options), options.skips),
-      unicodeOf(config, options),
-      options.keys,
-    ),
+    markedBatches(files, config, cwd, options),
     options,
   );
 }
@@ -68,13 +64,7 @@ export async function* readSourceSpecs(
 ): AsyncGenerator<RunSpec> {
   const cwd = options.cwd ?? process.cwd();
   const files = await expandSources(config, { ...expandOptions(options), cwd });
-  yield* specsOf(
-    markDuplicates(
-      readSourceFiles(files, config, cwd, unicodeOf(config, options), options.skips),
-      unicodeOf(config, options),
-      options.keys,
-    ),
-  );
+  yield* specsOf(markedBatches(files, config, cwd, options));
 }
 
 /** Pass 2 with `--skip-invalid`: like readSourceSpecs, invalid runs yielded in their place. */
@@ -84,12 +74,21 @@ export async function* readSourceRows(
 ): AsyncGenerator<ManifestRow> {
   const cwd = options.cwd ?? process.cwd();
   const files = await expandSources(config, { ...expandOptions(options), cwd });
-  yield* rowsOf(
-    markDuplicates(
-      readSourceFiles(files, config, cwd, unicodeOf(config, options), options.skips),
-      unicodeOf(config, options),
-      options.keys,
-    ),
+  yield* rowsOf(markedBatches(files, config, cwd, options));
+}
+
+/** Every source file's items, with duplicate clientKeys (across all of them) marked. */
+function markedBatches(
+  files: SourceFile[],
+  config: SyncConfig,
+  cwd: string,
+  options: SourceReadOptions,
+): AsyncGenerator<ItemBatch> {
+  const unicode = unicodeOf(config, options);
+  return markDuplicates(
+    readSourceFiles(files, config, cwd, unicode, options.skips),
+    unicode,
+    options.keys,
   );
 }
 
