@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { ApiError } from "../core/errors.js";
 import { parseTimestamp } from "../time/timestamp.js";
-import type { RunSpec } from "../manifest/index.js";
+import { cacheEntryOf, type RunSpec } from "../manifest/index.js";
 import { celString } from "../sift/cel.js";
 import type { ListAllParams, ListParams } from "../sift/client.js";
 import type { Run } from "../sift/schemas.js";
@@ -51,7 +51,7 @@ export interface CacheOptions {
    * The one note saying why the sync reads everything: `warn` for a damaged cache or a reset
    * organization, `info` for the routine reasons (none yet, too old, new version or options).
    */
-  onNote?: (note: string, level: "info" | "warn") => void;
+  onNote?: (note: string, level: "debug" | "info" | "warn") => void;
   /** Local clock, ms (tests). */
   now?: () => number;
 }
@@ -69,8 +69,13 @@ export interface CacheSession extends CacheRecorder {
   readonly incremental: boolean;
   /** The run of a row known in sync (and not changed in Sift since), else undefined. */
   knownInSync(spec: RunSpec): CachedRun | undefined;
-  /** Whether knownInSync would answer a run (and no more: a pass that only counts them). */
-  isKnownInSync(spec: RunSpec): boolean;
+  /**
+   * The cache entry of a row knownInSync would answer, else -1: a pass that only gathers them
+   * (a stub run for that entry is then answered as this row would be).
+   */
+  knownEntry(spec: RunSpec): number;
+  /** The clientKey of a cache entry knownEntry gave. */
+  keyAt(entry: number): string;
   /** Runs Sift listed as changed since the mark (not by this tool). */
   readonly changedInSift: number;
   /** Files skipped that must be read after all (see CacheFileSkips.settle). */
@@ -176,27 +181,31 @@ export async function openCacheSession(
   // Held rows are hashed once: the gathering pass keeps each spec's hash for the plan's.
   const hashes = scope.rowsHeld ? new WeakMap<RunSpec, number | undefined>() : undefined;
   const hashOf = (spec: RunSpec) => (hashes?.has(spec) ? hashes.get(spec) : hash(spec));
+  // A stub run: a skipped file's row, or one a pass replays (without skips: --shard, --only).
+  const stubOf = (spec: RunSpec) => (files ? files.entryOf(spec) : cacheEntryOf(spec));
   return {
     incremental,
     changedInSift: changed.size,
     withdrawnFiles,
     knownInSync(spec) {
-      const stub = files?.entryOf(spec);
+      const stub = stubOf(spec);
       if (stub !== undefined) return cache.answerAt(stub);
       if (!incremental || changed.has(spec.clientKey)) return undefined;
       return cache.inSync(spec.clientKey, hashOf(spec));
     },
-    isKnownInSync(spec) {
-      if (files?.entryOf(spec) !== undefined) return true;
-      if (!incremental || changed.has(spec.clientKey)) return false;
+    knownEntry(spec) {
+      const stub = stubOf(spec);
+      if (stub !== undefined) return stub;
+      if (!incremental || changed.has(spec.clientKey)) return -1;
       const rowHash = hash(spec);
       hashes?.set(spec, rowHash);
-      return cache.knows(spec.clientKey, rowHash);
+      return cache.entryInSync(spec.clientKey, rowHash);
     },
+    keyAt: (entry) => cache.keyAt(entry),
     inSync(spec, run) {
       // NOTE: a row the cache answered is planned `unchanged` with the cache's own run, so
       // recording it again would store the same hash and run: no need to hash it a third time.
-      const stub = files?.entryOf(spec);
+      const stub = stubOf(spec);
       const kept = stub === undefined ? cache.keepAnswered(spec.clientKey) : cache.keepAt(stub);
       if (kept >= 0) return files?.recorded(spec, kept);
       const rowHash = hashOf(spec);
@@ -288,7 +297,10 @@ function unusedSession(options: CacheOptions, scope: SessionScope, problem: stri
     changedInSift: 0,
     withdrawnFiles,
     knownInSync: () => undefined,
-    isKnownInSync: () => false,
+    knownEntry: () => -1,
+    keyAt: () => {
+      throw new Error("an unused sync cache has no entries");
+    },
     inSync() {},
     notInSync() {},
     save: async () => {},

@@ -6,6 +6,7 @@ import { holdsSecretBytes } from "../core/secrets.js";
 import { VERSION } from "../core/version.js";
 import {
   cacheEntryOf,
+  isReplayed,
   type FileSkips,
   type Resolution,
   type RunSpec,
@@ -205,7 +206,8 @@ export class CacheFileSkips implements FileSkips {
   /** The cache entry standing for a stub run, or undefined for a run read from its file. */
   entryOf(spec: RunSpec): number | undefined {
     const i = cacheEntryOf(spec);
-    if (i !== undefined && (this.withdrawnEntries === undefined || this.withdrawnEntries[i]))
+    if (i === undefined || isReplayed(spec)) return i;
+    if (this.withdrawnEntries === undefined || this.withdrawnEntries[i])
       throw new Error(`${spec.source.file}: a skipped file's run reached the plan unsettled`);
     return i;
   }

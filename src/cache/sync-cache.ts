@@ -178,9 +178,14 @@ export class SyncCache {
     return i < 0 ? undefined : this.entryAt(i);
   }
 
-  /** Whether `inSync` would answer a run (without making its runId and modifiedDate texts). */
-  knows(key: string, rowHash: number | undefined): boolean {
-    return this.answer(key, rowHash) >= 0;
+  /** The entry `inSync` would answer a run with (without making its texts), or -1. */
+  entryInSync(key: string, rowHash: number | undefined): number {
+    return this.answer(key, rowHash);
+  }
+
+  /** The clientKey of entry `i`. */
+  keyAt(i: number): string {
+    return this.columns.keys.keyAt(i);
   }
 
   /** The entry of this very row, or -1; remembered for keepAnswered. */

@@ -22,6 +22,8 @@ export interface FileSkips {
  */
 const CACHE_ENTRY = Symbol("sift-run-sync.cacheEntry");
 
+const REPLAYED = Symbol("sift-run-sync.replayed");
+
 /** A run standing for a row of a skipped file: its clientKey and source, and its cache entry. */
 type StubSpec = RunSpec & { [CACHE_ENTRY]: number };
 
@@ -31,7 +33,27 @@ export function stubSpec(clientKey: string, source: Source, entry: number): RunS
   return spec;
 }
 
-/** The cache entry a skipped file's run stands for; undefined for a run read from its file. */
+/**
+ * A run standing for a row that a pass over its file already read and found in sync at cache
+ * entry `entry` (plan/row-replay.ts): a stub as a skipped file's, decided once the skips were
+ * settled, so a file read after all may have it.
+ */
+export function replayedSpec(clientKey: string, source: Source, entry: number): RunSpec {
+  const spec: StubSpec & { [REPLAYED]: true } = {
+    clientKey,
+    source,
+    [CACHE_ENTRY]: entry,
+    [REPLAYED]: true,
+  };
+  return spec;
+}
+
+/** Whether a stub run stands for a row read in an earlier pass (replayedSpec). */
+export function isReplayed(spec: RunSpec): boolean {
+  return (spec as { [REPLAYED]?: true })[REPLAYED] === true;
+}
+
+/** The cache entry a stub run stands for; undefined for a run read from its file. */
 export function cacheEntryOf(spec: RunSpec): number | undefined {
   return (spec as Partial<StubSpec>)[CACHE_ENTRY];
 }

@@ -23,15 +23,21 @@ export class LookupKeys {
   private readonly keys = new Set<string>();
 
   constructor(
-    private readonly isKnownInSync: (spec: RunSpec) => boolean,
-    private readonly max = MAX_PREFETCH_KEYS,
+    private readonly knownEntry: (spec: RunSpec) => number,
+    readonly max = MAX_PREFETCH_KEYS,
   ) {}
 
-  visit(row: ManifestRow): void {
-    if (isInvalidRow(row) || this.keys.size >= this.max) return;
+  /**
+   * Gathers the row's key unless the cache knows it in sync: its cache entry, else -1. Once
+   * `max` keys are gathered, rows are no longer asked about (-1) unless `always`.
+   */
+  visit(row: ManifestRow, always = false): number {
+    if (isInvalidRow(row) || (this.keys.size >= this.max && !always)) return -1;
+    const entry = this.knownEntry(row);
     // NOTE: a copy of the key: the reader's is a view into the 64 KiB of file text it was cut
     // from, and a key every 1,000 rows held every chunk (~70 MB at 1,000,000 rows).
-    if (!this.isKnownInSync(row)) this.keys.add(flatCopy(row.clientKey));
+    if (entry < 0 && this.keys.size < this.max) this.keys.add(flatCopy(row.clientKey));
+    return entry;
   }
 
   get size(): number {

@@ -3,7 +3,7 @@ import { CacheFileSkips } from "../cache/file-skips.js";
 import { formatCount, plural } from "../core/words.js";
 import { ManifestError, type Problem } from "../core/errors.js";
 import { DEFAULT_UNICODE, type UnicodeMode } from "../core/unicode.js";
-import { isInvalidRow, type RunSpec } from "../manifest/index.js";
+import { cacheEntryOf, isInvalidRow, type RunSpec } from "../manifest/index.js";
 import type { Run } from "../sift/schemas.js";
 import { countKnown, type KnownCounter } from "./cache-use.js";
 import { checkSpec, type DiffOptions } from "./diff.js";
@@ -15,6 +15,7 @@ import type { ManifestInput, Settings } from "./options.js";
 import type { PlanContext } from "./plan-changes.js";
 import { type ManifestRows, readManifests } from "./read-input.js";
 import { readScope, type Scope, type ScopeClient } from "./scope.js";
+import { RowReplay } from "./row-replay.js";
 
 export { type ManifestRows, readManifests } from "./read-input.js";
 
@@ -109,11 +110,22 @@ export async function resolveAgainstSift(
   if (cache && manifests.skips) noteSkips(manifests, cache.session.withdrawnFiles, settings);
   // With a trusted cache, the rows it does not know are gathered in a pass that happens anyway
   // (checking the rows), or over rows held in memory, and looked up in full batches.
-  const lookups = cache?.session.incremental
-    ? new LookupKeys(cache.session.isKnownInSync)
-    : undefined;
+  const session = cache?.session;
+  const lookups = session?.incremental ? new LookupKeys(session.knownEntry) : undefined;
   if (options.checkRows && !input.skipInvalid) {
-    await checkRows(manifests, context, lookups);
+    // Rows too many to hold are read once more to check them: that pass keeps them for the plan.
+    const replay =
+      session?.incremental && !manifests.held
+        ? new RowReplay(session.keyAt, manifests.runs)
+        : undefined;
+    await checkRows(manifests, context, lookups, replay);
+    if (replay?.kept) {
+      manifests.replay(replay);
+      settings.cache?.onNote?.(
+        `the plan takes the ${plural(manifests.runs, "row")} the check read from memory (${formatCount(replay.unknown().length)} not known in sync held whole), not from the manifests again`,
+        "debug",
+      );
+    }
     await checkNewKeys(manifests, client, context, { ...diff, adoptBy: settings.adoptBy });
   } else if (lookups && manifests.held)
     for await (const row of manifests.rows()) lookups.visit(row);
@@ -209,16 +221,20 @@ async function checkRows(
   manifests: ManifestRows,
   context: PlanContext,
   lookups?: LookupKeys,
+  replay?: RowReplay,
 ): Promise<void> {
   // Keys new to the organization take the type of their first use, as they will in Sift.
   const keyTypes = new Map(context.keyTypes);
   const problems: Problem[] = [];
   let total = 0;
   let invalidRuns = 0;
-  // A skipped file's rows are in sync and unchanged: nothing to check, nothing to look up.
-  for await (const row of manifests.rows({ skipped: false })) {
-    lookups?.visit(row);
-    if (isInvalidRow(row)) continue;
+  // A skipped file's rows are in sync and unchanged: nothing to check, nothing to look up (the
+  // replay keeps them too, in their place).
+  for await (const row of manifests.rows({ skipped: replay !== undefined })) {
+    const stub = cacheEntryOf(isInvalidRow(row) ? row.spec : row) !== undefined;
+    const entry = stub ? -1 : (lookups?.visit(row, replay?.kept) ?? -1);
+    replay?.add(row, entry);
+    if (stub || isInvalidRow(row)) continue;
     const found = checkSpec(row as RunSpec, {
       assetIds: context.assetIds,
       keyTypes,

@@ -54,6 +54,11 @@ export interface ManifestRows {
    * cannot vouch for after all is read then; see CacheFileSkips.settle).
    */
   forgetHeld(): void;
+  /**
+   * From now on `rows()` yields these, and `rows({ skipped: false })` only `unknown` (a pass's
+   * record of the rows: RowReplay, whose other rows are known in sync), not the files read again.
+   */
+  replay(rows: { rows(): Iterable<ManifestRow>; unknown(): Iterable<ManifestRow> }): void;
   /** Whether a clientKey is in this invocation's scope (shard, `only`). */
   inScope: (clientKey: string) => boolean;
   /** With a sync cache: the files it stood in for, and what it records of the others. */
@@ -192,7 +197,9 @@ export async function readManifests(
   }
   const missingKeys = input.only ? [...input.only].filter((key) => !seen!.has(key)) : [];
   let kept = held.all;
+  let replayed: Parameters<ManifestRows["replay"]>[0] | undefined;
   const rows = async function* ({ skipped = true }: { skipped?: boolean } = {}) {
+    if (replayed !== undefined) return yield* skipped ? replayed.rows() : replayed.unknown();
     if (kept !== undefined && skipped) return yield* kept;
     if (kept !== undefined) {
       for (const row of kept)
@@ -219,6 +226,9 @@ export async function readManifests(
     },
     forgetHeld() {
       kept = undefined;
+    },
+    replay(rows) {
+      replayed = rows;
     },
     inScope: (clientKey) => inScope(clientKey),
     ...(skips && { skips }),

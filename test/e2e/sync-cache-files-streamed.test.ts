@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { callApi } from "../helpers/emulator.js";
@@ -9,6 +9,7 @@ const emulator = useEmulator();
 /** Past the 100,000 rows a manifest may have to be held (src/plan/held-rows.ts): streamed. */
 const ROWS = 100_001;
 const key = (i: number) => `big-${String(i).padStart(6, "0")}`;
+const rkey = (i: number) => `rep-${String(i).padStart(6, "0")}`;
 
 describe("a skipped file of a manifest too large to hold", () => {
   it("is read again from its file when the cache cannot vouch for it, and planned as a full read plans it", async () => {
@@ -41,4 +42,75 @@ describe("a skipped file of a manifest too large to hold", () => {
         .find((r) => r.clientKey === key(77_777))!.name,
     ).toBe("A");
   }, 120_000);
+
+  it("is planned from the rows its check read, not parsed a third time, with each row where a full read puts it", async () => {
+    emulator().load({
+      runs: Array.from({ length: ROWS }, (_, i) => ({ clientKey: rkey(i), name: "A" })),
+    });
+    const lines = Array.from({ length: ROWS }, (_, i) => `${rkey(i)},A`);
+    const dir = manifestDir({});
+    const write = () =>
+      writeFileSync(join(dir, "big.csv"), `clientKey,name\n${lines.join("\n")}\n`);
+    write();
+    expect((await runCli(emulator(), ["apply", "big.csv"], dir)).code).toBe(0);
+
+    // One row edited in the manifest, one run edited in Sift, one row new at the end.
+    lines[5] = `${rkey(5)},B`;
+    lines.push("rep-new,C");
+    write();
+    const edited = emulator()
+      .runs()
+      .find((r) => r.clientKey === rkey(77_777))!;
+    const answer = await callApi(emulator(), "PATCH", "/api/v2/runs", {
+      run: { runId: edited.runId, name: "edited in the UI" },
+      updateMask: "name",
+    });
+    expect(answer.status).toBe(200);
+    const results = join(dir, "results.jsonl");
+    const night = await runCli(
+      emulator(),
+      ["apply", "big.csv", "--log-level", "debug", "--results", results],
+      dir,
+    );
+    expect(night.code).toBe(0);
+    expect(night.stderr).toContain(
+      "the plan takes the 100,002 rows the check read from memory (3 not known in sync held whole)",
+    );
+    expect(night.stdout).toMatch(/1 created, 2 updated, 99,999 unchanged/);
+    const rows = readFileSync(results, "utf8")
+      .trim()
+      .split("\n")
+      .map(
+        (l) =>
+          JSON.parse(l) as { clientKey: string; source: string; action: string; status: string },
+      )
+      // Written as each row ends: the changed rows after the unchanged ones.
+      .sort((a, b) => lineOf(a.source) - lineOf(b.source));
+    expect(rows).toHaveLength(ROWS + 1);
+    // Every row once, at its line (the header is line 1), as a parse reports it.
+    expect(rows.every((r, i) => r.source === `big.csv:${i + 2}`)).toBe(true);
+    expect(rows.every((r, i) => r.clientKey === (i < ROWS ? rkey(i) : "rep-new"))).toBe(true);
+    expect(rows.every((r) => r.status === "ok")).toBe(true);
+    const changed = rows.filter((r) => r.action !== "unchanged");
+    expect(changed.map((r) => [r.clientKey, r.action])).toEqual([
+      [rkey(5), "update"],
+      [rkey(77_777), "update"],
+      ["rep-new", "create"],
+    ]);
+    const runs = new Map(
+      emulator()
+        .runs()
+        .map((r) => [r.clientKey, r.name]),
+    );
+    expect([runs.get(rkey(5)), runs.get(rkey(77_777)), runs.get("rep-new")]).toEqual([
+      "B",
+      "A",
+      "C",
+    ]);
+    // What the cache left is what a full read finds: nothing to do.
+    const full = await runCli(emulator(), ["plan", "big.csv", "--refresh", "full"], dir);
+    expect(full.stdout).toContain("No changes");
+  }, 180_000);
 });
+
+const lineOf = (source: string) => Number(source.slice(source.lastIndexOf(":") + 1));

@@ -16,7 +16,7 @@ describe("LookupKeys", () => {
     const dir = manifestDir({ "runs.csv": `${lines.join("\n")}\n`, "warm.csv": "clientKey\nk\n" });
     for await (const row of readManifestRows([join(dir, "warm.csv")])) void row; // modules loaded
     const before = heapAfterGc();
-    const keys = new LookupKeys(() => false);
+    const keys = new LookupKeys(() => -1);
     for await (const row of readManifestRows([join(dir, "runs.csv")])) keys.visit(row);
     const retained = heapAfterGc() - before;
     expect([...keys.values()].slice(0, 2)).toEqual([
