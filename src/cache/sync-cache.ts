@@ -12,7 +12,7 @@ import {
   writeCacheFile,
 } from "./cache-file.js";
 import { type CacheIdentity, type Distrust, differentIdentity } from "./cache-identity.js";
-import { allocateColumns, compactColumns, grownColumns } from "./cache-columns.js";
+import { allocateColumns, compactColumns, EntryOrder, grownColumns } from "./cache-columns.js";
 import type { FileRecord } from "./file-records.js";
 import type { KeyTable } from "./key-table.js";
 import { packRunId, packTimestamp, unpackRunId, unpackTimestamp } from "./entry-codec.js";
@@ -317,52 +317,40 @@ export class SyncCache {
   private compact(): CacheData {
     const { count } = this.columns;
     const live = this.size;
-    const placed = new Uint8Array(count);
     const files: FileRecord[] = [];
     const fileLines: Uint32Array[] = [];
-    const order = new Uint32Array(live);
-    let n = 0;
+    const order = new EntryOrder(count, live, this.alive);
     const place = (
       record: Omit<FileRecord, "start" | "count">,
-      entries: ArrayLike<number>,
+      length: number,
+      at: (k: number) => number,
       lines: Uint32Array,
     ) => {
-      for (let k = 0; k < entries.length; k++) {
-        const i = entries[k]!;
-        if (i >= count || !this.alive[i] || placed[i]) return;
-      }
-      files.push({ ...record, start: n, count: entries.length } as FileRecord);
+      const start = order.placedCount;
+      if (!order.place(length, at)) return;
+      files.push({ ...record, start, count: length } as FileRecord);
       fileLines.push(lines);
-      for (let k = 0; k < entries.length; k++) {
-        placed[entries[k]!] = 1;
-        order[n++] = entries[k]!;
-      }
     };
-    for (const { record, entries, lines } of this.newFiles) place(record, entries, lines);
+    for (const { record, entries, lines } of this.newFiles)
+      place(record, entries.length, (k) => entries[k]!, lines);
     // NOTE: a file's entries this sync touched and left alive are in sync still: a row of it
     // recorded with another hash comes from other bytes (or names), which its record tells.
     if (!this.merged && this.readEnv === this.loadedReadEnv) {
       this.loadedFiles.forEach((file, f) => {
-        const entries = new Uint32Array(file.count);
-        for (let k = 0; k < file.count; k++) entries[k] = file.start + k;
-        place(file, entries, this.loadedLines[f]!);
+        place(file, file.count, (k) => file.start + k, this.loadedLines[f]!);
       });
     }
-    if (files.length === 0)
-      return compactColumns(this.columns, this.alive, live, this.epochs, this.identity);
-    for (let i = 0; i < count; i++) if (this.alive[i] && !placed[i]) order[n++] = i;
     // NOTE: a night that changed nothing finds the entries in this order already: no copy of
     // a million entries (and their keys' table) to write them as they are.
-    let inPlace = n === count;
-    for (let k = 0; k < n && inPlace; k++) inPlace = order[k] === k;
     const data = compactColumns(
       this.columns,
       this.alive,
       live,
       this.epochs,
       this.identity,
-      inPlace ? undefined : order,
+      order.finish(),
     );
+    if (files.length === 0) return data;
     data.meta.files = files;
     if (this.readEnv !== undefined) data.meta.readEnv = this.readEnv;
     data.fileLines = fileLines;
