@@ -116,11 +116,15 @@ function bytesOf(array: Float64Array | Uint32Array | Uint16Array | Uint8Array, c
   return new Uint8Array(array.buffer, array.byteOffset, count * array.BYTES_PER_ELEMENT);
 }
 
+/** How many keys' lengths a part of the file holds (64 KiB). */
+const LENGTHS_PER_PART = 32_768;
+
 /**
  * The file's bytes but the trailer, in parts: the header, then the columns as they lie in
- * memory (no copy of a million entries into one buffer; writeCacheFile adds the trailer).
+ * memory (no copy of a million entries into one buffer; writeCacheFile adds the trailer), the
+ * keys' lengths made a slice at a time as they are written.
  */
-export function cacheFileParts(data: CacheData): Uint8Array[] {
+export function* cacheFileParts(data: CacheData): Generator<Uint8Array> {
   assertLittleEndian();
   // The header is padded (JSON takes trailing spaces) so that the columns start at a multiple
   // of 8: decodeCache then reads them in place, without a copy (see `take` there).
@@ -130,8 +134,6 @@ export function cacheFileParts(data: CacheData): Uint8Array[] {
   const { columns } = data;
   const n = columns.count;
   const keys = columns.keys.allBytes;
-  const lengths = new Uint16Array(n);
-  for (let i = 0; i < n; i++) lengths[i] = columns.keys.byteLength(i);
   const lines = (data.fileLines ?? []).map((fileLines) => encodeLines(fileLines));
   const lineBytes = lines.reduce((sum, part) => sum + part.length, 0);
   const header = Buffer.allocUnsafe(HEADER_BYTES + meta.length + 12);
@@ -142,22 +144,24 @@ export function cacheFileParts(data: CacheData): Uint8Array[] {
   at = header.writeUInt32LE(n, at);
   at = header.writeUInt32LE(keys.length, at);
   header.writeUInt32LE(lineBytes, at);
-  return [
-    header,
-    bytesOf(columns.rowHash, n),
-    bytesOf(columns.runId, n * 16),
-    bytesOf(columns.seconds, n),
-    bytesOf(columns.nanos, n),
-    bytesOf(columns.epoch, n),
-    bytesOf(lengths, n),
-    keys,
-    ...lines,
-  ];
+  yield header;
+  yield bytesOf(columns.rowHash, n);
+  yield bytesOf(columns.runId, n * 16);
+  yield bytesOf(columns.seconds, n);
+  yield bytesOf(columns.nanos, n);
+  yield bytesOf(columns.epoch, n);
+  for (let from = 0; from < n; from += LENGTHS_PER_PART) {
+    const lengths = new Uint16Array(Math.min(LENGTHS_PER_PART, n - from));
+    for (let k = 0; k < lengths.length; k++) lengths[k] = columns.keys.byteLength(from + k);
+    yield bytesOf(lengths, lengths.length);
+  }
+  yield keys;
+  yield* lines;
 }
 
 /** The whole file in one buffer, trailer included (what writeCacheFile writes). */
 export function encodeCache(data: CacheData): Buffer {
-  const body = Buffer.concat(cacheFileParts(data));
+  const body = Buffer.concat([...cacheFileParts(data)]);
   return Buffer.concat([body, createHash("sha256").update(body).digest()]);
 }
 
@@ -297,7 +301,7 @@ function stampOf(stat: Stats): string {
 }
 
 /** `parts` and their SHA-256 to a temporary file, fsync, rename: the file is replaced whole or not at all. */
-export function writeCacheFile(path: string, parts: readonly Uint8Array[]): void {
+export function writeCacheFile(path: string, parts: Iterable<Uint8Array>): void {
   mkdirSync(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
   const fd = openSync(temp, "wx");
