@@ -27,9 +27,9 @@ describe("the order a save writes entries in", () => {
         files: fc.array(
           fc.oneof(
             // the next entries (a night that changed nothing), or any (one that moved rows)
-            fc.record({ from: fc.nat(count), length: fc.nat(8) }).map(({ from, length }) =>
-              Array.from({ length }, (_, k) => from + k),
-            ),
+            fc
+              .record({ from: fc.nat(count), length: fc.nat(8) })
+              .map(({ from, length }) => Array.from({ length }, (_, k) => from + k)),
             // a file's rows have an entry each (two rows of one key are not recorded)
             fc.uniqueArray(fc.nat(count), { maxLength: 8 }),
           ),
