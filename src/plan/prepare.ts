@@ -3,7 +3,7 @@ import { CacheFileSkips } from "../cache/file-skips.js";
 import { formatCount, plural } from "../core/words.js";
 import { ManifestError, type Problem } from "../core/errors.js";
 import { DEFAULT_UNICODE, type UnicodeMode } from "../core/unicode.js";
-import { cacheEntryOf, isInvalidRow, type RunSpec } from "../manifest/index.js";
+import { isInvalidRow, type RunSpec } from "../manifest/index.js";
 import type { Run } from "../sift/schemas.js";
 import { countKnown, type KnownCounter } from "./cache-use.js";
 import { checkSpec, type DiffOptions } from "./diff.js";
@@ -114,8 +114,10 @@ export async function resolveAgainstSift(
   const lookups = session?.incremental ? new LookupKeys(session.knownEntry) : undefined;
   if (options.checkRows && !input.skipInvalid) {
     // Rows too many to hold are read once more to check them: that pass keeps them for the plan.
+    // NOTE: only when no file is skipped: the check passes over none of a skipped file's rows
+    // (a no-op night: all of them), which the plan takes from the cache anyway.
     const replay =
-      session?.incremental && !manifests.held
+      session?.incremental && !manifests.held && (manifests.skips?.skipped ?? 0) === 0
         ? new RowReplay(session.keyAt, manifests.runs)
         : undefined;
     await checkRows(manifests, context, lookups, replay);
@@ -228,13 +230,10 @@ async function checkRows(
   const problems: Problem[] = [];
   let total = 0;
   let invalidRuns = 0;
-  // A skipped file's rows are in sync and unchanged: nothing to check, nothing to look up (the
-  // replay keeps them too, in their place).
-  for await (const row of manifests.rows({ skipped: replay !== undefined })) {
-    const stub = cacheEntryOf(isInvalidRow(row) ? row.spec : row) !== undefined;
-    const entry = stub ? -1 : (lookups?.visit(row, replay?.kept) ?? -1);
-    replay?.add(row, entry);
-    if (stub || isInvalidRow(row)) continue;
+  // A skipped file's rows are in sync and unchanged: nothing to check, nothing to look up.
+  for await (const row of manifests.rows({ skipped: false })) {
+    replay?.add(row, lookups?.visit(row, replay.kept) ?? -1);
+    if (isInvalidRow(row)) continue;
     const found = checkSpec(row as RunSpec, {
       assetIds: context.assetIds,
       keyTypes,

@@ -1,4 +1,4 @@
-import { cacheEntryOf, isInvalidRow, type ManifestRow, replayedSpec } from "../manifest/index.js";
+import { isInvalidRow, type ManifestRow, replayedSpec } from "../manifest/index.js";
 import { compact } from "./held-rows.js";
 
 /** At most this many rows the cache does not know in sync are held whole (~7 MB of bench rows). */
@@ -38,18 +38,15 @@ export class RowReplay {
     return !this.given;
   }
 
-  /** The next row of the pass: `entry` is the cache entry that knows it in sync, or -1. */
+  /** The next row of the pass (read from its file): the cache entry that knows it in sync, or -1. */
   add(row: ManifestRow, entry: number): void {
     if (this.given) return;
-    const spec = isInvalidRow(row) ? row.spec : row;
-    const stub = cacheEntryOf(spec);
-    const at = stub ?? entry;
-    if (at < 0 && this.held.length >= this.maxHeld) return this.giveUp();
+    if (entry < 0 && this.held.length >= this.maxHeld) return this.giveUp();
     if (this.count === this.entries.length) this.grow();
-    const { file, line } = spec.source;
+    const { file, line } = (isInvalidRow(row) ? row.spec : row).source;
     if (this.files.at(-1)?.file !== file) this.files.push({ start: this.count, file });
     this.lines[this.count] = line;
-    if (at >= 0) this.entries[this.count] = at;
+    if (entry >= 0) this.entries[this.count] = entry;
     else {
       this.held.push(compact(row));
       this.entries[this.count] = -this.held.length;

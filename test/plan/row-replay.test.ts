@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cacheEntryOf, isReplayed, type RunSpec, stubSpec } from "../../src/manifest/index.js";
+import { cacheEntryOf, isReplayed, type RunSpec } from "../../src/manifest/index.js";
 import { RowReplay } from "../../src/plan/row-replay.js";
 
 const keyAt = (entry: number) => `cached-${entry}`;
@@ -14,7 +14,7 @@ describe("RowReplay", () => {
     const replay = new RowReplay(keyAt, 2); // grows past its first size
     replay.add(row("cached-7", "a.csv", 2), 7);
     replay.add(row("new-1", "a.csv", 3), -1);
-    replay.add(stubSpec("cached-3", { file: "b.csv", line: 9 }, 3), -1); // a skipped file's
+    replay.add(row("cached-3", "b.csv", 9), 3);
     replay.add(row("cached-0", "c.csv", 4), 0);
     replay.add(row("new-2", "c.csv", 5), -1);
     expect(replay.kept).toBe(true);
