@@ -1,5 +1,5 @@
 import type { Logger } from "../core/logger.js";
-import type { HttpStats } from "./http-types.js";
+import type { HttpStats, UnderWay } from "./http-types.js";
 import type { RetryOptions } from "./limits.js";
 import type { ProxyRoute } from "./proxy.js";
 import type { PoolStats, RequestPool } from "./pool.js";
@@ -140,6 +140,8 @@ export interface SiftClient {
   /** Bytes of the URL a list request would use: batch filters so it stays ≤ MAX_URL_BYTES. */
   listUrlBytes(path: string, params: Omit<ListParams, "signal" | "stop">): number;
   stats(): ClientStats;
+  /** The requests under way now: what an interrupted command was waiting for. */
+  underWay(): UnderWay;
   readonly pool: RequestPool;
   readonly baseUrl: string;
 }

@@ -225,6 +225,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
     stats() {
       return { ...http.stats(), pool: pool.stats() };
     },
+    underWay: () => http.underWay(),
   };
   return client;
 }

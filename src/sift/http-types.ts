@@ -58,8 +58,23 @@ export interface HttpStats {
   byOperation: Record<string, number>;
 }
 
+/**
+ * What the request layer is doing at this moment: what a command interrupted by Ctrl-C says it
+ * was waiting for.
+ */
+export interface UnderWay {
+  /** Attempts sent and not answered yet, oldest first: `GET /api/v2/runs` and when it was sent (ms, performance.now). */
+  requests: { request: string; sinceMs: number }[];
+  /** Requests waiting out a backoff before their next attempt. */
+  retrying: number;
+  /** Anything at all (a status line) came back from the API so far. */
+  answered: boolean;
+}
+
 export interface Http {
   send<T>(request: HttpRequest<T>): Promise<T>;
+  /** The requests under way now (see UnderWay). */
+  underWay(): UnderWay;
   /** The full URL a request would use. */
   buildUrl(path: string, query?: Query): string;
   stats(): HttpStats;

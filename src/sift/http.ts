@@ -12,7 +12,7 @@ import {
   redactError,
   summarizeZodIssues,
 } from "./http-errors.js";
-import type { Http, HttpOptions, HttpRequest, HttpStats } from "./http-types.js";
+import type { Http, HttpOptions, HttpRequest, HttpStats, UnderWay } from "./http-types.js";
 import { type RequestLimits, requestLimits } from "./limits.js";
 import { describeNetworkFailure } from "./network-errors.js";
 import { AnswerTooLargeError, createNodeFetch, exchangeOf, formatBytes } from "./node-fetch.js";
@@ -73,6 +73,10 @@ export function createHttp(options: HttpOptions): Http {
   let silentApi = false;
   /** The `Date` header of the newest good answer (ms). */
   let answerDate: number | undefined;
+  /** The attempts sent and not answered yet, by when they were sent (for `underWay`). */
+  const sent = new Set<{ request: string; sinceMs: number }>();
+  /** Requests waiting out a backoff. */
+  let retrying = 0;
 
   const buildUrl = (path: string, query?: Query) => buildRequestUrl(options.baseUrl, path, query);
 
@@ -84,6 +88,8 @@ export function createHttp(options: HttpOptions): Http {
     const { signal } = attemptSignal;
     let response: Response;
     let text: string;
+    const underWay = { request: name, sinceMs: performance.now() };
+    sent.add(underWay);
     try {
       response = await fetchImpl(url, {
         method: req.method,
@@ -98,8 +104,10 @@ export function createHttp(options: HttpOptions): Http {
       });
       text = await readText(response, limits.maxAnswerBytes);
       attemptSignal.dispose();
+      sent.delete(underWay);
     } catch (error) {
       attemptSignal.dispose();
+      sent.delete(underWay);
       const cause = redactError(error, redact);
       if (req.signal?.aborted) {
         const why = "interrupted: cut off before its answer came";
@@ -255,7 +263,12 @@ export function createHttp(options: HttpOptions): Http {
       }
       const delayMs = Math.round(retries.backoffMs(n, result.retryAfterMs));
       retries.log(name, n, result, delayMs);
-      await sleepMs(delayMs, req.stop, req.signal);
+      retrying++;
+      try {
+        await sleepMs(delayMs, req.stop, req.signal);
+      } finally {
+        retrying--;
+      }
     }
   }
 
@@ -264,6 +277,7 @@ export function createHttp(options: HttpOptions): Http {
     buildUrl,
     stats: () => ({ ...stats, byOperation: { ...stats.byOperation } }),
     lastAnswerDate: () => answerDate,
+    underWay: (): UnderWay => ({ requests: [...sent], retrying, answered: everAnswered }),
   };
 }
 
