@@ -44,6 +44,8 @@ export interface CommandStop {
 export interface StopHandlers {
   /** At the first signal (say what happens now: the requests under way get `graceMs`). */
   onStop?(signal: StopSignal, graceMs: number): void;
+  /** At a second signal, before the requests under way are cut off and the command quits. */
+  onSecond?(signal: StopSignal): void;
   /** When the command did not end in time: write what can be written, synchronously. */
   quit?(exitCode: number): void;
   graceMs?: number;
@@ -74,6 +76,7 @@ export function listenForStop(io: CliIo, handlers: StopHandlers = {}): CommandSt
       later(STOP_DEADLINE_MS * scale);
       return;
     }
+    if (!ended && !control.abort.aborted) handlers.onSecond?.(signal);
     control.abortNow();
     later(QUIT_AFTER_SECOND_SIGNAL_MS);
   });

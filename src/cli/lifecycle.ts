@@ -8,6 +8,7 @@ import { type CliIo, OutputClosedError, type StopSignal } from "./io.js";
 import { noteOwnFiles } from "./own-files.js";
 import type { Session, SessionOptions, SessionTuning } from "./session.js";
 import { type SpooledInputs, spoolInputs, type SpoolWatch } from "./stdin.js";
+import { describeActivity, interruptedFailure, signalName } from "./stop-note.js";
 
 /**
  * One lifecycle for every command (the citty model: a command declares what it needs, and
@@ -37,6 +38,14 @@ export interface CommandDeclaration<O> {
   graceMs?: number;
   /** Said at the first signal (what happens now; the requests under way get `graceMs`). */
   onStop?: (signal: StopSignal, graceMs: number) => void;
+  /**
+   * At the first signal, stderr gets one line, `interrupted by Ctrl-C (SIGINT) while <what was
+   * under way>: <this>` (stop-note.ts), and the closing document the same words: what the
+   * interruption leaves (`the plan is incomplete`). Without it, the command says what it will.
+   */
+  stopOutcome?: (graceMs: number, underWay: number) => string;
+  /** What the command does when no request is under way: before the first, and between them. */
+  activity?: { offline: string; between: string };
   /** Checked first, before anything is read or opened. */
   check?: (options: O) => Promise<void> | void;
   /** The manifest paths this command reads: spooled (`-`, FIFOs) and their own files noted. */
@@ -122,20 +131,47 @@ export async function runCommand<O>(io: CliIo, command: CommandDeclaration<O>): 
     if (io.exit) spooling.removeNow?.();
   };
   let stop: CommandStop;
+  /** What the closing document says after a signal: what was under way then (stop-note.ts). */
+  let stopped: Failure = INTERRUPTED;
+  /** Where the command is, for that line while it has no session. */
+  let phase = "reading its options";
+  let session: Session | undefined;
+  /** The line on stderr: on a terminal, it takes the line of the `^C` the terminal echoed. */
+  const say = (line: string) =>
+    io.stderr.write(`${io.stderr.isTTY === true ? "\r\u001b[K" : ""}${line}\n`);
   try {
     stop = listenForStop(io, {
       ...(command.graceMs !== undefined && { graceMs: command.graceMs }),
       onStop: (signal, graceMs) => {
+        if (command.stopOutcome) {
+          const doing = describeActivity({
+            ...(session && { api: apiOf(session) }),
+            offline: session ? (command.activity?.offline ?? "working") : phase,
+            between: command.activity?.between ?? "working between requests to the API",
+          });
+          const underWay = session?.client.underWay().requests.length ?? 0;
+          stopped = interruptedFailure(signal, doing, command.stopOutcome(graceMs, underWay));
+          say(stopped.message);
+        }
         command.onStop?.(signal, graceMs);
-        if (command.endAtStop) end({ failure: INTERRUPTED, interrupted: stop.exitCode() });
+        if (command.endAtStop) end({ failure: stopped, interrupted: stop.exitCode() });
         if (command.quitAtStop) {
           beforeExit();
           io.exit?.(stop.exitCode()!);
         }
       },
+      onSecond: (signal) => {
+        if (!command.stopOutcome) return;
+        const cut = session?.client.underWay().requests.length ?? 0;
+        const what =
+          cut > 0
+            ? `${cut === 1 ? "the request" : `the ${cut} requests`} under way cut off now`
+            : "quitting now";
+        say(`interrupted again by ${signalName(signal)}: ${what}`);
+      },
       quit: (code) => {
         beforeExit();
-        end({ failure: INTERRUPTED, interrupted: code });
+        end({ failure: stopped, interrupted: code });
       },
     });
   } catch (error) {
@@ -143,7 +179,6 @@ export async function runCommand<O>(io: CliIo, command: CommandDeclaration<O>): 
     throw error;
   }
   let progress: Progress | undefined;
-  let session: Session | undefined;
   let spooled: SpooledInputs | undefined;
   try {
     const options = await command.options();
@@ -155,8 +190,10 @@ export async function runCommand<O>(io: CliIo, command: CommandDeclaration<O>): 
     });
     await command.check?.(options);
     const inputs = command.inputs?.(options);
+    phase = "reading standard input";
     if (inputs) spooled = await spoolInputs(inputs.paths, inputs.stdinFormat, io, spooling);
     const sessionOptions = command.session?.(options);
+    phase = "connecting to the API";
     if (sessionOptions) {
       // Loaded only to open one: the client and logger it builds (pino, the HTTP stack, sift.toml)
       // are a third of validate's start-up, which never opens a session.
@@ -180,7 +217,7 @@ export async function runCommand<O>(io: CliIo, command: CommandDeclaration<O>): 
   } catch (error) {
     progress?.done();
     const interrupted = stop.exitCode();
-    end({ failure: interrupted ? INTERRUPTED : describeFailure(error), interrupted, error });
+    end({ failure: interrupted ? stopped : describeFailure(error), interrupted, error });
     if (interrupted !== undefined) return interrupted;
     throw error;
   } finally {
@@ -188,6 +225,13 @@ export async function runCommand<O>(io: CliIo, command: CommandDeclaration<O>): 
     await session?.close();
     await spooled?.remove();
   }
+}
+
+/** What the line after a signal reads of the session: its requests under way. */
+function apiOf(session: Session) {
+  const { client, target } = session;
+  const name = target === "local" ? "the embedded emulator (--local)" : `the API at ${target}`;
+  return { name, underWay: () => client.underWay(), sent: () => client.stats().requests };
 }
 
 function noteOwnInputs(inputs: CommandInputs, io: CliIo, logger: Logger | undefined) {

@@ -12,6 +12,8 @@ export interface Failure {
   problems?: string[];
   /** How many problems there were in all (more than listed when the list was capped). */
   total?: number;
+  /** `INTERRUPTED`: the signal that stopped the command (`SIGINT`, `SIGTERM`), when known. */
+  signal?: string;
 }
 
 /** Ctrl-C or SIGTERM stopped the command before its document was complete. */

@@ -83,12 +83,15 @@ function renderFailure(failure: Failure, summary: PlanSummary, rows: number): st
   const unlisted = (failure.total ?? 0) - (failure.problems?.length ?? 0);
   const more = unlisted > 0 ? `- _… and ${unlisted} more_\n` : "";
   const decided = summary.create + summary.update + summary.unchanged + summary.invalid;
+  const interrupted = failure.code === "INTERRUPTED";
+  const before = interrupted ? "the interruption" : "the error";
   const partial =
     decided === 0
       ? "No run was planned.\n"
-      : `Decided before the error${rows > 0 ? " (the rows above)" : ""}: ${formatPlanCounts(summary)}.\n`;
+      : `Decided before ${before}${rows > 0 ? " (the rows above)" : ""}: ${formatPlanCounts(summary)}.\n`;
+  const heading = interrupted ? "⏹️ The plan was interrupted" : "❌ The plan failed";
   return (
-    `### ❌ The plan failed\n\n${markdownText(failure.message)}\n\n` +
+    `### ${heading}\n\n${markdownText(failure.message)}\n\n` +
     (problems === "" ? "" : `${problems}${more}\n`) +
     partial
   );

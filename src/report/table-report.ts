@@ -31,12 +31,14 @@ export function createTableReport(out: TextSink, options: { color: boolean }): P
     },
     end(summary, failure, saved, refusals) {
       if (failure !== undefined) {
-        // The reason is on stderr (`error: ...`); stdout says the plan above is not all of it.
+        // The reason is on stderr (`error: ...`, or `interrupted by Ctrl-C ...`); stdout says
+        // the plan above is not all of it.
         const decided = summary.create + summary.update + summary.unchanged + summary.invalid;
+        const how = failure.code === "INTERRUPTED" ? "interrupted" : "it failed";
         const text =
           decided === 0
-            ? "No plan: it failed before any run was planned."
-            : `Plan incomplete: it failed after ${formatPlanCounts(summary)}.`;
+            ? `No plan: ${how} before any run was planned.`
+            : `Plan incomplete: ${how} after ${formatPlanCounts(summary)}.`;
         out.write(`${listed ? "\n" : ""}${paint("red", text)}\n`);
         return;
       }

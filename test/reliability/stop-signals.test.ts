@@ -86,7 +86,12 @@ describe.concurrent("apply stopped by a signal", () => {
       "not attempted: the apply was interrupted; run the same command again",
     );
     expect(cli.stderr()).toContain(
-      `stopping: no new request starts; requests under way get ${5 * STOP_SCALE} s`,
+      `interrupted by Ctrl-C (SIGINT) while waiting on the API at ${hung.url} for its first answer (`,
+    );
+    expect(cli.stderr()).toMatch(
+      new RegExp(
+        `: no new request starts; (the request under way gets|the \\d+ requests under way get) ${5 * STOP_SCALE} s, then (is|are) cut off \\(Ctrl-C again to quit now\\)\n`,
+      ),
     );
     expect(cli.stderr()).not.toMatch(/\n\s+at |internal error/);
   }, 30_000);
@@ -135,7 +140,7 @@ describe.concurrent("apply stopped by a signal", () => {
     const cli = apply(proxy.url, [manifest, "--results", results]);
     await waitFor(() => proxy.hung() >= 4, "four writes under way");
     cli.child.kill("SIGINT");
-    await waitFor(() => cli.stderr().includes("stopping:"), "the first signal's note");
+    await waitFor(() => cli.stderr().includes("interrupted by"), "the first signal's note");
     cli.child.kill("SIGINT");
     expect(await cli.exited).toBe(130);
     expect(cli.stdout()).toMatch(/^Interrupted after: 0 created, .* skipped in .*\.\n$/);
@@ -202,7 +207,7 @@ describe.concurrent("whatever the command is doing", () => {
     child.stdin.write("clientKey,name\nsg-1,Run 1\n"); // and never closed
     await waitForStdinCopy(tmp);
     child.kill("SIGINT");
-    await waitFor(() => err.includes("stopping:"), "the first signal's note");
+    await waitFor(() => err.includes("interrupted by"), "the first signal's note");
     expect(await exited).toBe(130);
     expect(out).toMatch(
       /^Interrupted after: 0 created, 0 updated, 0 unchanged, 0 failed, 0 skipped in .*\.\n$/,
@@ -277,7 +282,8 @@ describe.concurrent("plan, export and a saved plan stopped by a signal", () => {
     expect(await cli.exited).toBe(143);
     expect(JSON.parse(cli.stdout()).error).toEqual({
       code: "INTERRUPTED",
-      message: "interrupted (Ctrl-C or SIGTERM): the plan is incomplete",
+      message: expect.stringMatching(/^interrupted by SIGTERM while .*: the plan is incomplete$/),
+      signal: "SIGTERM",
     });
   }, 30_000);
 

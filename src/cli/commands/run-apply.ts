@@ -7,6 +7,7 @@ import { formatProblem, GuardError } from "../../core/errors.js";
 import { formatApplySummary, formatApplySummaryJson } from "../../report/apply-summary.js";
 import { describeFailure } from "../../report/failure.js";
 import { createResultsWriter } from "../../report/results-file.js";
+import { escapeControl } from "../../report/safe-text.js";
 import { EXIT } from "../exit-codes.js";
 import { type CliIo, OutputClosedError } from "../io.js";
 import type { CommandDeclaration, Life } from "../lifecycle.js";
@@ -33,16 +34,31 @@ export function declareApply(
   const started = performance.now();
   /** Rows reported so far, and how many the apply works through (known once it started). */
   const rows = { reported: 0, total: 0 };
+  let savedPlan: string | undefined; // apply --plan FILE
   const writeSummary = (summary: Summary) =>
     io.stdout.write(
       (format === "json" ? formatApplySummaryJson(summary) : formatApplySummary(summary)) + "\n",
     );
   return {
     options: read,
-    onStop: (_signal, graceMs) =>
-      io.stderr.write(
-        `\nstopping: no new request starts; requests under way get ${graceMs / 1000} s, then are cut off (Ctrl-C again to quit now)\n`,
-      ),
+    stopOutcome: (graceMs, underWay) => {
+      const grace = `${graceMs / 1000} s`;
+      const left =
+        underWay === 0
+          ? ""
+          : underWay === 1
+            ? `; the request under way gets ${grace}, then is cut off`
+            : `; the ${underWay} requests under way get ${grace}, then are cut off`;
+      return `no new request starts${left} (Ctrl-C again to quit now)`;
+    },
+    activity: {
+      get offline() {
+        return savedPlan === undefined
+          ? "reading the manifests"
+          : `reading the saved plan ${escapeControl(savedPlan)}`;
+      },
+      between: "applying (no request under way)",
+    },
     end: ({ error }) => {
       const { stopped: _, ...done } = counts;
       const elapsedMs = performance.now() - started;
@@ -61,13 +77,15 @@ export function declareApply(
         });
       }
     },
-    check: (command) =>
+    check: (command) => {
+      savedPlan = command.plan;
       // Before the results file's header is written.
-      refuseOverwritingInputs(
+      return refuseOverwritingInputs(
         [command.results === undefined ? undefined : { flag: "--results", path: command.results }],
         command.reads,
         io,
-      ),
+      );
+    },
     inputs: syncInputs,
     session: (command) => command.session,
     progress: (command) => ({ label: "applying", enabled: command.progress }),

@@ -35,6 +35,7 @@ export function declarePlan(
   const summary = createPlanSummary();
   let out: PlanReport | undefined; // the document on stdout
   let file: PlanFileWriter | undefined; // --out
+  let outPath: string | undefined;
   let ended = false;
   const endDocument = (failure?: Failure, saved?: SavedPlanRef, refusals?: readonly Refusal[]) => {
     if (ended) return;
@@ -45,12 +46,17 @@ export function declarePlan(
     // NOTE: plan writes nothing to Sift, so nothing is left to finish: stop at once.
     graceMs: 0,
     options: read,
-    check: (command) =>
-      refuseOverwritingInputs(
+    stopOutcome: () =>
+      `the plan is incomplete${outPath === undefined ? "" : `; ${escapeControl(outPath)} (--out) was not written`}`,
+    activity: { offline: "reading the manifests", between: "planning (no request under way)" },
+    check: (command) => {
+      outPath = command.out;
+      return refuseOverwritingInputs(
         [command.out ? { flag: "--out", path: command.out } : undefined],
         command.reads,
         io,
-      ),
+      );
+    },
     inputs: syncInputs,
     session: (command) => command.session,
     progress: (command) => ({ label: "planning", enabled: command.progress }),
@@ -71,6 +77,9 @@ export function declarePlan(
   };
 
   async function runPlan(command: PlanCommand, life: Life): Promise<number> {
+    // Interrupted while it started (its options, stdin, the session): the document is ended.
+    const early = life.interrupted();
+    if (early !== undefined) return early;
     const session = life.session!;
     const { logger } = session;
     const { sync } = command;
