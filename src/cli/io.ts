@@ -1,4 +1,5 @@
 import { fstatSync } from "node:fs";
+import { constants as osConstants } from "node:os";
 import type { FileIdentity } from "../manifest/index.js";
 import type { StatusLine } from "../report/progress.js";
 
@@ -104,16 +105,52 @@ export function processIo(): CliIo {
     stdin: process.stdin,
     env: process.env,
     cwd: process.cwd(),
-    onInterrupt(handler) {
-      const onSignal = (signal: NodeJS.Signals) => handler(signal as StopSignal);
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
-      return () => {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
-      };
-    },
+    onInterrupt: listenForSignals(),
     exit: (code) => process.exit(code),
+  };
+}
+
+/**
+ * A signal that came before a command listened (while node loads the command's modules, which
+ * takes a second on a busy machine) would otherwise end the process as node does by default:
+ * exit 130 with no document on stdout and no word on stderr.
+ */
+const UNHEARD_SIGNAL_MS = 2_000;
+
+/**
+ * Listens for SIGINT and SIGTERM from now on: a signal no handler hears yet is told to the
+ * first handler when it comes (the command then stops at its start, with its document). One
+ * that no handler comes for within UNHEARD_SIGNAL_MS ends the process with the signal's exit
+ * code, as node would have at once.
+ */
+function listenForSignals(): NonNullable<CliIo["onInterrupt"]> {
+  const handlers = new Set<(signal: StopSignal) => void>();
+  const unheard: StopSignal[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const onSignal = (name: NodeJS.Signals) => {
+    const signal = name as StopSignal;
+    if (handlers.size > 0) {
+      for (const handler of [...handlers]) handler(signal);
+      return;
+    }
+    unheard.push(signal);
+    timer ??= setTimeout(
+      () => process.exit(128 + osConstants.signals[unheard[0]!]),
+      UNHEARD_SIGNAL_MS,
+    ).unref();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return (handler) => {
+    handlers.add(handler);
+    clearTimeout(timer);
+    timer = undefined;
+    const early = unheard.splice(0);
+    // NOTE: told on the next turn: the caller has not returned from subscribing yet.
+    if (early.length > 0) setImmediate(() => early.forEach((signal) => handler(signal)));
+    return () => {
+      handlers.delete(handler);
+    };
   };
 }
 
