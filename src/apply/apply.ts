@@ -18,7 +18,8 @@ import { fileSkipsOf, type Prepared, readManifests, resolveAgainstSift } from ".
 import { countChange, createPlanSummary, type PlanSummary } from "../plan/summary.js";
 import type { SiftClient } from "../sift/client.js";
 import { withStopping } from "../sift/stoppable.js";
-import { type ApplyCounts, applyWork, rowsAfter } from "./apply-work.js";
+import { type ApplyCounts, applyWork, createApplyCounts, rowsAfter } from "./apply-work.js";
+import { heldBack } from "./held-back.js";
 import { reconcileByDiff, workFromChange } from "./from-change.js";
 import { refusedForInvalidRows, refusedRows } from "./refused-rows.js";
 import { formatSkip, type SkipReason } from "./stop.js";
@@ -61,6 +62,11 @@ export interface ApplyResult extends ApplyCounts {
   elapsedMs: number;
   /** True when stopped by the signal before every row was reached. */
   interrupted: boolean;
+  /**
+   * Stopped while the manifests were still being validated, before any request: nothing was
+   * written, and no row is reported (the rest of the manifests was not read).
+   */
+  unread?: boolean;
   /** Keys given in `only` that no manifest run has. */
   missingKeys?: string[];
   /** Local times a `dst` rule decided, by rule (`dst: later`): count and the first place. */
@@ -115,15 +121,20 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
       unreached: async function* () {},
     });
   };
-  // Offline first: an invalid manifest stops here, before any request.
-  const manifests = await readManifests(options, {
-    keys: settings.archiveMissing !== undefined,
-    skips: fileSkipsOf(options, settings, client),
-  }).catch(async (error: unknown) => {
+  // Offline first: an invalid manifest stops here, before any request. So does Ctrl-C: nothing
+  // was written, and a large manifest is not read to its end first.
+  const readSignal = options.readSignal ?? stopping?.stop;
+  const read = await readManifests(
+    { ...options, readSignal },
+    { keys: settings.archiveMissing !== undefined, skips: fileSkipsOf(options, settings, client) },
+  ).catch(async (error: unknown) => {
+    if (readSignal?.aborted && error === readSignal.reason) return undefined;
     if (refusedForInvalidRows(error))
       await reportRefused(refusedRows(options, settings, client, { offline: true }));
     throw error;
   });
+  if (read === undefined) return interruptedReading(started);
+  const manifests = read;
   const plan = createPlanSummary();
   let prepared: Prepared | undefined;
   let total = manifests.runs;
@@ -238,6 +249,18 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
   };
 }
 
+/** Stopped while the manifests were read: no row was reached, nor listed (unread). */
+function interruptedReading(started: number): ApplyResult {
+  return {
+    ...createApplyCounts(),
+    stopped: { kind: "interrupted" },
+    plan: createPlanSummary(),
+    elapsedMs: performance.now() - started,
+    interrupted: true,
+    unread: true,
+  };
+}
+
 interface Pending {
   spec: RunSpec;
   /** An unchanged row in sync (no warning): its run. */
@@ -247,29 +270,6 @@ interface Pending {
 /** The error of a refused apply: the first refusal's words, every refusal attached. */
 function guardError(refusals: readonly Refusal[]): GuardError {
   return new GuardError(explainRefusal(refusals[0]!), { refusals });
-}
-
-/**
- * Every row, skipped for one shared reason before any request (a guard refused the plan):
- * each still ends in the results and the counts.
- */
-export async function* heldBack(
-  rows: AsyncIterable<RowRef>,
-  skip: SkipReason,
-): AsyncGenerator<Work> {
-  const reason = formatSkip(skip);
-  for await (const row of rows) {
-    yield {
-      kind: "skip",
-      clientKey: row.clientKey,
-      source: row.source,
-      action: row.action ?? "unplanned",
-      failed: false,
-      grouped: true,
-      skip,
-      reason,
-    };
-  }
 }
 
 /** Every row the apply works through, in order: the manifests' rows, then the runs to archive. */

@@ -78,6 +78,11 @@ export interface ValidationCallbacks {
   /** Called with every warning, shown or not (the sync cache reads a file with any every time). */
   onEveryWarning?: (warning: Problem) => void;
   /**
+   * Stops the pass (Ctrl-C): checked between batches of rows, so that a large manifest is
+   * not read to its end first; the pass then throws the signal's reason.
+   */
+  signal?: AbortSignal;
+  /**
    * `validate`: a run whose clientKey breaks Sift's rule for new runs is a warning (offline,
    * whether the run exists is unknown; plan and apply decide per run).
    */
@@ -102,6 +107,7 @@ export async function collectValidation(
   let lastWarning: Problem | undefined;
   const resolved: ValidationResult["resolved"] = {};
   for await (const { file, items } of batches) {
+    options.signal?.throwIfAborted();
     const fileIndex = files.indexOf(file);
     // Indexed: a for-of makes an iterator result per run until V8 has optimized the loop.
     for (let i = 0; i < items.length; i++) {

@@ -64,6 +64,11 @@ export interface ManifestInput {
    * against Sift an unknown asset stays a problem.
    */
   createAssets?: (names: string[]) => Promise<Map<string, string>>;
+  /**
+   * Stops the validating pass between batches of rows (Ctrl-C while a large manifest is read):
+   * reading then throws the signal's reason. The later passes are not stopped by it.
+   */
+  readSignal?: AbortSignal;
   /** Each manifest warning (read as written, likely not meant), once, in the validating pass. */
   onWarning?: (warning: Problem) => void;
   /**

@@ -44,7 +44,8 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
   const settings = resolveSettings(options);
   // NOTE: a plan writes nothing, so nothing is left to finish: a stop cuts its requests off at once.
   const client = withStopping(options.client, signal && { stop: signal, abort: signal });
-  const prepared = await prepare(options, client, settings, { checkRows: false });
+  const input = { ...options, readSignal: options.readSignal ?? signal };
+  const prepared = await prepare(input, client, settings, { checkRows: false });
   const summary = createPlanSummary();
   const total = totalChanges(prepared);
   let done = 0;

@@ -178,6 +178,7 @@ export async function readManifests(
       },
       onWarning: input.onWarning,
       onEveryWarning: skips && ((warning) => skips.noteTrouble(warning.file)),
+      signal: input.readSignal,
     },
     { skips, keys: registry },
   );

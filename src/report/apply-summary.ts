@@ -22,6 +22,8 @@ export interface ApplySummary {
   retries?: number;
   /** Stopped early (Ctrl-C): the runs not reached are counted as skipped. */
   interrupted?: boolean;
+  /** Stopped while the manifests were read: nothing was written, no run is counted or listed. */
+  unread?: boolean;
   /** Why the apply stopped before the end (the counts cover what was done). */
   error?: Failure;
   /** The guards that refused the plan (exit 3): nothing was written. */
@@ -65,6 +67,8 @@ export function formatApplySummary(summary: ApplySummary): string {
  * error, or each guard's refusal on its own line.
  */
 function outcomeOf(summary: ApplySummary): { lead: string; why: string } {
+  if (summary.interrupted && summary.unread)
+    return { lead: "Interrupted after", why: ` ${UNREAD}.` };
   if (summary.interrupted) return { lead: "Interrupted after", why: "" };
   const refusals = summary.refusals ?? [];
   if (summary.error === undefined && refusals.length === 0) {
@@ -84,6 +88,10 @@ function outcomeOf(summary: ApplySummary): { lead: string; why: string } {
   return { lead, why: ` ${escapeControl(summary.error!.message)}.` };
 }
 
+/** Why an apply stopped while reading the manifests counts no run. */
+const UNREAD =
+  "Stopped while reading the manifests, before any request: nothing was written, and no run is listed; run the same command again";
+
 /** The summary for `--format json`: one JSON object. */
 export function formatApplySummaryJson(summary: ApplySummary): string {
   return JSON.stringify({
@@ -99,6 +107,7 @@ export function formatApplySummaryJson(summary: ApplySummary): string {
     ...(summary.requests !== undefined && { requests: summary.requests }),
     ...(summary.retries !== undefined && { retries: summary.retries }),
     interrupted: summary.interrupted ?? false,
+    ...(summary.unread && { unread: UNREAD }),
     ...(summary.error !== undefined && { error: summary.error }),
     ...(summary.refusals?.length && { refused: summary.refusals[0], refusals: summary.refusals }),
     ...(summary.stopped !== undefined && { stopped: summary.stopped }),
