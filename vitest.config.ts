@@ -21,6 +21,7 @@ const SAME_IN_OMIT = [
   "apply-faults",
   "client-key-rule",
   "guard-reports",
+  "interrupt",
   "invalid-refusal",
   "max-changes",
   "own-files",

@@ -165,7 +165,7 @@ export async function runCommand<O>(io: CliIo, command: CommandDeclaration<O>): 
         const cut = session?.client.underWay().requests.length ?? 0;
         const what =
           cut > 0
-            ? `${cut === 1 ? "the request" : `the ${cut} requests`} under way cut off now`
+            ? `${cut === 1 ? "the request under way is" : `the ${cut} requests under way are`} cut off now`
             : "quitting now";
         say(`interrupted again by ${signalName(signal)}: ${what}`);
       },

@@ -1,0 +1,194 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, type TestContext } from "vitest";
+import { startHungApi, waitFor } from "../reliability/support/hung-api.js";
+import { spawnCli } from "../reliability/support/processes.js";
+import { readResults } from "../reliability/support/results.js";
+
+/**
+ * A user's bug: Ctrl-C while `plan` waited on an API that accepts connections and never
+ * answers exited 130 with nothing on stderr, and stdout said "No plan: it failed before any
+ * run was planned.". Stopped by a signal, a command now says on stderr, in one line, that it
+ * was interrupted and what was under way, and its one stdout document says "interrupted" in
+ * every format; apply reports every row as not attempted. While a large manifest is still
+ * being validated, the signal stops the reading between batches of rows.
+ *
+ * The CLI runs as its own process (the built bin), against a listener that never answers.
+ */
+
+/** The grace (5 s) and the deadline (9 s) at a fifth: a hung request is cut off after 1 s. */
+const SCALED = { SIFT_RUN_SYNC_STOP_SCALE: "0.2" };
+const STACK = /\n\s+at |internal error/;
+
+async function hungApi(t: TestContext) {
+  const hung = await startHungApi();
+  t.onTestFinished(() => hung.close());
+  return hung;
+}
+
+function workDir(rows: string[] = ["in-1,Run 1,", "in-2,Run 2,", "in-3,Run 3,"]) {
+  const dir = mkdtempSync(join(tmpdir(), "srs-interrupt-"));
+  const manifest = join(dir, "runs.csv");
+  writeFileSync(manifest, `clientKey,name,tags\n${rows.join("\n")}\n`);
+  return { dir, manifest, results: join(dir, "results.csv") };
+}
+
+function cli(url: string, args: string[], dir: string) {
+  return spawnCli(args, { SIFT_REST_URI: url, SIFT_API_KEY: "local", ...SCALED }, dir);
+}
+
+/** `interrupted by <signal> while waiting on the API at <url> for its first answer (...): <outcome>` */
+function waitingLine(signal: string, url: string, outcome: string): RegExp {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(
+    `^interrupted by ${escape(signal)} while waiting on the API at ${escape(url)} for its first answer \\((\\d+ requests under way, the oldest )?(GET|POST) /\\S+, sent \\d+\\.\\d s ago\\): ${escape(outcome)}$`,
+  );
+}
+
+/** The lines of stderr that are not pino's JSON log lines. */
+function textLines(stderr: string): string[] {
+  return stderr.split("\n").filter((line) => line !== "" && !line.startsWith("{"));
+}
+
+describe.concurrent("plan interrupted while the API never answers", () => {
+  const formats = {
+    table: (stdout: string) => {
+      expect(stdout).toBe("No plan: interrupted before any run was planned.\n");
+    },
+    json: (stdout: string, line: string) => {
+      const doc = JSON.parse(stdout) as { error: unknown; summary: unknown };
+      expect(doc.error).toEqual({ code: "INTERRUPTED", message: line, signal: "SIGINT" });
+      expect(doc.summary).toMatchObject({ create: 0, update: 0, unchanged: 0 });
+    },
+    markdown: (stdout: string, line: string) => {
+      expect(stdout).toBe(
+        `## sift-run-sync plan\n\n### ⏹️ The plan was interrupted\n\n${line}\n\nNo run was planned.\n`,
+      );
+    },
+  };
+  for (const [format, check] of Object.entries(formats)) {
+    it(`--format ${format}: one line on stderr says what was under way; stdout says interrupted`, async (t) => {
+      const hung = await hungApi(t);
+      const { dir, manifest } = workDir();
+      const plan = cli(hung.url, ["plan", manifest, "--format", format], dir);
+      await waitFor(() => hung.connections() > 0, "the first request");
+      plan.child.kill("SIGINT");
+      expect(await plan.exited).toBe(130);
+      const lines = textLines(plan.stderr());
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(waitingLine("Ctrl-C (SIGINT)", hung.url, "the plan is incomplete"));
+      check(plan.stdout(), lines[0]!);
+      expect(plan.stdout()).not.toMatch(/failed/);
+      expect(plan.stderr()).not.toMatch(STACK);
+    }, 30_000);
+  }
+
+  it("SIGTERM: 143, the one line, one JSON document; no --out file", async (t) => {
+    const hung = await hungApi(t);
+    const { dir, manifest } = workDir();
+    const out = join(dir, "plan.json");
+    const plan = cli(hung.url, ["plan", manifest, "--out", out, "--format", "json"], dir);
+    await waitFor(() => hung.connections() > 0, "the first request");
+    plan.child.kill("SIGTERM");
+    expect(await plan.exited).toBe(143);
+    const lines = textLines(plan.stderr());
+    expect(lines).toHaveLength(1);
+    const outcome = `the plan is incomplete; ${out} (--out) was not written`;
+    expect(lines[0]).toMatch(waitingLine("SIGTERM", hung.url, outcome));
+    expect(JSON.parse(plan.stdout()).error).toEqual({
+      code: "INTERRUPTED",
+      message: lines[0],
+      signal: "SIGTERM",
+    });
+    expect(() => readFileSync(out)).toThrow();
+  }, 30_000);
+});
+
+describe.concurrent("apply interrupted while the API never answers", () => {
+  it("Ctrl-C: the line says what was under way; every row not attempted; table summary", async (t) => {
+    const hung = await hungApi(t);
+    const { dir, manifest, results } = workDir();
+    const apply = cli(hung.url, ["apply", manifest, "--results", results], dir);
+    await waitFor(() => hung.connections() > 0, "the first request");
+    apply.child.kill("SIGINT");
+    expect(await apply.exited).toBe(130);
+    const lines = textLines(apply.stderr());
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^interrupted by Ctrl-C \(SIGINT\) while waiting on the API at .* for its first answer \(.*\): no new request starts; the (request under way gets|\d+ requests under way get) 1 s, then (is|are) cut off \(Ctrl-C again to quit now\)$/,
+    );
+    expect(apply.stdout()).toMatch(
+      /^Interrupted after: 0 created, 0 updated, 0 unchanged, 0 failed, 3 skipped in .*\.\n$/,
+    );
+    const rows = readResults(results);
+    expect(rows.map((r) => [r.clientKey, r.status, r.error])).toEqual(
+      ["in-1", "in-2", "in-3"].map((key) => [
+        key,
+        "skipped",
+        "not attempted: the apply was interrupted; run the same command again",
+      ]),
+    );
+    expect(apply.stderr()).not.toMatch(STACK);
+  }, 30_000);
+
+  it("a second Ctrl-C: it says what it cuts off; the JSON summary says interrupted", async (t) => {
+    const hung = await hungApi(t);
+    const { dir, manifest, results } = workDir();
+    const apply = cli(hung.url, ["apply", manifest, "--results", results, "--format", "json"], dir);
+    await waitFor(() => hung.connections() > 0, "the first request");
+    apply.child.kill("SIGINT");
+    await waitFor(() => apply.stderr().includes("interrupted by"), "the line of the signal");
+    apply.child.kill("SIGINT");
+    expect(await apply.exited).toBe(130);
+    const lines = textLines(apply.stderr());
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^interrupted by Ctrl-C \(SIGINT\) while waiting on the API at /);
+    expect(lines[1]).toMatch(
+      /^interrupted again by Ctrl-C \(SIGINT\): the (request under way is|\d+ requests under way are) cut off now$/,
+    );
+    expect(JSON.parse(apply.stdout())).toMatchObject({ skipped: 3, interrupted: true });
+    expect(readResults(results).every((r) => r.status === "skipped")).toBe(true);
+  }, 30_000);
+});
+
+describe.concurrent("interrupted while a large manifest is validated", () => {
+  /**
+   * 300,000 rows; the first and the last hold a tags cell with a "," (a warning, logged as the
+   * row is read). The first warning says the reading began; the last one never appears when
+   * the signal stopped the reading between batches (it was read to its end before).
+   */
+  const ROWS = 300_000;
+  function bigManifest() {
+    const rows = Array.from({ length: ROWS }, (_, i) => `big-${i},Run ${i},`);
+    rows[0] = `big-0,Run 0,"first,warning"`;
+    rows[ROWS - 1] = `big-${ROWS - 1},Run last,"last,warning"`;
+    return workDir(rows);
+  }
+  const lastLine = `runs.csv:${ROWS + 1}`;
+
+  for (const command of ["plan", "apply"] as const) {
+    it(`${command}: stops before the end of the manifest, says so, sends nothing`, async (t) => {
+      const hung = await hungApi(t);
+      const { dir, manifest, results } = bigManifest();
+      const args = command === "plan" ? [manifest] : [manifest, "--results", results];
+      const run = cli(hung.url, [command, ...args, "--format", "json"], dir);
+      await waitFor(() => run.stderr().includes("first,warning"), "the reading of the manifest");
+      run.child.kill("SIGINT");
+      expect(await run.exited).toBe(130);
+      expect(run.stderr()).not.toContain(lastLine);
+      expect(hung.connections()).toBe(0);
+      const lines = textLines(run.stderr());
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^interrupted by Ctrl-C \(SIGINT\) while reading the manifests: /);
+      const doc = JSON.parse(run.stdout()) as Record<string, unknown>;
+      if (command === "plan") {
+        expect(doc.error).toMatchObject({ code: "INTERRUPTED", message: lines[0] });
+      } else {
+        expect(doc).toMatchObject({ created: 0, skipped: 0, interrupted: true });
+        expect(doc.unread).toMatch(/^Stopped while reading the manifests, before any request/);
+        expect(readResults(results)).toEqual([]);
+      }
+    }, 60_000);
+  }
+});
