@@ -1,4 +1,5 @@
 import type { CacheColumns, CacheData, CacheMeta, Epoch } from "./cache-file.js";
+import type { Selection } from "./cache-write.js";
 import { KeyTable } from "./key-table.js";
 
 /** Room for `capacity` entries (the keys' table grows by itself). */
@@ -27,50 +28,36 @@ export function grownColumns(old: CacheColumns, capacity: number): CacheColumns 
 }
 
 /**
- * The `live` entries `alive` marks, and only the epochs they refer to, renumbered; in the
- * order `order` gives (the indexes of every live entry), else as they are.
+ * What a save writes: the `live` entries `alive` marks, in the order `order` gives (the indexes
+ * of every live entry), else as they are; only the epochs they refer to, renumbered. The
+ * columns are not copied: the file is written from them through the selection (cache-write.ts).
  */
-export function compactColumns(
+export function selectEntries(
   c: CacheColumns,
   alive: Uint8Array,
   live: number,
   allEpochs: readonly Epoch[],
   identity: Omit<CacheMeta, "epochs">,
   order?: Uint32Array,
-): CacheData {
-  const renumber = new Map<number, number>();
+): { data: CacheData; selection: Selection } {
+  let written = order;
+  if (written === undefined && live < c.count) {
+    written = new Uint32Array(live);
+    for (let i = 0, n = 0; i < c.count; i++) if (alive[i]) written[n++] = i;
+  }
   const epochs: Epoch[] = [];
-  const epochOf = (e: number) => {
-    let to = renumber.get(e);
-    if (to === undefined) {
-      to = epochs.push(allEpochs[e]!) - 1;
-      renumber.set(e, to);
-    }
-    return to;
+  // New number + 1 per old epoch, 0 while none of its entries was met.
+  const epochOf = new Uint16Array(allEpochs.length);
+  const n = written?.length ?? c.count;
+  for (let k = 0; k < n; k++) {
+    const e = c.epoch[written === undefined ? k : written[k]!]!;
+    if (epochOf[e] === 0) epochOf[e] = epochs.push(allEpochs[e]!);
+  }
+  for (let e = 0; e < epochOf.length; e++) epochOf[e] = epochOf[e]! - 1;
+  return {
+    data: { meta: { ...identity, epochs }, columns: c },
+    selection: { order: written, epochOf },
   };
-  const meta = { ...identity, epochs };
-  if (live === c.count && order === undefined) {
-    // Every entry is live (a night that dropped none): the columns as they are.
-    const epoch = new Uint16Array(live);
-    for (let i = 0; i < live; i++) epoch[i] = epochOf(c.epoch[i]!);
-    return { meta, columns: { ...c, epoch } };
-  }
-  const out = allocateColumns(live, new KeyTable(live, c.keys.allBytes.length));
-  let n = 0;
-  const total = order?.length ?? c.count;
-  for (let k = 0; k < total; k++) {
-    const i = order === undefined ? k : order[k]!;
-    if (!alive[i]) continue;
-    out.keys.addFrom(c.keys, i);
-    out.rowHash[n] = c.rowHash[i]!;
-    out.runId.set(c.runId.subarray(i * 16, i * 16 + 16), n * 16);
-    out.seconds[n] = c.seconds[i]!;
-    out.nanos[n] = c.nanos[i]!;
-    out.epoch[n] = epochOf(c.epoch[i]!);
-    n++;
-  }
-  out.count = n;
-  return { meta, columns: out };
 }
 
 /**

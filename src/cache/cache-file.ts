@@ -1,20 +1,8 @@
-import { createHash, randomBytes } from "node:crypto";
-import {
-  closeSync,
-  fstatSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  type Stats,
-  statSync,
-  writeSync,
-} from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, fstatSync, openSync, readFileSync, type Stats, statSync } from "node:fs";
 import { endianness } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { decodeLines, encodeLines, type FileRecord } from "./file-records.js";
+import { join, resolve } from "node:path";
+import { decodeLines, type FileRecord } from "./file-records.js";
 import { KeyTable } from "./key-table.js";
 
 /**
@@ -33,13 +21,14 @@ import { KeyTable } from "./key-table.js";
  * the keys stay bytes (key-table.ts), not a million strings. Little-endian.
  *
  * Written to a temporary file beside it, fsynced, then renamed over it: a reader sees the old
- * file or the new one, never half of one.
+ * file or the new one, never half of one (cache-write.ts).
  */
 
-const MAGIC = "SRSCACHE";
-const FORMAT_VERSION = 3;
+export const MAGIC = "SRSCACHE";
+export const FORMAT_VERSION = 3;
 const TRAILER_BYTES = 32;
-const HEADER_BYTES = MAGIC.length + 4 + 4;
+/** The magic, the format version and the meta's length; then the meta, the count and two sizes. */
+export const HEADER_BYTES = MAGIC.length + 4 + 4;
 /** Per entry: row hash, runId, seconds, nanos, epoch index, clientKey length (then its bytes). */
 const ENTRY_BYTES = 8 + 16 + 8 + 4 + 2 + 2;
 export const MAX_KEY_BYTES = 0xffff;
@@ -112,57 +101,11 @@ export class CacheFileError extends Error {
 }
 
 /** The bytes of a typed array's first `count` entries, as they lie in memory. */
-function bytesOf(array: Float64Array | Uint32Array | Uint16Array | Uint8Array, count: number) {
+export function bytesOf(
+  array: Float64Array | Uint32Array | Uint16Array | Uint8Array,
+  count: number,
+) {
   return new Uint8Array(array.buffer, array.byteOffset, count * array.BYTES_PER_ELEMENT);
-}
-
-/** How many keys' lengths a part of the file holds (64 KiB). */
-const LENGTHS_PER_PART = 32_768;
-
-/**
- * The file's bytes but the trailer, in parts: the header, then the columns as they lie in
- * memory (no copy of a million entries into one buffer; writeCacheFile adds the trailer), the
- * keys' lengths made a slice at a time as they are written.
- */
-export function* cacheFileParts(data: CacheData): Generator<Uint8Array> {
-  assertLittleEndian();
-  // The header is padded (JSON takes trailing spaces) so that the columns start at a multiple
-  // of 8: decodeCache then reads them in place, without a copy (see `take` there).
-  const json = JSON.stringify(data.meta);
-  const unpadded = HEADER_BYTES + Buffer.byteLength(json, "utf8") + 12;
-  const meta = Buffer.from(json + " ".repeat((8 - (unpadded % 8)) % 8), "utf8");
-  const { columns } = data;
-  const n = columns.count;
-  const keys = columns.keys.allBytes;
-  const lines = (data.fileLines ?? []).map((fileLines) => encodeLines(fileLines));
-  const lineBytes = lines.reduce((sum, part) => sum + part.length, 0);
-  const header = Buffer.allocUnsafe(HEADER_BYTES + meta.length + 12);
-  let at = header.write(MAGIC, 0, "latin1");
-  at = header.writeUInt32LE(FORMAT_VERSION, at);
-  at = header.writeUInt32LE(meta.length, at);
-  at += meta.copy(header, at);
-  at = header.writeUInt32LE(n, at);
-  at = header.writeUInt32LE(keys.length, at);
-  header.writeUInt32LE(lineBytes, at);
-  yield header;
-  yield bytesOf(columns.rowHash, n);
-  yield bytesOf(columns.runId, n * 16);
-  yield bytesOf(columns.seconds, n);
-  yield bytesOf(columns.nanos, n);
-  yield bytesOf(columns.epoch, n);
-  for (let from = 0; from < n; from += LENGTHS_PER_PART) {
-    const lengths = new Uint16Array(Math.min(LENGTHS_PER_PART, n - from));
-    for (let k = 0; k < lengths.length; k++) lengths[k] = columns.keys.byteLength(from + k);
-    yield bytesOf(lengths, lengths.length);
-  }
-  yield keys;
-  yield* lines;
-}
-
-/** The whole file in one buffer, trailer included (what writeCacheFile writes). */
-export function encodeCache(data: CacheData): Buffer {
-  const body = Buffer.concat([...cacheFileParts(data)]);
-  return Buffer.concat([body, createHash("sha256").update(body).digest()]);
 }
 
 export function decodeCache(bytes: Buffer): CacheData {
@@ -263,7 +206,7 @@ function readFileLines(meta: CacheMeta, bytes: Uint8Array, count: number): Uint3
 }
 
 /** NOTE: the columns are copied as they lie in memory, which is little-endian almost everywhere. */
-function assertLittleEndian(): void {
+export function assertLittleEndian(): void {
   if (endianness() !== "LE")
     throw new CacheFileError("this machine is big-endian, which the sync cache does not support");
 }
@@ -298,49 +241,4 @@ export function cacheFileStamp(path: string): string | undefined {
 
 function stampOf(stat: Stats): string {
   return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
-}
-
-/** `parts` and their SHA-256 to a temporary file, fsync, rename: the file is replaced whole or not at all. */
-export function writeCacheFile(path: string, parts: Iterable<Uint8Array>): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
-  const fd = openSync(temp, "wx");
-  try {
-    const sum = createHash("sha256");
-    const write = (bytes: Uint8Array) => {
-      let at = 0;
-      while (at < bytes.length) at += writeSync(fd, bytes, at);
-    };
-    for (const part of parts) {
-      sum.update(part);
-      write(part);
-    }
-    write(sum.digest());
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(temp, path);
-  } catch (error) {
-    try {
-      closeSync(fd);
-    } catch {
-      // closed already
-    }
-    rmSync(temp, { force: true });
-    throw error;
-  }
-  syncDirectory(dirname(path));
-}
-
-/** The rename itself survives a crash once the directory is fsynced (not possible everywhere). */
-function syncDirectory(dir: string): void {
-  try {
-    const fd = openSync(dir, "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // NOTE: Windows cannot open a directory; the rename is still atomic there.
-  }
 }

@@ -51,6 +51,14 @@ export class KeyTable {
     return this.starts[i + 1]! - this.starts[i]!;
   }
 
+  /** Copies key i's bytes into `target` at `at`; returns their length. */
+  copyKey(i: number, target: Uint8Array, at: number): number {
+    const start = this.starts[i]!;
+    const end = this.starts[i + 1]!;
+    target.set(this.bytes.subarray(start, end), at);
+    return end - start;
+  }
+
   keyAt(i: number): string {
     return this.bytes.toString("utf8", this.starts[i], this.starts[i + 1]);
   }

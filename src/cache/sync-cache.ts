@@ -4,15 +4,14 @@ import {
   type CacheData,
   CacheFileError,
   cacheFileStamp,
-  cacheFileParts,
   decodeCache,
   type Epoch,
   MAX_KEY_BYTES,
   readCacheFile,
-  writeCacheFile,
 } from "./cache-file.js";
+import { cacheFileParts, type Selection, writeCacheFile } from "./cache-write.js";
 import { type CacheIdentity, type Distrust, differentIdentity } from "./cache-identity.js";
-import { allocateColumns, compactColumns, EntryOrder, grownColumns } from "./cache-columns.js";
+import { allocateColumns, EntryOrder, grownColumns, selectEntries } from "./cache-columns.js";
 import type { FileRecord } from "./file-records.js";
 import type { KeyTable } from "./key-table.js";
 import { packRunId, packTimestamp, unpackRunId, unpackTimestamp } from "./entry-codec.js";
@@ -272,7 +271,8 @@ export class SyncCache {
    */
   save(path: string): void {
     this.mergeFrom(path);
-    writeCacheFile(path, cacheFileParts(this.compact()));
+    const { data, selection } = this.compact();
+    writeCacheFile(path, cacheFileParts(data, selection));
   }
 
   private mergeFrom(path: string): void {
@@ -314,7 +314,7 @@ export class SyncCache {
    * and the records. A file read before is kept while its entries are alive (and no other
    * sync's file was merged in: its entries may stand for other rows).
    */
-  private compact(): CacheData {
+  private compact(): { data: CacheData; selection: Selection } {
     const { count } = this.columns;
     const live = this.size;
     const files: FileRecord[] = [];
@@ -340,9 +340,9 @@ export class SyncCache {
         place(file, file.count, (k) => file.start + k, this.loadedLines[f]!);
       });
     }
-    // NOTE: a night that changed nothing finds the entries in this order already: no copy of
-    // a million entries (and their keys' table) to write them as they are.
-    const data = compactColumns(
+    // NOTE: a night that changed nothing finds the entries in this order already: they are
+    // written as they lie. Else they are written through the order (never a copy of them).
+    const written = selectEntries(
       this.columns,
       this.alive,
       live,
@@ -350,11 +350,12 @@ export class SyncCache {
       this.identity,
       order.finish(),
     );
-    if (files.length === 0) return data;
+    if (files.length === 0) return written;
+    const { data } = written;
     data.meta.files = files;
     if (this.readEnv !== undefined) data.meta.readEnv = this.readEnv;
     data.fileLines = fileLines;
-    return data;
+    return written;
   }
 
   private currentEpoch(): number {

@@ -4,12 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  CacheFileError,
-  cacheFileParts,
-  decodeCache,
-  encodeCache,
-} from "../../src/cache/cache-file.js";
+import { CacheFileError, decodeCache } from "../../src/cache/cache-file.js";
+import { cacheFileParts, encodeCache } from "../../src/cache/cache-write.js";
+import { selectEntries } from "../../src/cache/cache-columns.js";
 import {
   packRunId,
   packTimestamp,
@@ -189,6 +186,31 @@ describe("the cache file", () => {
       if (!own.has(part.buffer)) expect(part.length).toBeLessThanOrEqual(65_536);
     }
     expect(bytes + 32).toBe(readFileSync(path).length);
+  });
+
+  it("writes the entries left, in another order, through that order: no column is copied whole", () => {
+    const path = savedCache(
+      Array.from({ length: 1_000_000 }, (_, i): [string, number, Run] => [`k${i}`, i, RUN_A]),
+    );
+    const data = decodeCache(readFileSync(path));
+    const alive = new Uint8Array(1_000_000).fill(1);
+    for (let i = 0; i < 1_000_000; i += 10) alive[i] = 0; // rows gone from the manifests
+    const order = new Uint32Array(900_000);
+    for (let i = 999_999, n = 0; i >= 0; i--) if (alive[i]) order[n++] = i; // last first
+    const { epochs, ...identity } = data.meta;
+    const written = selectEntries(data.columns, alive, 900_000, epochs, identity, order);
+    const parts = [...cacheFileParts(written.data, written.selection)];
+    // A copy of the columns and keys was ~60 MB at the save of a million entries.
+    for (const part of parts.slice(1)) expect(part.length).toBeLessThanOrEqual(16 * 32_768);
+    const back = decodeCache(encodeCache(written.data, written.selection));
+    expect(back.columns.count).toBe(900_000);
+    expect([0, 1, 899_999].map((k) => back.columns.keys.keyAt(k))).toEqual([
+      "k999999",
+      "k999998",
+      "k1",
+    ]);
+    expect([back.columns.rowHash[0], back.columns.rowHash[899_999]]).toEqual([999_999, 1]);
+    expect(back.meta.epochs).toEqual(data.meta.epochs);
   });
 
   it("merges a cache another sync wrote meanwhile: each keeps the rows it handled", () => {

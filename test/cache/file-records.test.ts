@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeCache, encodeCache } from "../../src/cache/cache-file.js";
+import { decodeCache } from "../../src/cache/cache-file.js";
+import { encodeCache } from "../../src/cache/cache-write.js";
 import { IDENTITY } from "../helpers/cache-identity.js";
 import {
   decodeLines,

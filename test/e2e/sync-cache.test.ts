@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decodeCache, encodeCache } from "../../src/cache/cache-file.js";
+import { decodeCache } from "../../src/cache/cache-file.js";
+import { encodeCache } from "../../src/cache/cache-write.js";
 import { callApi } from "../helpers/emulator.js";
 import { manifestDir, runCli, useEmulator } from "./harness.js";
 
