@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, type TestContext } from "vitest";
+import { startEmulator } from "../../src/emulator/index.js";
+import { isRead, startFaultProxy } from "../reliability/support/fault-proxy.js";
 import { startHungApi, waitFor } from "../reliability/support/hung-api.js";
 import { spawnCli } from "../reliability/support/processes.js";
 import { readResults } from "../reliability/support/results.js";
@@ -148,6 +150,27 @@ describe.concurrent("apply interrupted while the API never answers", () => {
       /^interrupted again by Ctrl-C \(SIGINT\): the (request under way is|\d+ requests under way are) cut off now$/,
     );
     expect(JSON.parse(apply.stdout())).toMatchObject({ skipped: 3, interrupted: true });
+    expect(readResults(results).every((r) => r.status === "skipped")).toBe(true);
+  }, 30_000);
+});
+
+describe("apply interrupted while its writes hang (the API answered its lookups)", () => {
+  it("the line names the requests under way and the oldest of them", async (t) => {
+    const emulator = await startEmulator({ port: 0 });
+    t.onTestFinished(() => emulator.close());
+    const proxy = await startFaultProxy(emulator.url, (req) => (isRead(req) ? "forward" : "hang"));
+    t.onTestFinished(() => proxy.close());
+    const { dir, manifest, results } = workDir();
+    const args = ["apply", manifest, "--results", results, "--concurrency", "2"];
+    const apply = cli(proxy.url, args, dir);
+    await waitFor(() => proxy.hung() >= 2, "two writes under way");
+    apply.child.kill("SIGINT");
+    expect(await apply.exited).toBe(130);
+    expect(textLines(apply.stderr())).toEqual([
+      expect.stringMatching(
+        /^interrupted by Ctrl-C \(SIGINT\) while waiting on the API at .* for 2 requests under way \(the oldest POST \/api\/v2\/runs, sent \d+\.\d s ago\): no new request starts; the 2 requests under way get 1 s, then are cut off \(Ctrl-C again to quit now\)$/,
+      ),
+    ]);
     expect(readResults(results).every((r) => r.status === "skipped")).toBe(true);
   }, 30_000);
 });
