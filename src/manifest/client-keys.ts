@@ -36,6 +36,8 @@ export class ClientKeyRegistry {
 
   /** After the validating pass: a key found again at the very place it was recorded is that row. */
   private rereading = false;
+  /** Duplicates the validating pass met. */
+  private duplicates = 0;
 
   get size(): number {
     return this.count;
@@ -48,6 +50,14 @@ export class ClientKeyRegistry {
    */
   startRereading(): void {
     this.rereading = true;
+  }
+
+  /**
+   * A pass after the validating one, which met no duplicate: every key of the same rows is at
+   * its recorded place (a row that moved still is a duplicate, and `add` says so).
+   */
+  get rereadsWithoutDuplicates(): boolean {
+    return this.rereading && this.duplicates === 0;
   }
 
   /**
@@ -83,6 +93,7 @@ export class ClientKeyRegistry {
       }
       if (this.hashes[entry] === hash && this.sameBytes(entry, start, length)) {
         if (this.rereading && this.isPlace(entry, source)) return undefined;
+        if (!this.rereading) this.duplicates++;
         return this.duplicateMessage(entry, clientKey, original);
       }
     }

@@ -17,14 +17,7 @@
 export { type CsvDialect, DEFAULT_CSV_DIALECT, readCsvDialect } from "./csv-dialect.js";
 export { type CsvTableItem, readCsvTable } from "./csv-table.js";
 export { expandPaths } from "./expand-paths.js";
-export {
-  cacheEntryOf,
-  type FileSkips,
-  isReplayed,
-  replayedSpec,
-  stubItems,
-  stubSpec,
-} from "./file-skips.js";
+export { cacheEntryOf, type FileSkips, isReplayed, replayedSpec, stubSpec } from "./file-skips.js";
 export { ClientKeyRegistry } from "./client-keys.js";
 export { formatOf, type ManifestFormat } from "./formats.js";
 export type { Resolution } from "./manifest-item.js";
@@ -52,7 +45,7 @@ export { checkJsonLimits, locateOffset } from "./json-limits.js";
 export { locateProblems, type ManifestItem } from "./manifest-item.js";
 export { NullCells } from "./null-cells.js";
 export { recogniseOwnFile } from "./own-files.js";
-export { type ItemBatch, markDuplicates } from "./read-items.js";
+export { type ItemBatch, markDuplicates, stubBatches } from "./read-items.js";
 export { readManifest, type ReadOptions } from "./read-manifest.js";
 export { rowsOf } from "./read-manifest-rows.js";
 export { specsOf } from "./read-run-specs.js";

@@ -26,6 +26,13 @@ export async function* readAllItems(
 export interface ItemBatch {
   file: string;
   items: ManifestItem[];
+  /** The runs standing for a skipped file's rows (FileSkips): normalized and checked already. */
+  stubs?: true;
+}
+
+/** The batches of a skipped file: the chunks of runs the sync cache stands in for it with. */
+export function* stubBatches(file: string, chunks: Iterable<RunSpec[]>): Generator<ItemBatch> {
+  for (const specs of chunks) yield { file, items: stubItems(specs), stubs: true };
 }
 
 async function* readEachFile(
@@ -39,7 +46,7 @@ async function* readEachFile(
     const own = file === "-" || options.pipes?.has(file);
     const skipped = own ? undefined : await options.skips?.skip(file, resolve(cwd, file), readKey!);
     if (skipped !== undefined) {
-      for (const specs of skipped) yield { file, items: stubItems(specs) };
+      yield* stubBatches(file, skipped);
       continue;
     }
     for await (const items of readManifest(file, cwd, options)) yield { file, items };
@@ -64,10 +71,17 @@ export async function* markDuplicates(
   keys = new ClientKeyRegistry(),
 ): AsyncGenerator<ItemBatch> {
   for await (const batch of batches) {
+    // NOTE: a skipped file's runs were normalized and checked for the API key when the file was
+    // last read (and its bytes are checked for it before it is skipped: cache/file-skips.ts).
+    // In a pass after the validating one that met no duplicate, each is at its recorded place.
+    if (batch.stubs && keys.rereadsWithoutDuplicates) {
+      yield batch;
+      continue;
+    }
     const { file } = batch;
-    const items = normalizeItems(batch.items, unicode);
+    const items = batch.stubs ? batch.items : normalizeItems(batch.items, unicode);
     // Known once a client or the CLI has its key, before anything is read.
-    const secrets = knownSecretCount() > 0;
+    const secrets = !batch.stubs && knownSecretCount() > 0;
     for (let i = 0; i < items.length; i++) {
       let item = items[i]!;
       if (secrets && item.kind === "run") {

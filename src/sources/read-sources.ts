@@ -19,7 +19,7 @@ import {
   type RunParts,
   type RunSpec,
   specsOf,
-  stubItems,
+  stubBatches,
   type ValidationCallbacks,
   type ValidationResult,
 } from "../manifest/index.js";
@@ -114,7 +114,7 @@ async function* readSourceFiles(
     const skipped =
       config.digest === undefined ? undefined : await skips?.skip(file, path, readKey);
     if (skipped !== undefined) {
-      for (const specs of skipped) yield { file, items: stubItems(specs) };
+      yield* stubBatches(file, skipped);
       continue;
     }
     const { mapping } = source;

@@ -10,6 +10,7 @@ const emulator = useEmulator();
 const ROWS = 100_001;
 const key = (i: number) => `big-${String(i).padStart(6, "0")}`;
 const rkey = (i: number) => `rep-${String(i).padStart(6, "0")}`;
+const dkey = (i: number) => `dup-${String(i).padStart(6, "0")}`;
 
 describe("a skipped file of a manifest too large to hold", () => {
   it("is read again from its file when the cache cannot vouch for it, and planned as a full read plans it", async () => {
@@ -110,6 +111,31 @@ describe("a skipped file of a manifest too large to hold", () => {
     // What the cache left is what a full read finds: nothing to do.
     const full = await runCli(emulator(), ["plan", "big.csv", "--refresh", "full"], dir);
     expect(full.stdout).toContain("No changes");
+  }, 180_000);
+
+  it("with --skip-invalid, plans a skipped file's row that an edited file now repeats as invalid, as a full read does", async () => {
+    emulator().load({
+      runs: Array.from({ length: ROWS }, (_, i) => ({ clientKey: dkey(i), name: "A" })),
+    });
+    const lines = Array.from({ length: ROWS }, (_, i) => `${dkey(i)},A`);
+    const dir = manifestDir({ "a.csv": "clientKey,name\ndup-a,A\n" });
+    writeFileSync(join(dir, "big.csv"), `clientKey,name\n${lines.join("\n")}\n`);
+    const files = ["a.csv", "big.csv"];
+    expect((await runCli(emulator(), ["apply", ...files], dir)).code).toBe(0);
+    // a.csv (read first) takes a clientKey of big.csv, which is unchanged and skipped: big.csv
+    // now holds the duplicate, which every pass over it must find again.
+    writeFileSync(join(dir, "a.csv"), `clientKey,name\ndup-a,A\n${dkey(50_000)},again\n`);
+    const args = ["plan", ...files, "--skip-invalid", "--format", "json"];
+    const cached = await runCli(emulator(), [...args, "--log-level", "info"], dir);
+    const full = await runCli(emulator(), [...args, "--no-cache"], dir);
+    expect(cached.stderr).toContain("1 of 2 manifest files not parsed");
+    expect(cached.code).toBe(full.code);
+    const invalid = (json: string) =>
+      (JSON.parse(json) as { changes: { action: string; source: string }[] }).changes
+        .filter((c) => c.action === "invalid")
+        .map((c) => c.source);
+    expect(invalid(cached.stdout)).toEqual(["big.csv:50002"]);
+    expect(cached.stdout).toBe(full.stdout);
   }, 180_000);
 });
 

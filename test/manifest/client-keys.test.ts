@@ -14,6 +14,18 @@ describe("the clientKey registry", () => {
     expect(keys.add("tv-1", at("a.csv", 3))).toBe('"tv-1" is also defined at a.csv:2');
     expect(keys.add("tv-2", at("b.csv", 6))).toBeUndefined(); // new since
     expect(keys.add("tv-2", at("b.csv", 7))).toBe('"tv-2" is also defined at b.csv:6');
+    // The validating pass met a duplicate: a later pass must meet it again at its place.
+    expect(keys.rereadsWithoutDuplicates).toBe(false);
+  });
+
+  it("tells a later pass when the validating one met no duplicate (a skipped file's runs need no check)", () => {
+    const keys = new ClientKeyRegistry();
+    expect(keys.add("tv-1", { file: "a.csv", line: 2 })).toBeUndefined();
+    expect(keys.rereadsWithoutDuplicates).toBe(false); // validating
+    keys.startRereading();
+    expect(keys.add("tv-1", { file: "a.csv", line: 9 })).toBe('"tv-1" is also defined at a.csv:2');
+    // A duplicate a later pass meets (a file edited since) does not change it: add still finds it.
+    expect(keys.rereadsWithoutDuplicates).toBe(true);
   });
 
   it("names the first place of a duplicate, across files", () => {
