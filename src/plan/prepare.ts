@@ -114,17 +114,15 @@ export async function resolveAgainstSift(
   const lookups = session?.incremental ? new LookupKeys(session.knownEntry) : undefined;
   if (options.checkRows && !input.skipInvalid) {
     // Rows too many to hold are read once more to check them: that pass keeps them for the plan.
-    // NOTE: only when no file is skipped: the check passes over none of a skipped file's rows
-    // (a no-op night: all of them), which the plan takes from the cache anyway.
     const replay =
-      session?.incremental && !manifests.held && (manifests.skips?.skipped ?? 0) === 0
+      session?.incremental && !manifests.held
         ? new RowReplay(session.keyAt, manifests.runs)
         : undefined;
     await checkRows(manifests, context, lookups, replay);
     if (replay?.kept) {
       manifests.replay(replay);
       settings.cache?.onNote?.(
-        `the plan takes the ${plural(manifests.runs, "row")} the check read from memory (${formatCount(replay.unknown().length)} not known in sync held whole), not from the manifests again`,
+        `the plan takes the ${plural(replay.size, "row")} the check read from memory (${formatCount(replay.unknown().length)} not known in sync held whole), not from the manifests again`,
         "debug",
       );
     }

@@ -55,10 +55,11 @@ export interface ManifestRows {
    */
   forgetHeld(): void;
   /**
-   * From now on `rows()` yields these, and `rows({ skipped: false })` only `unknown` (a pass's
-   * record of the rows: RowReplay, whose other rows are known in sync), not the files read again.
+   * From now on `rows()` takes the files a pass kept (RowReplay) from it, not from the files
+   * read again, and `rows({ skipped: false })` yields only its `unknown` rows (its other rows
+   * are known in sync).
    */
-  replay(rows: { rows(): Iterable<ManifestRow>; unknown(): Iterable<ManifestRow> }): void;
+  replay(kept: { over(skips?: FileSkips): FileSkips; unknown(): Iterable<ManifestRow> }): void;
   /** Whether a clientKey is in this invocation's scope (shard, `only`). */
   inScope: (clientKey: string) => boolean;
   /** With a sync cache: the files it stood in for, and what it records of the others. */
@@ -200,14 +201,19 @@ export async function readManifests(
   let kept = held.all;
   let replayed: Parameters<ManifestRows["replay"]>[0] | undefined;
   const rows = async function* ({ skipped = true }: { skipped?: boolean } = {}) {
-    if (replayed !== undefined) return yield* skipped ? replayed.rows() : replayed.unknown();
+    if (replayed !== undefined && !skipped) return yield* replayed.unknown();
     if (kept !== undefined && skipped) return yield* kept;
     if (kept !== undefined) {
       for (const row of kept)
         if (cacheEntryOf(isInvalidRow(row) ? row.spec : row) === undefined) yield row;
       return;
     }
-    const reads = skipped || skips === undefined ? skips : withoutSkipped(skips);
+    const reads =
+      replayed !== undefined
+        ? replayed.over(skips)
+        : skipped || skips === undefined
+          ? skips
+          : withoutSkipped(skips);
     for await (const row of readInputRows(input, { skips: reads, keys: registry }))
       if (inScope(isInvalidRow(row) ? row.spec.clientKey : row.clientKey)) yield row;
   };
@@ -228,8 +234,8 @@ export async function readManifests(
     forgetHeld() {
       kept = undefined;
     },
-    replay(rows) {
-      replayed = rows;
+    replay(kept) {
+      replayed = kept;
     },
     inScope: (clientKey) => inScope(clientKey),
     ...(skips && { skips }),

@@ -49,11 +49,13 @@ describe("a skipped file of a manifest too large to hold", () => {
       runs: Array.from({ length: ROWS }, (_, i) => ({ clientKey: rkey(i), name: "A" })),
     });
     const lines = Array.from({ length: ROWS }, (_, i) => `${rkey(i)},A`);
-    const dir = manifestDir({});
+    // small.csv stays as it is: skipped, its row taken from the cache, beside the replayed file.
+    const dir = manifestDir({ "small.csv": "clientKey,name\nrep-small,S\n" });
+    const files = ["big.csv", "small.csv"];
     const write = () =>
       writeFileSync(join(dir, "big.csv"), `clientKey,name\n${lines.join("\n")}\n`);
     write();
-    expect((await runCli(emulator(), ["apply", "big.csv"], dir)).code).toBe(0);
+    expect((await runCli(emulator(), ["apply", ...files], dir)).code).toBe(0);
 
     // One row edited in the manifest, one run edited in Sift, one row new at the end.
     lines[5] = `${rkey(5)},B`;
@@ -70,14 +72,15 @@ describe("a skipped file of a manifest too large to hold", () => {
     const results = join(dir, "results.jsonl");
     const night = await runCli(
       emulator(),
-      ["apply", "big.csv", "--log-level", "debug", "--results", results],
+      ["apply", ...files, "--log-level", "debug", "--results", results],
       dir,
     );
     expect(night.code).toBe(0);
+    expect(night.stderr).toContain("1 of 2 manifest files not parsed");
     expect(night.stderr).toContain(
       "the plan takes the 100,002 rows the check read from memory (3 not known in sync held whole)",
     );
-    expect(night.stdout).toMatch(/1 created, 2 updated, 99,999 unchanged/);
+    expect(night.stdout).toMatch(/1 created, 2 updated, 100,000 unchanged/);
     const rows = readFileSync(results, "utf8")
       .trim()
       .split("\n")
@@ -87,7 +90,12 @@ describe("a skipped file of a manifest too large to hold", () => {
       )
       // Written as each row ends: the changed rows after the unchanged ones.
       .sort((a, b) => lineOf(a.source) - lineOf(b.source));
-    expect(rows).toHaveLength(ROWS + 1);
+    expect(rows).toHaveLength(ROWS + 2);
+    const small = rows.splice(
+      rows.findIndex((r) => r.source === "small.csv:2"),
+      1,
+    );
+    expect(small.map((r) => [r.clientKey, r.action])).toEqual([["rep-small", "unchanged"]]);
     // Every row once, at its line (the header is line 1), as a parse reports it.
     expect(rows.every((r, i) => r.source === `big.csv:${i + 2}`)).toBe(true);
     expect(rows.every((r, i) => r.clientKey === (i < ROWS ? rkey(i) : "rep-new"))).toBe(true);
@@ -109,7 +117,7 @@ describe("a skipped file of a manifest too large to hold", () => {
       "C",
     ]);
     // What the cache left is what a full read finds: nothing to do.
-    const full = await runCli(emulator(), ["plan", "big.csv", "--refresh", "full"], dir);
+    const full = await runCli(emulator(), ["plan", ...files, "--refresh", "full"], dir);
     expect(full.stdout).toContain("No changes");
   }, 180_000);
 
