@@ -230,7 +230,10 @@ async function checkRows(
   let invalidRuns = 0;
   // A skipped file's rows are in sync and unchanged: nothing to check, nothing to look up.
   for await (const row of manifests.rows({ skipped: false })) {
-    replay?.add(row, lookups?.visit(row, replay.kept) ?? -1);
+    // NOTE: visited apart from the replay, which may be undefined (rows held): an argument of
+    // `replay?.add(...)` would be skipped with it, and the rows to look up never gathered.
+    const entry = lookups?.visit(row, replay?.kept) ?? -1;
+    replay?.add(row, entry);
     if (isInvalidRow(row)) continue;
     const found = checkSpec(row as RunSpec, {
       assetIds: context.assetIds,
