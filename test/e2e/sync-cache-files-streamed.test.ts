@@ -14,14 +14,8 @@ const dkey = (i: number) => `dup-${String(i).padStart(6, "0")}`;
 
 describe("a skipped file of a manifest too large to hold", () => {
   it("is read again from its file when the cache cannot vouch for it, and planned as a full read plans it", async () => {
-    emulator().load({
-      runs: Array.from({ length: ROWS }, (_, i) => ({ clientKey: key(i), name: "A" })),
-    });
-    const lines = Array.from({ length: ROWS }, (_, i) => `${key(i)},A`);
-    const dir = manifestDir({ "small.csv": "clientKey,name\nbig-small,B\n" });
-    writeFileSync(join(dir, "big.csv"), `clientKey,name\n${lines.join("\n")}\n`);
     const files = ["big.csv", "small.csv"];
-    expect((await runCli(emulator(), ["apply", ...files], dir)).code).toBe(0);
+    const { dir } = await firstNight(key, { "small.csv": "clientKey,name\nbig-small,B\n" }, files);
 
     const edited = emulator()
       .runs()
@@ -45,17 +39,10 @@ describe("a skipped file of a manifest too large to hold", () => {
   }, 120_000);
 
   it("is planned from the rows its check read, not parsed a third time, with each row where a full read puts it", async () => {
-    emulator().load({
-      runs: Array.from({ length: ROWS }, (_, i) => ({ clientKey: rkey(i), name: "A" })),
-    });
-    const lines = Array.from({ length: ROWS }, (_, i) => `${rkey(i)},A`);
     // small.csv stays as it is: skipped, its row taken from the cache, beside the replayed file.
-    const dir = manifestDir({ "small.csv": "clientKey,name\nrep-small,S\n" });
     const files = ["big.csv", "small.csv"];
-    const write = () =>
-      writeFileSync(join(dir, "big.csv"), `clientKey,name\n${lines.join("\n")}\n`);
-    write();
-    expect((await runCli(emulator(), ["apply", ...files], dir)).code).toBe(0);
+    const smallFile = { "small.csv": "clientKey,name\nrep-small,S\n" };
+    const { dir, lines, write } = await firstNight(rkey, smallFile, files);
 
     // One row edited in the manifest, one run edited in Sift, one row new at the end.
     lines[5] = `${rkey(5)},B`;
@@ -122,14 +109,8 @@ describe("a skipped file of a manifest too large to hold", () => {
   }, 180_000);
 
   it("with --skip-invalid, plans a skipped file's row that an edited file now repeats as invalid, as a full read does", async () => {
-    emulator().load({
-      runs: Array.from({ length: ROWS }, (_, i) => ({ clientKey: dkey(i), name: "A" })),
-    });
-    const lines = Array.from({ length: ROWS }, (_, i) => `${dkey(i)},A`);
-    const dir = manifestDir({ "a.csv": "clientKey,name\ndup-a,A\n" });
-    writeFileSync(join(dir, "big.csv"), `clientKey,name\n${lines.join("\n")}\n`);
     const files = ["a.csv", "big.csv"];
-    expect((await runCli(emulator(), ["apply", ...files], dir)).code).toBe(0);
+    const { dir } = await firstNight(dkey, { "a.csv": "clientKey,name\ndup-a,A\n" }, files);
     // a.csv (read first) takes a clientKey of big.csv, which is unchanged and skipped: big.csv
     // now holds the duplicate, which every pass over it must find again.
     writeFileSync(join(dir, "a.csv"), `clientKey,name\ndup-a,A\n${dkey(50_000)},again\n`);
@@ -148,3 +129,23 @@ describe("a skipped file of a manifest too large to hold", () => {
 });
 
 const lineOf = (source: string) => Number(source.slice(source.lastIndexOf(":") + 1));
+
+/**
+ * A sync of big.csv (ROWS rows named "A", keys `key(i)`, their runs in Sift) and `small`, the
+ * first night applied: `lines` are big.csv's rows, which `write` writes again.
+ */
+async function firstNight(
+  key: (i: number) => string,
+  small: Record<string, string>,
+  files: string[],
+) {
+  emulator().load({
+    runs: Array.from({ length: ROWS }, (_, i) => ({ clientKey: key(i), name: "A" })),
+  });
+  const lines = Array.from({ length: ROWS }, (_, i) => `${key(i)},A`);
+  const dir = manifestDir(small);
+  const write = () => writeFileSync(join(dir, "big.csv"), `clientKey,name\n${lines.join("\n")}\n`);
+  write();
+  expect((await runCli(emulator(), ["apply", ...files], dir)).code).toBe(0);
+  return { dir, lines, write };
+}
