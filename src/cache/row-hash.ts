@@ -16,7 +16,8 @@ export interface ResolvedNames {
  *
  * NOTE: not cryptographic (two lanes of multiply-xor, as cyrb53): a changed row keeping its
  * hash by chance has odds of 2^-53; the manifests are the user's own, not an adversary's.
- * Hashing the fields directly costs ~0.3 µs a row, where JSON.stringify and SHA-1 cost ~4 µs.
+ * Hashing the fields directly costs ~1.3-1.7 µs a bench row in the CLI (docs/performance.md),
+ * where JSON.stringify and SHA-1 cost ~4 µs.
  */
 export function hashRow(spec: RunSpec, names: ResolvedNames, seed: number): number | undefined {
   const h = new Lanes(seed);
