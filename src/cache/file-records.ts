@@ -99,11 +99,17 @@ export function decodeLines(
  * results came (an apply's are not in file order), sorted by line when saved.
  */
 export class RecordedRows {
-  private entries = new Uint32Array(256);
-  private lines = new Uint32Array(256);
+  private entries: Uint32Array;
+  private lines: Uint32Array;
   count = 0;
   /** A row of it was not left in sync: the file is not recorded. */
   spoiled = false;
+
+  /** `rows`: how many the file holds, when known (a million rows grown from 256 left 8 MB of copies). */
+  constructor(rows = 256) {
+    this.entries = new Uint32Array(Math.max(rows, 16));
+    this.lines = new Uint32Array(Math.max(rows, 16));
+  }
 
   add(entry: number, line: number): void {
     if (this.count === this.entries.length) {

@@ -69,6 +69,8 @@ export class CacheFileSkips implements FileSkips {
   private readonly decided = new Map<string, Skip | undefined>();
   private readonly reads = new Map<string, ReadFile>();
   private readonly rows = new Map<string, RecordedRows>();
+  /** How many rows each skipped file's record holds. */
+  private readonly skippedRows = new Map<string, number>();
   private withdrawnEntries: Uint8Array | undefined;
 
   private constructor(
@@ -105,7 +107,10 @@ export class CacheFileSkips implements FileSkips {
     // NOTE: a file holding the API key makes its rows invalid; read it to say so at its line.
     const skip = read.holdsSecret ? undefined : this.match(file, path, readKey, size, sha256);
     this.decided.set(path, skip);
-    if (skip !== undefined) return this.stubsOf(skip);
+    if (skip !== undefined) {
+      this.skippedRows.set(file, skip.record.count);
+      return this.stubsOf(skip);
+    }
     this.reads.set(file, {
       file,
       path,
@@ -226,7 +231,11 @@ export class CacheFileSkips implements FileSkips {
 
   private rowsOf(file: string): RecordedRows {
     let rows = this.rows.get(file);
-    if (rows === undefined) this.rows.set(file, (rows = new RecordedRows()));
+    if (rows === undefined) {
+      // The rows counted when it was read (validated first), or those of its record when skipped.
+      const expected = this.reads.get(file)?.runs ?? this.skippedRows.get(file);
+      this.rows.set(file, (rows = new RecordedRows(expected)));
+    }
     return rows;
   }
 
