@@ -9,7 +9,8 @@ import type { Run } from "../sift/schemas.js";
 import { VERSION } from "../core/version.js";
 import { cacheFilePath } from "./cache-file.js";
 import { timestampMinus } from "./entry-codec.js";
-import { type CacheFileSkips, READ_ENV } from "./file-skips.js";
+import { READ_ENV } from "./file-skip-io.js";
+import type { CacheFileSkips } from "./file-skips.js";
 import { hashRow, type ResolvedNames, seedOf } from "./row-hash.js";
 import { type CachedRun, NO_CACHE_YET, SyncCache } from "./sync-cache.js";
 
