@@ -113,13 +113,15 @@ export async function resolveAgainstSift(
   const session = cache?.session;
   const lookups = session?.incremental ? new LookupKeys(session.knownEntry) : undefined;
   if (options.checkRows && !input.skipInvalid) {
-    // Rows too many to hold are read once more to check them: that pass keeps them for the plan.
+    // Rows too many to hold are read once more to check them: that pass keeps them for the plan
+    // (the rows of the files it reads: a skipped file's are not, 8 MB a million on a no-op night).
+    const read = manifests.runs - (manifests.skips?.skippedRuns ?? 0);
     const replay =
-      session?.incremental && !manifests.held
-        ? new RowReplay(session.keyAt, manifests.runs)
+      session?.incremental && !manifests.held && read > 0
+        ? new RowReplay(session.keyAt, read)
         : undefined;
     await checkRows(manifests, context, lookups, replay);
-    if (replay?.kept) {
+    if (replay?.kept && replay.size > 0) {
       manifests.replay(replay);
       settings.cache?.onNote?.(
         `the plan takes the ${plural(replay.size, "row")} the check read from memory (${formatCount(replay.unknown().length)} not known in sync held whole), not from the manifests again`,

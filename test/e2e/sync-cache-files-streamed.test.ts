@@ -106,6 +106,11 @@ describe("a skipped file of a manifest too large to hold", () => {
     // What the cache left is what a full read finds: nothing to do.
     const full = await runCli(emulator(), ["plan", ...files, "--refresh", "full"], dir);
     expect(full.stdout).toContain("No changes");
+    // The next night both files are skipped: nothing is read, so nothing is kept for the plan.
+    const quiet = await runCli(emulator(), ["apply", ...files, "--log-level", "debug"], dir);
+    expect(quiet.stderr).toContain("2 of 2 manifest files not parsed");
+    expect(quiet.stderr).not.toContain("the plan takes the");
+    expect(quiet.stdout).toMatch(/0 created, 0 updated, 100,003 unchanged/);
   }, 180_000);
 
   it("with --skip-invalid, plans a skipped file's row that an edited file now repeats as invalid, as a full read does", async () => {
