@@ -24,7 +24,7 @@ export class LookupKeys {
 
   constructor(
     private readonly knownEntry: (spec: RunSpec) => number,
-    readonly max = MAX_PREFETCH_KEYS,
+    private readonly max = MAX_PREFETCH_KEYS,
   ) {}
 
   /**

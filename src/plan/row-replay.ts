@@ -5,6 +5,7 @@ import {
   replayedSpec,
   type RunSpec,
 } from "../manifest/index.js";
+import { resized } from "../core/key-hash.js";
 import { compact } from "./held-rows.js";
 
 /** At most this many rows the cache does not know in sync are held whole (~7 MB of bench rows). */
@@ -118,12 +119,7 @@ export class RowReplay {
   }
 
   private grow(): void {
-    const size = this.entries.length * 2;
-    const entries = new Int32Array(size);
-    entries.set(this.entries);
-    const lines = new Int32Array(size);
-    lines.set(this.lines);
-    this.entries = entries;
-    this.lines = lines;
+    this.entries = resized(this.entries, this.entries.length * 2);
+    this.lines = resized(this.lines, this.lines.length * 2);
   }
 }
