@@ -4,7 +4,7 @@ import { createProgress, type Progress } from "../report/progress.js";
 import { describeFailure, type Failure, INTERRUPTED } from "../report/failure.js";
 import type { SyncConfig } from "../sources/index.js";
 import { type CommandStop, listenForStop } from "./interrupt.js";
-import { type CliIo, OutputClosedError, type StopSignal } from "./io.js";
+import { type CliIo, OutputClosedError } from "./io.js";
 import { noteOwnFiles } from "./own-files.js";
 import type { Session, SessionOptions, SessionTuning } from "./session.js";
 import { type SpooledInputs, spoolInputs, type SpoolWatch } from "./stdin.js";
@@ -36,8 +36,6 @@ export interface CommandDeclaration<O> {
    * default, STOP_GRACE_MS); 0 for a command that only reads: it stops at once.
    */
   graceMs?: number;
-  /** Said at the first signal (what happens now; the requests under way get `graceMs`). */
-  onStop?: (signal: StopSignal, graceMs: number) => void;
   /**
    * At the first signal, stderr gets one line, `interrupted by Ctrl-C (SIGINT) while <what was
    * under way>: <this>` (stop-note.ts), and the closing document the same words: what the
@@ -153,7 +151,6 @@ export async function runCommand<O>(io: CliIo, command: CommandDeclaration<O>): 
           stopped = interruptedFailure(signal, doing, command.stopOutcome(graceMs, underWay));
           say(stopped.message);
         }
-        command.onStop?.(signal, graceMs);
         if (command.endAtStop) end({ failure: stopped, interrupted: stop.exitCode() });
         if (command.quitAtStop) {
           beforeExit();

@@ -127,7 +127,10 @@ describe("runCommand: one lifecycle for every command", () => {
     const graces: number[] = [];
     const code = await runCommand(io, {
       options: () => ({}),
-      onStop: (_signal, graceMs) => graces.push(graceMs),
+      stopOutcome: (graceMs) => {
+        graces.push(graceMs);
+        return "stopped";
+      },
       run: async (_options, life) => {
         press("SIGINT");
         await new Promise((resolve) => life.stop.stopping.abort.addEventListener("abort", resolve));
