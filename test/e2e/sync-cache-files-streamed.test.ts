@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { callApi } from "../helpers/emulator.js";
+import { renameInSift } from "../helpers/emulator.js";
 import { manifestDir, runCli, useEmulator } from "./harness.js";
 
 const emulator = useEmulator();
@@ -17,14 +17,7 @@ describe("a skipped file of a manifest too large to hold", () => {
     const files = ["big.csv", "small.csv"];
     const { dir } = await firstNight(key, { "small.csv": "clientKey,name\nbig-small,B\n" }, files);
 
-    const edited = emulator()
-      .runs()
-      .find((r) => r.clientKey === key(77_777))!;
-    const answer = await callApi(emulator(), "PATCH", "/api/v2/runs", {
-      run: { runId: edited.runId, name: "edited in the UI" },
-      updateMask: "name",
-    });
-    expect(answer.status).toBe(200);
+    expect(await renameInSift(emulator(), key(77_777), "edited in the UI")).toBe(200);
     const cached = await runCli(emulator(), ["apply", ...files, "--log-level", "info"], dir);
     expect(cached.stderr).toContain(
       "1 manifest file unchanged since the last sync is read after all",
@@ -48,14 +41,7 @@ describe("a skipped file of a manifest too large to hold", () => {
     lines[5] = `${rkey(5)},B`;
     lines.push("rep-new,C");
     write();
-    const edited = emulator()
-      .runs()
-      .find((r) => r.clientKey === rkey(77_777))!;
-    const answer = await callApi(emulator(), "PATCH", "/api/v2/runs", {
-      run: { runId: edited.runId, name: "edited in the UI" },
-      updateMask: "name",
-    });
-    expect(answer.status).toBe(200);
+    expect(await renameInSift(emulator(), rkey(77_777), "edited in the UI")).toBe(200);
     const results = join(dir, "results.jsonl");
     const night = await runCli(
       emulator(),

@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodeCache } from "../../src/cache/cache-file.js";
-import { callApi } from "../helpers/emulator.js";
+import { renameInSift } from "../helpers/emulator.js";
 import { manifestDir, runCli, useEmulator } from "./harness.js";
 
 const emulator = useEmulator({ readOnlyApiKey: "reader-of-skipped-csv" });
@@ -34,14 +34,7 @@ async function plan(dir: string, files: string[], ...args: string[]) {
 }
 
 async function editName(clientKey: string, name: string) {
-  const run = emulator()
-    .runs()
-    .find((r) => r.clientKey === clientKey)!;
-  const answer = await callApi(emulator(), "PATCH", "/api/v2/runs", {
-    run: { runId: run.runId, name },
-    updateMask: "name",
-  });
-  expect(answer.status).toBe(200);
+  expect(await renameInSift(emulator(), clientKey, name)).toBe(200);
 }
 
 function cacheData(dir: string) {

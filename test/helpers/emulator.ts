@@ -59,6 +59,21 @@ export async function callApi(
   return { status: response.status, headers: response.headers, body: parsed };
 }
 
+/** Renames the run of `clientKey`, as a user in Sift's UI would (one PATCH): the answer's status. */
+export async function renameInSift(
+  emulator: Emulator,
+  clientKey: string,
+  name: string,
+): Promise<number> {
+  const run = emulator.runs().find((r) => r.clientKey === clientKey);
+  if (run === undefined) throw new Error(`renameInSift: no run has clientKey ${clientKey}`);
+  const answer = await callApi(emulator, "PATCH", "/api/v2/runs", {
+    run: { runId: run.runId, name },
+    updateMask: "name",
+  });
+  return answer.status;
+}
+
 /** True when timestamp `a` is a later instant than `b` (texts differ in length: compare instants). */
 export function isAfter(a: string, b: string): boolean {
   return compareTimestamps(a as Timestamp, b as Timestamp) > 0;
