@@ -110,7 +110,46 @@ export function findPinnedRanges(
     });
     if (ok && field !== undefined) return { field, ranges };
   }
-  return undefined;
+  return oneSidedRange(conjuncts(ast), fields);
+}
+
+/** Past every sortableTime key. */
+const AFTER_ALL = "\uffff";
+
+/**
+ * Bounds of one field among the top-level conjuncts (`modified_date > timestamp(A)`, or
+ * `f >= timestamp(A) && f <= timestamp(B)` unparenthesized): each conjunct holds for every
+ * match, so their intersection is a range the matches lie in (`>` read as `>=`: the whole
+ * filter is checked on the items found).
+ */
+function oneSidedRange(
+  nodes: ASTNode[],
+  fields: string[],
+): { field: string; ranges: [string, string][] } | undefined {
+  let field: string | undefined;
+  let from = "";
+  let to = AFTER_ALL;
+  for (const node of nodes) {
+    const bound = readBound(node, fields);
+    if (bound === undefined || (field !== undefined && bound.field !== field)) continue;
+    field = bound.field;
+    if (bound.lower && bound.key > from) from = bound.key;
+    if (!bound.lower && bound.key < to) to = bound.key;
+  }
+  return field === undefined ? undefined : { field, ranges: [[from, to]] };
+}
+
+function readBound(
+  node: ASTNode,
+  fields: string[],
+): { field: string; key: string; lower: boolean } | undefined {
+  const lower = node.op === ">=" || node.op === ">";
+  if (!lower && node.op !== "<=" && node.op !== "<") return undefined;
+  const [target, value] = node.args as [ASTNode, ASTNode];
+  const literal = timestampLiteral(value);
+  const field = indexedId(target, fields);
+  if (field === undefined || literal === undefined) return undefined;
+  return { field, key: sortableTime(readLiteral(literal)), lower };
 }
 
 function readRange(

@@ -90,6 +90,7 @@ export function runFilterSchema(store: Store): FilterSchema<StoredRun> {
     ranges: {
       start_time: sortedByTime(store, (r) => r.startTime),
       stop_time: sortedByTime(store, (r) => r.stopTime),
+      modified_date: (from, to) => store.runsByModified.within(from, to, store.runs),
     },
   };
 }

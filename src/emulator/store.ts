@@ -1,6 +1,7 @@
 import type { Timestamp } from "../time/timestamp.js";
 import { ChangedRecords } from "./changed-records.js";
 import { MonotonicClock } from "./clock.js";
+import { ModifiedIndex } from "./modified-index.js";
 import { randomId } from "./random-id.js";
 import type {
   StoredAsset,
@@ -30,6 +31,8 @@ export class Store {
   readonly clock = new MonotonicClock();
   /** Bumped by every change, so caches (sorted orders) know when they are stale. */
   version = 0;
+  /** The runs by modifiedDate, kept as they are written (`modified_date > …` lookups). */
+  readonly runsByModified = new ModifiedIndex();
   private readonly runById = new Map<string, StoredRun>();
   private readonly runByClientKey = new Map<string, StoredRun>();
   private readonly assetById = new Map<string, StoredAsset>();
@@ -145,6 +148,7 @@ export class Store {
     this.runs.push(run);
     this.runById.set(run.runId, run);
     if (run.clientKey !== undefined) this.runByClientKey.set(run.clientKey, run);
+    this.runsByModified.touch(run);
     this.addMissingTags(run.tags);
     this.version++;
     this.changes?.runs.add(run);
@@ -157,6 +161,7 @@ export class Store {
       if (previousClientKey !== undefined) this.runByClientKey.delete(previousClientKey);
       if (run.clientKey !== undefined) this.runByClientKey.set(run.clientKey, run);
     }
+    this.runsByModified.touch(run);
     this.addMissingTags(run.tags);
     this.version++;
     this.changes?.runs.add(run);
