@@ -99,6 +99,35 @@ export class ClientKeyRegistry {
     }
   }
 
+  /**
+   * Whether `clientKey` is recorded at `source` (that row is an entry of `recorded`). A lookup,
+   * for the rare rows that need it (an invalid row: a duplicate is not recorded again).
+   */
+  isRecordedAt(clientKey: string, source: Source): boolean {
+    const bytes = Buffer.from(clientKey, "utf8");
+    const hash = fnv1a(bytes, 0, bytes.length) | 0;
+    const mask = this.slots.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const entry = this.slots[slot]!;
+      if (entry === EMPTY) return false;
+      const from = this.starts[entry]!;
+      const to = this.starts[entry + 1]!;
+      if (this.hashes[entry] === hash && bytes.equals(this.arena.subarray(from, to)))
+        return this.isPlace(entry, source);
+    }
+  }
+
+  /** Every key recorded, in the order it was first met, with its place. */
+  *recorded(): Generator<{ clientKey: string; file: string; line: number }> {
+    for (let entry = 0; entry < this.count; entry++) {
+      yield {
+        clientKey: this.arena.toString("utf8", this.starts[entry]!, this.starts[entry + 1]!),
+        file: this.files[this.fileIndexes[entry]!]!,
+        line: this.lines[entry]!,
+      };
+    }
+  }
+
   private isPlace(entry: number, source: Source): boolean {
     return (
       this.lines[entry] === source.line && this.files[this.fileIndexes[entry]!] === source.file
@@ -133,7 +162,8 @@ export class ClientKeyRegistry {
     this.lines[entry] = source.line;
     this.arenaUsed += length;
     this.starts[entry + 1] = this.arenaUsed;
-    if (this.count * 2 > this.slots.length) this.grow();
+    // Grown once the entry arrays are full, not after: entry `capacity` would fall off their end.
+    if (this.count * 2 >= this.slots.length) this.grow();
   }
 
   private keepOrigin(entry: number, original: string | undefined): void {

@@ -28,6 +28,33 @@ describe("the clientKey registry", () => {
     expect(keys.rereadsWithoutDuplicates).toBe(true);
   });
 
+  it("keeps every key as the tables grow: the 1,025th and 2,049th keys' duplicates are found, and each key is listed at its place", () => {
+    // A bug: the entry at each old capacity (1,024, 2,048, ...) was written past the arrays'
+    // end before they grew, so its duplicates went unnoticed and it read back as "" at line 0.
+    const keys = new ClientKeyRegistry();
+    for (let i = 0; i < 5000; i++) keys.add(`k-${i}`, { file: "a.csv", line: i + 2 });
+    for (const i of [1024, 2048, 4096, 0, 4999]) {
+      expect(keys.add(`k-${i}`, { file: "b.csv", line: 1 })).toBe(
+        `"k-${i}" is also defined at a.csv:${i + 2}`,
+      );
+      expect(keys.isRecordedAt(`k-${i}`, { file: "a.csv", line: i + 2 })).toBe(true);
+      expect(keys.isRecordedAt(`k-${i}`, { file: "b.csv", line: 1 })).toBe(false);
+    }
+    expect(keys.isRecordedAt("k-5000", { file: "a.csv", line: 5002 })).toBe(false);
+    const listed = [...keys.recorded()];
+    expect(listed).toHaveLength(5000);
+    listed.forEach((row, i) =>
+      expect(row).toEqual({ clientKey: `k-${i}`, file: "a.csv", line: i + 2 }),
+    );
+  });
+
+  it("lists a non-ASCII key as it was given", () => {
+    const keys = new ClientKeyRegistry();
+    keys.add("prüfung-1", { file: "a.csv", line: 2 });
+    expect([...keys.recorded()]).toEqual([{ clientKey: "prüfung-1", file: "a.csv", line: 2 }]);
+    expect(keys.isRecordedAt("prüfung-1", { file: "a.csv", line: 2 })).toBe(true);
+  });
+
   it("names the first place of a duplicate, across files", () => {
     const keys = new ClientKeyRegistry();
     expect(keys.add("tv-001", { file: "a.csv", line: 3 })).toBeUndefined();
