@@ -18,8 +18,10 @@ import { fileSkipsOf, type Prepared, readManifests, resolveAgainstSift } from ".
 import { countChange, createPlanSummary, type PlanSummary } from "../plan/summary.js";
 import type { SiftClient } from "../sift/client.js";
 import { withStopping } from "../sift/stoppable.js";
-import { type ApplyCounts, applyWork, createApplyCounts, rowsAfter } from "./apply-work.js";
+import type { RowsRead, UnreadManifests } from "../plan/rows-read.js";
+import { type ApplyCounts, applyWork, rowsAfter } from "./apply-work.js";
 import { heldBack } from "./held-back.js";
+import { reportRowsRead } from "./read-stop.js";
 import { reconcileByDiff, workFromChange } from "./from-change.js";
 import { refusedForInvalidRows, refusedRows } from "./refused-rows.js";
 import { formatSkip, type SkipReason } from "./stop.js";
@@ -64,9 +66,10 @@ export interface ApplyResult extends ApplyCounts {
   interrupted: boolean;
   /**
    * Stopped while the manifests were still being validated, before any request: nothing was
-   * written, and no row is reported (the rest of the manifests was not read).
+   * written, every row read is reported as skipped, and this says where the reading stopped
+   * (the rows after it cannot be named); `unnamed`: invalid rows read and counted, not listed.
    */
-  unread?: boolean;
+  unread?: UnreadManifests & { unnamed?: number };
   /** Keys given in `only` that no manifest run has. */
   missingKeys?: string[];
   /** Local times a `dst` rule decided, by rule (`dst: later`): count and the first place. */
@@ -124,16 +127,24 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
   // Offline first: an invalid manifest stops here, before any request. So does Ctrl-C: nothing
   // was written, and a large manifest is not read to its end first.
   const readSignal = options.readSignal ?? stopping?.stop;
+  let rowsRead: RowsRead | undefined;
   const read = await readManifests(
     { ...options, readSignal },
-    { keys: settings.archiveMissing !== undefined, skips: fileSkipsOf(options, settings, client) },
+    {
+      keys: settings.archiveMissing !== undefined,
+      skips: fileSkipsOf(options, settings, client),
+      onStopped: (rows) => (rowsRead = rows),
+    },
   ).catch(async (error: unknown) => {
     if (readSignal?.aborted && error === readSignal.reason) return undefined;
     if (refusedForInvalidRows(error))
       await reportRefused(refusedRows(options, settings, client, { offline: true }));
     throw error;
   });
-  if (read === undefined) return interruptedReading(started);
+  if (read === undefined) {
+    const counts = await reportRowsRead(rowsRead, options.onResult);
+    return { ...counts, ...interrupted(started) };
+  }
   const manifests = read;
   const plan = createPlanSummary();
   let prepared: Prepared | undefined;
@@ -249,16 +260,9 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
   };
 }
 
-/** Stopped while the manifests were read: no row was reached, nor listed (unread). */
-function interruptedReading(started: number): ApplyResult {
-  return {
-    ...createApplyCounts(),
-    stopped: { kind: "interrupted" },
-    plan: createPlanSummary(),
-    elapsedMs: performance.now() - started,
-    interrupted: true,
-    unread: true,
-  };
+/** Stopped while the manifests were read (the rows read are skipped, the rest `unread`). */
+function interrupted(started: number) {
+  return { plan: createPlanSummary(), elapsedMs: performance.now() - started, interrupted: true };
 }
 
 interface Pending {

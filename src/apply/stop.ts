@@ -9,6 +9,8 @@ export type StopKind =
   | "rate-limited"
   | "lookup-failed"
   | "interrupted"
+  /** Ctrl-C while the manifests were still read and checked, before any request. */
+  | "interrupted-reading"
   | "fail-fast"
   | "report-failed";
 
@@ -25,6 +27,8 @@ export const STOP_REASONS: Record<StopKind, string> = {
     "Sift kept answering 429 (rate limited); run the same command again later, or with a lower --concurrency or --max-rps",
   "lookup-failed": "a lookup of existing runs failed; run the same command again",
   interrupted: "the apply was interrupted; run the same command again",
+  "interrupted-reading":
+    "the apply was interrupted while reading the manifests; run the same command again",
   "fail-fast": "--fail-fast stopped the apply after the first failure",
   "report-failed":
     "a result could not be recorded (see the error above); run the same command again, not --retry-failed with this results file",

@@ -43,7 +43,7 @@ export const EXIT_CODES = [
     name: "interrupted",
     code: 130,
     help: `interrupted by Ctrl-C (SIGINT): no new request started, requests under way got ${STOP_GRACE_MS / 1000} s; run the same command again`,
-    doc: `stopped by Ctrl-C (SIGINT): no new request started; \`apply\` gave the requests under way ${STOP_GRACE_MS / 1000} s, then cut them off, and reported every row (run the same command again to finish; stopped while still reading the manifests, before any request, it wrote nothing and lists no row); \`plan\` wrote no \`--out\` file, \`export\` no \`--out\` file`,
+    doc: `stopped by Ctrl-C (SIGINT): no new request started; \`apply\` gave the requests under way ${STOP_GRACE_MS / 1000} s, then cut them off, and reported every row (run the same command again to finish; stopped while still reading the manifests, before any request, it wrote nothing, lists the rows read as skipped and says where the reading stopped); \`plan\` wrote no \`--out\` file, \`export\` no \`--out\` file`,
   },
   {
     name: "terminated",

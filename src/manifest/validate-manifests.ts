@@ -79,9 +79,13 @@ export interface ValidationCallbacks {
   onEveryWarning?: (warning: Problem) => void;
   /**
    * Stops the pass (Ctrl-C): checked between batches of rows, so that a large manifest is
-   * not read to its end first; the pass then throws the signal's reason.
+   * not read to its end first; the pass then calls `onInterrupted` and throws the signal's
+   * reason. Checked before the next batch is asked for: the rows the callbacks were given are
+   * all the rows read (and all the clientKeys recorded).
    */
   signal?: AbortSignal;
+  /** The pass stopped at `signal`: the files it was to read, in order. */
+  onInterrupted?: (files: readonly string[]) => void;
   /**
    * `validate`: a run whose clientKey breaks Sift's rule for new runs is a warning (offline,
    * whether the run exists is unknown; plan and apply decide per run).
@@ -106,8 +110,13 @@ export async function collectValidation(
   let fileProblems = 0;
   let lastWarning: Problem | undefined;
   const resolved: ValidationResult["resolved"] = {};
+  const stopIfAborted = () => {
+    if (!options.signal?.aborted) return;
+    options.onInterrupted?.(files);
+    throw options.signal.reason;
+  };
+  stopIfAborted();
   for await (const { file, items } of batches) {
-    options.signal?.throwIfAborted();
     const fileIndex = files.indexOf(file);
     // Indexed: a for-of makes an iterator result per run until V8 has optimized the loop.
     for (let i = 0; i < items.length; i++) {
@@ -141,6 +150,7 @@ export async function collectValidation(
         options.onRun?.(item.spec, item.resolved);
       }
     }
+    stopIfAborted();
   }
   const unshown = warnings.total - MAX_SHOWN_WARNINGS;
   if (unshown > 0 && lastWarning !== undefined) {

@@ -16,6 +16,7 @@ import type { CacheFileSkips } from "../cache/file-skips.js";
 import { addNamesInUse, type NamesInUse } from "./names-in-use.js";
 import type { ManifestInput, ValidateOptions } from "./options.js";
 import { HeldRows } from "./held-rows.js";
+import { ReadTracker, type RowsRead } from "./rows-read.js";
 import { shardOf } from "./shard.js";
 
 /**
@@ -141,9 +142,14 @@ function readOptionsOf(
  */
 export async function readManifests(
   input: ManifestInput,
-  options: { keys?: boolean; skips?: CacheFileSkips } = {},
+  options: {
+    keys?: boolean;
+    skips?: CacheFileSkips;
+    /** Stopped by `readSignal`: the rows read until then, and where it stopped (then it throws). */
+    onStopped?: (read: RowsRead) => void;
+  } = {},
 ): Promise<ManifestRows> {
-  const { skips } = options;
+  const { skips, onStopped } = options;
   const registry = new ClientKeyRegistry();
   const names: NamesInUse = { assets: new Set(), metadataKeys: new Set() };
   const inScope = scopeOf(input);
@@ -155,10 +161,12 @@ export async function readManifests(
   let allRuns = 0;
   let breakingKeys = 0;
   const held = new HeldRows();
+  const tracker = onStopped && new ReadTracker(registry, inScope);
   const validation = await validateInput(
     input,
     {
       onRun(spec, resolved) {
+        tracker?.passed(spec.source);
         skips?.noteRun(spec, resolved);
         allRuns++;
         if (!inScope(spec.clientKey)) return;
@@ -170,6 +178,8 @@ export async function readManifests(
         if (!isSiftClientKey(spec.clientKey)) breakingKeys++;
       },
       onInvalidRun(clientKey, row) {
+        tracker?.passed(row.spec.source);
+        tracker?.invalid(clientKey, row.spec.source);
         skips?.noteTrouble(row.spec.source.file);
         if (clientKey !== undefined && inScope(clientKey)) keys?.add(clientKey);
         if (input.skipInvalid && inScope(clientKey)) {
@@ -180,6 +190,7 @@ export async function readManifests(
       onWarning: input.onWarning,
       onEveryWarning: skips && ((warning) => skips.noteTrouble(warning.file)),
       signal: input.readSignal,
+      ...(tracker && { onInterrupted: (files) => onStopped!(tracker.stopped(files)) }),
     },
     { skips, keys: registry },
   );

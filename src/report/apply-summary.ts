@@ -22,8 +22,11 @@ export interface ApplySummary {
   retries?: number;
   /** Stopped early (Ctrl-C): the runs not reached are counted as skipped. */
   interrupted?: boolean;
-  /** Stopped while the manifests were read: nothing was written, no run is counted or listed. */
-  unread?: boolean;
+  /**
+   * Stopped while the manifests were read: nothing was written; the runs read are counted as
+   * skipped, and this says what was not read (see UnreadManifests in plan/rows-read.ts).
+   */
+  unread?: Unread;
   /** Why the apply stopped before the end (the counts cover what was done). */
   error?: Failure;
   /** The guards that refused the plan (exit 3): nothing was written. */
@@ -68,7 +71,7 @@ export function formatApplySummary(summary: ApplySummary): string {
  */
 function outcomeOf(summary: ApplySummary): { lead: string; why: string } {
   if (summary.interrupted && summary.unread)
-    return { lead: "Interrupted after", why: ` ${UNREAD}.` };
+    return { lead: "Interrupted after", why: ` ${formatUnread(summary.unread)}.` };
   if (summary.interrupted) return { lead: "Interrupted after", why: "" };
   const refusals = summary.refusals ?? [];
   if (summary.error === undefined && refusals.length === 0) {
@@ -88,9 +91,37 @@ function outcomeOf(summary: ApplySummary): { lead: string; why: string } {
   return { lead, why: ` ${escapeControl(summary.error!.message)}.` };
 }
 
-/** Why an apply stopped while reading the manifests counts no run. */
-const UNREAD =
-  "Stopped while reading the manifests, before any request: nothing was written, and no run is listed; run the same command again";
+/** What a stopped reading of the manifests did not read: the file it stopped in, those after. */
+interface Unread {
+  files: readonly { path: string; afterLine?: number }[];
+  /** Invalid rows read, counted as skipped but not listed (too many to keep). */
+  unnamed?: number;
+}
+
+/** Files an unread sentence names; the others are counted. */
+const MAX_NAMED_FILES = 3;
+
+/**
+ * `Stopped while reading the manifests, before any request: nothing was written, and the runs
+ * read are counted as skipped; not read: runs.csv after line 1,234 and b.csv; run the same
+ * command again`
+ */
+export function formatUnread(unread: Unread): string {
+  const places = unread.files.map((f) =>
+    f.afterLine === undefined
+      ? escapeControl(f.path)
+      : `${escapeControl(f.path)} after line ${formatCount(f.afterLine)}`,
+  );
+  const more = places.length - MAX_NAMED_FILES;
+  const named =
+    more > 0 ? [...places.slice(0, MAX_NAMED_FILES), plural(more, "more file")] : places;
+  const last = named.pop();
+  const list = named.length > 0 ? `${named.join(", ")} and ${last}` : (last ?? "nothing");
+  const unnamed = unread.unnamed
+    ? ` (${plural(unread.unnamed, "invalid run")} among them not listed)`
+    : "";
+  return `Stopped while reading the manifests, before any request: nothing was written, and the runs read are counted as skipped${unnamed}; not read: ${list}; run the same command again`;
+}
 
 /** The summary for `--format json`: one JSON object. */
 export function formatApplySummaryJson(summary: ApplySummary): string {
@@ -107,7 +138,7 @@ export function formatApplySummaryJson(summary: ApplySummary): string {
     ...(summary.requests !== undefined && { requests: summary.requests }),
     ...(summary.retries !== undefined && { retries: summary.retries }),
     interrupted: summary.interrupted ?? false,
-    ...(summary.unread && { unread: UNREAD }),
+    ...(summary.unread && { unread: { message: formatUnread(summary.unread), ...summary.unread } }),
     ...(summary.error !== undefined && { error: summary.error }),
     ...(summary.refusals?.length && { refused: summary.refusals[0], refusals: summary.refusals }),
     ...(summary.stopped !== undefined && { stopped: summary.stopped }),

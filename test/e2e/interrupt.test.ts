@@ -182,36 +182,90 @@ describe.concurrent("interrupted while a large manifest is validated", () => {
    * the signal stopped the reading between batches (it was read to its end before).
    */
   const ROWS = 300_000;
-  function bigManifest() {
-    const rows = Array.from({ length: ROWS }, (_, i) => `big-${i},Run ${i},`);
-    rows[0] = `big-0,Run 0,"first,warning"`;
-    rows[ROWS - 1] = `big-${ROWS - 1},Run last,"last,warning"`;
-    return workDir(rows);
+  function bigManifest(prefix: string) {
+    const rows = Array.from({ length: ROWS }, (_, i) => `${prefix}-${i},Run ${i},`);
+    rows[0] = `${prefix}-0,Run 0,"first,warning"`;
+    rows[ROWS - 1] = `${prefix}-${ROWS - 1},Run last,"last,warning"`;
+    const work = workDir(rows);
+    // A second manifest, after the large one: never reached.
+    writeFileSync(join(work.dir, "z-later.csv"), `clientKey,name\n${prefix}-later,Later\n`);
+    return work;
   }
   const lastLine = `runs.csv:${ROWS + 1}`;
+  const READ_STOP =
+    "not attempted: the apply was interrupted while reading the manifests; run the same command again";
 
-  for (const command of ["plan", "apply"] as const) {
-    it(`${command}: stops before the end of the manifest, says so, sends nothing`, async (t) => {
-      const hung = await hungApi(t);
-      const { dir, manifest, results } = bigManifest();
-      const args = command === "plan" ? [manifest] : [manifest, "--results", results];
-      const run = cli(hung.url, [command, ...args, "--format", "json"], dir);
-      await waitFor(() => run.stderr().includes("first,warning"), "the reading of the manifest");
-      run.child.kill("SIGINT");
-      expect(await run.exited).toBe(130);
-      expect(run.stderr()).not.toContain(lastLine);
-      expect(hung.connections()).toBe(0);
-      const lines = textLines(run.stderr());
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^interrupted by Ctrl-C \(SIGINT\) while reading the manifests: /);
-      const doc = JSON.parse(run.stdout()) as Record<string, unknown>;
-      if (command === "plan") {
-        expect(doc.error).toMatchObject({ code: "INTERRUPTED", message: lines[0] });
-      } else {
-        expect(doc).toMatchObject({ created: 0, skipped: 0, interrupted: true });
-        expect(doc.unread).toMatch(/^Stopped while reading the manifests, before any request/);
-        expect(readResults(results)).toEqual([]);
-      }
-    }, 60_000);
-  }
+  it("plan: stops before the end of the manifest, says so, sends nothing", async (t) => {
+    const hung = await hungApi(t);
+    const { dir, manifest } = bigManifest("bigp");
+    const run = cli(hung.url, ["plan", manifest, "--format", "json"], dir);
+    await waitFor(() => run.stderr().includes("first,warning"), "the reading of the manifest");
+    run.child.kill("SIGINT");
+    expect(await run.exited).toBe(130);
+    expect(run.stderr()).not.toContain(lastLine);
+    expect(hung.connections()).toBe(0);
+    const lines = textLines(run.stderr());
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^interrupted by Ctrl-C \(SIGINT\) while reading the manifests: /);
+    const doc = JSON.parse(run.stdout()) as Record<string, unknown>;
+    expect(doc.error).toMatchObject({ code: "INTERRUPTED", message: lines[0] });
+  }, 60_000);
+
+  it("apply (SIGTERM): every row read is in the results as skipped; the summary says where reading stopped", async (t) => {
+    const hung = await hungApi(t);
+    const { dir, results } = bigManifest("bigr");
+    // Relative paths: the summary names the files as given.
+    const args = ["apply", "runs.csv", "z-later.csv", "--results", results, "--format", "json"];
+    const run = cli(hung.url, args, dir);
+    await waitFor(() => run.stderr().includes("first,warning"), "the reading of the manifest");
+    run.child.kill("SIGTERM");
+    expect(await run.exited).toBe(143);
+    expect(run.stderr()).not.toContain(lastLine);
+    expect(hung.connections()).toBe(0);
+    const lines = textLines(run.stderr());
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^interrupted by SIGTERM while reading the manifests: /);
+    // The rows read, in order from the first, each skipped with the reason; not the later file's.
+    const rows = readResults(results);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThan(ROWS);
+    rows.forEach((row, i) => {
+      expect(row).toMatchObject({
+        clientKey: `bigr-${i}`,
+        action: "unplanned",
+        status: "skipped",
+        error: READ_STOP,
+        source: `runs.csv:${i + 2}`,
+      });
+    });
+    const doc = JSON.parse(run.stdout()) as Record<string, unknown> & {
+      unread: { message: string; files: unknown[] };
+    };
+    expect(doc).toMatchObject({ created: 0, skipped: rows.length, interrupted: true });
+    const stoppedAt = rows.length + 1; // the line of the last row read
+    expect(doc.unread.files).toEqual([
+      { path: "runs.csv", afterLine: stoppedAt },
+      { path: "z-later.csv" },
+    ]);
+    expect(doc.unread.message).toBe(
+      `Stopped while reading the manifests, before any request: nothing was written, and the runs read are counted as skipped; not read: runs.csv after line ${stoppedAt.toLocaleString("en-US")} and z-later.csv; run the same command again`,
+    );
+    expect(run.stderr()).not.toMatch(STACK);
+  }, 60_000);
+
+  it("apply (Ctrl-C, table): the summary counts the rows read and names where reading stopped", async (t) => {
+    const hung = await hungApi(t);
+    const { dir, results } = bigManifest("bigt");
+    const run = cli(hung.url, ["apply", "runs.csv", "--results", results], dir);
+    await waitFor(() => run.stderr().includes("first,warning"), "the reading of the manifest");
+    run.child.kill("SIGINT");
+    expect(await run.exited).toBe(130);
+    const rows = readResults(results);
+    expect(rows.length).toBeGreaterThan(0);
+    const count = (n: number) => n.toLocaleString("en-US");
+    expect(run.stdout()).toBe(
+      `Interrupted after: 0 created, 0 updated, 0 unchanged, 0 failed, ${count(rows.length)} skipped in ${/\d+\.\d s/.exec(run.stdout())![0]} (0 requests, 0 retries). Stopped while reading the manifests, before any request: nothing was written, and the runs read are counted as skipped; not read: runs.csv after line ${count(rows.length + 1)}; run the same command again.\n`,
+    );
+    expect(hung.connections()).toBe(0);
+  }, 60_000);
 });

@@ -73,3 +73,35 @@ describe("apply summary", () => {
     );
   });
 });
+
+describe("an apply stopped while reading the manifests", () => {
+  const stopped = { ...SUMMARY, created: 0, updated: 0, unchanged: 0, skipped: 1234 };
+  const STOPPED =
+    "Stopped while reading the manifests, before any request: nothing was written, and the runs read are counted as skipped";
+
+  it("names the file and line where reading stopped, and the files after it", () => {
+    const unread = { files: [{ path: "a.csv", afterLine: 1235 }, { path: "b.csv" }] };
+    expect(formatApplySummary({ ...stopped, interrupted: true, unread })).toBe(
+      `Interrupted after: 0 created, 0 updated, 0 unchanged, 0 failed, 1,234 skipped in 1.4 s. ${STOPPED}; not read: a.csv after line 1,235 and b.csv; run the same command again.`,
+    );
+    expect(JSON.parse(formatApplySummaryJson({ ...stopped, interrupted: true, unread }))).toEqual(
+      expect.objectContaining({
+        skipped: 1234,
+        interrupted: true,
+        unread: {
+          message: `${STOPPED}; not read: a.csv after line 1,235 and b.csv; run the same command again`,
+          files: unread.files,
+        },
+      }),
+    );
+  });
+
+  it("counts the files past the third; says so when invalid runs were counted but not listed; nothing read at all", () => {
+    const files = ["a.csv", "b.csv", "c.csv", "d.csv", "e.csv"].map((path) => ({ path }));
+    expect(
+      formatApplySummary({ ...stopped, interrupted: true, unread: { files, unnamed: 12 } }),
+    ).toContain(
+      "counted as skipped (12 invalid runs among them not listed); not read: a.csv, b.csv, c.csv and 2 more files;",
+    );
+  });
+});

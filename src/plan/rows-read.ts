@@ -1,0 +1,89 @@
+import { type ClientKeyRegistry, formatSource, type Source } from "../manifest/index.js";
+
+/**
+ * Invalid rows the registry does not hold (a duplicate clientKey, none at all) kept at most to
+ * name them after a stop while reading; past this, they are counted.
+ */
+const MAX_EXTRA_ROWS = 10_000;
+
+/** Where a stopped reading of the manifests left off: what was not read, file by file. */
+export interface UnreadManifests {
+  /**
+   * The files not read to their end, in order: the one the reading stopped in, with the line
+   * of the last row read from it (`afterLine`), then every file after it (not read at all).
+   */
+  files: { path: string; afterLine?: number }[];
+}
+
+/** The rows a reading of the manifests had met when a signal stopped it, and where it stopped. */
+export interface RowsRead {
+  /** Each row in scope read, in order: its clientKey ("" when it has none) and `file:line`. */
+  rows(): Generator<{ clientKey: string; source: string }>;
+  /** Invalid rows read beyond those `rows` names (MAX_EXTRA_ROWS). */
+  unnamed: number;
+  unread: UnreadManifests;
+}
+
+/**
+ * Follows the validating pass, so that a stop can name what it read: the clientKeys and places
+ * are the registry's (kept anyway, to find duplicates); it keeps only the last row's place and
+ * the few invalid rows the registry does not hold. Costs nothing per row beyond that.
+ */
+export class ReadTracker {
+  private last: Source | undefined;
+  private readonly extra: { clientKey: string; file: string; line: number }[] = [];
+  private unnamed = 0;
+
+  constructor(
+    private readonly registry: ClientKeyRegistry,
+    private readonly inScope: (clientKey: string | undefined) => boolean,
+  ) {}
+
+  /** A row read, valid or not (in scope or not): the reading is past it. */
+  passed(source: Source): void {
+    this.last = source;
+  }
+
+  /** An invalid row in scope: named from here when the registry does not hold it. */
+  invalid(clientKey: string | undefined, source: Source): void {
+    if (!this.inScope(clientKey)) return;
+    if (clientKey !== undefined && this.registry.isRecordedAt(clientKey, source)) return;
+    if (this.extra.length >= MAX_EXTRA_ROWS) this.unnamed++;
+    else this.extra.push({ clientKey: clientKey ?? "", file: source.file, line: source.line });
+  }
+
+  /** What was read when the pass stopped, `files` being every file it was to read. */
+  stopped(files: readonly string[]): RowsRead {
+    const rank = new Map(files.map((file, i) => [file, i]));
+    const { registry, inScope, extra, last } = this;
+    const at = last === undefined ? 0 : (rank.get(last.file) ?? 0);
+    return {
+      *rows() {
+        const before = (a: { file: string; line: number }, b: { file: string; line: number }) => {
+          const ra = rank.get(a.file) ?? 0;
+          const rb = rank.get(b.file) ?? 0;
+          return ra < rb || (ra === rb && a.line < b.line);
+        };
+        let e = 0;
+        for (const row of registry.recorded()) {
+          if (!inScope(row.clientKey)) continue;
+          while (e < extra.length && before(extra[e]!, row)) yield refOf(extra[e++]!);
+          yield refOf(row);
+        }
+        while (e < extra.length) yield refOf(extra[e++]!);
+      },
+      unnamed: this.unnamed,
+      unread: {
+        files: files
+          .slice(at)
+          .map((path, i) =>
+            i === 0 && last !== undefined ? { path, afterLine: last.line } : { path },
+          ),
+      },
+    };
+  }
+}
+
+function refOf(row: { clientKey: string; file: string; line: number }) {
+  return { clientKey: row.clientKey, source: formatSource(row) };
+}
