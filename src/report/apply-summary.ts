@@ -106,7 +106,7 @@ const MAX_NAMED_FILES = 3;
  * read are counted as skipped; not read: runs.csv after line 1,234 and b.csv; run the same
  * command again`
  */
-export function formatUnread(unread: Unread): string {
+function formatUnread(unread: Unread): string {
   const places = unread.files.map((f) =>
     f.afterLine === undefined
       ? escapeControl(f.path)
