@@ -11,7 +11,10 @@
  * A value import past both is on purpose: export (which reads no manifest) takes the run-field
  * table, value readers and clientKey registry it writes rows with from their own files (through
  * this file it would load 42 more modules at its start, every reader and csv-parse), and the
- * emulator stands apart from the product.
+ * emulator stands apart from the product. Nothing here loads the yaml package (~33 ms of CPU at
+ * start-up): what needs it is imported from its own file where it is used (yaml-depth.ts by
+ * sources/, render.ts by validate's `--show`), and read-manifest.ts loads the YAML and JSON
+ * Lines readers for the first file of their format.
  */
 // The pipeline's manifest step, as plan/, apply/, cli/ and the library use it.
 export { type CsvDialect, DEFAULT_CSV_DIALECT, readCsvDialect } from "./csv-dialect.js";
@@ -25,7 +28,6 @@ export { describeOwnFile, type FileIdentity, type OwnFileKind } from "./own-file
 export { MAX_KEPT_PROBLEMS } from "./problem-list.js";
 export { isInvalidRow, type ManifestRow, readManifestRows } from "./read-manifest-rows.js";
 export { readRunSpecs } from "./read-run-specs.js";
-export { renderShownRuns, renderYaml } from "./render.js";
 export { formatSource, type MetadataSpec, type RunSpec, runSpecSchema } from "./spec.js";
 export {
   MAX_SHOWN_WARNINGS,
@@ -69,8 +71,7 @@ export {
   setOwn,
   trimCell,
 } from "./values.js";
-export { parseFirstDocument, tooDeepMessage } from "./yaml-depth.js";
-export { MAX_YAML_BYTES } from "./yaml-manifest.js";
+export { MAX_YAML_BYTES, tooDeepMessage } from "./yaml-limits.js";
 export { describe, fillDefaults, readYamlRun, type RunParts } from "./yaml-run.js";
 
 // What the later steps derive from the run-field table and the manifests' rules: the diff and

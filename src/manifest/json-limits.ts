@@ -1,6 +1,6 @@
 import { formatCount } from "../core/words.js";
 import { findJsonExcess } from "../core/json-shape.js";
-import { MAX_NESTING_DEPTH, tooDeepMessage } from "./yaml-depth.js";
+import { MAX_NESTING_DEPTH, tooDeepMessage } from "./yaml-limits.js";
 
 /**
  * The most keys one JSON object of a manifest or an export may hold, and the most columns a
@@ -20,7 +20,7 @@ export interface JsonLimitProblem {
 
 /**
  * Measures a JSON text (a manifest, a JSON Lines line, an export) before it is parsed:
- * lists and mappings nested more than MAX_NESTING_DEPTH (yaml-depth.ts) deep, or a mapping of more than
+ * lists and mappings nested more than MAX_NESTING_DEPTH (yaml-limits.ts) deep, or a mapping of more than
  * MAX_RECORD_WIDTH keys. `needs` says how deep the reader needs to go, for the message.
  */
 export function checkJsonLimits(text: string, needs?: string): JsonLimitProblem | undefined {

@@ -7,19 +7,10 @@ import {
   Parser,
   YAMLParseError,
 } from "yaml";
+import { MAX_NESTING_DEPTH } from "./yaml-limits.js";
 
-/**
- * How deep lists and mappings may nest in a YAML or JSON manifest. A manifest needs 4 (the
- * `{defaults, runs}` mapping, the list of runs, a run, its tags or metadata).
- *
- * Why a limit at all: the yaml package composes documents recursively. Some 1,500 levels
- * exhaust the stack, and near that point V8 may abort the whole process ("RegExpCompiler
- * Allocation failed - process out of memory") instead of throwing. Its parser is not
- * recursive but keeps every open level: 100,000 levels (a 200 KB file) take 200 MB, the
- * 4 million an 8 MiB file can open would not fit in memory. So the parser is fed one token at
- * a time and stopped as soon as too many levels are open.
- */
-export const MAX_NESTING_DEPTH = 64;
+// The yaml parser fed one token at a time and stopped at MAX_NESTING_DEPTH (yaml-limits.ts says
+// why the limit), and the document composed from its tokens.
 
 export type TokensOrTooDeep =
   | { ok: true; tokens: CST.Token[] }
@@ -68,9 +59,4 @@ export function parseFirstDocument(
     }
   }
   return { ok: true, doc: doc! }; // compose(..., true) always ends with a document
-}
-
-/** The message of a text that nests deeper than MAX_NESTING_DEPTH. */
-export function tooDeepMessage(needs?: string): string {
-  return `lists and mappings nested more than ${MAX_NESTING_DEPTH} deep${needs === undefined ? "" : ` (${needs})`}`;
 }

@@ -5,16 +5,9 @@ import { checkJsonLimits, locateOffset } from "./json-limits.js";
 import type { ManifestItem } from "./manifest-item.js";
 import { NullCells } from "./null-cells.js";
 import { describeUtf8Fault, findUtf8FaultIn } from "./utf8.js";
-import { parseTokens, tooDeepMessage } from "./yaml-depth.js";
+import { parseTokens } from "./yaml-depth.js";
+import { MAX_YAML_BYTES, tooDeepMessage } from "./yaml-limits.js";
 import { readYamlDocument } from "./yaml-document.js";
-
-/**
- * YAML and JSON manifests are read whole, and the yaml package needs about 90 MB of memory
- * per MiB of text (`npm run bench:heap`: a 7.7 MiB manifest of 29,000 runs peaked at 718 MB and
- * needs a 768 MB heap); beyond this (some 30,000 runs) a manifest belongs in CSV or JSON
- * Lines, which stream.
- */
-export const MAX_YAML_BYTES = 8 * 1024 * 1024;
 
 /** How deep a manifest needs to nest, for the message of one that nests deeper. */
 const MANIFEST_DEPTH = "a manifest needs 4";

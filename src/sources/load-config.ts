@@ -22,7 +22,6 @@ import {
   DEFAULT_CSV_DIALECT,
   describe,
   NullCells,
-  parseFirstDocument,
   quote,
   readCsvDialect,
   readYamlRun,
@@ -30,6 +29,7 @@ import {
   suggestName,
   tooDeepMessage,
 } from "../manifest/index.js";
+import { parseFirstDocument } from "../manifest/yaml-depth.js";
 
 /** A config is written by hand; anything this large is something else. */
 const MAX_CONFIG_BYTES = 1024 * 1024;

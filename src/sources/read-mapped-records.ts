@@ -25,11 +25,11 @@ import {
   type ManifestItem,
   MAX_YAML_BYTES,
   type NullCells,
-  parseFirstDocument,
   quote,
   type RunParts,
   tooDeepMessage,
 } from "../manifest/index.js";
+import { parseFirstDocument } from "../manifest/yaml-depth.js";
 
 type Record_ = Record<string, unknown>;
 

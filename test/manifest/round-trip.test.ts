@@ -8,9 +8,9 @@ import {
   type MetadataSpec,
   type RunSpec,
   readRunSpecs,
-  renderYaml,
   validateManifests,
 } from "../../src/manifest/index.js";
+import { renderYaml } from "../../src/manifest/render.js";
 import { renderCsv } from "../helpers/render-csv.js";
 
 /** Characters that break naive CSV/YAML writers and readers. */

@@ -97,7 +97,7 @@ export function declareValidate(
       }
       if (command.show === undefined) io.stdout.write(renderSummary(result));
       else {
-        const { renderShownRuns } = await import("../../manifest/index.js");
+        const { renderShownRuns } = await import("../../manifest/render.js");
         io.stdout.write(renderShownRuns(shown, marks));
         io.stdout.write(renderSummary(result).replace(/^(?=.)/gm, "# "));
       }
