@@ -1,6 +1,6 @@
 import { GuardError, type Refusal } from "../core/errors.js";
 import { type Stopping, stoppingOf } from "../core/stopping.js";
-import { formatSource, isInvalidRow, type RunSpec } from "../manifest/index.js";
+import type { RunSpec } from "../manifest/index.js";
 import type { CacheUse } from "../plan/cache-use.js";
 import { inSyncRun, noteInCache } from "../plan/cache-use.js";
 import type { Change } from "../plan/change.js";
@@ -22,10 +22,11 @@ import type { RowsRead, UnreadManifests } from "../plan/rows-read.js";
 import { type ApplyCounts, applyWork, rowsAfter } from "./apply-work.js";
 import { heldBack } from "./held-back.js";
 import { reportRowsRead } from "./read-stop.js";
+import { rowRefs } from "./row-refs.js";
 import { reconcileByDiff, workFromChange } from "./from-change.js";
 import { refusedForInvalidRows, refusedRows } from "./refused-rows.js";
 import { formatSkip, type SkipReason } from "./stop.js";
-import { actionOf, type RowRef, type RowResult, type Work } from "./work.js";
+import { actionOf, type RowResult, type Work } from "./work.js";
 
 /** Requests in flight at most, by default (`--concurrency`). */
 const DEFAULT_CONCURRENCY = 8;
@@ -177,6 +178,7 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
   async function* work(): AsyncGenerator<Work> {
     const ready = await resolveAgainstSift(manifests, client, options, settings, {
       checkRows: true,
+      stop: readSignal,
     });
     prepared = ready;
     total = totalChanges(ready);
@@ -274,18 +276,4 @@ interface Pending {
 /** The error of a refused apply: the first refusal's words, every refusal attached. */
 function guardError(refusals: readonly Refusal[]): GuardError {
   return new GuardError(explainRefusal(refusals[0]!), { refusals });
-}
-
-/** Every row the apply works through, in order: the manifests' rows, then the runs to archive. */
-async function* rowRefs(
-  manifests: Prepared["manifests"],
-  prepared: Prepared | undefined,
-): AsyncGenerator<RowRef> {
-  for await (const row of manifests.rows()) {
-    const spec = isInvalidRow(row) ? row.spec : row;
-    yield { clientKey: spec.clientKey, source: formatSource(spec.source) };
-  }
-  for (const archive of prepared?.scope?.archives ?? []) {
-    yield { clientKey: archive.clientKey, source: "", action: "archive" };
-  }
 }

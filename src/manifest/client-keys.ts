@@ -117,9 +117,9 @@ export class ClientKeyRegistry {
     }
   }
 
-  /** Every key recorded, in the order it was first met, with its place. */
-  *recorded(): Generator<{ clientKey: string; file: string; line: number }> {
-    for (let entry = 0; entry < this.count; entry++) {
+  /** Every key recorded (the first `upTo`), in the order it was first met, with its place. */
+  *recorded(upTo = this.count): Generator<{ clientKey: string; file: string; line: number }> {
+    for (let entry = 0; entry < Math.min(upTo, this.count); entry++) {
       yield {
         clientKey: this.arena.toString("utf8", this.starts[entry]!, this.starts[entry + 1]!),
         file: this.files[this.fileIndexes[entry]!]!,

@@ -86,7 +86,14 @@ export async function resolveAgainstSift(
   client: ScopeClient,
   input: Pick<ManifestInput, "createAssets" | "shard" | "skipInvalid">,
   settings: Settings,
-  options: { checkRows: boolean },
+  options: {
+    checkRows: boolean;
+    /**
+     * Ctrl-C: the check of the rows stops (nothing is written after it: apply's next request
+     * or row stops too), and the plan reads the manifests, not a replay of a partial check.
+     */
+    stop?: AbortSignal;
+  },
 ): Promise<Prepared> {
   const archive = settings.archiveMissing;
   const [context, scope] = await Promise.all([
@@ -120,8 +127,8 @@ export async function resolveAgainstSift(
       session?.incremental && !manifests.held && read > 0
         ? new RowReplay(session.keyAt, read)
         : undefined;
-    await checkRows(manifests, context, lookups, replay);
-    if (replay?.kept && replay.size > 0) {
+    const checked = await checkRows(manifests, context, { lookups, replay, stop: options.stop });
+    if (checked && replay?.kept && replay.size > 0) {
       manifests.replay(replay);
       settings.cache?.onNote?.(
         `the plan takes the ${plural(replay.size, "row")} the check read from memory (${formatCount(replay.unknown().length)} not known in sync held whole), not from the manifests again`,
@@ -219,19 +226,21 @@ export async function resolveContext(
  * Checks every valid row against Sift (unknown asset, metadata of the wrong type): any
  * problem throws, naming how many valid rows it holds back.
  */
+/** Whether every row was checked (not stopped first). */
 async function checkRows(
   manifests: ManifestRows,
   context: PlanContext,
-  lookups?: LookupKeys,
-  replay?: RowReplay,
-): Promise<void> {
+  { lookups, replay, stop }: { lookups?: LookupKeys; replay?: RowReplay; stop?: AbortSignal },
+): Promise<boolean> {
   // Keys new to the organization take the type of their first use, as they will in Sift.
   const keyTypes = new Map(context.keyTypes);
   const problems: Problem[] = [];
   let total = 0;
   let invalidRuns = 0;
+  let seen = 0;
   // A skipped file's rows are in sync and unchanged: nothing to check, nothing to look up.
   for await (const row of manifests.rows({ skipped: false })) {
+    if ((++seen & 1023) === 0 && stop?.aborted) return false;
     // NOTE: visited apart from the replay, which may be undefined (rows held): an argument of
     // `replay?.add(...)` would be skipped with it, and the rows to look up never gathered.
     const entry = lookups?.visit(row, replay?.kept) ?? -1;
@@ -250,4 +259,5 @@ async function checkRows(
   if (total > 0) {
     throw new ManifestError(problems, total, { heldBack: manifests.runs - invalidRuns });
   }
+  return true;
 }

@@ -62,6 +62,12 @@ export interface ManifestRows {
   replay(kept: { over(skips?: FileSkips): FileSkips; unknown(): Iterable<ManifestRow> }): void;
   /** Whether a clientKey is in this invocation's scope (shard, `only`). */
   inScope: (clientKey: string) => boolean;
+  /**
+   * The runs of `rows()`, in its order, as their clientKey ("" for none) and `file:line`, from
+   * the keys the validating pass recorded: no reading (an apply stopped early names the rows it
+   * did not reach). Undefined when too many invalid rows lack a place there to name them all.
+   */
+  refs?: () => Iterable<{ clientKey: string; source: string }>;
   /** With a sync cache: the files it stood in for, and what it records of the others. */
   skips?: CacheFileSkips;
 }
@@ -168,12 +174,13 @@ export async function readManifests(
   let allRuns = 0;
   let breakingKeys = 0;
   const held = new HeldRows();
-  const tracker = onStopped && new ReadTracker(registry, inScope);
+  // Cheap (the last row's place, the few invalid rows the registry lacks): kept for every apply.
+  const tracker = new ReadTracker(registry, inScope);
   const validation = await validateInput(
     input,
     {
       onRun(spec, resolved) {
-        tracker?.passed(spec.source);
+        tracker.passed(spec.source);
         skips?.noteRun(spec, resolved);
         allRuns++;
         if (!inScope(spec.clientKey)) return;
@@ -185,8 +192,8 @@ export async function readManifests(
         if (!isSiftClientKey(spec.clientKey)) breakingKeys++;
       },
       onInvalidRun(clientKey, row) {
-        tracker?.passed(row.spec.source);
-        tracker?.invalid(clientKey, row.spec.source);
+        tracker.passed(row.spec.source);
+        tracker.invalid(clientKey, row.spec.source);
         skips?.noteTrouble(row.spec.source.file);
         if (clientKey !== undefined && inScope(clientKey)) keys?.add(clientKey);
         if (input.skipInvalid && inScope(clientKey)) {
@@ -197,7 +204,7 @@ export async function readManifests(
       onWarning: input.onWarning,
       onEveryWarning: skips && ((warning) => skips.noteTrouble(warning.file)),
       signal: input.readSignal,
-      ...(tracker && { onInterrupted: (files) => onStopped!(tracker.stopped(files)) }),
+      ...(onStopped && { onInterrupted: (files) => onStopped(tracker.read(files)) }),
     },
     { skips, keys: registry },
   );
@@ -216,6 +223,7 @@ export async function readManifests(
     });
   }
   const missingKeys = input.only ? [...input.only].filter((key) => !seen!.has(key)) : [];
+  const read = tracker.read(validation.files);
   let kept = held.all;
   let replayed: Parameters<ManifestRows["replay"]>[0] | undefined;
   const rows = async function* ({ skipped = true }: { skipped?: boolean } = {}) {
@@ -256,6 +264,7 @@ export async function readManifests(
       replayed = kept;
     },
     inScope: (clientKey) => inScope(clientKey),
+    ...(read.unnamed === 0 && { refs: () => read.rows() }),
     ...(skips && { skips }),
   };
 }

@@ -52,10 +52,14 @@ export class ReadTracker {
     else this.extra.push({ clientKey: clientKey ?? "", file: source.file, line: source.line });
   }
 
-  /** What was read when the pass stopped, `files` being every file it was to read. */
-  stopped(files: readonly string[]): RowsRead {
+  /**
+   * What the pass has read (when it stopped, or at its end), `files` being every file it was
+   * to read. Later passes may record keys of rows changed since: they are not listed.
+   */
+  read(files: readonly string[]): RowsRead {
     const rank = new Map(files.map((file, i) => [file, i]));
     const { registry, inScope, extra, last } = this;
+    const recorded = registry.size;
     const at = last === undefined ? 0 : (rank.get(last.file) ?? 0);
     return {
       *rows() {
@@ -65,7 +69,7 @@ export class ReadTracker {
           return ra < rb || (ra === rb && a.line < b.line);
         };
         let e = 0;
-        for (const row of registry.recorded()) {
+        for (const row of registry.recorded(recorded)) {
           if (!inScope(row.clientKey)) continue;
           while (e < extra.length && before(extra[e]!, row)) yield refOf(extra[e++]!);
           yield refOf(row);

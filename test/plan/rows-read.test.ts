@@ -27,7 +27,7 @@ describe("the rows a stopped reading met", () => {
       { key: "k-1", file: "b.csv", line: 2 }, // a duplicate: not recorded again
       { key: "k-3", file: "b.csv", line: 3 },
     ]);
-    const read = tracker.stopped(["a.csv", "b.csv", "c.csv"]);
+    const read = tracker.read(["a.csv", "b.csv", "c.csv"]);
     expect([...read.rows()]).toEqual([
       { clientKey: "k-1", source: "a.csv:2" },
       { clientKey: "k-2", source: "a.csv:3" },
@@ -48,10 +48,10 @@ describe("the rows a stopped reading met", () => {
       ],
       (key) => key?.startsWith("mine") === true,
     );
-    expect([...tracker.stopped(["a.csv"]).rows()]).toEqual([
+    expect([...tracker.read(["a.csv"]).rows()]).toEqual([
       { clientKey: "mine-1", source: "a.csv:2" },
     ]);
-    const none = new ReadTracker(new ClientKeyRegistry(), () => true).stopped(["a.csv", "b.csv"]);
+    const none = new ReadTracker(new ClientKeyRegistry(), () => true).read(["a.csv", "b.csv"]);
     expect([...none.rows()]).toEqual([]);
     expect(none.unread.files).toEqual([{ path: "a.csv" }, { path: "b.csv" }]);
   });
