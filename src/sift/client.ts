@@ -23,6 +23,7 @@ import {
   runResponseSchema,
   validateFilterResponseSchema,
 } from "./schemas.js";
+import { readRunAnswer, readRunList } from "./run-read.js";
 import { endpointOf } from "./api-operations.js";
 import { measureUrlBytes, type Query } from "./url.js";
 
@@ -97,6 +98,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
         ...endpointOf("ListRuns"),
         query: listQuery(params),
         schema: listRunsResponseSchema,
+        read: readRunList,
         signal: params.signal,
         stop: params.stop,
       });
@@ -114,6 +116,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
       const { run } = await http.send({
         ...endpointOf("GetRun", runId),
         schema: runResponseSchema,
+        read: readRunAnswer,
         ...control,
       });
       return run;
@@ -141,6 +144,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
         ...endpointOf("CreateRun"),
         body,
         schema: runResponseSchema,
+        read: readRunAnswer,
         ...control,
       });
       return run;
@@ -150,6 +154,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
         ...endpointOf("CreateAdhocRun"),
         body,
         schema: runResponseSchema,
+        read: readRunAnswer,
         ...control,
       });
       return run;
@@ -159,6 +164,7 @@ export function createSiftClient(options: SiftClientOptions): SiftClient {
         ...endpointOf("UpdateRun"),
         body,
         schema: runResponseSchema,
+        read: readRunAnswer,
         ...control,
       });
       return run;

@@ -1,4 +1,3 @@
-import type { z } from "zod";
 import { ApiError } from "../core/errors.js";
 import { redactSecrets } from "../core/logger.js";
 import { VERSION } from "../core/version.js";
@@ -160,7 +159,7 @@ export function createHttp(options: HttpOptions): Http {
     if (response.ok) {
       const date = Date.parse(response.headers.get("date") ?? "");
       if (!Number.isNaN(date)) answerDate = Math.max(answerDate ?? date, date);
-      return readAnswer(req.schema, text, name, response.status);
+      return readAnswer(req, text, name, response.status);
     }
     const described = describeErrorAnswer(response.status, response.statusText, text);
     const { grpcCode } = described;
@@ -182,7 +181,7 @@ export function createHttp(options: HttpOptions): Http {
   }
 
   function readAnswer<T>(
-    schema: z.ZodType<T>,
+    { schema, read }: Pick<HttpRequest<T>, "schema" | "read">,
     text: string,
     name: string,
     status: number,
@@ -196,6 +195,8 @@ export function createHttp(options: HttpOptions): Http {
     }
     pool.noteSuccess();
     const json = parseJson(text);
+    const quick = json === undefined ? undefined : read?.(json);
+    if (quick !== undefined) return { kind: "ok", value: quick };
     const parsed = json === undefined ? undefined : schema.safeParse(json);
     if (parsed?.success) return { kind: "ok", value: parsed.data };
     const why = parsed ? summarizeZodIssues(parsed.error) : describeUnparsed(text);

@@ -100,7 +100,7 @@ export interface MetadataValue {
   readonly [field: string]: unknown;
 }
 
-function isMetadataValue(value: unknown): value is MetadataValue {
+export function isMetadataValue(value: unknown): value is MetadataValue {
   if (!isJsonObject(value)) return false;
   const key = value.key;
   return isJsonObject(key) && typeof key.name === "string";
