@@ -299,7 +299,41 @@ describe.concurrent("plan, export and a saved plan stopped by a signal", () => {
     await waitFor(() => hung.connections() > 0, "the first request");
     cli.child.kill("SIGTERM");
     expect(await cli.exited).toBe(143);
-    expect(cli.stderr()).toContain(`interrupted after 0 runs: ${out} was not written`);
+    // One line, as plan and apply give it: what was under way, and what the stop leaves.
+    const lines = cli
+      .stderr()
+      .split("\n")
+      .filter((line) => line !== "" && !line.startsWith("{"));
+    expect(lines).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^interrupted by SIGTERM while waiting on the API at .* for its first answer \\(GET /\\S+, sent \\d+\\.\\d s ago\\): 0 runs exported so far; ${out.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} was not written$`,
+        ),
+      ),
+    ]);
+    expect(existsSync(out)).toBe(false);
+  }, 30_000);
+
+  it("doctor: SIGTERM in a hung API says in one line what hung and what the report holds", async (t) => {
+    const hung = await closedAfter(t, startHungApi());
+    const cli = spawnCli(["doctor", "--format", "json"], {
+      SIFT_REST_URI: hung.url,
+      SIFT_API_KEY: "local",
+      ...SCALED,
+    });
+    await waitFor(() => hung.connections() > 0, "the first request");
+    cli.child.kill("SIGTERM");
+    expect(await cli.exited).toBe(143);
+    const lines = cli
+      .stderr()
+      .split("\n")
+      .filter((line) => line !== "" && !line.startsWith("{"));
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^interrupted by SIGTERM while waiting on the API at .* for its first answer \(.*\): the report holds the (check|\d+ checks) done so far$/,
+      ),
+    ]);
+    expect(JSON.parse(cli.stdout())).toMatchObject({ interrupted: true });
   }, 30_000);
 
   it("apply --plan: SIGINT while its writes hang exits 130 and reports every change", async (t) => {

@@ -44,6 +44,13 @@ export function declareDoctor(
     // Only the write probe writes to Sift: without it, there is nothing to finish.
     ...(!early.writeProbe && { graceMs: 0 }),
     options: read,
+    // The one line at the first signal, as plan and apply give it (stop-note.ts).
+    stopOutcome: () =>
+      `the report holds the ${checks.length === 1 ? "check" : `${checks.length} checks`} done so far`,
+    activity: {
+      offline: "starting its checks",
+      between: "checking (no request under way)",
+    },
     session: (command) => (command.unconnected ? undefined : command.session),
     tuning: (command) => ({
       wrapFetch: (base) => (recorder = createRecorder(base)).fetch,

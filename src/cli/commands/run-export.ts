@@ -42,6 +42,10 @@ export function declareExport(flags: ExportFlags, io: CliIo): CommandDeclaration
     // NOTE: export writes nothing to Sift, so nothing is left to finish: stop at once.
     graceMs: 0,
     options: () => readExportCommand(flags),
+    // The one line at the first signal, as plan and apply give it (stop-note.ts).
+    stopOutcome: () =>
+      `${plural(reported, "run")} exported so far; ${flags.out === undefined ? "stdout holds an incomplete export" : `${escapeControl(flags.out)} was not written`}`,
+    activity: { offline: "connecting to the API", between: "exporting (no request under way)" },
     check: ({ flags: given }) =>
       refuseOverwritingInputs(
         [given.out ? { flag: "--out", path: given.out } : undefined],
@@ -50,15 +54,8 @@ export function declareExport(flags: ExportFlags, io: CliIo): CommandDeclaration
       ),
     session: (command) => command.session,
     progress: (command) => ({ label: "exporting", enabled: command.flags.progress }),
-    end: ({ interrupted }) => {
-      file?.abort();
-      if (interrupted === undefined) return;
-      const what =
-        flags.out === undefined
-          ? "stdout holds an incomplete export"
-          : `${flags.out} was not written`;
-      io.stderr.write(`\ninterrupted after ${plural(reported, "run")}: ${what}\n`);
-    },
+    // Interrupted, the line at the signal said what is left; a failure's message is the error's.
+    end: () => file?.abort(),
     run: async (command, life) => {
       const { out } = command.flags;
       file =
