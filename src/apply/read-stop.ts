@@ -1,12 +1,11 @@
 import type { RowsRead, UnreadManifests } from "../plan/rows-read.js";
+import type { PlanFileStream, SavedChange } from "../report/plan-file.js";
 import { type ApplyCounts, countOutcome, createApplyCounts } from "./apply-work.js";
 import { formatSkip, type SkipReason } from "./stop.js";
-import type { Outcome, RowResult } from "./work.js";
+import type { Outcome, RowRef, RowResult } from "./work.js";
 
 /** Rows reported between two turns of the event loop: a second Ctrl-C is heard meanwhile. */
 const ROWS_PER_TURN = 8192;
-
-const READ_STOP_SKIP: SkipReason = { code: "not-attempted", stop: "interrupted-reading" };
 
 /**
  * Ctrl-C while the manifests were still read and checked, before any request: every row read
@@ -14,19 +13,17 @@ const READ_STOP_SKIP: SkipReason = { code: "not-attempted", stop: "interrupted-r
  * rest cannot be named, and `unread` says where the reading stopped. Nothing was written.
  */
 export async function reportRowsRead(
-  read: RowsRead | undefined,
+  read: (Omit<RowsRead, "rows"> & { rows(): Iterable<RowRef> | AsyncIterable<RowRef> }) | undefined,
   onResult: ((row: RowResult) => void) | undefined,
+  stop: "interrupted-reading" | "interrupted-reading-plan" = "interrupted-reading",
 ): Promise<ApplyCounts & { unread: UnreadManifests & { unnamed?: number } }> {
   const counts = createApplyCounts();
-  const outcome: Outcome = {
-    status: "skipped",
-    action: "unplanned",
-    error: formatSkip(READ_STOP_SKIP),
-    grouped: true,
-    skip: READ_STOP_SKIP,
-  };
+  const skip: SkipReason = { code: "not-attempted", stop };
+  const error = formatSkip(skip);
   let turn = 0;
-  for (const row of read?.rows() ?? []) {
+  for await (const row of read?.rows() ?? []) {
+    const action = row.action ?? "unplanned";
+    const outcome: Outcome = { status: "skipped", action, error, grouped: true, skip };
     countOutcome(counts, outcome);
     onResult?.({ clientKey: row.clientKey, source: row.source, outcome });
     if (++turn === ROWS_PER_TURN) {
@@ -39,7 +36,23 @@ export async function reportRowsRead(
   counts.skipped += unnamed;
   return {
     ...counts,
-    stopped: { kind: "interrupted-reading" },
+    stopped: { kind: stop },
     unread: { files: read?.unread.files ?? [], ...(unnamed > 0 && { unnamed }) },
   };
+}
+
+/** The first `read` changes of the plan, as their rows, read again. */
+export async function* firstChanges(
+  open: () => Promise<PlanFileStream>,
+  read: number,
+): AsyncGenerator<RowRef> {
+  let n = 0;
+  for await (const change of (await open()).changes) {
+    if (n++ >= read) return;
+    yield savedRowRef(change);
+  }
+}
+
+export function savedRowRef(change: SavedChange): RowRef {
+  return { clientKey: change.clientKey, source: change.source, action: change.action };
 }

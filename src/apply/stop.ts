@@ -11,6 +11,8 @@ export type StopKind =
   | "interrupted"
   /** Ctrl-C while the manifests were still read and checked, before any request. */
   | "interrupted-reading"
+  /** Ctrl-C while `apply --plan` still read the saved plan, before any request. */
+  | "interrupted-reading-plan"
   | "fail-fast"
   | "report-failed";
 
@@ -29,6 +31,8 @@ export const STOP_REASONS: Record<StopKind, string> = {
   interrupted: "the apply was interrupted; run the same command again",
   "interrupted-reading":
     "the apply was interrupted while reading the manifests; run the same command again",
+  "interrupted-reading-plan":
+    "the apply was interrupted while reading the saved plan; run the same command again",
   "fail-fast": "--fail-fast stopped the apply after the first failure",
   "report-failed":
     "a result could not be recorded (see the error above); run the same command again, not --retry-failed with this results file",

@@ -13,6 +13,8 @@ export interface UnreadManifests {
    * of the last row read from it (`afterLine`), then every file after it (not read at all).
    */
   files: { path: string; afterLine?: number }[];
+  /** `plan`: the file is the saved plan `apply --plan` read (one change a line), not a manifest. */
+  of?: "plan";
 }
 
 /** The rows a reading of the manifests had met when a signal stopped it, and where it stopped. */

@@ -96,6 +96,8 @@ interface Unread {
   files: readonly { path: string; afterLine?: number }[];
   /** Invalid rows read, counted as skipped but not listed (too many to keep). */
   unnamed?: number;
+  /** `plan`: the saved plan of `apply --plan` was read, not manifests. */
+  of?: "plan";
 }
 
 /** Files an unread sentence names; the others are counted. */
@@ -120,7 +122,8 @@ function formatUnread(unread: Unread): string {
   const unnamed = unread.unnamed
     ? ` (${plural(unread.unnamed, "invalid run")} among them not listed)`
     : "";
-  return `Stopped while reading the manifests, before any request: nothing was written, and the runs read are counted as skipped${unnamed}; not read: ${list}; run the same command again`;
+  const what = unread.of === "plan" ? "the saved plan" : "the manifests";
+  return `Stopped while reading ${what}, before any request: nothing was written, and the runs read are counted as skipped${unnamed}; not read: ${list}; run the same command again`;
 }
 
 /** The summary for `--format json`: one JSON object. */

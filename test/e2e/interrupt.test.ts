@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, type TestContext } from "vitest";
@@ -267,5 +267,65 @@ describe.concurrent("interrupted while a large manifest is validated", () => {
       `Interrupted after: 0 created, 0 updated, 0 unchanged, 0 failed, ${count(rows.length)} skipped in ${/\d+\.\d s/.exec(run.stdout())![0]} (0 requests, 0 retries). Stopped while reading the manifests, before any request: nothing was written, and the runs read are counted as skipped; not read: runs.csv after line ${count(rows.length + 1)}; run the same command again.\n`,
     );
     expect(hung.connections()).toBe(0);
+  }, 60_000);
+});
+
+describe("apply --plan interrupted while it reads a large saved plan", () => {
+  it("lists every change read as skipped, says where the reading stopped, sends nothing", async (t) => {
+    const emulator = await startEmulator({ port: 0 });
+    t.onTestFinished(() => emulator.close());
+    // 30,000 creates: a plan file read for about a second, one change a line from the second.
+    const rows = Array.from({ length: 30_000 }, (_, i) => `rp-${i},Run ${i},`);
+    const { dir, results } = workDir(rows);
+    const env = { SIFT_REST_URI: emulator.url, SIFT_API_KEY: "local", ...SCALED };
+    const made = spawnCli(["plan", "runs.csv", "--out", "plan.json"], env, dir);
+    expect(await made.exited).toBe(0);
+    emulator.resetStats();
+    // Its own TMPDIR: the private copy of the plan appearing there says the reading began.
+    const tmp = mkdtempSync(join(tmpdir(), "srs-plan-tmp-"));
+    const args = ["apply", "--plan", "plan.json", "--results", results, "--format", "json"];
+    const run = spawnCli(args, { ...env, TMPDIR: tmp }, dir);
+    const size = statSync(join(dir, "plan.json")).size;
+    const copied = () => {
+      const copy = readdirSync(tmp).find((n) => n.startsWith("sift-run-sync-plan-"));
+      return (
+        copy !== undefined &&
+        statSync(join(tmp, copy, "plan.json"), { throwIfNoEntry: false })?.size === size
+      );
+    };
+    await waitFor(copied, "the whole copy");
+    run.child.kill("SIGTERM");
+    expect(await run.exited).toBe(143);
+    expect(emulator.stats().total).toBe(0);
+    const lines = textLines(run.stderr());
+    expect(lines).toEqual([
+      "interrupted by SIGTERM while reading the saved plan plan.json: no new request starts (Ctrl-C again to quit now)",
+    ]);
+    const listed = readResults(results);
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.length).toBeLessThan(rows.length);
+    listed.forEach((row, i) => {
+      expect(row).toMatchObject({
+        clientKey: `rp-${i}`,
+        action: "create",
+        status: "skipped",
+        error:
+          "not attempted: the apply was interrupted while reading the saved plan; run the same command again",
+        source: `runs.csv:${i + 2}`,
+      });
+    });
+    const doc = JSON.parse(run.stdout()) as Record<string, unknown>;
+    expect(doc).toMatchObject({
+      skipped: listed.length,
+      interrupted: true,
+      unread: {
+        files: [
+          listed.length > 0
+            ? { path: "plan.json", afterLine: listed.length + 1 }
+            : { path: "plan.json" },
+        ],
+        of: "plan",
+      },
+    });
   }, 60_000);
 });

@@ -96,6 +96,13 @@ describe("an apply stopped while reading the manifests", () => {
     );
   });
 
+  it("names the saved plan when apply --plan was reading it", () => {
+    const unread = { files: [{ path: "plan.json", afterLine: 101 }], of: "plan" as const };
+    expect(formatApplySummary({ ...stopped, interrupted: true, unread })).toContain(
+      "Stopped while reading the saved plan, before any request: nothing was written, and the runs read are counted as skipped; not read: plan.json after line 101;",
+    );
+  });
+
   it("counts the files past the third; says so when invalid runs were counted but not listed; nothing read at all", () => {
     const files = ["a.csv", "b.csv", "c.csv", "d.csv", "e.csv"].map((path) => ({ path }));
     expect(
