@@ -35,6 +35,7 @@ export function declareApply(
   /** Rows reported so far, and how many the apply works through (known once it started). */
   const rows = { reported: 0, total: 0 };
   let savedPlan: string | undefined; // apply --plan FILE
+  let planned = false; // a row was planned: the checks before the first write are done
   const writeSummary = (summary: Summary) =>
     io.stdout.write(
       (format === "json" ? formatApplySummaryJson(summary) : formatApplySummary(summary)) + "\n",
@@ -57,7 +58,12 @@ export function declareApply(
           ? "reading the manifests"
           : `reading the saved plan ${escapeControl(savedPlan)}`;
       },
-      between: "applying (no request under way)",
+      get between() {
+        // NOTE: every row is checked (against the sync cache, then looked up) before the first write.
+        return planned || savedPlan !== undefined
+          ? "applying (no request under way)"
+          : "checking the rows before the first write (no request under way)";
+      },
     },
     end: ({ error }) => {
       const { stopped: _, ...done } = counts;
@@ -147,7 +153,10 @@ export function declareApply(
                 session.target,
                 logger,
               ),
-              onChange: planWarnings.add,
+              onChange: (change) => {
+                planned = true;
+                planWarnings.add(change);
+              },
             });
       life.progress.done();
       planWarnings.end();
