@@ -74,6 +74,13 @@ export function printTable(results, options) {
   );
   if (refs.length > 0) console.log(`* ${refs[0].reference.note}.`);
   for (const r of results) {
+    if (r.createFloorSeconds !== undefined) {
+      console.log(
+        `  #${r.id}: the same ${r.writes} creates (and the other requests as tiny GETs) sent by the bare loop: ` +
+          `${seconds(r.createFloorSeconds)} (${(r.createFloorSeconds / r.tMinSeconds).toFixed(2)} × T_min); ` +
+          `the CLI's time over it is the CLI's, what it has over the floor above is the emulator's work per create.`,
+      );
+    }
     if (r.rateBoundSeconds !== undefined) {
       console.log(
         `† #${r.id}: the bound is the API's rate: ${r.requests.total - r.requests.throttled} requests ` +
