@@ -176,6 +176,7 @@ async function applyPlanFileStopping(options: ApplyPlanFileOptions): Promise<Pla
       () => true,
       (error: unknown) => {
         if (error instanceof ApiError && error.reason === "interrupted") return false;
+        if (stop?.aborted && error === stop.reason) return false;
         throw error;
       },
     );

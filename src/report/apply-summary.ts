@@ -27,6 +27,11 @@ export interface ApplySummary {
    * skipped, and this says what was not read (see UnreadManifests in plan/rows-read.ts).
    */
   unread?: Unread;
+  /**
+   * Quit at the stop's deadline (src/cli/interrupt.ts) before every row was listed: how many
+   * rows, counted as skipped, are not in the results or the report.
+   */
+  unlisted?: number;
   /** Why the apply stopped before the end (the counts cover what was done). */
   error?: Failure;
   /** The guards that refused the plan (exit 3): nothing was written. */
@@ -72,6 +77,8 @@ export function formatApplySummary(summary: ApplySummary): string {
 function outcomeOf(summary: ApplySummary): { lead: string; why: string } {
   if (summary.interrupted && summary.unread)
     return { lead: "Interrupted after", why: ` ${formatUnread(summary.unread)}.` };
+  if (summary.interrupted && summary.unlisted)
+    return { lead: "Interrupted after", why: ` ${formatUnlisted(summary.unlisted)}.` };
   if (summary.interrupted) return { lead: "Interrupted after", why: "" };
   const refusals = summary.refusals ?? [];
   if (summary.error === undefined && refusals.length === 0) {
@@ -126,6 +133,11 @@ function formatUnread(unread: Unread): string {
   return `Stopped while reading ${what}, before any request: nothing was written, and the runs read are counted as skipped${unnamed}; not read: ${list}; run the same command again`;
 }
 
+/** `12,000 runs (counted as skipped) are not listed in the results: ...` */
+function formatUnlisted(unlisted: number): string {
+  return `${plural(unlisted, "run")} (counted as skipped) are not listed in the results: the stop's deadline came before they were; nothing more was written; run the same command again`;
+}
+
 /** The summary for `--format json`: one JSON object. */
 export function formatApplySummaryJson(summary: ApplySummary): string {
   return JSON.stringify({
@@ -142,6 +154,9 @@ export function formatApplySummaryJson(summary: ApplySummary): string {
     ...(summary.retries !== undefined && { retries: summary.retries }),
     interrupted: summary.interrupted ?? false,
     ...(summary.unread && { unread: { message: formatUnread(summary.unread), ...summary.unread } }),
+    ...(summary.unlisted && {
+      unlisted: { count: summary.unlisted, message: formatUnlisted(summary.unlisted) },
+    }),
     ...(summary.error !== undefined && { error: summary.error }),
     ...(summary.refusals?.length && { refused: summary.refusals[0], refusals: summary.refusals }),
     ...(summary.stopped !== undefined && { stopped: summary.stopped }),

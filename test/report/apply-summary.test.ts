@@ -111,4 +111,17 @@ describe("an apply stopped while reading the manifests", () => {
       "counted as skipped (12 invalid runs among them not listed); not read: a.csv, b.csv, c.csv and 2 more files;",
     );
   });
+
+  it("says how many runs a quit at the stop's deadline left out of the results", () => {
+    const quit = { ...SUMMARY, skipped: 12_000, interrupted: true, unlisted: 11_500 };
+    expect(formatApplySummary(quit)).toBe(
+      "Interrupted after: 3 created, 2 updated, 10 unchanged, 0 failed, 12,000 skipped in 1.4 s. 11,500 runs (counted as skipped) are not listed in the results: the stop's deadline came before they were; nothing more was written; run the same command again.",
+    );
+    const json = JSON.parse(formatApplySummaryJson(quit));
+    expect(json.unlisted.count).toBe(11_500);
+    expect(json.unlisted.message).toMatch(/^11,500 runs \(counted as skipped\) are not listed/);
+    expect(JSON.parse(formatApplySummaryJson({ ...quit, unlisted: 0 }))).not.toHaveProperty(
+      "unlisted",
+    );
+  });
 });

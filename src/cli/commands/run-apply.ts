@@ -70,8 +70,9 @@ export function declareApply(
       const elapsedMs = performance.now() - started;
       if (error === undefined) {
         // Not ended in time after a signal: the rows not reported yet count as skipped.
-        const skipped = counts.skipped + Math.max(0, rows.total - rows.reported);
-        writeSummary({ ...done, skipped, elapsedMs, interrupted: true });
+        const unlisted = Math.max(0, rows.total - rows.reported);
+        const skipped = counts.skipped + unlisted;
+        writeSummary({ ...done, skipped, elapsedMs, interrupted: true, unlisted });
       } else if (!(error instanceof OutputClosedError)) {
         // stdout still holds one document, in every format, saying why and what was done (a
         // refusal: which guard, its limit, what the plan would do, how to let it through).
