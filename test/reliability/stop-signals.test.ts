@@ -260,6 +260,23 @@ describe("doctor stopped while it reads stdin", () => {
   }, 20_000);
 });
 
+/**
+ * Runs the CLI against an API that accepts connections and never answers, sends SIGTERM once
+ * its first request is out, and expects exit 143: the process, and its stderr lines but logs.
+ */
+async function termInHungApi(t: TestContext, args: string[]) {
+  const hung = await closedAfter(t, startHungApi());
+  const cli = spawnCli(args, { SIFT_REST_URI: hung.url, SIFT_API_KEY: "local", ...SCALED });
+  await waitFor(() => hung.connections() > 0, "the first request");
+  cli.child.kill("SIGTERM");
+  expect(await cli.exited).toBe(143);
+  const lines = cli
+    .stderr()
+    .split("\n")
+    .filter((line) => line !== "" && !line.startsWith("{"));
+  return { cli, lines };
+}
+
 /** The copy of stdin appearing in the command's own TMPDIR says the command is reading it. */
 function waitForStdinCopy(tmp: string): Promise<void> {
   return waitFor(() => {
@@ -270,16 +287,8 @@ function waitForStdinCopy(tmp: string): Promise<void> {
 
 describe.concurrent("plan, export and a saved plan stopped by a signal", () => {
   it("plan: SIGTERM in a hung API ends the JSON document and exits 143", async (t) => {
-    const hung = await closedAfter(t, startHungApi());
     const { manifest } = workDir();
-    const cli = spawnCli(["plan", manifest, "--format", "json"], {
-      SIFT_REST_URI: hung.url,
-      SIFT_API_KEY: "local",
-      ...SCALED,
-    });
-    await waitFor(() => hung.connections() > 0, "the first lookup");
-    cli.child.kill("SIGTERM");
-    expect(await cli.exited).toBe(143);
+    const { cli } = await termInHungApi(t, ["plan", manifest, "--format", "json"]);
     expect(JSON.parse(cli.stdout()).error).toEqual({
       code: "INTERRUPTED",
       message: expect.stringMatching(/^interrupted by SIGTERM while .*: the plan is incomplete$/),
@@ -288,22 +297,10 @@ describe.concurrent("plan, export and a saved plan stopped by a signal", () => {
   }, 30_000);
 
   it("export: SIGTERM in a hung API exits 143 and says the export is incomplete", async (t) => {
-    const hung = await closedAfter(t, startHungApi());
     const { dir } = workDir();
     const out = join(dir, "export.csv");
-    const cli = spawnCli(["export", "--out", out], {
-      SIFT_REST_URI: hung.url,
-      SIFT_API_KEY: "local",
-      ...SCALED,
-    });
-    await waitFor(() => hung.connections() > 0, "the first request");
-    cli.child.kill("SIGTERM");
-    expect(await cli.exited).toBe(143);
+    const { lines } = await termInHungApi(t, ["export", "--out", out]);
     // One line, as plan and apply give it: what was under way, and what the stop leaves.
-    const lines = cli
-      .stderr()
-      .split("\n")
-      .filter((line) => line !== "" && !line.startsWith("{"));
     expect(lines).toEqual([
       expect.stringMatching(
         new RegExp(
@@ -315,19 +312,7 @@ describe.concurrent("plan, export and a saved plan stopped by a signal", () => {
   }, 30_000);
 
   it("doctor: SIGTERM in a hung API says in one line what hung and what the report holds", async (t) => {
-    const hung = await closedAfter(t, startHungApi());
-    const cli = spawnCli(["doctor", "--format", "json"], {
-      SIFT_REST_URI: hung.url,
-      SIFT_API_KEY: "local",
-      ...SCALED,
-    });
-    await waitFor(() => hung.connections() > 0, "the first request");
-    cli.child.kill("SIGTERM");
-    expect(await cli.exited).toBe(143);
-    const lines = cli
-      .stderr()
-      .split("\n")
-      .filter((line) => line !== "" && !line.startsWith("{"));
+    const { cli, lines } = await termInHungApi(t, ["doctor", "--format", "json"]);
     expect(lines).toEqual([
       expect.stringMatching(
         /^interrupted by SIGTERM while waiting on the API at .* for its first answer \(.*\): the report holds the (check|\d+ checks) done so far$/,
