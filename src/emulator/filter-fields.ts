@@ -2,7 +2,8 @@ import { Environment } from "@marcbachmann/cel-js";
 import type { Timestamp } from "../time/timestamp.js";
 import { type FilterField, type FilterSchema, toTimeValue } from "./cel-filter.js";
 import { ORGANIZATION_ID, type Store, USER_ID } from "./store.js";
-import { runDuration, sortableTime } from "./time-text.js";
+import { runDuration } from "./time-text.js";
+import { firstAbove, firstAtLeast, sortByTime } from "./time-order.js";
 import type {
   StoredAsset,
   StoredMetadata,
@@ -105,39 +106,12 @@ function sortedByTime(
 ): (from: string, to: string) => readonly StoredRun[] {
   let sorted: { version: number; keys: string[]; runs: StoredRun[] } | undefined;
   return (from, to) => {
-    if (sorted?.version !== store.version) {
-      const keyed = store.runs
-        .filter((run) => read(run) !== undefined)
-        .map((run) => ({ key: sortableTime(read(run)), run }))
-        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.run.seq - b.run.seq));
-      const keys = keyed.map((k) => k.key);
-      sorted = { version: store.version, keys, runs: keyed.map((k) => k.run) };
-    }
+    if (sorted?.version !== store.version)
+      sorted = { version: store.version, ...sortByTime(store.runs, read) };
     const { keys, runs } = sorted;
-    return runs.slice(firstAtLeast(keys, from), firstAbove(keys, to));
+    const keyAt = (i: number) => keys[i]!;
+    return runs.slice(firstAtLeast(keys.length, keyAt, from), firstAbove(keys.length, keyAt, to));
   };
-}
-
-function firstAtLeast(keys: string[], key: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (keys[mid]! < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function firstAbove(keys: string[], key: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (keys[mid]! <= key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 export function assetFilterSchema(store: Store): FilterSchema<StoredAsset> {

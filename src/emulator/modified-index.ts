@@ -1,5 +1,6 @@
 import type { Timestamp } from "../time/timestamp.js";
 import { sortableTime } from "./time-text.js";
+import { firstAtLeast, sortByTime } from "./time-order.js";
 import type { StoredRun } from "./stored-types.js";
 
 /**
@@ -32,32 +33,20 @@ export class ModifiedIndex {
     if (!this.inOrder || this.runs.length > 2 * all.length + 1024) this.rebuild(all);
     const found: StoredRun[] = [];
     const { dates } = this;
-    for (let i = firstAtLeast(dates, from); i < dates.length; i++) {
+    const start = firstAtLeast(dates.length, (i) => sortableTime(dates[i]), from);
+    for (let i = start; i < dates.length; i++) {
       if (sortableTime(dates[i]) > to) break;
       const run = this.runs[i]!;
-      if (run.modifiedDate === this.dates[i]) found.push(run);
+      if (run.modifiedDate === dates[i]) found.push(run);
     }
     return found;
   }
 
   private rebuild(all: readonly StoredRun[]): void {
-    const keyed = all.map((run) => ({ key: sortableTime(run.modifiedDate), run }));
-    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.run.seq - b.run.seq));
-    this.runs = keyed.map((k) => k.run);
-    this.dates = this.runs.map((run) => run.modifiedDate);
+    const sorted = sortByTime(all, (run) => run.modifiedDate);
+    this.runs = sorted.runs;
+    this.dates = sorted.runs.map((run) => run.modifiedDate);
     this.inOrder = true;
-    this.last = keyed.at(-1)?.key ?? "";
+    this.last = sorted.keys.at(-1) ?? "";
   }
-}
-
-/** The first index whose date's key is at least `key` (dates in order: a key per probe). */
-function firstAtLeast(dates: readonly Timestamp[], key: string): number {
-  let lo = 0;
-  let hi = dates.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sortableTime(dates[mid]) < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
