@@ -84,19 +84,15 @@ export class ClientKeyRegistry {
       hash = Math.imul(hash ^ c, FNV_PRIME);
     }
     hash |= 0; // an int32 like the Int32Array it is stored in, also for an empty key
-    const mask = this.slots.length - 1;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const entry = this.slots[slot]!;
-      if (entry === EMPTY) {
-        this.insert(slot, hash, length, source, original);
-        return undefined;
-      }
-      if (this.hashes[entry] === hash && this.sameBytes(entry, start, length)) {
-        if (this.rereading && this.isPlace(entry, source)) return undefined;
-        if (!this.rereading) this.duplicates++;
-        return this.duplicateMessage(entry, clientKey, original);
-      }
+    const slot = this.slotOf(hash, start, length);
+    const entry = this.slots[slot]!;
+    if (entry === EMPTY) {
+      this.insert(slot, hash, length, source, original);
+      return undefined;
     }
+    if (this.rereading && this.isPlace(entry, source)) return undefined;
+    if (!this.rereading) this.duplicates++;
+    return this.duplicateMessage(entry, clientKey, original);
   }
 
   /**
@@ -104,16 +100,25 @@ export class ClientKeyRegistry {
    * for the rare rows that need it (an invalid row: a duplicate is not recorded again).
    */
   isRecordedAt(clientKey: string, source: Source): boolean {
-    const bytes = Buffer.from(clientKey, "utf8");
-    const hash = fnv1a(bytes, 0, bytes.length) | 0;
+    // The key's bytes at the end of the arena, as `add` writes them, and not kept.
+    this.reserveArena(clientKey.length * 3);
+    const start = this.arenaUsed;
+    const length = this.arena.write(clientKey, start, "utf8");
+    const hash = fnv1a(this.arena, start, start + length) | 0;
+    const entry = this.slots[this.slotOf(hash, start, length)]!;
+    return entry !== EMPTY && this.isPlace(entry, source);
+  }
+
+  /**
+   * The slot of the key whose bytes lie at `start` in the arena (past its used part), or the
+   * empty slot where it would go.
+   */
+  private slotOf(hash: number, start: number, length: number): number {
     const mask = this.slots.length - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const entry = this.slots[slot]!;
-      if (entry === EMPTY) return false;
-      const from = this.starts[entry]!;
-      const to = this.starts[entry + 1]!;
-      if (this.hashes[entry] === hash && bytes.equals(this.arena.subarray(from, to)))
-        return this.isPlace(entry, source);
+      if (entry === EMPTY) return slot;
+      if (this.hashes[entry] === hash && this.sameBytes(entry, start, length)) return slot;
     }
   }
 
