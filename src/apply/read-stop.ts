@@ -1,11 +1,9 @@
 import type { RowsRead, UnreadManifests } from "../plan/rows-read.js";
 import type { PlanFileStream, SavedChange } from "../report/plan-file.js";
 import { type ApplyCounts, countOutcome, createApplyCounts } from "./apply-work.js";
+import { turnByTurn } from "./row-refs.js";
 import { formatSkip, type SkipReason } from "./stop.js";
 import type { Outcome, RowRef, RowResult } from "./work.js";
-
-/** Rows reported between two turns of the event loop: a second Ctrl-C is heard meanwhile. */
-const ROWS_PER_TURN = 8192;
 
 /**
  * Ctrl-C while the manifests were still read and checked, before any request: every row read
@@ -20,16 +18,11 @@ export async function reportRowsRead(
   const counts = createApplyCounts();
   const skip: SkipReason = { code: "not-attempted", stop };
   const error = formatSkip(skip);
-  let turn = 0;
-  for await (const row of read?.rows() ?? []) {
+  for await (const row of turnByTurn(read?.rows() ?? [])) {
     const action = row.action ?? "unplanned";
     const outcome: Outcome = { status: "skipped", action, error, grouped: true, skip };
     countOutcome(counts, outcome);
     onResult?.({ clientKey: row.clientKey, source: row.source, outcome });
-    if (++turn === ROWS_PER_TURN) {
-      turn = 0;
-      await new Promise((next) => setImmediate(next));
-    }
   }
   // Invalid rows read past those kept to name them: counted, not listed (the summary says so).
   const unnamed = read?.unnamed ?? 0;

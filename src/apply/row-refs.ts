@@ -2,8 +2,20 @@ import { formatSource, isInvalidRow } from "../manifest/index.js";
 import type { Prepared } from "../plan/prepare.js";
 import type { RowRef } from "./work.js";
 
-/** Rows named between two turns of the event loop. */
-const REFS_PER_TURN = 8192;
+/** Rows handed on between two turns of the event loop. */
+const ROWS_PER_TURN = 8192;
+
+/**
+ * `rows`, with a turn of the event loop after every ROWS_PER_TURN of them: a stop's listing of
+ * a million rows still hears a second Ctrl-C, and the stop's deadline, meanwhile.
+ */
+export async function* turnByTurn<T>(rows: Iterable<T> | AsyncIterable<T>): AsyncGenerator<T> {
+  let turn = 0;
+  for await (const row of rows) {
+    yield row;
+    if (++turn % ROWS_PER_TURN === 0) await new Promise((next) => setImmediate(next));
+  }
+}
 
 /** Every row the apply works through, in order: the manifests' rows, then the runs to archive. */
 export async function* rowRefs(
@@ -12,14 +24,8 @@ export async function* rowRefs(
 ): AsyncGenerator<RowRef> {
   // NOTE: from the keys the validating pass recorded when it can: reading a million rows
   // again to name the ones not reached took longer than the 9 s a stop may take.
-  if (manifests.refs) {
-    let turn = 0;
-    for (const ref of manifests.refs()) {
-      yield ref;
-      // A turn of the event loop now and then: a second Ctrl-C, the stop's deadline, are heard.
-      if (++turn % REFS_PER_TURN === 0) await new Promise((next) => setImmediate(next));
-    }
-  } else
+  if (manifests.refs) yield* turnByTurn(manifests.refs());
+  else
     for await (const row of manifests.rows()) {
       const spec = isInvalidRow(row) ? row.spec : row;
       yield { clientKey: spec.clientKey, source: formatSource(spec.source) };
