@@ -2,33 +2,24 @@ import { plural } from "../core/words.js";
 import { ApiError, GuardError, PlanFileError } from "../core/errors.js";
 import { guardFlag } from "../plan/guard.js";
 import { type Stopping, stoppingOf } from "../core/stopping.js";
-import {
-  checkPlanTarget,
-  openPlanFile,
-  type PlanFileStream,
-  type SavedChange,
-} from "../report/plan-file.js";
+import { checkPlanTarget, openPlanFile, type SavedChange } from "../report/plan-file.js";
 import { copyPlanFile } from "../report/plan-file-copy.js";
 import { createPlanSummary } from "../plan/summary.js";
 import type { SiftClient } from "../sift/client.js";
 import { withStopping } from "../sift/stoppable.js";
 import type { ApplyResult } from "./apply.js";
 import { heldBack } from "./held-back.js";
-import { firstChanges, reportRowsRead, savedRowRef } from "./read-stop.js";
-import { applyWork, rowsAfter } from "./apply-work.js";
+import { type ReadStop, reportRowsRead } from "./read-stop.js";
+import { applyWork } from "./apply-work.js";
+import { RowList } from "./row-list.js";
+import { turnByTurn } from "./row-refs.js";
 import { collectAssetIds } from "./check-plan-against-sift.js";
 import { createdAsPlanned } from "./created-as-planned.js";
 import { describeStaleness } from "./stale.js";
 import { checkAgainstSift, refuseIf } from "./saved-lookups.js";
 import { checkChange, checkedWork } from "./saved-work.js";
 import { formatSkip, type SkipReason } from "./stop.js";
-import type { ConflictPolicy, RowRef, RowResult, Work } from "./work.js";
-
-/**
- * Changes kept as their rows (clientKey, place, action) while the plan is first read, so that a
- * stop then names them without reading them again (~40 us a change): ~10 MB at most.
- */
-const MAX_KEPT_ROWS = 100_000;
+import type { ConflictPolicy, RowResult, Work } from "./work.js";
 
 export interface ApplyPlanFileOptions {
   path: string;
@@ -50,6 +41,8 @@ export interface ApplyPlanFileOptions {
   /** Instead of `signal`: both steps under the caller's control. */
   stopping?: Stopping;
   onResult?: (row: RowResult) => void;
+  /** Stopped while reading, before the rows read are listed: where it stopped (see ReadStop). */
+  onReadStop?: (stop: ReadStop) => void;
   onProgress?: (progress: { done: number; total: number }) => void;
   /**
    * `--skip-invalid`: apply the valid runs of a plan that holds invalid ones (reported as
@@ -100,8 +93,11 @@ async function applyPlanFileStopping(options: ApplyPlanFileOptions): Promise<Pla
     let total = 0;
     const stop = options.stopping?.stop;
     let stoppedReading = false;
-    /** The first changes as their rows, for a stop while reading: not read again to name them. */
-    const firstRows: RowRef[] = [];
+    /**
+     * Every change as its row (clientKey, place, action), kept as the plan is first read: a stop
+     * names the rows it did not reach from them: reading the plan again took ~60 us a change.
+     */
+    const rows = new RowList();
     try {
       for await (const change of opened.changes) {
         // Ctrl-C: a large plan is not read to its end first.
@@ -109,7 +105,7 @@ async function applyPlanFileStopping(options: ApplyPlanFileOptions): Promise<Pla
           stoppedReading = true;
           break;
         }
-        if (total < MAX_KEPT_ROWS) firstRows.push(savedRowRef(change));
+        rows.add(change.clientKey, change.source, change.action);
         total++;
         plan[change.action]++;
         plan.warnings += change.warnings.length;
@@ -118,11 +114,7 @@ async function applyPlanFileStopping(options: ApplyPlanFileOptions): Promise<Pla
     } catch (error) {
       throw nothingWritten(error);
     }
-    if (stoppedReading) {
-      const rows = total <= MAX_KEPT_ROWS ? firstRows : undefined;
-      return await reportChangesRead(rows ?? firstChanges(open, total), total, options, started);
-    }
-    firstRows.length = 0;
+    if (stoppedReading) return await reportChangesRead(rows, options, started);
     const digest = opened.digest();
     refuseIf(problems, options.path);
     if (options.expectDigest !== undefined && options.expectDigest !== digest) {
@@ -143,10 +135,7 @@ async function applyPlanFileStopping(options: ApplyPlanFileOptions): Promise<Pla
           options.onResult?.(row);
           options.onProgress?.({ done: ++done, total });
         },
-        unreached: async function* (reached) {
-          const again = await open();
-          for await (const change of rowsAfter(again.changes, reached)) yield savedRowRef(change);
-        },
+        unreached: (reached) => turnByTurn(rows.refs(reached)),
       });
     let done = 0;
     // A plan a guard refused when it was made is refused here too, before any request; every
@@ -154,7 +143,7 @@ async function applyPlanFileStopping(options: ApplyPlanFileOptions): Promise<Pla
     const refusals = opened.refusals();
     if (refusals !== undefined) {
       const guards = refusals.map(guardFlag).join(" and ");
-      await work(heldBack(savedRows(await open()), { code: "refused", guards }), true);
+      await work(heldBack(turnByTurn(rows.refs()), { code: "refused", guards }), true);
       const first = refusals[0]!;
       throw new GuardError(
         `${options.path} was refused when it was planned: ${first.message}; nothing was written (plan again, with ${first.override} once the plan is checked, to apply it)`,
@@ -190,29 +179,29 @@ async function applyPlanFileStopping(options: ApplyPlanFileOptions): Promise<Pla
 }
 
 /**
- * Stopped while the plan was read, before any request: the `read` changes read until then are
- * reported as skipped (read once more, as far as that); the rest of the file, one change a
- * line from its second, was not read. Nothing was written.
+ * Stopped while the plan was read, before any request: the changes read until then (`rows`,
+ * kept as they were read) are reported as skipped; the rest of the file, one change a line
+ * from its second, was not read. Nothing was written.
  */
 async function reportChangesRead(
-  rows: Iterable<RowRef> | AsyncIterable<RowRef>,
-  read: number,
+  rows: RowList,
   options: ApplyPlanFileOptions,
   started: number,
 ): Promise<PlanFileApplyResult> {
   const { path } = options;
+  const read = rows.size;
   const counts = await reportRowsRead(
     {
-      rows: () => rows,
+      rows: () => rows.refs(),
+      count: read,
       unnamed: 0,
-      unread: { files: [read > 0 ? { path, afterLine: read + 1 } : { path }] },
+      unread: { files: [read > 0 ? { path, afterLine: read + 1 } : { path }], of: "plan" },
     },
-    options.onResult,
+    options,
     "interrupted-reading-plan",
   );
   return {
     ...counts,
-    unread: { ...counts.unread, of: "plan" },
     plan: createPlanSummary(),
     elapsedMs: performance.now() - started,
     interrupted: true,
@@ -250,10 +239,6 @@ async function* heldBackByInvalid(changes: AsyncIterable<SavedChange>): AsyncGen
       reason: formatSkip(skip),
     };
   }
-}
-
-async function* savedRows(file: PlanFileStream): AsyncGenerator<RowRef> {
-  for await (const change of file.changes) yield savedRowRef(change);
 }
 
 /**

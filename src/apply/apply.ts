@@ -21,7 +21,7 @@ import { withStopping } from "../sift/stoppable.js";
 import type { RowsRead, UnreadManifests } from "../plan/rows-read.js";
 import { type ApplyCounts, applyWork, rowsAfter } from "./apply-work.js";
 import { heldBack } from "./held-back.js";
-import { reportRowsRead } from "./read-stop.js";
+import { type ReadStop, reportRowsRead } from "./read-stop.js";
 import { rowRefs } from "./row-refs.js";
 import { reconcileByDiff, workFromChange } from "./from-change.js";
 import { refusedForInvalidRows, refusedRows } from "./refused-rows.js";
@@ -56,6 +56,8 @@ export interface ApplyOptions extends SyncOptions {
   onChange?: (change: Change) => void;
   /** Each row's result, as it completes. */
   onResult?: (row: RowResult) => void;
+  /** Stopped while reading, before the rows read are listed: where it stopped (see ReadStop). */
+  onReadStop?: (stop: ReadStop) => void;
   onProgress?: (progress: { done: number; total: number }) => void;
 }
 
@@ -143,7 +145,7 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
     throw error;
   });
   if (read === undefined) {
-    const counts = await reportRowsRead(rowsRead, options.onResult);
+    const counts = await reportRowsRead(rowsRead, options);
     return { ...counts, ...interrupted(started) };
   }
   const manifests = read;

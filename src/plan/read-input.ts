@@ -184,6 +184,7 @@ export async function readManifests(
         skips?.noteRun(spec, resolved);
         allRuns++;
         if (!inScope(spec.clientKey)) return;
+        tracker.valid();
         held.add(spec);
         keys?.add(spec.clientKey);
         seen?.add(spec.clientKey);

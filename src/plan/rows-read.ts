@@ -21,6 +21,8 @@ export interface UnreadManifests {
 export interface RowsRead {
   /** Each row in scope read, in order: its clientKey ("" when it has none) and `file:line`. */
   rows(): Generator<{ clientKey: string; source: string }>;
+  /** How many rows `rows` names (known before it names them). */
+  count: number;
   /** Invalid rows read beyond those `rows` names (MAX_EXTRA_ROWS). */
   unnamed: number;
   unread: UnreadManifests;
@@ -35,6 +37,8 @@ export class ReadTracker {
   private last: Source | undefined;
   private readonly extra: { clientKey: string; file: string; line: number }[] = [];
   private unnamed = 0;
+  /** Rows in scope read, valid or not, but the unnamed: those `rows` will name. */
+  private named = 0;
 
   constructor(
     private readonly registry: ClientKeyRegistry,
@@ -46,12 +50,20 @@ export class ReadTracker {
     this.last = source;
   }
 
+  /** A valid row in scope (its key is recorded: the registry names it). */
+  valid(): void {
+    this.named++;
+  }
+
   /** An invalid row in scope: named from here when the registry does not hold it. */
   invalid(clientKey: string | undefined, source: Source): void {
     if (!this.inScope(clientKey)) return;
+    this.named++;
     if (clientKey !== undefined && this.registry.isRecordedAt(clientKey, source)) return;
-    if (this.extra.length >= MAX_EXTRA_ROWS) this.unnamed++;
-    else this.extra.push({ clientKey: clientKey ?? "", file: source.file, line: source.line });
+    if (this.extra.length >= MAX_EXTRA_ROWS) {
+      this.named--;
+      this.unnamed++;
+    } else this.extra.push({ clientKey: clientKey ?? "", file: source.file, line: source.line });
   }
 
   /**
@@ -78,6 +90,7 @@ export class ReadTracker {
         }
         while (e < extra.length) yield refOf(extra[e++]!);
       },
+      count: this.named,
       unnamed: this.unnamed,
       unread: {
         files: files

@@ -28,8 +28,8 @@ export interface ApplySummary {
    */
   unread?: Unread;
   /**
-   * Quit at the stop's deadline (src/cli/interrupt.ts) before every row was listed: how many
-   * rows, counted as skipped, are not in the results or the report.
+   * Quit (a second signal, or the stop's deadline of src/cli/interrupt.ts) before every row was
+   * listed: how many rows, counted as skipped, are not in the results or the report.
    */
   unlisted?: number;
   /** Why the apply stopped before the end (the counts cover what was done). */
@@ -75,11 +75,11 @@ export function formatApplySummary(summary: ApplySummary): string {
  * error, or each guard's refusal on its own line.
  */
 function outcomeOf(summary: ApplySummary): { lead: string; why: string } {
-  if (summary.interrupted && summary.unread)
-    return { lead: "Interrupted after", why: ` ${formatUnread(summary.unread)}.` };
-  if (summary.interrupted && summary.unlisted)
-    return { lead: "Interrupted after", why: ` ${formatUnlisted(summary.unlisted)}.` };
-  if (summary.interrupted) return { lead: "Interrupted after", why: "" };
+  if (summary.interrupted) {
+    const unread = summary.unread ? ` ${formatUnread(summary.unread)}.` : "";
+    const unlisted = summary.unlisted ? ` ${formatUnlisted(summary.unlisted)}.` : "";
+    return { lead: "Interrupted after", why: `${unread}${unlisted}` };
+  }
   const refusals = summary.refusals ?? [];
   if (summary.error === undefined && refusals.length === 0) {
     if (summary.stopped === undefined) return { lead: "Applied", why: "" };
@@ -135,7 +135,7 @@ function formatUnread(unread: Unread): string {
 
 /** `12,000 runs (counted as skipped) are not listed in the results: ...` */
 function formatUnlisted(unlisted: number): string {
-  return `${plural(unlisted, "run")} (counted as skipped) are not listed in the results: the stop's deadline came before they were; nothing more was written; run the same command again`;
+  return `${plural(unlisted, "run")} (counted as skipped) are not listed in the results: the command quit (a second signal, or the stop's deadline) before they were; nothing more was written; run the same command again`;
 }
 
 /** The summary for `--format json`: one JSON object. */

@@ -14,6 +14,7 @@ function pass(
     const duplicate = row.key === undefined ? undefined : registry.add(row.key, source);
     tracker.passed(source);
     if (row.invalid || duplicate !== undefined) tracker.invalid(row.key, source);
+    else if (inScope(row.key)) tracker.valid();
   }
   return tracker;
 }
@@ -37,6 +38,8 @@ describe("the rows a stopped reading met", () => {
     ]);
     expect(read.unread).toEqual({ files: [{ path: "b.csv", afterLine: 3 }, { path: "c.csv" }] });
     expect(read.unnamed).toBe(0);
+    // Known before the listing: a quit while it lists says how many it had not.
+    expect(read.count).toBe(5);
   });
 
   it("leaves out rows of another shard; nothing read: every file unread", () => {
@@ -48,11 +51,24 @@ describe("the rows a stopped reading met", () => {
       ],
       (key) => key?.startsWith("mine") === true,
     );
-    expect([...tracker.read(["a.csv"]).rows()]).toEqual([
-      { clientKey: "mine-1", source: "a.csv:2" },
-    ]);
+    const read = tracker.read(["a.csv"]);
+    expect([...read.rows()]).toEqual([{ clientKey: "mine-1", source: "a.csv:2" }]);
+    expect(read.count).toBe(1);
     const none = new ReadTracker(new ClientKeyRegistry(), () => true).read(["a.csv", "b.csv"]);
     expect([...none.rows()]).toEqual([]);
+    expect(none.count).toBe(0);
     expect(none.unread.files).toEqual([{ path: "a.csv" }, { path: "b.csv" }]);
+  });
+
+  it("past the invalid rows it keeps to name, counts the others as unnamed, not among those it names", () => {
+    const rows = Array.from({ length: 10_005 }, (_, i) => ({
+      file: "a.csv",
+      line: i + 2,
+      invalid: true,
+    }));
+    const read = pass([{ key: "k-1", file: "a.csv", line: 1 }, ...rows]).read(["a.csv"]);
+    expect(read.unnamed).toBe(5);
+    expect(read.count).toBe(10_001);
+    expect([...read.rows()]).toHaveLength(10_001);
   });
 });

@@ -112,10 +112,10 @@ describe("an apply stopped while reading the manifests", () => {
     );
   });
 
-  it("says how many runs a quit at the stop's deadline left out of the results", () => {
+  it("says how many runs a quit (a second signal, the stop's deadline) left out of the results", () => {
     const quit = { ...SUMMARY, skipped: 12_000, interrupted: true, unlisted: 11_500 };
     expect(formatApplySummary(quit)).toBe(
-      "Interrupted after: 3 created, 2 updated, 10 unchanged, 0 failed, 12,000 skipped in 1.4 s. 11,500 runs (counted as skipped) are not listed in the results: the stop's deadline came before they were; nothing more was written; run the same command again.",
+      "Interrupted after: 3 created, 2 updated, 10 unchanged, 0 failed, 12,000 skipped in 1.4 s. 11,500 runs (counted as skipped) are not listed in the results: the command quit (a second signal, or the stop's deadline) before they were; nothing more was written; run the same command again.",
     );
     const json = JSON.parse(formatApplySummaryJson(quit));
     expect(json.unlisted.count).toBe(11_500);
@@ -123,5 +123,16 @@ describe("an apply stopped while reading the manifests", () => {
     expect(JSON.parse(formatApplySummaryJson({ ...quit, unlisted: 0 }))).not.toHaveProperty(
       "unlisted",
     );
+  });
+
+  it("a quit while the rows read were listed says both where the reading stopped and how many are not listed", () => {
+    const unread = { files: [{ path: "plan.json", afterLine: 30_001 }], of: "plan" as const };
+    const quit = { ...stopped, skipped: 30_000, interrupted: true, unread, unlisted: 21_808 };
+    expect(formatApplySummary(quit)).toMatch(
+      /^Interrupted after: .* 30,000 skipped in .*\. Stopped while reading the saved plan, .*not read: plan\.json after line 30,001; run the same command again\. 21,808 runs \(counted as skipped\) are not listed in the results: the command quit .*\.$/,
+    );
+    const json = JSON.parse(formatApplySummaryJson(quit));
+    expect(json).toMatchObject({ skipped: 30_000, unread: { of: "plan", files: unread.files } });
+    expect(json.unlisted.count).toBe(21_808);
   });
 });

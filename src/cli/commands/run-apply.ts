@@ -1,6 +1,7 @@
 import { apply } from "../../apply/apply.js";
 import { applyPlanFile } from "../../apply/apply-plan-file.js";
 import { countOutcome, createApplyCounts } from "../../apply/apply-work.js";
+import type { ReadStop } from "../../apply/read-stop.js";
 import { STOP_REASONS } from "../../apply/stop.js";
 import { type RowResult, toResultRow } from "../../apply/work.js";
 import { formatProblem, GuardError } from "../../core/errors.js";
@@ -35,6 +36,8 @@ export function declareApply(
   /** Rows reported so far, and how many the apply works through (known once it started). */
   const rows = { reported: 0, total: 0 };
   let savedPlan: string | undefined; // apply --plan FILE
+  /** Stopped while reading: where, for a quit while the rows read are listed. */
+  let readStop: ReadStop | undefined;
   let planned = false; // a row was planned: the checks before the first write are done
   const writeSummary = (summary: Summary) =>
     io.stdout.write(
@@ -69,10 +72,12 @@ export function declareApply(
       const { stopped: _, ...done } = counts;
       const elapsedMs = performance.now() - started;
       if (error === undefined) {
-        // Not ended in time after a signal: the rows not reported yet count as skipped.
+        // Not ended in time after a signal: the rows not reported yet count as skipped (and the
+        // invalid rows read past those named, which a stop while reading counts without listing).
         const unlisted = Math.max(0, rows.total - rows.reported);
-        const skipped = counts.skipped + unlisted;
-        writeSummary({ ...done, skipped, elapsedMs, interrupted: true, unlisted });
+        const unread = readStop?.unread;
+        const skipped = counts.skipped + unlisted + (unread?.unnamed ?? 0);
+        writeSummary({ ...done, skipped, elapsedMs, interrupted: true, unread, unlisted });
       } else if (!(error instanceof OutputClosedError)) {
         // stdout still holds one document, in every format, saying why and what was done (a
         // refusal: which guard, its limit, what the plan would do, how to let it through).
@@ -125,6 +130,10 @@ export function declareApply(
         ...command.apply,
         stopping: life.stop.stopping,
         onResult,
+        onReadStop: (stop: ReadStop) => {
+          readStop = stop;
+          rows.total = stop.rows;
+        },
         onProgress: (p: { done: number; total: number }) => {
           rows.total = p.total;
           showProgress(p);
