@@ -8,8 +8,9 @@ export function allocateColumns(capacity: number, keys = new KeyTable(capacity))
     count: 0,
     keys,
     rowHash: new Float64Array(capacity),
+    lineHash: new Float64Array(capacity),
     runId: new Uint8Array(capacity * 16),
-    seconds: new Float64Array(capacity),
+    seconds: new Uint32Array(capacity),
     nanos: new Uint32Array(capacity),
     epoch: new Uint16Array(capacity),
   };
@@ -20,6 +21,7 @@ export function grownColumns(old: CacheColumns, capacity: number): CacheColumns 
   const next = allocateColumns(capacity, old.keys);
   next.count = old.count;
   next.rowHash.set(old.rowHash);
+  next.lineHash.set(old.lineHash);
   next.runId.set(old.runId);
   next.seconds.set(old.seconds);
   next.nanos.set(old.nanos);

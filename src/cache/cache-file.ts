@@ -11,12 +11,13 @@ import { KeyTable } from "./key-table.js";
  * embedded store: see docs/performance.md, "The sync cache").
  *
  *   "SRSCACHE"  u32 FORMAT_VERSION  u32 metaBytes  meta (JSON)  u32 count  u32 keyBytes
- *   u32 lineBytes
- *   the columns, count entries each: f64 rowHash, 16 B runId (UUID), f64 seconds, u32 nanos,
- *   u16 epoch, u16 key length; then the keys (UTF-8) end to end; then the lines of the rows
- *   of `meta.files`, file after file (file-records.ts: a byte a row, mostly)
+ *   u32 lineBytes  u32 keyLengthBytes (1 when every key has at most 255 bytes, else 2)
+ *   the columns, count entries each: f64 rowHash, f64 lineHash, 16 B runId (UUID), u32
+ *   seconds, u32 nanos, u16 epoch, u8 or u16 key length; then the keys (UTF-8) end to end;
+ *   then the lines of the rows of `meta.files`, file after file (file-records.ts: a byte a
+ *   row, mostly)
  *   32 B SHA-256 of everything before it
- *
+
  * Column by column, so that reading a million entries is a few copies into typed arrays and
  * the keys stay bytes (key-table.ts), not a million strings. Little-endian.
  *
@@ -25,12 +26,14 @@ import { KeyTable } from "./key-table.js";
  */
 
 export const MAGIC = "SRSCACHE";
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 const TRAILER_BYTES = 32;
 /** The magic, the format version and the meta's length; then the meta, the count and two sizes. */
 export const HEADER_BYTES = MAGIC.length + 4 + 4;
-/** Per entry: row hash, runId, seconds, nanos, epoch index, clientKey length (then its bytes). */
-const ENTRY_BYTES = 8 + 16 + 8 + 4 + 2 + 2;
+/** After the meta: the count, the keys' and the lines' sizes, the width of a key's length. */
+export const COUNTS_BYTES = 16;
+/** Per entry: row hash, line hash, runId, seconds, nanos, epoch index (then the key's length and bytes). */
+const ENTRY_BYTES = 8 + 8 + 16 + 4 + 4 + 2;
 export const MAX_KEY_BYTES = 0xffff;
 
 /** One sync that wrote entries: the high-water mark its entries are known to be good from. */
@@ -64,9 +67,17 @@ export interface CacheColumns {
   count: number;
   keys: KeyTable;
   rowHash: Float64Array;
+  /**
+   * The hash of the manifest line the entry's row was last read from (0: none), seeded with
+   * what its file's header and reading make of a line (core/text-hash.ts lineSeed): the same
+   * line under the same header is this very row (cache/line-match.ts). NOTE: set whenever
+   * rowHash is, so the two always describe one row.
+   */
+  lineHash: Float64Array;
   /** 16 bytes per entry. */
   runId: Uint8Array;
-  seconds: Float64Array;
+  /** Seconds since 1970 of the run's modifiedDate (a date past 2106 is not cached). */
+  seconds: Uint32Array;
   nanos: Uint32Array;
   epoch: Uint16Array;
 }
@@ -109,7 +120,10 @@ export function bytesOf(
 }
 
 export function decodeCache(bytes: Buffer): CacheData {
-  if (bytes.length < HEADER_BYTES + 12 + TRAILER_BYTES || bytes.toString("latin1", 0, 8) !== MAGIC)
+  if (
+    bytes.length < HEADER_BYTES + COUNTS_BYTES + TRAILER_BYTES ||
+    bytes.toString("latin1", 0, 8) !== MAGIC
+  )
     throw new CacheFileError("it is not a sync cache file");
   const body = bytes.subarray(0, bytes.length - TRAILER_BYTES);
   const sum = createHash("sha256").update(body).digest();
@@ -133,12 +147,14 @@ export function decodeCache(bytes: Buffer): CacheData {
     throw new CacheFileError("its header cannot be read");
   }
   at += metaBytes;
-  if (at + 12 > body.length) throw new CacheFileError("its entries are cut short");
+  if (at + COUNTS_BYTES > body.length) throw new CacheFileError("its entries are cut short");
   const count = bytes.readUInt32LE(at);
   const keyBytes = bytes.readUInt32LE(at + 4);
   const lineBytes = bytes.readUInt32LE(at + 8);
-  at += 12;
-  const end = at + count * ENTRY_BYTES + keyBytes + lineBytes;
+  const lengthBytes = bytes.readUInt32LE(at + 12);
+  if (lengthBytes !== 1 && lengthBytes !== 2) throw new CacheFileError("its header cannot be read");
+  at += COUNTS_BYTES;
+  const end = at + count * (ENTRY_BYTES + lengthBytes) + keyBytes + lineBytes;
   if (end !== body.length)
     throw new CacheFileError(
       end > body.length ? "its entries are cut short" : "it holds more than its entries",
@@ -167,11 +183,12 @@ export function decodeCache(bytes: Buffer): CacheData {
     return column;
   };
   const rowHash = take(Float64Array, count);
+  const lineHash = take(Float64Array, count);
   const runId = take(Uint8Array, count * 16);
-  const seconds = take(Float64Array, count);
+  const seconds = take(Uint32Array, count);
   const nanos = take(Uint32Array, count);
   const epoch = take(Uint16Array, count);
-  const lengths = take(Uint16Array, count);
+  const lengths = lengthBytes === 1 ? take(Uint8Array, count) : take(Uint16Array, count);
   let keys: KeyTable;
   try {
     keys = KeyTable.of(bytes.subarray(at, at + keyBytes), lengths, count);
@@ -180,7 +197,11 @@ export function decodeCache(bytes: Buffer): CacheData {
   }
   at += keyBytes;
   const fileLines = readFileLines(meta, body.subarray(at, at + lineBytes), count);
-  return { meta, columns: { count, keys, rowHash, runId, seconds, nanos, epoch }, fileLines };
+  return {
+    meta,
+    columns: { count, keys, rowHash, lineHash, runId, seconds, nanos, epoch },
+    fileLines,
+  };
 }
 
 /** The lines of the rows of `meta.files`; the files dropped when they do not add up (never written so). */

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { ApiError } from "../core/errors.js";
 import { parseTimestamp } from "../time/timestamp.js";
-import { cacheEntryOf, type RunSpec } from "../manifest/index.js";
+import { cacheEntryOf, lineHashOf, type RunSpec } from "../manifest/index.js";
 import { celString } from "../sift/cel.js";
 import type { ListAllParams, ListParams } from "../sift/client.js";
 import type { Run } from "../sift/schemas.js";
@@ -10,7 +10,7 @@ import { VERSION } from "../core/version.js";
 import { cacheFilePath } from "./cache-file.js";
 import { timestampMinus } from "./entry-codec.js";
 import { READ_ENV } from "./file-skip-io.js";
-import type { CacheFileSkips } from "./file-skips.js";
+import type { CacheFileSkips, Settled } from "./file-skips.js";
 import { hashRow, type ResolvedNames, seedOf } from "./row-hash.js";
 import { type CachedRun, NO_CACHE_YET, SyncCache } from "./sync-cache.js";
 
@@ -28,6 +28,7 @@ const DEFAULT_REFRESH_EVERY_MS = 7 * 24 * 3600 * 1000;
  */
 const CHANGES_MARGIN_SECONDS = 30;
 const LIST_PAGE_SIZE = 1000;
+const NONE_WITHDRAWN: Settled = { withdrawn: 0, byLine: 0, unmatched: 0, reread: false };
 const EPOCH_START = "1970-01-01T00:00:00Z";
 
 /** What the cache needs of the Sift client. */
@@ -79,8 +80,8 @@ export interface CacheSession extends CacheRecorder {
   keyAt(entry: number): string;
   /** Runs Sift listed as changed since the mark (not by this tool). */
   readonly changedInSift: number;
-  /** Files skipped that must be read after all (see CacheFileSkips.settle). */
-  readonly withdrawnFiles: number;
+  /** Files skipped that must be read after all, and edited files not matched (see CacheFileSkips.settle). */
+  readonly withdrawnFiles: Settled;
   /** Writes the cache; `complete`: every row in scope was handled (entries of rows gone are dropped). */
   save(options: { complete: boolean; pruneUnseen: boolean }): Promise<void>;
 }
@@ -176,7 +177,7 @@ export async function openCacheSession(
   });
   const { files } = scope;
   const withdrawnFiles =
-    files?.settle({ cache, trusted: incremental, changed, names: scope.names }) ?? 0;
+    files?.settle({ cache, trusted: incremental, changed, names: scope.names }) ?? NONE_WITHDRAWN;
   const seed = seedOf(scope.options);
   const hash = (spec: RunSpec) => hashRow(spec, scope.names, seed);
   // Held rows are hashed once: the gathering pass keeps each spec's hash for the plan's.
@@ -207,13 +208,15 @@ export async function openCacheSession(
       // NOTE: a row the cache answered is planned `unchanged` with the cache's own run, so
       // recording it again would store the same hash and run: no need to hash it a third time.
       const stub = stubOf(spec);
-      const kept = stub === undefined ? cache.keepAnswered(spec.clientKey) : cache.keepAt(stub);
+      const line = lineHashOf(spec);
+      const kept =
+        stub === undefined ? cache.keepAnswered(spec.clientKey, line) : cache.keepAt(stub, line);
       if (kept >= 0) return files?.recorded(spec, kept);
       const rowHash = hashOf(spec);
       if (rowHash === undefined) cache.drop(spec.clientKey);
       files?.recorded(
         spec,
-        rowHash === undefined ? -1 : cache.record(spec.clientKey, rowHash, run),
+        rowHash === undefined ? -1 : cache.record(spec.clientKey, rowHash, run, line),
       );
     },
     notInSync(spec) {
@@ -292,7 +295,7 @@ function unusedSession(options: CacheOptions, scope: SessionScope, problem: stri
       trusted: false,
       changed: new Set(),
       names: scope.names,
-    }) ?? 0;
+    }) ?? NONE_WITHDRAWN;
   return {
     incremental: false,
     changedInSift: 0,

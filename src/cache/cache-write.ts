@@ -6,6 +6,7 @@ import {
   bytesOf,
   type CacheData,
   FORMAT_VERSION,
+  COUNTS_BYTES,
   HEADER_BYTES,
   MAGIC,
 } from "./cache-file.js";
@@ -40,23 +41,30 @@ export function* cacheFileParts(data: CacheData, selection: Selection = {}): Gen
   const n = order?.length ?? columns.count;
   const entry = order === undefined ? (k: number) => k : (k: number) => order[k]!;
   let keyBytes = 0;
-  if (order === undefined) keyBytes = keys.allBytes.length;
-  else for (let k = 0; k < n; k++) keyBytes += keys.byteLength(order[k]!);
+  let longest = 0;
+  for (let k = 0; k < n; k++) {
+    const length = keys.byteLength(entry(k));
+    keyBytes += length;
+    if (length > longest) longest = length;
+  }
+  // A byte a key's length, unless a key is longer than 255 bytes (a million entries: 1 MB).
+  const lengthBytes = longest <= 0xff ? 1 : 2;
   // The header is padded (JSON takes trailing spaces) so that the columns start at a multiple
   // of 8: decodeCache then reads them in place, without a copy (see `take` there).
   const json = JSON.stringify(data.meta);
-  const unpadded = HEADER_BYTES + Buffer.byteLength(json, "utf8") + 12;
+  const unpadded = HEADER_BYTES + Buffer.byteLength(json, "utf8") + COUNTS_BYTES;
   const meta = Buffer.from(json + " ".repeat((8 - (unpadded % 8)) % 8), "utf8");
   const lines = (data.fileLines ?? []).map((fileLines) => encodeLines(fileLines));
   const lineBytes = lines.reduce((sum, part) => sum + part.length, 0);
-  const header = Buffer.allocUnsafe(HEADER_BYTES + meta.length + 12);
+  const header = Buffer.allocUnsafe(HEADER_BYTES + meta.length + COUNTS_BYTES);
   let at = header.write(MAGIC, 0, "latin1");
   at = header.writeUInt32LE(FORMAT_VERSION, at);
   at = header.writeUInt32LE(meta.length, at);
   at += meta.copy(header, at);
   at = header.writeUInt32LE(n, at);
   at = header.writeUInt32LE(keyBytes, at);
-  header.writeUInt32LE(lineBytes, at);
+  at = header.writeUInt32LE(lineBytes, at);
+  header.writeUInt32LE(lengthBytes, at);
   yield header;
   /** A column as it lies, or its entries in order a part at a time, `width` values each. */
   function* column<T extends Column>(values: T, width: number, make: (n: number) => T) {
@@ -74,18 +82,19 @@ export function* cacheFileParts(data: CacheData, selection: Selection = {}): Gen
     }
   }
   yield* column(columns.rowHash, 1, (size) => new Float64Array(size));
+  yield* column(columns.lineHash, 1, (size) => new Float64Array(size));
   yield* column(columns.runId, 16, (size) => new Uint8Array(size));
-  yield* column(columns.seconds, 1, (size) => new Float64Array(size));
+  yield* column(columns.seconds, 1, (size) => new Uint32Array(size));
   yield* column(columns.nanos, 1, (size) => new Uint32Array(size));
   if (order === undefined && epochOf === undefined) yield bytesOf(columns.epoch, n);
   else
-    yield* parts(n, (part, from) => {
+    yield* parts(n, Uint16Array, (part, from) => {
       for (let k = 0; k < part.length; k++) {
         const e = columns.epoch[entry(from + k)]!;
         part[k] = epochOf === undefined ? e : epochOf[e]!;
       }
     });
-  yield* parts(n, (part, from) => {
+  yield* parts(n, lengthBytes === 1 ? Uint8Array : Uint16Array, (part, from) => {
     for (let k = 0; k < part.length; k++) part[k] = keys.byteLength(entry(from + k));
   });
   if (order === undefined) yield keys.allBytes;
@@ -102,10 +111,14 @@ export function* cacheFileParts(data: CacheData, selection: Selection = {}): Gen
   yield* lines;
 }
 
-/** `n` u16 values, made a part at a time by `fill` (the part, and its first value's index). */
-function* parts(n: number, fill: (part: Uint16Array, from: number) => void) {
+/** `n` values, made a part at a time by `fill` (the part, and its first value's index). */
+function* parts(
+  n: number,
+  Type: Uint8ArrayConstructor | Uint16ArrayConstructor,
+  fill: (part: Uint8Array | Uint16Array, from: number) => void,
+) {
   for (let from = 0; from < n; from += PER_PART) {
-    const part = new Uint16Array(Math.min(PER_PART, n - from));
+    const part = new Type(Math.min(PER_PART, n - from));
     fill(part, from);
     yield bytesOf(part, part.length);
   }

@@ -3,6 +3,7 @@ import {
   cacheEntryOf,
   isReplayed,
   type FileSkips,
+  type LineReading,
   type Resolution,
   type RunSpec,
   stubSpec,
@@ -10,6 +11,7 @@ import {
 import { type CacheData, cacheFileStamp } from "./cache-file.js";
 import { digestFile, type FileDigest, loadFor, READ_ENV } from "./file-skip-io.js";
 import { type FileRecord, namesDigest, RecordedRows } from "./file-records.js";
+import { RecordLines } from "./line-match.js";
 import type { ResolvedNames } from "./row-hash.js";
 import type { NewFileRecord, SyncCache } from "./sync-cache.js";
 
@@ -21,6 +23,32 @@ interface Skip {
   record: FileRecord;
   lines: Uint32Array;
   withdrawn: boolean;
+  /** Withdrawn for the runs Sift changed alone: read, its other lines matched (RecordLines). */
+  byLine?: boolean;
+}
+
+/**
+ * A file read that the cache has a record of, from bytes since changed (an export edited or
+ * rewritten): its lines that are as the last sync left them are matched, not parsed.
+ */
+interface Edited {
+  record: FileRecord;
+  /** Matching is given up (`settle`: the cache is not trusted, or its names resolve otherwise). */
+  off: boolean;
+  /** The first pass's matcher: how many lines it matched. */
+  first?: RecordLines;
+}
+
+/** What `settle` withdrew: the files whose rows an earlier pass took from the cache and which must be read again. */
+export interface Settled {
+  /** Skipped files read after all, in full (the cache is not trusted, or names resolve otherwise). */
+  withdrawn: number;
+  /** Skipped files read for the rows of runs Sift changed: their other lines still matched. */
+  byLine: number;
+  /** Edited files whose matched lines are parsed after all (as `withdrawn`). */
+  unmatched: number;
+  /** Rows the first pass took from the cache must be read again (withdrawn, by line, unmatched). */
+  reread: boolean;
 }
 
 /** A file this sync reads: what its record would say, if its every row ends in sync. */
@@ -54,6 +82,8 @@ export class CacheFileSkips implements FileSkips {
   private readonly rows = new Map<string, RecordedRows>();
   /** How many rows each skipped file's record holds. */
   private readonly skippedRows = new Map<string, number>();
+  /** Files read whose record the cache holds (by path). */
+  private readonly edited = new Map<string, Edited>();
   private withdrawnEntries: Uint8Array | undefined;
 
   private constructor(
@@ -94,6 +124,8 @@ export class CacheFileSkips implements FileSkips {
       this.skippedRows.set(file, skip.record.count);
       return this.stubsOf(skip);
     }
+    const edited = read.holdsSecret ? undefined : this.recordOf(file, path, readKey);
+    if (edited !== undefined) this.edited.set(path, { record: edited, off: false });
     this.reads.set(file, {
       file,
       path,
@@ -103,10 +135,50 @@ export class CacheFileSkips implements FileSkips {
       stamp,
       runs: 0,
       troubled: false,
-      assets: new Set(),
-      metadataKeys: new Set(),
+      // NOTE: the names of the rows its matched lines stand for, which are not parsed.
+      assets: new Set(edited?.assets),
+      metadataKeys: new Set(edited?.metadataKeys),
     });
     return undefined;
+  }
+
+  /**
+   * A file read: its lines hashed (recorded with its rows), and matched with the rows of its
+   * record when the cache holds one it can use: an edited file's (until `settle` gives it up),
+   * or a skipped file's read for the runs Sift changed (their lines are parsed).
+   */
+  lines(_file: string, path: string, readKey: string): LineReading {
+    const data = this.loaded?.data;
+    const reading: LineReading = { readKey };
+    if (data === undefined || data.meta.readEnv !== READ_ENV) return reading;
+    const skip = this.decided.get(path);
+    const edited = this.edited.get(path);
+    const record = skip?.byLine ? skip.record : edited && !edited.off ? edited.record : undefined;
+    if (record === undefined) return reading;
+    const { columns } = data;
+    const end = record.start + record.count;
+    const matcher = new RecordLines(
+      columns.lineHash,
+      record.start,
+      end,
+      columns.keys,
+      this.withdrawnEntries,
+    );
+    if (edited !== undefined && this.withdrawnEntries === undefined) edited.first ??= matcher;
+    reading.matcher = matcher;
+    return reading;
+  }
+
+  /** Rows of edited files the first pass took from the cache by their lines, and how many files. */
+  get matchedLines(): { rows: number; files: number } {
+    let rows = 0;
+    let files = 0;
+    for (const edited of this.edited.values()) {
+      if (edited.off || !edited.first?.matched) continue;
+      rows += edited.first.matched;
+      files++;
+    }
+    return { rows, files };
   }
 
   /** A valid run read (a stub, or parsed), in the first pass: what its file's record holds. */
@@ -129,7 +201,8 @@ export class CacheFileSkips implements FileSkips {
   namesOfSkipped(): { assets: string[]; metadataKeys: string[] } {
     const assets: string[] = [];
     const metadataKeys: string[] = [];
-    for (const skip of this.decided.values()) {
+    const records = [...this.decided.values(), ...this.edited.values()];
+    for (const skip of records) {
       if (skip === undefined) continue;
       assets.push(...skip.record.assets);
       metadataKeys.push(...skip.record.metadataKeys);
@@ -160,35 +233,57 @@ export class CacheFileSkips implements FileSkips {
 
   /**
    * Withdraws the skips the session cannot vouch for: all when the cache is not trusted (or
-   * is not the one read), a file whose names resolve otherwise, or holding a run Sift changed.
-   * Returns how many it withdrew: their rows must be read again before they are planned.
+   * is not the one read), and a file whose names resolve otherwise; a file holding a run Sift
+   * changed is read by line (the lines of such runs are parsed, the others matched). An edited
+   * file's lines are no longer matched in those cases, and the lines of runs Sift changed are
+   * parsed. Returns what it withdrew: those rows must be read again before they are planned.
    */
   settle(session: {
     cache: SyncCache | undefined;
     trusted: boolean;
     changed: ReadonlySet<string>;
     names: ResolvedNames;
-  }): number {
+  }): Settled {
+    const settled: Settled = { withdrawn: 0, byLine: 0, unmatched: 0, reread: false };
     const skips = [...this.decided.values()].filter((s): s is Skip => s !== undefined);
-    if (skips.length === 0) return 0;
+    if (skips.length === 0 && this.edited.size === 0) return settled;
     const { cache } = session;
     const same =
       cache !== undefined && session.trusted && cache.loadedFiles === this.loaded?.data.meta.files;
     const changedAt = same ? [...session.changed].map((key) => cache.indexOf(key)) : [];
-    let withdrawn = 0;
-    this.withdrawnEntries = new Uint8Array(this.loaded?.data.columns.count ?? 0);
+    const withdrawn = (this.withdrawnEntries = new Uint8Array(
+      this.loaded?.data.columns.count ?? 0,
+    ));
+    // NOTE: a run Sift changed: its row is parsed wherever its line is met.
+    for (const i of changedAt) if (i >= 0) withdrawn[i] = 1;
+    const holdsChanged = ({ start, count }: FileRecord) =>
+      changedAt.some((i) => i >= start && i < start + count);
+    const vouched = (record: FileRecord) =>
+      same && namesDigest(record, session.names) === record.names;
     for (const skip of skips) {
       const { start, count } = skip.record;
-      const keep =
-        same &&
-        namesDigest(skip.record, session.names) === skip.record.names &&
-        !changedAt.some((i) => i >= start && i < start + count);
-      if (keep) continue;
+      const names = vouched(skip.record);
+      if (names && !holdsChanged(skip.record)) continue;
       skip.withdrawn = true;
-      this.withdrawnEntries.fill(1, start, start + count);
-      withdrawn++;
+      if (names) {
+        skip.byLine = true;
+        settled.byLine++;
+      } else {
+        withdrawn.fill(1, start, start + count);
+        settled.withdrawn++;
+      }
     }
-    return withdrawn;
+    for (const edited of this.edited.values()) {
+      const { start, count } = edited.record;
+      const names = vouched(edited.record);
+      if (!names) {
+        edited.off = true;
+        withdrawn.fill(1, start, start + count);
+      }
+      if (edited.first?.matched && (!names || holdsChanged(edited.record))) settled.unmatched++;
+    }
+    settled.reread = settled.withdrawn + settled.byLine + settled.unmatched > 0;
+    return settled;
   }
 
   /** The cache entry standing for a stub run, or undefined for a run read from its file. */
@@ -245,7 +340,8 @@ export class CacheFileSkips implements FileSkips {
       });
     }
     for (const skip of this.decided.values()) {
-      if (skip === undefined || skip.withdrawn) continue;
+      // A file read by line is the same file: its record stands if every row ends in sync.
+      if (skip === undefined || (skip.withdrawn && !skip.byLine)) continue;
       const { start: _s, count, ...record } = skip.record;
       wanted.set(record.file, { record, runs: count });
     }
@@ -279,6 +375,15 @@ export class CacheFileSkips implements FileSkips {
     );
     if (f < 0) return undefined;
     return { record: files[f]!, lines: data.fileLines![f]!, withdrawn: false };
+  }
+
+  /** The record of this file read this way, whatever its bytes were (an edited file's). */
+  private recordOf(file: string, path: string, readKey: string): FileRecord | undefined {
+    const data = this.loaded?.data;
+    if (data === undefined || data.meta.readEnv !== READ_ENV) return undefined;
+    return (data.meta.files ?? []).find(
+      (r) => r.path === path && r.file === file && r.readKey === readKey,
+    );
   }
 
   private *stubsOf(skip: Skip): Generator<RunSpec[]> {

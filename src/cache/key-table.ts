@@ -21,7 +21,7 @@ export class KeyTable {
   }
 
   /** The table of `count` keys whose UTF-8 lengths are `lengths`, laid end to end in `bytes`. */
-  static of(bytes: Buffer, lengths: Uint16Array, count: number): KeyTable {
+  static of(bytes: Buffer, lengths: Uint8Array | Uint16Array, count: number): KeyTable {
     // NOTE: the bytes are used as they are (a view of the cache file: no copy of 20 MB); a key
     // added later grows them into a buffer of the table's own.
     const table = new KeyTable(count, 0);

@@ -203,10 +203,17 @@ export class SyncCache {
     return i < 0 || !this.alive[i] ? undefined : this.entryAt(i);
   }
 
-  /** The row is in sync with its run at `modifiedDate`, as of the current epoch: its entry, or -1. */
-  record(key: string, rowHash: number, run: CachedRun): number {
+  /**
+   * The row is in sync with its run at `modifiedDate`, as of the current epoch: its entry, or
+   * -1. `lineHash`: of the manifest line it was read from (0: none, or not a line).
+   */
+  record(key: string, rowHash: number, run: CachedRun, lineHash = 0): number {
     const seconds = packTimestamp(run.modifiedDate);
-    if (seconds === undefined || Buffer.byteLength(key, "utf8") > MAX_KEY_BYTES) {
+    if (
+      seconds === undefined ||
+      !(seconds[0] >= 0 && seconds[0] <= 0xffffffff) ||
+      Buffer.byteLength(key, "utf8") > MAX_KEY_BYTES
+    ) {
       this.drop(key);
       return -1;
     }
@@ -218,6 +225,7 @@ export class SyncCache {
       return -1;
     }
     c.rowHash[i] = rowHash;
+    c.lineHash[i] = lineHash;
     c.seconds[i] = seconds[0];
     c.nanos[i] = seconds[1];
     c.epoch[i] = this.currentEpoch();
@@ -230,14 +238,17 @@ export class SyncCache {
    * The row whose run `inSync` last answered is in sync with that run, as of the current epoch:
    * what `record` of the same hash and run does, without hashing the row and packing its run
    * again: its entry. -1 when `inSync`'s last answer for `key` was no, or the entry was dropped since.
+   * `lineHash`: the line the row was read from this time (the same row: its content's hash is
+   * the entry's), which a line of the next sync is matched with; undefined keeps the entry's.
    */
-  keepAnswered(key: string): number {
-    return this.keepAt(this.columns.keys.find(key));
+  keepAnswered(key: string, lineHash?: number): number {
+    return this.keepAt(this.columns.keys.find(key), lineHash);
   }
 
   /** keepAnswered of the entry at `i` (a skipped file's row knows its entry). */
-  keepAt(i: number): number {
+  keepAt(i: number, lineHash?: number): number {
     if (i < 0 || !this.alive[i] || !this.answered[i]) return -1;
+    if (lineHash !== undefined) this.columns.lineHash[i] = lineHash;
     this.columns.epoch[i] = this.currentEpoch();
     this.touched[i] = 1;
     return i;
@@ -301,6 +312,7 @@ export class SyncCache {
       }
       const at = i >= 0 ? i : this.append(c.keys, j);
       this.columns.rowHash[at] = c.rowHash[j]!;
+      this.columns.lineHash[at] = c.lineHash[j]!;
       this.columns.runId.set(c.runId.subarray(j * 16, j * 16 + 16), at * 16);
       this.columns.seconds[at] = c.seconds[j]!;
       this.columns.nanos[at] = c.nanos[j]!;

@@ -3,6 +3,7 @@ import { type CsvDialect, DEFAULT_CSV_DIALECT, describeDelimiter } from "./csv-d
 import { type Column, planColumns } from "./csv-header.js";
 import { readCsvRow } from "./csv-row.js";
 import { type CsvHeader, readCsvTable } from "./csv-table.js";
+import { type LineReading, stubSpec, withLineHash } from "./file-skips.js";
 import { locateProblems, type ManifestItem } from "./manifest-item.js";
 import { NullCells } from "./null-cells.js";
 
@@ -18,9 +19,10 @@ export async function* readCsvManifest(
   file: string,
   dialect: CsvDialect = DEFAULT_CSV_DIALECT,
   nulls: NullCells = NullCells.NONE,
+  lines?: LineReading,
 ): AsyncGenerator<ManifestItem[]> {
   let columns: Column[] | undefined;
-  for await (const batch of readCsvTable(path, file, dialect)) {
+  for await (const batch of readCsvTable(path, file, dialect, lines)) {
     const items: ManifestItem[] = [];
     for (const item of batch) {
       switch (item.kind) {
@@ -46,11 +48,19 @@ export async function* readCsvManifest(
           items.push({ kind: "invalid-run", source, problems: [item.problem] });
           break;
         }
+        case "stub": {
+          // A line the last sync left in sync, unchanged: its row as the cache holds it.
+          const key = lines!.matcher!.keyAt(item.entry);
+          const spec = stubSpec(key, { file, line: item.line }, item.entry, item.hash);
+          items.push({ kind: "run", spec });
+          break;
+        }
         case "record": {
           const { record } = item;
           const source = { file, line: record.line };
           const row = readCsvRow(record.cells, columns!, source, nulls);
           if (row.kind === "run") {
+            if (record.hash !== undefined) withLineHash(row.spec, record.hash);
             items.push(row);
             if (row.warnings) {
               for (const problem of locateProblems(source, row.warnings)) {

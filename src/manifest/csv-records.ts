@@ -9,14 +9,18 @@ import { QuotedRecordReader } from "./csv-quoted.js";
 import { detectBom, locateDecodeFault } from "./decode-fault.js";
 import { fileChunks } from "./file-chunks.js";
 import { markPlain } from "../core/plain-text.js";
+import { hashLine, lineSeed } from "../core/text-hash.js";
 import { MAYBE_NOT_NFC } from "../core/unicode.js";
+import type { LineReading } from "./file-skips.js";
 
 /**
  * One CSV record with the physical line it starts on, or a located syntax problem. The
  * `dialect` item comes once, before the first record: the delimiter and encoding in use.
  */
 export type CsvItem =
-  | { kind: "record"; line: number; cells: string[] }
+  | { kind: "record"; line: number; cells: string[]; hash?: number }
+  /** With a LineReading: a line its matcher knows, at its cache entry (not split, not parsed). */
+  | { kind: "stub"; line: number; entry: number; hash: number }
   | { kind: "problem"; line: number; column?: number; message: string }
   | {
       kind: "dialect";
@@ -51,9 +55,10 @@ const MAX_RECORD_CHARS = 1 << 20;
 export async function* readCsvRecords(
   path: string,
   dialect: CsvDialect = DEFAULT_CSV_DIALECT,
+  lines?: LineReading,
 ): AsyncGenerator<CsvItem[]> {
   let decoder: ChunkDecoder | undefined; // chosen from the first bytes (a byte-order mark)
-  const splitter = new RecordSplitter(dialect);
+  const splitter = new RecordSplitter(dialect, lines);
   let carry = ""; // text after the last line break seen
   let goodBytes = 0; // decoded without a fault so far
   let lineBreak: LineBreak | undefined; // from the first line break of the file
@@ -158,8 +163,13 @@ class RecordSplitter {
   private skip: number;
   private quoted: QuotedRecordReader | undefined;
   private pending: { line: number; text: string } | undefined;
+  /** The seed of the lines' hashes, once the header is read (with `lines`). */
+  private seed: number | undefined;
 
-  constructor(private readonly dialect: CsvDialect) {
+  constructor(
+    private readonly dialect: CsvDialect,
+    private readonly lines?: LineReading,
+  ) {
     this.skip = dialect.skipLines;
     if (dialect.delimiter !== "auto") this.delimiter = dialect.delimiter;
   }
@@ -182,7 +192,14 @@ class RecordSplitter {
     const delimiter = this.delimiter!;
     if (raw.indexOf('"') === -1) {
       const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-      if (!isBlank(text)) out.push({ kind: "record", line, cells: text.split(delimiter) });
+      if (isBlank(text)) return;
+      if (this.lines === undefined)
+        out.push({ kind: "record", line, cells: text.split(delimiter) });
+      else {
+        const hash = this.hashOf(text);
+        if (!this.stub(line, hash, out))
+          out.push({ kind: "record", line, cells: text.split(delimiter), hash });
+      }
       return;
     }
     this.pending = { line, text: raw };
@@ -235,14 +252,35 @@ class RecordSplitter {
   }
 
   private finishPending(out: CsvItem[]): void {
-    const { line, text } = this.pending!;
+    const { line, text: raw } = this.pending!;
     this.pending = undefined;
-    const result = this.quoted!.read(text.endsWith("\r") ? text.slice(0, -1) : text);
-    out.push(
-      result.ok
-        ? { kind: "record", line, cells: result.cells }
-        : { kind: "problem", line, message: result.message },
-    );
+    const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    const hash = this.lines && this.hashOf(text);
+    if (hash !== undefined && this.stub(line, hash, out)) return;
+    const result = this.quoted!.read(text);
+    if (!result.ok) out.push({ kind: "problem", line, message: result.message });
+    else if (hash === undefined) out.push({ kind: "record", line, cells: result.cells });
+    else out.push({ kind: "record", line, cells: result.cells, hash });
+  }
+
+  /**
+   * The hash of a record's text (without its line break), undefined for the header's: its
+   * text, the delimiter and the reading seed every line's after it.
+   */
+  private hashOf(text: string): number | undefined {
+    if (this.seed !== undefined) return hashLine(text, this.seed);
+    this.seed = lineSeed(this.lines!.readKey, this.delimiter!, text);
+    return undefined;
+  }
+
+  /** A line the matcher knows, pushed as its stub; false to split and parse it. */
+  private stub(line: number, hash: number | undefined, out: CsvItem[]): boolean {
+    const matcher = this.lines?.matcher;
+    if (hash === undefined || matcher === undefined) return false;
+    const entry = matcher.match(hash);
+    if (entry < 0) return false;
+    out.push({ kind: "stub", line, entry, hash });
+    return true;
   }
 }
 

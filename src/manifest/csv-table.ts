@@ -2,6 +2,7 @@ import type { Problem } from "../core/errors.js";
 import { type CsvDelimiter, type CsvDialect, DEFAULT_CSV_DIALECT } from "./csv-dialect.js";
 import { isPlain, markPlain } from "../core/plain-text.js";
 import { readCsvRecords } from "./csv-records.js";
+import type { LineReading } from "./file-skips.js";
 import { MAX_RECORD_WIDTH, tooManyColumns } from "./json-limits.js";
 
 /**
@@ -38,6 +39,8 @@ class CsvRecord {
     readonly line: number,
     readonly cells: readonly string[],
     readonly header: CsvHeader,
+    /** Of its text, with a LineReading (csv-records.ts). */
+    readonly hash?: number,
   ) {}
 
   /** The row as column name → cell text (untrimmed). Built on each access: keep it. */
@@ -52,6 +55,7 @@ class CsvRecord {
 export type CsvTableItem =
   | { kind: "header"; header: CsvHeader }
   | { kind: "record"; record: CsvRecord }
+  | { kind: "stub"; line: number; entry: number; hash: number }
   /** A row whose cells do not line up with the header: it counts as a run that is invalid. */
   | { kind: "invalid-record"; line: number; problem: Problem }
   /**
@@ -70,17 +74,22 @@ export async function* readCsvTable(
   path: string,
   file: string,
   dialect: CsvDialect = DEFAULT_CSV_DIALECT,
+  lines?: LineReading,
 ): AsyncGenerator<CsvTableItem[]> {
   let header: CsvHeader | undefined;
   let width = 0; // the header's cells, named or not
   let format: { delimiter: CsvDelimiter; encoding: string; sniffed: CsvDelimiter } | undefined;
-  for await (const records of readCsvRecords(path, dialect)) {
+  for await (const records of readCsvRecords(path, dialect, lines)) {
     const items: CsvTableItem[] = [];
     // Indexed: a for-of makes an iterator result per row until V8 has optimized the loop.
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
       if (record.kind === "dialect") {
         format = record;
+        continue;
+      }
+      if (record.kind === "stub") {
+        items.push(record); // after the header, which seeds the lines' hashes
         continue;
       }
       if (record.kind === "problem") {
@@ -103,15 +112,16 @@ export async function* readCsvTable(
         items.push({ kind: "header", header });
         continue;
       }
-      const { cells, line } = record;
+      const { cells, line, hash } = record;
       const named = header.names.length;
       if (cells.length === named) {
-        items.push({ kind: "record", record: new CsvRecord(line, cells, header) });
+        items.push({ kind: "record", record: new CsvRecord(line, cells, header, hash) });
         continue;
       }
       const misfit = describeMisfit(cells, named, width, header.delimiter);
       if (misfit === undefined) {
-        items.push({ kind: "record", record: new CsvRecord(line, cells.slice(0, named), header) });
+        const record = new CsvRecord(line, cells.slice(0, named), header, hash);
+        items.push({ kind: "record", record });
       } else {
         items.push({ kind: "invalid-record", line, problem: { file, line, message: misfit } });
       }

@@ -14,6 +14,35 @@ export interface FileSkips {
    * decides what is read from it (the CSV dialect, a sync config's source, `--unicode`).
    */
   skip(file: string, path: string, readKey: string): Promise<Iterable<RunSpec[]> | undefined>;
+  /**
+   * For a file read (not skipped): how its lines are hashed (the rows read carry the hash,
+   * lineHashOf) and which stand for a row the last sync left in sync (LineMatcher).
+   */
+  lines?(file: string, path: string, readKey: string): LineReading | undefined;
+}
+
+/**
+ * A file read line by line with the sync cache (CSV): each record's text is hashed, seeded
+ * with `readKey` and the file's header (core/text-hash.ts lineSeed), and a line the matcher
+ * knows becomes a stub run, as a skipped file's row, without being parsed.
+ */
+export interface LineReading {
+  /** What else decides what a line reads as (manifestReadKey): part of the lines' seed. */
+  readKey: string;
+  matcher?: LineMatcher;
+}
+
+/**
+ * The rows the last sync left in sync in a file since changed: a line of the same text, under
+ * the same header and reading, is that very row. NOTE: what a text reads as depends on
+ * nothing else (not its line number, not the rows around it; a duplicate clientKey is found
+ * from the stub's key as from any row's), so its row is unchanged since.
+ */
+export interface LineMatcher {
+  /** The cache entry of the row whose line had this hash, else -1 (the line is parsed). */
+  match(hash: number): number;
+  /** The clientKey of an entry `match` gave. */
+  keyAt(entry: number): string;
 }
 
 /**
@@ -24,13 +53,35 @@ const CACHE_ENTRY = Symbol("sift-run-sync.cacheEntry");
 
 const REPLAYED = Symbol("sift-run-sync.replayed");
 
+/** The hash of the line a run was read from (LineReading), under this key. */
+const LINE_HASH = Symbol("sift-run-sync.lineHash");
+
 /** A run standing for a row of a skipped file: its clientKey and source, and its cache entry. */
 type StubSpec = RunSpec & { [CACHE_ENTRY]: number };
 
-/** The run standing for the row at `source` of a skipped file, whose cache entry is `entry`. */
-export function stubSpec(clientKey: string, source: Source, entry: number): RunSpec {
+/**
+ * The run standing for the row at `source` of a skipped file (or a line matched: `lineHash`),
+ * whose cache entry is `entry`.
+ */
+export function stubSpec(
+  clientKey: string,
+  source: Source,
+  entry: number,
+  lineHash?: number,
+): RunSpec {
   const spec: StubSpec = { clientKey, source, [CACHE_ENTRY]: entry };
+  if (lineHash !== undefined) withLineHash(spec, lineHash);
   return spec;
+}
+
+/** Marks a run read from a line of this hash. */
+export function withLineHash(spec: RunSpec, hash: number): void {
+  (spec as { [LINE_HASH]?: number })[LINE_HASH] = hash;
+}
+
+/** The hash of the line a run was read from, when read with a LineReading. */
+export function lineHashOf(spec: RunSpec): number | undefined {
+  return (spec as { [LINE_HASH]?: number })[LINE_HASH];
 }
 
 /**

@@ -20,7 +20,16 @@
 export { type CsvDialect, DEFAULT_CSV_DIALECT, readCsvDialect } from "./csv-dialect.js";
 export { type CsvTableItem, readCsvTable } from "./csv-table.js";
 export { expandPaths } from "./expand-paths.js";
-export { cacheEntryOf, type FileSkips, isReplayed, replayedSpec, stubSpec } from "./file-skips.js";
+export {
+  cacheEntryOf,
+  type FileSkips,
+  isReplayed,
+  lineHashOf,
+  type LineMatcher,
+  type LineReading,
+  replayedSpec,
+  stubSpec,
+} from "./file-skips.js";
 export { ClientKeyRegistry } from "./client-keys.js";
 export { formatOf, type ManifestFormat } from "./formats.js";
 export type { Resolution } from "./manifest-item.js";

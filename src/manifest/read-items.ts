@@ -4,7 +4,7 @@ import type { Problem } from "../core/errors.js";
 import { holdsSecret, knownSecretCount } from "../core/secrets.js";
 import { ClientKeyRegistry } from "./client-keys.js";
 import type { ManifestItem } from "./manifest-item.js";
-import { stubItems } from "./file-skips.js";
+import { cacheEntryOf, stubItems } from "./file-skips.js";
 import { normalizeItems } from "./normalize-spec.js";
 import { type ReadOptions, readManifest } from "./read-manifest.js";
 import type { RunSpec } from "./spec.js";
@@ -49,7 +49,8 @@ async function* readEachFile(
       yield* stubBatches(file, skipped);
       continue;
     }
-    for await (const items of readManifest(file, cwd, options)) yield { file, items };
+    const lines = own ? undefined : options.skips?.lines?.(file, resolve(cwd, file), readKey!);
+    for await (const items of readManifest(file, cwd, options, lines)) yield { file, items };
   }
 }
 
@@ -84,7 +85,8 @@ export async function* markDuplicates(
     const secrets = !batch.stubs && knownSecretCount() > 0;
     for (let i = 0; i < items.length; i++) {
       let item = items[i]!;
-      if (secrets && item.kind === "run") {
+      // A stub (a line the cache knows) was checked when its line was last read, as above.
+      if (secrets && item.kind === "run" && cacheEntryOf(item.spec) === undefined) {
         const secret = secretProblems(item.spec);
         if (secret.length > 0) {
           const { clientKey, source } = item.spec;

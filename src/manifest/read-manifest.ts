@@ -4,7 +4,7 @@ import type { UnicodeMode } from "../core/unicode.js";
 import { type CsvDialect, DEFAULT_CSV_DIALECT } from "./csv-dialect.js";
 import { readCsvManifest } from "./csv-manifest.js";
 import type { ClientKeyRegistry } from "./client-keys.js";
-import type { FileSkips } from "./file-skips.js";
+import type { FileSkips, LineReading } from "./file-skips.js";
 import type { ManifestItem } from "./manifest-item.js";
 import { NullCells } from "./null-cells.js";
 
@@ -46,12 +46,14 @@ export interface ReadOptions {
 
 /**
  * Reads one manifest file as batches of items, in file order. `file` is the path as the
- * user gave it (used in messages); it is resolved against `cwd` to be read.
+ * user gave it (used in messages); it is resolved against `cwd` to be read. `lines`: a CSV's
+ * lines are hashed and matched with the sync cache's rows (FileSkips.lines).
  */
 export async function* readManifest(
   file: string,
   cwd: string,
   options: ReadOptions = {},
+  lines?: LineReading,
 ): AsyncGenerator<ManifestItem[]> {
   const { path, format } = locate(file, cwd, options);
   const csv = options.csv ?? DEFAULT_CSV_DIALECT;
@@ -59,7 +61,7 @@ export async function* readManifest(
   try {
     switch (format) {
       case "csv":
-        yield* readCsvManifest(path, file, csv, nulls);
+        yield* readCsvManifest(path, file, csv, nulls, lines);
         break;
       case "tsv":
         // A .tsv is tab-separated by its name; a given delimiter still wins.
@@ -71,6 +73,7 @@ export async function* readManifest(
             delimiter: csv.delimiter === "auto" ? "\t" : csv.delimiter,
           },
           nulls,
+          lines,
         );
         break;
       case "jsonl": {

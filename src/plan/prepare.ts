@@ -1,9 +1,9 @@
 import { openCacheSession, type CacheClient } from "../cache/cache-session.js";
-import { CacheFileSkips } from "../cache/file-skips.js";
+import { CacheFileSkips, type Settled } from "../cache/file-skips.js";
 import { formatCount, plural } from "../core/words.js";
 import { ManifestError, type Problem } from "../core/errors.js";
 import { DEFAULT_UNICODE, type UnicodeMode } from "../core/unicode.js";
-import { isInvalidRow, type RunSpec } from "../manifest/index.js";
+import { cacheEntryOf, isInvalidRow, type RunSpec } from "../manifest/index.js";
 import type { Run } from "../sift/schemas.js";
 import { countKnown, type KnownCounter } from "./cache-use.js";
 import { checkSpec, type DiffOptions } from "./diff.js";
@@ -151,14 +151,22 @@ export async function resolveAgainstSift(
 }
 
 /** Says which files the cache stood in for; rows of files it withdrew are read again now. */
-function noteSkips(manifests: ManifestRows, withdrawn: number, settings: Settings): void {
+function noteSkips(manifests: ManifestRows, settled: Settled, settings: Settings): void {
   const skips = manifests.skips!;
   const note = settings.cache?.onNote;
+  if (settled.reread) manifests.forgetHeld();
+  const { withdrawn, byLine } = settled;
   if (withdrawn > 0) {
-    manifests.forgetHeld();
     const one = withdrawn === 1;
     note?.(
-      `${plural(withdrawn, "manifest file")} unchanged since the last sync ${one ? "is" : "are"} read after all: the sync cache cannot vouch for ${one ? "it" : "them"} (it is not trusted, what ${one ? "its" : "their"} names resolve to changed, or Sift changed a run of ${one ? "it" : "theirs"})`,
+      `${plural(withdrawn, "manifest file")} unchanged since the last sync ${one ? "is" : "are"} read after all: the sync cache cannot vouch for ${one ? "it" : "them"} (it is not trusted, or what ${one ? "its" : "their"} names resolve to changed)`,
+      "info",
+    );
+  }
+  if (byLine > 0) {
+    const one = byLine === 1;
+    note?.(
+      `${plural(byLine, "manifest file")} unchanged since the last sync ${one ? "is" : "are"} read for the runs Sift changed: ${one ? "its" : "their"} rows of those runs are parsed, the others taken from the sync cache by their lines`,
       "info",
     );
   }
@@ -166,6 +174,13 @@ function noteSkips(manifests: ManifestRows, withdrawn: number, settings: Setting
   if (skipped > 0) {
     note?.(
       `${formatCount(skipped)} of ${plural(manifests.files.length, "manifest file")} not parsed: unchanged since the last sync, which left ${skipped === 1 ? "its" : "their"} ${plural(skips.skippedRuns, "row")} in sync (taken from the sync cache; --refresh full reads them)`,
+      "info",
+    );
+  }
+  const lines = skips.matchedLines;
+  if (lines.rows > 0) {
+    note?.(
+      `${plural(lines.rows, "row")} of ${plural(lines.files, "edited manifest file")} not parsed: ${lines.rows === 1 ? "its line is" : "their lines are"} as the last sync left ${lines.rows === 1 ? "it" : "them"} in sync (taken from the sync cache)`,
       "info",
     );
   }
@@ -245,7 +260,8 @@ async function checkRows(
     // `replay?.add(...)` would be skipped with it, and the rows to look up never gathered.
     const entry = lookups?.visit(row, replay?.kept) ?? -1;
     replay?.add(row, entry);
-    if (isInvalidRow(row)) continue;
+    // An invalid row is reported as it is; a stub (a line the cache knows) was checked when read.
+    if (isInvalidRow(row) || cacheEntryOf(row) !== undefined) continue;
     const found = checkSpec(row as RunSpec, {
       assetIds: context.assetIds,
       keyTypes,

@@ -275,6 +275,7 @@ function withoutSkipped(skips: FileSkips): FileSkips {
   return {
     skip: async (file, path, readKey) =>
       (await skips.skip(file, path, readKey)) === undefined ? undefined : [],
+    ...(skips.lines && { lines: skips.lines.bind(skips) }),
   };
 }
 

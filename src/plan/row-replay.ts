@@ -102,6 +102,7 @@ export class RowReplay {
     return {
       skip: async (file, path, readKey) =>
         this.files.has(file) ? this.chunksOf(file) : skips?.skip(file, path, readKey),
+      lines: (file, path, readKey) => skips?.lines?.(file, path, readKey),
     };
   }
 

@@ -62,6 +62,8 @@ export async function* readMappedCsv(
           if (!isBlankRow(cells)) items.push(mapper!.map(cells, { file, line }));
           break;
         }
+        case "stub":
+          throw new Error(`${file}: a line matched, though a source is read without a LineReading`);
         default:
           item satisfies never;
       }

@@ -136,7 +136,7 @@ describe("the cache file", () => {
       .copy(old, old.length - 32);
     writeFileSync(path, old);
     expect(SyncCache.load(path, IDENTITY).distrust).toEqual({
-      message: "it has format 1, this version reads 3",
+      message: "it has format 1, this version reads 4",
       alarming: false,
     });
   });
@@ -162,14 +162,32 @@ describe("the cache file", () => {
     expect(back.size).toBe(1);
   });
 
-  it("costs about 40 bytes per entry plus its clientKey", () => {
+  it("costs 43 bytes per entry plus its clientKey (its length a byte, up to 255 bytes)", () => {
     const cache = SyncCache.empty(IDENTITY);
     cache.beginEpoch({ highWaterMark: "2026-01-02T00:00:00Z", refreshedAt: 1000 });
-    for (let i = 0; i < 1000; i++) cache.record(`tv-${String(i).padStart(7, "0")}`, i, RUN_A);
+    for (let i = 0; i < 1000; i++)
+      cache.record(`tv-${String(i).padStart(7, "0")}`, i, RUN_A, i + 1);
     const path = tempFile();
     cache.save(path);
     const perRun = readFileSync(path).length / 1000;
-    expect(perRun).toBeLessThan(52);
+    expect(perRun).toBeGreaterThanOrEqual(43 + 10);
+    expect(perRun).toBeLessThan(43 + 10 + 1);
+  });
+
+  it("keeps keys longer than 255 bytes, their lengths in two bytes, and each entry's line hash", () => {
+    const cache = SyncCache.empty(IDENTITY);
+    cache.beginEpoch({ highWaterMark: "2026-01-02T00:00:00Z", refreshedAt: 1000 });
+    const long = (i: number) => `${"k".repeat(300)}-${i}`;
+    for (let i = 0; i < 10; i++) cache.record(long(i), i, RUN_A, 1000 + i);
+    cache.record("short", 99, RUN_A);
+    const path = tempFile();
+    cache.save(path);
+    const { columns } = decodeCache(readFileSync(path));
+    expect(columns.keys.keyAt(3)).toBe(long(3));
+    expect(columns.keys.keyAt(10)).toBe("short");
+    expect([...columns.lineHash]).toEqual([...Array.from({ length: 10 }, (_, i) => 1000 + i), 0]);
+    const back = SyncCache.load(path, IDENTITY).cache;
+    expect(back.inSync(long(7), 7)).toEqual(RUN_A);
   });
 
   it("writes a million entries from their columns as they lie, making no part of the file whole", () => {

@@ -20,7 +20,7 @@ describe("a skipped file of a manifest too large to hold", () => {
     expect(await renameInSift(emulator(), key(77_777), "edited in the UI")).toBe(200);
     const cached = await runCli(emulator(), ["apply", ...files, "--log-level", "info"], dir);
     expect(cached.stderr).toContain(
-      "1 manifest file unchanged since the last sync is read after all",
+      "1 manifest file unchanged since the last sync is read for the runs Sift changed",
     );
     expect(cached.stderr).toContain("1 of 2 manifest files not parsed");
     expect(cached.stdout).toMatch(/0 created, 1 updated, 100,001 unchanged/);
