@@ -11,7 +11,7 @@ import {
 import { type CacheData, cacheFileStamp } from "./cache-file.js";
 import { digestFile, type FileDigest, loadFor, READ_ENV } from "./file-skip-io.js";
 import { type FileRecord, namesDigest, RecordedRows } from "./file-records.js";
-import { RecordLines } from "./line-match.js";
+import { LineCursor, LineIndex } from "./line-match.js";
 import type { ResolvedNames } from "./row-hash.js";
 import type { NewFileRecord, SyncCache } from "./sync-cache.js";
 
@@ -27,25 +27,13 @@ interface Skip {
   byLine?: boolean;
 }
 
-/**
- * A file read that the cache has a record of, from bytes since changed (an export edited or
- * rewritten): its lines that are as the last sync left them are matched, not parsed.
- */
-interface Edited {
-  record: FileRecord;
-  /** Matching is given up (`settle`: the cache is not trusted, or its names resolve otherwise). */
-  off: boolean;
-  /** The first pass's matcher: how many lines it matched. */
-  first?: RecordLines;
-}
-
 /** What `settle` withdrew: the files whose rows an earlier pass took from the cache and which must be read again. */
 export interface Settled {
   /** Skipped files read after all, in full (the cache is not trusted, or names resolve otherwise). */
   withdrawn: number;
   /** Skipped files read for the rows of runs Sift changed: their other lines still matched. */
   byLine: number;
-  /** Edited files whose matched lines are parsed after all (as `withdrawn`). */
+  /** Files read whose lines the first pass matched, some of which are parsed after all. */
   unmatched: number;
   /** Rows the first pass took from the cache must be read again (withdrawn, by line, unmatched). */
   reread: boolean;
@@ -65,6 +53,8 @@ interface ReadFile {
   troubled: boolean;
   assets: Set<string>;
   metadataKeys: Set<string>;
+  /** The records (indexes) whose rows its lines matched: their names are its rows' too. */
+  records: Set<number>;
 }
 
 /**
@@ -82,9 +72,13 @@ export class CacheFileSkips implements FileSkips {
   private readonly rows = new Map<string, RecordedRows>();
   /** How many rows each skipped file's record holds. */
   private readonly skippedRows = new Map<string, number>();
-  /** Files read whose record the cache holds (by path). */
-  private readonly edited = new Map<string, Edited>();
-  private withdrawnEntries: Uint8Array | undefined;
+  /** The first pass's line matching of each file read (by name): how many lines it matched. */
+  private readonly firstPass = new Map<string, LineCursor>();
+  /** Files holding the API key: parsed line by line, to refuse that row at its line. */
+  private readonly secretFiles = new Set<string>();
+  private lineIndex: LineIndex | undefined;
+  /** Set by `settle`: 1 for an entry a stub may stand for (file-records.ts, not withdrawn). */
+  private allowed: Uint8Array | undefined;
 
   private constructor(
     private readonly loaded: { path: string; stamp: string; data: CacheData } | undefined,
@@ -124,8 +118,7 @@ export class CacheFileSkips implements FileSkips {
       this.skippedRows.set(file, skip.record.count);
       return this.stubsOf(skip);
     }
-    const edited = read.holdsSecret ? undefined : this.recordOf(file, path, readKey);
-    if (edited !== undefined) this.edited.set(path, { record: edited, off: false });
+    if (read.holdsSecret) this.secretFiles.add(path);
     this.reads.set(file, {
       file,
       path,
@@ -135,47 +128,45 @@ export class CacheFileSkips implements FileSkips {
       stamp,
       runs: 0,
       troubled: false,
-      // NOTE: the names of the rows its matched lines stand for, which are not parsed.
-      assets: new Set(edited?.assets),
-      metadataKeys: new Set(edited?.metadataKeys),
+      assets: new Set(),
+      metadataKeys: new Set(),
+      records: new Set(),
     });
     return undefined;
   }
 
   /**
-   * A file read: its lines hashed (recorded with its rows), and matched with the rows of its
-   * record when the cache holds one it can use: an edited file's (until `settle` gives it up),
-   * or a skipped file's read for the runs Sift changed (their lines are parsed).
+   * A file read: its lines hashed (recorded with its rows), and matched with the rows of the
+   * cache's file records (LineCursor): a line of the same text under the same header and
+   * reading is that row, unchanged since (a skipped file read for the runs Sift changed, an
+   * edited or renamed export). After `settle`, only with the records it vouches for.
    */
-  lines(_file: string, path: string, readKey: string): LineReading {
-    const data = this.loaded?.data;
+  lines(file: string, path: string, readKey: string): LineReading {
     const reading: LineReading = { readKey };
-    if (data === undefined || data.meta.readEnv !== READ_ENV) return reading;
-    const skip = this.decided.get(path);
-    const edited = this.edited.get(path);
-    const record = skip?.byLine ? skip.record : edited && !edited.off ? edited.record : undefined;
-    if (record === undefined) return reading;
+    const data = this.loaded?.data;
+    const records = data?.meta.files ?? [];
+    if (data === undefined || data.meta.readEnv !== READ_ENV || records.length === 0)
+      return reading;
+    if (this.secretFiles.has(path)) return reading;
     const { columns } = data;
-    const end = record.start + record.count;
-    const matcher = new RecordLines(
-      columns.lineHash,
-      record.start,
-      end,
-      columns.keys,
-      this.withdrawnEntries,
-    );
-    if (edited !== undefined && this.withdrawnEntries === undefined) edited.first ??= matcher;
-    reading.matcher = matcher;
+    if (this.lineIndex === undefined) {
+      const inRecords = new Uint8Array(columns.count);
+      for (const { start, count } of records) inRecords.fill(1, start, start + count);
+      this.lineIndex = new LineIndex(columns.lineHash, columns.keys, inRecords);
+    }
+    const cursor = new LineCursor(this.lineIndex, this.allowed ?? this.lineIndex.allowed);
+    if (this.allowed === undefined && this.reads.has(file)) this.firstPass.set(file, cursor);
+    reading.matcher = cursor;
     return reading;
   }
 
-  /** Rows of edited files the first pass took from the cache by their lines, and how many files. */
+  /** Rows of files read that the first pass took from the cache by their lines, and in how many files. */
   get matchedLines(): { rows: number; files: number } {
     let rows = 0;
     let files = 0;
-    for (const edited of this.edited.values()) {
-      if (edited.off || !edited.first?.matched) continue;
-      rows += edited.first.matched;
+    for (const cursor of this.firstPass.values()) {
+      if (cursor.matched === 0) continue;
+      rows += cursor.matched;
       files++;
     }
     return { rows, files };
@@ -186,9 +177,27 @@ export class CacheFileSkips implements FileSkips {
     const read = this.reads.get(spec.source.file);
     if (read === undefined) return;
     read.runs++;
+    const entry = cacheEntryOf(spec);
+    if (entry !== undefined) this.noteRecordOf(read, entry);
     if (resolved !== undefined && resolved.length > 0) read.troubled = true;
     for (const asset of spec.assets ?? []) read.assets.add(asset);
     for (const key in spec.metadata) read.metadataKeys.add(key);
+  }
+
+  /** A line matched with `entry`: the names of its record are (a superset of) its row's. */
+  private noteRecordOf(read: ReadFile, entry: number): void {
+    const records = this.loaded!.data.meta.files!;
+    let lo = 0;
+    let hi = records.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (records[mid]!.start <= entry) lo = mid;
+      else hi = mid - 1;
+    }
+    if (read.records.has(lo)) return;
+    read.records.add(lo);
+    for (const asset of records[lo]!.assets) read.assets.add(asset);
+    for (const key of records[lo]!.metadataKeys) read.metadataKeys.add(key);
   }
 
   /** A warning or an invalid run in `file`: it is read every time. */
@@ -201,11 +210,10 @@ export class CacheFileSkips implements FileSkips {
   namesOfSkipped(): { assets: string[]; metadataKeys: string[] } {
     const assets: string[] = [];
     const metadataKeys: string[] = [];
-    const records = [...this.decided.values(), ...this.edited.values()];
-    for (const skip of records) {
-      if (skip === undefined) continue;
-      assets.push(...skip.record.assets);
-      metadataKeys.push(...skip.record.metadataKeys);
+    // NOTE: every record's, not only skipped files': a line of any file may stand for its rows.
+    for (const record of this.loaded?.data.meta.files ?? []) {
+      assets.push(...record.assets);
+      metadataKeys.push(...record.metadataKeys);
     }
     return { assets, metadataKeys };
   }
@@ -234,9 +242,9 @@ export class CacheFileSkips implements FileSkips {
   /**
    * Withdraws the skips the session cannot vouch for: all when the cache is not trusted (or
    * is not the one read), and a file whose names resolve otherwise; a file holding a run Sift
-   * changed is read by line (the lines of such runs are parsed, the others matched). An edited
-   * file's lines are no longer matched in those cases, and the lines of runs Sift changed are
-   * parsed. Returns what it withdrew: those rows must be read again before they are planned.
+   * changed is read by line (the lines of such runs are parsed, the others matched). From then
+   * on a line stands only for a row of a record the session vouches for, whose run Sift did
+   * not change. Returns what it withdrew: those rows must be read again before they are planned.
    */
   settle(session: {
     cache: SyncCache | undefined;
@@ -245,43 +253,35 @@ export class CacheFileSkips implements FileSkips {
     names: ResolvedNames;
   }): Settled {
     const settled: Settled = { withdrawn: 0, byLine: 0, unmatched: 0, reread: false };
-    const skips = [...this.decided.values()].filter((s): s is Skip => s !== undefined);
-    if (skips.length === 0 && this.edited.size === 0) return settled;
     const { cache } = session;
-    const same =
-      cache !== undefined && session.trusted && cache.loadedFiles === this.loaded?.data.meta.files;
+    const data = this.loaded?.data;
+    const records = data?.meta.files ?? [];
+    const same = cache !== undefined && session.trusted && cache.loadedFiles === data?.meta.files;
     const changedAt = same ? [...session.changed].map((key) => cache.indexOf(key)) : [];
-    const withdrawn = (this.withdrawnEntries = new Uint8Array(
-      this.loaded?.data.columns.count ?? 0,
-    ));
+    const allowed = (this.allowed = new Uint8Array(data?.columns.count ?? 0));
+    const vouched = records.map(
+      (record) => same && namesDigest(record, session.names) === record.names,
+    );
+    records.forEach(({ start, count }, r) => {
+      if (vouched[r]) allowed.fill(1, start, start + count);
+    });
     // NOTE: a run Sift changed: its row is parsed wherever its line is met.
-    for (const i of changedAt) if (i >= 0) withdrawn[i] = 1;
-    const holdsChanged = ({ start, count }: FileRecord) =>
-      changedAt.some((i) => i >= start && i < start + count);
-    const vouched = (record: FileRecord) =>
-      same && namesDigest(record, session.names) === record.names;
-    for (const skip of skips) {
+    for (const i of changedAt) if (i >= 0) allowed[i] = 0;
+    for (const skip of this.decided.values()) {
+      if (skip === undefined) continue;
       const { start, count } = skip.record;
-      const names = vouched(skip.record);
-      if (names && !holdsChanged(skip.record)) continue;
+      const names = vouched[records.indexOf(skip.record)] === true;
+      const changed = changedAt.some((i) => i >= start && i < start + count);
+      if (names && !changed) continue;
       skip.withdrawn = true;
       if (names) {
         skip.byLine = true;
         settled.byLine++;
-      } else {
-        withdrawn.fill(1, start, start + count);
-        settled.withdrawn++;
-      }
+      } else settled.withdrawn++;
     }
-    for (const edited of this.edited.values()) {
-      const { start, count } = edited.record;
-      const names = vouched(edited.record);
-      if (!names) {
-        edited.off = true;
-        withdrawn.fill(1, start, start + count);
-      }
-      if (edited.first?.matched && (!names || holdsChanged(edited.record))) settled.unmatched++;
-    }
+    const someRefused = changedAt.length > 0 || vouched.includes(false);
+    if (someRefused)
+      for (const cursor of this.firstPass.values()) if (cursor.matched > 0) settled.unmatched++;
     settled.reread = settled.withdrawn + settled.byLine + settled.unmatched > 0;
     return settled;
   }
@@ -290,7 +290,7 @@ export class CacheFileSkips implements FileSkips {
   entryOf(spec: RunSpec): number | undefined {
     const i = cacheEntryOf(spec);
     if (i === undefined || isReplayed(spec)) return i;
-    if (this.withdrawnEntries === undefined || this.withdrawnEntries[i])
+    if (this.allowed === undefined || !this.allowed[i])
       throw new Error(`${spec.source.file}: a skipped file's run reached the plan unsettled`);
     return i;
   }
@@ -375,15 +375,6 @@ export class CacheFileSkips implements FileSkips {
     );
     if (f < 0) return undefined;
     return { record: files[f]!, lines: data.fileLines![f]!, withdrawn: false };
-  }
-
-  /** The record of this file read this way, whatever its bytes were (an edited file's). */
-  private recordOf(file: string, path: string, readKey: string): FileRecord | undefined {
-    const data = this.loaded?.data;
-    if (data === undefined || data.meta.readEnv !== READ_ENV) return undefined;
-    return (data.meta.files ?? []).find(
-      (r) => r.path === path && r.file === file && r.readKey === readKey,
-    );
   }
 
   private *stubsOf(skip: Skip): Generator<RunSpec[]> {
