@@ -29,6 +29,7 @@ export {
   type LineReading,
   replayedSpec,
   stubSpec,
+  withLineHash,
 } from "./file-skips.js";
 export { ClientKeyRegistry } from "./client-keys.js";
 export { formatOf, type ManifestFormat } from "./formats.js";

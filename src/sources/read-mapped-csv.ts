@@ -7,10 +7,13 @@ import {
   type CsvHeader,
   describeDelimiter,
   type FieldProblem,
+  type LineReading,
   locateProblems,
   type ManifestItem,
   readCsvTable,
   type RunParts,
+  stubSpec,
+  withLineHash,
 } from "../manifest/index.js";
 
 /**
@@ -26,9 +29,11 @@ export async function* readMappedCsv(
   defaults: RunParts,
   /** Whether the config's text is all below U+0300 (its templates and values are NFC). */
   plainConfig = false,
+  /** Its lines hashed and matched with the sync cache's rows (manifest/file-skips.ts). */
+  lines?: LineReading,
 ): AsyncGenerator<ManifestItem[]> {
   let mapper: RecordMapper<readonly string[]> | undefined;
-  for await (const batch of readCsvTable(path, file, source.csv)) {
+  for await (const batch of readCsvTable(path, file, source.csv, lines)) {
     const items: ManifestItem[] = [];
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i]!; // indexed, as in map-record.ts
@@ -58,12 +63,20 @@ export async function* readMappedCsv(
           });
           break;
         case "record": {
-          const { cells, line } = item.record;
-          if (!isBlankRow(cells)) items.push(mapper!.map(cells, { file, line }));
+          const { cells, line, hash } = item.record;
+          if (isBlankRow(cells)) break;
+          const mapped = mapper!.map(cells, { file, line });
+          if (hash !== undefined && mapped.kind === "run") withLineHash(mapped.spec, hash);
+          items.push(mapped);
           break;
         }
-        case "stub":
-          throw new Error(`${file}: a line matched, though a source is read without a LineReading`);
+        case "stub": {
+          // A line the last sync left in sync, unchanged: its row as the cache holds it.
+          const key = lines!.matcher!.keyAt(item.entry);
+          const spec = stubSpec(key, { file, line: item.line }, item.entry, item.hash);
+          items.push({ kind: "run", spec });
+          break;
+        }
         default:
           item satisfies never;
       }

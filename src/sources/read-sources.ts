@@ -4,12 +4,14 @@ import { readMappedCsv } from "./read-mapped-csv.js";
 import { readMappedRecords } from "./read-mapped-records.js";
 import type { SyncConfig } from "./source-config.js";
 import {
+  cacheEntryOf,
   checkRunFields,
   collectValidation,
   fillDefaults,
   type ClientKeyRegistry,
   type FileSkips,
   type ItemBatch,
+  lineHashOf,
   locateProblems,
   type ManifestItem,
   type ManifestRow,
@@ -18,6 +20,7 @@ import {
   rowsOf,
   type RunParts,
   type RunSpec,
+  withLineHash,
   specsOf,
   stubBatches,
   type ValidationCallbacks,
@@ -118,12 +121,15 @@ async function* readSourceFiles(
       continue;
     }
     const { mapping } = source;
+    // A CSV's lines hashed, and matched with the rows the cache knows (manifest/file-skips.ts).
+    const lines = config.digest === undefined ? undefined : skips?.lines?.(file, path, readKey);
     if (mapping === undefined) {
-      for await (const items of readManifest(file, cwd, {
-        csv: source.csv,
-        encoding: source.encoding,
-        nulls: source.nulls,
-      })) {
+      for await (const items of readManifest(
+        file,
+        cwd,
+        { csv: source.csv, encoding: source.encoding, nulls: source.nulls },
+        lines,
+      )) {
         yield { file, items: withDefaults(items, config.defaults) };
       }
     } else if (format === "csv") {
@@ -134,6 +140,7 @@ async function* readSourceFiles(
         mapping,
         config.defaults,
         config.plainText,
+        lines,
       )) {
         yield { file, items };
       }
@@ -150,12 +157,16 @@ async function* readSourceFiles(
 function withDefaults(items: ManifestItem[], defaults: RunParts): ManifestItem[] {
   if (Object.keys(defaults).length === 0) return items;
   return items.map((item) => {
-    if (item.kind !== "run") return item;
+    // A stub (a line the cache knows) stands for the row as its defaults made it.
+    if (item.kind !== "run" || cacheEntryOf(item.spec) !== undefined) return item;
     const { source, ...parts } = item.spec;
     const merged = fillDefaults(parts, defaults);
     const problems = checkRunFields({ clientKey: item.spec.clientKey, ...merged });
     if (problems.length === 0) {
-      return { kind: "run", spec: { ...merged, clientKey: item.spec.clientKey, source } };
+      const spec: RunSpec = { ...merged, clientKey: item.spec.clientKey, source };
+      const line = lineHashOf(item.spec);
+      if (line !== undefined) withLineHash(spec, line);
+      return { kind: "run", spec };
     }
     return {
       kind: "invalid-run",

@@ -21,6 +21,8 @@ interface Row {
 type Step =
   | { kind: "edit-row"; i: number; row: Row }
   | { kind: "remove-row"; i: number }
+  /** The files written another way: rows in reverse, columns swapped, rows in the other file. */
+  | { kind: "relayout"; toggle: "reversed" | "swapped" | "moved" }
   | { kind: "edit-in-sift"; i: number; name: string; tags: readonly string[] }
   | { kind: "archive-in-sift"; i: number }
   | { kind: "apply"; flags: readonly string[] }
@@ -39,6 +41,10 @@ const index = fc.integer({ min: 0, max: KEYS - 1 });
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant("edit-row" as const), i: index, row }),
   fc.record({ kind: fc.constant("remove-row" as const), i: index }),
+  fc.record({
+    kind: fc.constant("relayout" as const),
+    toggle: fc.constantFrom("reversed" as const, "swapped" as const, "moved" as const),
+  }),
   fc.record({
     kind: fc.constant("edit-in-sift" as const),
     i: index,
@@ -64,6 +70,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 let history = 0;
 /** Plans that took a file's rows from the cache (the property must have met some). */
 let skippedFiles = 0;
+/** Plans that took rows of an edited file from the cache by their lines. */
+let matchedLines = 0;
 
 describe("plan with the sync cache", () => {
   it("equals a full refresh, whatever happened in the manifests and in Sift", async () => {
@@ -74,18 +82,21 @@ describe("plan with the sync cache", () => {
         const rows = new Map<number, Row>();
         const key = (i: number) => `${prefix}-${i}`;
         // Two files (even keys, odd keys): an edit rewrites one, and the cache skips the other.
+        // Their layout changes too: a line is matched under the same header wherever it moved.
+        const layout = { reversed: false, swapped: false, moved: false };
         const write = () => {
           for (const [f, file] of FILES.entries()) {
             const lines = [...rows]
-              .filter(([i]) => i % 2 === f)
-              .sort(([a], [b]) => a - b)
-              .map(
-                ([i, r]) =>
-                  `${key(i)},${r.name},${r.description ?? ""},${r.tags ?? ""},${r.campaign ?? ""}`,
-              );
+              .filter(([i]) => (i + (layout.moved ? 1 : 0)) % 2 === f)
+              .sort(([a], [b]) => (layout.reversed ? b - a : a - b))
+              .map(([i, r]) => {
+                const [first, second] = layout.swapped ? [r.name, key(i)] : [key(i), r.name];
+                return `${first},${second},${r.description ?? ""},${r.tags ?? ""},${r.campaign ?? ""}`;
+              });
+            const header = layout.swapped ? "name,clientKey" : "clientKey,name";
             writeFileSync(
               join(dir, file),
-              `clientKey,name,description,tags,metadata.campaign\n${lines.join("\n")}\n`,
+              `${header},description,tags,metadata.campaign\n${lines.join("\n")}\n`,
             );
           }
         };
@@ -105,6 +116,10 @@ describe("plan with the sync cache", () => {
               break;
             case "remove-row":
               rows.delete(s.i);
+              write();
+              break;
+            case "relayout":
+              layout[s.toggle] = !layout[s.toggle];
               write();
               break;
             case "edit-in-sift":
@@ -146,6 +161,8 @@ describe("plan with the sync cache", () => {
               ...mode,
             ]);
             if (cached.stderr.includes("manifest files not parsed")) skippedFiles++;
+            if (/rows? of \d+ edited manifest files? not parsed/.test(cached.stderr))
+              matchedLines++;
             const full = await cli([
               "plan",
               ...FILES,
@@ -165,5 +182,6 @@ describe("plan with the sync cache", () => {
       { numRuns: 12 },
     );
     expect(skippedFiles).toBeGreaterThan(0);
+    expect(matchedLines).toBeGreaterThan(0);
   }, 240_000);
 });

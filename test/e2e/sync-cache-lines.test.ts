@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renameInSift } from "../helpers/emulator.js";
@@ -105,6 +105,43 @@ describe("an edited manifest with the sync cache", () => {
     expect(cached.stdout).toContain(
       '"clientKey":"le-0","action":"unchanged","source":"export-2.csv:2"',
     );
+  });
+
+  it("matches the lines of a sync config's sources, mapped or not, as a full read plans them", async () => {
+    const config = [
+      "version: 1",
+      "defaults: { tags: [nightly] }",
+      "sources:",
+      "  - path: exports/mapped.csv",
+      "    fields:",
+      "      clientKey: Id",
+      "      name: Title",
+      "  - path: exports/plain.csv",
+      "",
+    ].join("\n");
+    const dir = manifestDir({ "sift-run-sync.yaml": config });
+    mkdirSync(join(dir, "exports"));
+    const mapped = (edit: string) =>
+      `Id,Title\n${Array.from({ length: 10 }, (_, i) => `lm-${i},${i === 4 ? edit : `T${i}`}`).join("\n")}\n`;
+    writeFileSync(join(dir, "exports/mapped.csv"), mapped("T4"));
+    writeFileSync(join(dir, "exports/plain.csv"), csv("lp", original().slice(0, 10)));
+    const args = ["--config", "sift-run-sync.yaml"];
+    expect((await runCli(emulator(), ["apply", ...args], dir)).code).toBe(0);
+    writeFileSync(join(dir, "exports/mapped.csv"), mapped("T4 (revised)"));
+    const rows = original().slice(0, 10);
+    rows[2] = [2, "run 2 (revised)"];
+    writeFileSync(join(dir, "exports/plain.csv"), csv("lp", rows));
+    const cached = await runCli(
+      emulator(),
+      ["plan", ...args, "--format", "json", "--log-level", "info"],
+      dir,
+    );
+    const full = await runCli(emulator(), ["plan", ...args, "--format", "json", "--no-cache"], dir);
+    expect(cached.stdout).toBe(full.stdout);
+    expect(matched(cached.stderr)).toBe(18);
+    expect(cached.stdout).toMatch(/"clientKey":"lm-4","action":"update"/);
+    expect(cached.stdout).toMatch(/"clientKey":"lp-2","action":"update"/);
+    expect(cached.stdout).toMatch(/"clientKey":"lp-3","action":"unchanged"/);
   });
 
   it("reports a line written twice as the duplicate a full read reports", async () => {
