@@ -36,7 +36,12 @@ export { formatOf, type ManifestFormat } from "./formats.js";
 export type { Resolution } from "./manifest-item.js";
 export { describeOwnFile, type FileIdentity, type OwnFileKind } from "./own-files.js";
 export { MAX_KEPT_PROBLEMS } from "./problem-list.js";
-export { isInvalidRow, type ManifestRow, readManifestRows } from "./read-manifest-rows.js";
+export {
+  isInvalidRow,
+  type ManifestRow,
+  readManifestRowBatches,
+  readManifestRows,
+} from "./read-manifest-rows.js";
 export { readRunSpecs } from "./read-run-specs.js";
 export { formatSource, type MetadataSpec, type RunSpec, runSpecSchema } from "./spec.js";
 export {
@@ -59,7 +64,7 @@ export { NullCells } from "./null-cells.js";
 export { recogniseOwnFile } from "./own-files.js";
 export { type ItemBatch, markDuplicates, stubBatches } from "./read-items.js";
 export { readManifest, type ReadOptions } from "./read-manifest.js";
-export { rowsOf } from "./read-manifest-rows.js";
+export { rowBatchesOf } from "./read-manifest-rows.js";
 export { specsOf } from "./read-run-specs.js";
 export { checkRunFields, type FieldProblem } from "./run-checks.js";
 export { fieldDef, NAMED_FIELDS, type NamedField } from "./run-fields.js";

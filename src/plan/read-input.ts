@@ -3,7 +3,7 @@ import { ManifestError } from "../core/errors.js";
 import {
   isInvalidRow,
   type ManifestRow,
-  readManifestRows,
+  readManifestRowBatches,
   validateManifests,
   type ValidationCallbacks,
   type ValidationResult,
@@ -118,11 +118,14 @@ async function validateInput(
   return validateSources(input.config, { ...read, ...callbacks });
 }
 
-/** Pass 2 over paths or a config's sources: every row, streamed. */
-async function* readInputRows(input: ManifestInput, pass: PassState): AsyncGenerator<ManifestRow> {
+/** Pass 2 over paths or a config's sources: every row, streamed, a batch at a time. */
+async function* readInputRows(
+  input: ManifestInput,
+  pass: PassState,
+): AsyncGenerator<ManifestRow[]> {
   const read = readOptionsOf(input, pass);
   if (input.config === undefined) {
-    yield* readManifestRows(input.paths, {
+    yield* readManifestRowBatches(input.paths, {
       ...read,
       csv: input.csv,
       stdin: input.stdin,
@@ -130,8 +133,8 @@ async function* readInputRows(input: ManifestInput, pass: PassState): AsyncGener
     });
     return;
   }
-  const { readSourceRows } = await import("../sources/index.js");
-  yield* readSourceRows(input.config, read);
+  const { readSourceRowBatches } = await import("../sources/index.js");
+  yield* readSourceRowBatches(input.config, read);
 }
 
 function readOptionsOf(
@@ -241,8 +244,12 @@ export async function readManifests(
         : skipped || skips === undefined
           ? skips
           : withoutSkipped(skips);
-    for await (const row of readInputRows(input, { skips: reads, keys: registry }))
-      if (inScope(isInvalidRow(row) ? row.spec.clientKey : row.clientKey)) yield row;
+    for await (const batch of readInputRows(input, { skips: reads, keys: registry })) {
+      for (let i = 0; i < batch.length; i++) {
+        const row = batch[i]!;
+        if (inScope(isInvalidRow(row) ? row.spec.clientKey : row.clientKey)) yield row;
+      }
+    }
   };
   return {
     files: validation.files,

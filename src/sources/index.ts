@@ -6,5 +6,5 @@
  */
 export { expandSources } from "./expand-sources.js";
 export { loadSyncConfig } from "./load-config.js";
-export { readSourceRows, readSourceSpecs, validateSources } from "./read-sources.js";
+export { readSourceRowBatches, readSourceSpecs, validateSources } from "./read-sources.js";
 export type { SourceConfig, SyncConfig } from "./source-config.js";

@@ -17,7 +17,7 @@ import {
   type ManifestRow,
   markDuplicates,
   readManifest,
-  rowsOf,
+  rowBatchesOf,
   type RunParts,
   type RunSpec,
   withLineHash,
@@ -70,14 +70,17 @@ export async function* readSourceSpecs(
   yield* specsOf(markedBatches(files, config, cwd, options));
 }
 
-/** Pass 2 with `--skip-invalid`: like readSourceSpecs, invalid runs yielded in their place. */
-export async function* readSourceRows(
+/**
+ * Pass 2 with `--skip-invalid`: like readSourceSpecs, invalid runs yielded in their place; a
+ * batch at a time (see rowBatchesOf).
+ */
+export async function* readSourceRowBatches(
   config: SyncConfig,
   options: SourceReadOptions = {},
-): AsyncGenerator<ManifestRow> {
+): AsyncGenerator<ManifestRow[]> {
   const cwd = options.cwd ?? process.cwd();
   const files = await expandSources(config, { ...expandOptions(options), cwd });
-  yield* rowsOf(markedBatches(files, config, cwd, options));
+  yield* rowBatchesOf(markedBatches(files, config, cwd, options));
 }
 
 /** Every source file's items, with duplicate clientKeys (across all of them) marked. */
