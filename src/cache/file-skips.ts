@@ -154,7 +154,10 @@ export class CacheFileSkips implements FileSkips {
       for (const { start, count } of records) inRecords.fill(1, start, start + count);
       this.lineIndex = new LineIndex(columns.lineHash, columns.keys, inRecords);
     }
-    const cursor = new LineCursor(this.lineIndex, this.allowed ?? this.lineIndex.allowed);
+    // Its own rows first, where the record of this path has them (no index needed then).
+    const own = records.find((r) => r.path === path && r.readKey === readKey);
+    const allowed = this.allowed ?? this.lineIndex.allowed;
+    const cursor = new LineCursor(this.lineIndex, allowed, own?.start ?? -1);
     if (this.allowed === undefined && this.reads.has(file)) this.firstPass.set(file, cursor);
     reading.matcher = cursor;
     return reading;

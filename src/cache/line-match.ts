@@ -49,28 +49,40 @@ export class LineIndex {
   }
 }
 
+/** Lines in a row found nowhere near the last match before the index is asked for each. */
+const MISSES_BEFORE_INDEX = 8;
+
 /**
  * One reading of a file matched line by line with the cache's rows: a line is expected to be
- * the row after the last one matched (in the file's order, as a record keeps them), a few
- * rows ahead for a row edited, added or removed, else anywhere in the index (a file's first
- * line, rows moved, a file renamed). A line whose entry `allowed` refuses (Sift changed its
- * run, its record's names resolve otherwise) is parsed.
+ * the row after the last one matched (in the file's order, as a record keeps them) or a few
+ * rows ahead (a row removed); a line that is none of those is parsed (a row edited or added).
+ * Only after several such lines in a row (rows moved, another file's rows, none matched yet)
+ * is each looked up in the index. A line whose entry `allowed` refuses (Sift changed its run,
+ * its record's names resolve otherwise) is parsed.
  */
 export class LineCursor implements LineMatcher {
-  private next = -1;
+  private misses: number;
   /** Lines matched. */
   matched = 0;
 
   constructor(
     private readonly lines: LineIndex,
     private readonly allowed: Uint8Array,
-  ) {}
+    /** Where the file's rows were (the record of the same path), else -1: asked in the index. */
+    private next = -1,
+  ) {
+    this.misses = next < 0 ? MISSES_BEFORE_INDEX : 0;
+  }
 
   match(hash: number): number {
     const { hashes } = this.lines;
     if (this.next >= 0) {
       const stop = Math.min(hashes.length, this.allowed.length, this.next + WINDOW);
       for (let e = this.next; e < stop; e++) if (hashes[e] === hash) return this.take(e);
+    }
+    if (this.misses < MISSES_BEFORE_INDEX) {
+      this.misses++;
+      return -1;
     }
     const e = this.lines.find(hash);
     return e < 0 ? -1 : this.take(e);
@@ -82,6 +94,7 @@ export class LineCursor implements LineMatcher {
 
   private take(e: number): number {
     this.next = e + 1;
+    this.misses = 0;
     if (!this.allowed[e]) return -1;
     this.matched++;
     return e;
