@@ -1,4 +1,4 @@
-import type { CacheColumns, CacheData, CacheMeta, Epoch } from "./cache-file.js";
+import type { CacheColumns, CacheData, CacheMeta, Epoch, NameSet } from "./cache-file.js";
 import type { Selection } from "./cache-write.js";
 import { KeyTable } from "./key-table.js";
 
@@ -13,6 +13,7 @@ export function allocateColumns(capacity: number, keys = new KeyTable(capacity))
     seconds: new Uint32Array(capacity),
     nanos: new Uint32Array(capacity),
     epoch: new Uint16Array(capacity),
+    names: new Uint16Array(capacity),
   };
 }
 
@@ -26,13 +27,15 @@ export function grownColumns(old: CacheColumns, capacity: number): CacheColumns 
   next.seconds.set(old.seconds);
   next.nanos.set(old.nanos);
   next.epoch.set(old.epoch);
+  next.names.set(old.names);
   return next;
 }
 
 /**
  * What a save writes: the `live` entries `alive` marks, in the order `order` gives (the indexes
- * of every live entry), else as they are; only the epochs they refer to, renumbered. The
- * columns are not copied: the file is written from them through the selection (cache-write.ts).
+ * of every live entry), else as they are; only the epochs and name sets they refer to,
+ * renumbered. The columns are not copied: the file is written from them through the
+ * selection (cache-write.ts).
  */
 export function selectEntries(
   c: CacheColumns,
@@ -41,6 +44,7 @@ export function selectEntries(
   allEpochs: readonly Epoch[],
   identity: Omit<CacheMeta, "epochs">,
   order?: Uint32Array,
+  allNameSets: readonly NameSet[] = [],
 ): { data: CacheData; selection: Selection } {
   let written = order;
   if (written === undefined && live < c.count) {
@@ -48,17 +52,23 @@ export function selectEntries(
     for (let i = 0, n = 0; i < c.count; i++) if (alive[i]) written[n++] = i;
   }
   const epochs: Epoch[] = [];
+  const nameSets: NameSet[] = [];
   // New number + 1 per old epoch, 0 while none of its entries was met.
   const epochOf = new Uint16Array(allEpochs.length);
+  // New number + 1 per old set (its column's value - 1), 0 while none was met: 0 stays 0.
+  const namesOf = new Uint16Array(allNameSets.length + 1);
   const n = written?.length ?? c.count;
   for (let k = 0; k < n; k++) {
-    const e = c.epoch[written === undefined ? k : written[k]!]!;
+    const i = written === undefined ? k : written[k]!;
+    const e = c.epoch[i]!;
     if (epochOf[e] === 0) epochOf[e] = epochs.push(allEpochs[e]!);
+    const s = c.names[i]!;
+    if (s > 0 && namesOf[s] === 0) namesOf[s] = nameSets.push(allNameSets[s - 1]!);
   }
   for (let e = 0; e < epochOf.length; e++) epochOf[e] = epochOf[e]! - 1;
   return {
-    data: { meta: { ...identity, epochs }, columns: c },
-    selection: { order: written, epochOf },
+    data: { meta: { ...identity, epochs, ...(nameSets.length > 0 && { nameSets }) }, columns: c },
+    selection: { order: written, epochOf, namesOf },
   };
 }
 

@@ -11,9 +11,10 @@ import { KeyTable } from "./key-table.js";
  * embedded store: see docs/performance.md, "The sync cache").
  *
  *   "SRSCACHE"  u32 FORMAT_VERSION  u32 metaBytes  meta (JSON)  u32 count  u32 keyBytes
- *   u32 lineBytes  u32 keyLengthBytes (1 when every key has at most 255 bytes, else 2)
+ *   u32 lineBytes  u32 widths (bytes 0-2: of a key's length, an epoch, a name set; each 1
+ *   when every value fits a byte, else 2)
  *   the columns, count entries each: f64 rowHash, f64 lineHash, 16 B runId (UUID), u32
- *   seconds, u32 nanos, u16 epoch, u8 or u16 key length; then the keys (UTF-8) end to end;
+ *   seconds, u32 nanos, epoch, name set, key length; then the keys (UTF-8) end to end;
  *   then the lines of the rows of `meta.files`, file after file (file-records.ts: a byte a
  *   row, mostly)
  *   32 B SHA-256 of everything before it
@@ -30,10 +31,10 @@ export const FORMAT_VERSION = 4;
 const TRAILER_BYTES = 32;
 /** The magic, the format version and the meta's length; then the meta, the count and two sizes. */
 export const HEADER_BYTES = MAGIC.length + 4 + 4;
-/** After the meta: the count, the keys' and the lines' sizes, the width of a key's length. */
+/** After the meta: the count, the keys' and the lines' sizes, the widths of three columns. */
 export const COUNTS_BYTES = 16;
-/** Per entry: row hash, line hash, runId, seconds, nanos, epoch index (then the key's length and bytes). */
-const ENTRY_BYTES = 8 + 8 + 16 + 4 + 4 + 2;
+/** Per entry: row hash, line hash, runId, seconds, nanos (then its epoch, name set, key's length and bytes). */
+const ENTRY_BYTES = 8 + 8 + 16 + 4 + 4;
 export const MAX_KEY_BYTES = 0xffff;
 
 /** One sync that wrote entries: the high-water mark its entries are known to be good from. */
@@ -58,11 +59,23 @@ export interface CacheMeta {
   epochs: Epoch[];
   /** Files whose rows are all in sync, and whose entries lie together (file-records.ts). */
   files?: FileRecord[];
+  /** The asset names and metadata keys of entries' rows (CacheColumns.names). */
+  nameSets?: NameSet[];
   /** What else decides what a file reads as: the tool, Node.js and its time-zone data. */
   readEnv?: string;
 }
 
 /** The entries, column by column (a million of them stay a few typed arrays, not objects). */
+/**
+ * The asset names and metadata keys one or more rows use (sorted), and what they resolved to
+ * when last recorded (namesDigest): a row a line stands for, not parsed, is vouched for by it.
+ */
+export interface NameSet {
+  assets: string[];
+  metadataKeys: string[];
+  names: string;
+}
+
 export interface CacheColumns {
   count: number;
   keys: KeyTable;
@@ -80,6 +93,8 @@ export interface CacheColumns {
   seconds: Uint32Array;
   nanos: Uint32Array;
   epoch: Uint16Array;
+  /** 1 + the index of the row's name set in `meta.nameSets`, 0 for none known. */
+  names: Uint16Array;
 }
 
 export interface CacheData {
@@ -151,10 +166,15 @@ export function decodeCache(bytes: Buffer): CacheData {
   const count = bytes.readUInt32LE(at);
   const keyBytes = bytes.readUInt32LE(at + 4);
   const lineBytes = bytes.readUInt32LE(at + 8);
-  const lengthBytes = bytes.readUInt32LE(at + 12);
-  if (lengthBytes !== 1 && lengthBytes !== 2) throw new CacheFileError("its header cannot be read");
+  const widths = bytes.readUInt32LE(at + 12);
+  const lengthBytes = widths & 0xff;
+  const epochBytes = (widths >> 8) & 0xff;
+  const nameBytes = (widths >> 16) & 0xff;
+  if (![lengthBytes, epochBytes, nameBytes].every((w) => w === 1 || w === 2) || widths >>> 24)
+    throw new CacheFileError("its header cannot be read");
   at += COUNTS_BYTES;
-  const end = at + count * (ENTRY_BYTES + lengthBytes) + keyBytes + lineBytes;
+  const perEntry = ENTRY_BYTES + lengthBytes + epochBytes + nameBytes;
+  const end = at + count * perEntry + keyBytes + lineBytes;
   if (end !== body.length)
     throw new CacheFileError(
       end > body.length ? "its entries are cut short" : "it holds more than its entries",
@@ -174,7 +194,9 @@ export function decodeCache(bytes: Buffer): CacheData {
   ): T => {
     const size = n * Type.BYTES_PER_ELEMENT;
     let column: T;
-    if (inPlace) column = new Type(bytes.buffer, bytes.byteOffset + at, n);
+    // (A u16 column after an odd count of u8 values is copied: a view must be aligned.)
+    if (inPlace && (bytes.byteOffset + at) % Type.BYTES_PER_ELEMENT === 0)
+      column = new Type(bytes.buffer, bytes.byteOffset + at, n);
     else {
       column = new Type(n);
       bytesOf(column, n).set(bytes.subarray(at, at + size));
@@ -187,7 +209,11 @@ export function decodeCache(bytes: Buffer): CacheData {
   const runId = take(Uint8Array, count * 16);
   const seconds = take(Uint32Array, count);
   const nanos = take(Uint32Array, count);
-  const epoch = take(Uint16Array, count);
+  // NOTE: held as u16 in memory whatever their width on disk: a sync may add epochs and sets.
+  const wide = (width: number) =>
+    width === 2 ? take(Uint16Array, count) : Uint16Array.from(take(Uint8Array, count));
+  const epoch = wide(epochBytes);
+  const names = wide(nameBytes);
   const lengths = lengthBytes === 1 ? take(Uint8Array, count) : take(Uint16Array, count);
   let keys: KeyTable;
   try {
@@ -199,7 +225,7 @@ export function decodeCache(bytes: Buffer): CacheData {
   const fileLines = readFileLines(meta, body.subarray(at, at + lineBytes), count);
   return {
     meta,
-    columns: { count, keys, rowHash, lineHash, runId, seconds, nanos, epoch },
+    columns: { count, keys, rowHash, lineHash, runId, seconds, nanos, epoch, names },
     fileLines,
   };
 }

@@ -10,6 +10,7 @@ import { VERSION } from "../core/version.js";
 import { cacheFilePath } from "./cache-file.js";
 import { timestampMinus } from "./entry-codec.js";
 import { READ_ENV } from "./file-skip-io.js";
+import { namesDigest } from "./file-records.js";
 import type { CacheFileSkips, Settled } from "./file-skips.js";
 import { hashRow, type ResolvedNames, seedOf } from "./row-hash.js";
 import { type CachedRun, NO_CACHE_YET, SyncCache } from "./sync-cache.js";
@@ -214,9 +215,10 @@ export async function openCacheSession(
       if (kept >= 0) return files?.recorded(spec, kept);
       const rowHash = hashOf(spec);
       if (rowHash === undefined) cache.drop(spec.clientKey);
+      const names = nameSetOf(spec, scope.names);
       files?.recorded(
         spec,
-        rowHash === undefined ? -1 : cache.record(spec.clientKey, rowHash, run, line),
+        rowHash === undefined ? -1 : cache.record(spec.clientKey, rowHash, run, line, names),
       );
     },
     notInSync(spec) {
@@ -248,6 +250,17 @@ export async function openCacheSession(
       }
     },
   };
+}
+
+/**
+ * The names a row uses, sorted, and (when first met) what they resolve to: a line standing for
+ * the row later is vouched for by them (file-skips.ts).
+ */
+function nameSetOf(spec: RunSpec, names: ResolvedNames) {
+  const assets = spec.assets === undefined ? [] : [...new Set(spec.assets)].sort();
+  const metadataKeys = spec.metadata === undefined ? [] : Object.keys(spec.metadata).sort();
+  const set = { assets, metadataKeys };
+  return { set, digest: () => namesDigest(set, names) };
 }
 
 /**

@@ -24,6 +24,8 @@ export interface Selection {
   /** The entries to write, in order; undefined: every entry, as they lie. */
   order?: Uint32Array;
   epochOf?: Uint16Array;
+  /** Old name-set value (1 + index) → new one (0 stays 0). */
+  namesOf?: Uint16Array;
 }
 
 type Column = Float64Array | Uint32Array | Uint16Array | Uint8Array;
@@ -36,7 +38,7 @@ type Column = Float64Array | Uint32Array | Uint16Array | Uint8Array;
 export function* cacheFileParts(data: CacheData, selection: Selection = {}): Generator<Uint8Array> {
   assertLittleEndian();
   const { columns } = data;
-  const { order, epochOf } = selection;
+  const { order, epochOf, namesOf } = selection;
   const { keys } = columns;
   const n = order?.length ?? columns.count;
   const entry = order === undefined ? (k: number) => k : (k: number) => order[k]!;
@@ -47,8 +49,11 @@ export function* cacheFileParts(data: CacheData, selection: Selection = {}): Gen
     keyBytes += length;
     if (length > longest) longest = length;
   }
-  // A byte a key's length, unless a key is longer than 255 bytes (a million entries: 1 MB).
+  // A byte a key's length, unless a key is longer than 255 bytes (a million entries: 1 MB);
+  // the same for the epochs and name sets, as renumbered.
   const lengthBytes = longest <= 0xff ? 1 : 2;
+  const epochBytes = (epochOf?.length ?? data.meta.epochs.length) <= 0x100 ? 1 : 2;
+  const nameBytes = (data.meta.nameSets?.length ?? 0) < 0x100 ? 1 : 2;
   // The header is padded (JSON takes trailing spaces) so that the columns start at a multiple
   // of 8: decodeCache then reads them in place, without a copy (see `take` there).
   const json = JSON.stringify(data.meta);
@@ -64,7 +69,7 @@ export function* cacheFileParts(data: CacheData, selection: Selection = {}): Gen
   at = header.writeUInt32LE(n, at);
   at = header.writeUInt32LE(keyBytes, at);
   at = header.writeUInt32LE(lineBytes, at);
-  header.writeUInt32LE(lengthBytes, at);
+  header.writeUInt32LE(lengthBytes | (epochBytes << 8) | (nameBytes << 16), at);
   yield header;
   /** A column as it lies, or its entries in order a part at a time, `width` values each. */
   function* column<T extends Column>(values: T, width: number, make: (n: number) => T) {
@@ -86,14 +91,19 @@ export function* cacheFileParts(data: CacheData, selection: Selection = {}): Gen
   yield* column(columns.runId, 16, (size) => new Uint8Array(size));
   yield* column(columns.seconds, 1, (size) => new Uint32Array(size));
   yield* column(columns.nanos, 1, (size) => new Uint32Array(size));
-  if (order === undefined && epochOf === undefined) yield bytesOf(columns.epoch, n);
-  else
-    yield* parts(n, Uint16Array, (part, from) => {
-      for (let k = 0; k < part.length; k++) {
-        const e = columns.epoch[entry(from + k)]!;
-        part[k] = epochOf === undefined ? e : epochOf[e]!;
-      }
-    });
+  const typeOf = (width: number) => (width === 1 ? Uint8Array : Uint16Array);
+  yield* parts(n, typeOf(epochBytes), (part, from) => {
+    for (let k = 0; k < part.length; k++) {
+      const e = columns.epoch[entry(from + k)]!;
+      part[k] = epochOf === undefined ? e : epochOf[e]!;
+    }
+  });
+  yield* parts(n, typeOf(nameBytes), (part, from) => {
+    for (let k = 0; k < part.length; k++) {
+      const s = columns.names[entry(from + k)]!;
+      part[k] = namesOf === undefined ? s : namesOf[s]!;
+    }
+  });
   yield* parts(n, lengthBytes === 1 ? Uint8Array : Uint16Array, (part, from) => {
     for (let k = 0; k < part.length; k++) part[k] = keys.byteLength(entry(from + k));
   });

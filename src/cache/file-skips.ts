@@ -53,8 +53,8 @@ interface ReadFile {
   troubled: boolean;
   assets: Set<string>;
   metadataKeys: Set<string>;
-  /** The records (indexes) whose rows its lines matched: their names are its rows' too. */
-  records: Set<number>;
+  /** The name sets of the rows its lines matched (their names are its rows'). */
+  sets: Set<number>;
 }
 
 /**
@@ -77,6 +77,8 @@ export class CacheFileSkips implements FileSkips {
   /** Files holding the API key: parsed line by line, to refuse that row at its line. */
   private readonly secretFiles = new Set<string>();
   private lineIndex: LineIndex | undefined;
+  /** The name sets of the rows the first pass's lines stood for. */
+  private readonly matchedSets = new Set<number>();
   /** Set by `settle`: 1 for an entry a stub may stand for (file-records.ts, not withdrawn). */
   private allowed: Uint8Array | undefined;
 
@@ -130,7 +132,7 @@ export class CacheFileSkips implements FileSkips {
       troubled: false,
       assets: new Set(),
       metadataKeys: new Set(),
-      records: new Set(),
+      sets: new Set(),
     });
     return undefined;
   }
@@ -150,8 +152,10 @@ export class CacheFileSkips implements FileSkips {
     if (this.secretFiles.has(path)) return reading;
     const { columns } = data;
     if (this.lineIndex === undefined) {
+      // A row a line may stand for: in a record, with the names it uses known.
       const inRecords = new Uint8Array(columns.count);
-      for (const { start, count } of records) inRecords.fill(1, start, start + count);
+      for (const { start, count } of records)
+        for (let e = start; e < start + count; e++) inRecords[e] = columns.names[e]! > 0 ? 1 : 0;
       this.lineIndex = new LineIndex(columns.lineHash, columns.keys, inRecords);
     }
     // Its own rows first, where the record of this path has them (no index needed then).
@@ -181,26 +185,22 @@ export class CacheFileSkips implements FileSkips {
     if (read === undefined) return;
     read.runs++;
     const entry = cacheEntryOf(spec);
-    if (entry !== undefined) this.noteRecordOf(read, entry);
+    if (entry !== undefined) this.noteNamesOf(read, entry);
     if (resolved !== undefined && resolved.length > 0) read.troubled = true;
     for (const asset of spec.assets ?? []) read.assets.add(asset);
     for (const key in spec.metadata) read.metadataKeys.add(key);
   }
 
-  /** A line matched with `entry`: the names of its record are (a superset of) its row's. */
-  private noteRecordOf(read: ReadFile, entry: number): void {
-    const records = this.loaded!.data.meta.files!;
-    let lo = 0;
-    let hi = records.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (records[mid]!.start <= entry) lo = mid;
-      else hi = mid - 1;
-    }
-    if (read.records.has(lo)) return;
-    read.records.add(lo);
-    for (const asset of records[lo]!.assets) read.assets.add(asset);
-    for (const key of records[lo]!.metadataKeys) read.metadataKeys.add(key);
+  /** A line matched with `entry`: its row's names are its name set's (CacheColumns.names). */
+  private noteNamesOf(read: ReadFile, entry: number): void {
+    const s = this.loaded!.data.columns.names[entry]!;
+    if (this.matchedSets.has(s)) {
+      if (read.sets.has(s)) return;
+    } else this.matchedSets.add(s);
+    read.sets.add(s);
+    const set = this.loaded!.data.meta.nameSets![s - 1]!;
+    for (const asset of set.assets) read.assets.add(asset);
+    for (const key of set.metadataKeys) read.metadataKeys.add(key);
   }
 
   /** A warning or an invalid run in `file`: it is read every time. */
@@ -213,10 +213,16 @@ export class CacheFileSkips implements FileSkips {
   namesOfSkipped(): { assets: string[]; metadataKeys: string[] } {
     const assets: string[] = [];
     const metadataKeys: string[] = [];
-    // NOTE: every record's, not only skipped files': a line of any file may stand for its rows.
-    for (const record of this.loaded?.data.meta.files ?? []) {
-      assets.push(...record.assets);
-      metadataKeys.push(...record.metadataKeys);
+    for (const skip of this.decided.values()) {
+      if (skip === undefined) continue;
+      assets.push(...skip.record.assets);
+      metadataKeys.push(...skip.record.metadataKeys);
+    }
+    // The rows that lines stood for: their names exactly (a record's would be more).
+    const sets = this.loaded?.data.meta.nameSets ?? [];
+    for (const s of this.matchedSets) {
+      assets.push(...sets[s - 1]!.assets);
+      metadataKeys.push(...sets[s - 1]!.metadataKeys);
     }
     return { assets, metadataKeys };
   }
@@ -268,6 +274,16 @@ export class CacheFileSkips implements FileSkips {
     records.forEach(({ start, count }, r) => {
       if (vouched[r]) allowed.fill(1, start, start + count);
     });
+    // A line stands for a row whose own names resolve as they did (its name set's digest).
+    const sets = data?.meta.nameSets ?? [];
+    const setVouched = [
+      false,
+      ...sets.map((set) => same && namesDigest(set, session.names) === set.names),
+    ];
+    const inRecords = this.lineIndex?.allowed;
+    if (inRecords !== undefined && data !== undefined)
+      for (let e = 0; e < inRecords.length; e++)
+        if (inRecords[e] && setVouched[data.columns.names[e]!]) allowed[e] = 1;
     // NOTE: a run Sift changed: its row is parsed wherever its line is met.
     for (const i of changedAt) if (i >= 0) allowed[i] = 0;
     for (const skip of this.decided.values()) {
@@ -282,7 +298,7 @@ export class CacheFileSkips implements FileSkips {
         settled.byLine++;
       } else settled.withdrawn++;
     }
-    const someRefused = changedAt.length > 0 || vouched.includes(false);
+    const someRefused = changedAt.length > 0 || [...this.matchedSets].some((s) => !setVouched[s]);
     if (someRefused)
       for (const cursor of this.firstPass.values()) if (cursor.matched > 0) settled.unmatched++;
     settled.reread = settled.withdrawn + settled.byLine + settled.unmatched > 0;

@@ -78,12 +78,17 @@ export class LineCursor implements LineMatcher {
     const { hashes } = this.lines;
     if (this.next >= 0) {
       const stop = Math.min(hashes.length, this.allowed.length, this.next + WINDOW);
-      for (let e = this.next; e < stop; e++) if (hashes[e] === hash) return this.take(e);
+      for (let e = this.next; e < stop; e++) {
+        if (hashes[e] !== hash) continue;
+        this.misses = 0; // in order again
+        return this.take(e);
+      }
     }
     if (this.misses < MISSES_BEFORE_INDEX) {
       this.misses++;
       return -1;
     }
+    // Out of order: the index for every line until one is in order again.
     const e = this.lines.find(hash);
     return e < 0 ? -1 : this.take(e);
   }
@@ -94,7 +99,6 @@ export class LineCursor implements LineMatcher {
 
   private take(e: number): number {
     this.next = e + 1;
-    this.misses = 0;
     if (!this.allowed[e]) return -1;
     this.matched++;
     return e;

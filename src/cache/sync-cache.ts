@@ -7,6 +7,7 @@ import {
   decodeCache,
   type Epoch,
   MAX_KEY_BYTES,
+  type NameSet,
   readCacheFile,
 } from "./cache-file.js";
 import { cacheFileParts, type Selection, writeCacheFile } from "./cache-write.js";
@@ -56,6 +57,11 @@ export class SyncCache {
   private merged = false;
   private newFiles: NewFileRecord[] = [];
   private readEnv: string | undefined;
+  /** The name sets entries refer to (1 + index), and each one's index by its text and digest. */
+  private nameSets: NameSet[];
+  private readonly nameSetIds = new Map<string, number>();
+  /** The sets this sync recorded rows with, by their text: their digest is this sync's. */
+  private readonly nameSetsNow = new Map<string, number>();
 
   private constructor(
     /** Mutable only to name the organization its first runs belong to (see CacheSession.save). */
@@ -65,6 +71,8 @@ export class SyncCache {
   ) {
     this.columns = data?.columns ?? allocateColumns(Math.max(1024, capacity));
     this.epochs = data ? [...data.meta.epochs] : [];
+    this.nameSets = data?.meta.nameSets ? [...data.meta.nameSets] : [];
+    this.nameSets.forEach((set, i) => this.nameSetIds.set(nameSetId(set, set.names), i));
     this.alive = new Uint8Array(this.columns.rowHash.length).fill(1, 0, this.columns.count);
     this.touched = new Uint8Array(this.columns.rowHash.length);
     this.answered = new Uint8Array(this.columns.rowHash.length);
@@ -197,6 +205,35 @@ export class SyncCache {
     return same ? i : -1;
   }
 
+  /** The name set of entry `i`'s row, when recorded with one. */
+  namesAt(i: number): NameSet | undefined {
+    const s = this.columns.names[i]!;
+    return s === 0 ? undefined : this.nameSets[s - 1];
+  }
+
+  /**
+   * 1 + the index of this set as this sync resolves its names (`digest`, made once a sync per
+   * set): a set of another digest is another set, so an entry's set always says what its
+   * row's names resolved to when it was recorded.
+   */
+  private nameSetOf(set: Omit<NameSet, "names">, digest: () => string): number {
+    const key = nameSetKey(set);
+    let i = this.nameSetsNow.get(key);
+    if (i === undefined) this.nameSetsNow.set(key, (i = this.nameSetWith(set, digest())));
+    return i;
+  }
+
+  /** 1 + the index of this set with this digest, added when new. */
+  private nameSetWith(set: Omit<NameSet, "names">, names: string): number {
+    const id = nameSetId(set, names);
+    let i = this.nameSetIds.get(id);
+    if (i === undefined) {
+      i = this.nameSets.push({ assets: set.assets, metadataKeys: set.metadataKeys, names }) - 1;
+      this.nameSetIds.set(id, i);
+    }
+    return i + 1;
+  }
+
   /** The run the cache holds for this clientKey, whatever the row's hash. */
   get(key: string): CachedRun | undefined {
     const i = this.columns.keys.find(key);
@@ -207,7 +244,13 @@ export class SyncCache {
    * The row is in sync with its run at `modifiedDate`, as of the current epoch: its entry, or
    * -1. `lineHash`: of the manifest line it was read from (0: none, or not a line).
    */
-  record(key: string, rowHash: number, run: CachedRun, lineHash = 0): number {
+  record(
+    key: string,
+    rowHash: number,
+    run: CachedRun,
+    lineHash = 0,
+    names?: { set: Omit<NameSet, "names">; digest: () => string },
+  ): number {
     const seconds = packTimestamp(run.modifiedDate);
     if (
       seconds === undefined ||
@@ -226,6 +269,7 @@ export class SyncCache {
     }
     c.rowHash[i] = rowHash;
     c.lineHash[i] = lineHash;
+    c.names[i] = names === undefined ? 0 : this.nameSetOf(names.set, names.digest);
     c.seconds[i] = seconds[0];
     c.nanos[i] = seconds[1];
     c.epoch[i] = this.currentEpoch();
@@ -313,6 +357,8 @@ export class SyncCache {
       const at = i >= 0 ? i : this.append(c.keys, j);
       this.columns.rowHash[at] = c.rowHash[j]!;
       this.columns.lineHash[at] = c.lineHash[j]!;
+      const set = c.names[j]! === 0 ? undefined : disk.meta.nameSets?.[c.names[j]! - 1];
+      this.columns.names[at] = set ? this.nameSetWith(set, set.names) : 0;
       this.columns.runId.set(c.runId.subarray(j * 16, j * 16 + 16), at * 16);
       this.columns.seconds[at] = c.seconds[j]!;
       this.columns.nanos[at] = c.nanos[j]!;
@@ -361,6 +407,7 @@ export class SyncCache {
       this.epochs,
       this.identity,
       order.finish(),
+      this.nameSets,
     );
     if (files.length === 0) return written;
     const { data } = written;
@@ -398,4 +445,13 @@ export class SyncCache {
     this.touched = resized(this.touched, capacity);
     this.answered = resized(this.answered, capacity);
   }
+}
+
+/** A name set as text: its names in order (sorted already), apart by NUL, the lists by SOH. */
+function nameSetKey(set: Omit<NameSet, "names">): string {
+  return `${set.assets.join("\0")}\u0001${set.metadataKeys.join("\0")}`;
+}
+
+function nameSetId(set: Omit<NameSet, "names">, names: string): string {
+  return `${nameSetKey(set)}\u0002${names}`;
 }

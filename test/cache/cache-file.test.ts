@@ -174,6 +174,36 @@ describe("the cache file", () => {
     expect(perRun).toBeLessThan(43 + 10 + 1);
   });
 
+  it("keeps each entry's name set (a byte each up to 255 sets, else two), renumbered to those in use", () => {
+    const cache = SyncCache.empty(IDENTITY);
+    cache.beginEpoch({ highWaterMark: "2026-01-02T00:00:00Z", refreshedAt: 1000 });
+    const setOf = (i: number) => ({
+      set: { assets: [`asset-${i}`], metadataKeys: ["k"] },
+      digest: () => `digest-${i}`,
+    });
+    for (let i = 0; i < 300; i++) cache.record(`n-${i}`, i, RUN_A, 0, setOf(i));
+    cache.record("n-again", 7, RUN_A, 0, setOf(5));
+    cache.record("n-none", 8, RUN_A);
+    cache.drop("n-0");
+    const path = tempFile();
+    cache.save(path);
+    const { meta, columns } = decodeCache(readFileSync(path));
+    expect(meta.nameSets).toHaveLength(299);
+    const setAt = (key: string) => {
+      const i = columns.keys.find(key);
+      return columns.names[i] === 0 ? undefined : meta.nameSets![columns.names[i]! - 1];
+    };
+    expect(setAt("n-299")).toEqual({
+      assets: ["asset-299"],
+      metadataKeys: ["k"],
+      names: "digest-299",
+    });
+    expect(setAt("n-again")).toBe(setAt("n-5"));
+    expect(setAt("n-none")).toBeUndefined();
+    const back = SyncCache.load(path, IDENTITY).cache;
+    expect(back.namesAt(back.indexOf("n-17"))?.assets).toEqual(["asset-17"]);
+  });
+
   it("keeps keys longer than 255 bytes, their lengths in two bytes, and each entry's line hash", () => {
     const cache = SyncCache.empty(IDENTITY);
     cache.beginEpoch({ highWaterMark: "2026-01-02T00:00:00Z", refreshedAt: 1000 });
