@@ -60,7 +60,9 @@ export async function* readCsvManifest(
           const source = { file, line: record.line };
           const row = readCsvRow(record.cells, columns!, source, nulls);
           if (row.kind === "run") {
-            if (record.hash !== undefined) withLineHash(row.spec, record.hash);
+            // NOTE: a line read with a warning keeps no hash: as a stub, it would not warn again.
+            if (record.hash !== undefined && row.warnings === undefined)
+              withLineHash(row.spec, record.hash);
             items.push(row);
             if (row.warnings) {
               for (const problem of locateProblems(source, row.warnings)) {

@@ -66,7 +66,9 @@ export async function* readMappedCsv(
           const { cells, line, hash } = item.record;
           if (isBlankRow(cells)) break;
           const mapped = mapper!.map(cells, { file, line });
-          if (hash !== undefined && mapped.kind === "run") withLineHash(mapped.spec, hash);
+          // NOTE: nor one whose local time a dst rule decided: a stub would not say so again.
+          if (hash !== undefined && mapped.kind === "run" && mapped.resolved === undefined)
+            withLineHash(mapped.spec, hash);
           items.push(mapped);
           break;
         }
