@@ -45,6 +45,8 @@ export class SyncCache {
   private loadedStamp: string | undefined;
   private alive: Uint8Array;
   private touched: Uint8Array;
+  /** 1 where this sync recorded another row than the file read held (see compact). */
+  private rehashed: Uint8Array;
   /** 1 where `inSync`'s last answer for the entry was its run (see keepAnswered). */
   private answered: Uint8Array;
   private epochs: Epoch[];
@@ -75,6 +77,7 @@ export class SyncCache {
     this.nameSets.forEach((set, i) => this.nameSetIds.set(nameSetId(set, set.names), i));
     this.alive = new Uint8Array(this.columns.rowHash.length).fill(1, 0, this.columns.count);
     this.touched = new Uint8Array(this.columns.rowHash.length);
+    this.rehashed = new Uint8Array(this.columns.rowHash.length);
     this.answered = new Uint8Array(this.columns.rowHash.length);
     this.loadedFiles = data?.meta.files ?? [];
     this.loadedLines = data?.fileLines ?? [];
@@ -267,6 +270,7 @@ export class SyncCache {
       this.drop(key);
       return -1;
     }
+    if (c.rowHash[i] !== rowHash) this.rehashed[i] = 1;
     c.rowHash[i] = rowHash;
     c.lineHash[i] = lineHash;
     c.names[i] = names === undefined ? 0 : this.nameSetOf(names.set, names.digest);
@@ -391,10 +395,13 @@ export class SyncCache {
     };
     for (const { record, entries, lines } of this.newFiles)
       place(record, entries.length, (k) => entries[k]!, lines);
-    // NOTE: a file's entries this sync touched and left alive are in sync still: a row of it
-    // recorded with another hash comes from other bytes (or names), which its record tells.
+    // NOTE: a file's entries this sync touched and left alive are in sync still, unless one was
+    // recorded with another hash: that row came from other bytes (another file's, or this
+    // file's edited, which was not recorded again), and the bytes its record vouches for, the
+    // names its lines are matched under, are the old row's.
     if (!this.merged && this.readEnv === this.loadedReadEnv) {
       this.loadedFiles.forEach((file, f) => {
+        if (this.rehashed.subarray(file.start, file.start + file.count).includes(1)) return;
         place(file, file.count, (k) => file.start + k, this.loadedLines[f]!);
       });
     }
@@ -443,6 +450,7 @@ export class SyncCache {
     this.columns = grownColumns(this.columns, capacity);
     this.alive = resized(this.alive, capacity);
     this.touched = resized(this.touched, capacity);
+    this.rehashed = resized(this.rehashed, capacity);
     this.answered = resized(this.answered, capacity);
   }
 }

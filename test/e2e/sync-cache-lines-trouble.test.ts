@@ -70,6 +70,20 @@ describe("a line the sync cache knows", () => {
 });
 
 describe("a file's record", () => {
+  it("is not kept for a row that a sync of another file changed: the file is read again", async () => {
+    const H = "clientKey,name,tags";
+    const dir = manifestDir({ "a.csv": `${H}\ntk-1,one,\n`, "b.csv": `${H}\ntk-5,five,\n` });
+    expect((await runCli(emulator(), ["apply", "a.csv", "b.csv"], dir)).code).toBe(0);
+    // Another night syncs b.csv alone, which now holds tk-1 under another name (and a row with
+    // a warning: b.csv is not recorded).
+    writeFileSync(join(dir, "b.csv"), `${H}\ntk-5,five,\ntk-1,one (from b),\ntk-6,six,"p,q"\n`);
+    expect((await runCli(emulator(), ["apply", "b.csv"], dir)).code).toBe(0);
+    // a.csv, its bytes as the first night left them, still says "one".
+    const night = await planBoth(dir, ["a.csv"]);
+    expect(night.full.stdout).toMatch(/"clientKey":"tk-1","action":"update"/);
+    expect(night.cached.stdout).toBe(night.full.stdout);
+  });
+
   it("lets a row moved to another file and edited be parsed with its own names once Sift changed its run", async () => {
     const H = "clientKey,name,tags,metadata.altitude_m";
     const dir = manifestDir({
