@@ -2,6 +2,8 @@ import { Composer, Parser } from "yaml";
 import { type ChunkDecoder, createChunkDecoder } from "./chunk-decoder.js";
 import { detectBom, locateDecodeFault } from "./decode-fault.js";
 import { fileChunks } from "./file-chunks.js";
+import { hashLine, lineSeed } from "../core/text-hash.js";
+import { type LineReading, stubSpec, withLineHash } from "./file-skips.js";
 import type { ManifestItem } from "./manifest-item.js";
 import { NullCells } from "./null-cells.js";
 import { isPlainJson } from "./json-line-check.js";
@@ -16,6 +18,8 @@ export interface JsonlOptions {
   encoding?: string;
   /** Texts that mean "not managed", like a missing key (a sync config's `nulls:`). */
   nulls?: NullCells;
+  /** Its lines hashed and matched with the sync cache's rows (file-skips.ts). */
+  lines?: LineReading;
 }
 
 /** A line longer than this is not a run: a file that is not JSON Lines. */
@@ -33,6 +37,9 @@ export async function* readJsonlManifest(
   options: JsonlOptions = {},
 ): AsyncGenerator<ManifestItem[]> {
   const nulls = options.nulls ?? NullCells.NONE;
+  const { lines } = options;
+  // NOTE: no header: what a line reads as is the reading's alone.
+  const seed = lines && lineSeed(lines.readKey, "jsonl");
   let decoder: ChunkDecoder | undefined; // chosen from the first bytes (a byte-order mark)
   let carry = "";
   let line = 1;
@@ -46,7 +53,12 @@ export async function* readJsonlManifest(
   const readLines = (text: string, items: ManifestItem[]): void => {
     let start = 0;
     for (let end = text.indexOf("\n", start); end !== -1; end = text.indexOf("\n", start)) {
-      const item = readLine(text.slice(start, end), line++, file, nulls, problem);
+      const raw = text.slice(start, end);
+      const at = line++;
+      const item =
+        seed === undefined
+          ? readLine(raw, at, file, nulls, problem)
+          : readHashedLine(raw, at, file, nulls, problem, lines!, seed);
       if (item) {
         items.push(item);
         sawRun ||= item.kind !== "problem";
@@ -87,6 +99,29 @@ export async function* readJsonlManifest(
     items.push(problem(1, 'is empty (expected one run per line, e.g. {"clientKey": "k-1"})'));
   }
   if (items.length > 0) yield items;
+}
+
+/** readLine of a line whose hash is matched first: a line the cache knows is its stub. */
+function readHashedLine(
+  raw: string,
+  line: number,
+  file: string,
+  nulls: NullCells,
+  problem: (at: number, message: string, column?: number) => ManifestItem,
+  lines: LineReading,
+  seed: number,
+): ManifestItem | undefined {
+  const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+  if (text.trim() === "") return undefined;
+  const hash = hashLine(text, seed);
+  const entry = lines.matcher?.match(hash) ?? -1;
+  if (entry >= 0) {
+    const key = lines.matcher!.keyAt(entry);
+    return { kind: "run", spec: stubSpec(key, { file, line }, entry, hash) };
+  }
+  const item = readLine(text, line, file, nulls, problem);
+  if (item?.kind === "run") withLineHash(item.spec, hash);
+  return item;
 }
 
 function readLine(

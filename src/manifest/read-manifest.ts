@@ -47,7 +47,8 @@ export interface ReadOptions {
 /**
  * Reads one manifest file as batches of items, in file order. `file` is the path as the
  * user gave it (used in messages); it is resolved against `cwd` to be read. `lines`: a CSV's
- * lines are hashed and matched with the sync cache's rows (FileSkips.lines).
+ * or a JSON Lines file's lines are hashed and matched with the sync cache's rows
+ * (FileSkips.lines).
  */
 export async function* readManifest(
   file: string,
@@ -80,7 +81,8 @@ export async function* readManifest(
         // Loaded here, not above: the YAML and JSON Lines readers load the yaml package (~33 ms
         // of CPU), which a CSV read never needs.
         const { readJsonlManifest } = await import("./jsonl-manifest.js");
-        yield* readJsonlManifest(path, file, { encoding: options.encoding ?? csv.encoding, nulls });
+        const encoding = options.encoding ?? csv.encoding;
+        yield* readJsonlManifest(path, file, { encoding, nulls, ...(lines && { lines }) });
         break;
       }
       case "yaml":

@@ -156,6 +156,23 @@ describe("an edited manifest with the sync cache", () => {
     expect(cached.stdout).toMatch(/"clientKey":"lp-3","action":"unchanged"/);
   });
 
+  it("takes the unchanged lines of a JSON Lines manifest from the cache too", async () => {
+    const jsonl = (rows: [number, string][]) =>
+      `${rows.map(([i, name]) => JSON.stringify({ clientKey: `lj-${i}`, name })).join("\n")}\n`;
+    const dir = manifestDir({ "runs.jsonl": jsonl(original()) });
+    expect((await runCli(emulator(), ["apply", "runs.jsonl"], dir)).code).toBe(0);
+    const rows = original();
+    rows[6] = [6, "run 6 (revised)"];
+    rows.splice(30, 1);
+    writeFileSync(join(dir, "runs.jsonl"), jsonl(rows));
+    const args = ["plan", "runs.jsonl", "--format", "json"];
+    const cached = await runCli(emulator(), [...args, "--log-level", "info"], dir);
+    const full = await runCli(emulator(), [...args, "--no-cache"], dir);
+    expect(cached.stdout).toBe(full.stdout);
+    expect(matched(cached.stderr)).toBe(ROWS - 2);
+    expect(cached.stdout).toMatch(/"clientKey":"lj-6","action":"update"/);
+  });
+
   it("reports a line written twice as the duplicate a full read reports", async () => {
     const dir = manifestDir({ "runs.csv": csv("ld", original()) });
     expect((await runCli(emulator(), ["apply", "runs.csv"], dir)).code).toBe(0);
