@@ -194,6 +194,7 @@ export class CacheFileSkips implements FileSkips {
   /** A line matched with `entry`: its row's names are its name set's (CacheColumns.names). */
   private noteNamesOf(read: ReadFile, entry: number): void {
     const s = this.loaded!.data.columns.names[entry]!;
+    if (s === 0) return; // never matched in the first pass (LineIndex: names known)
     if (this.matchedSets.has(s)) {
       if (read.sets.has(s)) return;
     } else this.matchedSets.add(s);
