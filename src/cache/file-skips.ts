@@ -77,6 +77,8 @@ export class CacheFileSkips implements FileSkips {
   /** Files holding the API key: parsed line by line, to refuse that row at its line. */
   private readonly secretFiles = new Set<string>();
   private lineIndex: LineIndex | undefined;
+  /** 1 for each entry a line of the first pass stood for. */
+  private firstMatched: Uint8Array | undefined;
   /** The name sets of the rows the first pass's lines stood for. */
   private readonly matchedSets = new Set<number>();
   /** Set by `settle`: 1 for an entry a stub may stand for (file-records.ts, not withdrawn). */
@@ -176,6 +178,12 @@ export class CacheFileSkips implements FileSkips {
       rows += cursor.matched;
       files++;
     }
+    // Once settled, not those parsed after all (Sift changed their run, their names differ).
+    const { allowed, firstMatched } = this;
+    if (allowed !== undefined && firstMatched !== undefined) {
+      rows = 0;
+      for (let e = 0; e < firstMatched.length; e++) if (firstMatched[e] && allowed[e]) rows++;
+    }
     return { rows, files };
   }
 
@@ -193,7 +201,9 @@ export class CacheFileSkips implements FileSkips {
 
   /** A line matched with `entry`: its row's names are its name set's (CacheColumns.names). */
   private noteNamesOf(read: ReadFile, entry: number): void {
-    const s = this.loaded!.data.columns.names[entry]!;
+    const { columns } = this.loaded!.data;
+    (this.firstMatched ??= new Uint8Array(columns.count))[entry] = 1;
+    const s = columns.names[entry]!;
     if (s === 0) return; // never matched in the first pass (LineIndex: names known)
     if (this.matchedSets.has(s)) {
       if (read.sets.has(s)) return;
