@@ -158,7 +158,8 @@ export class CacheFileSkips implements FileSkips {
       const inRecords = new Uint8Array(columns.count);
       for (const { start, count } of records)
         for (let e = start; e < start + count; e++) inRecords[e] = columns.names[e]! > 0 ? 1 : 0;
-      this.lineIndex = new LineIndex(columns.lineHash, columns.keys, inRecords);
+      const starts = records.map((r) => r.start);
+      this.lineIndex = new LineIndex(columns.lineHash, columns.keys, inRecords, starts);
     }
     // Its own rows first, where the record of this path has them (no index needed then).
     const own = records.find((r) => r.path === path && r.readKey === readKey);

@@ -18,6 +18,8 @@ export class LineIndex {
     readonly keys: KeyTable,
     /** 1 for an entry a line may stand for: in a file record, not withdrawn (file-skips.ts). */
     readonly allowed: Uint8Array,
+    /** Where each file record's rows start: a file's first line is looked for there first. */
+    readonly starts: readonly number[] = [],
   ) {}
 
   /** The entry of a file record whose line has this hash, or -1. */
@@ -68,15 +70,27 @@ export class LineCursor implements LineMatcher {
   constructor(
     private readonly lines: LineIndex,
     private readonly allowed: Uint8Array,
-    /** Where the file's rows were (the record of the same path), else -1: asked in the index. */
+    /** Where the file's rows were (the record of the same path), else -1: a record's head or the index. */
     private next = -1,
   ) {
-    this.misses = next < 0 ? MISSES_BEFORE_INDEX : 0;
+    // With no place to start from: two lines found at no record's head are parsed (an edited
+    // first row) before the index is made.
+    this.misses = next < 0 ? MISSES_BEFORE_INDEX - 2 : 0;
   }
 
   match(hash: number): number {
     const { hashes } = this.lines;
-    if (this.next >= 0) {
+    // Nothing matched yet: at the head of a record (a renamed export), before the index.
+    if (this.next < 0) {
+      for (const start of this.lines.starts) {
+        const stop = Math.min(hashes.length, this.allowed.length, start + WINDOW);
+        for (let e = start; e < stop; e++) {
+          if (hashes[e] !== hash) continue;
+          this.misses = 0;
+          return this.take(e);
+        }
+      }
+    } else {
       const stop = Math.min(hashes.length, this.allowed.length, this.next + WINDOW);
       for (let e = this.next; e < stop; e++) {
         if (hashes[e] !== hash) continue;
