@@ -160,6 +160,41 @@ describe("line matching, second look", () => {
     expect(clean.cached.code).toBe(0);
   });
 
+  it("resolves the metadata keys and assets of JSON Lines rows as a full read does", async () => {
+    const T = '"startTime":"2024-03-04T09:00:00Z","stopTime":"2024-03-04T10:00:00Z"';
+    const line = (p: string, i: number, assets: string, metadata: string) =>
+      `{"clientKey":"${p}-${i}","name":"run ${i}",${T},"assets":[${assets}],"metadata":{${metadata}}}`;
+    const rows = (p: string) =>
+      Array.from({ length: 16 }, (_, i) =>
+        line(
+          p,
+          i,
+          i === 5 ? '"stand-b"' : '"stand-a"',
+          i === 6 ? '"passed":true' : '"campaign":"c"',
+        ),
+      );
+    // Each edit on its own night after an apply (a plan that finds a change drops the record).
+    const nights = [
+      [5, '"stand-a"', '"campaign":"c"'], // stand-b's only use gone
+      [6, '"stand-a"', '"campaign":"c"'], // passed's only use gone
+      [9, '"stand-a"', '"campaign":"c","brand_new_key":"v"'], // a key Sift lacks
+      [9, '"brand-new-asset"', '"campaign":"c"'], // an asset Sift lacks
+    ] as const;
+    for (const [n, [i, assets, metadata]] of nights.entries()) {
+      const p = `jm${n}`;
+      const dir = manifestDir({ "m.jsonl": `${rows(p).join("\n")}\n` });
+      const first = await runCli(emulator(), ["apply", "m.jsonl"], dir);
+      expect(first.stderr).toBe("");
+      const text = line(p, i, assets, metadata);
+      const edited = rows(p).map((r, k) => (k === i ? text : r));
+      writeFileSync(join(dir, "m.jsonl"), `${edited.join("\n")}\n`);
+      const night = await planBoth(dir, ["m.jsonl"]);
+      expect({ text, code: night.cached.code }).toEqual({ text, code: night.full.code });
+      expect(night.cached.stdout).toBe(night.full.stdout);
+      if (night.full.code === 0) expect(night.matched).toBe(15);
+    }
+  });
+
   it("still fails on a second file's bad header after the first file's rows, as a full read does", async () => {
     const H = "clientKey,name";
     const rows = Array.from({ length: 10 }, (_, i) => `bh-${i},run ${i}`);
