@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { renameInSift } from "../helpers/emulator.js";
 import { manifestDir, runCli, useEmulator } from "./harness.js";
 
 /**
@@ -42,6 +43,20 @@ describe("line matching, second look", () => {
     expect(night.cached.stdout).toBe(night.full.stdout);
     expect(night.cached.stdout).toMatch(/"clientKey":"jl-4","action":"update"/);
     expect(night.matched).toBeGreaterThanOrEqual(17);
+  });
+
+  it("parses the JSON Lines line of a run Sift changed, and matches a JSON Lines export renamed", async () => {
+    const dir = manifestDir({ "e-1.jsonl": `${jsonl("js", 20).join("\n")}\n` });
+    expect((await runCli(emulator(), ["apply", "e-1.jsonl"], dir)).code).toBe(0);
+    const lines = jsonl("js", 20, (i) => (i === 0 ? " (revised)" : ""));
+    writeFileSync(join(dir, "e-2.jsonl"), `${lines.join("\n")}\n`);
+    expect(await renameInSift(emulator(), "js-7", "edited in the UI")).toBe(200);
+    const night = await planBoth(dir, ["e-2.jsonl"]);
+    expect(night.cached.stdout).toBe(night.full.stdout);
+    expect(night.cached.stdout).toMatch(/"clientKey":"js-7","action":"update"/);
+    expect(night.cached.stdout).toMatch(/"clientKey":"js-0","action":"update"/);
+    // Not js-0's (edited), nor js-7's (matched at first, parsed once Sift's change is known).
+    expect(night.matched).toBe(18);
   });
 
   it("refuses a JSON Lines line written twice as a full read does", async () => {
