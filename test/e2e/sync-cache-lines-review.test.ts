@@ -210,6 +210,26 @@ describe("line matching, second look", () => {
     }
   });
 
+  it("names a duplicate of a row a line stood for as a full read does, in either file order", async () => {
+    const H = "clientKey,name";
+    const rows = Array.from({ length: 12 }, (_, i) => `dk-${i},run ${i}`);
+    const dir = manifestDir({ "a.csv": `${H}\n${rows.join("\n")}\n`, "b.csv": `${H}\ndk-b,b\n` });
+    expect((await runCli(emulator(), ["apply", "a.csv", "b.csv"], dir)).code).toBe(0);
+    rows[0] = "dk-0,run 0 (revised)";
+    writeFileSync(join(dir, "a.csv"), `${H}\n${rows.join("\n")}\n`);
+    writeFileSync(join(dir, "b.csv"), `${H}\ndk-b,b\ndk-6,run 6\n`);
+    for (const files of [
+      ["a.csv", "b.csv"],
+      ["b.csv", "a.csv"],
+    ]) {
+      const night = await planBoth(dir, files);
+      expect(night.full.code).toBe(1);
+      expect(night.cached.code).toBe(1);
+      expect(night.cached.stdout).toBe(night.full.stdout);
+      expect(night.cached.stdout).toContain("is also defined at");
+    }
+  });
+
   it("still fails on a second file's bad header after the first file's rows, as a full read does", async () => {
     const H = "clientKey,name";
     const rows = Array.from({ length: 10 }, (_, i) => `bh-${i},run ${i}`);
