@@ -81,7 +81,8 @@ export function loadFor(
       const file = readCacheFile(path);
       if (file === undefined) continue;
       const data = decodeCache(file.bytes);
-      if (data.meta.apiUrl !== apiUrl || (data.meta.files ?? []).length === 0) continue;
+      // NOTE: one without file records too: its entries' lines may still be matched.
+      if (data.meta.apiUrl !== apiUrl) continue;
       found.push({ path, stamp: file.stamp, data, mtime: statSync(path).mtimeMs });
     } catch (error) {
       if (!(error instanceof CacheFileError)) throw error;

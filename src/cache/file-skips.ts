@@ -140,26 +140,27 @@ export class CacheFileSkips implements FileSkips {
   }
 
   /**
-   * A file read: its lines hashed (recorded with its rows), and matched with the rows of the
-   * cache's file records (LineCursor): a line of the same text under the same header and
+   * A file read: its lines hashed (recorded with its rows), and matched with the rows the
+   * cache holds (LineCursor): a line of the same text under the same header and
    * reading is that row, unchanged since (a skipped file read for the runs Sift changed, an
    * edited or renamed export). After `settle`, only with the records it vouches for.
    */
   lines(file: string, path: string, readKey: string): LineReading {
-    const reading: LineReading = { readKey };
+    // NOTE: the tool, Node.js and its time-zone data seed every line's hash too: what a line
+    // reads as under another of them is not known to be the row it was (READ_ENV).
+    const reading: LineReading = { readKey: `${readKey}\n${READ_ENV}` };
     const data = this.loaded?.data;
-    const records = data?.meta.files ?? [];
-    if (data === undefined || data.meta.readEnv !== READ_ENV || records.length === 0)
-      return reading;
-    if (this.secretFiles.has(path)) return reading;
+    if (data === undefined || this.secretFiles.has(path)) return reading;
+    const records = data.meta.files ?? [];
     const { columns } = data;
     if (this.lineIndex === undefined) {
-      // A row a line may stand for: in a record, with the names it uses known.
-      const inRecords = new Uint8Array(columns.count);
-      for (const { start, count } of records)
-        for (let e = start; e < start + count; e++) inRecords[e] = columns.names[e]! > 0 ? 1 : 0;
+      // A row a line may stand for: any entry with its line's hash and the names it uses
+      // (whether or not its file was recorded: a plan that found a change drops the record).
+      const matchable = new Uint8Array(columns.count);
+      for (let e = 0; e < columns.count; e++)
+        matchable[e] = columns.names[e]! > 0 && columns.lineHash[e]! !== 0 ? 1 : 0;
       const starts = records.map((r) => r.start);
-      this.lineIndex = new LineIndex(columns.lineHash, columns.keys, inRecords, starts);
+      this.lineIndex = new LineIndex(columns.lineHash, columns.keys, matchable, starts);
     }
     // Its own rows first, where the record of this path has them (no index needed then).
     const own = records.find((r) => r.path === path && r.readKey === readKey);
@@ -277,7 +278,12 @@ export class CacheFileSkips implements FileSkips {
     const { cache } = session;
     const data = this.loaded?.data;
     const records = data?.meta.files ?? [];
-    const same = cache !== undefined && session.trusted && cache.loadedFiles === data?.meta.files;
+    // NOTE: the very meta this read: a cache without file records has no files array to compare.
+    const same =
+      cache !== undefined &&
+      session.trusted &&
+      data !== undefined &&
+      cache.loadedMeta === data.meta;
     const changedAt = same ? [...session.changed].map((key) => cache.indexOf(key)) : [];
     const allowed = (this.allowed = new Uint8Array(data?.columns.count ?? 0));
     const vouched = records.map(
@@ -292,10 +298,10 @@ export class CacheFileSkips implements FileSkips {
       false,
       ...sets.map((set) => same && namesDigest(set, session.names) === set.names),
     ];
-    const inRecords = this.lineIndex?.allowed;
-    if (inRecords !== undefined && data !== undefined)
-      for (let e = 0; e < inRecords.length; e++)
-        if (inRecords[e] && setVouched[data.columns.names[e]!]) allowed[e] = 1;
+    const matchable = this.lineIndex?.allowed;
+    if (matchable !== undefined && data !== undefined)
+      for (let e = 0; e < matchable.length; e++)
+        if (matchable[e] && setVouched[data.columns.names[e]!]) allowed[e] = 1;
     // NOTE: a run Sift changed: its row is parsed wherever its line is met.
     for (const i of changedAt) if (i >= 0) allowed[i] = 0;
     for (const skip of this.decided.values()) {

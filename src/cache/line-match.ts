@@ -5,8 +5,8 @@ import type { KeyTable } from "./key-table.js";
 const WINDOW = 4;
 
 /**
- * The line hashes of the cache's entries that a line may stand for (those of its file
- * records), with an index of them made the first time a line is looked up out of order
+ * The line hashes of the cache's entries that a line may stand for (those with a line's hash
+ * and their names), with an index of them made the first time a line is looked up out of order
  * (8 bytes a slot, two slots an entry; once per sync, shared by every file read).
  */
 export class LineIndex {
@@ -16,13 +16,13 @@ export class LineIndex {
     /** Per cache entry, its line's hash (CacheColumns.lineHash). */
     readonly hashes: Float64Array,
     readonly keys: KeyTable,
-    /** 1 for an entry a line may stand for: in a file record, not withdrawn (file-skips.ts). */
+    /** 1 for an entry a line may stand for: its line's hash and names known (file-skips.ts). */
     readonly allowed: Uint8Array,
     /** Where each file record's rows start: a file's first line is looked for there first. */
     readonly starts: readonly number[] = [],
   ) {}
 
-  /** The entry of a file record whose line has this hash, or -1. */
+  /** The entry a line of this hash may stand for, or -1. */
   find(hash: number): number {
     const index = (this.index ??= this.make());
     const mask = index.length - 1;
@@ -74,8 +74,9 @@ export class LineCursor implements LineMatcher {
     private next = -1,
   ) {
     // With no place to start from: two lines found at no record's head are parsed (an edited
-    // first row) before the index is made.
-    this.misses = next < 0 ? MISSES_BEFORE_INDEX - 2 : 0;
+    // first row) before the index is made; with no record at all, the index answers at once.
+    if (next >= 0) this.misses = 0;
+    else this.misses = lines.starts.length > 0 ? MISSES_BEFORE_INDEX - 2 : MISSES_BEFORE_INDEX;
   }
 
   match(hash: number): number {

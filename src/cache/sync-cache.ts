@@ -3,6 +3,7 @@ import {
   type CacheColumns,
   type CacheData,
   CacheFileError,
+  type CacheMeta,
   cacheFileStamp,
   decodeCache,
   type Epoch,
@@ -53,6 +54,8 @@ export class SyncCache {
   private current = -1;
   /** The file records of the file read, their rows' lines and read environment (see compact). */
   readonly loadedFiles: readonly FileRecord[];
+  /** The meta of the file read (the very object, so that file-skips.ts can tell its own read). */
+  readonly loadedMeta: CacheMeta | undefined;
   readonly loadedLines: readonly Uint32Array[];
   readonly loadedReadEnv: string | undefined;
   /** Whether another sync's file was merged in: the records read are not kept then. */
@@ -80,6 +83,7 @@ export class SyncCache {
     this.rehashed = new Uint8Array(this.columns.rowHash.length);
     this.answered = new Uint8Array(this.columns.rowHash.length);
     this.loadedFiles = data?.meta.files ?? [];
+    this.loadedMeta = data?.meta;
     this.loadedLines = data?.fileLines ?? [];
     this.loadedReadEnv = data?.meta.readEnv;
   }
