@@ -70,3 +70,18 @@ export interface PlanJson {
     fields: Array<{ field: string; before: unknown; after: unknown }>;
   }>;
 }
+
+/**
+ * How many rows the sync cache took from an edited file by their lines, as its note at
+ * `--log-level info` says (0 without the note).
+ */
+export function matchedLines(stderr: string): number {
+  for (const line of stderr.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    const m = /^([\d,]+) rows? of \d+ edited manifest files? not parsed/.exec(
+      (JSON.parse(line) as { msg: string }).msg,
+    );
+    if (m) return Number(m[1]!.replace(/,/g, ""));
+  }
+  return 0;
+}

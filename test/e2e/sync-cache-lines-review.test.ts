@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renameInSift } from "../helpers/emulator.js";
-import { manifestDir, runCli, useEmulator } from "./harness.js";
+import { manifestDir, matchedLines, runCli, useEmulator } from "./harness.js";
 
 /**
  * A second look at line matching: JSON Lines written in other ways, the names a night resolves
@@ -11,22 +11,11 @@ import { manifestDir, runCli, useEmulator } from "./harness.js";
  */
 const emulator = useEmulator();
 
-function matched(stderr: string): number {
-  for (const line of stderr.split("\n")) {
-    if (!line.startsWith("{")) continue;
-    const m = /^([\d,]+) rows? of \d+ edited manifest files? not parsed/.exec(
-      (JSON.parse(line) as { msg: string }).msg,
-    );
-    if (m) return Number(m[1]!.replace(/,/g, ""));
-  }
-  return 0;
-}
-
 async function planBoth(dir: string, args: string[]) {
   const plan = ["plan", ...args, "--format", "json", "--log-level", "info"];
   const cached = await runCli(emulator(), plan, dir);
   const full = await runCli(emulator(), [...plan, "--no-cache"], dir);
-  return { cached, full, matched: matched(cached.stderr) };
+  return { cached, full, matched: matchedLines(cached.stderr) };
 }
 
 const jsonl = (prefix: string, n: number, edit: (i: number) => string = () => "") =>

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renameInSift } from "../helpers/emulator.js";
-import { manifestDir, runCli, useEmulator } from "./harness.js";
+import { manifestDir, matchedLines, runCli, useEmulator } from "./harness.js";
 
 const emulator = useEmulator();
 
@@ -19,18 +19,6 @@ function csv(prefix: string, rows: [number, string][], header = HEADER): string 
 const original = (): [number, string][] =>
   Array.from({ length: ROWS }, (_, i) => [i, `run ${i}`] as [number, string]);
 
-/** The note saying how many rows of edited files were taken from the cache by their lines. */
-function matched(stderr: string): number {
-  for (const line of stderr.split("\n")) {
-    if (!line.startsWith("{")) continue;
-    const m = /^([\d,]+) rows? of \d+ edited manifest files? not parsed/.exec(
-      (JSON.parse(line) as { msg: string }).msg,
-    );
-    if (m) return Number(m[1]!.replace(/,/g, ""));
-  }
-  return 0;
-}
-
 async function planBoth(dir: string) {
   const cached = await runCli(
     emulator(),
@@ -42,7 +30,7 @@ async function planBoth(dir: string) {
     ["plan", "runs.csv", "--format", "json", "--no-cache"],
     dir,
   );
-  return { cached, full, matched: matched(cached.stderr) };
+  return { cached, full, matched: matchedLines(cached.stderr) };
 }
 
 describe("an edited manifest with the sync cache", () => {
@@ -114,7 +102,7 @@ describe("an edited manifest with the sync cache", () => {
     const cached = await runCli(emulator(), [...args, "--log-level", "info"], dir);
     const full = await runCli(emulator(), [...args, "--no-cache"], dir);
     expect(cached.stdout).toBe(full.stdout);
-    expect(matched(cached.stderr)).toBe(ROWS - 1);
+    expect(matchedLines(cached.stderr)).toBe(ROWS - 1);
     expect(cached.stdout).toContain(
       '"clientKey":"le-0","action":"unchanged","source":"export-2.csv:2"',
     );
@@ -151,7 +139,7 @@ describe("an edited manifest with the sync cache", () => {
     );
     const full = await runCli(emulator(), ["plan", ...args, "--format", "json", "--no-cache"], dir);
     expect(cached.stdout).toBe(full.stdout);
-    expect(matched(cached.stderr)).toBe(18);
+    expect(matchedLines(cached.stderr)).toBe(18);
     expect(cached.stdout).toMatch(/"clientKey":"lm-4","action":"update"/);
     expect(cached.stdout).toMatch(/"clientKey":"lp-2","action":"update"/);
     expect(cached.stdout).toMatch(/"clientKey":"lp-3","action":"unchanged"/);
@@ -170,7 +158,7 @@ describe("an edited manifest with the sync cache", () => {
     const cached = await runCli(emulator(), [...args, "--log-level", "info"], dir);
     const full = await runCli(emulator(), [...args, "--no-cache"], dir);
     expect(cached.stdout).toBe(full.stdout);
-    expect(matched(cached.stderr)).toBe(ROWS - 2);
+    expect(matchedLines(cached.stderr)).toBe(ROWS - 2);
     expect(cached.stdout).toMatch(/"clientKey":"lj-6","action":"update"/);
   });
 
@@ -209,7 +197,7 @@ describe("an edited manifest with the sync cache", () => {
     writeFileSync(join(dir, "runs.csv"), csv("lr", rows));
     const applied = await runCli(emulator(), ["apply", "runs.csv", "--log-level", "info"], dir);
     expect(applied.code).toBe(0);
-    expect(matched(applied.stderr)).toBe(ROWS - 1);
+    expect(matchedLines(applied.stderr)).toBe(ROWS - 1);
     expect(applied.stdout).toMatch(/0 created, 1 updated, 39 unchanged/);
     emulator().resetStats();
     const next = await runCli(emulator(), ["apply", "runs.csv", "--log-level", "info"], dir);
