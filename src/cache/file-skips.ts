@@ -23,7 +23,7 @@ interface Skip {
   record: FileRecord;
   lines: Uint32Array;
   withdrawn: boolean;
-  /** Withdrawn for the runs Sift changed alone: read, its other lines matched (RecordLines). */
+  /** Withdrawn for the runs Sift changed alone: read, its other lines matched (LineCursor). */
   byLine?: boolean;
 }
 
@@ -164,7 +164,7 @@ export class CacheFileSkips implements FileSkips {
     }
     // Its own rows first, where the record of this path has them (no index needed then).
     const own = records.find((r) => r.path === path && r.readKey === readKey);
-    const allowed = this.allowed ?? this.lineIndex.allowed;
+    const allowed = this.allowed ?? this.lineIndex.matchable;
     const cursor = new LineCursor(this.lineIndex, allowed, own?.start ?? -1);
     if (this.allowed === undefined && this.reads.has(file)) this.firstPass.set(file, cursor);
     reading.matcher = cursor;
@@ -173,19 +173,14 @@ export class CacheFileSkips implements FileSkips {
 
   /** Rows of files read that the first pass took from the cache by their lines, and in how many files. */
   get matchedLines(): { rows: number; files: number } {
-    let rows = 0;
     let files = 0;
-    for (const cursor of this.firstPass.values()) {
-      if (cursor.matched === 0) continue;
-      rows += cursor.matched;
-      files++;
-    }
+    for (const cursor of this.firstPass.values()) if (cursor.matched > 0) files++;
     // Once settled, not those parsed after all (Sift changed their run, their names differ).
     const { allowed, firstMatched } = this;
-    if (allowed !== undefined && firstMatched !== undefined) {
-      rows = 0;
-      for (let e = 0; e < firstMatched.length; e++) if (firstMatched[e] && allowed[e]) rows++;
-    }
+    let rows = 0;
+    if (firstMatched !== undefined)
+      for (let e = 0; e < firstMatched.length; e++)
+        if (firstMatched[e] && (allowed === undefined || allowed[e])) rows++;
     return { rows, files };
   }
 
@@ -207,9 +202,8 @@ export class CacheFileSkips implements FileSkips {
     (this.firstMatched ??= new Uint8Array(columns.count))[entry] = 1;
     const s = columns.names[entry]!;
     if (s === 0) return; // never matched in the first pass (LineIndex: names known)
-    if (this.matchedSets.has(s)) {
-      if (read.sets.has(s)) return;
-    } else this.matchedSets.add(s);
+    this.matchedSets.add(s);
+    if (read.sets.has(s)) return;
     read.sets.add(s);
     const set = this.loaded!.data.meta.nameSets![s - 1]!;
     for (const asset of set.assets) read.assets.add(asset);
@@ -298,7 +292,7 @@ export class CacheFileSkips implements FileSkips {
       false,
       ...sets.map((set) => same && namesDigest(set, session.names) === set.names),
     ];
-    const matchable = this.lineIndex?.allowed;
+    const matchable = this.lineIndex?.matchable;
     if (matchable !== undefined && data !== undefined)
       for (let e = 0; e < matchable.length; e++)
         if (matchable[e] && setVouched[data.columns.names[e]!]) allowed[e] = 1;

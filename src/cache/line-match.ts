@@ -17,7 +17,7 @@ export class LineIndex {
     readonly hashes: Float64Array,
     readonly keys: KeyTable,
     /** 1 for an entry a line may stand for: its line's hash and names known (file-skips.ts). */
-    readonly allowed: Uint8Array,
+    readonly matchable: Uint8Array,
     /** Where each file record's rows start: a file's first line is looked for there first. */
     readonly starts: readonly number[] = [],
   ) {}
@@ -35,14 +35,14 @@ export class LineIndex {
   }
 
   private make(): Int32Array {
-    const { hashes, allowed } = this;
+    const { hashes, matchable } = this;
     let size = 32;
-    while (size < allowed.length * 2 + 2) size *= 2;
+    while (size < matchable.length * 2 + 2) size *= 2;
     const index = new Int32Array(size);
     const mask = size - 1;
-    for (let e = 0; e < allowed.length; e++) {
+    for (let e = 0; e < matchable.length; e++) {
       const hash = hashes[e]!;
-      if (hash === 0 || !allowed[e]) continue; // no line known, or in no record
+      if (hash === 0 || !matchable[e]) continue; // no line known, or no names
       let s = (hash >>> 0) & mask;
       while (index[s] !== 0) s = (s + 1) & mask;
       index[s] = e + 1;
@@ -80,24 +80,14 @@ export class LineCursor implements LineMatcher {
   }
 
   match(hash: number): number {
-    const { hashes } = this.lines;
-    // Nothing matched yet: at the head of a record (a renamed export), before the index.
-    if (this.next < 0) {
-      for (const start of this.lines.starts) {
-        const stop = Math.min(hashes.length, this.allowed.length, start + WINDOW);
-        for (let e = start; e < stop; e++) {
-          if (hashes[e] !== hash) continue;
-          this.misses = 0;
-          return this.take(e);
-        }
-      }
-    } else {
-      const stop = Math.min(hashes.length, this.allowed.length, this.next + WINDOW);
-      for (let e = this.next; e < stop; e++) {
-        if (hashes[e] !== hash) continue;
-        this.misses = 0; // in order again
-        return this.take(e);
-      }
+    // A few rows on from the last match (in order again); with nothing matched yet, at the
+    // head of a record (a renamed export), before the index.
+    let near = this.next < 0 ? -1 : this.scan(this.next, hash);
+    for (let r = 0; this.next < 0 && near < 0 && r < this.lines.starts.length; r++)
+      near = this.scan(this.lines.starts[r]!, hash);
+    if (near >= 0) {
+      this.misses = 0;
+      return this.take(near);
     }
     if (this.misses < MISSES_BEFORE_INDEX) {
       this.misses++;
@@ -110,6 +100,14 @@ export class LineCursor implements LineMatcher {
 
   keyAt(entry: number): string {
     return this.lines.keys.keyAt(entry);
+  }
+
+  /** The entry of this hash among the WINDOW rows from `from`, or -1. */
+  private scan(from: number, hash: number): number {
+    const { hashes } = this.lines;
+    const stop = Math.min(hashes.length, this.allowed.length, from + WINDOW);
+    for (let e = from; e < stop; e++) if (hashes[e] === hash) return e;
+    return -1;
   }
 
   private take(e: number): number {

@@ -7,9 +7,9 @@ function index(n: number, starts = [0], refused: number[] = []) {
   const hashes = Float64Array.from({ length: n }, (_, i) => 100 + i);
   const keys = new KeyTable(n);
   for (let i = 0; i < n; i++) keys.add(`k-${i}`);
-  const allowed = new Uint8Array(n).fill(1);
-  const lines = new LineIndex(hashes, keys, allowed, starts);
-  const now = allowed.slice();
+  const matchable = new Uint8Array(n).fill(1);
+  const lines = new LineIndex(hashes, keys, matchable, starts);
+  const now = matchable.slice();
   for (const e of refused) now[e] = 0;
   return { lines, allowed: now };
 }
