@@ -3,7 +3,7 @@ import { type CsvDialect, DEFAULT_CSV_DIALECT, describeDelimiter } from "./csv-d
 import { type Column, planColumns } from "./csv-header.js";
 import { readCsvRow } from "./csv-row.js";
 import { type CsvHeader, readCsvTable } from "./csv-table.js";
-import { type LineReading, stubSpec, withLineHash } from "./file-skips.js";
+import { lineStubItem, type LineReading, withLineHash } from "./file-skips.js";
 import { locateProblems, type ManifestItem } from "./manifest-item.js";
 import { NullCells } from "./null-cells.js";
 
@@ -48,13 +48,9 @@ export async function* readCsvManifest(
           items.push({ kind: "invalid-run", source, problems: [item.problem] });
           break;
         }
-        case "stub": {
-          // A line the last sync left in sync, unchanged: its row as the cache holds it.
-          const key = lines!.matcher!.keyAt(item.entry);
-          const spec = stubSpec(key, { file, line: item.line }, item.entry, item.hash);
-          items.push({ kind: "run", spec });
+        case "stub":
+          items.push(lineStubItem(lines!, item.entry, { file, line: item.line }, item.hash));
           break;
-        }
         case "record": {
           const { record } = item;
           const source = { file, line: record.line };

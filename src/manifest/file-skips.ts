@@ -109,6 +109,20 @@ export function cacheEntryOf(spec: RunSpec): number | undefined {
   return (spec as Partial<StubSpec>)[CACHE_ENTRY];
 }
 
+/**
+ * The item of a line the matcher of `lines` knows (a line the last sync left in sync,
+ * unchanged): the stub of its cache entry, at `source`.
+ */
+export function lineStubItem(
+  lines: LineReading,
+  entry: number,
+  source: Source,
+  hash: number,
+): ManifestItem {
+  const spec = stubSpec(lines.matcher!.keyAt(entry), source, entry, hash);
+  return { kind: "run", spec };
+}
+
 /** The items of a skipped file's runs. */
 export function stubItems(specs: RunSpec[]): ManifestItem[] {
   const items = new Array<ManifestItem>(specs.length);

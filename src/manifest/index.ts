@@ -29,6 +29,7 @@ export {
   type LineReading,
   replayedSpec,
   stubSpec,
+  lineStubItem,
   withLineHash,
 } from "./file-skips.js";
 export { ClientKeyRegistry } from "./client-keys.js";

@@ -3,7 +3,7 @@ import { type ChunkDecoder, createChunkDecoder } from "./chunk-decoder.js";
 import { detectBom, locateDecodeFault } from "./decode-fault.js";
 import { fileChunks } from "./file-chunks.js";
 import { hashLine, lineSeed } from "../core/text-hash.js";
-import { type LineReading, stubSpec, withLineHash } from "./file-skips.js";
+import { lineStubItem, type LineReading, withLineHash } from "./file-skips.js";
 import type { ManifestItem } from "./manifest-item.js";
 import { NullCells } from "./null-cells.js";
 import { isPlainJson } from "./json-line-check.js";
@@ -115,10 +115,7 @@ function readHashedLine(
   if (text.trim() === "") return undefined;
   const hash = hashLine(text, seed);
   const entry = lines.matcher?.match(hash) ?? -1;
-  if (entry >= 0) {
-    const key = lines.matcher!.keyAt(entry);
-    return { kind: "run", spec: stubSpec(key, { file, line }, entry, hash) };
-  }
+  if (entry >= 0) return lineStubItem(lines, entry, { file, line }, hash);
   const item = readLine(text, line, file, nulls, problem);
   if (item?.kind === "run") withLineHash(item.spec, hash);
   return item;

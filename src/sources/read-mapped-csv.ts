@@ -12,7 +12,7 @@ import {
   type ManifestItem,
   readCsvTable,
   type RunParts,
-  stubSpec,
+  lineStubItem,
   withLineHash,
 } from "../manifest/index.js";
 
@@ -72,13 +72,9 @@ export async function* readMappedCsv(
           items.push(mapped);
           break;
         }
-        case "stub": {
-          // A line the last sync left in sync, unchanged: its row as the cache holds it.
-          const key = lines!.matcher!.keyAt(item.entry);
-          const spec = stubSpec(key, { file, line: item.line }, item.entry, item.hash);
-          items.push({ kind: "run", spec });
+        case "stub":
+          items.push(lineStubItem(lines!, item.entry, { file, line: item.line }, item.hash));
           break;
-        }
         default:
           item satisfies never;
       }
