@@ -212,12 +212,6 @@ export class SyncCache {
     return same ? i : -1;
   }
 
-  /** The name set of entry `i`'s row, when recorded with one. */
-  namesAt(i: number): NameSet | undefined {
-    const s = this.columns.names[i]!;
-    return s === 0 ? undefined : this.nameSets[s - 1];
-  }
-
   /**
    * 1 + the index of this set as this sync resolves its names (`digest`, made once a sync per
    * set): a set of another digest is another set, so an entry's set always says what its
