@@ -193,13 +193,9 @@ class RecordSplitter {
     if (raw.indexOf('"') === -1) {
       const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
       if (isBlank(text)) return;
-      if (this.lines === undefined)
-        out.push({ kind: "record", line, cells: text.split(delimiter) });
-      else {
-        const hash = this.hashOf(text);
-        if (!this.stub(line, hash, out))
-          out.push({ kind: "record", line, cells: text.split(delimiter), hash });
-      }
+      const hash = this.lines && this.hashOf(text);
+      if (hash === undefined || !this.stub(line, hash, out))
+        pushRecord(out, line, text.split(delimiter), hash);
       return;
     }
     this.pending = { line, text: raw };
@@ -259,8 +255,7 @@ class RecordSplitter {
     if (hash !== undefined && this.stub(line, hash, out)) return;
     const result = this.quoted!.read(text);
     if (!result.ok) out.push({ kind: "problem", line, message: result.message });
-    else if (hash === undefined) out.push({ kind: "record", line, cells: result.cells });
-    else out.push({ kind: "record", line, cells: result.cells, hash });
+    else pushRecord(out, line, result.cells, hash);
   }
 
   /**
@@ -274,14 +269,20 @@ class RecordSplitter {
   }
 
   /** A line the matcher knows, pushed as its stub; false to split and parse it. */
-  private stub(line: number, hash: number | undefined, out: CsvItem[]): boolean {
+  private stub(line: number, hash: number, out: CsvItem[]): boolean {
     const matcher = this.lines?.matcher;
-    if (hash === undefined || matcher === undefined) return false;
+    if (matcher === undefined) return false;
     const entry = matcher.match(hash);
     if (entry < 0) return false;
     out.push({ kind: "stub", line, entry, hash });
     return true;
   }
+}
+
+/** A record, with its text's hash when read with a LineReading (none for the header). */
+function pushRecord(out: CsvItem[], line: number, cells: string[], hash: number | undefined): void {
+  if (hash === undefined) out.push({ kind: "record", line, cells });
+  else out.push({ kind: "record", line, cells, hash });
 }
 
 /**
