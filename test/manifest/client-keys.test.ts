@@ -93,6 +93,50 @@ describe("the clientKey registry", () => {
     );
   });
 
+  it("names each key's own file and line, through files read in turn and back, growth and rereading", () => {
+    // Files as runs of rows, a file read again later (a.csv, b.csv, a.csv ...): the registry
+    // keeps files per run of entries, and tags its slots with bits of the hash.
+    const row = fc.record({
+      key: fc.integer({ min: 0, max: 2500 }).map((n) => `tv-${n}`),
+      file: fc.constantFrom("a.csv", "b.csv", "c.csv"),
+      run: fc.integer({ min: 1, max: 400 }),
+    });
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 40 }), (runs) => {
+        const keys = new ClientKeyRegistry();
+        const first = new Map<string, { file: string; line: number }>();
+        const rows: { key: string; file: string; line: number }[] = [];
+        let line = 1;
+        for (const { key, file, run } of runs) {
+          for (let i = 0; i < run; i++) rows.push({ key: `${key}-${i}`, file, line: line++ });
+        }
+        for (const { key, file, line } of rows) {
+          const message = keys.add(key, { file, line });
+          const earlier = first.get(key);
+          if (earlier === undefined) {
+            expect(message).toBeUndefined();
+            first.set(key, { file, line });
+          } else {
+            expect(message).toBe(`"${key}" is also defined at ${earlier.file}:${earlier.line}`);
+          }
+        }
+        expect([...keys.recorded()]).toEqual(
+          [...first].map(([clientKey, place]) => ({ clientKey, ...place })),
+        );
+        keys.startRereading();
+        for (const [key, place] of first) {
+          expect(keys.isRecordedAt(key, place)).toBe(true);
+          expect(keys.add(key, place)).toBeUndefined();
+          expect(keys.isRecordedAt(key, { ...place, line: place.line + 1 })).toBe(false);
+          expect(keys.add(key, { file: "d.csv", line: place.line })).toBe(
+            `"${key}" is also defined at ${place.file}:${place.line}`,
+          );
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   it("tells apart keys whose bytes differ only slightly", () => {
     const keys = new ClientKeyRegistry();
     for (const k of ["é", "e\u0301", "E", "e", "", " e", "e ", "😀", "\u{1F600}x"]) {
