@@ -27,8 +27,6 @@ export class ClientKeyRegistry {
   /** The entries' room: a power of two, `entryBits` of it. */
   private capacity = INITIAL_ENTRIES;
   private entryBits = Math.log2(INITIAL_ENTRIES);
-  /** The bits of a slot above the entry's, below the sign bit. */
-  private tagMask = tagMaskOf(INITIAL_ENTRIES);
   private count = 0;
   /**
    * Per slot, EMPTY when free, else its entry in the low `entryBits` bits and above them a tag:
@@ -117,7 +115,7 @@ export class ClientKeyRegistry {
       this.insert(slot, hash, length, source, original);
       return undefined;
     }
-    const entry = value & (this.capacity - 1);
+    const entry = this.entryOf(value);
     if (this.rereading && this.isPlace(entry, source)) return undefined;
     if (!this.rereading) this.duplicates++;
     return this.duplicateMessage(entry, clientKey, original);
@@ -134,7 +132,7 @@ export class ClientKeyRegistry {
     const length = this.arena.write(clientKey, start, "utf8");
     const hash = fnv1a(this.arena, start, start + length) | 0;
     const value = this.slots[this.slotOf(hash, start, length)]!;
-    return value !== EMPTY && this.isPlace(value & (this.capacity - 1), source);
+    return value !== EMPTY && this.isPlace(this.entryOf(value), source);
   }
 
   /**
@@ -155,11 +153,17 @@ export class ClientKeyRegistry {
   }
 
   /**
-   * The tag of a key's hash, in place above the entry bits: the hash's bits above the slot
-   * number's (entryBits + 1 of them), as many as fit below the sign bit (EMPTY is negative).
+   * The tag of a key's hash, in place above the entry bits (the shift leaves those zero): the
+   * hash's bits above the slot number's (entryBits + 1 of them), as many as fit below the sign
+   * bit (EMPTY is negative).
    */
   private tagOf(hash: number): number {
-    return ((hash >>> (this.entryBits + 1)) << this.entryBits) & this.tagMask;
+    return ((hash >>> (this.entryBits + 1)) << this.entryBits) & 0x7fffffff;
+  }
+
+  /** The entry a slot's value names (below its tag). */
+  private entryOf(value: number): number {
+    return value & (this.capacity - 1);
   }
 
   /** Every key recorded (the first `upTo`), in the order it was first met, with its place. */
@@ -284,7 +288,6 @@ export class ClientKeyRegistry {
     const capacity = this.capacity * 2;
     this.capacity = capacity;
     this.entryBits++;
-    this.tagMask = tagMaskOf(capacity);
     this.starts = resized(this.starts, capacity + 1);
     this.lines = resized(this.lines, capacity);
     this.slots = new Int32Array(capacity * 2).fill(EMPTY);
@@ -307,9 +310,4 @@ export class ClientKeyRegistry {
     this.files.push(file);
     return this.files.length - 1;
   }
-}
-
-/** A slot's tag bits for `capacity` entries: those above the entry's, below the sign bit. */
-function tagMaskOf(capacity: number): number {
-  return 0x7fffffff & ~(capacity - 1);
 }
