@@ -3,6 +3,7 @@ import {
   cacheEntryOf,
   isReplayed,
   type FileSkips,
+  type KnownKeys,
   type LineReading,
   type Resolution,
   type RunSpec,
@@ -95,6 +96,14 @@ export class CacheFileSkips implements FileSkips {
    */
   static open(dir: string, apiUrl: string, use: { skip: boolean }): CacheFileSkips {
     return new CacheFileSkips(use.skip ? loadFor(resolve(dir), apiUrl) : undefined);
+  }
+
+  /**
+   * The clientKeys of the cache read (each once, at the indexes its stubs name): the manifests'
+   * duplicate check keeps the places of these keys by index (manifest/client-keys.ts).
+   */
+  get knownKeys(): KnownKeys | undefined {
+    return this.loaded?.data.columns.keys;
   }
 
   async skip(

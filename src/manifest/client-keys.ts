@@ -9,6 +9,18 @@ const EMPTY = -1;
 const REREAD_ROOM = 1 << 20;
 
 /**
+ * Keys known before any is read, each once (the sync cache's, cache/key-table.ts): the
+ * registry keeps the place of such a key by its index here rather than a copy of its bytes.
+ */
+export interface KnownKeys {
+  /** The keys at indexes 0 to count - 1 (the set may grow later: those past it are not used). */
+  readonly count: number;
+  /** The index of `key`, or -1. */
+  find(key: string): number;
+  keyAt(index: number): string;
+}
+
+/**
  * The clientKeys seen so far in one invocation, to find duplicates across all inputs.
  *
  * This is the one structure that grows with the input (a million keys for a backfill), so it
@@ -16,7 +28,9 @@ const REREAD_ROOM = 1 << 20;
  * keys are kept as UTF-8 bytes in one arena, their places as numbers. A Map of a million
  * strings cost twice the memory and, through the garbage collector, about 2 seconds per
  * million rows; this costs a fraction of that. At a million keys of 19 bytes: the arena 19 MB,
- * the slots 8 MB, the starts and lines 4 MB each.
+ * the slots 8 MB, the starts and lines 4 MB each. With the sync cache's keys known
+ * (KnownKeys), a key it holds costs 4 bytes of index instead of its bytes and slots: on a
+ * warm night, 12 MB instead of 36 MB at a million keys.
  */
 export class ClientKeyRegistry {
   private arena = Buffer.allocUnsafe(INITIAL_ARENA_BYTES);
@@ -27,15 +41,24 @@ export class ClientKeyRegistry {
   /** The entries' room: a power of two, `entryBits` of it. */
   private capacity = INITIAL_ENTRIES;
   private entryBits = Math.log2(INITIAL_ENTRIES);
+  /** Entries, in the order their keys were first met: their places (and bytes, if not known). */
   private count = 0;
   /**
    * Per slot, EMPTY when free, else its entry in the low `entryBits` bits and above them a tag:
    * bits of the key's hash that its slot number does not hold, so that a probe compares the
    * bytes of a key whose tag matches only. NOTE: the tag replaced an array of the entries'
    * hashes (4 MB at a million keys); growing hashes the keys' bytes again instead.
-   * Twice as many slots as entries at most.
+   * Only the keys not known (KnownKeys) have slots, twice as many slots as such keys at most.
    */
   private slots = new Int32Array(INITIAL_ENTRIES * 2).fill(EMPTY);
+  /** The slots' count: a power of two, `slotBits` of it. */
+  private slotBits = Math.log2(INITIAL_ENTRIES * 2);
+  /** Entries in `slots`. */
+  private slotted = 0;
+  /** The known keys used (those below knownCount), and the entry of each, EMPTY while unmet. */
+  private readonly known: KnownKeys | undefined;
+  private readonly knownCount: number;
+  private readonly knownEntries: Int32Array | undefined;
   private readonly files: string[] = [];
   /**
    * The entries' files as runs, since files are read one after another: run r holds the
@@ -55,6 +78,15 @@ export class ClientKeyRegistry {
   private rereading = false;
   /** Duplicates the validating pass met. */
   private duplicates = 0;
+
+  /** `known`: keys whose places are kept by their index there (see KnownKeys). */
+  constructor(known?: KnownKeys) {
+    this.knownCount = known?.count ?? 0;
+    if (this.knownCount > 0) {
+      this.known = known;
+      this.knownEntries = new Int32Array(this.knownCount).fill(EMPTY);
+    }
+  }
 
   get size(): number {
     return this.count;
@@ -90,6 +122,10 @@ export class ClientKeyRegistry {
    * the text the key was sanitized from, named in that message (both rows' texts).
    */
   add(clientKey: string, source: Source, original?: string): string | undefined {
+    if (this.knownEntries !== undefined) {
+      const index = this.knownIndex(clientKey);
+      if (index >= 0) return this.addKnown(index, clientKey, source, original);
+    }
     // Write the key's bytes at the end of the arena: kept if new, forgotten if not.
     this.reserveArena(clientKey.length * 3);
     const start = this.arenaUsed;
@@ -115,10 +151,38 @@ export class ClientKeyRegistry {
       this.insert(slot, hash, length, source, original);
       return undefined;
     }
-    const entry = this.entryOf(value);
+    return this.metAgain(this.entryOf(value), clientKey, source, original);
+  }
+
+  /** add of a key KnownKeys holds at `index`. */
+  private addKnown(
+    index: number,
+    clientKey: string,
+    source: Source,
+    original: string | undefined,
+  ): string | undefined {
+    const entry = this.knownEntries![index]!;
+    if (entry !== EMPTY) return this.metAgain(entry, clientKey, source, original);
+    this.knownEntries![index] = this.newEntry(0, source, original);
+    return undefined;
+  }
+
+  /** A key met again, whose entry is `entry`: a duplicate, unless it is that row read again. */
+  private metAgain(
+    entry: number,
+    clientKey: string,
+    source: Source,
+    original: string | undefined,
+  ): string | undefined {
     if (this.rereading && this.isPlace(entry, source)) return undefined;
     if (!this.rereading) this.duplicates++;
     return this.duplicateMessage(entry, clientKey, original);
+  }
+
+  /** The index of `clientKey` among the known keys used, or -1. */
+  private knownIndex(clientKey: string): number {
+    const index = this.known!.find(clientKey);
+    return index < this.knownCount ? index : -1;
   }
 
   /**
@@ -126,6 +190,13 @@ export class ClientKeyRegistry {
    * for the rare rows that need it (an invalid row: a duplicate is not recorded again).
    */
   isRecordedAt(clientKey: string, source: Source): boolean {
+    if (this.knownEntries !== undefined) {
+      const index = this.knownIndex(clientKey);
+      if (index >= 0) {
+        const entry = this.knownEntries[index]!;
+        return entry !== EMPTY && this.isPlace(entry, source);
+      }
+    }
     // The key's bytes at the end of the arena, as `add` writes them, and not kept.
     this.reserveArena(clientKey.length * 3);
     const start = this.arenaUsed;
@@ -154,11 +225,10 @@ export class ClientKeyRegistry {
 
   /**
    * The tag of a key's hash, in place above the entry bits (the shift leaves those zero): the
-   * hash's bits above the slot number's (entryBits + 1 of them), as many as fit below the sign
-   * bit (EMPTY is negative).
+   * hash's bits above the slot number's, as many as fit below the sign bit (EMPTY is negative).
    */
   private tagOf(hash: number): number {
-    return ((hash >>> (this.entryBits + 1)) << this.entryBits) & 0x7fffffff;
+    return ((hash >>> this.slotBits) << this.entryBits) & 0x7fffffff;
   }
 
   /** The entry a slot's value names (below its tag). */
@@ -168,9 +238,18 @@ export class ClientKeyRegistry {
 
   /** Every key recorded (the first `upTo`), in the order it was first met, with its place. */
   *recorded(upTo = this.count): Generator<{ clientKey: string; file: string; line: number }> {
+    // The known index of each entry that has one (a rare path: after a stop).
+    const knownOf = new Int32Array(this.knownEntries === undefined ? 0 : this.count).fill(EMPTY);
+    this.knownEntries?.forEach((entry, index) => {
+      if (entry !== EMPTY) knownOf[entry] = index;
+    });
     for (let entry = 0; entry < Math.min(upTo, this.count); entry++) {
+      const index = knownOf.length > 0 ? knownOf[entry]! : EMPTY;
       yield {
-        clientKey: this.arena.toString("utf8", this.starts[entry]!, this.starts[entry + 1]!),
+        clientKey:
+          index === EMPTY
+            ? this.arena.toString("utf8", this.starts[entry]!, this.starts[entry + 1]!)
+            : this.known!.keyAt(index),
         file: this.fileOf(entry),
         line: this.lines[entry]!,
       };
@@ -219,9 +298,17 @@ export class ClientKeyRegistry {
     source: Source,
     original: string | undefined,
   ): void {
+    // NOTE: the slot first: newEntry may grow the slots, which re-places this one with the rest.
+    this.slots[slot] = this.tagOf(hash) | this.count;
+    this.slotted++;
+    this.newEntry(length, source, original);
+    if (this.slotted * 2 >= this.slots.length) this.reslot(this.slotBits + 1, this.entryBits);
+  }
+
+  /** The next entry, at `source`, whose bytes (`length` of them) end the arena's used part. */
+  private newEntry(length: number, source: Source, original: string | undefined): number {
     const entry = this.count++;
     if (original !== undefined || this.origins !== undefined) this.keepOrigin(entry, original);
-    this.slots[slot] = this.tagOf(hash) | entry;
     const file = this.fileIndex(source.file);
     if (this.runFiles[this.runFiles.length - 1] !== file) {
       this.runStarts.push(entry);
@@ -231,7 +318,8 @@ export class ClientKeyRegistry {
     this.arenaUsed += length;
     this.starts[entry + 1] = this.arenaUsed;
     // Grown once the entry arrays are full, not after: entry `capacity` would fall off their end.
-    if (this.count * 2 >= this.slots.length) this.grow();
+    if (this.count === this.capacity) this.grow();
+    return entry;
   }
 
   private keepOrigin(entry: number, original: string | undefined): void {
@@ -283,17 +371,27 @@ export class ClientKeyRegistry {
     this.arena = bigger;
   }
 
-  /** Doubles the entry arrays and the slots, re-placing entries by their keys' hashes. */
+  /** Doubles the entry arrays; the slots' entry bits grow with them. */
   private grow(): void {
     const capacity = this.capacity * 2;
     this.capacity = capacity;
-    this.entryBits++;
     this.starts = resized(this.starts, capacity + 1);
     this.lines = resized(this.lines, capacity);
-    this.slots = new Int32Array(capacity * 2).fill(EMPTY);
+    this.reslot(this.slotBits, this.entryBits + 1);
+  }
+
+  /** New slots, 2^slotBits of them for entries of entryBits, re-placed by their keys' hashes. */
+  private reslot(slotBits: number, entryBits: number): void {
+    const old = this.slots;
+    const oldEntryMask = (1 << this.entryBits) - 1;
+    this.slotBits = slotBits;
+    this.entryBits = entryBits;
+    this.slots = new Int32Array(1 << slotBits).fill(EMPTY);
     const mask = this.slots.length - 1;
     const { arena, starts } = this;
-    for (let entry = 0; entry < this.count; entry++) {
+    for (const value of old) {
+      if (value === EMPTY) continue;
+      const entry = value & oldEntryMask;
       const hash = fnv1a(arena, starts[entry]!, starts[entry + 1]!) | 0;
       let slot = hash & mask;
       while (this.slots[slot] !== EMPTY) slot = (slot + 1) & mask;

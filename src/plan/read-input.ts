@@ -166,7 +166,8 @@ export async function readManifests(
   } = {},
 ): Promise<ManifestRows> {
   const { skips, onStopped } = options;
-  const registry = new ClientKeyRegistry();
+  // NOTE: the cache's keys (most of a warm night's) are kept by index, not copied.
+  const registry = new ClientKeyRegistry(skips?.knownKeys);
   const names: NamesInUse = { assets: new Set(), metadataKeys: new Set() };
   const inScope = scopeOf(input);
   const seen = input.only && new Set<string>();
