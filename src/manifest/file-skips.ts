@@ -99,6 +99,22 @@ export function replayedSpec(clientKey: string, source: Source, entry: number): 
   return spec;
 }
 
+/**
+ * A copy of a stub run, made by a literal of its own: a run held past its reading (HeldRows)
+ * must not be the reader's object, or V8 soon makes every stub old (see plan/held-rows.ts).
+ */
+export function copyStub(spec: RunSpec): RunSpec {
+  const stub = spec as StubSpec & { [REPLAYED]?: true; [LINE_HASH]?: number };
+  const copy: StubSpec & { [REPLAYED]?: true } = {
+    clientKey: stub.clientKey,
+    source: { file: stub.source.file, line: stub.source.line },
+    [CACHE_ENTRY]: stub[CACHE_ENTRY],
+  };
+  if (stub[LINE_HASH] !== undefined) withLineHash(copy, stub[LINE_HASH]);
+  if (stub[REPLAYED] === true) copy[REPLAYED] = true;
+  return copy;
+}
+
 /** Whether a stub run stands for a row read in an earlier pass (replayedSpec). */
 export function isReplayed(spec: RunSpec): boolean {
   return (spec as { [REPLAYED]?: true })[REPLAYED] === true;

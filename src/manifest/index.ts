@@ -29,6 +29,7 @@ export {
   type LineReading,
   replayedSpec,
   stubSpec,
+  copyStub,
   lineStubItem,
   withLineHash,
 } from "./file-skips.js";

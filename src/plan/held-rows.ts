@@ -2,6 +2,7 @@ import { getHeapStatistics } from "node:v8";
 import { flatCopy } from "../core/flat-copy.js";
 import {
   cacheEntryOf,
+  copyStub,
   isInvalidRow,
   type ManifestRow,
   type MetadataSpec,
@@ -75,8 +76,9 @@ export class HeldRows {
  */
 export function compact(row: ManifestRow): ManifestRow {
   const spec = isInvalidRow(row) ? row.spec : row;
-  // A skipped file's run (its clientKey made from the cache's bytes) has nothing to copy.
-  if (cacheEntryOf(spec) !== undefined) return row;
+  // A skipped file's run (its clientKey made from the cache's bytes) has no text to copy, but
+  // is the reader's object: held, the reader's stubs of a million rows were made old.
+  if (cacheEntryOf(spec) !== undefined) return isInvalidRow(row) ? row : copyStub(spec);
   const texts: string[] = [];
   eachText(spec, (text) => {
     texts.push(text);

@@ -3,6 +3,14 @@ import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
+import {
+  cacheEntryOf,
+  isReplayed,
+  lineHashOf,
+  replayedSpec,
+  type RunSpec,
+  stubSpec,
+} from "../../src/manifest/index.js";
 import { HeldRows } from "../../src/plan/held-rows.js";
 import { readManifests } from "../../src/plan/read-input.js";
 import { manifestDir } from "../e2e/harness.js";
@@ -24,6 +32,23 @@ describe("rows held after the validating pass", () => {
     const again = [];
     for await (const row of manifests.rows()) again.push(row);
     expect(again).toHaveLength(2);
+  });
+
+  it("holds a copy of a stub run, which still stands for its cache entry, line and pass", () => {
+    const held = new HeldRows();
+    const line = stubSpec("k1", { file: "m.csv", line: 2 }, 7, 0x1234);
+    const replayed = replayedSpec("k2", { file: "m.csv", line: 3 }, 8);
+    held.add(line);
+    held.add(replayed);
+    const [a, b] = held.all! as RunSpec[];
+    // Not the reader's objects (V8 would make the reader's stubs old: see compact)...
+    expect(a).not.toBe(line);
+    expect(a!.source).not.toBe(line.source);
+    expect(b).not.toBe(replayed);
+    // ...but the same runs.
+    expect([a!.clientKey, a!.source]).toEqual(["k1", { file: "m.csv", line: 2 }]);
+    expect([cacheEntryOf(a!), lineHashOf(a!), isReplayed(a!)]).toEqual([7, 0x1234, false]);
+    expect([cacheEntryOf(b!), lineHashOf(b!), isReplayed(b!)]).toEqual([8, undefined, true]);
   });
 
   it("held strings are copies: they do not keep the file's text alive", async () => {
