@@ -17,7 +17,7 @@ import type { ResolvedNames } from "./row-hash.js";
 import type { NewFileRecord, SyncCache } from "./sync-cache.js";
 
 /** How many stub runs a skipped file yields at a time (each chunk goes through every pass). */
-const CHUNK = 4096;
+const CHUNK = 256;
 
 /** A file of the cache read, which this sync skips (until `settle` withdraws it). */
 interface Skip {

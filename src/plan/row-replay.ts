@@ -11,7 +11,7 @@ import { compact } from "./held-rows.js";
 /** At most this many rows the cache does not know in sync are held whole (~7 MB of bench rows). */
 const MAX_HELD = 10_000;
 /** Rows per chunk a replayed file is given back in, as a reader's chunk of a file. */
-const CHUNK_ROWS = 4096;
+const CHUNK_ROWS = 256;
 
 /**
  * One pass over manifest files too large to hold (HeldRows), kept so that the plan after it
