@@ -128,7 +128,14 @@ export async function openCacheSession(
     .slice(0, 16);
   const identity = { apiUrl, organizationId, fingerprint, toolVersion: VERSION, optionHash };
   const path = cacheFilePath(options.dir, apiUrl, organizationId);
-  const loaded = SyncCache.load(path, identity, scope.files?.preloadedFor(path), scope.rows);
+  const skips = scope.files;
+  const loaded = SyncCache.load(
+    path,
+    identity,
+    skips?.preloadedFor(path),
+    scope.rows,
+    skips?.newKeys,
+  );
   const { cache } = loaded;
   let distrust: string | undefined;
   let level: "info" | "warn" = "info";

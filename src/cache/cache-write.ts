@@ -107,7 +107,8 @@ export function* cacheFileParts(data: CacheData, selection: Selection = {}): Gen
   yield* parts(n, lengthBytes === 1 ? Uint8Array : Uint16Array, (part, from) => {
     for (let k = 0; k < part.length; k++) part[k] = keys.byteLength(entry(from + k));
   });
-  if (order === undefined) yield keys.allBytes;
+  // NOTE: the first n keys: others may have been added to the table since (SyncCache.empty).
+  if (order === undefined) yield keys.allBytes.subarray(0, keyBytes);
   else {
     for (let from = 0; from < n; from += PER_PART) {
       const to = Math.min(n, from + PER_PART);

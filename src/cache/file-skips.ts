@@ -4,6 +4,7 @@ import {
   isReplayed,
   type FileSkips,
   type KnownKeys,
+  type SharedKeys,
   type LineReading,
   type Resolution,
   type RunSpec,
@@ -12,6 +13,7 @@ import {
 import { type CacheData, cacheFileStamp } from "./cache-file.js";
 import { digestFile, type FileDigest, loadFor, READ_ENV } from "./file-skip-io.js";
 import { type FileRecord, namesDigest, RecordedRows } from "./file-records.js";
+import { KeyTable } from "./key-table.js";
 import { LineCursor, LineIndex } from "./line-match.js";
 import type { ResolvedNames } from "./row-hash.js";
 import type { NewFileRecord, SyncCache } from "./sync-cache.js";
@@ -82,6 +84,7 @@ export class CacheFileSkips implements FileSkips {
   private firstMatched: Uint8Array | undefined;
   /** The name sets of the rows the first pass's lines stood for. */
   private readonly matchedSets = new Set<number>();
+  private sharedKeys: KeyTable | undefined;
   /** Set by `settle`: 1 for an entry a stub may stand for (file-records.ts, not withdrawn). */
   private allowed: Uint8Array | undefined;
 
@@ -99,11 +102,20 @@ export class CacheFileSkips implements FileSkips {
   }
 
   /**
-   * The clientKeys of the cache read (each once, at the indexes its stubs name): the manifests'
-   * duplicate check keeps the places of these keys by index (manifest/client-keys.ts).
+   * The keys the manifests' duplicate check keeps places by index in (manifest/client-keys.ts):
+   * those of the cache read (each once, at the indexes its stubs name), or without one the keys
+   * a new cache is made with (`newKeys`: the registry adds every key it meets, held once).
    */
-  get knownKeys(): KnownKeys | undefined {
-    return this.loaded?.data.columns.keys;
+  get registryKeys(): { known: KnownKeys } | { shared: SharedKeys } {
+    const loaded = this.loaded?.data.columns.keys;
+    if (loaded !== undefined) return { known: loaded };
+    this.sharedKeys ??= new KeyTable();
+    return { shared: this.sharedKeys };
+  }
+
+  /** The keys the duplicate check added to (registryKeys), for a cache made anew. */
+  get newKeys(): KeyTable | undefined {
+    return this.sharedKeys;
   }
 
   async skip(

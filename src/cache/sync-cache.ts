@@ -73,12 +73,16 @@ export class SyncCache {
     readonly identity: CacheIdentity,
     data?: CacheData,
     capacity = 1024,
+    keys?: KeyTable,
   ) {
-    this.columns = data?.columns ?? allocateColumns(Math.max(1024, capacity));
+    this.columns =
+      data?.columns ?? allocateColumns(Math.max(1024, capacity, keys?.count ?? 0), keys);
+    // A new cache made with keys (see `empty`) has an entry for each, none alive yet.
+    if (data === undefined && keys !== undefined) this.columns.count = keys.count;
     this.epochs = data ? [...data.meta.epochs] : [];
     this.nameSets = data?.meta.nameSets ? [...data.meta.nameSets] : [];
     this.nameSets.forEach((set, i) => this.nameSetIds.set(nameSetId(set, set.names), i));
-    this.alive = new Uint8Array(this.columns.rowHash.length).fill(1, 0, this.columns.count);
+    this.alive = new Uint8Array(this.columns.rowHash.length).fill(1, 0, data?.columns.count ?? 0);
     this.touched = new Uint8Array(this.columns.rowHash.length);
     this.rehashed = new Uint8Array(this.columns.rowHash.length);
     this.answered = new Uint8Array(this.columns.rowHash.length);
@@ -91,9 +95,11 @@ export class SyncCache {
   /**
    * `capacity`: the rows the sync will record (its manifests' runs), so that a first night's
    * columns are made once at their size, not doubled twelve times (old and new copies at once).
+   * `keys`: the table to keep the clientKeys in, which others may add to meanwhile (the
+   * manifests' duplicate check, CacheFileSkips.newKeys: a million keys held once, not twice).
    */
-  static empty(identity: CacheIdentity, capacity?: number): SyncCache {
-    return new SyncCache(identity, undefined, capacity);
+  static empty(identity: CacheIdentity, capacity?: number, keys?: KeyTable): SyncCache {
+    return new SyncCache(identity, undefined, capacity, keys);
   }
 
   /**
@@ -105,6 +111,7 @@ export class SyncCache {
     identity: CacheIdentity,
     preloaded?: { data: CacheData; stamp: string },
     capacity?: number,
+    keys?: KeyTable,
   ):
     | { cache: SyncCache; distrust?: undefined }
     | { cache: SyncCache; distrust: typeof NO_CACHE_YET | Distrust } {
@@ -113,19 +120,19 @@ export class SyncCache {
       if (read === undefined) {
         const file = readCacheFile(path);
         if (file === undefined)
-          return { cache: SyncCache.empty(identity, capacity), distrust: NO_CACHE_YET };
+          return { cache: SyncCache.empty(identity, capacity, keys), distrust: NO_CACHE_YET };
         read = { stamp: file.stamp, data: decodeCache(file.bytes) };
       }
     } catch (error) {
       if (!(error instanceof CacheFileError)) throw error;
       return {
-        cache: SyncCache.empty(identity, capacity),
+        cache: SyncCache.empty(identity, capacity, keys),
         distrust: { message: error.message, alarming: !error.routine },
       };
     }
     const differs = differentIdentity(read.data.meta, identity);
     if (differs !== undefined)
-      return { cache: SyncCache.empty(identity, capacity), distrust: differs };
+      return { cache: SyncCache.empty(identity, capacity, keys), distrust: differs };
     const cache = new SyncCache(identity, read.data);
     cache.loadedStamp = read.stamp;
     return { cache };
@@ -261,6 +268,7 @@ export class SyncCache {
       this.drop(key);
       return -1;
     }
+    this.catchUp();
     let i = this.columns.keys.find(key);
     if (i < 0) i = this.append(key);
     const c = this.columns;
@@ -327,6 +335,7 @@ export class SyncCache {
    * epoch, so neither sync's knowledge is lost and no entry goes back.
    */
   save(path: string): void {
+    this.catchUp();
     this.mergeFrom(path);
     const { data, selection } = this.compact();
     writeCacheFile(path, cacheFileParts(data, selection));
@@ -435,8 +444,21 @@ export class SyncCache {
     };
   }
 
+  /**
+   * An entry, not alive, for each key others added to the keys (see `empty`) since: each key of
+   * the table is an entry, as `record` and `save` expect.
+   */
+  private catchUp(): void {
+    const { count } = this.columns.keys;
+    if (count === this.columns.count) return;
+    if (count > this.columns.rowHash.length)
+      this.grow(Math.max(count, this.columns.rowHash.length * 2));
+    this.columns.count = count;
+  }
+
   /** A new entry for `key`, or for the key `from` holds at `j`. */
   private append(key: string | KeyTable, j = 0): number {
+    this.catchUp();
     const c = this.columns;
     if (c.count === c.rowHash.length) this.grow(Math.max(1024, c.count * 2));
     const i = typeof key === "string" ? c.keys.add(key) : c.keys.addFrom(key, j);

@@ -21,6 +21,15 @@ export interface KnownKeys {
 }
 
 /**
+ * Known keys the registry adds every key it meets to (a first night's sync cache, which records
+ * the same keys: cache/key-table.ts), so that they are held once. Indexes never move.
+ */
+export interface SharedKeys extends KnownKeys {
+  /** Adds a key the set does not hold; returns its index. */
+  add(key: string): number;
+}
+
+/**
  * The clientKeys seen so far in one invocation, to find duplicates across all inputs.
  *
  * This is the one structure that grows with the input (a million keys for a backfill), so it
@@ -55,10 +64,14 @@ export class ClientKeyRegistry {
   private slotBits = Math.log2(INITIAL_ENTRIES * 2);
   /** Entries in `slots`. */
   private slotted = 0;
-  /** The known keys used (those below knownCount), and the entry of each, EMPTY while unmet. */
+  /**
+   * The known keys used (those below knownCount; with `shared`, all: every key is added), and
+   * the entry of each, EMPTY while unmet.
+   */
   private readonly known: KnownKeys | undefined;
+  private readonly shared: SharedKeys | undefined;
   private readonly knownCount: number;
-  private readonly knownEntries: Int32Array | undefined;
+  private knownEntries: Int32Array | undefined;
   private readonly files: string[] = [];
   /**
    * The entries' files as runs, since files are read one after another: run r holds the
@@ -79,12 +92,17 @@ export class ClientKeyRegistry {
   /** Duplicates the validating pass met. */
   private duplicates = 0;
 
-  /** `known`: keys whose places are kept by their index there (see KnownKeys). */
-  constructor(known?: KnownKeys) {
-    this.knownCount = known?.count ?? 0;
-    if (this.knownCount > 0) {
+  /**
+   * `known`: keys whose places are kept by their index there (see KnownKeys); `shared`: keys to
+   * add every key to, and keep each one's place by its index there (see SharedKeys).
+   */
+  constructor(keys: { known?: KnownKeys; shared?: SharedKeys } = {}) {
+    const known = keys.shared ?? keys.known;
+    this.knownCount = keys.shared ? Infinity : (known?.count ?? 0);
+    if (known !== undefined && this.knownCount > 0) {
       this.known = known;
-      this.knownEntries = new Int32Array(this.knownCount).fill(EMPTY);
+      this.shared = keys.shared;
+      this.knownEntries = new Int32Array(Math.max(known.count, INITIAL_ENTRIES)).fill(EMPTY);
     }
   }
 
@@ -161,6 +179,7 @@ export class ClientKeyRegistry {
     source: Source,
     original: string | undefined,
   ): string | undefined {
+    if (index >= this.knownEntries!.length) this.growKnown(index);
     const entry = this.knownEntries![index]!;
     if (entry !== EMPTY) return this.metAgain(entry, clientKey, source, original);
     this.knownEntries![index] = this.newEntry(0, source, original);
@@ -179,10 +198,20 @@ export class ClientKeyRegistry {
     return this.duplicateMessage(entry, clientKey, original);
   }
 
-  /** The index of `clientKey` among the known keys used, or -1. */
-  private knownIndex(clientKey: string): number {
+  /** The index of `clientKey` among the known keys used, or -1 (`add`: a shared key is added). */
+  private knownIndex(clientKey: string, add = true): number {
     const index = this.known!.find(clientKey);
+    if (index < 0 && add && this.shared !== undefined) return this.shared.add(clientKey);
     return index < this.knownCount ? index : -1;
+  }
+
+  /** Room in knownEntries for `index` (shared keys grow). */
+  private growKnown(index: number): void {
+    let length = this.knownEntries!.length;
+    while (length <= index) length *= 2;
+    const grown = new Int32Array(length).fill(EMPTY);
+    grown.set(this.knownEntries!);
+    this.knownEntries = grown;
   }
 
   /**
@@ -191,11 +220,12 @@ export class ClientKeyRegistry {
    */
   isRecordedAt(clientKey: string, source: Source): boolean {
     if (this.knownEntries !== undefined) {
-      const index = this.knownIndex(clientKey);
+      const index = this.knownIndex(clientKey, false);
       if (index >= 0) {
-        const entry = this.knownEntries[index]!;
+        const entry = index < this.knownEntries.length ? this.knownEntries[index]! : EMPTY;
         return entry !== EMPTY && this.isPlace(entry, source);
       }
+      if (this.shared !== undefined) return false; // every key met is a shared one
     }
     // The key's bytes at the end of the arena, as `add` writes them, and not kept.
     this.reserveArena(clientKey.length * 3);

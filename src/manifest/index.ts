@@ -33,7 +33,7 @@ export {
   lineStubItem,
   withLineHash,
 } from "./file-skips.js";
-export { ClientKeyRegistry, type KnownKeys } from "./client-keys.js";
+export { ClientKeyRegistry, type KnownKeys, type SharedKeys } from "./client-keys.js";
 export { formatOf, type ManifestFormat } from "./formats.js";
 export type { Resolution } from "./manifest-item.js";
 export { describeOwnFile, type FileIdentity, type OwnFileKind } from "./own-files.js";

@@ -167,7 +167,7 @@ export async function readManifests(
 ): Promise<ManifestRows> {
   const { skips, onStopped } = options;
   // NOTE: the cache's keys (most of a warm night's) are kept by index, not copied.
-  const registry = new ClientKeyRegistry(skips?.knownKeys);
+  const registry = new ClientKeyRegistry(skips?.registryKeys);
   const names: NamesInUse = { assets: new Set(), metadataKeys: new Set() };
   const inScope = scopeOf(input);
   const seen = input.only && new Set<string>();

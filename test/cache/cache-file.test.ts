@@ -17,6 +17,8 @@ import {
 import { hashRow } from "../../src/cache/row-hash.js";
 import { IDENTITY } from "../helpers/cache-identity.js";
 import { SyncCache } from "../../src/cache/sync-cache.js";
+import { KeyTable } from "../../src/cache/key-table.js";
+import { ClientKeyRegistry } from "../../src/manifest/client-keys.js";
 import type { RunSpec } from "../../src/manifest/spec.js";
 
 const RUN_A = {
@@ -47,6 +49,41 @@ function savedCache(
   cache.save(path);
   return path;
 }
+
+describe("a new cache made with the duplicate check's keys (held once)", () => {
+  it("has an entry for each key, alive only once recorded; keys added meanwhile are entries too", () => {
+    const keys = new KeyTable();
+    const registry = new ClientKeyRegistry({ shared: keys });
+    for (const [i, key] of ["tv-1", "tv-2", "tv-é"].entries())
+      expect(registry.add(key, { file: "a.csv", line: i + 2 })).toBeUndefined();
+    const cache = SyncCache.empty(IDENTITY, 2, keys);
+    cache.beginEpoch({ highWaterMark: "2026-01-02T00:00:00Z", refreshedAt: 1000 });
+    expect(cache.size).toBe(0); // no key is in sync before it is recorded
+    expect(cache.inSync("tv-1", 42)).toBeUndefined();
+    cache.record("tv-é", 7, RUN_B);
+    // The check meets more keys after the cache was made (a row changed between passes)...
+    expect(registry.add("tv-3", { file: "a.csv", line: 9 })).toBeUndefined();
+    expect(registry.add("tv-3", { file: "b.csv", line: 2 })).toBe(
+      '"tv-3" is also defined at a.csv:9',
+    );
+    cache.record("tv-3", 9, RUN_A);
+    cache.record("tv-new", 5, RUN_A); // a key the cache adds itself
+    expect(registry.add("tv-new", { file: "b.csv", line: 3 })).toBeUndefined();
+    expect(registry.add("tv-4", { file: "b.csv", line: 4 })).toBeUndefined(); // never recorded
+    expect(cache.size).toBe(3);
+    const path = tempFile();
+    cache.save(path);
+    const { cache: back, distrust } = SyncCache.load(path, IDENTITY);
+    expect(distrust).toBeUndefined();
+    expect([
+      back.size,
+      back.inSync("tv-é", 7),
+      back.inSync("tv-3", 9),
+      back.inSync("tv-new", 5),
+    ]).toEqual([3, RUN_B, RUN_A, RUN_A]);
+    for (const key of ["tv-1", "tv-2", "tv-4"]) expect(back.get(key)).toBeUndefined();
+  });
+});
 
 describe("the cache file", () => {
   it("reads back what it wrote: entries, epochs, identity", () => {

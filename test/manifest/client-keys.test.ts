@@ -138,53 +138,59 @@ describe("the clientKey registry", () => {
     );
   });
 
-  it("answers the same with the sync cache's keys known (kept by index) as without, through growth and rereading", () => {
-    // Some keys are the cache's (known), some not; keys join the cache's table after the
-    // registry was made (a sync recording new rows): those count as not known.
-    const row = fc.record({
-      key: fc.integer({ min: 0, max: 3000 }).map((n) => (n % 7 === 0 ? `été-${n}` : `tv-${n}`)),
-      file: fc.constantFrom("a.csv", "b.csv"),
-      original: fc.option(fc.constantFrom("tv 1", "tv #1"), { nil: undefined }),
-    });
-    fc.assert(
-      fc.property(
-        fc.array(row, { minLength: 1, maxLength: 2500 }),
-        fc.integer({ min: 0, max: 3 }),
-        (rows, every) => {
-          const table = new KeyTable();
-          for (let n = 0; n <= 3000; n += every + 1)
-            table.add(n % 7 === 0 ? `été-${n}` : `tv-${n}`);
-          const known = new ClientKeyRegistry(table);
-          const plain = new ClientKeyRegistry();
-          table.add("tv-later"); // past the registry's known keys
-          const places = rows.map(({ key, file, original }, i) => ({
-            key: i % 97 === 0 ? "tv-later" : key,
-            place: { file, line: i + 2 },
-            original,
-          }));
-          for (const { key, place, original } of places) {
-            expect(known.add(key, place, original)).toBe(plain.add(key, place, original));
-          }
-          expect([...known.recorded()]).toEqual([...plain.recorded()]);
-          expect(known.size).toBe(plain.size);
-          known.startRereading();
-          plain.startRereading();
-          for (const { key, place } of places) {
-            expect(known.isRecordedAt(key, place)).toBe(plain.isRecordedAt(key, place));
-            expect(known.add(key, place)).toBe(plain.add(key, place));
-            const moved = { file: "c.csv", line: place.line };
-            expect(known.add(key, moved)).toBe(plain.add(key, moved));
-          }
-          for (const line of [1, 2]) {
-            const place = { file: "c.csv", line };
-            expect(known.add("tv-new", place)).toBe(plain.add("tv-new", place));
-          }
-          expect([...known.recorded()]).toEqual([...plain.recorded()]);
-        },
-      ),
-      { numRuns: 25 },
-    );
-  });
+  it.each(["known", "shared"] as const)(
+    "answers the same with the sync cache's keys %s (kept by index) as without, through growth and rereading",
+    (mode) => {
+      // Some keys are the cache's (known), some not; keys join the cache's table after the
+      // registry was made (a sync recording new rows): those count as not known.
+      const row = fc.record({
+        key: fc.integer({ min: 0, max: 3000 }).map((n) => (n % 7 === 0 ? `été-${n}` : `tv-${n}`)),
+        file: fc.constantFrom("a.csv", "b.csv"),
+        original: fc.option(fc.constantFrom("tv 1", "tv #1"), { nil: undefined }),
+      });
+      fc.assert(
+        fc.property(
+          fc.array(row, { minLength: 1, maxLength: 2500 }),
+          fc.integer({ min: 0, max: 3 }),
+          (rows, every) => {
+            const table = new KeyTable();
+            for (let n = 0; n <= 3000; n += every + 1)
+              table.add(n % 7 === 0 ? `été-${n}` : `tv-${n}`);
+            // Shared: the registry adds every key it meets to the table (a first night's cache).
+            const known = new ClientKeyRegistry(
+              mode === "known" ? { known: table } : { shared: table },
+            );
+            const plain = new ClientKeyRegistry();
+            table.add("tv-later"); // past the registry's known keys
+            const places = rows.map(({ key, file, original }, i) => ({
+              key: i % 97 === 0 ? "tv-later" : key,
+              place: { file, line: i + 2 },
+              original,
+            }));
+            for (const { key, place, original } of places) {
+              expect(known.add(key, place, original)).toBe(plain.add(key, place, original));
+            }
+            expect([...known.recorded()]).toEqual([...plain.recorded()]);
+            expect(known.size).toBe(plain.size);
+            known.startRereading();
+            plain.startRereading();
+            for (const { key, place } of places) {
+              expect(known.isRecordedAt(key, place)).toBe(plain.isRecordedAt(key, place));
+              expect(known.add(key, place)).toBe(plain.add(key, place));
+              const moved = { file: "c.csv", line: place.line };
+              expect(known.add(key, moved)).toBe(plain.add(key, moved));
+            }
+            for (const line of [1, 2]) {
+              const place = { file: "c.csv", line };
+              expect(known.add("tv-new", place)).toBe(plain.add("tv-new", place));
+            }
+            expect([...known.recorded()]).toEqual([...plain.recorded()]);
+          },
+        ),
+        { numRuns: 25 },
+      );
+    },
+  );
 
   it("tells apart keys whose bytes differ only slightly", () => {
     const keys = new ClientKeyRegistry();
