@@ -44,7 +44,10 @@ export interface SharedKeys extends KnownKeys {
 export class ClientKeyRegistry {
   private arena = Buffer.allocUnsafe(INITIAL_ARENA_BYTES);
   private arenaUsed = 0;
-  /** Per entry: where its bytes start in the arena (entry i ends where i + 1 starts). */
+  /**
+   * Per entry: where its bytes start in the arena (entry i ends where i + 1 starts); not kept
+   * with shared keys (no entry has bytes here).
+   */
   private starts = new Uint32Array(INITIAL_ENTRIES + 1);
   private lines = new Uint32Array(INITIAL_ENTRIES);
   /** The entries' room: a power of two, `entryBits` of it. */
@@ -346,7 +349,8 @@ export class ClientKeyRegistry {
     }
     this.lines[entry] = source.line;
     this.arenaUsed += length;
-    this.starts[entry + 1] = this.arenaUsed;
+    // NOTE: with shared keys no key has bytes here: 4 MB of starts a million keys would be 0.
+    if (this.shared === undefined) this.starts[entry + 1] = this.arenaUsed;
     // Grown once the entry arrays are full, not after: entry `capacity` would fall off their end.
     if (this.count === this.capacity) this.grow();
     return entry;
@@ -356,11 +360,11 @@ export class ClientKeyRegistry {
     this.origins ??= {
       arena: Buffer.allocUnsafe(INITIAL_ARENA_BYTES),
       used: 0,
-      starts: new Uint32Array(this.starts.length),
+      starts: new Uint32Array(this.capacity + 1),
     };
     const origins = this.origins;
-    if (origins.starts.length < this.starts.length) {
-      origins.starts = resized(origins.starts, this.starts.length);
+    if (origins.starts.length < this.capacity + 1) {
+      origins.starts = resized(origins.starts, this.capacity + 1);
     }
     // Entries before the first original keep empty ranges: their starts are 0, as `used` was.
     if (original !== undefined) {
@@ -405,7 +409,7 @@ export class ClientKeyRegistry {
   private grow(): void {
     const capacity = this.capacity * 2;
     this.capacity = capacity;
-    this.starts = resized(this.starts, capacity + 1);
+    if (this.shared === undefined) this.starts = resized(this.starts, capacity + 1);
     this.lines = resized(this.lines, capacity);
     this.reslot(this.slotBits, this.entryBits + 1);
   }
