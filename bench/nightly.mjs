@@ -85,9 +85,11 @@ async function runSize(n) {
       runs: n,
       cacheBytesPerRun: cacheBytes / n,
       maxRssMB: Math.max(first.maxRssMB, noop.maxRssMB, changed.maxRssMB),
-      target: "≤ 64 bytes per run; peak RSS ≤ 300 MB",
+      // The memory target is at 1,000,000 runs (a smaller manifest may be held whole).
+      target: n >= 1_000_000 ? "≤ 64 bytes per run; peak RSS ≤ 300 MB" : "≤ 64 bytes per run",
       pass:
-        cacheBytes / n <= 64 && Math.max(first.maxRssMB, noop.maxRssMB, changed.maxRssMB) <= 300,
+        cacheBytes / n <= 64 &&
+        (n < 1_000_000 || Math.max(first.maxRssMB, noop.maxRssMB, changed.maxRssMB) <= 300),
     });
   } finally {
     await emulator.close();
