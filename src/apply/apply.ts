@@ -159,7 +159,8 @@ async function applyStopping(options: ApplyOptions): Promise<ApplyResult> {
   /**
    * NOTE: an unchanged row is reported as soon as it is taken (apply-work.ts), before the next
    * row is planned: its change waits here, not in `pending`. A Map set and deleted once per row
-   * of a million has its table rehashed in V8's old generation: 50 MB of old garbage a night.
+   * of a million made tables that outlived young collections (V8's heap profile): 50 MB of old
+   * garbage a night (docs/performance.md, "4 December, evening").
    */
   let unchanged: Extract<Change, { action: "unchanged" }> | undefined;
 

@@ -18,7 +18,11 @@ import { LineCursor, LineIndex } from "./line-match.js";
 import type { ResolvedNames } from "./row-hash.js";
 import type { NewFileRecord, SyncCache } from "./sync-cache.js";
 
-/** How many stub runs a skipped file yields at a time (each chunk goes through every pass). */
+/**
+ * How many stub runs a skipped file yields at a time (each chunk goes through every pass).
+ * NOTE: small, as plan/row-replay.ts's chunks: a chunk that outlives a young collection is old
+ * garbage.
+ */
 const CHUNK = 256;
 
 /** A file of the cache read, which this sync skips (until `settle` withdraws it). */
@@ -106,14 +110,14 @@ export class CacheFileSkips implements FileSkips {
    * those of the cache read (each once, at the indexes its stubs name), or without one the keys
    * a new cache is made with (`newKeys`: the registry adds every key it meets, held once).
    */
-  get registryKeys(): { known: KnownKeys } | { shared: SharedKeys } {
+  registryKeys(): { known: KnownKeys } | { shared: SharedKeys } {
     const loaded = this.loaded?.data.columns.keys;
     if (loaded !== undefined) return { known: loaded };
     this.sharedKeys ??= new KeyTable();
     return { shared: this.sharedKeys };
   }
 
-  /** The keys the duplicate check added to (registryKeys), for a cache made anew. */
+  /** The keys the duplicate check added to (registryKeys()), for a cache made anew. */
   get newKeys(): KeyTable | undefined {
     return this.sharedKeys;
   }

@@ -166,8 +166,8 @@ export async function readManifests(
   } = {},
 ): Promise<ManifestRows> {
   const { skips, onStopped } = options;
-  // NOTE: the cache's keys (most of a warm night's) are kept by index, not copied.
-  const registry = new ClientKeyRegistry(skips?.registryKeys);
+  // NOTE: keys the sync cache holds, or will hold, are kept once: by their index in its table.
+  const registry = new ClientKeyRegistry(skips?.registryKeys());
   const names: NamesInUse = { assets: new Set(), metadataKeys: new Set() };
   const inScope = scopeOf(input);
   const seen = input.only && new Set<string>();

@@ -10,7 +10,11 @@ import { compact } from "./held-rows.js";
 
 /** At most this many rows the cache does not know in sync are held whole (~7 MB of bench rows). */
 const MAX_HELD = 10_000;
-/** Rows per chunk a replayed file is given back in, as a reader's chunk of a file. */
+/**
+ * Rows per chunk a replayed file is given back in, as a reader's chunk of a file. NOTE: a chunk
+ * must go through the passes before V8's young generation fills, or its rows are promoted to die
+ * old: 4,096 were 130 MB of old garbage on a night of a million rows (docs/performance.md).
+ */
 const CHUNK_ROWS = 256;
 
 /**
