@@ -210,11 +210,10 @@ export class ClientKeyRegistry {
 
   /** Room in knownEntries for `index` (shared keys grow). */
   private growKnown(index: number): void {
-    let length = this.knownEntries!.length;
+    const had = this.knownEntries!.length;
+    let length = had;
     while (length <= index) length *= 2;
-    const grown = new Int32Array(length).fill(EMPTY);
-    grown.set(this.knownEntries!);
-    this.knownEntries = grown;
+    this.knownEntries = resized(this.knownEntries!, length).fill(EMPTY, had);
   }
 
   /**
